@@ -1,0 +1,108 @@
+import type { HostTensor } from '../tensor/host-tensor.ts';
+
+/**
+ * The compressed tensor interface: a discriminated union of plain data. Every kind decodes to a
+ * HostTensor of its `shape` and has an exact `byteLength` (the bytes of its component buffers).
+ * Encodings nest: sparse values, low-rank factors are encodings themselves.
+ */
+export type Encoding =
+  | DenseEncoding
+  | AffineEncoding
+  | CodebookEncoding
+  | SparseEncoding
+  | LowRankEncoding;
+
+/** The kinds of {@link Encoding}. */
+export type EncodingKind = Encoding['kind'];
+
+/**
+ * Uncompressed values. Floats may be stored as float32, float16 or bfloat16 (decoding widens
+ * them to float32); integer and bool tensors are stored and decoded as they are.
+ */
+export interface DenseEncoding {
+  readonly kind: 'dense';
+  readonly tensor: HostTensor;
+}
+
+/** How scales (and zero points) are shared across a tensor. */
+export type Granularity =
+  | { readonly kind: 'tensor' }
+  /** One scale per index along `axis` (per output channel for weights). */
+  | { readonly kind: 'axis'; readonly axis: number }
+  /**
+   * Consecutive runs of `size` elements along `axis` share one scale; the last group of a row
+   * may be shorter. Scales have the tensor's shape with `axis` replaced by ceil(dim / size).
+   */
+  | { readonly kind: 'group'; readonly axis: number; readonly size: number };
+
+/**
+ * Affine (uniform) quantization: value = (code - zeroPoint) * scale.
+ * Codes are `bits` wide (1–8 or 16), signed or not, bit-packed LSB-first in row-major order.
+ */
+export interface AffineEncoding {
+  readonly kind: 'affine';
+  readonly shape: readonly number[];
+  readonly bits: number;
+  readonly signed: boolean;
+  readonly granularity: Granularity;
+  /** Packed codes: ceil(size * bits / 8) bytes. */
+  readonly codes: Uint8Array;
+  /** float32 or float16 scales, shaped by the granularity. */
+  readonly scales: HostTensor<'float32' | 'float16'>;
+  /** Integer zero points shaped like `scales`; absent means zero (symmetric). */
+  readonly zeroPoints?: HostTensor<'int8' | 'uint8' | 'int16' | 'uint16' | 'int32'>;
+}
+
+/** Weight sharing: each element is `centroids[index]`, indices packed `bits` wide. */
+export interface CodebookEncoding {
+  readonly kind: 'codebook';
+  readonly shape: readonly number[];
+  readonly bits: number;
+  /** At most 2^bits centroids, float32 or float16. */
+  readonly centroids: HostTensor<'float32' | 'float16'>;
+  /** Packed indices: ceil(size * bits / 8) bytes. */
+  readonly indices: Uint8Array;
+}
+
+/** Where the nonzeros of a {@link SparseEncoding} sit. */
+export type SparseLayout =
+  /** One bit per element, LSB-first in row-major order; set bits are stored values. */
+  | { readonly kind: 'bitmask'; readonly mask: Uint8Array }
+  /**
+   * Relative-index CSR (Deep Compression): rows are the leading axes flattened, columns the last
+   * axis. Each stored value carries the gap (in columns) from the previous stored value of its
+   * row, `indexBits` wide; a gap too long for `indexBits` is bridged by filler entries whose
+   * stored value is zero. `rowPointers[r]` is the index of row r's first entry (length rows + 1).
+   */
+  | {
+      readonly kind: 'csr';
+      readonly indexBits: number;
+      readonly gaps: Uint8Array;
+      readonly rowPointers: Uint32Array;
+    }
+  /**
+   * N:M structured sparsity: along `axis`, every run of `m` elements holds at most `n` stored
+   * values; `positions` holds for each run the `n` offsets (log2(m) bits each, packed).
+   */
+  | { readonly kind: 'nm'; readonly n: number; readonly m: number; readonly axis: number; readonly positions: Uint8Array };
+
+/** A tensor of mostly zeros: a layout plus the stored values, themselves a 1-D encoding. */
+export interface SparseEncoding {
+  readonly kind: 'sparse';
+  readonly shape: readonly number[];
+  readonly layout: SparseLayout;
+  /** Stored values in layout order, a 1-D encoding of the entry count. */
+  readonly values: Encoding;
+}
+
+/**
+ * A product of two factors: `left` [rows, rank] times `right` [rank, columns], where columns is
+ * the last axis of `shape` and rows the product of the others (a conv kernel [kh, kw, in, out]
+ * factorizes as [kh*kw*in, out]).
+ */
+export interface LowRankEncoding {
+  readonly kind: 'lowrank';
+  readonly shape: readonly number[];
+  readonly left: Encoding;
+  readonly right: Encoding;
+}

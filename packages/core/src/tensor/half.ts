@@ -1,0 +1,104 @@
+/**
+ * IEEE 754 half precision (float16) and bfloat16 conversions, round-to-nearest-even, on raw
+ * 16-bit patterns. Written over typed arrays because tfjs has no 16-bit float dtype.
+ */
+
+const float32Scratch = new Float32Array(1);
+const uint32Scratch = new Uint32Array(float32Scratch.buffer);
+
+/** The float16 bit pattern nearest to `value` (ties to even; overflow to ±Infinity; NaN kept). */
+export function float32ToFloat16Bits(value: number): number {
+  float32Scratch[0] = value;
+  const bits = uint32Scratch[0]!;
+  const sign = (bits >>> 16) & 0x8000;
+  const exponent = (bits >>> 23) & 0xff;
+  let mantissa = bits & 0x7fffff;
+  if (exponent === 0xff) {
+    // Infinity stays infinity; every NaN becomes a quiet NaN.
+    return sign | 0x7c00 | (mantissa !== 0 ? 0x200 : 0);
+  }
+  const halfExponent = exponent - 127 + 15;
+  if (halfExponent >= 0x1f) return sign | 0x7c00;
+  if (halfExponent <= 0) {
+    if (halfExponent < -10) return sign;
+    // Subnormal half: shift the implicit leading one in, then round to nearest even.
+    mantissa |= 0x800000;
+    const shift = 14 - halfExponent;
+    const halfMantissa = mantissa >>> shift;
+    const remainder = mantissa & ((1 << shift) - 1);
+    const halfway = 1 << (shift - 1);
+    const roundUp = remainder > halfway || (remainder === halfway && (halfMantissa & 1) === 1);
+    return sign | (halfMantissa + (roundUp ? 1 : 0));
+  }
+  const remainder = mantissa & 0x1fff;
+  let result = sign | (halfExponent << 10) | (mantissa >>> 13);
+  if (remainder > 0x1000 || (remainder === 0x1000 && (result & 1) === 1)) {
+    // A carry out of the mantissa correctly bumps the exponent, up to infinity.
+    result += 1;
+  }
+  return result;
+}
+
+/** The float32 value of a float16 bit pattern (exact). */
+export function float16BitsToFloat32(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >>> 10) & 0x1f;
+  const mantissa = bits & 0x3ff;
+  if (exponent === 0) return sign * mantissa * 2 ** -24;
+  if (exponent === 0x1f) return mantissa === 0 ? sign * Infinity : Number.NaN;
+  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
+}
+
+/** The bfloat16 bit pattern nearest to `value` (ties to even; NaN kept as a quiet NaN). */
+export function float32ToBfloat16Bits(value: number): number {
+  float32Scratch[0] = value;
+  const bits = uint32Scratch[0]!;
+  if ((bits & 0x7f800000) === 0x7f800000 && (bits & 0x7fffff) !== 0) {
+    return ((bits >>> 16) | 0x40) & 0xffff;
+  }
+  const roundingBias = 0x7fff + ((bits >>> 16) & 1);
+  return ((bits + roundingBias) >>> 16) & 0xffff;
+}
+
+/** The float32 value of a bfloat16 bit pattern (exact). */
+export function bfloat16BitsToFloat32(bits: number): number {
+  uint32Scratch[0] = (bits & 0xffff) << 16;
+  return float32Scratch[0]!;
+}
+
+/** Converts a whole Float32Array to float16 bit patterns. */
+export function float32ArrayToFloat16(values: Float32Array): Uint16Array {
+  const out = new Uint16Array(values.length);
+  for (let index = 0; index < values.length; index++) out[index] = float32ToFloat16Bits(values[index]!);
+  return out;
+}
+
+/** Converts float16 bit patterns to a Float32Array. */
+export function float16ArrayToFloat32(bits: Uint16Array): Float32Array {
+  const out = new Float32Array(bits.length);
+  for (let index = 0; index < bits.length; index++) out[index] = float16BitsToFloat32(bits[index]!);
+  return out;
+}
+
+/** Converts a whole Float32Array to bfloat16 bit patterns. */
+export function float32ArrayToBfloat16(values: Float32Array): Uint16Array {
+  const words = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  const out = new Uint16Array(values.length);
+  for (let index = 0; index < values.length; index++) {
+    const bits = words[index]!;
+    if ((bits & 0x7f800000) === 0x7f800000 && (bits & 0x7fffff) !== 0) {
+      out[index] = ((bits >>> 16) | 0x40) & 0xffff;
+    } else {
+      out[index] = ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
+    }
+  }
+  return out;
+}
+
+/** Converts bfloat16 bit patterns to a Float32Array. */
+export function bfloat16ArrayToFloat32(bits: Uint16Array): Float32Array {
+  const out = new Float32Array(bits.length);
+  const words = new Uint32Array(out.buffer);
+  for (let index = 0; index < bits.length; index++) words[index] = bits[index]! << 16;
+  return out;
+}
