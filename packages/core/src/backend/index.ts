@@ -1,1 +1,3 @@
-export {};
+export * from './runtime.ts';
+export * from './use-backend.ts';
+export type { GpuLike } from './webgpu-glue.ts';

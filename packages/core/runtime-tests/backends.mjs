@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { backendInfo, detectRuntime, fromTensorSync, hostTensor, toTensor, useBackend } from '../dist/index.js';
+import { assert, assertClose, assertRejects, test } from './harness.mjs';
+
+function computation() {
+  return tf.tidy(() => {
+    const a = tf.tensor2d(Array.from({ length: 32 * 24 }, (_, index) => Math.sin(index * 0.37)), [32, 24]);
+    const b = tf.tensor2d(Array.from({ length: 24 * 16 }, (_, index) => Math.cos(index * 0.11)), [24, 16]);
+    const product = tf.relu(tf.matMul(a, b));
+    return Array.from(tf.concat([tf.reshape(tf.softmax(product), [-1]), tf.sum(product, 0)]).dataSync());
+  });
+}
+
+test('the runtime is detected', () => {
+  const runtime = detectRuntime();
+  assert(['node', 'deno', 'bun'].includes(runtime.name), `runtime ${runtime.name}`);
+});
+
+test('wasm is the default backend, with SIMD and gradients', async () => {
+  const info = await useBackend();
+  assert(info.name === 'wasm', `backend ${info.name}`);
+  assert(info.simd === true, 'SIMD on');
+  assert(info.gradients === true, 'gradients registered');
+  assert((await backendInfo()).name === 'wasm', 'backendInfo agrees');
+});
+
+for (const name of ['cpu', 'wasm']) {
+  test(`tf.grad works on ${name}`, async () => {
+    await useBackend(name);
+    const gradient = tf.grad((x) => tf.sum(tf.mul(x, x)));
+    assertClose(Array.from(gradient(tf.tensor1d([1, -2, 3])).dataSync()), [2, -4, 6], 0, 'gradient');
+  });
+}
+
+test('cpu and wasm agree on the same computation', async () => {
+  await useBackend('cpu');
+  const onCpu = computation();
+  await useBackend('wasm');
+  assertClose(computation(), onCpu, 1e-4, 'cpu vs wasm');
+});
+
+test('HostTensor round trips through the backend', async () => {
+  await useBackend('wasm');
+  const host = hostTensor('float16', [2], new Uint16Array([0x3c00, 0xc000]));
+  const back = fromTensorSync(toTensor(host));
+  assertClose(Array.from(back.data), [1, -2], 0, 'values');
+});
+
+test('webgpu without a GPU is a clear error; fallback works', async () => {
+  if (detectRuntime().name === 'deno' && globalThis.navigator?.gpu) return; // Deno may have a software adapter
+  await assertRejects(() => useBackend('webgpu'), 'backend-unavailable');
+  const info = await useBackend('webgpu', { fallback: ['cpu'] });
+  assert(info.name === 'cpu', `fell back to ${info.name}`);
+});
