@@ -9,7 +9,7 @@ function computation(): Float32Array {
     const a = tf.tensor2d(Array.from({ length: 64 * 48 }, (_, index) => Math.sin(index * 0.37)), [64, 48]);
     const b = tf.tensor2d(Array.from({ length: 48 * 32 }, (_, index) => Math.cos(index * 0.11)), [48, 32]);
     const product = tf.relu(tf.matMul(a, b));
-    const image = tf.reshape(tf.slice(product, [0, 0], [64, 32]), [1, 8, 8, 32]);
+    const image = tf.reshape<tf.Rank.R4>(tf.slice(product, [0, 0], [64, 32]), [1, 8, 8, 32]);
     const filter = tf.tensor4d(Array.from({ length: 3 * 3 * 32 * 4 }, (_, index) => Math.sin(index)), [3, 3, 32, 4]);
     const convolved = tf.conv2d(image, filter, 1, 'same');
     const softmax = tf.softmax(tf.reshape(convolved, [16, 16]));

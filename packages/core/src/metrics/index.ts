@@ -1,1 +1,3 @@
-export {};
+export * from './bits-per-weight.ts';
+export * from './tensor-metrics.ts';
+export * from './compare-models.ts';

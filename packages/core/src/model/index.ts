@@ -1,1 +1,12 @@
 export type * from './types.ts';
+export * from './param-roles.ts';
+export * from './infer-role.ts';
+export * from './keras-roles.ts';
+export * from './create-model.ts';
+export * from './model-from-tensors.ts';
+export * from './describe-encoding.ts';
+export * from './model-queries.ts';
+export * from './list-params.ts';
+export * from './replace-params.ts';
+export * from './glob.ts';
+export * from './param-filter.ts';

@@ -6,7 +6,8 @@ import type { Encoding } from '../encoding/types.ts';
  *
  * - `dense-kernel`: Keras Dense kernel `[in, out]`
  * - `linear-weight`: PyTorch-style Linear weight `[out, in]`
- * - `conv2d-kernel`: `[kh, kw, in, out]`
+ * - `conv2d-kernel`: `[kh, kw, in, out]` (Conv1D `[k, in, out]` and Conv3D kernels too: output last)
+ * - `conv2d-transpose-kernel`: Conv2DTranspose `[kh, kw, out, in]` (output second to last)
  * - `depthwise-kernel`: `[kh, kw, in, multiplier]`
  * - `pointwise-kernel`: SeparableConv2D pointwise `[1, 1, in * multiplier, out]`
  * - `embedding`: `[vocabulary, dimension]`
@@ -18,6 +19,7 @@ export type ParamRole =
   | 'dense-kernel'
   | 'linear-weight'
   | 'conv2d-kernel'
+  | 'conv2d-transpose-kernel'
   | 'depthwise-kernel'
   | 'pointwise-kernel'
   | 'embedding'

@@ -1,0 +1,59 @@
+import { WhittleError } from '../errors.ts';
+import { countParams, modelByteLength } from '../model/model-queries.ts';
+import type { Model } from '../model/types.ts';
+import { defaultRegistry } from './default-registry.ts';
+import type { RecipeRegistry } from './registry.ts';
+import type { CompressResult, Recipe, StepReport } from './types.ts';
+import { validateRecipe } from './validate-recipe.ts';
+
+/** Options of {@link compress}. */
+export interface CompressOptions {
+  /** Where step kinds are looked up; `defaultRegistry` by default. */
+  readonly registry?: RecipeRegistry;
+  /** Aborts between steps (and inside steps whose handlers watch it). */
+  readonly signal?: AbortSignal;
+  /** Called after each step with its figures, for progress output. */
+  readonly onStep?: (report: StepReport) => void;
+}
+
+/**
+ * Runs a recipe on a model: validates every step first (so a typo in step 5 fails before step 1
+ * spends minutes), then applies the steps in order, each to the previous step's result. The
+ * input model is never mutated. Reports per step the params and exact bytes before and after and
+ * the seconds it took.
+ *
+ * @example
+ * ```ts
+ * const { model: smaller, steps } = await compress(model, [cast('float16')]);
+ * console.log(steps[0]?.bytesBefore, '→', steps[0]?.bytesAfter);
+ * ```
+ */
+export async function compress(model: Model, recipe: Recipe, options: CompressOptions = {}): Promise<CompressResult> {
+  const { registry = defaultRegistry, signal, onStep } = options;
+  const configs = validateRecipe(recipe, registry);
+  const steps: StepReport[] = [];
+  let current = model;
+  let paramsBefore = countParams(current);
+  let bytesBefore = modelByteLength(current);
+  for (const [index, config] of configs.entries()) {
+    signal?.throwIfAborted();
+    // validateRecipe found a handler for every kind, from this same registry.
+    const handler = registry.get(config.kind)!;
+    const context = signal === undefined ? { step: index } : { step: index, signal };
+    const started = performance.now();
+    const next = await handler.apply(current, config, context);
+    const seconds = (performance.now() - started) / 1000;
+    if (typeof next !== 'object' || next === null || !(next.params instanceof Map)) {
+      throw new WhittleError('invalid-model', `the ${config.kind} handler returned no model`, { step: index });
+    }
+    const paramsAfter = countParams(next);
+    const bytesAfter = modelByteLength(next);
+    const report: StepReport = { kind: config.kind, paramsBefore, paramsAfter, bytesBefore, bytesAfter, seconds };
+    steps.push(report);
+    onStep?.(report);
+    current = next;
+    paramsBefore = paramsAfter;
+    bytesBefore = bytesAfter;
+  }
+  return { model: current, steps };
+}
