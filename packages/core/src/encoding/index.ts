@@ -1,1 +1,17 @@
 export type * from './types.ts';
+export type * from './metadata.ts';
+export { isValidBits, codeRange, packedByteLength, packBits, unpackBits } from './bit-pack.ts';
+export { scalesShape, normalizeGranularity } from './granularity.ts';
+export { matrixDimensions } from './matrix-shape.ts';
+export { denseEncoding, castDense } from './dense.ts';
+export { affineEncoding, affineFromCodes } from './affine.ts';
+export { bitsForCount, codebookEncoding, codebookFromIndices } from './codebook.ts';
+export { sparseEncoding } from './sparse.ts';
+export { MAX_NM_M, nmPositionBits } from './sparse-layout.ts';
+export { sparseFromDense, type SparseLayoutRequest } from './sparse-from-dense.ts';
+export { lowRankEncoding } from './low-rank.ts';
+export { decode, decodeToFloat32 } from './decode.ts';
+export { byteLength, encodingShape, encodingParamCount } from './byte-length.ts';
+export { validateEncoding } from './validate.ts';
+export { MAX_ENCODING_DEPTH } from './field-checks.ts';
+export { encodingParts, assembleEncoding } from './serialize.ts';

@@ -26,8 +26,12 @@ export interface DenseEncoding {
 
 /** How scales (and zero points) are shared across a tensor. */
 export type Granularity =
+  /** One scale for the whole tensor; scales have shape `[]`. */
   | { readonly kind: 'tensor' }
-  /** One scale per index along `axis` (per output channel for weights). */
+  /**
+   * One scale per index along `axis` (per output channel for weights); scales have shape
+   * `[shape[axis]]`. Stored axes are non-negative (constructors normalise negative ones).
+   */
   | { readonly kind: 'axis'; readonly axis: number }
   /**
    * Consecutive runs of `size` elements along `axis` share one scale; the last group of a row
@@ -73,6 +77,11 @@ export type SparseLayout =
    * axis. Each stored value carries the gap (in columns) from the previous stored value of its
    * row, `indexBits` wide; a gap too long for `indexBits` is bridged by filler entries whose
    * stored value is zero. `rowPointers[r]` is the index of row r's first entry (length rows + 1).
+   *
+   * Precisely: the gap is the number of columns skipped, so an entry's column is the previous
+   * entry's column + gap + 1, starting from column -1 in each row (gap 0 = the next column).
+   * Runs of more than 2^indexBits - 1 skipped columns get filler entries with gap
+   * 2^indexBits - 1. `gaps` packs one gap per entry, LSB-first.
    */
   | {
       readonly kind: 'csr';
@@ -83,6 +92,11 @@ export type SparseLayout =
   /**
    * N:M structured sparsity: along `axis`, every run of `m` elements holds at most `n` stored
    * values; `positions` holds for each run the `n` offsets (log2(m) bits each, packed).
+   *
+   * Precisely: `shape[axis]` is a multiple of `m`; every run stores exactly `n` entries (zeros
+   * where it has fewer nonzeros) at strictly increasing offsets below `m`, each packed in
+   * `nmPositionBits(m)` bits (ceil(log2 m), at least 1; 16 when over 8). Runs are ordered
+   * row-major over `shape` with `axis` replaced by the run index.
    */
   | { readonly kind: 'nm'; readonly n: number; readonly m: number; readonly axis: number; readonly positions: Uint8Array };
 
@@ -91,7 +105,7 @@ export interface SparseEncoding {
   readonly kind: 'sparse';
   readonly shape: readonly number[];
   readonly layout: SparseLayout;
-  /** Stored values in layout order, a 1-D encoding of the entry count. */
+  /** Stored values in layout order, a 1-D encoding of the entry count (decoded as float32). */
   readonly values: Encoding;
 }
 

@@ -1,0 +1,222 @@
+/**
+ * Bit packing of integer codes, LSB-first in row-major order: code `i` occupies bits
+ * `i * bits … i * bits + bits - 1` of the byte stream, where bit `k` is bit `k % 8` of byte
+ * `floor(k / 8)`. Signed codes are stored two's complement in `bits` bits.
+ */
+import { WhittleError } from '../errors.ts';
+import { describe } from '../tensor/shape.ts';
+
+/**
+ * True when `bits` is a code width whittle packs: 1–8 or 16.
+ *
+ * @example
+ * ```ts
+ * isValidBits(4); // true
+ * isValidBits(12); // false
+ * ```
+ */
+export function isValidBits(bits: unknown): bits is number {
+  return bits === 16 || (typeof bits === 'number' && Number.isInteger(bits) && bits >= 1 && bits <= 8);
+}
+
+/**
+ * The smallest and largest code a `bits`-wide code can hold.
+ *
+ * @example
+ * ```ts
+ * codeRange(4, true); // { min: -8, max: 7 }
+ * ```
+ */
+export function codeRange(bits: number, signed: boolean): { min: number; max: number } {
+  checkBits(bits);
+  return signed ? { min: -(2 ** (bits - 1)), max: 2 ** (bits - 1) - 1 } : { min: 0, max: 2 ** bits - 1 };
+}
+
+/**
+ * Bytes that `count` codes of `bits` bits occupy once packed: ceil(count * bits / 8).
+ *
+ * @example
+ * ```ts
+ * packedByteLength(10, 3); // 4
+ * ```
+ */
+export function packedByteLength(count: number, bits: number): number {
+  checkBits(bits);
+  checkCount(count);
+  return Math.ceil((count * bits) / 8);
+}
+
+/**
+ * Packs integer codes `bits` wide (1–8 or 16), LSB-first. `signed` picks the range checked:
+ * true → [-2^(bits-1), 2^(bits-1) - 1], false → [0, 2^bits - 1], omitted → either. Padding bits
+ * of the last byte are zero.
+ *
+ * @example
+ * ```ts
+ * packBits([1, 2, 3], 4); // Uint8Array [0x21, 0x03]
+ * packBits([-1, 1], 2, true); // Uint8Array [0b0111]
+ * ```
+ */
+export function packBits(codes: ArrayLike<number>, bits: number, signed?: boolean): Uint8Array {
+  checkBits(bits);
+  const count = codes.length;
+  const min = signed === false ? 0 : -(2 ** (bits - 1));
+  const max = signed === true ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+  const mask = 2 ** bits - 1;
+  const packed = new Uint8Array(Math.ceil((count * bits) / 8));
+  // Codes are checked as they are read so arbitrary array-likes (even number[]) cost one pass.
+  const read = (index: number): number => {
+    const code = codes[index]!;
+    if (!(code >= min && code <= max) || (code | 0) !== code) {
+      throw new WhittleError(
+        'invalid-argument',
+        `code ${describe(code)} does not fit ${bits} ${
+          signed === undefined ? '' : signed ? 'signed ' : 'unsigned '
+        }bits`,
+        { field: `codes[${index}]` }
+      );
+    }
+    return code & mask;
+  };
+  if (bits === 8) {
+    for (let index = 0; index < count; index++) packed[index] = read(index);
+  } else if (bits === 16) {
+    for (let index = 0; index < count; index++) {
+      const code = read(index);
+      packed[2 * index] = code & 0xff;
+      packed[2 * index + 1] = code >>> 8;
+    }
+  } else if (bits === 4 || bits === 2 || bits === 1) {
+    // Whole bytes at a time, so no index arithmetic can overflow int32 on huge tensors.
+    for (let index = 0, byte = 0; index < count; byte++) {
+      let value = 0;
+      for (let offset = 0; offset < 8 && index < count; offset += bits) value |= read(index++) << offset;
+      packed[byte] = value;
+    }
+  } else {
+    // Widths 3, 5, 6, 7 straddle bytes: stream through a small accumulator.
+    let accumulator = 0;
+    let pending = 0;
+    let byte = 0;
+    for (let index = 0; index < count; index++) {
+      accumulator |= read(index) << pending;
+      pending += bits;
+      if (pending >= 8) {
+        packed[byte++] = accumulator & 0xff;
+        accumulator >>>= 8;
+        pending -= 8;
+      }
+    }
+    if (pending > 0) packed[byte] = accumulator & 0xff;
+  }
+  return packed;
+}
+
+/**
+ * Unpacks `count` codes of `bits` bits from `packed`, sign-extending when `signed`. Throws an
+ * `invalid-encoding` error when `packed` is shorter than `packedByteLength(count, bits)`.
+ *
+ * @example
+ * ```ts
+ * unpackBits(new Uint8Array([0x21, 0x03]), 3, 4); // Int32Array [1, 2, 3]
+ * ```
+ */
+export function unpackBits(packed: Uint8Array, count: number, bits: number, signed = false): Int32Array {
+  const needed = packedByteLength(count, bits);
+  if (packed.length < needed) {
+    throw new WhittleError(
+      'invalid-encoding',
+      `${count} codes of ${bits} bits need ${needed} bytes, got ${packed.length}`,
+      { field: 'packed' }
+    );
+  }
+  const codes = new Int32Array(count);
+  // Sign extension by shifting the code's top bit into bit 31 and back.
+  const shift = signed ? 32 - bits : 0;
+  if (bits === 8 && !signed) {
+    codes.set(packed.subarray(0, count));
+  } else if (bits === 8) {
+    for (let index = 0; index < count; index++) codes[index] = (packed[index]! << 24) >> 24;
+  } else if (bits === 16) {
+    for (let index = 0; index < count; index++) {
+      codes[index] = ((packed[2 * index]! | (packed[2 * index + 1]! << 8)) << shift) >> shift;
+    }
+  } else if (bits === 4 || bits === 2 || bits === 1) {
+    const mask = (1 << bits) - 1;
+    for (let index = 0, byte = 0; index < count; byte++) {
+      const value = packed[byte]!;
+      for (let offset = 0; offset < 8 && index < count; offset += bits) {
+        codes[index++] = (((value >>> offset) & mask) << shift) >> shift;
+      }
+    }
+  } else {
+    const mask = (1 << bits) - 1;
+    let byte = 0;
+    let offset = 0;
+    for (let index = 0; index < count; index++) {
+      // A code of at most 8 bits starting at bit offset ≤ 7 lies within two bytes.
+      const window = packed[byte]! | ((byte + 1 < needed ? packed[byte + 1]! : 0) << 8);
+      codes[index] = (((window >>> offset) & mask) << shift) >> shift;
+      offset += bits;
+      if (offset >= 8) {
+        offset -= 8;
+        byte++;
+      }
+    }
+  }
+  return codes;
+}
+
+/** Codes unpacked per chunk by {@link forEachCodeChunk}: a multiple of 8, so chunks start on byte boundaries. */
+const CHUNK_CODES = 1 << 16;
+
+/**
+ * Unpacks `count` codes chunk by chunk, calling `visit(codes, start)` for each, so scanning or
+ * decoding a huge tensor never holds all of its codes as 32-bit integers at once.
+ *
+ * @example
+ * ```ts
+ * let largest = 0;
+ * forEachCodeChunk(packed, 1_000_000, 4, false, (codes) => { for (const code of codes) largest = Math.max(largest, code); });
+ * ```
+ */
+export function forEachCodeChunk(
+  packed: Uint8Array,
+  count: number,
+  bits: number,
+  signed: boolean,
+  visit: (codes: Int32Array, start: number) => void
+): void {
+  const needed = packedByteLength(count, bits);
+  if (packed.length < needed) {
+    throw new WhittleError(
+      'invalid-encoding',
+      `${count} codes of ${bits} bits need ${needed} bytes, got ${packed.length}`,
+      {
+        field: 'packed',
+      }
+    );
+  }
+  for (let start = 0; start < count; start += CHUNK_CODES) {
+    const chunkCount = Math.min(CHUNK_CODES, count - start);
+    const byteStart = (start / 8) * bits;
+    visit(
+      unpackBits(packed.subarray(byteStart, byteStart + packedByteLength(chunkCount, bits)), chunkCount, bits, signed),
+      start
+    );
+  }
+}
+
+function checkBits(bits: number): void {
+  if (!isValidBits(bits)) {
+    throw new WhittleError('invalid-argument', `bits must be 1–8 or 16, got ${describe(bits)}`, { field: 'bits' });
+  }
+}
+
+function checkCount(count: number): void {
+  if (!Number.isSafeInteger(count) || count < 0) {
+    throw new WhittleError('invalid-argument', `count must be a non-negative integer, got ${describe(count)}`, {
+      field: 'count',
+    });
+  }
+}

@@ -1,0 +1,3 @@
+export * from './arbitraries.ts';
+export * from './bits.ts';
+export * from './malformed.ts';
