@@ -4,7 +4,11 @@ import { defineConfig } from 'tsup';
 const require = createRequire(import.meta.url);
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'register-gradients': 'src/backend/register-gradients.ts' },
+  entry: {
+    index: 'src/index.ts',
+    'register-gradients': 'src/backend/register-gradients.ts',
+    test: 'src/testing/index.ts',
+  },
   noExternal: [/register_all_gradients/],
   format: ['esm'],
   dts: true,
@@ -13,7 +17,7 @@ export default defineConfig({
   platform: 'neutral',
   sourcemap: true,
   splitting: true,
-  external: ['@tensorflow/tfjs-core', /^@tensorflow\/tfjs-backend-/],
+  external: ['@tensorflow/tfjs-core', /^@tensorflow\/tfjs-backend-/, 'fast-check'],
   esbuildPlugins: [
     {
       // tfjs-core ships its gradient registrations only as extension-less ESM that Node and Deno

@@ -2,6 +2,8 @@
 import { detectRuntime } from '../dist/index.js';
 import { run } from './harness.mjs';
 import './backends.mjs';
+import './encodings.mjs';
+import './recipes.mjs';
 
 const failed = await run(detectRuntime().name);
 if (failed > 0) {
