@@ -25,16 +25,19 @@ function referenceScaleIndex(shape: readonly number[], granularity: Granularity,
 function referenceDecode(encoding: AffineEncoding): number[] {
   const size = encoding.shape.reduce((product, dimension) => product * dimension, 1);
   const codes = unpackBits(encoding.codes, size, encoding.bits, encoding.signed);
-  const scales = toFloat32(encoding.scales).data;
+  const real = (tensor: AffineEncoding['scales']) => (tensor.dtype === 'float64' ? tensor.data : toFloat32(tensor).data);
+  const scales = real(encoding.scales);
+  const offsets = encoding.offsets === undefined ? undefined : real(encoding.offsets);
   return Array.from(codes, (code, flat) => {
     const scaleIndex = referenceScaleIndex(encoding.shape, encoding.granularity, flat);
+    if (offsets !== undefined) return Math.fround(code * scales[scaleIndex]! + offsets[scaleIndex]!);
     const zeroPoint = encoding.zeroPoints?.data[scaleIndex] ?? 0;
     return Math.fround((code - zeroPoint) * scales[scaleIndex]!);
   });
 }
 
 describe('affine encodings', () => {
-  test('decode equals (code - zeroPoint) * scale for every granularity', () => {
+  test('decode equals (code - zeroPoint) * scale, or code * scale + offset, for every granularity', () => {
     fc.assert(
       fc.property(encodingArbitrary({ kinds: ['affine'], maxRank: 4, maxDimension: 6 }), (encoding) => {
         const decoded = decode(encoding);
@@ -94,5 +97,45 @@ describe('affine encodings', () => {
     expect(() => affineFromCodes({ ...fields, scales, codes: [0, 0, 0, 0, 0, 256] })).toThrow(
       expect.objectContaining({ code: 'invalid-argument', field: 'codes[5]' })
     );
+  });
+});
+
+describe('affine offset form', () => {
+  test('decodes code * scale + offset in float64 with one rounding, as tfjs decodes stock uint8', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 64 }),
+        fc.double({ min: 1e-6, max: 10, noNaN: true }),
+        fc.double({ min: -100, max: 100, noNaN: true }),
+        (codes, scale, offset) => {
+          const encoding = affineEncoding({
+            shape: [codes.length],
+            bits: 8,
+            signed: false,
+            granularity: { kind: 'tensor' },
+            codes,
+            scales: { dtype: 'float64', shape: [], data: new Float64Array([scale]) },
+            offsets: { dtype: 'float64', shape: [], data: new Float64Array([offset]) },
+          });
+          const expected = Float32Array.from(codes, (code) => code * scale + offset);
+          expect(Array.from(decode(encoding).data)).toEqual(Array.from(expected));
+        }
+      )
+    );
+  });
+
+  test('zero points and offsets together are rejected', () => {
+    expect(() =>
+      affineEncoding({
+        shape: [1],
+        bits: 8,
+        signed: false,
+        granularity: { kind: 'tensor' },
+        codes: new Uint8Array([1]),
+        scales: { dtype: 'float32', shape: [], data: new Float32Array([1]) },
+        zeroPoints: { dtype: 'uint8', shape: [], data: new Uint8Array([1]) },
+        offsets: { dtype: 'float32', shape: [], data: new Float32Array([1]) },
+      })
+    ).toThrow(/offsets/);
   });
 });

@@ -1,9 +1,9 @@
 /**
- * Affine (uniform) encodings: value = (code - zeroPoint) * scale, with scales shared per tensor,
- * per axis or per group along an axis. Choosing scales is the quantize package's job; this file
- * only builds, checks and decodes the result.
+ * Affine (uniform) encodings: value = (code - zeroPoint) * scale, or code * scale + offset, with
+ * scales shared per tensor, per axis or per group along an axis. Choosing scales is the quantize
+ * package's job; this file only builds, checks and decodes the result.
  */
-import { toFloat32 } from '../tensor/host-tensor.ts';
+import { toFloat32, type HostTensor } from '../tensor/host-tensor.ts';
 import { forEachCodeChunk, packBits } from './bit-pack.ts';
 import { normalizeGranularity } from './granularity.ts';
 import type { AffineEncoding } from './types.ts';
@@ -34,6 +34,7 @@ export function affineEncoding(fields: Omit<AffineEncoding, 'kind'>): AffineEnco
     codes: fields.codes,
     scales: fields.scales,
     ...(fields.zeroPoints === undefined ? {} : { zeroPoints: fields.zeroPoints }),
+    ...(fields.offsets === undefined ? {} : { offsets: fields.offsets }),
   };
   return validateEncoding(encoding) as AffineEncoding;
 }
@@ -69,16 +70,23 @@ export function affineFromCodes(
 export function decodeAffine(encoding: AffineEncoding): Float32Array {
   const { shape, granularity } = encoding;
   const size = shape.reduce((product, dimension) => product * dimension, 1);
-  const scales = toFloat32(encoding.scales).data;
+  const scales = realValues(encoding.scales);
   const zeroPoints = encoding.zeroPoints?.data;
+  const offsets = encoding.offsets === undefined ? undefined : realValues(encoding.offsets);
   // Codes go straight into the output (exact: they fit 17 bits) and are scaled in place, so a
-  // huge tensor never also holds all its codes as int32.
+  // huge tensor never also holds all its codes as int32. The arithmetic is float64 with one
+  // rounding on the store, as tfjs's own weight decoder does for the offset form.
   const values = new Float32Array(size);
   forEachCodeChunk(encoding.codes, size, encoding.bits, encoding.signed, (codes, start) => values.set(codes, start));
+  const apply = (index: number, scaleIndex: number): void => {
+    const code = values[index]!;
+    values[index] =
+      offsets === undefined
+        ? (code - (zeroPoints?.[scaleIndex] ?? 0)) * scales[scaleIndex]!
+        : code * scales[scaleIndex]! + offsets[scaleIndex]!;
+  };
   if (granularity.kind === 'tensor') {
-    const scale = scales[0] ?? 0;
-    const zeroPoint = zeroPoints?.[0] ?? 0;
-    for (let index = 0; index < size; index++) values[index] = (values[index]! - zeroPoint) * scale;
+    for (let index = 0; index < size; index++) apply(index, 0);
     return values;
   }
   const axis = granularity.axis;
@@ -94,11 +102,13 @@ export function decodeAffine(encoding: AffineEncoding): Float32Array {
       const base =
         granularity.kind === 'axis' ? position : (outerIndex * groupCount + Math.floor(position / groupSize)) * inner;
       const step = granularity.kind === 'axis' ? 0 : 1;
-      for (let innerIndex = 0; innerIndex < inner; innerIndex++, index++) {
-        const scaleIndex = base + step * innerIndex;
-        values[index] = (values[index]! - (zeroPoints?.[scaleIndex] ?? 0)) * scales[scaleIndex]!;
-      }
+      for (let innerIndex = 0; innerIndex < inner; innerIndex++, index++) apply(index, base + step * innerIndex);
     }
   }
   return values;
+}
+
+/** Scales and offsets as numbers: float64 kept exact, 16-bit floats widened. */
+function realValues(tensor: HostTensor<'float64' | 'float32' | 'float16'>): Float64Array | Float32Array {
+  return tensor.dtype === 'float64' ? (tensor.data as Float64Array) : toFloat32(tensor).data;
 }

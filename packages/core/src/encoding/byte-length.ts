@@ -18,7 +18,12 @@ export function byteLength(encoding: Encoding): number {
     case 'dense':
       return encoding.tensor.data.byteLength;
     case 'affine':
-      return encoding.codes.byteLength + encoding.scales.data.byteLength + (encoding.zeroPoints?.data.byteLength ?? 0);
+      return (
+        encoding.codes.byteLength +
+        encoding.scales.data.byteLength +
+        (encoding.zeroPoints?.data.byteLength ?? 0) +
+        (encoding.offsets?.data.byteLength ?? 0)
+      );
     case 'codebook':
       return encoding.centroids.data.byteLength + encoding.indices.byteLength;
     case 'sparse':

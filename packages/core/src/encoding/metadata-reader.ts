@@ -30,6 +30,7 @@ export function readEncodingMetadata(
 }
 
 const FLOAT_COMPONENT_DTYPES: readonly DType[] = ['float32', 'float16'];
+const SCALE_DTYPES: readonly DType[] = ['float64', 'float32', 'float16'];
 const ZERO_POINT_DTYPES: readonly DType[] = ['int8', 'uint8', 'int16', 'uint16', 'int32'];
 
 class MetadataReader {
@@ -54,10 +55,11 @@ class MetadataReader {
           signed: record.signed,
           granularity: record.granularity,
           codes: this.bytes(record.codes, at('codes')),
-          scales: this.tensor(record.scales, FLOAT_COMPONENT_DTYPES, at('scales')),
+          scales: this.tensor(record.scales, SCALE_DTYPES, at('scales')),
           ...(record.zeroPoints === undefined
             ? {}
             : { zeroPoints: this.tensor(record.zeroPoints, ZERO_POINT_DTYPES, at('zeroPoints')) }),
+          ...(record.offsets === undefined ? {} : { offsets: this.tensor(record.offsets, SCALE_DTYPES, at('offsets')) }),
         };
       case 'codebook':
         return {

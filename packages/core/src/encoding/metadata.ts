@@ -52,6 +52,7 @@ export interface AffineMetadata {
   readonly codes: BufferReference;
   readonly scales: BufferReference;
   readonly zeroPoints?: BufferReference;
+  readonly offsets?: BufferReference;
 }
 
 /** Metadata of a codebook encoding. */

@@ -67,6 +67,7 @@ function describeEncoding(encoding: Encoding, prefix: string, buffers: EncodingB
         codes: reference('codes', 'uint8', encoding.codes),
         scales: tensor('scales', encoding.scales),
         ...(encoding.zeroPoints === undefined ? {} : { zeroPoints: tensor('zeroPoints', encoding.zeroPoints) }),
+        ...(encoding.offsets === undefined ? {} : { offsets: tensor('offsets', encoding.offsets) }),
       };
     case 'codebook':
       return {

@@ -40,7 +40,8 @@ export type Granularity =
   | { readonly kind: 'group'; readonly axis: number; readonly size: number };
 
 /**
- * Affine (uniform) quantization: value = (code - zeroPoint) * scale.
+ * Affine (uniform) quantization: value = (code - zeroPoint) * scale, or, in the offset form
+ * (tfjs-converter's stock uint8/uint16 and ggml's Q4_1), value = code * scale + offset.
  * Codes are `bits` wide (1–8 or 16), signed or not, bit-packed LSB-first in row-major order.
  */
 export interface AffineEncoding {
@@ -51,10 +52,18 @@ export interface AffineEncoding {
   readonly granularity: Granularity;
   /** Packed codes: ceil(size * bits / 8) bytes. */
   readonly codes: Uint8Array;
-  /** float32 or float16 scales, shaped by the granularity. */
-  readonly scales: HostTensor<'float32' | 'float16'>;
+  /**
+   * Scales shaped by the granularity: float32 or float16, or float64 where they come from a
+   * format that keeps them as doubles (tfjs manifests), so decoding matches that format exactly.
+   */
+  readonly scales: HostTensor<'float64' | 'float32' | 'float16'>;
   /** Integer zero points shaped like `scales`; absent means zero (symmetric). */
   readonly zeroPoints?: HostTensor<'int8' | 'uint8' | 'int16' | 'uint16' | 'int32'>;
+  /**
+   * Real offsets shaped like `scales` (value = code * scale + offset, computed in float64);
+   * never together with `zeroPoints`.
+   */
+  readonly offsets?: HostTensor<'float64' | 'float32' | 'float16'>;
 }
 
 /** Weight sharing: each element is `centroids[index]`, indices packed `bits` wide. */

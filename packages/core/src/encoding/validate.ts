@@ -25,6 +25,7 @@ import { readSparseLayout } from './sparse-layout.ts';
 import type { Encoding } from './types.ts';
 
 const FLOAT_COMPONENT_DTYPES = ['float32', 'float16'] as const;
+const SCALE_DTYPES = ['float64', 'float32', 'float16'] as const;
 const ZERO_POINT_DTYPES = ['int8', 'uint8', 'int16', 'uint16', 'int32'] as const;
 
 /**
@@ -107,9 +108,15 @@ function readAffine(
   const granularity = readGranularity(record.granularity, shape, child(location, 'granularity'));
   readBytes(record.codes, packedByteLength(size, bits), child(location, 'codes'));
   const expected = scalesShape(shape, granularity);
-  readTensor(record.scales, FLOAT_COMPONENT_DTYPES, expected, child(location, 'scales'));
+  readTensor(record.scales, SCALE_DTYPES, expected, child(location, 'scales'));
   if (record.zeroPoints !== undefined) {
     readTensor(record.zeroPoints, ZERO_POINT_DTYPES, expected, child(location, 'zeroPoints'));
+  }
+  if (record.offsets !== undefined) {
+    if (record.zeroPoints !== undefined) {
+      fail('zero points and offsets are two forms of one thing; give one', child(location, 'offsets'));
+    }
+    readTensor(record.offsets, SCALE_DTYPES, expected, child(location, 'offsets'));
   }
 }
 

@@ -3,6 +3,7 @@
  * 16-bit patterns in a `Uint16Array`; `bool` as 0/1 bytes in a `Uint8Array`.
  */
 export type DType =
+  | 'float64'
   | 'float32'
   | 'float16'
   | 'bfloat16'
@@ -15,6 +16,7 @@ export type DType =
 
 /** The typed array that backs each dtype. */
 export interface TypedArrayByDType {
+  float64: Float64Array;
   float32: Float32Array;
   float16: Uint16Array;
   bfloat16: Uint16Array;
@@ -31,6 +33,7 @@ export type HostTypedArray = TypedArrayByDType[DType];
 
 /** Every supported dtype, in a stable order. */
 export const DTYPES: readonly DType[] = [
+  'float64',
   'float32',
   'float16',
   'bfloat16',
@@ -43,6 +46,7 @@ export const DTYPES: readonly DType[] = [
 ];
 
 const BYTES_PER_ELEMENT: Record<DType, number> = {
+  float64: 8,
   float32: 4,
   float16: 2,
   bfloat16: 2,
@@ -55,6 +59,7 @@ const BYTES_PER_ELEMENT: Record<DType, number> = {
 };
 
 const CONSTRUCTORS = {
+  float64: Float64Array,
   float32: Float32Array,
   float16: Uint16Array,
   bfloat16: Uint16Array,
@@ -76,9 +81,9 @@ export function bytesPerElement(dtype: DType): number {
   return BYTES_PER_ELEMENT[dtype];
 }
 
-/** True for dtypes that hold real numbers (float32, float16, bfloat16). */
-export function isFloatDType(dtype: DType): dtype is 'float32' | 'float16' | 'bfloat16' {
-  return dtype === 'float32' || dtype === 'float16' || dtype === 'bfloat16';
+/** True for dtypes that hold real numbers (float64, float32, float16, bfloat16). */
+export function isFloatDType(dtype: DType): dtype is 'float64' | 'float32' | 'float16' | 'bfloat16' {
+  return dtype === 'float64' || dtype === 'float32' || dtype === 'float16' || dtype === 'bfloat16';
 }
 
 /** A new zero-filled typed array of `length` elements for `dtype`. */

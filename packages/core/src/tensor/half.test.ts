@@ -52,6 +52,20 @@ describe('float16', () => {
     expect(isNaNHalf(float32ToFloat16Bits(Number.NaN))).toBe(true);
   });
 
+  test('the array form agrees with the scalar form across every exponent and rounding boundary', () => {
+    const words = new Uint32Array(1 << 20);
+    for (let index = 0; index < words.length; index++) words[index] = Math.imul(index, 4099) >>> 0;
+    const edges = [0x38800000, 0x387fffff, 0x477fefff, 0x477ff000, 0x33000000, 0x33000001, 0x7f800000, 0x7fc00000];
+    words.set(edges.flatMap((edge) => [edge, (edge | 0x80000000) >>> 0, edge + 0x1000, edge - 0x1000]).map((word) => word >>> 0));
+    const values = new Float32Array(words.buffer);
+    const bits = float32ArrayToFloat16(values);
+    for (let index = 0; index < values.length; index++) {
+      if (bits[index] !== float32ToFloat16Bits(values[index]!)) {
+        expect(bits[index], `word 0x${words[index]!.toString(16)}`).toBe(float32ToFloat16Bits(values[index]!));
+      }
+    }
+  });
+
   test('array forms agree with the scalar forms', () => {
     fc.assert(
       fc.property(fc.float32Array({ maxLength: 64 }), (values) => {

@@ -66,10 +66,30 @@ export function bfloat16BitsToFloat32(bits: number): number {
   return float32Scratch[0]!;
 }
 
-/** Converts a whole Float32Array to float16 bit patterns. */
+/**
+ * Converts a whole Float32Array to float16 bit patterns, with the same rounding as
+ * {@link float32ToFloat16Bits} but on integer bit patterns: the rounding bias is added to the
+ * float32 bits, so the common (normal) case is a few integer operations per element.
+ *
+ * @example
+ * ```ts
+ * float32ArrayToFloat16(new Float32Array([1, -2])); // Uint16Array [0x3c00, 0xc000]
+ * ```
+ */
 export function float32ArrayToFloat16(values: Float32Array): Uint16Array {
+  const words = new Uint32Array(values.buffer, values.byteOffset, values.length);
   const out = new Uint16Array(values.length);
-  for (let index = 0; index < values.length; index++) out[index] = float32ToFloat16Bits(values[index]!);
+  for (let index = 0; index < words.length; index++) {
+    const bits = words[index]!;
+    const magnitude = bits & 0x7fffffff;
+    const sign = (bits >>> 16) & 0x8000;
+    if (magnitude >= 0x38800000 && magnitude < 0x477ff000) {
+      // Normal half range: rebias the exponent and round the 13 dropped bits to nearest even.
+      out[index] = sign | ((magnitude - 0x38000000 + 0xfff + ((magnitude >>> 13) & 1)) >>> 13);
+    } else {
+      out[index] = float32ToFloat16Bits(values[index]!);
+    }
+  }
   return out;
 }
 

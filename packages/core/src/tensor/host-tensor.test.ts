@@ -42,7 +42,7 @@ describe('HostTensor', () => {
     expect(() => validateHostTensor({ dtype: 'int8', shape: [1], data: new Uint8Array(1) }, { field: 'weights[0]' })).toThrow(
       /weights\[0\]\.data/,
     );
-    expect(() => validateHostTensor({ dtype: 'float64', shape: [1], data: new Float64Array(1) })).toThrow(/unknown dtype/);
+    expect(() => validateHostTensor({ dtype: 'complex64', shape: [1], data: new Float64Array(1) })).toThrow(/unknown dtype/);
   });
 
   test('validation of arbitrary input throws only WhittleError', () => {

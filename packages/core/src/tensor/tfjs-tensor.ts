@@ -5,8 +5,8 @@ import { toFloat32, validateHostTensor, type HostTensor } from './host-tensor.ts
 
 /**
  * Makes a tfjs tensor from a HostTensor. float32, int32 and bool data are handed to tfjs as they
- * are (tfjs copies only if the backend must); 16-bit floats widen to float32 and small integers
- * to int32, the dtypes tfjs computes in.
+ * are (tfjs copies only if the backend must); float64 narrows and 16-bit floats widen to float32,
+ * and small integers become int32: the dtypes tfjs computes in.
  *
  * @example
  * ```ts
@@ -19,6 +19,7 @@ export function toTensor(host: HostTensor): tf.Tensor {
   switch (host.dtype) {
     case 'float32':
       return tf.tensor(host.data as Float32Array, shape, 'float32');
+    case 'float64':
     case 'float16':
     case 'bfloat16':
       return tf.tensor(toFloat32(host).data, shape, 'float32');

@@ -117,14 +117,23 @@ function affineArbitrary(shape: readonly number[]): fc.Arbitrary<Encoding> {
           .chain((dtype) => hostTensorArbitrary(dtype, { shape: parameters })),
         { nil: undefined }
       );
+      // The offset form (code * scale + offset) stands in for zero points some of the time.
+      const offsets = fc.option(
+        hostTensorArbitrary('float64', { shape: parameters }).map((tensor) => ({
+          ...tensor,
+          data: tensor.data.map((value) => (Number.isFinite(value) ? value % 1e6 : 0)),
+        })),
+        { nil: undefined }
+      );
       return fc
         .record({
           codes: fc.array(fc.integer({ min, max }), { minLength: size, maxLength: size }),
           scales: scaleTensorArbitrary(parameters),
           zeroPoints,
+          offsets,
         })
         .map(
-          ({ codes, scales, zeroPoints: points }): Encoding => ({
+          ({ codes, scales, zeroPoints: points, offsets: shifts }): Encoding => ({
             kind: 'affine',
             shape: [...shape],
             bits,
@@ -133,6 +142,7 @@ function affineArbitrary(shape: readonly number[]): fc.Arbitrary<Encoding> {
             codes: packBits(codes, bits, signed),
             scales,
             ...(points === undefined ? {} : { zeroPoints: points }),
+            ...(points !== undefined || shifts === undefined ? {} : { offsets: shifts }),
           })
         );
     });

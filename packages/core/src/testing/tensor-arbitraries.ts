@@ -41,6 +41,7 @@ export function typedDataArbitrary<D extends DType>(dtype: D, length: number): f
   const exactly = { minLength: length, maxLength: length };
   const integers = (min: number, max: number) => fc.array(fc.integer({ min, max }), exactly);
   const arbitraries: { [K in DType]: fc.Arbitrary<TypedArrayByDType[K]> } = {
+    float64: fc.float64Array(exactly),
     float32: fc.float32Array(exactly),
     float16: integers(0, 0xffff).map((values) => Uint16Array.from(values)),
     bfloat16: integers(0, 0xffff).map((values) => Uint16Array.from(values)),

@@ -1,0 +1,24 @@
+/**
+ * One figure of a benchmark run. Rows are flat so they print as a table, serialise as JSON and
+ * compare across runs and machines.
+ */
+export interface ResultRow {
+  /** The suite that produced the row, e.g. `backends`. */
+  readonly suite: string;
+  /** What was measured, e.g. `matmul` or `cast-float16`. */
+  readonly case: string;
+  /** The tfjs backend it ran on, or `js` for plain JavaScript over typed arrays. */
+  readonly backend: string;
+  /** The problem size, e.g. `1024x1024x1024` or `16777216`. */
+  readonly size: string;
+  /** What `value` is, e.g. `throughput`. */
+  readonly metric: string;
+  readonly value: number;
+  /** The unit of `value` and `bound`, e.g. `GFLOP/s` or `params/s`. */
+  readonly unit: string;
+  /**
+   * The best this case could do on this machine, measured in the same run (for a storage
+   * conversion, a plain copy of the same bytes), in the same unit as `value`.
+   */
+  readonly bound?: number;
+}

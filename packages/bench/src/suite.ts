@@ -1,0 +1,25 @@
+import type { BackendInfo, BackendName } from '@whittle/core';
+import type { ResultRow } from './result-row.ts';
+
+/** Options every suite takes. */
+export interface SuiteOptions {
+  /** Smaller sizes and fewer runs: a smoke run in seconds, not figures to publish. */
+  readonly quick?: boolean;
+  /** The tfjs backends to run backend-bound cases on; each suite has its own default. */
+  readonly backends?: readonly BackendName[];
+  /** Called before each case with a short description, for progress output. */
+  readonly onProgress?: (message: string) => void;
+}
+
+/** What a suite returns: its rows and the backends they ran on. */
+export interface SuiteResult {
+  readonly rows: readonly ResultRow[];
+  readonly backends: readonly BackendInfo[];
+}
+
+/** A named group of benchmark cases. */
+export interface Suite {
+  readonly name: string;
+  readonly description: string;
+  run(options?: SuiteOptions): Promise<SuiteResult>;
+}

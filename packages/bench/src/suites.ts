@@ -1,0 +1,26 @@
+import { WhittleError } from '@whittle/core';
+import type { Suite } from './suite.ts';
+import { backendsSuite } from './suites/backends.ts';
+
+/** Every benchmark suite, by name. */
+export const SUITES: readonly Suite[] = [backendsSuite];
+
+/**
+ * The suite called `name`, or a WhittleError listing the known ones.
+ *
+ * @example
+ * ```ts
+ * const { rows } = await findSuite('backends').run({ quick: true });
+ * ```
+ */
+export function findSuite(name: string): Suite {
+  const suite = SUITES.find((candidate) => candidate.name === name);
+  if (suite === undefined) {
+    throw new WhittleError(
+      'invalid-argument',
+      `unknown suite ${JSON.stringify(name)}; expected one of ${SUITES.map(({ name }) => name).join(', ')}`,
+      { field: 'suite' },
+    );
+  }
+  return suite;
+}

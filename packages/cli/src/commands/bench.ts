@@ -1,0 +1,69 @@
+import { findSuite, machineInfo, SUITES, type MachineInfo, type ResultRow } from '@whittle/bench';
+import { Option, type Command } from 'commander';
+import type { CliIo } from '../cli-io.ts';
+import { formatBenchReport } from '../format/bench-report.ts';
+import { CLI_BACKENDS, parseBackendList, type CliBackend } from './backend-option.ts';
+
+/** Options of `whittle bench`. */
+export interface BenchCommandOptions {
+  readonly suite: string;
+  readonly backend?: readonly CliBackend[];
+  readonly quick?: boolean;
+  readonly json?: boolean;
+}
+
+/** What `whittle bench` prints: the figures, the machine they were measured on, and how. */
+export interface BenchReport {
+  /** The command line that reproduces the run. */
+  readonly command: string;
+  readonly machine: MachineInfo;
+  readonly rows: readonly ResultRow[];
+}
+
+/**
+ * Runs a benchmark suite and prints its report (a table, or JSON with `json`); progress goes to
+ * stderr so stdout stays clean.
+ *
+ * @example
+ * ```ts
+ * const report = await runBench({ suite: 'backends', quick: true }, processIo());
+ * ```
+ */
+export async function runBench(options: BenchCommandOptions, io: CliIo): Promise<BenchReport> {
+  const suite = findSuite(options.suite);
+  const backends = options.backend ?? CLI_BACKENDS;
+  const result = await suite.run({
+    quick: options.quick === true,
+    backends,
+    onProgress: (message) => io.stderr(`bench: ${message}\n`),
+  });
+  const report: BenchReport = {
+    command: ['whittle bench', `--suite ${suite.name}`, `--backend ${backends.join(',')}`]
+      .concat(options.quick === true ? ['--quick'] : [])
+      .join(' '),
+    machine: await machineInfo(result.backends),
+    rows: result.rows,
+  };
+  io.stdout(options.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${formatBenchReport(report)}\n`);
+  return report;
+}
+
+/** Adds `whittle bench` to a commander program. */
+export function addBenchCommand(program: Command, io: CliIo): void {
+  program
+    .command('bench')
+    .description('run a benchmark suite and print its figures with the machine they ran on')
+    .addOption(
+      new Option('--suite <name>', 'the suite to run').choices(SUITES.map(({ name }) => name)).makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('--backend <names>', `comma-separated tfjs backends (${CLI_BACKENDS.join(', ')})`)
+        .argParser(parseBackendList)
+        .default([...CLI_BACKENDS], CLI_BACKENDS.join(',')),
+    )
+    .option('--quick', 'smaller sizes and fewer runs: a smoke test, not figures to publish')
+    .option('--json', 'print the report as JSON')
+    .action(async (options: BenchCommandOptions) => {
+      await runBench(options, io);
+    });
+}

@@ -1,0 +1,7 @@
+/**
+ * `@whittle/distill`: knowledge distillation for whittle models (not yet released).
+ *
+ * Nothing is exported yet; see this package's README for what it will hold.
+ * @packageDocumentation
+ */
+export {};

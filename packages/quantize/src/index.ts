@@ -1,0 +1,7 @@
+/**
+ * `@whittle/quantize`: weight quantization for whittle models (not yet released).
+ *
+ * Nothing is exported yet; see this package's README for what it will hold.
+ * @packageDocumentation
+ */
+export {};
