@@ -8,6 +8,7 @@ export default defineConfig({
     index: 'src/index.ts',
     'register-gradients': 'src/backend/register-gradients.ts',
     test: 'src/testing/index.ts',
+    fs: 'src/fs/index.ts',
   },
   noExternal: [/register_all_gradients/],
   format: ['esm'],
@@ -15,9 +16,11 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   platform: 'neutral',
+  // Deno needs the node: prefix on built-in modules.
+  removeNodeProtocol: false,
   sourcemap: true,
   splitting: true,
-  external: ['@tensorflow/tfjs-core', /^@tensorflow\/tfjs-backend-/, 'fast-check'],
+  external: ['@tensorflow/tfjs-core', /^@tensorflow\/tfjs-backend-/, 'fast-check', /^node:/],
   esbuildPlugins: [
     {
       // tfjs-core ships its gradient registrations only as extension-less ESM that Node and Deno

@@ -5,3 +5,4 @@ export * from './encoding/index.ts';
 export * from './model/index.ts';
 export * from './recipe/index.ts';
 export * from './metrics/index.ts';
+export * from './formats/index.ts';
