@@ -4,6 +4,7 @@ import { run } from './harness.mjs';
 import './backends.mjs';
 import './encodings.mjs';
 import './recipes.mjs';
+import './fs.mjs';
 
 const failed = await run(detectRuntime().name);
 if (failed > 0) {

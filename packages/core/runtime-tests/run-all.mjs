@@ -18,8 +18,8 @@ function findBinary(name) {
 
 const runtimes = [
   { name: 'node', command: process.execPath, args: ['main.mjs'] },
-  // Deno reads the wasm binaries and the environment flags tfjs checks; nothing else.
-  { name: 'deno', command: findBinary('deno'), args: ['run', '--allow-read', '--allow-env', 'main.mjs'] },
+  // Deno reads the wasm binaries and the flags tfjs checks, and writes temporary files.
+  { name: 'deno', command: findBinary('deno'), args: ['run', '--allow-read', '--allow-env', '--allow-write', 'main.mjs'] },
   { name: 'bun', command: findBinary('bun'), args: ['main.mjs'] },
 ];
 
