@@ -3,7 +3,7 @@
  * factors that are themselves encodings), for contract tests in every package.
  */
 import fc from 'fast-check';
-import type { DType } from '../tensor/dtype.ts';
+import { DTYPES, type DType } from '../tensor/dtype.ts';
 import type { HostTensor } from '../tensor/host-tensor.ts';
 import { packBits } from '../encoding/bit-pack.ts';
 import { encodingShape } from '../encoding/byte-length.ts';
@@ -64,21 +64,10 @@ export function encodingOfShapeArbitrary(
   return fc.oneof(...choices);
 }
 
-const DENSE_DTYPES: readonly DType[] = [
-  'float32',
-  'float16',
-  'bfloat16',
-  'int32',
-  'int16',
-  'uint16',
-  'int8',
-  'uint8',
-  'bool',
-];
 
 function denseArbitrary(shape: readonly number[]): fc.Arbitrary<Encoding> {
   return fc
-    .constantFrom(...DENSE_DTYPES)
+    .constantFrom(...DTYPES)
     .chain((dtype) => hostTensorArbitrary(dtype, { shape }))
     .map((tensor): Encoding => ({ kind: 'dense', tensor }));
 }
