@@ -1,0 +1,147 @@
+/**
+ * Reading and checking a safetensors header: an 8-byte little-endian length N, N bytes of UTF-8
+ * JSON (possibly padded with trailing spaces), then the data section that `data_offsets` count
+ * from. Only the 8 bytes and the N header bytes are read, after N is checked against the file
+ * size and {@link MAX_SAFETENSORS_HEADER_SIZE}, so a lying length never allocates.
+ */
+import { WhittleError } from '../../errors.ts';
+import { describe } from '../../tensor/shape.ts';
+import type { ByteSource } from '../byte-source.ts';
+import { readHeaderParams, type SafetensorsParamInfo } from './header-params.ts';
+import { malformed } from './malformed.ts';
+import { headerField, METADATA_KEY, metadataField, setEntry } from './naming.ts';
+import { parseStrictJson } from './strict-json.ts';
+import { checkNoOverlap, readTensorEntry, type SafetensorsTensorInfo } from './tensor-entries.ts';
+
+/** The largest header whittle reads or writes (the Rust reference's bound, 100 MB). */
+export const MAX_SAFETENSORS_HEADER_SIZE = 100_000_000;
+
+/** A checked safetensors header. */
+export interface SafetensorsHeader {
+  /** The source it was read from, for error messages. */
+  readonly file: string;
+  /** N: bytes of JSON (with padding) after the 8-byte length. */
+  readonly headerSize: number;
+  /** Where the data section starts in the file: 8 + N. */
+  readonly dataOffset: number;
+  /** Every tensor, in file order (by data offset), components of encodings included. */
+  readonly tensors: ReadonlyMap<string, SafetensorsTensorInfo>;
+  /** whittle's params in file order: plain tensors, and encodings reassembled from components. */
+  readonly params: ReadonlyMap<string, SafetensorsParamInfo>;
+  /** `__metadata__` without whittle's `whittle:` entries. */
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/**
+ * Reads and fully checks the header of a safetensors file: sizes, UTF-8, JSON without duplicate
+ * keys, every tensor's dtype, shape and in-range, non-overlapping offsets of the right length,
+ * `__metadata__` as a string-to-string map, and whittle's encoding entries against the tensors
+ * they reference. Reads only the header's bytes. Throws a `malformed-file` WhittleError naming
+ * the file and the field.
+ *
+ * @example
+ * ```ts
+ * const header = await readSafetensorsHeader(bytesSource(bytes, 'model.safetensors'));
+ * for (const [name, tensor] of header.tensors) console.log(name, tensor.dtype, tensor.shape);
+ * ```
+ */
+export async function readSafetensorsHeader(source: ByteSource): Promise<SafetensorsHeader> {
+  const file = source.name;
+  if (source.size < 8) {
+    malformed(file, 'headerSize', `the file has ${source.size} bytes, fewer than the 8 that give the header size`);
+  }
+  const prefix = await readExactly(source, 0, 8);
+  const declared = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
+  if (declared > BigInt(MAX_SAFETENSORS_HEADER_SIZE)) {
+    malformed(
+      file,
+      'headerSize',
+      `a header of ${declared} bytes is over the ${MAX_SAFETENSORS_HEADER_SIZE}-byte limit`
+    );
+  }
+  const headerSize = Number(declared);
+  if (8 + headerSize > source.size) {
+    malformed(file, 'headerSize', `a header of ${headerSize} bytes does not fit in the ${source.size}-byte file`);
+  }
+  const bytes = await readExactly(source, 8, headerSize);
+  return parseSafetensorsHeader(bytes, file, source.size);
+}
+
+/**
+ * Checks the header JSON bytes of a file of `fileSize` bytes. Internal: use
+ * {@link readSafetensorsHeader}.
+ *
+ * @example
+ * ```ts
+ * parseSafetensorsHeader(new TextEncoder().encode('{}      '), 'empty.safetensors', 16);
+ * ```
+ */
+export function parseSafetensorsHeader(bytes: Uint8Array, file: string, fileSize: number): SafetensorsHeader {
+  const headerSize = bytes.byteLength;
+  const dataOffset = 8 + headerSize;
+  let text: string;
+  try {
+    // ignoreBOM keeps a byte-order mark in the text, so JSON.parse rejects it as the reference does.
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch (error) {
+    malformed(file, 'header', 'the header is not valid UTF-8', error);
+  }
+  if (!text.startsWith('{')) malformed(file, 'header', 'the header must start with "{"');
+  const parsed = parseStrictJson(text);
+  if ('kind' in parsed) {
+    if (parsed.kind === 'syntax') malformed(file, 'header', `the header is not JSON (${parsed.message})`);
+    if (parsed.kind === 'too-deep') malformed(file, 'header', 'the header nests too deep');
+    const field = parsed.path.length === 0 ? 'header' : headerField(parsed.path[0]!, ...parsed.path.slice(1));
+    malformed(file, field, `the key ${JSON.stringify(parsed.key)} appears twice`);
+  }
+  if (typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value)) {
+    malformed(file, 'header', `expected a JSON object, got ${describe(parsed.value)}`);
+  }
+  const record = parsed.value as Record<string, unknown>;
+  const dataSize = fileSize - dataOffset;
+  let entries: Record<string, string> = {};
+  const list: SafetensorsTensorInfo[] = [];
+  // Text order breaks ties between empty tensors at one offset, as the writer lays them out.
+  for (const name of parsed.keys) {
+    if (name === METADATA_KEY) entries = readMetadata(record[name], file);
+    else list.push(readTensorEntry(name, record[name], file, dataSize));
+  }
+  checkNoOverlap(list, file);
+  const order = new Map(list.map((tensor, index) => [tensor, index]));
+  list.sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0] || order.get(a)! - order.get(b)!);
+  const tensors = new Map(list.map((tensor) => [tensor.name, tensor]));
+  const { params, metadata } = readHeaderParams(tensors, entries, file);
+  return { file, headerSize, dataOffset, tensors, params, metadata };
+}
+
+function readMetadata(value: unknown, file: string): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    malformed(file, headerField(METADATA_KEY), `expected a map of strings to strings, got ${describe(value)}`);
+  }
+  const entries: Record<string, string> = {};
+  for (const [key, entry] of Object.entries(value)) {
+    if (typeof entry !== 'string') {
+      malformed(file, metadataField(key), `metadata values must be strings, got ${describe(entry)}`);
+    }
+    setEntry(entries, key, entry);
+  }
+  return entries;
+}
+
+/**
+ * `length` bytes from `offset`, checking that the source kept its promise.
+ *
+ * @example
+ * ```ts
+ * const prefix = await readExactly(source, 0, 8);
+ * ```
+ */
+export async function readExactly(source: ByteSource, offset: number, length: number): Promise<Uint8Array> {
+  const bytes = await source.read(offset, length);
+  if (!(bytes instanceof Uint8Array) || bytes.byteLength !== length) {
+    throw new WhittleError('malformed-file', `reading ${length} bytes at ${offset} returned ${describe(bytes)}`, {
+      file: source.name,
+    });
+  }
+  return bytes;
+}

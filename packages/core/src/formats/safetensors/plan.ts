@@ -1,0 +1,216 @@
+/**
+ * Planning a safetensors file before writing it. The header comes first and holds every tensor's
+ * offsets, so it needs every name, dtype and shape up front; an encoding's metadata (from
+ * `encodingParts`) says all of that without any bytes. A plan lays out each param's tensors in
+ * param order, contiguous from offset 0, and renders the header, padded with spaces so that the
+ * data section starts 8-byte aligned.
+ */
+import { encodingParts } from '../../encoding/serialize.ts';
+import type { EncodingMetadata } from '../../encoding/metadata.ts';
+import type { Encoding } from '../../encoding/types.ts';
+import { WhittleError } from '../../errors.ts';
+import { bytesPerElement, isDType, type DType } from '../../tensor/dtype.ts';
+import { describe, shapeSize } from '../../tensor/shape.ts';
+import { bufferReferences } from './buffer-references.ts';
+import { toSafetensorsDType } from './dtypes.ts';
+import { MAX_SAFETENSORS_HEADER_SIZE } from './header.ts';
+import {
+  safetensorsComponentName,
+  safetensorsEncodingKey,
+  SAFETENSORS_ENCODING_PREFIX,
+  isWellFormedName,
+  METADATA_KEY,
+} from './naming.ts';
+import type { SafetensorsTensorInfo } from './tensor-entries.ts';
+
+/** What the header must say about one param before its bytes are written. */
+export interface SafetensorsParamLayout {
+  readonly name: string;
+  /** Its encoding's metadata as `encodingParts` gives it (buffer names relative to the param). */
+  readonly encoding: EncodingMetadata;
+}
+
+/** One tensor of a plan: its header entry and the `encodingParts` buffer that fills it. */
+export interface SafetensorsPlannedTensor extends SafetensorsTensorInfo {
+  readonly buffer: string;
+}
+
+/** One param of a plan, with its tensors in the order they are written. */
+export interface SafetensorsPlannedParam {
+  readonly name: string;
+  readonly encoding: EncodingMetadata;
+  readonly tensors: readonly SafetensorsPlannedTensor[];
+}
+
+/** A laid-out safetensors file: the header bytes to write first, then each param's tensors. */
+export interface SafetensorsPlan {
+  /** The 8-byte little-endian header size and the padded JSON header. */
+  readonly header: Uint8Array;
+  readonly params: readonly SafetensorsPlannedParam[];
+  /** Bytes of the data section. */
+  readonly dataSize: number;
+  /** Bytes of the whole file. */
+  readonly byteLength: number;
+}
+
+/** Options of {@link planSafetensors}. */
+export interface SafetensorsPlanOptions {
+  /** Written to `__metadata__`; keys starting with `whittle:` are reserved. */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The layout of a param, from its encoding's metadata: what a plan needs, without the bytes.
+ *
+ * @example
+ * ```ts
+ * const layouts = [...model.params.values()].map(safetensorsParamLayout);
+ * ```
+ */
+export function safetensorsParamLayout(param: {
+  readonly name: string;
+  readonly value: Encoding;
+}): SafetensorsParamLayout {
+  return { name: param.name, encoding: encodingParts(param.value).metadata };
+}
+
+/**
+ * Lays out a safetensors file for params of the given layouts, in order. A dense param is one
+ * tensor under its own name; other encodings are component tensors `<param>#<buffer>`, widest
+ * dtype first (so they stay aligned when the param starts aligned), described by
+ * `__metadata__["whittle:<param>"]` (see naming.ts). Throws `invalid-argument` for a bad or
+ * clashing name, bad metadata, or a header over {@link MAX_SAFETENSORS_HEADER_SIZE}.
+ *
+ * @example
+ * ```ts
+ * const plan = planSafetensors([safetensorsParamLayout(param)], { metadata: { format: 'pt' } });
+ * plan.header.byteLength % 8; // 0
+ * ```
+ */
+export function planSafetensors(
+  layouts: Iterable<SafetensorsParamLayout>,
+  options: SafetensorsPlanOptions = {}
+): SafetensorsPlan {
+  const metadata = checkMetadata(options.metadata ?? {});
+  const names = new Set<string>();
+  const params: SafetensorsPlannedParam[] = [];
+  let offset = 0;
+  let index = 0;
+  for (const layout of layouts) {
+    const tensors = layoutTensors(layout, `params[${index}]`).map((tensor): SafetensorsPlannedTensor => {
+      if (names.has(tensor.name))
+        fail(`the tensor name ${JSON.stringify(tensor.name)} is used twice`, `params[${index}].name`);
+      names.add(tensor.name);
+      const dataOffsets = [offset, offset + tensor.byteLength] as const;
+      offset += tensor.byteLength;
+      return {
+        name: tensor.name,
+        dtype: toSafetensorsDType(tensor.dtype),
+        shape: tensor.shape,
+        dataOffsets,
+        buffer: tensor.buffer,
+      };
+    });
+    params.push({ name: layout.name, encoding: layout.encoding, tensors });
+    if (layout.encoding.kind !== 'dense')
+      metadata.push([safetensorsEncodingKey(layout.name), JSON.stringify(layout.encoding)]);
+    index++;
+  }
+  const header = renderHeader(metadata, params);
+  return { header, params, dataSize: offset, byteLength: header.byteLength + offset };
+}
+
+/**
+ * A layout's tensors in the order they are written, before offsets. Checks the layout and
+ * throws `invalid-argument` naming `field`.
+ *
+ * @example
+ * ```ts
+ * layoutTensors(safetensorsParamLayout(param), 'params[0]').map((tensor) => tensor.name); // ['w#scales', 'w#codes']
+ * ```
+ */
+export function layoutTensors(
+  layout: SafetensorsParamLayout,
+  field: string
+): { name: string; buffer: string; dtype: DType; shape: number[]; byteLength: number }[] {
+  if (typeof layout !== 'object' || layout === null) fail(`expected a param, got ${describe(layout)}`, field);
+  const { name, encoding } = layout;
+  if (typeof name !== 'string' || name.length === 0 || name === METADATA_KEY || !isWellFormedName(name)) {
+    fail(
+      `a param needs a non-empty, well-formed name other than ${METADATA_KEY}, got ${describe(name)}`,
+      `${field}.name`
+    );
+  }
+  if (typeof encoding !== 'object' || encoding === null || typeof encoding.kind !== 'string') {
+    fail(`expected encoding metadata, got ${describe(encoding)}`, `${field}.encoding`);
+  }
+  const references = bufferReferences(encoding, (message, path) => fail(message, `${field}.encoding.${path}`));
+  if (encoding.kind === 'dense' && references.length !== 1)
+    fail('a dense encoding has one tensor', `${field}.encoding`);
+  const tensors = references.map((reference) => {
+    const at = `${field}.encoding.${reference.path}`;
+    if (!isDType(reference.dtype)) fail(`unknown dtype ${describe(reference.dtype)}`, `${at}.dtype`);
+    let size: number;
+    try {
+      size = shapeSize(reference.shape, {});
+    } catch (error) {
+      throw error instanceof WhittleError
+        ? new WhittleError('invalid-argument', error.message, { field: `${at}.shape` })
+        : error;
+    }
+    return {
+      name: encoding.kind === 'dense' ? name : safetensorsComponentName(name, reference.buffer),
+      buffer: reference.buffer,
+      dtype: reference.dtype,
+      shape: [...(reference.shape as number[])],
+      byteLength: size * bytesPerElement(reference.dtype),
+    };
+  });
+  return tensors.sort((a, b) => bytesPerElement(b.dtype) - bytesPerElement(a.dtype));
+}
+
+function checkMetadata(metadata: Readonly<Record<string, string>>): [string, string][] {
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+    fail(`metadata must map strings to strings, got ${describe(metadata)}`, 'metadata');
+  }
+  return Object.entries(metadata).map(([key, value]) => {
+    const field = `metadata[${JSON.stringify(key)}]`;
+    if (typeof value !== 'string' || !isWellFormedName(value))
+      fail(`expected a well-formed string, got ${describe(value)}`, field);
+    if (!isWellFormedName(key)) fail('metadata keys must be well-formed strings', field);
+    if (key.startsWith(SAFETENSORS_ENCODING_PREFIX))
+      fail(`keys starting with ${SAFETENSORS_ENCODING_PREFIX} are whittle's own`, field);
+    return [key, value];
+  });
+}
+
+function renderHeader(metadata: readonly [string, string][], params: readonly SafetensorsPlannedParam[]): Uint8Array {
+  // Built by hand: JSON.stringify of an object would move integer-like names ("0") to the front.
+  const entries: string[] = [];
+  if (metadata.length > 0) {
+    const pairs = metadata.map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`);
+    entries.push(`${JSON.stringify(METADATA_KEY)}:{${pairs.join(',')}}`);
+  }
+  for (const param of params) {
+    for (const tensor of param.tensors) {
+      const entry = { dtype: tensor.dtype, shape: tensor.shape, data_offsets: tensor.dataOffsets };
+      entries.push(`${JSON.stringify(tensor.name)}:${JSON.stringify(entry)}`);
+    }
+  }
+  const json = new TextEncoder().encode(`{${entries.join(',')}}`);
+  const headerSize = json.byteLength + ((8 - ((8 + json.byteLength) % 8)) % 8);
+  if (headerSize > MAX_SAFETENSORS_HEADER_SIZE) {
+    fail(
+      `the header would take ${headerSize} bytes, over the ${MAX_SAFETENSORS_HEADER_SIZE}-byte limit readers accept`,
+      'params'
+    );
+  }
+  const header = new Uint8Array(8 + headerSize).fill(0x20, 8 + json.byteLength);
+  new DataView(header.buffer).setBigUint64(0, BigInt(headerSize), true);
+  header.set(json, 8);
+  return header;
+}
+
+function fail(message: string, field: string): never {
+  throw new WhittleError('invalid-argument', message, { field });
+}

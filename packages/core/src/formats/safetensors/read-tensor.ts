@@ -1,0 +1,93 @@
+/** Reading one tensor of a safetensors file: only its own byte range is read. */
+import { fromLittleEndianBytes, type TypedArrayType } from '../../encoding/byte-order.ts';
+import { WhittleError } from '../../errors.ts';
+import { typedArrayConstructor, type DType, type HostTypedArray } from '../../tensor/dtype.ts';
+import type { HostTensor } from '../../tensor/host-tensor.ts';
+import type { ByteSource } from '../byte-source.ts';
+import { READABLE_SAFETENSORS_DTYPES, toWhittleDType } from './dtypes.ts';
+import { readExactly, type SafetensorsHeader } from './header.ts';
+import { malformed } from './malformed.ts';
+import { headerField } from './naming.ts';
+import type { SafetensorsTensorInfo } from './tensor-entries.ts';
+
+/**
+ * Reads tensor `name` (a plain param or one component of an encoding) from `source`, reading
+ * only its bytes. Throws `invalid-argument` for a name the header lacks and `malformed-file` for
+ * a dtype whittle cannot hold (I64, U32, U64, C64, F8, F6, F4).
+ *
+ * @example
+ * ```ts
+ * const header = await readSafetensorsHeader(source);
+ * const bias = await readSafetensorsTensor(source, header, 'fc.bias'); // { dtype: 'float32', shape: [4], data }
+ * ```
+ */
+export async function readSafetensorsTensor(
+  source: ByteSource,
+  header: SafetensorsHeader,
+  name: string
+): Promise<HostTensor> {
+  const info = findTensor(header, name);
+  const dtype = readableDType(info, header.file);
+  const bytes = await readTensorBytes(source, header, info);
+  return { dtype, shape: [...info.shape], data: tensorData(bytes, dtype) } as HostTensor;
+}
+
+/**
+ * The header entry of tensor `name`, or an `invalid-argument` error.
+ *
+ * @example
+ * ```ts
+ * findTensor(header, 'fc.weight#codes').dataOffsets; // [0, 96]
+ * ```
+ */
+export function findTensor(header: SafetensorsHeader, name: string): SafetensorsTensorInfo {
+  const info = header.tensors.get(name);
+  if (info === undefined) {
+    throw new WhittleError('invalid-argument', `the file has no tensor ${JSON.stringify(name)}`, {
+      file: header.file,
+      field: 'name',
+    });
+  }
+  return info;
+}
+
+/**
+ * The raw little-endian bytes of one tensor.
+ *
+ * @example
+ * ```ts
+ * const codes = await readTensorBytes(source, header, findTensor(header, 'fc.weight#codes'));
+ * ```
+ */
+export async function readTensorBytes(
+  source: ByteSource,
+  header: SafetensorsHeader,
+  info: SafetensorsTensorInfo
+): Promise<Uint8Array> {
+  const [begin, end] = info.dataOffsets;
+  return readExactly(source, header.dataOffset + begin, end - begin);
+}
+
+function readableDType(info: SafetensorsTensorInfo, file: string): DType {
+  const dtype = toWhittleDType(info.dtype);
+  if (dtype === undefined) {
+    malformed(
+      file,
+      headerField(info.name, 'dtype'),
+      `whittle cannot hold ${info.dtype} tensors; it reads ${READABLE_SAFETENSORS_DTYPES.join(', ')}`
+    );
+  }
+  return dtype;
+}
+
+const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function tensorData(bytes: Uint8Array, dtype: DType): HostTypedArray {
+  const type = typedArrayConstructor(dtype) as unknown as TypedArrayType<HostTypedArray>;
+  // A source that returns a fresh buffer holding exactly these bytes (a file source) hands it
+  // over: view it instead of copying, which would double the peak memory of a large tensor.
+  const owned =
+    bytes.byteOffset === 0 && bytes.buffer instanceof ArrayBuffer && bytes.byteLength === bytes.buffer.byteLength;
+  if (owned && HOST_IS_LITTLE_ENDIAN) return new type(bytes.buffer as ArrayBuffer);
+  return fromLittleEndianBytes(bytes, type);
+}

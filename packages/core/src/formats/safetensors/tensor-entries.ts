@@ -1,0 +1,94 @@
+/**
+ * Checks of the tensor entries of a safetensors header: dtype, shape, data offsets, byte length,
+ * and that no two tensors share bytes. Internal to the safetensors folder.
+ */
+import { describe } from '../../tensor/shape.ts';
+import { isSafetensorsDType, safetensorsDTypeBits, type SafetensorsDType } from './dtypes.ts';
+import { checkedShapeSize, malformed } from './malformed.ts';
+import { headerField } from './naming.ts';
+
+/** One tensor as the header describes it. */
+export interface SafetensorsTensorInfo {
+  readonly name: string;
+  readonly dtype: SafetensorsDType;
+  readonly shape: readonly number[];
+  /** `[begin, end)` in bytes, relative to the start of the data section, as the header says. */
+  readonly dataOffsets: readonly [number, number];
+}
+
+/**
+ * The checked entry for tensor `name`, whose bytes must lie within `dataSize`.
+ *
+ * @example
+ * ```ts
+ * readTensorEntry('w', { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, 'model.safetensors', 8);
+ * ```
+ */
+export function readTensorEntry(name: string, value: unknown, file: string, dataSize: number): SafetensorsTensorInfo {
+  if (name.length === 0) malformed(file, headerField(name), 'tensor names must not be empty');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    malformed(file, headerField(name), `expected a tensor entry object, got ${describe(value)}`);
+  }
+  const entry = value as Record<string, unknown>;
+  const { dtype, shape, data_offsets: offsets } = entry;
+  if (!isSafetensorsDType(dtype)) {
+    malformed(file, headerField(name, 'dtype'), `unknown dtype ${describe(dtype)}`);
+  }
+  const size = checkedShapeSize(shape, file, headerField(name, 'shape'));
+  const offsetsField = headerField(name, 'data_offsets');
+  if (!Array.isArray(offsets) || offsets.length !== 2) {
+    malformed(file, offsetsField, `expected [begin, end], got ${describe(offsets)}`);
+  }
+  const [begin, end] = offsets as unknown[];
+  for (const offset of [begin, end]) {
+    if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
+      malformed(file, offsetsField, `offsets must be non-negative integers, got ${describe(offset)}`);
+    }
+  }
+  const [first, last] = [begin as number, end as number];
+  if (first > last) malformed(file, offsetsField, `begin ${first} is after end ${last}`);
+  if (last > dataSize) {
+    malformed(file, offsetsField, `end ${last} lies past the ${dataSize} bytes of the data section`);
+  }
+  // At most 2^32 elements of at most 64 bits: the product stays a safe integer.
+  const bits = size * safetensorsDTypeBits(dtype);
+  if (bits % 8 !== 0) {
+    malformed(file, headerField(name, 'shape'), `${size} elements of ${dtype} do not fill whole bytes`);
+  }
+  if (bits / 8 !== last - first) {
+    malformed(
+      file,
+      offsetsField,
+      `${dtype} [${(shape as number[]).join(', ')}] needs ${bits / 8} bytes, the offsets span ${last - first}`
+    );
+  }
+  return { name, dtype, shape: [...(shape as number[])], dataOffsets: [first, last] };
+}
+
+/**
+ * Throws when two tensors share a byte. Empty tensors hold no bytes and overlap nothing; gaps
+ * between tensors and bytes after the last one are allowed (they are never read).
+ *
+ * @example
+ * ```ts
+ * checkNoOverlap([...tensors.values()], 'model.safetensors');
+ * ```
+ */
+export function checkNoOverlap(tensors: readonly SafetensorsTensorInfo[], file: string): void {
+  const filled = tensors
+    .filter((tensor) => tensor.dataOffsets[1] > tensor.dataOffsets[0])
+    .sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1]);
+  for (let index = 1; index < filled.length; index++) {
+    const previous = filled[index - 1]!;
+    const current = filled[index]!;
+    if (current.dataOffsets[0] < previous.dataOffsets[1]) {
+      malformed(
+        file,
+        headerField(current.name, 'data_offsets'),
+        `bytes [${current.dataOffsets.join(', ')}) overlap those of ${JSON.stringify(
+          previous.name
+        )} [${previous.dataOffsets.join(', ')})`
+      );
+    }
+  }
+}

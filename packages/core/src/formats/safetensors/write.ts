@@ -1,0 +1,209 @@
+/**
+ * Writing safetensors as a stream. The header must come first and needs every tensor's size, so
+ * the writer gets the layout one of three ways:
+ *
+ * 1. A `Model`, a map or an array of params is already in memory: the writer plans from their
+ *    encodings' metadata, writes the header, then each param's component bytes straight from
+ *    the encodings (views, no copies).
+ * 2. A one-shot stream (async iterable or generator) with `layout` given: the header is written
+ *    at once and each param goes to the sink as it arrives (checked against its layout), so
+ *    memory holds about one param.
+ * 3. A one-shot stream without a layout: each param's bytes go to a {@link SpillStore} as they
+ *    arrive; once the stream ends the header is planned from the params seen, then header and
+ *    spilled data are copied to the sink. Memory stays bounded with a file spill
+ *    (`@whittle/core/fs` uses one in `writeSafetensorsFile` and `transformSafetensorsFile`).
+ */
+import { encodingParts } from '../../encoding/serialize.ts';
+import { validateEncoding } from '../../encoding/validate.ts';
+import { WhittleError } from '../../errors.ts';
+import type { Model, Param } from '../../model/types.ts';
+import { describe } from '../../tensor/shape.ts';
+import type { ByteSink } from '../byte-source.ts';
+import {
+  layoutTensors,
+  planSafetensors,
+  safetensorsParamLayout,
+  type SafetensorsParamLayout,
+  type SafetensorsPlan,
+  type SafetensorsPlannedParam,
+} from './plan.ts';
+import { memorySpill, type SpillStore } from './spill.ts';
+
+/** Options of {@link writeSafetensors}. */
+export interface WriteSafetensorsOptions {
+  /** String entries for `__metadata__`; keys starting with `whittle:` are reserved. */
+  readonly metadata?: Readonly<Record<string, string>>;
+  /** The layouts of the params, in order, known up front: the header is written first and each param streams through. */
+  readonly layout?: Iterable<SafetensorsParamLayout>;
+  /** Where a one-shot stream without `layout` waits for the header (default: memory). */
+  readonly spill?: SpillStore;
+}
+
+/** What {@link writeSafetensors} writes params from. */
+export type SafetensorsParams =
+  | Model
+  | readonly Param[]
+  | ReadonlyMap<string, Param>
+  | Iterable<Param>
+  | AsyncIterable<Param>;
+
+/**
+ * Writes params (a model, a map or array of params, or a stream of them) to `sink` as safetensors, then closes
+ * it; on any error the sink is aborted and the error rethrown. Dense params become plain
+ * tensors; other encodings become component tensors plus `__metadata__` (see naming.ts). How the
+ * header gets its sizes before the data is written: see the module comment.
+ *
+ * @example
+ * ```ts
+ * const sink = memorySink();
+ * await writeSafetensors(sink, model, { metadata: { format: 'pt' } });
+ * const bytes = sink.bytes();
+ * ```
+ */
+export async function writeSafetensors(
+  sink: ByteSink,
+  params: SafetensorsParams,
+  options: WriteSafetensorsOptions = {}
+): Promise<void> {
+  try {
+    const inMemory = inMemoryParams(params);
+    if (options.layout !== undefined) {
+      const stream = inMemory ?? (params as Iterable<Param> | AsyncIterable<Param>);
+      await writePlanned(sink, planSafetensors(options.layout, options), stream, checkParam);
+    } else if (inMemory !== undefined) {
+      // Checked before planning: the plan reads every encoding's metadata.
+      const checked = inMemory.map(checkParam);
+      await writePlanned(
+        sink,
+        planSafetensors(checked.map(safetensorsParamLayout), options),
+        checked,
+        (param) => param
+      );
+    } else {
+      await writeSpilled(
+        sink,
+        params as Iterable<Param> | AsyncIterable<Param>,
+        options.spill ?? memorySpill(),
+        options
+      );
+    }
+    await sink.close();
+  } catch (error) {
+    await sink.abort(error);
+    throw error;
+  }
+}
+
+/** The params as an array when they are in memory already (a model, a map or an array), else undefined. */
+function inMemoryParams(params: SafetensorsParams): readonly Param[] | undefined {
+  if (Array.isArray(params)) return params as readonly Param[];
+  if (params instanceof Map) return [...(params as ReadonlyMap<string, Param>).values()];
+  if (typeof params === 'object' && params !== null && (params as Model).params instanceof Map) {
+    return [...(params as Model).params.values()];
+  }
+  if (typeof params !== 'object' || params === null || !(Symbol.iterator in params || Symbol.asyncIterator in params)) {
+    throw new WhittleError('invalid-argument', `expected a model or params, got ${describe(params)}`, {
+      field: 'params',
+    });
+  }
+  return undefined;
+}
+
+async function writePlanned(
+  sink: ByteSink,
+  plan: SafetensorsPlan,
+  params: Iterable<Param> | AsyncIterable<Param>,
+  check: (value: Param, index: number) => Param
+): Promise<void> {
+  await sink.write(plan.header);
+  let index = 0;
+  for await (const value of params) {
+    const planned = plan.params[index];
+    if (planned === undefined)
+      fail(`the layout lists ${plan.params.length} params, the stream has more`, `params[${index}]`);
+    await writeParam(sink, planned, check(value, index), index);
+    index++;
+  }
+  if (index < plan.params.length)
+    fail(`the layout lists ${plan.params.length} params, the stream ended after ${index}`, 'params');
+}
+
+async function writeParam(
+  sink: ByteSink,
+  planned: SafetensorsPlannedParam,
+  param: Param,
+  index: number
+): Promise<void> {
+  const { metadata, buffers } = encodingParts(param.value);
+  if (param.name !== planned.name || !sameJson(metadata, planned.encoding)) {
+    fail(
+      `param ${JSON.stringify(param.name)} differs from its layout (${JSON.stringify(planned.name)})`,
+      `params[${index}]`
+    );
+  }
+  const bytes = new Map(buffers.map((buffer) => [buffer.name, buffer.bytes]));
+  for (const tensor of planned.tensors) await sink.write(bytes.get(tensor.buffer)!);
+}
+
+async function writeSpilled(
+  sink: ByteSink,
+  params: Iterable<Param> | AsyncIterable<Param>,
+  spill: SpillStore,
+  options: WriteSafetensorsOptions
+): Promise<void> {
+  try {
+    const layouts: SafetensorsParamLayout[] = [];
+    let index = 0;
+    for await (const value of params) {
+      const param = checkParam(value, index);
+      const { metadata, buffers } = encodingParts(param.value);
+      const layout = { name: param.name, encoding: metadata };
+      const bytes = new Map(buffers.map((buffer) => [buffer.name, buffer.bytes]));
+      for (const tensor of layoutTensors(layout, `params[${index}]`)) await spill.write(bytes.get(tensor.buffer)!);
+      layouts.push(layout);
+      index++;
+    }
+    const plan = planSafetensors(layouts, options);
+    await sink.write(plan.header);
+    let copied = 0;
+    for await (const chunk of spill.drain()) {
+      copied += chunk.byteLength;
+      await sink.write(chunk);
+    }
+    if (copied !== plan.dataSize) {
+      throw new WhittleError('invalid-argument', `the spill gave back ${copied} bytes of ${plan.dataSize}`, {
+        field: 'spill',
+      });
+    }
+  } finally {
+    await spill.dispose();
+  }
+}
+
+/** A param checked far enough to be written: a non-empty name and a valid encoding. */
+function checkParam(value: unknown, index: number): Param {
+  if (typeof value !== 'object' || value === null) fail(`expected a param, got ${describe(value)}`, `params[${index}]`);
+  const param = value as Param;
+  if (typeof param.name !== 'string' || param.name.length === 0) {
+    fail(`a param needs a non-empty name, got ${describe(param.name)}`, `params[${index}].name`);
+  }
+  validateEncoding(param.value, { field: `params[${index}].value` });
+  return param;
+}
+
+/** Structural equality of JSON-like values, key order aside. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keysA = Object.keys(a).filter((key) => (a as Record<string, unknown>)[key] !== undefined);
+  const keysB = Object.keys(b).filter((key) => (b as Record<string, unknown>)[key] !== undefined);
+  return (
+    keysA.length === keysB.length &&
+    keysA.every((key) => sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]))
+  );
+}
+
+function fail(message: string, field: string): never {
+  throw new WhittleError('invalid-argument', message, { field });
+}
