@@ -78,6 +78,15 @@ describe('float16', () => {
   });
 });
 
+test('float16 widening keeps every NaN sign and payload, as tfjs does', () => {
+  const patterns = Uint16Array.from(allSixteenBitPatterns);
+  const widened = new Uint32Array(float16ArrayToFloat32(patterns).buffer);
+  for (const bits of allSixteenBitPatterns) {
+    if (!isNaNHalf(bits)) continue;
+    expect(widened[bits]).toBe((((bits & 0x8000) << 16) | 0x7f800000 | ((bits & 0x3ff) << 13)) >>> 0);
+  }
+});
+
 describe('bfloat16', () => {
   test('every non-NaN bfloat16 survives a round trip bit-exactly', () => {
     for (const bits of allSixteenBitPatterns) {

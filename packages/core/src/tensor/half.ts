@@ -93,10 +93,42 @@ export function float32ArrayToFloat16(values: Float32Array): Uint16Array {
   return out;
 }
 
-/** Converts float16 bit patterns to a Float32Array. */
+let float16Table: Uint32Array | undefined;
+
+/** The float32 bit pattern of every float16 pattern, built once (256 KiB) on first use. */
+function float16ToFloat32Table(): Uint32Array {
+  if (float16Table !== undefined) return float16Table;
+  const table = new Uint32Array(65536);
+  const view = new Float32Array(table.buffer);
+  for (let bits = 0; bits < 65536; bits++) {
+    const sign = (bits & 0x8000) << 16;
+    const exponent = (bits >>> 10) & 0x1f;
+    const mantissa = bits & 0x3ff;
+    if (exponent === 0x1f) {
+      // Infinity and NaN at the bit level, so a NaN keeps its sign and payload (as tfjs does).
+      table[bits] = sign | 0x7f800000 | (mantissa << 13);
+    } else {
+      view[bits] = float16BitsToFloat32(bits);
+    }
+  }
+  float16Table = table;
+  return table;
+}
+
+/**
+ * Converts float16 bit patterns to a Float32Array, exactly (NaN sign and payload included), by
+ * table lookup.
+ *
+ * @example
+ * ```ts
+ * float16ArrayToFloat32(new Uint16Array([0x3c00])); // Float32Array [1]
+ * ```
+ */
 export function float16ArrayToFloat32(bits: Uint16Array): Float32Array {
+  const table = float16ToFloat32Table();
   const out = new Float32Array(bits.length);
-  for (let index = 0; index < bits.length; index++) out[index] = float16BitsToFloat32(bits[index]!);
+  const words = new Uint32Array(out.buffer);
+  for (let index = 0; index < bits.length; index++) words[index] = table[bits[index]!]!;
   return out;
 }
 

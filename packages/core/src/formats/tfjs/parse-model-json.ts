@@ -1,0 +1,212 @@
+/**
+ * Parsing and validating an untrusted `model.json`: every field tfjs reads, every weight entry,
+ * every shard path, and whittle's section, before a single shard byte is read.
+ */
+import { describe } from '../../tensor/shape.ts';
+import { malformed } from './malformed.ts';
+import {
+  COMPONENT_SEPARATOR,
+  WHITTLE_SECTION,
+  WHITTLE_SECTION_VERSION,
+  type TfjsModelJson,
+  type TfjsWeightEntry,
+  type TfjsWeightGroup,
+  type TfjsWhittleParam,
+} from './model-json-types.ts';
+import { parseWeightEntry } from './parse-weight-entry.ts';
+import { checkWeightPath } from './weight-path.ts';
+
+/** Options of {@link parseModelJson}. */
+export interface ParseModelJsonOptions {
+  /** Accept absolute `http(s):` URLs as shard paths (never when reading from disk). */
+  readonly allowUrls?: boolean;
+}
+
+const STRING_FIELDS = ['format', 'generatedBy'] as const;
+const OBJECT_FIELDS = [
+  'modelTopology',
+  'trainingConfig',
+  'signature',
+  'userDefinedMetadata',
+  'modelInitializer',
+  'initializerSignature',
+] as const;
+
+/**
+ * Parses and fully validates a `model.json` (its text, its bytes, or the parsed object): the
+ * top-level fields tfjs reads, the manifest groups and their shard paths, every weight entry
+ * (name, shape, dtype, stock quantization), duplicate names, and whittle's section. Throws a
+ * `malformed-file` WhittleError naming `file` and the field at fault. Pure: the input is not
+ * modified; `topology` holds the other top-level fields verbatim.
+ *
+ * @example
+ * ```ts
+ * const parsed = parseModelJson(await (await fetch(url)).text(), url);
+ * parsed.weightsManifest[0]?.paths; // ['group1-shard1of1.bin']
+ * ```
+ */
+export function parseModelJson(json: unknown, file = 'model.json', options: ParseModelJsonOptions = {}): TfjsModelJson {
+  const value = readJson(json, file);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    malformed(`model.json must hold a JSON object, got ${describe(value)}`, file);
+  }
+  const record = value as Record<string, unknown>;
+  for (const field of STRING_FIELDS) {
+    if (record[field] !== undefined && typeof record[field] !== 'string') {
+      malformed(`${field} must be a string, got ${describe(record[field])}`, file, field);
+    }
+  }
+  if (record.convertedBy !== undefined && record.convertedBy !== null && typeof record.convertedBy !== 'string') {
+    malformed(`convertedBy must be a string or null, got ${describe(record.convertedBy)}`, file, 'convertedBy');
+  }
+  for (const field of OBJECT_FIELDS) {
+    const fieldValue = record[field];
+    if (
+      fieldValue !== undefined &&
+      fieldValue !== null &&
+      (typeof fieldValue !== 'object' || Array.isArray(fieldValue))
+    ) {
+      malformed(`${field} must be an object, got ${describe(fieldValue)}`, file, field);
+    }
+  }
+  const weightsManifest = readManifest(record.weightsManifest, file, options.allowUrls === true);
+  const whittleParams = readWhittleSection(record[WHITTLE_SECTION], file);
+  checkWhittleEntries(weightsManifest, whittleParams, file);
+  const topology: Record<string, unknown> = {};
+  for (const [key, fieldValue] of Object.entries(record)) {
+    if (key !== 'weightsManifest' && key !== WHITTLE_SECTION) topology[key] = fieldValue;
+  }
+  return { format: detectFormat(record), topology, weightsManifest, whittleParams };
+}
+
+function readJson(json: unknown, file: string): unknown {
+  let text: string;
+  if (typeof json === 'string') text = json;
+  else if (json instanceof Uint8Array || json instanceof ArrayBuffer) {
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(json);
+    } catch {
+      malformed('model.json is not valid UTF-8', file);
+    }
+  } else return json;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    malformed(`model.json is not JSON (${(error as Error).message})`, file);
+  }
+}
+
+function detectFormat(record: Record<string, unknown>): TfjsModelJson['format'] {
+  const topology = record.modelTopology;
+  if (typeof topology !== 'object' || topology === null) return 'checkpoint';
+  if (record.format === 'graph-model') return 'tfjs-graph';
+  if (record.format === 'layers-model') return 'tfjs-layers';
+  // Older files name no format: a GraphDef has nodes, a Keras model a class.
+  return Array.isArray((topology as Record<string, unknown>).node) ? 'tfjs-graph' : 'tfjs-layers';
+}
+
+function readManifest(value: unknown, file: string, allowUrls: boolean): TfjsWeightGroup[] {
+  if (!Array.isArray(value))
+    malformed(`weightsManifest must be an array of groups, got ${describe(value)}`, file, 'weightsManifest');
+  const names = new Set<string>();
+  // Array.from visits holes of sparse arrays (as undefined), which map would skip.
+  return Array.from(value, (group: unknown, groupIndex) => {
+    const field = `weightsManifest[${groupIndex}]`;
+    if (typeof group !== 'object' || group === null || Array.isArray(group)) {
+      malformed(`a manifest group must be an object, got ${describe(group)}`, file, field);
+    }
+    const { paths, weights } = group as Record<string, unknown>;
+    if (!Array.isArray(paths))
+      malformed(`paths must be an array of strings, got ${describe(paths)}`, file, `${field}.paths`);
+    if (!Array.isArray(weights))
+      malformed(`weights must be an array of entries, got ${describe(weights)}`, file, `${field}.weights`);
+    const checkedPaths = Array.from(paths, (path: unknown, index) =>
+      checkWeightPath(path, file, `${field}.paths[${index}]`, allowUrls)
+    );
+    let byteLength = 0;
+    const entries = Array.from(weights, (entry: unknown, index): TfjsWeightEntry => {
+      const entryField = `${field}.weights[${index}]`;
+      const parsed = parseWeightEntry(entry, file, entryField);
+      if (names.has(parsed.name))
+        malformed(`duplicate weight name ${describe(parsed.name)}`, file, `${entryField}.name`);
+      names.add(parsed.name);
+      byteLength += parsed.byteLength;
+      if (!Number.isSafeInteger(byteLength))
+        malformed('the weights of this group add up to an impossible size', file, `${field}.weights`);
+      return parsed;
+    });
+    return { paths: checkedPaths, weights: entries, byteLength };
+  });
+}
+
+function readWhittleSection(value: unknown, file: string): TfjsWhittleParam[] {
+  if (value === undefined) return [];
+  const field = WHITTLE_SECTION;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    malformed(`the whittle section must be an object, got ${describe(value)}`, file, field);
+  }
+  const { version, params } = value as Record<string, unknown>;
+  if (version !== WHITTLE_SECTION_VERSION) {
+    malformed(
+      `unsupported whittle section version ${describe(version)}; this whittle reads ${WHITTLE_SECTION_VERSION}`,
+      file,
+      `${field}.version`
+    );
+  }
+  if (!Array.isArray(params)) malformed(`params must be an array, got ${describe(params)}`, file, `${field}.params`);
+  const names = new Set<string>();
+  return Array.from(params, (param: unknown, index) => {
+    const paramField = `${field}.params[${index}]`;
+    if (typeof param !== 'object' || param === null || Array.isArray(param)) {
+      malformed(`a whittle param must be an object, got ${describe(param)}`, file, paramField);
+    }
+    const { name, encoding } = param as Record<string, unknown>;
+    if (typeof name !== 'string' || name.length === 0) {
+      malformed(`a whittle param needs a non-empty string name, got ${describe(name)}`, file, `${paramField}.name`);
+    }
+    if (names.has(name)) malformed(`duplicate whittle param ${describe(name)}`, file, `${paramField}.name`);
+    names.add(name);
+    if (typeof encoding !== 'object' || encoding === null || Array.isArray(encoding)) {
+      malformed(`encoding must be an object, got ${describe(encoding)}`, file, `${paramField}.encoding`);
+    }
+    return { name, encoding };
+  });
+}
+
+/** Every whittle entry belongs to a declared param, every declared param has entries, no clashes. */
+function checkWhittleEntries(
+  groups: readonly TfjsWeightGroup[],
+  params: readonly TfjsWhittleParam[],
+  file: string
+): void {
+  const declared = new Map(params.map((param, index) => [param.name, index]));
+  const seen = new Set<string>();
+  groups.forEach((group, groupIndex) =>
+    group.weights.forEach((entry, index) => {
+      const field = `weightsManifest[${groupIndex}].weights[${index}]`;
+      if (!entry.dtype.startsWith('whittle/')) {
+        if (declared.has(entry.name))
+          malformed(`${describe(entry.name)} is both a stock weight and a whittle param`, file, `${field}.name`);
+        return;
+      }
+      const cut = entry.name.lastIndexOf(COMPONENT_SEPARATOR);
+      const param = cut <= 0 ? undefined : entry.name.slice(0, cut);
+      if (param === undefined || !declared.has(param)) {
+        malformed(
+          `the whittle entry ${describe(entry.name)} belongs to no param of the whittle section`,
+          file,
+          `${field}.name`
+        );
+      }
+      seen.add(param);
+    })
+  );
+  params.forEach((param, index) => {
+    if (!seen.has(param.name))
+      malformed(
+        `the whittle param ${describe(param.name)} has no manifest entries`,
+        file,
+        `${WHITTLE_SECTION}.params[${index}]`
+      );
+  });
+}

@@ -1,0 +1,3 @@
+export { modelJsonPath, readTfjsModelFile } from './tfjs-read.ts';
+export { writeTfjsModelFiles, type TfjsModelFiles, type WriteTfjsModelFilesOptions } from './tfjs-write.ts';
+export { whittleFileHandler } from './tfjs-file-handler.ts';
