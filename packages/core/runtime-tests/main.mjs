@@ -5,6 +5,7 @@ import './backends.mjs';
 import './encodings.mjs';
 import './recipes.mjs';
 import './fs.mjs';
+import './formats.mjs';
 
 const failed = await run(detectRuntime().name);
 if (failed > 0) {
