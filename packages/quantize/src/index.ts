@@ -1,7 +1,12 @@
 /**
- * `@whittle/quantize`: weight quantization for whittle models (not yet released).
- *
- * Nothing is exported yet; see this package's README for what it will hold.
+ * `@whittle/quantize`: weight quantization for whittle models. Primitives (choose qparams,
+ * quantize, dequantize, pack), k-means weight sharing, and recipe handlers for core's
+ * `compress`; import `@whittle/quantize/register` to add the handlers to core's default registry.
  * @packageDocumentation
  */
-export {};
+export * from './primitives/index.ts';
+// Core's bit packing, re-exported for users who pack or read codes themselves.
+export { codeRange, packBits, packedByteLength, unpackBits } from '@whittle/core';
+export * from './recipes/index.ts';
+export * from './gptq/index.ts';
+export * from './qat/index.ts';

@@ -10,7 +10,7 @@ export {
 export { modelJsonFields } from './model-json-fields.ts';
 export { DEFAULT_SHARD_BYTES } from './shard-bytes.ts';
 export { decodeStockEntry, stockWeight, type StockWeight } from './stock-weights.ts';
-export { quantizeStockAffine } from './stock-uint8.ts';
+export { quantizeStockAffine, tfjsStockQParams, type TfjsStockQParams } from './stock-uint8.ts';
 export { decompress, type DecompressOptions, type StockDType } from './decompress.ts';
 export { toModelArtifacts, whittleIOHandler } from './io-handler.ts';
 export { checkWeightPath } from './weight-path.ts';

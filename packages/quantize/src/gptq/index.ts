@@ -1,0 +1,45 @@
+export { calibrationBatches, type CalibrationBatch, type CalibrationSource } from './calibration.ts';
+export {
+  accumulateHessian,
+  createHessianAccumulator,
+  isHessian,
+  type Hessian,
+  type HessianAccumulator,
+} from './hessian.ts';
+export {
+  GPTQ_BITS,
+  GPTQ_DEFAULTS,
+  GPTQ_MAX_SIZE,
+  GPTQ_ROLES,
+  GPTQ_SCALE_DTYPES,
+  PER_CHANNEL,
+  resolveGptqOptions,
+  type GptqOptions,
+  type GptqRole,
+  type GptqScaleDType,
+  type ResolvedGptqOptions,
+} from './gptq-options.ts';
+export {
+  gptqQuantize,
+  gptqQuantizeWithHessian,
+  layerOutputError,
+  rtnQuantize,
+  type GptqResult,
+  type RtnResult,
+} from './gptq-quantize.ts';
+export {
+  GPTQ_KIND,
+  gptq,
+  validateGptqStep,
+  type GptqConfig,
+  type GptqSettings,
+  type GptqStep,
+} from './gptq-step.ts';
+export {
+  createGptqHandler,
+  gptqHandler,
+  gptqRegistry,
+  type GptqCalibration,
+  type GptqHandlerOptions,
+  type LayerCalibration,
+} from './gptq-handler.ts';

@@ -1,0 +1,11 @@
+export { quantizationRange, type QuantizationRange } from './quantization-range.ts';
+export { chooseQParams, type QParams, type QParamsOptions } from './choose-qparams.ts';
+export { representableScale, type ScaleDType } from './representable-scale.ts';
+export { roundHalfToEven } from './round-half-even.ts';
+export { quantizeValue } from './quantize-value.ts';
+export { quantizeAffine, type QuantizeAffineOptions } from './quantize-affine.ts';
+export { dequantizeAffine } from './dequantize-affine.ts';
+export { packMaskedCodes } from './pack-codes.ts';
+export { quantizeTfjsStock, tfjsStockQParams, type TfjsStockDType, type TfjsStockQParams } from './tfjs-stock.ts';
+export { kmeansQuantize, type KmeansOptions } from './kmeans-quantize.ts';
+export { centroidGradients, fineTuneCentroids } from './fine-tune-centroids.ts';

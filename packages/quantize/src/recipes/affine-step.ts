@@ -1,0 +1,108 @@
+/**
+ * `quantize.affine`: uniform quantization to 1–8 or 16 bits, per tensor, per axis (channel) or
+ * per group, with the axes read off each param's role.
+ */
+import {
+  FILTER_FIELDS,
+  readBoolean,
+  readEnum,
+  readFilter,
+  readInteger,
+  rejectUnknownFields,
+  isValidBits,
+  type ParamFilter,
+  type RecipeHandler,
+  type RecipeStep,
+} from '@whittle/core';
+import { quantizeAffine } from '../primitives/quantize-affine.ts';
+import { paramGranularity, type GranularityConfig } from './param-granularity.ts';
+import { quantizeParams } from './quantize-params.ts';
+import { copyFilter, failStep, readGranularityConfig } from './step-fields.ts';
+
+/** A `quantize.affine` step. */
+export interface AffineStep extends RecipeStep, ParamFilter {
+  readonly kind: 'quantize.affine';
+  /** Code width: 1–8 or 16. */
+  readonly bits: number;
+  /** Signed codes, no zero points (true); or unsigned codes with a zero point per scale. */
+  readonly symmetric: boolean;
+  /** Drop the lowest code (`[-127, 127]` for 8 bits signed). */
+  readonly narrowRange?: boolean;
+  readonly granularity: GranularityConfig;
+  /** Default: float16 per group (ggml's layout), float32 otherwise. */
+  readonly scaleDType?: 'float32' | 'float16';
+}
+
+/** Options of {@link affine}: the step's fields, with defaults. */
+export interface AffineOptions extends ParamFilter {
+  readonly bits: number;
+  /** Default true. */
+  readonly symmetric?: boolean;
+  readonly narrowRange?: boolean;
+  /** Default `{ kind: 'axis' }`: per output channel. */
+  readonly granularity?: GranularityConfig;
+  readonly scaleDType?: 'float32' | 'float16';
+}
+
+/**
+ * A `quantize.affine` step: plain JSON data, defaults written out.
+ *
+ * @example
+ * ```ts
+ * affine({ bits: 4, granularity: { kind: 'group', size: 32 } });
+ * // { kind: 'quantize.affine', bits: 4, symmetric: true, granularity: { kind: 'group', size: 32 } }
+ * ```
+ */
+export function affine(options: AffineOptions): AffineStep {
+  const { bits, symmetric = true, narrowRange, granularity = { kind: 'axis' }, scaleDType } = options;
+  return {
+    kind: 'quantize.affine',
+    bits,
+    symmetric,
+    ...(narrowRange === undefined ? {} : { narrowRange }),
+    granularity: { ...granularity },
+    ...(scaleDType === undefined ? {} : { scaleDType }),
+    ...copyFilter(options),
+  };
+}
+
+/** The handler for `quantize.affine` steps. */
+export const affineHandler: RecipeHandler<AffineStep> = {
+  kind: 'quantize.affine',
+  description: 'affine (uniform) quantization, 1–8 or 16 bits, per tensor, channel or group',
+  validate(step, context) {
+    rejectUnknownFields(step, ['bits', 'symmetric', 'narrowRange', 'granularity', 'scaleDType', ...FILTER_FIELDS], context);
+    const bits = readInteger(step, 'bits', { min: 1, max: 16 }, context);
+    if (!isValidBits(bits)) failStep(`bits must be 1–8 or 16, got ${bits}`, 'bits', context);
+    const symmetric = readBoolean(step, 'symmetric', { default: true }, context);
+    if (symmetric && bits < 2) failStep('symmetric quantization needs at least 2 bits', 'symmetric', context);
+    const narrowRange = readBoolean(step, 'narrowRange', { default: false }, context);
+    if (narrowRange && bits === 1) failStep('a narrow range leaves 1-bit codes a single level', 'narrowRange', context);
+    const granularity = readGranularityConfig(step, { kind: 'axis' }, context);
+    const scaleDType =
+      step.scaleDType === undefined
+        ? undefined
+        : readEnum(step, 'scaleDType', ['float32', 'float16'] as const, {}, context);
+    return {
+      kind: 'quantize.affine',
+      bits,
+      symmetric,
+      narrowRange,
+      granularity,
+      ...(scaleDType === undefined ? {} : { scaleDType }),
+      ...readFilter(step, context),
+    };
+  },
+  apply(model, config, context) {
+    const { bits, symmetric, narrowRange, scaleDType } = config;
+    return quantizeParams(model, config, context, (tensor, { role }) =>
+      quantizeAffine(tensor, {
+        bits,
+        symmetric,
+        narrowRange: narrowRange ?? false,
+        granularity: paramGranularity(config.granularity, role, tensor.shape),
+        ...(scaleDType === undefined ? {} : { scaleDType }),
+      }),
+    );
+  },
+};

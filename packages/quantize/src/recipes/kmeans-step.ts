@@ -1,0 +1,81 @@
+/**
+ * `quantize.kmeans`: k-means weight sharing (Deep Compression), one codebook per tensor.
+ */
+import {
+  FILTER_FIELDS,
+  readFilter,
+  readInteger,
+  rejectUnknownFields,
+  type ParamFilter,
+  type RecipeHandler,
+  type RecipeStep,
+} from '@whittle/core';
+import { kmeansQuantize } from '../primitives/kmeans-quantize.ts';
+import { copyFilter } from './step-fields.ts';
+import { quantizeParams } from './quantize-params.ts';
+
+/** A `quantize.kmeans` step. */
+export interface KmeansStep extends RecipeStep, ParamFilter {
+  readonly kind: 'quantize.kmeans';
+  /** Index width 1–8: 2^bits shared values per tensor. */
+  readonly bits: number;
+  /** Most Lloyd iterations (default 50). */
+  readonly iterations?: number;
+  /** Seed for reseeding empty clusters (default 0). */
+  readonly seed?: number;
+}
+
+/** Options of {@link kmeans}. */
+export interface KmeansStepOptions extends ParamFilter {
+  readonly bits: number;
+  readonly iterations?: number;
+  readonly seed?: number;
+}
+
+/** Most iterations a step may ask for (each is cheap, but a typo of 1e9 should not hang). */
+const MAX_ITERATIONS = 10_000;
+
+/**
+ * A `quantize.kmeans` step: plain JSON data.
+ *
+ * @example
+ * ```ts
+ * const { model: shared } = await compress(model, [kmeans({ bits: 4, seed: 7 })]);
+ * ```
+ */
+export function kmeans(options: KmeansStepOptions): KmeansStep {
+  const { bits, iterations, seed } = options;
+  return {
+    kind: 'quantize.kmeans',
+    bits,
+    ...(iterations === undefined ? {} : { iterations }),
+    ...(seed === undefined ? {} : { seed }),
+    ...copyFilter(options),
+  };
+}
+
+/** The handler for `quantize.kmeans` steps. */
+export const kmeansHandler: RecipeHandler<KmeansStep> = {
+  kind: 'quantize.kmeans',
+  description: 'k-means weight sharing: 2^bits float32 centroids per tensor and packed indices',
+  validate(step, context) {
+    rejectUnknownFields(step, ['bits', 'iterations', 'seed', ...FILTER_FIELDS], context);
+    return {
+      kind: 'quantize.kmeans',
+      bits: readInteger(step, 'bits', { min: 1, max: 8 }, context),
+      iterations: readInteger(step, 'iterations', { min: 0, max: MAX_ITERATIONS, default: 50 }, context),
+      seed: readInteger(step, 'seed', { min: 0, max: 2 ** 32 - 1, default: 0 }, context),
+      ...readFilter(step, context),
+    };
+  },
+  apply(model, config, context) {
+    const { bits, iterations, seed } = config;
+    return quantizeParams(model, config, context, (tensor) =>
+      kmeansQuantize(tensor, {
+        bits,
+        ...(iterations === undefined ? {} : { iterations }),
+        ...(seed === undefined ? {} : { seed }),
+      }),
+    );
+  },
+};

@@ -1,0 +1,98 @@
+/**
+ * Readers for the fields quantize steps share, on top of core's field readers: optional
+ * integers, the granularity object, and copying a filter into a factory's output.
+ */
+import {
+  WhittleError,
+  readEnum,
+  readInteger,
+  rejectUnknownFields,
+  type ParamFilter,
+  type RecipeStep,
+  type StepContext,
+} from '@whittle/core';
+import type { GranularityConfig } from './param-granularity.ts';
+
+/**
+ * Throws the `invalid-recipe` error for `field` of the current step.
+ *
+ * @example
+ * ```ts
+ * if (bits === 12) failStep('bits must be 1–8 or 16, got 12', 'bits', context);
+ * ```
+ */
+export function failStep(message: string, field: string, context: StepContext): never {
+  throw new WhittleError('invalid-recipe', message, { field, step: context.step });
+}
+
+/**
+ * An integer field that may be absent (then `undefined`), at a dotted path.
+ *
+ * @example
+ * ```ts
+ * const axis = readOptionalInteger(step, 'granularity.axis', { min: -8, max: 7 }, context);
+ * ```
+ */
+export function readOptionalInteger(
+  step: RecipeStep,
+  field: string,
+  options: { readonly min?: number; readonly max?: number },
+  context: StepContext,
+): number | undefined {
+  let value: unknown = step;
+  for (const name of field.split('.')) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, name)) return undefined;
+    value = (value as Record<string, unknown>)[name];
+  }
+  return value === undefined ? undefined : readInteger(step, field, options, context);
+}
+
+/** Largest tensor rank an explicit axis may count from (covers any real weight). */
+const MAX_AXIS = 64;
+
+/**
+ * The `granularity` of an affine step: `{ kind: 'tensor' }`, `{ kind: 'axis', axis? }` or
+ * `{ kind: 'group', size, axis? }`; `fallback` when the field is absent.
+ *
+ * @example
+ * ```ts
+ * const granularity = readGranularityConfig(step, { kind: 'axis' }, context);
+ * ```
+ */
+export function readGranularityConfig(
+  step: RecipeStep,
+  fallback: GranularityConfig,
+  context: StepContext,
+): GranularityConfig {
+  if (step.granularity === undefined) return fallback;
+  rejectUnknownFields(step, ['axis', 'size'], context, 'granularity');
+  const kind = readEnum(step, 'granularity.kind', ['tensor', 'axis', 'group'] as const, {}, context);
+  if (kind === 'tensor') {
+    rejectUnknownFields(step, [], context, 'granularity');
+    return { kind };
+  }
+  const axis = readOptionalInteger(step, 'granularity.axis', { min: -MAX_AXIS, max: MAX_AXIS - 1 }, context);
+  if (kind === 'axis') {
+    rejectUnknownFields(step, ['axis'], context, 'granularity');
+    return axis === undefined ? { kind } : { kind, axis };
+  }
+  const size = readInteger(step, 'granularity.size', { min: 1, max: 2 ** 31 - 1 }, context);
+  return axis === undefined ? { kind, size } : { kind, size, axis };
+}
+
+/**
+ * A copy of a filter's fields for a factory's output: absent fields stay absent (not
+ * `undefined`), so the step survives a JSON round trip unchanged, and arrays are not shared.
+ *
+ * @example
+ * ```ts
+ * copyFilter({ exclude: ['head/**'] }); // { exclude: ['head/**'] }
+ * ```
+ */
+export function copyFilter(filter: ParamFilter): ParamFilter {
+  const copy: { include?: string[]; exclude?: string[]; roles?: ParamFilter['roles'] } = {};
+  if (filter.include !== undefined) copy.include = [...filter.include];
+  if (filter.exclude !== undefined) copy.exclude = [...filter.exclude];
+  if (filter.roles !== undefined) copy.roles = [...filter.roles];
+  return copy;
+}

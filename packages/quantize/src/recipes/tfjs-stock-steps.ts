@@ -1,0 +1,70 @@
+/**
+ * `quantize.uint8` and `quantize.uint16`: tfjs-converter's stock weight quantization (one scale
+ * and minimum per tensor), which an unmodified `tf.loadLayersModel` / `tf.loadGraphModel` reads.
+ */
+import {
+  FILTER_FIELDS,
+  readFilter,
+  rejectUnknownFields,
+  type ParamFilter,
+  type RecipeHandler,
+  type RecipeStep,
+} from '@whittle/core';
+import { quantizeTfjsStock, type TfjsStockDType } from '../primitives/tfjs-stock.ts';
+import { quantizeParams } from './quantize-params.ts';
+import { copyFilter } from './step-fields.ts';
+
+/** A `quantize.uint8` step. */
+export interface Uint8Step extends RecipeStep, ParamFilter {
+  readonly kind: 'quantize.uint8';
+}
+
+/** A `quantize.uint16` step. */
+export interface Uint16Step extends RecipeStep, ParamFilter {
+  readonly kind: 'quantize.uint16';
+}
+
+/**
+ * A `quantize.uint8` step: per-tensor 8-bit codes with the stock tfjs `{ dtype: 'uint8', min,
+ * scale }`, computed exactly as tfjs-converter's `--quantize_uint8` does (a quarter of float32's bytes).
+ *
+ * @example
+ * ```ts
+ * const { model: stock } = await compress(model, [uint8()]); // loads in stock tfjs once written as tfjs artifacts
+ * ```
+ */
+export function uint8(filter: ParamFilter = {}): Uint8Step {
+  return { kind: 'quantize.uint8', ...copyFilter(filter) };
+}
+
+/**
+ * A `quantize.uint16` step: as {@link uint8} with 16-bit codes (`--quantize_uint16`).
+ *
+ * @example
+ * ```ts
+ * const { model: stock } = await compress(model, [uint16({ include: ['encoder/**'] })]);
+ * ```
+ */
+export function uint16(filter: ParamFilter = {}): Uint16Step {
+  return { kind: 'quantize.uint16', ...copyFilter(filter) };
+}
+
+/** The handler for `quantize.uint8` steps. */
+export const uint8Handler: RecipeHandler<Uint8Step> = stockHandler('quantize.uint8', 'uint8');
+
+/** The handler for `quantize.uint16` steps. */
+export const uint16Handler: RecipeHandler<Uint16Step> = stockHandler('quantize.uint16', 'uint16');
+
+function stockHandler<Step extends Uint8Step | Uint16Step>(kind: Step['kind'], dtype: TfjsStockDType): RecipeHandler<Step> {
+  return {
+    kind,
+    description: `tfjs stock ${dtype} quantization: per-tensor min and scale, readable by stock tfjs`,
+    validate(step, context) {
+      rejectUnknownFields(step, FILTER_FIELDS, context);
+      return { kind, ...readFilter(step, context) } as Step;
+    },
+    apply(model, config, context) {
+      return quantizeParams(model, config, context, (tensor) => quantizeTfjsStock(tensor, dtype));
+    },
+  };
+}
