@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.shared.ts';
 
 const require = createRequire(import.meta.url);
 
-export default defineConfig({
+export default packageBuild({
   entry: {
     index: 'src/index.ts',
     'register-gradients': 'src/backend/register-gradients.ts',
@@ -11,15 +11,6 @@ export default defineConfig({
     fs: 'src/fs/index.ts',
   },
   noExternal: [/register_all_gradients/],
-  format: ['esm'],
-  dts: true,
-  clean: true,
-  target: 'es2022',
-  platform: 'neutral',
-  // Deno needs the node: prefix on built-in modules.
-  removeNodeProtocol: false,
-  sourcemap: true,
-  splitting: true,
   external: ['@tensorflow/tfjs-core', /^@tensorflow\/tfjs-backend-/, 'fast-check', /^node:/],
   esbuildPlugins: [
     {

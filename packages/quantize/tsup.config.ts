@@ -1,14 +1,4 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.shared.ts';
 
-export default defineConfig({
-  // `register` is the side-effect entry (`@whittle/quantize/register`); everything else is pure.
-  entry: { index: 'src/index.ts', register: 'src/register.ts' },
-  format: ['esm'],
-  dts: true,
-  clean: true,
-  target: 'es2022',
-  platform: 'neutral',
-  sourcemap: true,
-  splitting: true,
-  external: ['@whittle/core', /^@tensorflow\//],
-});
+// `register` is the side-effect entry (`@whittle/quantize/register`); everything else is pure.
+export default packageBuild({ entry: { index: 'src/index.ts', register: 'src/register.ts' } });
