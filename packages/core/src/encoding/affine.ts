@@ -71,22 +71,27 @@ export function decodeAffine(encoding: AffineEncoding): Float32Array {
   const { shape, granularity } = encoding;
   const size = shape.reduce((product, dimension) => product * dimension, 1);
   const scales = realValues(encoding.scales);
-  const zeroPoints = encoding.zeroPoints?.data;
+  const zeroPoints = encoding.zeroPoints?.data ?? new Int32Array(scales.length);
   const offsets = encoding.offsets === undefined ? undefined : realValues(encoding.offsets);
-  // Codes go straight into the output (exact: they fit 17 bits) and are scaled in place, so a
-  // huge tensor never also holds all its codes as int32. The arithmetic is float64 with one
-  // rounding on the store, as tfjs's own weight decoder does for the offset form.
   const values = new Float32Array(size);
-  forEachCodeChunk(encoding.codes, size, encoding.bits, encoding.signed, (codes, start) => values.set(codes, start));
-  const apply = (index: number, scaleIndex: number): void => {
-    const code = values[index]!;
-    values[index] =
-      offsets === undefined
-        ? (code - (zeroPoints?.[scaleIndex] ?? 0)) * scales[scaleIndex]!
-        : code * scales[scaleIndex]! + offsets[scaleIndex]!;
-  };
+  // 8- and 16-bit codes are read in place; narrower widths are unpacked straight into the output
+  // (exact: codes fit 17 bits) and scaled there, so a huge tensor never also holds its codes as
+  // int32. The arithmetic is float64 with one rounding on the store, as tfjs's own weight decoder
+  // does for the offset form.
+  let codes: ArrayLike<number> | undefined = directCodes(encoding, size);
+  if (codes === undefined) {
+    forEachCodeChunk(encoding.codes, size, encoding.bits, encoding.signed, (chunk, start) => values.set(chunk, start));
+    codes = values;
+  }
   if (granularity.kind === 'tensor') {
-    for (let index = 0; index < size; index++) apply(index, 0);
+    const scale = scales[0] ?? 1;
+    if (offsets !== undefined) {
+      const offset = offsets[0] ?? 0;
+      for (let index = 0; index < size; index++) values[index] = codes[index]! * scale + offset;
+    } else {
+      const zeroPoint = zeroPoints[0] ?? 0;
+      for (let index = 0; index < size; index++) values[index] = (codes[index]! - zeroPoint) * scale;
+    }
     return values;
   }
   const axis = granularity.axis;
@@ -95,17 +100,39 @@ export function decodeAffine(encoding: AffineEncoding): Float32Array {
   const outer = length * inner === 0 ? 0 : size / (length * inner);
   const groupSize = granularity.kind === 'group' ? granularity.size : 1;
   const groupCount = Math.ceil(length / groupSize);
+  // Per axis, scales are [length]; per group they keep every other axis, hence `inner`.
+  const step = granularity.kind === 'axis' ? 0 : 1;
   let index = 0;
   for (let outerIndex = 0; outerIndex < outer; outerIndex++) {
     for (let position = 0; position < length; position++) {
-      // Per axis, scales are [length]; per group they keep every other axis, hence `inner`.
       const base =
         granularity.kind === 'axis' ? position : (outerIndex * groupCount + Math.floor(position / groupSize)) * inner;
-      const step = granularity.kind === 'axis' ? 0 : 1;
-      for (let innerIndex = 0; innerIndex < inner; innerIndex++, index++) apply(index, base + step * innerIndex);
+      if (offsets !== undefined) {
+        for (let innerIndex = 0; innerIndex < inner; innerIndex++, index++) {
+          const scaleIndex = base + step * innerIndex;
+          values[index] = codes[index]! * scales[scaleIndex]! + offsets[scaleIndex]!;
+        }
+      } else {
+        for (let innerIndex = 0; innerIndex < inner; innerIndex++, index++) {
+          const scaleIndex = base + step * innerIndex;
+          values[index] = (codes[index]! - zeroPoints[scaleIndex]!) * scales[scaleIndex]!;
+        }
+      }
     }
   }
   return values;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** A typed view of 8- or 16-bit codes where their bytes allow one (no copy), else undefined. */
+function directCodes(encoding: AffineEncoding, size: number): ArrayLike<number> | undefined {
+  const { codes, bits, signed } = encoding;
+  if (bits === 8) return signed ? new Int8Array(codes.buffer, codes.byteOffset, size) : codes.subarray(0, size);
+  if (bits === 16 && LITTLE_ENDIAN && codes.byteOffset % 2 === 0) {
+    return signed ? new Int16Array(codes.buffer, codes.byteOffset, size) : new Uint16Array(codes.buffer, codes.byteOffset, size);
+  }
+  return undefined;
 }
 
 /** Scales and offsets as numbers: float64 kept exact, 16-bit floats widened. */
