@@ -39,6 +39,7 @@ export function cast(dtype: CastDType, filter: ParamFilter = {}): CastStep {
 export const castHandler: RecipeHandler<CastStep> = {
   kind: 'cast',
   description: 'store dense float params as float32, float16 or bfloat16',
+  perParam: true,
   validate(step, context) {
     rejectUnknownFields(step, ['dtype', ...FILTER_FIELDS], context);
     const dtype = readEnum(step, 'dtype', CAST_DTYPES, {}, context);

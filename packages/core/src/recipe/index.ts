@@ -5,3 +5,4 @@ export * from './field-readers.ts';
 export * from './validate-recipe.ts';
 export * from './compress.ts';
 export * from './cast.ts';
+export * from './per-param.ts';

@@ -35,6 +35,13 @@ export interface StepContext {
 export interface RecipeHandler<Config extends RecipeStep = RecipeStep> {
   readonly kind: string;
   readonly description: string;
+  /**
+   * True when `apply` encodes each selected param on its own, reading nothing else in the model
+   * and never adding or dropping params: a recipe of only such steps can stream a checkpoint one
+   * param at a time. Leave it unset for steps that look across params (calibration, global
+   * ranking, structural surgery).
+   */
+  readonly perParam?: boolean;
   validate(step: RecipeStep, context: StepContext): Config;
   apply(model: Model, config: Config, context: StepContext): Model | Promise<Model>;
 }

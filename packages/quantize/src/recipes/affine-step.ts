@@ -70,6 +70,7 @@ export function affine(options: AffineOptions): AffineStep {
 export const affineHandler: RecipeHandler<AffineStep> = {
   kind: 'quantize.affine',
   description: 'affine (uniform) quantization, 1–8 or 16 bits, per tensor, channel or group',
+  perParam: true,
   validate(step, context) {
     rejectUnknownFields(step, ['bits', 'symmetric', 'narrowRange', 'granularity', 'scaleDType', ...FILTER_FIELDS], context);
     const bits = readInteger(step, 'bits', { min: 1, max: 16 }, context);

@@ -69,6 +69,7 @@ function halfFloatHandler<Step extends Float16Step | Bfloat16Step>(
   return {
     kind,
     description: `store weights as ${dtype} (2 bytes each)`,
+    perParam: true,
     validate(step, context) {
       rejectUnknownFields(step, FILTER_FIELDS, context);
       return { kind, ...readFilter(step, context) } as Step;

@@ -126,3 +126,12 @@ describe('half-float handlers', () => {
     await expect(run(broken, [bfloat16()])).rejects.toMatchObject({ code: 'invalid-tensor', field: 'params["bad/kernel"].data[1]' });
   });
 });
+
+describe('streaming', () => {
+  it('every handler but GPTQ (which needs calibration across the layer) works param by param', () => {
+    const perParam = quantizeHandlers.filter((handler) => handler.perParam === true).map((handler) => handler.kind);
+    expect(perParam.sort()).toEqual(
+      ['quantize.affine', 'quantize.bfloat16', 'quantize.float16', 'quantize.kmeans', 'quantize.uint16', 'quantize.uint8'].sort(),
+    );
+  });
+});

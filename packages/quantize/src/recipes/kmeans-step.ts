@@ -58,6 +58,7 @@ export function kmeans(options: KmeansStepOptions): KmeansStep {
 export const kmeansHandler: RecipeHandler<KmeansStep> = {
   kind: 'quantize.kmeans',
   description: 'k-means weight sharing: 2^bits float32 centroids per tensor and packed indices',
+  perParam: true,
   validate(step, context) {
     rejectUnknownFields(step, ['bits', 'iterations', 'seed', ...FILTER_FIELDS], context);
     return {

@@ -59,6 +59,7 @@ function stockHandler<Step extends Uint8Step | Uint16Step>(kind: Step['kind'], d
   return {
     kind,
     description: `tfjs stock ${dtype} quantization: per-tensor min and scale, readable by stock tfjs`,
+    perParam: true,
     validate(step, context) {
       rejectUnknownFields(step, FILTER_FIELDS, context);
       return { kind, ...readFilter(step, context) } as Step;

@@ -1,0 +1,20 @@
+import { expect, test } from 'vitest';
+import { cast } from './cast.ts';
+import { isPerParamRecipe } from './per-param.ts';
+import { createRecipeRegistry } from './registry.ts';
+import type { RecipeHandler } from './types.ts';
+
+const acrossParams: RecipeHandler = {
+  kind: 'test.global',
+  description: 'ranks every weight together',
+  validate: (step) => step,
+  apply: (model) => model,
+};
+
+test('a recipe streams only when every step works param by param', () => {
+  expect(isPerParamRecipe([cast('float16')])).toBe(true);
+  expect(isPerParamRecipe([])).toBe(true);
+  expect(isPerParamRecipe([{ kind: 'not.registered' }])).toBe(false);
+  const registry = createRecipeRegistry([acrossParams]);
+  expect(isPerParamRecipe([{ kind: 'test.global' }], registry)).toBe(false);
+});
