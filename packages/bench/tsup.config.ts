@@ -7,6 +7,8 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   platform: 'neutral',
+  // Deno needs the node: prefix on built-in modules.
+  removeNodeProtocol: false,
   sourcemap: true,
   external: ['@whittle/core', /^@tensorflow\//, /^node:/],
 });

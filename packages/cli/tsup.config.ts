@@ -8,6 +8,8 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   platform: 'node',
+  // Deno needs the node: prefix on built-in modules.
+  removeNodeProtocol: false,
   sourcemap: true,
   splitting: true,
   external: [/^@whittle\//, /^@tensorflow\//, 'commander'],

@@ -61,6 +61,28 @@ describe('measure', () => {
     expect(result).toMatchObject({ median: 0.02, min: 0.01, max: 0.03 });
   });
 
+  test('runs beforeEach untimed before every run, warm-up included', async () => {
+    let now = 0;
+    const calls: string[] = [];
+    const result = await measure(
+      () => {
+        calls.push('task');
+        now += 5;
+      },
+      {
+        warmup: 1,
+        runs: 2,
+        clock: () => now,
+        beforeEach: () => {
+          calls.push('before');
+          now += 100;
+        },
+      },
+    );
+    expect(calls).toEqual(['before', 'task', 'before', 'task', 'before', 'task']);
+    expect(result.samples).toEqual([0.005, 0.005]);
+  });
+
   test('awaits an async task before the next run starts', async () => {
     let running = 0;
     let overlapped = false;

@@ -20,6 +20,11 @@ export interface MeasureOptions {
   readonly runs: number;
   /** A clock in milliseconds; `performance.now` by default. Tests pass a fake one. */
   readonly clock?: () => number;
+  /**
+   * Run untimed before every run, warm-up included: a forced garbage collection, say, so that
+   * each run starts from the same heap instead of paying for its predecessor's garbage.
+   */
+  readonly beforeEach?: () => unknown;
 }
 
 /**
@@ -35,9 +40,14 @@ export async function measure(task: () => unknown, options: MeasureOptions): Pro
   assertCount(options.warmup, 'warmup', 0);
   assertCount(options.runs, 'runs', 1);
   const clock = options.clock ?? (() => performance.now());
-  for (let run = 0; run < options.warmup; run++) await task();
+  const beforeEach = options.beforeEach ?? (() => {});
+  for (let run = 0; run < options.warmup; run++) {
+    await beforeEach();
+    await task();
+  }
   const samples: number[] = [];
   for (let run = 0; run < options.runs; run++) {
+    await beforeEach();
     const start = clock();
     await task();
     samples.push((clock() - start) / 1000);

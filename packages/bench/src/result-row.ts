@@ -21,4 +21,16 @@ export interface ResultRow {
    * conversion, a plain copy of the same bytes), in the same unit as `value`.
    */
   readonly bound?: number;
+  /**
+   * The same figure for a peer implementation of the same work, measured in the same run on the
+   * same input (tfjs's own weight decoder, say), so the ratio value / peer needs no other run.
+   */
+  readonly peer?: PeerFigure;
+}
+
+/** A peer implementation's figure for the same case, in the row's unit. */
+export interface PeerFigure {
+  /** What the peer is, e.g. `tf.io.decodeWeights`. */
+  readonly name: string;
+  readonly value: number;
 }

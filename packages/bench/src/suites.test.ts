@@ -4,16 +4,19 @@ import { findSuite, SUITES } from './suites.ts';
 
 test('finds a suite by name', () => {
   expect(findSuite('backends').name).toBe('backends');
-  expect(SUITES.map(({ name }) => name)).toContain('backends');
+  expect(findSuite('formats').name).toBe('formats');
+  expect(findSuite('kernels').name).toBe('kernels');
+  expect(findSuite('quantization').name).toBe('quantization');
+  expect(SUITES.map(({ name }) => name)).toEqual(['backends', 'formats', 'kernels', 'quantization']);
 });
 
 test('an unknown suite is a WhittleError naming the known ones', () => {
   let caught: unknown;
   try {
-    findSuite('kernels');
+    findSuite('pruning');
   } catch (error) {
     caught = error;
   }
   expect(isWhittleError(caught, 'invalid-argument')).toBe(true);
-  expect(String(caught)).toMatch(/unknown suite "kernels"; expected one of backends/);
+  expect(String(caught)).toMatch(/unknown suite "pruning"; expected one of backends, formats, kernels, quantization/);
 });

@@ -1,9 +1,12 @@
 import { WhittleError } from '@whittle/core';
 import type { Suite } from './suite.ts';
 import { backendsSuite } from './suites/backends.ts';
+import { formatsSuite } from './suites/formats.ts';
+import { kernelsSuite } from './suites/kernels.ts';
+import { quantizationSuite } from './suites/quantization.ts';
 
 /** Every benchmark suite, by name. */
-export const SUITES: readonly Suite[] = [backendsSuite];
+export const SUITES: readonly Suite[] = [backendsSuite, formatsSuite, kernelsSuite, quantizationSuite];
 
 /**
  * The suite called `name`, or a WhittleError listing the known ones.

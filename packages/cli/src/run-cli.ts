@@ -1,10 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isWhittleError } from '@whittle/core';
 import { Command, CommanderError } from 'commander';
+// Side effect: registers the quantize.* recipe kinds in core's default registry, so `whittle
+// compress` runs them. The CLI's one registration import.
+import '@whittle/quantize/register';
 import { version } from '../package.json';
 import type { CliIo } from './cli-io.ts';
 import { addBenchCommand } from './commands/bench.ts';
+import { addCompressCommand } from './commands/compress.ts';
+import { addDecompressCommand } from './commands/decompress.ts';
 import { addDemoCommand } from './commands/demo.ts';
+import { addInspectCommand } from './commands/inspect.ts';
 
 /** Exit status for a command line that could not be parsed (unknown command, bad value). */
 export const USAGE_ERROR = 2;
@@ -57,6 +63,9 @@ function createProgram(io: CliIo): Command {
     })
     .showSuggestionAfterError(true);
   // Subcommands made with `program.command` inherit the output and exit settings above.
+  addInspectCommand(program, io);
+  addCompressCommand(program, io);
+  addDecompressCommand(program, io);
   addDemoCommand(program, io);
   addBenchCommand(program, io);
   return program;
@@ -71,7 +80,8 @@ function oneLine(message: string): string {
 }
 
 function errorLine(error: unknown): string {
-  if (isWhittleError(error)) return oneLine(error.message);
+  // Core's file errors speak of its `force` option; on the command line that is --force.
+  if (isWhittleError(error)) return oneLine(error.message).replace(/\bpass force\b/g, 'pass --force');
   if (error instanceof Error) return oneLine(error.message || error.name);
   return oneLine(String(error));
 }

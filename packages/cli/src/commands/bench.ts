@@ -31,14 +31,15 @@ export interface BenchReport {
  */
 export async function runBench(options: BenchCommandOptions, io: CliIo): Promise<BenchReport> {
   const suite = findSuite(options.suite);
-  const backends = options.backend ?? CLI_BACKENDS;
+  // Without --backend each suite runs on its own default backends.
   const result = await suite.run({
     quick: options.quick === true,
-    backends,
+    ...(options.backend === undefined ? {} : { backends: options.backend }),
     onProgress: (message) => io.stderr(`bench: ${message}\n`),
   });
   const report: BenchReport = {
-    command: ['whittle bench', `--suite ${suite.name}`, `--backend ${backends.join(',')}`]
+    command: ['whittle bench', `--suite ${suite.name}`]
+      .concat(options.backend === undefined ? [] : [`--backend ${options.backend.join(',')}`])
       .concat(options.quick === true ? ['--quick'] : [])
       .join(' '),
     machine: await machineInfo(result.backends),
@@ -57,9 +58,10 @@ export function addBenchCommand(program: Command, io: CliIo): void {
       new Option('--suite <name>', 'the suite to run').choices(SUITES.map(({ name }) => name)).makeOptionMandatory(),
     )
     .addOption(
-      new Option('--backend <names>', `comma-separated tfjs backends (${CLI_BACKENDS.join(', ')})`)
-        .argParser(parseBackendList)
-        .default([...CLI_BACKENDS], CLI_BACKENDS.join(',')),
+      new Option(
+        '--backend <names>',
+        `comma-separated tfjs backends (${CLI_BACKENDS.join(', ')}); default: each suite's own (backends: wasm,cpu; formats: cpu)`,
+      ).argParser(parseBackendList),
     )
     .option('--quick', 'smaller sizes and fewer runs: a smoke test, not figures to publish')
     .option('--json', 'print the report as JSON')

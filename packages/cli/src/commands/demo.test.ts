@@ -1,4 +1,5 @@
-import { describe, expect, test } from 'vitest';
+import { beforeAll, expect, test } from 'vitest';
+import { formatDemoReport } from '../format/demo-report.ts';
 import { runCli } from '../run-cli.ts';
 import { recordingIo } from '../test-io.ts';
 import type { DemoReport } from './demo.ts';
@@ -9,56 +10,82 @@ async function demo(...argv: string[]): Promise<{ status: number; out: string; e
   return { status, out: io.out(), err: io.err() };
 }
 
-describe.each(['cpu', 'wasm'])('whittle demo on %s', (backend) => {
-  test('--json reports every variant, computed end to end', async () => {
-    const { status, out, err } = await demo('--json', '--backend', backend);
-    expect(err).toBe('');
-    expect(status).toBe(0);
-    const report = JSON.parse(out) as DemoReport;
-    expect(report.backend.name).toBe(backend);
-    expect(report.model.layers).toEqual([784, 256, 128, 10]);
-    expect(report.model.params).toBe(784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10);
-    expect(report.variants.map(({ variant }) => variant)).toEqual(['float32', 'float16', 'bfloat16']);
+/** A report with its timings zeroed: everything else is the same on every run. */
+function withoutTimings(text: string): unknown {
+  return JSON.parse(text, (key, value) => (key === 'compressSeconds' || key === 'seconds' ? 0 : value));
+}
 
-    const [baseline, half, brain] = report.variants;
-    // The baseline is the model itself: exact, and its outputs agree with themselves.
-    expect(baseline).toMatchObject({
-      bytes: 4 * report.model.params,
-      bitsPerWeight: 32,
-      compressionRatio: 1,
-      weightSqnrDb: 'Infinity',
-      weightMaxAbsError: 0,
-      top1AgreementPercent: 100,
-      logitsMaxAbsDiff: 0,
-    });
-    // 16-bit storage of the kernels (biases stay float32) nearly halves the bytes.
-    for (const variant of [half!, brain!]) {
-      expect(variant.params).toBe(report.model.params);
-      expect(variant.compressionRatio).toBeGreaterThan(1.9);
-      expect(variant.compressionRatio).toBeLessThan(2);
-      expect(variant.weightMaxAbsError).toBeGreaterThan(0);
-      expect(variant.logitsMaxAbsDiff).toBeGreaterThan(0);
-      expect(variant.top1AgreementPercent).toBeGreaterThanOrEqual(95);
-    }
-    // float16 keeps 10 mantissa bits, bfloat16 7: about 18 dB apart.
-    expect(half!.weightSqnrDb).toBeGreaterThan(60);
-    expect(brain!.weightSqnrDb).toBeGreaterThan(40);
-    expect(half!.weightSqnrDb as number).toBeGreaterThan((brain!.weightSqnrDb as number) + 12);
-  });
-});
+const PARAMS = 784 * 128 + 128 + 128 * 64 + 64 + 64 * 10 + 10;
+// Training takes a few seconds on wasm: train once, and check the one report from every side.
+let wasmRun: { status: number; out: string; err: string };
+beforeAll(async () => {
+  wasmRun = await demo('--json');
+}, 120_000);
 
-test('the table names each variant and its figures', async () => {
-  const { status, out } = await demo('--backend', 'cpu');
+test('--json reports the trained model and every variant, computed end to end', () => {
+  const { status, out, err } = wasmRun;
+  expect(err).toBe('');
   expect(status).toBe(0);
-  expect(out).toMatch(/784 → 256 → 128 → 10/);
-  expect(out).toMatch(/^float32\s+235,146\s+941 kB\s+32\.00\s+1\.00×\s+∞ dB\s+0\s+100\.0%\s+0$/m);
-  expect(out).toMatch(/^float16\s/m);
-  expect(out).toMatch(/^bfloat16\s/m);
+  const report = JSON.parse(out) as DemoReport;
+  expect(report.backend).toMatchObject({ name: 'wasm', simd: true });
+  expect(report.model).toEqual({ layers: [784, 128, 64, 10], params: PARAMS, seed: 42 });
+  expect(report.training).toMatchObject({ digits: 8000, epochs: 2 });
+  expect(report.training.seconds).toBeGreaterThan(0);
+  expect(report.inputs).toEqual({ digits: 2000, seed: 7 });
+  expect(report.variants.map(({ variant }) => variant)).toEqual(['float32', 'float16', 'bfloat16', 'int8', 'int4-g32', 'kmeans-4bit']);
+
+  const [baseline, half, brain, int8, int4, shared] = report.variants as unknown as Array<Record<string, number>>;
+  // The baseline is the model itself: exact, and its outputs agree with themselves.
+  expect(baseline).toMatchObject({
+    bytes: 4 * PARAMS,
+    bitsPerWeight: 32,
+    compressionRatio: 1,
+    weightSqnrDb: 'Infinity',
+    weightMaxAbsError: 0,
+    top1AgreementPercent: 100,
+    logitsMaxAbsDiff: 0,
+  });
+  // Trained on real digits, the model is a real classifier.
+  expect(baseline!.top1AccuracyPercent).toBeGreaterThan(88);
+  for (const variant of [half!, brain!, int8!, int4!, shared!]) {
+    expect(variant.params).toBe(PARAMS);
+    expect(variant.weightMaxAbsError).toBeGreaterThan(0);
+    expect(variant.top1AgreementPercent).toBeGreaterThanOrEqual(97);
+    expect(Math.abs(variant.top1AccuracyPercent! - baseline!.top1AccuracyPercent!)).toBeLessThan(1.5);
+  }
+  // Kernels shrink (biases stay float32): 2× for 16-bit floats, about 4× for int8, 7–8× at 4 bits.
+  expect([half!.compressionRatio, brain!.compressionRatio]).toEqual([expect.closeTo(1.99, 1), expect.closeTo(1.99, 1)]);
+  expect(int8!.compressionRatio).toBeGreaterThan(3.9);
+  expect(int4!.bitsPerWeight).toBeLessThan(4.6);
+  expect(shared!.bitsPerWeight).toBeLessThan(4.1);
+  // About 6 dB of weight SQNR per bit of precision kept.
+  expect(half!.weightSqnrDb).toBeGreaterThan(brain!.weightSqnrDb! + 12);
+  expect(brain!.weightSqnrDb).toBeGreaterThan(int8!.weightSqnrDb!);
+  expect(int8!.weightSqnrDb).toBeGreaterThan(int4!.weightSqnrDb! + 15);
 });
 
-test('the same seed gives the same report', async () => {
-  const first = await demo('--json', '--backend', 'cpu');
-  const second = await demo('--json', '--backend', 'cpu');
-  const strip = (text: string) => JSON.parse(text, (key, value) => (key === 'compressSeconds' ? 0 : value));
-  expect(strip(second.out)).toEqual(strip(first.out));
+test('the table names the training, the test digits and each variant with its figures', () => {
+  const text = formatDemoReport(JSON.parse(wasmRun.out, (_key, value) => (value === 'Infinity' ? Infinity : value)) as DemoReport);
+  expect(text).toMatch(/^model: MLP classifier 784 → 128 → 64 → 10 \(ReLU\), 109,386 params, seed 42$/m);
+  expect(text).toMatch(/^trained: 8,000 MNIST digits, 2 epochs, Adam; \d+\.\d s on wasm \(SIMD on, threads off\)$/m);
+  expect(text).toMatch(/^tested: 2,000 held-out MNIST digits \(split seed 7\)$/m);
+  expect(text).toMatch(/^float32\s+109,386\s+438 kB\s+32\.00\s+1\.00×\s+∞ dB\s+\d\d\.\d\d%\s+100\.00%\s+0$/m);
+  for (const variant of ['float16', 'bfloat16', 'int8', 'int4-g32', 'kmeans-4bit']) {
+    expect(text).toMatch(new RegExp(`^${variant}\\s+109,386\\s`, 'm'));
+  }
 });
+
+test('the same seeds give the same report', async () => {
+  const again = await demo('--json');
+  expect(withoutTimings(again.out)).toEqual(withoutTimings(wasmRun.out));
+});
+
+// The cpu backend trains the same model about 4× slower: one run, to check that it works there.
+test('--backend cpu trains and compares on the cpu backend', async () => {
+  const { status, out } = await demo('--backend', 'cpu', '--json');
+  expect(status).toBe(0);
+  const report = JSON.parse(out) as DemoReport;
+  expect(report.backend.name).toBe('cpu');
+  expect(report.variants).toHaveLength(6);
+  expect(report.variants[0]!.top1AccuracyPercent).toBeGreaterThan(88);
+}, 180_000);

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { hostTensor, isWhittleError, modelFromTensors, useBackend } from '@whittle/core';
+import { fromTensor, hostTensor, isWhittleError, modelFromTensors, useBackend, type HostTensor } from '@whittle/core';
 import { beforeAll, expect, test } from 'vitest';
 import { predictOnce } from './dense-stack.ts';
-import { DEMO_MLP, mlpClassifier } from './mlp-classifier.ts';
 
 beforeAll(async () => {
   await useBackend('cpu');
@@ -30,13 +29,28 @@ test('runs Dense layers with their activations, as written by hand', async () =>
   expect(Array.from(await logits.data())).toEqual([7]);
 });
 
-test('the demo MLP maps a batch to one logit per class, its roles read off the topology', async () => {
-  const model = mlpClassifier(DEMO_MLP);
-  expect(model.params.get('dense_1/kernel')).toMatchObject({ role: 'dense-kernel', shape: [784, 256], layer: 'dense_1' });
-  expect(model.params.get('dense_3/bias')).toMatchObject({ role: 'bias', shape: [10] });
-  const logits = predictOnce(model, tf.ones([3, 784]));
-  expect(logits.shape).toEqual([3, 10]);
-  expect(Array.from(await logits.data()).every(Number.isFinite)).toBe(true);
+test('runs a tfjs-layers MLP as tfjs-layers does, its roles read off the topology', async () => {
+  const tfl = await import('@tensorflow/tfjs-layers');
+  const layers = tfl.sequential({
+    layers: [
+      tfl.layers.dense({ name: 'dense_1', units: 16, activation: 'relu', inputShape: [12], biasInitializer: 'randomNormal' }),
+      tfl.layers.dense({ name: 'dense_2', units: 3, biasInitializer: 'randomNormal' }),
+    ],
+  });
+  const named: Array<readonly [string, HostTensor]> = [];
+  for (const weight of layers.weights) named.push([weight.originalName, await fromTensor(weight.read())]);
+  const model = modelFromTensors(named, { topology: layers.toJSON(null, false) });
+  expect(model.params.get('dense_1/kernel')).toMatchObject({ role: 'dense-kernel', shape: [12, 16], layer: 'dense_1' });
+  expect(model.params.get('dense_2/bias')).toMatchObject({ role: 'bias', shape: [3] });
+
+  const inputs = tf.randomUniform([5, 12], -1, 1, 'float32', 3) as tf.Tensor2D;
+  const logits = predictOnce(model, inputs);
+  const expected = layers.predict(inputs) as tf.Tensor;
+  expect(logits.shape).toEqual([5, 3]);
+  const [actual, wanted] = [await logits.data(), await expected.data()];
+  for (let index = 0; index < wanted.length; index++) expect(actual[index]).toBeCloseTo(wanted[index]!, 5);
+  tf.dispose([inputs, logits, expected]);
+  layers.dispose();
 });
 
 test('layers it cannot run are invalid-model errors naming the layer', () => {

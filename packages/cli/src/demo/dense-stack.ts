@@ -31,7 +31,7 @@ interface LayerConfig {
  *
  * @example
  * ```ts
- * const stack = loadDenseStack(mlpClassifier(DEMO_MLP));
+ * const stack = loadDenseStack((await trainedClassifier()).model);
  * const logits = stack.predict(tf.zeros([1, 784]));
  * stack.dispose();
  * ```

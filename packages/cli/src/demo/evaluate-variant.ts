@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { bitsPerWeight, compress, countParams, modelByteLength, type Model, type Recipe } from '@whittle/core';
+import { top1Accuracy } from './accuracy.ts';
 import { predictOnce } from './dense-stack.ts';
 import { outputAgreement } from './output-agreement.ts';
 import type { DemoVariant } from './variants.ts';
@@ -20,6 +21,9 @@ export interface VariantResult {
   /** Signal-to-quantization-noise ratio over all weights, in dB; Infinity when exact. */
   readonly weightSqnrDb: number;
   readonly weightMaxAbsError: number;
+  /** Share of the test inputs classified correctly, in percent. */
+  readonly top1AccuracyPercent: number;
+  /** Share of the test inputs given the same class as the reference gives them, in percent. */
   readonly top1AgreementPercent: number;
   readonly logitsMaxAbsDiff: number;
   /** Time `compress` took. */
@@ -29,15 +33,17 @@ export interface VariantResult {
 /** What every variant is measured against. */
 export interface ReferenceRun {
   readonly model: Model;
-  /** The seeded input batch, on the current backend. */
+  /** The test inputs, on the current backend. */
   readonly inputs: tf.Tensor2D;
+  /** The true class of each test input. */
+  readonly labels: Uint8Array;
   /** The reference model's logits for `inputs`. */
   readonly logits: tf.Tensor2D;
 }
 
 /**
  * Compresses the reference model with a variant's recipe, then measures the result: size,
- * weight error, and agreement of its outputs with the reference's on the same inputs.
+ * weight error, accuracy on the test inputs, and agreement of its outputs with the reference's.
  *
  * @example
  * ```ts
@@ -50,7 +56,10 @@ export async function evaluateVariant(variant: DemoVariant, reference: Reference
   const bytes = modelByteLength(model);
   const weights = weightError(reference.model, model);
   const logits = predictOnce(model, reference.inputs);
-  const agreement = await outputAgreement(reference.logits, logits).finally(() => logits.dispose());
+  const [accuracy, agreement] = await Promise.all([
+    top1Accuracy(logits, reference.labels),
+    outputAgreement(reference.logits, logits),
+  ]).finally(() => logits.dispose());
   return {
     variant: variant.name,
     recipe: variant.recipe,
@@ -60,6 +69,7 @@ export async function evaluateVariant(variant: DemoVariant, reference: Reference
     compressionRatio: modelByteLength(reference.model) / bytes,
     weightSqnrDb: weights.sqnrDb,
     weightMaxAbsError: weights.maxAbsError,
+    top1AccuracyPercent: accuracy,
     ...agreement,
     compressSeconds: steps.reduce((total, step) => total + step.seconds, 0),
   };

@@ -1,7 +1,7 @@
 import type { MachineInfo } from '@whittle/bench';
 import type { BenchReport } from '../commands/bench.ts';
-import { formatBytes, formatSi } from './numbers.ts';
-import { formatTable } from './table.ts';
+import { formatBytes, formatCount, formatSi } from './numbers.ts';
+import { formatTable, type TableColumn } from './table.ts';
 
 /**
  * A benchmark report as text: the machine, then one table row per figure with its bound and
@@ -13,25 +13,41 @@ import { formatTable } from './table.ts';
  * ```
  */
 export function formatBenchReport(report: BenchReport): string {
+  const columns: TableColumn[] = [
+    { header: 'suite' },
+    { header: 'case' },
+    { header: 'backend' },
+    { header: 'size' },
+    { header: 'value', align: 'right' },
+    { header: 'bound', align: 'right' },
+    { header: 'of bound', align: 'right' },
+  ];
+  // A metric column only where a case has several figures (error and size, say), so rows that
+  // case, backend and size alone leave ambiguous say what they are.
+  const keys = report.rows.map((row) => JSON.stringify([row.suite, row.case, row.backend, row.size]));
+  const hasMetrics = new Set(keys).size < keys.length;
+  if (hasMetrics) columns.splice(4, 0, { header: 'metric' });
+  // Peer columns only for suites that measure one, so other tables stay narrow.
+  const hasPeers = report.rows.some((row) => row.peer !== undefined);
+  if (hasPeers) columns.push({ header: 'peer' }, { header: 'peer value', align: 'right' }, { header: 'vs peer', align: 'right' });
   const table = formatTable(
-    [
-      { header: 'suite' },
-      { header: 'case' },
-      { header: 'backend' },
-      { header: 'size' },
-      { header: 'value', align: 'right' },
-      { header: 'bound', align: 'right' },
-      { header: 'of bound', align: 'right' },
-    ],
-    report.rows.map((row) => [
-      row.suite,
-      row.case,
-      row.backend,
-      row.size,
-      formatRate(row.value, row.unit),
-      row.bound === undefined ? '' : formatRate(row.bound, row.unit),
-      row.bound === undefined ? '' : `${((100 * row.value) / row.bound).toFixed(1)}%`,
-    ]),
+    columns,
+    report.rows.map((row) => {
+      const cells = [
+        row.suite,
+        row.case,
+        row.backend,
+        row.size,
+        ...(hasMetrics ? [row.metric] : []),
+        formatRate(row.value, row.unit),
+        row.bound === undefined ? '' : formatRate(row.bound, row.unit),
+        row.bound === undefined ? '' : `${((100 * row.value) / row.bound).toFixed(1)}%`,
+      ];
+      if (hasPeers && row.peer !== undefined) {
+        cells.push(row.peer.name, formatRate(row.peer.value, row.unit), `${(row.value / row.peer.value).toFixed(2)}×`);
+      }
+      return cells;
+    }),
   );
   return [...formatMachine(report.machine), `command: ${report.command}`, '', table].join('\n');
 }
@@ -56,7 +72,9 @@ export function formatMachine(machine: MachineInfo): string[] {
   ];
 }
 
+/** A figure with its unit: SI prefixes, except for units that carry one already (MB, MB/s). */
 function formatRate(value: number, unit: string): string {
+  if (/^[kMG]B\b/.test(unit)) return `${value >= 1000 ? formatCount(Math.round(value)) : formatSi(value)} ${unit}`;
   return `${formatSi(value)} ${unit}`;
 }
 

@@ -3,7 +3,7 @@ import { formatBytes, formatCount, formatFixed, formatScientific } from './numbe
 import { formatTable } from './table.ts';
 
 /**
- * The demo report as text: what ran, then one table row per variant.
+ * The demo report as text: what was trained and tested, then one table row per variant.
  *
  * @example
  * ```ts
@@ -11,12 +11,13 @@ import { formatTable } from './table.ts';
  * ```
  */
 export function formatDemoReport(report: DemoReport): string {
-  const { backend, model, inputs } = report;
+  const { backend, model, training, inputs } = report;
   const backendText =
     backend.name === 'wasm' ? `wasm (SIMD ${backend.simd ? 'on' : 'off'}, threads ${backend.threads ? 'on' : 'off'})` : backend.name;
   const header = [
-    `model: MLP classifier ${model.layers.join(' → ')} (ReLU), ${formatCount(model.params)} params, He-initialised, seed ${model.seed}`,
-    `inputs: ${inputs.batch} seeded uniform [0, 1) vectors (seed ${inputs.seed}); backend: ${backendText}`,
+    `model: MLP classifier ${model.layers.join(' → ')} (ReLU), ${formatCount(model.params)} params, seed ${model.seed}`,
+    `trained: ${formatCount(training.digits)} MNIST digits, ${training.epochs} epochs, Adam; ${formatFixed(training.seconds, 1)} s on ${backendText}`,
+    `tested: ${formatCount(inputs.digits)} held-out MNIST digits (split seed ${inputs.seed})`,
   ];
   const table = formatTable(
     [
@@ -26,7 +27,7 @@ export function formatDemoReport(report: DemoReport): string {
       { header: 'bits/weight', align: 'right' },
       { header: 'ratio', align: 'right' },
       { header: 'weight SQNR', align: 'right' },
-      { header: 'max abs error', align: 'right' },
+      { header: 'accuracy', align: 'right' },
       { header: 'top-1 agree', align: 'right' },
       { header: 'logits max diff', align: 'right' },
     ],
@@ -37,8 +38,8 @@ export function formatDemoReport(report: DemoReport): string {
       formatFixed(variant.bitsPerWeight, 2),
       `${formatFixed(variant.compressionRatio, 2)}×`,
       `${formatFixed(variant.weightSqnrDb, 1)} dB`,
-      formatScientific(variant.weightMaxAbsError),
-      `${formatFixed(variant.top1AgreementPercent, 1)}%`,
+      `${formatFixed(variant.top1AccuracyPercent, 2)}%`,
+      `${formatFixed(variant.top1AgreementPercent, 2)}%`,
       formatScientific(variant.logitsMaxAbsDiff),
     ]),
   );

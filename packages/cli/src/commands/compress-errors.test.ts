@@ -1,0 +1,145 @@
+import { defaultRegistry, registerRecipeHandler } from '@whittle/core';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { FAILURE, USAGE_ERROR } from '../run-cli.ts';
+import { runRecorded, type CliRun } from '../test-io.ts';
+import { buildLayersModel, saveLayersModel, writeTestSafetensors } from '../test-models.ts';
+
+const CAST_FLOAT16 = '[{"kind":"cast","dtype":"float16"}]';
+
+let directory: string;
+let tfjsModel: string;
+let safetensors: string;
+let outputs: string;
+
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'whittle-compress-errors-'));
+  await mkdir(join(directory, 'in'));
+  outputs = join(directory, 'out');
+  await mkdir(outputs);
+  tfjsModel = join(directory, 'in', 'mlp');
+  await saveLayersModel(await buildLayersModel(), tfjsModel);
+  safetensors = join(directory, 'in', 'model.safetensors');
+  await writeTestSafetensors(safetensors);
+});
+
+afterAll(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+/** One line on stderr, `whittle: ` first, no stack, nothing on stdout, and the status. */
+function expectOneLineError(run: CliRun, status: number, line: RegExp): void {
+  expect(run.out).toBe('');
+  expect(run.status).toBe(status);
+  const lines = run.err.split('\n').filter((text) => text.length > 0 && !text.startsWith('compress: '));
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^whittle: /);
+  expect(lines[0]).toMatch(line);
+}
+
+describe('user mistakes are one clear line and a failure status', () => {
+  test('a missing model names the path', async () => {
+    const missing = join(directory, 'nope');
+    expectOneLineError(await runRecorded('compress', missing, '--recipe', CAST_FLOAT16, '-o', outputs), FAILURE, new RegExp(`^whittle: ${missing}: cannot open the model \\(ENOENT\\)$`));
+    expectOneLineError(await runRecorded('inspect', missing), FAILURE, /cannot open the model \(ENOENT\)$/);
+  });
+
+  test('a missing recipe file names the file', async () => {
+    const recipe = join(directory, 'missing.json');
+    expectOneLineError(await runRecorded('compress', tfjsModel, '--recipe', recipe, '-o', outputs), FAILURE, new RegExp(`^whittle: ${recipe}: cannot read the recipe \\(ENOENT\\)$`));
+  });
+
+  test('malformed recipe JSON names the file', async () => {
+    const recipe = join(directory, 'broken.json');
+    await writeFile(recipe, '[{"kind": "cast",');
+    expectOneLineError(await runRecorded('compress', tfjsModel, '--recipe', recipe, '-o', outputs), FAILURE, new RegExp(`^whittle: ${recipe}: recipe is not valid JSON: `));
+    expectOneLineError(await runRecorded('compress', tfjsModel, '--recipe', '[oops]', '-o', outputs), FAILURE, /^whittle: --recipe: recipe is not valid JSON: /);
+  });
+
+  test('an unknown kind names the file and the step, and lists the known kinds', async () => {
+    const recipe = join(directory, 'unknown.json');
+    await writeFile(recipe, JSON.stringify([{ kind: 'cast', dtype: 'float16' }, { kind: 'quantize.magic', bits: 3 }]));
+    expectOneLineError(
+      await runRecorded('compress', tfjsModel, '--recipe', recipe, '-o', outputs),
+      FAILURE,
+      new RegExp(`^whittle: ${recipe}: step 1: kind: unknown recipe kind "quantize\\.magic"; known kinds: .*cast`),
+    );
+  });
+
+  test('a bad field names the step and the field', async () => {
+    expectOneLineError(
+      await runRecorded('compress', safetensors, '--recipe', '[{"kind":"cast","dtype":"float8"}]', '-o', outputs),
+      FAILURE,
+      /^whittle: --recipe: step 0: dtype: .*float8/,
+    );
+  });
+
+  test('an output that is the input is refused, even with --force, and nothing is written', async () => {
+    for (const [input, output] of [
+      [tfjsModel, tfjsModel],
+      [join(tfjsModel, 'model.json'), tfjsModel],
+      [safetensors, safetensors],
+    ] as const) {
+      expectOneLineError(await runRecorded('compress', input, '--recipe', CAST_FLOAT16, '-o', output, '--force'), FAILURE, /the output is the input .*; choose another output$/);
+    }
+    expect((await readdir(tfjsModel)).sort()).toEqual(['model.json', 'weights.bin']);
+  });
+
+  test('an output beside the input, or one that exists, needs --force', async () => {
+    const beside = join(directory, 'in', 'model-f16.safetensors');
+    expectOneLineError(await runRecorded('compress', safetensors, '--recipe', CAST_FLOAT16, '-o', beside), FAILURE, /beside or over the input .*pass --force/);
+    expect((await runRecorded('compress', safetensors, '--recipe', CAST_FLOAT16, '-o', beside, '--force')).status).toBe(0);
+
+    const output = join(outputs, 'twice');
+    expect((await runRecorded('compress', tfjsModel, '--recipe', CAST_FLOAT16, '-o', output)).status).toBe(0);
+    expectOneLineError(await runRecorded('compress', tfjsModel, '--recipe', CAST_FLOAT16, '-o', output), FAILURE, /model\.json: the output exists already; pass --force to replace it$/);
+    expect((await runRecorded('compress', tfjsModel, '--recipe', CAST_FLOAT16, '-o', output, '--force')).status).toBe(0);
+  });
+
+  test('outputs of the wrong kind and --shard-size for safetensors are refused', async () => {
+    expectOneLineError(await runRecorded('compress', tfjsModel, '--recipe', CAST_FLOAT16, '-o', join(outputs, 'x.safetensors')), FAILURE, /a TFJS model is written as a directory/);
+    expectOneLineError(await runRecorded('compress', safetensors, '--recipe', CAST_FLOAT16, '-o', join(outputs, 'x.json')), FAILURE, /written as a \.safetensors file/);
+    expectOneLineError(
+      await runRecorded('compress', safetensors, '--recipe', CAST_FLOAT16, '-o', join(outputs, 'x.safetensors'), '--shard-size', '1'),
+      FAILURE,
+      /^whittle: --shard-size: .*TFJS output only$/,
+    );
+  });
+
+  test.each([
+    [['--recipe', CAST_FLOAT16], /required option '-o, --output <path>' not specified/],
+    [['-o', 'out'], /required option '--recipe <recipe>' not specified/],
+    [['--recipe', CAST_FLOAT16, '-o', 'out', '--shard-size', '0'], /expected a positive size in MiB, got "0"/],
+    [['--recipe', CAST_FLOAT16, '-o', 'out', '--shard-size', 'big'], /expected a positive size in MiB, got "big"/],
+  ])('usage errors exit with status 2: %j', async (options, line) => {
+    expectOneLineError(await runRecorded('compress', tfjsModel, ...options), USAGE_ERROR, line);
+  });
+
+  test('--debug adds the stack trace', async () => {
+    const run = await runRecorded('compress', join(directory, 'nope'), '--recipe', CAST_FLOAT16, '-o', outputs, '--debug');
+    expect(run.status).toBe(FAILURE);
+    expect(run.err).toMatch(/^whittle: .*cannot open the model \(ENOENT\)\nWhittleError: [^\n]*\n\s+at /);
+  });
+});
+
+test('a step that needs the whole model reads the safetensors file whole, and says so', async () => {
+  if (!defaultRegistry.has('test.whole-model')) {
+    registerRecipeHandler({
+      kind: 'test.whole-model',
+      description: 'a stand-in for a step that looks at every param at once',
+      validate: (step) => step,
+      apply: (model) => model,
+    });
+  }
+  const output = join(outputs, 'whole.safetensors');
+  const run = await runRecorded('compress', safetensors, '--recipe', '[{"kind":"test.whole-model"},{"kind":"cast","dtype":"float16"}]', '-o', output, '--json');
+  expect(run.status).toBe(0);
+  expect(run.err).toMatch(/^compress: the recipe \(test\.whole-model, cast\) needs the whole model: reading all of .* into memory$/m);
+  const report = JSON.parse(run.out) as { steps: Array<{ kind: string }>; output: { params: number } };
+  expect(report.steps.map(({ kind }) => kind)).toEqual(['test.whole-model', 'cast']);
+  expect(report.output.params).toBe(3338);
+  const streamed = JSON.parse((await runRecorded('compress', safetensors, '--recipe', '[{"kind":"cast","dtype":"float16"}]', '-o', join(outputs, 'streamed.safetensors'), '--json')).out);
+  expect(report.output).toEqual(streamed.output);
+});

@@ -1,0 +1,53 @@
+import { countParams, modelByteLength, type Model, type StepReport } from '@whittle/core';
+
+/** Params and bytes of a model's stored form. */
+export interface ModelSize {
+  readonly params: number;
+  readonly bytes: number;
+}
+
+/** One recipe step as `whittle compress --json` reports it: bytes after the step, and its time. */
+export interface CompressedStep {
+  readonly kind: string;
+  readonly bytes: number;
+  readonly seconds: number;
+}
+
+/** What `whittle compress --json` prints. */
+export interface CompressReport {
+  readonly input: ModelSize;
+  readonly output: ModelSize;
+  /** input bytes / output bytes: 2 when the output is half the size. */
+  readonly ratio: number;
+  readonly steps: readonly CompressedStep[];
+}
+
+/**
+ * The report of a run from the sizes before and after and core's per-step reports.
+ *
+ * @example
+ * ```ts
+ * const { model: smaller, steps } = await compress(model, recipe);
+ * compressReport(sizeOf(model), sizeOf(smaller), steps);
+ * ```
+ */
+export function compressReport(input: ModelSize, output: ModelSize, steps: readonly StepReport[]): CompressReport {
+  return {
+    input,
+    output,
+    ratio: output.bytes === 0 ? (input.bytes === 0 ? 1 : Infinity) : input.bytes / output.bytes,
+    steps: steps.map(({ kind, bytesAfter, seconds }) => ({ kind, bytes: bytesAfter, seconds })),
+  };
+}
+
+/**
+ * Params and bytes of a model's stored form.
+ *
+ * @example
+ * ```ts
+ * sizeOf(model); // { params: 235146, bytes: 940584 }
+ * ```
+ */
+export function sizeOf(model: Model): ModelSize {
+  return { params: countParams(model), bytes: modelByteLength(model) };
+}

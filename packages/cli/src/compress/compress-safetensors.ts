@@ -1,0 +1,110 @@
+import { byteLength, compress, createModel, encodingParamCount, isPerParamRecipe, type Model, type Param, type RecipeStep } from '@whittle/core';
+import { openSafetensorsFile, transformSafetensorsFile, writeSafetensorsFile, type SafetensorsFile } from '@whittle/core/fs';
+import { compressReport, sizeOf, type CompressedStep, type CompressReport, type ModelSize } from './compress-report.ts';
+import { compressParam } from './per-param-recipe.ts';
+
+/** Options of {@link compressSafetensorsFile}. */
+export interface CompressFileOptions {
+  /** Replace an existing output (never the input). */
+  readonly force: boolean;
+  /** Progress notes for stderr. */
+  readonly progress: (message: string) => void;
+}
+
+/**
+ * Runs a recipe over a safetensors file into another. When every step encodes params one at a
+ * time (see `isPerParamRecipe`), the file streams through `transformSafetensorsFile`: one param
+ * read, compressed, written and dropped at a time, so memory holds about one param whatever the
+ * file's size. Otherwise (a step that looks at the whole model) the whole file is read, the
+ * recipe run, and the result written. Either way `__metadata__` is kept and the output is written
+ * atomically. The caller has checked the output (`resolveOutput`).
+ *
+ * @example
+ * ```ts
+ * const report = await compressSafetensorsFile('in.safetensors', 'out.safetensors', steps, { force: false, progress: console.error });
+ * ```
+ */
+export async function compressSafetensorsFile(
+  input: string,
+  output: string,
+  steps: readonly RecipeStep[],
+  options: CompressFileOptions,
+): Promise<CompressReport> {
+  if (!isPerParamRecipe(steps)) {
+    const wholeModelKinds = [...new Set(steps.map(({ kind }) => kind))].join(', ');
+    options.progress(`the recipe (${wholeModelKinds}) needs the whole model: reading all of ${input} into memory`);
+    return compressWholeFile(input, output, steps, options);
+  }
+  const inputSize = await headerSize(input);
+  const totals: Array<{ kind: string; bytes: number; seconds: number }> = steps.map(({ kind }) => ({ kind, bytes: 0, seconds: 0 }));
+  let params = 0;
+  let bytes = 0;
+  await transformSafetensorsFile(
+    input,
+    output,
+    async (param) => {
+      const result = await compressParam(param, steps);
+      result.steps.forEach((step, index) => {
+        // Each step's bytes after it, summed over params, are the file's bytes after it.
+        totals[index]!.bytes += step.bytesAfter;
+        totals[index]!.seconds += step.seconds;
+      });
+      params += encodingParamCount(result.param.value);
+      bytes += byteLength(result.param.value);
+      return result.param;
+    },
+    { force: options.force },
+  );
+  const report = compressReport(inputSize, { params, bytes }, []);
+  return { ...report, steps: totals satisfies CompressedStep[] };
+}
+
+/**
+ * The params and bytes of a safetensors file from its header alone.
+ *
+ * @example
+ * ```ts
+ * const { params, bytes } = await headerSize('model.safetensors');
+ * ```
+ */
+export async function headerSize(path: string): Promise<ModelSize> {
+  const file = await openSafetensorsFile(path);
+  try {
+    let params = 0;
+    let bytes = 0;
+    for (const param of file.header.params.values()) {
+      params += param.shape.reduce((product, dimension) => product * dimension, 1);
+      bytes += param.byteLength;
+    }
+    return { params, bytes };
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Reads a whole safetensors file as a model, with its `__metadata__` (which the model does not
+ * hold) for writing back.
+ *
+ * @example
+ * ```ts
+ * const { model, metadata } = await readSafetensorsWithMetadata('model.safetensors');
+ * ```
+ */
+export async function readSafetensorsWithMetadata(path: string): Promise<{ model: Model; metadata: Readonly<Record<string, string>> }> {
+  const file: SafetensorsFile = await openSafetensorsFile(path);
+  try {
+    const params: Param[] = [];
+    for await (const param of file.params()) params.push(param);
+    return { model: createModel({ format: 'safetensors', topology: null, params }), metadata: file.header.metadata };
+  } finally {
+    await file.close();
+  }
+}
+
+async function compressWholeFile(input: string, output: string, steps: readonly RecipeStep[], options: CompressFileOptions): Promise<CompressReport> {
+  const { model, metadata } = await readSafetensorsWithMetadata(input);
+  const result = await compress(model, steps);
+  await writeSafetensorsFile(output, result.model, { force: options.force, metadata });
+  return compressReport(sizeOf(model), sizeOf(result.model), result.steps);
+}

@@ -1,0 +1,40 @@
+import { compress, type RecipeStep, type StepReport } from '@whittle/core';
+import { readTfjsModelFile, writeTfjsModelFiles } from '@whittle/core/fs';
+import { modelInputs, type TfjsLocation } from '../model-files/model-location.ts';
+import { compressReport, sizeOf, type CompressReport } from './compress-report.ts';
+
+/** Options of {@link compressTfjsModel}. */
+export interface CompressTfjsOptions {
+  readonly force: boolean;
+  /** Bytes per weight shard of the output; default 4 MiB, as tfjs-converter. */
+  readonly shardBytes?: number;
+  /** Called after each step with core's figures, for progress output. */
+  readonly onStep?: (report: StepReport) => void;
+}
+
+/**
+ * Reads TFJS artifacts, runs a recipe on them through core's `compress`, and writes the result
+ * as TFJS artifacts into `output` (stock weights where tfjs has a stock form, so plain
+ * `tf.loadLayersModel` loads them; whittle's own form otherwise). The caller has checked the
+ * output (`resolveOutput`); the writer checks again that it is not the input.
+ *
+ * @example
+ * ```ts
+ * const report = await compressTfjsModel(location, 'out', [{ kind: 'cast', dtype: 'float16' }], { force: false });
+ * ```
+ */
+export async function compressTfjsModel(
+  location: TfjsLocation,
+  output: string,
+  steps: readonly RecipeStep[],
+  options: CompressTfjsOptions,
+): Promise<CompressReport> {
+  const model = await readTfjsModelFile(location.modelJson);
+  const result = await compress(model, steps, options.onStep === undefined ? {} : { onStep: options.onStep });
+  await writeTfjsModelFiles(result.model, output, {
+    force: options.force,
+    inputs: modelInputs(location),
+    ...(options.shardBytes === undefined ? {} : { shardBytes: options.shardBytes }),
+  });
+  return compressReport(sizeOf(model), sizeOf(result.model), result.steps);
+}

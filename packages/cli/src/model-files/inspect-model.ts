@@ -1,0 +1,81 @@
+import { inferRoles, listParams, toWhittleDType, type ModelFormat, type ParamRole } from '@whittle/core';
+import { openSafetensorsFile, readTfjsModelFile } from '@whittle/core/fs';
+import { describeEncodingMetadata } from './describe-metadata.ts';
+import type { ModelLocation } from './model-location.ts';
+
+/** One param as `whittle inspect` lists it. */
+export interface InspectedTensor {
+  readonly name: string;
+  readonly role: ParamRole;
+  readonly shape: readonly number[];
+  /** How it is stored: `dense float32`, `affine uint8 per-tensor`… */
+  readonly encoding: string;
+  /** Elements of the logical tensor. */
+  readonly params: number;
+  /** Bytes of its stored form. */
+  readonly bytes: number;
+}
+
+/** What `whittle inspect --json` prints. */
+export interface InspectReport {
+  readonly format: ModelFormat;
+  readonly params: number;
+  readonly bytes: number;
+  readonly tensors: readonly InspectedTensor[];
+}
+
+/**
+ * Lists a model's params with their role, shape, encoding, element count and bytes, and the
+ * totals. A TFJS model is read whole (encodings are described from the decoded manifest); a
+ * safetensors file is described from its header alone, whatever its size: roles are inferred
+ * from names and shapes, encodings from whittle's metadata entries, bytes from the offsets.
+ *
+ * @example
+ * ```ts
+ * const report = await inspectModel(await locateModel('model.safetensors'));
+ * console.log(report.params, report.bytes);
+ * ```
+ */
+export async function inspectModel(location: ModelLocation): Promise<InspectReport> {
+  const tensors = location.format === 'tfjs' ? await inspectTfjs(location.modelJson) : await inspectSafetensors(location.path);
+  return {
+    format: tensors.format,
+    params: tensors.rows.reduce((total, row) => total + row.params, 0),
+    bytes: tensors.rows.reduce((total, row) => total + row.bytes, 0),
+    tensors: tensors.rows,
+  };
+}
+
+async function inspectTfjs(modelJson: string): Promise<{ format: ModelFormat; rows: InspectedTensor[] }> {
+  const model = await readTfjsModelFile(modelJson);
+  const rows = listParams(model).map(({ name, role, shape, encoding, params, bytes }) => ({ name, role, shape: [...shape], encoding, params, bytes }));
+  return { format: model.format, rows };
+}
+
+async function inspectSafetensors(path: string): Promise<{ format: ModelFormat; rows: InspectedTensor[] }> {
+  const file = await openSafetensorsFile(path);
+  try {
+    const { header } = file;
+    const params = [...header.params.values()];
+    const roles = inferRoles(params.map((param) => [param.name, param.shape] as const));
+    const rows = params.map((param): InspectedTensor => {
+      const tensor = header.tensors.get(param.name);
+      // A plain tensor's dtype may be one whittle cannot hold (I64, F8…): show the file's name for it.
+      const encoding =
+        param.encoding !== undefined
+          ? describeEncodingMetadata(param.encoding)
+          : `dense ${tensor === undefined ? '?' : (toWhittleDType(tensor.dtype) ?? tensor.dtype)}`;
+      return {
+        name: param.name,
+        role: roles.get(param.name) ?? 'other',
+        shape: [...param.shape],
+        encoding,
+        params: param.shape.reduce((product, dimension) => product * dimension, 1),
+        bytes: param.byteLength,
+      };
+    });
+    return { format: 'safetensors', rows };
+  } finally {
+    await file.close();
+  }
+}

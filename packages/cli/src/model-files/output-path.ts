@@ -1,0 +1,47 @@
+import { WhittleError } from '@whittle/core';
+import { assertSafeOutput, exists } from '@whittle/core/fs';
+import { stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { modelInputs, type ModelLocation } from './model-location.ts';
+
+/**
+ * Checks and resolves `-o` for a model read from `location`, before any work is done: a TFJS
+ * model is written as a directory (model.json plus shards), so a `.json` or `.safetensors` name
+ * is refused; a safetensors model is written as a file, inside `output` when that is an existing
+ * directory (under the input's file name). Refuses, whatever `force` says, an output that is the
+ * input (core's `assertSafeOutput`); refuses without `force` one beside the input or one that
+ * exists already. Returns the path to write (a directory for TFJS, a file for safetensors).
+ *
+ * @example
+ * ```ts
+ * const target = await resolveOutput(await locateModel('in/model.json'), 'out', { force: false }); // 'out'
+ * ```
+ */
+export async function resolveOutput(location: ModelLocation, output: string, options: { readonly force: boolean }): Promise<string> {
+  const lower = output.toLowerCase();
+  let target = output;
+  if (location.format === 'tfjs') {
+    if (lower.endsWith('.json') || lower.endsWith('.safetensors')) {
+      throw new WhittleError('invalid-argument', 'a TFJS model is written as a directory (model.json and shards); give -o a directory', { file: output });
+    }
+  } else {
+    if (lower.endsWith('.json')) {
+      throw new WhittleError('invalid-argument', 'a safetensors model is written as a .safetensors file; give -o a file name or a directory', { file: output });
+    }
+    if (await isDirectory(output)) target = join(output, basename(location.path));
+  }
+  await assertSafeOutput(modelInputs(location), target, options);
+  const existing = location.format === 'tfjs' ? join(target, 'model.json') : target;
+  if (!options.force && (await exists(existing))) {
+    throw new WhittleError('invalid-argument', 'the output exists already; pass --force to replace it', { file: existing });
+  }
+  return target;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
