@@ -1,12 +1,9 @@
 import type { MeasureOptions } from '../../measure.ts';
 
-/** A square dense kernel side: sides × sides weights. */
-export type KernelSide = number;
-
 /** What one run of the kernels suite measures, and how often. */
 export interface KernelPlan {
   /** Square kernel sides, smallest first: 1024 is 1M weights, 8192 is 64M. */
-  readonly sides: readonly KernelSide[];
+  readonly sides: readonly number[];
   /** Runs of the typed-array kernels. */
   readonly timed: MeasureOptions;
   /** Runs of the tfjs-ops peer: seconds each at 64M on the cpu backend, so fewer. */
