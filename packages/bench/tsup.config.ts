@@ -1,14 +1,3 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.shared.ts';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: ['esm'],
-  dts: true,
-  clean: true,
-  target: 'es2022',
-  platform: 'neutral',
-  // Deno needs the node: prefix on built-in modules.
-  removeNodeProtocol: false,
-  sourcemap: true,
-  external: ['@whittle/core', /^@tensorflow\//, /^node:/],
-});
+export default packageBuild();

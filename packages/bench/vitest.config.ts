@@ -1,10 +1,1 @@
-import { defineConfig } from 'vitest/config';
-
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts'],
-    testTimeout: 60_000,
-    // tfjs-core's ESM build uses extension-less imports; let the test bundler resolve them.
-    server: { deps: { inline: [/tfjs-core\/dist\/(?!tf-core)/] } },
-  },
-});
+export { default } from '../../vitest.shared.ts';

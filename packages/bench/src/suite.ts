@@ -21,5 +21,7 @@ export interface SuiteResult {
 export interface Suite {
   readonly name: string;
   readonly description: string;
+  /** The backends it runs on when `SuiteOptions.backends` names none. */
+  readonly defaultBackends: readonly BackendName[];
   run(options?: SuiteOptions): Promise<SuiteResult>;
 }

@@ -44,6 +44,7 @@ const QUICK: Sizes = {
  */
 export const backendsSuite: Suite = {
   name: SUITE,
+  defaultBackends: DEFAULT_BACKENDS,
   description: 'float32 matMul GFLOP/s per backend; float16/bfloat16 storage conversion params/s against a copy',
   run: runBackendsSuite,
 };

@@ -15,11 +15,13 @@ import type { Suite, SuiteOptions, SuiteResult } from '../suite.ts';
  */
 export const formatsSuite: Suite = {
   name: 'formats',
+  // tfjs's decoder makes its tensors on the first backend.
+  defaultBackends: ['cpu'],
   description: 'TFJS read/decode MB/s against tf.io.decodeWeights; safetensors streaming rewrite peak RSS and MB/s',
   run: async (options?: SuiteOptions): Promise<SuiteResult> => {
     // Loaded on demand: the cases need node:fs and child processes, which the rest of the
     // harness (and a browser importing it) does not.
     const { runFormatsSuite } = await import('./formats/run-formats.ts');
-    return runFormatsSuite(options);
+    return runFormatsSuite({ ...options, backends: options?.backends ?? formatsSuite.defaultBackends });
   },
 };

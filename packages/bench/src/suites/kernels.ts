@@ -4,7 +4,7 @@ import { measure, type MeasureOptions } from '../measure.ts';
 import type { ResultRow } from '../result-row.ts';
 import { seededRandom } from '../seeded-random.ts';
 import type { Suite, SuiteOptions, SuiteResult } from '../suite.ts';
-import { garbageCollector } from './formats/collect-garbage.ts';
+import { garbageCollector } from '../collect-garbage.ts';
 import { jsKernelCases, ROUND_TRIP_CASE } from './kernels/js-kernels.ts';
 import { FULL_KERNEL_PLAN, QUICK_KERNEL_PLAN, type KernelPlan } from './kernels/kernel-sizes.ts';
 import { tfjsInt8RoundTrip } from './kernels/tfjs-int8-round-trip.ts';
@@ -29,6 +29,7 @@ const DEFAULT_BACKENDS: readonly BackendName[] = ['wasm', 'cpu'];
  */
 export const kernelsSuite: Suite = {
   name: SUITE,
+  defaultBackends: DEFAULT_BACKENDS,
   description: 'int8 / int4 quantize and dequantize params/s (typed arrays and tfjs ops) against a copy of the same weights',
   run: runKernelsSuite,
 };

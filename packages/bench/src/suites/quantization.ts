@@ -24,6 +24,7 @@ const DEFAULT_BACKEND: BackendName = 'wasm';
  */
 export const quantizationSuite: Suite = {
   name: 'quantization',
+  defaultBackends: [DEFAULT_BACKEND],
   description: 'SQNR and bits per weight of every quantization method on synthetic kernels; MNIST MLP accuracy before and after',
   run: runQuantizationSuite,
 };

@@ -60,7 +60,7 @@ export function addBenchCommand(program: Command, io: CliIo): void {
     .addOption(
       new Option(
         '--backend <names>',
-        `comma-separated tfjs backends (${CLI_BACKENDS.join(', ')}); default: each suite's own (backends: wasm,cpu; formats: cpu)`,
+        `comma-separated tfjs backends (${CLI_BACKENDS.join(', ')}); default: each suite's own (${SUITES.map((suite) => `${suite.name}: ${suite.defaultBackends.join(',')}`).join('; ')})`,
       ).argParser(parseBackendList),
     )
     .option('--quick', 'smaller sizes and fewer runs: a smoke test, not figures to publish')

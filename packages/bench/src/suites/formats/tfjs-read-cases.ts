@@ -7,7 +7,7 @@ import { measureInterleaved } from '../../measure-interleaved.ts';
 import type { Measurement } from '../../measure.ts';
 import type { ResultRow } from '../../result-row.ts';
 import { megabytesPerSecond, mebibytes, type FormatsSizes } from './sizes.ts';
-import { garbageCollector } from './collect-garbage.ts';
+import { garbageCollector } from '../../collect-garbage.ts';
 import { readShards, type StockArtifact } from './stock-artifact.ts';
 
 const PEER = 'tf.io.decodeWeights';
