@@ -6,6 +6,8 @@
 import { WhittleError } from '../errors.ts';
 import { describe } from '../tensor/shape.ts';
 
+const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /**
  * True when `bits` is a code width whittle packs: 1–8 or 16.
  *
@@ -63,9 +65,9 @@ export function packBits(codes: ArrayLike<number>, bits: number, signed?: boolea
   const min = signed === false ? 0 : -(2 ** (bits - 1));
   const max = signed === true ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
   const mask = 2 ** bits - 1;
-  const packed = new Uint8Array(Math.ceil((count * bits) / 8));
-  // Codes are checked as they are read so arbitrary array-likes (even number[]) cost one pass.
-  const read = (index: number): number => {
+  // Check and mask every code (arbitrary array-likes, even number[]), then pack the masked ones.
+  const masked = bits === 16 ? new Uint16Array(count) : new Uint8Array(count);
+  for (let index = 0; index < count; index++) {
     const code = codes[index]!;
     if (!(code >= min && code <= max) || (code | 0) !== code) {
       throw new WhittleError(
@@ -76,40 +78,93 @@ export function packBits(codes: ArrayLike<number>, bits: number, signed?: boolea
         { field: `codes[${index}]` }
       );
     }
-    return code & mask;
-  };
-  if (bits === 8) {
-    for (let index = 0; index < count; index++) packed[index] = read(index);
-  } else if (bits === 16) {
-    for (let index = 0; index < count; index++) {
-      const code = read(index);
-      packed[2 * index] = code & 0xff;
-      packed[2 * index + 1] = code >>> 8;
-    }
-  } else if (bits === 4 || bits === 2 || bits === 1) {
-    // Whole bytes at a time, so no index arithmetic can overflow int32 on huge tensors.
-    for (let index = 0, byte = 0; index < count; byte++) {
-      let value = 0;
-      for (let offset = 0; offset < 8 && index < count; offset += bits) value |= read(index++) << offset;
-      packed[byte] = value;
-    }
-  } else {
-    // Widths 3, 5, 6, 7 straddle bytes: stream through a small accumulator.
-    let accumulator = 0;
-    let pending = 0;
-    let byte = 0;
-    for (let index = 0; index < count; index++) {
-      accumulator |= read(index) << pending;
-      pending += bits;
-      if (pending >= 8) {
-        packed[byte++] = accumulator & 0xff;
-        accumulator >>>= 8;
-        pending -= 8;
-      }
-    }
-    if (pending > 0) packed[byte] = accumulator & 0xff;
+    masked[index] = code & mask;
   }
-  return packed;
+  return packMaskedCodes(masked, bits);
+}
+
+/**
+ * Packs codes that are already in range and masked to `bits` (what bulk quantizers produce), in
+ * the same layout as {@link packBits} but without checking each code: one pass, whole bytes at a
+ * time where the width divides 8. One code per byte for 1–8 bits, one per 16-bit element for 16
+ * bits; for 8 bits the input is returned as is (not copied).
+ *
+ * @example
+ * ```ts
+ * packMaskedCodes(new Uint8Array([1, 2, 3]), 4); // Uint8Array [0x21, 0x03]
+ * packMaskedCodes(new Uint8Array([0b11, 0b01]), 2); // Uint8Array [0b0111]
+ * ```
+ */
+export function packMaskedCodes(codes: Uint8Array | Uint16Array, bits: number): Uint8Array {
+  if (bits === 16) {
+    if (!(codes instanceof Uint16Array)) throw wrongArray(bits, codes);
+    return sixteenBitBytes(codes);
+  }
+  if (!(codes instanceof Uint8Array) || !Number.isInteger(bits) || bits < 1 || bits > 8) throw wrongArray(bits, codes);
+  const count = codes.length;
+  if (bits === 8) return codes;
+  const packed = new Uint8Array(Math.ceil((count * bits) / 8));
+  switch (bits) {
+    case 4: {
+      const pairs = count >>> 1;
+      for (let byte = 0, index = 0; byte < pairs; byte++, index += 2) {
+        packed[byte] = codes[index]! | (codes[index + 1]! << 4);
+      }
+      if (count & 1) packed[pairs] = codes[count - 1]!;
+      return packed;
+    }
+    case 2:
+    case 1: {
+      const perByte = 8 / bits;
+      const whole = Math.floor(count / perByte);
+      let index = 0;
+      for (let byte = 0; byte < whole; byte++) {
+        let value = 0;
+        for (let shift = 0; shift < 8; shift += bits) value |= codes[index++]! << shift;
+        packed[byte] = value;
+      }
+      let tail = 0;
+      for (let shift = 0; index < count; shift += bits) tail |= codes[index++]! << shift;
+      if (whole < packed.length) packed[whole] = tail;
+      return packed;
+    }
+    default: {
+      // 3, 5, 6, 7 bits straddle bytes: stream through an accumulator.
+      let accumulator = 0;
+      let pending = 0;
+      let byte = 0;
+      for (let index = 0; index < count; index++) {
+        accumulator |= codes[index]! << pending;
+        pending += bits;
+        if (pending >= 8) {
+          packed[byte++] = accumulator & 0xff;
+          accumulator >>>= 8;
+          pending -= 8;
+        }
+      }
+      if (pending > 0) packed[byte] = accumulator & 0xff;
+      return packed;
+    }
+  }
+}
+
+function sixteenBitBytes(codes: Uint16Array): Uint8Array {
+  const bytes = new Uint8Array(codes.buffer, codes.byteOffset, codes.byteLength);
+  if (HOST_IS_LITTLE_ENDIAN) return bytes;
+  const swapped = new Uint8Array(bytes.length);
+  for (let index = 0; index < bytes.length; index += 2) {
+    swapped[index] = bytes[index + 1]!;
+    swapped[index + 1] = bytes[index]!;
+  }
+  return swapped;
+}
+
+function wrongArray(bits: number, codes: unknown): WhittleError {
+  return new WhittleError(
+    'invalid-argument',
+    `packs 1–8-bit codes from a Uint8Array or 16-bit codes from a Uint16Array, got ${describe(bits)} bits and ${describe(codes)}`,
+    { field: 'codes' },
+  );
 }
 
 /**

@@ -5,7 +5,7 @@ export { roundHalfToEven } from './round-half-even.ts';
 export { quantizeValue } from './quantize-value.ts';
 export { quantizeAffine, type QuantizeAffineOptions } from './quantize-affine.ts';
 export { dequantizeAffine } from './dequantize-affine.ts';
-export { packMaskedCodes } from './pack-codes.ts';
+export { packMaskedCodes } from '@whittle/core';
 export { quantizeTfjsStock, tfjsStockQParams, type TfjsStockDType, type TfjsStockQParams } from './tfjs-stock.ts';
 export { kmeansQuantize, type KmeansOptions } from './kmeans-quantize.ts';
 export { centroidGradients, fineTuneCentroids } from './fine-tune-centroids.ts';

@@ -13,7 +13,7 @@ import {
 } from '@whittle/core';
 import { lloydCentroids } from './lloyd-1d.ts';
 import { firstNonFinite, nonFiniteError } from './non-finite.ts';
-import { packMaskedCodes } from './pack-codes.ts';
+import { packMaskedCodes } from '@whittle/core';
 import { sortFloat32 } from './sort-floats.ts';
 
 /** Options of {@link kmeansQuantize}. */

@@ -18,7 +18,7 @@ import {
 import { affineLayout } from './affine-layout.ts';
 import { quantizeByGroup, quantizeByPosition, type CodeSpec, type SlotParams } from './affine-kernels.ts';
 import { firstNonFinite, nonFiniteError } from './non-finite.ts';
-import { packMaskedCodes } from './pack-codes.ts';
+import { packMaskedCodes } from '@whittle/core';
 import { quantizationRange } from './quantization-range.ts';
 
 /** Options of {@link quantizeAffine}. */

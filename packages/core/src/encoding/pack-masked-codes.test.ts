@@ -1,7 +1,7 @@
-import { encodingParts, packBits, unpackBits } from '@whittle/core';
+import { encodingParts } from './serialize.ts';
+import { packBits, packMaskedCodes, unpackBits } from './bit-pack.ts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { packMaskedCodes } from './pack-codes.ts';
 
 const WIDTHS = [1, 2, 3, 4, 5, 6, 7, 8, 16] as const;
 
