@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = `
-export { quantizeByPosition } from './src/primitives/affine-kernels.ts';
+export { quantizeByPositionJs as quantizeByPosition } from './src/primitives/affine-kernels.ts';
 export { affineLayout } from './src/primitives/affine-layout.ts';
 export { quantizeByPositionSimd, createAffineSimd } from './src/simd/affine-simd.ts';
 `;

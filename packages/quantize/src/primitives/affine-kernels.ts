@@ -11,6 +11,7 @@ import type { AffineLayout } from './affine-layout.ts';
 import type { ScaleDType } from './representable-scale.ts';
 import { ROUNDING_MAGIC } from './round-half-even.ts';
 import { rangesAcrossRows, rangesAlongRuns, rangesFinite, runMagnitude, runMaximum, runMinimum } from './affine-ranges.ts';
+import { quantizeByPositionSimd } from '../simd/affine-simd.ts';
 
 /** What the codes are: their range and how scales are stored. */
 export interface CodeSpec {
@@ -42,6 +43,26 @@ export type MaskedCodes = Uint8Array | Uint16Array;
  * ```
  */
 export function quantizeByPosition(
+  values: Float32Array,
+  layout: AffineLayout,
+  spec: CodeSpec,
+  params: SlotParams,
+  codes: MaskedCodes,
+): boolean {
+  // The one dispatch to the WebAssembly SIMD kernel (src/simd): bit-identical results, 4–6×
+  // faster for symmetric int2–8; it declines (undefined) what it does not cover, or without SIMD.
+  return quantizeByPositionSimd(values, layout, spec, params, codes) ?? quantizeByPositionJs(values, layout, spec, params, codes);
+}
+
+/**
+ * The JS loops behind {@link quantizeByPosition}, and the spec the SIMD kernel is tested against.
+ *
+ * @example
+ * ```ts
+ * const finite = quantizeByPositionJs(values, affineLayout(shape, granularity), spec, params, codes);
+ * ```
+ */
+export function quantizeByPositionJs(
   values: Float32Array,
   layout: AffineLayout,
   spec: CodeSpec,

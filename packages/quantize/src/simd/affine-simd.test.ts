@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { quantizeByPosition, type CodeSpec, type SlotParams } from '../primitives/affine-kernels.ts';
+import { quantizeByPositionJs, type CodeSpec, type SlotParams } from '../primitives/affine-kernels.ts';
 import { affineLayout } from '../primitives/affine-layout.ts';
 import { affineScale } from '../primitives/choose-qparams.ts';
 import { quantizationRange } from '../primitives/quantization-range.ts';
@@ -45,7 +45,7 @@ function reference(values: Float32Array, shape: number[], axis: number, spec: Co
   const layout = affineLayout(shape, { kind: 'axis', axis });
   const params = emptyParams(layout.slotCount);
   const codes = new Uint8Array(values.length);
-  const finite = outcome(() => quantizeByPosition(values, layout, spec, params, codes));
+  const finite = outcome(() => quantizeByPositionJs(values, layout, spec, params, codes));
   return { finite, params, codes };
 }
 
@@ -118,7 +118,8 @@ describe.each(kernels)('WebAssembly SIMD affine kernel (%s)', (_label, kernel) =
   it('codes and scales [out, in] with per-row scales exactly as the JS path', () => {
     fc.assert(
       fc.property(caseArbitrary, fc.integer({ min: 1, max: 3 }), ({ rows, columns, spec, values }, outer) => {
-        // Reads the same values as [outer, rows / outer…]: a leading axis exercises runs per outer index.
+        // [outer, rows, columns] with scales along the middle axis: rows are the channels, each a
+        // run of `columns` values, repeated (scaled) per outer index so runs of one channel merge.
         const length = rows;
         const inner = columns;
         const tiled = new Float32Array(outer * values.length);
@@ -156,11 +157,33 @@ describe.each(kernels)('WebAssembly SIMD affine kernel (%s)', (_label, kernel) =
   });
 });
 
+describe('WebAssembly SIMD rounding', () => {
+  it('breaks exact ties to even, keeps negative zero at code 0 and clamps', () => {
+    // A column peaking at 127.5 gets scale exactly 1 (2 · 127.5 / 255), so values are their own codes.
+    const column = [127.5, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, -0, 126.5, -127.5, 3.4999998, -3.5000002];
+    const expected = [-128, 0, 2, 2, 0, -2, -2, 0, 126, -128, 3, -4];
+    const columns = 17; // one 16-wide block plus a scalar tail, same column in both
+    const values = new Float32Array(column.length * columns);
+    column.forEach((value, row) => values.fill(value, row * columns, (row + 1) * columns));
+    const spec = specOf(8, false, 'float32');
+    const params = emptyParams(columns);
+    const codes = new Uint8Array(values.length);
+    expect(quantizeAcrossRowsSimd(defaultKernel!, values, column.length, columns, spec, params, codes)).toBe(true);
+    expect(params.scales[0]).toBe(1);
+    // 127.5 rounds to 128 and clamps to 127; -127.5 rounds to -128.
+    expected[0] = 127;
+    for (let row = 0; row < column.length; row++) {
+      for (let index = row * columns; index < (row + 1) * columns; index++) expect(codes[index]).toBe(expected[row]! & 255);
+    }
+    expect(codes).toEqual(reference(values, [column.length, columns], 1, spec).codes);
+  });
+});
+
 describe('quantizeByPositionSimd dispatch', () => {
   const spec = specOf(8, false, 'float32');
   const values = Float32Array.from({ length: 64 * 80 }, (_, index) => Math.sin(index) * (index % 7));
 
-  it('matches quantizeByPosition on Dense kernels in both layouts and per tensor', () => {
+  it('matches the JS path on Dense kernels in both layouts and per tensor', () => {
     for (const [shape, granularity] of [
       [[64, 80], { kind: 'axis', axis: 1 }],
       [[80, 64], { kind: 'axis', axis: 0 }],
@@ -170,7 +193,7 @@ describe('quantizeByPositionSimd dispatch', () => {
       const layout = affineLayout(shape, granularity);
       const expectedParams = emptyParams(layout.slotCount);
       const expectedCodes = new Uint8Array(values.length);
-      const finite = quantizeByPosition(values, layout, spec, expectedParams, expectedCodes);
+      const finite = quantizeByPositionJs(values, layout, spec, expectedParams, expectedCodes);
       const params = emptyParams(layout.slotCount);
       const codes = new Uint8Array(values.length);
       expect(quantizeByPositionSimd(values, layout, spec, params, codes, defaultKernel!)).toBe(finite);

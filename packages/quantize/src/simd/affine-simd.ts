@@ -26,7 +26,7 @@ interface AffineSimdExports {
     qmax: number,
     mask: number,
   ): void;
-  codeRun(values: number, count: number, inverse: number, scratch: number, codes: number, qmin: number, qmax: number, mask: number): void;
+  codeRun(values: number, count: number, inverse: number, codes: number, qmin: number, qmax: number, mask: number): void;
 }
 
 /** One instance of the SIMD module, with the chunk size its copies use. */
@@ -39,8 +39,8 @@ export interface AffineSimdKernel {
 const PAGE_BYTES = 65536;
 /** 64 Ki floats (256 KiB in, 64 KiB of codes out): copies and both passes stay in L2. */
 const DEFAULT_CHUNK_ELEMENTS = 65536;
-/** Bytes at address 0 that `codeRun` fills with copies of its inverse scale. */
-const SCRATCH_BYTES = 128;
+/** Where the module's data starts: address 0 is left unused, so a stray 0 pointer writes nothing we read. */
+const DATA_START = 128;
 /** Float32 bits from here up are an infinity or a NaN (the sign bit is cleared). */
 const NON_FINITE_BITS = 0x7f800000;
 /** Fewer columns than one 16-wide block, or runs this short, are faster in the JS loops. */
@@ -95,7 +95,7 @@ export function defaultAffineSimd(): AffineSimdKernel | null {
  *
  * @example
  * ```ts
- * const finite = quantizeByPositionSimd(values, layout, spec, params, codes) ?? quantizeByPosition(values, layout, spec, params, codes);
+ * const finite = quantizeByPositionSimd(values, layout, spec, params, codes) ?? quantizeByPositionJs(values, layout, spec, params, codes);
  * ```
  */
 export function quantizeByPositionSimd(
@@ -135,7 +135,7 @@ export function quantizeAcrossRowsSimd(
 ): boolean {
   const { exports } = kernel;
   const chunkRows = Math.max(1, Math.floor(kernel.chunkElements / columns));
-  const maximaAddress = SCRATCH_BYTES;
+  const maximaAddress = DATA_START;
   const inverseAddress = align(maximaAddress + columns * 4);
   const valuesAddress = align(inverseAddress + columns * 8);
   const codesAddress = align(valuesAddress + chunkRows * columns * 4);
@@ -196,7 +196,7 @@ export function quantizeAlongRunsSimd(
 ): boolean {
   const { exports } = kernel;
   const chunk = Math.max(16, kernel.chunkElements);
-  const valuesAddress = SCRATCH_BYTES;
+  const valuesAddress = DATA_START;
   const codesAddress = align(valuesAddress + chunk * 4);
   ensureMemory(exports.memory, codesAddress + chunk);
   const buffer = exports.memory.buffer;
@@ -231,7 +231,7 @@ export function quantizeAlongRunsSimd(
       for (const end = start + inner; start < end; ) {
         const count = Math.min(chunk, end - start);
         chunkValues.set(values.subarray(start, start + count));
-        exports.codeRun(valuesAddress, count, inverse[position]!, 0, codesAddress, spec.qmin, spec.qmax, spec.mask);
+        exports.codeRun(valuesAddress, count, inverse[position]!, codesAddress, spec.qmin, spec.qmax, spec.mask);
         codes.set(count === chunk ? chunkCodes : chunkCodes.subarray(0, count), start);
         start += count;
       }
