@@ -7,7 +7,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { seededRandom } from '@whittle/bench';
 import { createModel, denseEncoding, quantizeStockAffine, useBackend } from '@whittle/core';
 import { writeSafetensorsFile } from '@whittle/core/fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** The test LayersModel: 32 → 64 (ReLU) → 10, 2,762 params of which 2,688 in kernels. */
@@ -88,4 +89,27 @@ export async function writeTestSafetensors(path: string): Promise<void> {
     ],
   });
   await writeSafetensorsFile(path, model, { metadata: { format: 'pt' } });
+}
+
+/** A temporary directory holding the test models as inputs (`in/`) and a place for outputs (`out/`). */
+export interface TestWorkspace {
+  readonly directory: string;
+  readonly tfjsModel: string;
+  readonly safetensors: string;
+  /** What the saved LayersModel predicts, to compare outputs against. */
+  readonly original: Float32Array;
+}
+
+/** Makes a {@link TestWorkspace} under the system's temporary directory. */
+export async function createTestWorkspace(prefix: string): Promise<TestWorkspace> {
+  const directory = await mkdtemp(join(tmpdir(), prefix));
+  await mkdir(join(directory, 'in'));
+  await mkdir(join(directory, 'out'));
+  const tfjsModel = join(directory, 'in', 'mlp');
+  const model = await buildLayersModel();
+  const original = await predict(model);
+  await saveLayersModel(model, tfjsModel);
+  const safetensors = join(directory, 'in', 'model.safetensors');
+  await writeTestSafetensors(safetensors);
+  return { directory, tfjsModel, safetensors, original };
 }

@@ -1,11 +1,10 @@
 import { openSafetensorsFile } from '@whittle/core/fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { CompressReport } from '../compress/compress-report.ts';
 import { runRecorded } from '../test-io.ts';
-import { buildLayersModel, loadWithPlainTfjs, predict, saveLayersModel, writeTestSafetensors } from '../test-models.ts';
+import { createTestWorkspace, loadWithPlainTfjs, predict } from '../test-models.ts';
 
 // The CLI imports @whittle/quantize/register: its kinds run like core's own.
 let directory: string;
@@ -14,14 +13,7 @@ let safetensors: string;
 let original: Float32Array;
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'whittle-compress-quantize-'));
-  await mkdir(join(directory, 'in'));
-  tfjsModel = join(directory, 'in', 'mlp');
-  const model = await buildLayersModel();
-  original = await predict(model);
-  await saveLayersModel(model, tfjsModel);
-  safetensors = join(directory, 'in', 'model.safetensors');
-  await writeTestSafetensors(safetensors);
+  ({ directory, tfjsModel, safetensors, original } = await createTestWorkspace('whittle-compress-quantize-'));
 });
 
 afterAll(async () => {

@@ -1,11 +1,10 @@
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openSafetensorsFile } from '@whittle/core/fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CompressReport } from '../compress/compress-report.ts';
 import { runRecorded } from '../test-io.ts';
-import { buildLayersModel, loadWithPlainTfjs, predict, saveLayersModel, writeTestSafetensors } from '../test-models.ts';
+import { createTestWorkspace, loadWithPlainTfjs, predict } from '../test-models.ts';
 
 const CAST_FLOAT16 = '[{"kind":"cast","dtype":"float16"}]';
 
@@ -17,16 +16,8 @@ let safetensors: string;
 let original: Float32Array;
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'whittle-compress-'));
+  ({ directory, tfjsModel, safetensors, original } = await createTestWorkspace('whittle-compress-'));
   outputs = join(directory, 'out');
-  await mkdir(outputs);
-  await mkdir(join(directory, 'in'));
-  tfjsModel = join(directory, 'in', 'mlp');
-  const model = await buildLayersModel();
-  original = await predict(model);
-  await saveLayersModel(model, tfjsModel);
-  safetensors = join(directory, 'in', 'model.safetensors');
-  await writeTestSafetensors(safetensors);
 });
 
 afterAll(async () => {

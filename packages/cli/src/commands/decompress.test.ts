@@ -1,12 +1,11 @@
 import { openSafetensorsFile } from '@whittle/core/fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { DecompressReport } from '../compress/decompress-file.ts';
 import { FAILURE, USAGE_ERROR } from '../run-cli.ts';
 import { runRecorded } from '../test-io.ts';
-import { buildLayersModel, loadWithPlainTfjs, predict, saveLayersModel, writeTestSafetensors } from '../test-models.ts';
+import { createTestWorkspace, loadWithPlainTfjs, predict } from '../test-models.ts';
 
 let directory: string;
 let tfjsModel: string;
@@ -14,15 +13,7 @@ let safetensors: string;
 let original: Float32Array;
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'whittle-decompress-'));
-  await mkdir(join(directory, 'in'));
-  await mkdir(join(directory, 'out'));
-  tfjsModel = join(directory, 'in', 'mlp');
-  const model = await buildLayersModel();
-  original = await predict(model);
-  await saveLayersModel(model, tfjsModel);
-  safetensors = join(directory, 'in', 'model.safetensors');
-  await writeTestSafetensors(safetensors);
+  ({ directory, tfjsModel, safetensors, original } = await createTestWorkspace('whittle-decompress-'));
 });
 
 afterAll(async () => {
