@@ -5,6 +5,7 @@
  */
 import { toFloat32, type HostTensor } from '../tensor/host-tensor.ts';
 import { forEachCodeChunk, packBits } from './bit-pack.ts';
+import { HOST_IS_LITTLE_ENDIAN } from './byte-order.ts';
 import { normalizeGranularity } from './granularity.ts';
 import type { AffineEncoding } from './types.ts';
 import { validateEncoding } from './validate.ts';
@@ -123,13 +124,11 @@ export function decodeAffine(encoding: AffineEncoding): Float32Array {
   return values;
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 /** A typed view of 8- or 16-bit codes where their bytes allow one (no copy), else undefined. */
 function directCodes(encoding: AffineEncoding, size: number): ArrayLike<number> | undefined {
   const { codes, bits, signed } = encoding;
   if (bits === 8) return signed ? new Int8Array(codes.buffer, codes.byteOffset, size) : codes.subarray(0, size);
-  if (bits === 16 && LITTLE_ENDIAN && codes.byteOffset % 2 === 0) {
+  if (bits === 16 && HOST_IS_LITTLE_ENDIAN && codes.byteOffset % 2 === 0) {
     return signed ? new Int16Array(codes.buffer, codes.byteOffset, size) : new Uint16Array(codes.buffer, codes.byteOffset, size);
   }
   return undefined;

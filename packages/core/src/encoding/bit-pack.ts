@@ -5,8 +5,8 @@
  */
 import { WhittleError } from '../errors.ts';
 import { describe } from '../tensor/shape.ts';
+import { littleEndianBytes } from './byte-order.ts';
 
-const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * True when `bits` is a code width whittle packs: 1–8 or 16.
@@ -98,7 +98,7 @@ export function packBits(codes: ArrayLike<number>, bits: number, signed?: boolea
 export function packMaskedCodes(codes: Uint8Array | Uint16Array, bits: number): Uint8Array {
   if (bits === 16) {
     if (!(codes instanceof Uint16Array)) throw wrongArray(bits, codes);
-    return sixteenBitBytes(codes);
+    return littleEndianBytes(codes);
   }
   if (!(codes instanceof Uint8Array) || !Number.isInteger(bits) || bits < 1 || bits > 8) throw wrongArray(bits, codes);
   const count = codes.length;
@@ -148,16 +148,6 @@ export function packMaskedCodes(codes: Uint8Array | Uint16Array, bits: number): 
   }
 }
 
-function sixteenBitBytes(codes: Uint16Array): Uint8Array {
-  const bytes = new Uint8Array(codes.buffer, codes.byteOffset, codes.byteLength);
-  if (HOST_IS_LITTLE_ENDIAN) return bytes;
-  const swapped = new Uint8Array(bytes.length);
-  for (let index = 0; index < bytes.length; index += 2) {
-    swapped[index] = bytes[index + 1]!;
-    swapped[index + 1] = bytes[index]!;
-  }
-  return swapped;
-}
 
 function wrongArray(bits: number, codes: unknown): WhittleError {
   return new WhittleError(

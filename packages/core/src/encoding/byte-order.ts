@@ -9,7 +9,8 @@ export interface TypedArrayType<T extends ArrayBufferView> {
   readonly BYTES_PER_ELEMENT: number;
 }
 
-const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** True on little-endian hosts (every common one), where byte views need no swapping. */
+export const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * The little-endian bytes of `data`: a view without copying on little-endian hosts.
