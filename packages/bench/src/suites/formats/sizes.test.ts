@@ -5,7 +5,7 @@ const MIB = 1024 * 1024;
 const tfjsBytes = (shapes: readonly (readonly number[])[]) =>
   shapes.reduce((total, shape) => total + shape.reduce((size, side) => size * side, 1), 0);
 
-test('the published sizes are what the issue asks for: 256 MiB of uint8 and at least 1 GB of safetensors', () => {
+test('the published sizes are the documented ones: 256 MiB of uint8 and at least 1 GB of safetensors', () => {
   expect(tfjsBytes(FULL_FORMATS_SIZES.tfjsWeights)).toBe(256 * MIB);
   expect(FULL_FORMATS_SIZES.shardBytes).toBe(4 * MIB);
   const { safetensorsLayers: layers, safetensorsSide: side } = FULL_FORMATS_SIZES;
