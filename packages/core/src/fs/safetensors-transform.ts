@@ -1,11 +1,9 @@
-import { dirname } from 'node:path';
 import { readSafetensorsHeader } from '../formats/safetensors/header.ts';
 import { iterateSafetensorsParams } from '../formats/safetensors/read-params.ts';
-import { writeSafetensors } from '../formats/safetensors/write.ts';
 import type { Param } from '../model/types.ts';
-import { assertSafeOutput, atomicFileSink, type WriteOptions } from './atomic-file.ts';
+import { assertSafeOutput, type WriteOptions } from './atomic-file.ts';
 import { fileSource } from './file-source.ts';
-import { fileSpill } from './safetensors-spill.ts';
+import { estimateHeaderReservation, writeReservedSafetensors } from './safetensors-reserved.ts';
 
 /** Options of {@link transformSafetensorsFile}. */
 export interface TransformSafetensorsOptions extends WriteOptions {
@@ -16,9 +14,11 @@ export interface TransformSafetensorsOptions extends WriteOptions {
 /**
  * Rewrites a safetensors file one param at a time: read a param, `transform` it (quantize, cast,
  * prune…), write it, let it go; peak memory is about one param, whatever the file's size.
- * Transformed bytes wait in a temporary file beside the output until the header (which needs
- * every size) can be written first; the output is written atomically and never over the input
- * (see `assertSafeOutput`). Params come to `transform` in file order; it may rename them.
+ * The header needs every size before the data, so room for it is reserved (estimated from the
+ * input) and each transformed param is written once, straight to its place; the header, padded
+ * with spaces to fill the room, goes in last. A header that outgrows the room still comes out
+ * right, at the cost of moving the data once. The output is written atomically and never over
+ * the input (see `assertSafeOutput`). Params come to `transform` in file order; it may rename them.
  *
  * @example
  * ```ts
@@ -39,16 +39,15 @@ export async function transformSafetensorsFile(
   const source = await fileSource(input);
   try {
     const header = await readSafetensorsHeader(source);
-    const sink = await atomicFileSink(output, options);
-    const spill = fileSpill(dirname(output));
+    const metadata = options.metadata ?? header.metadata;
     async function* transformed(): AsyncGenerator<Param> {
       for await (const param of iterateSafetensorsParams(source, header)) yield await transform(param);
     }
-    try {
-      await writeSafetensors(sink, transformed(), { spill, metadata: options.metadata ?? header.metadata });
-    } finally {
-      await spill.dispose();
-    }
+    await writeReservedSafetensors(output, transformed(), {
+      metadata,
+      reservation: estimateHeaderReservation(header, metadata),
+      ...(options.force === undefined ? {} : { force: options.force }),
+    });
   } finally {
     await source.close();
   }

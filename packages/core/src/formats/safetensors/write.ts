@@ -11,7 +11,8 @@
  * 3. A one-shot stream without a layout: each param's bytes go to a {@link SpillStore} as they
  *    arrive; once the stream ends the header is planned from the params seen, then header and
  *    spilled data are copied to the sink. Memory stays bounded with a file spill
- *    (`@whittle/core/fs` uses one in `writeSafetensorsFile` and `transformSafetensorsFile`).
+ *    (`@whittle/core/fs` uses one in `writeSafetensorsFile`; `transformSafetensorsFile` instead
+ *    reserves room for the header and writes each param's bytes once, see {@link spillParams}).
  */
 import { encodingParts } from '../../encoding/serialize.ts';
 import { validateEncoding } from '../../encoding/validate.ts';
@@ -152,18 +153,7 @@ async function writeSpilled(
   options: WriteSafetensorsOptions
 ): Promise<void> {
   try {
-    const layouts: SafetensorsParamLayout[] = [];
-    let index = 0;
-    for await (const value of params) {
-      const param = checkParam(value, index);
-      const { metadata, buffers } = encodingParts(param.value);
-      const layout = { name: param.name, encoding: metadata };
-      const bytes = new Map(buffers.map((buffer) => [buffer.name, buffer.bytes]));
-      for (const tensor of layoutTensors(layout, `params[${index}]`)) await spill.write(bytes.get(tensor.buffer)!);
-      layouts.push(layout);
-      index++;
-    }
-    const plan = planSafetensors(layouts, options);
+    const plan = planSafetensors(await spillParams(params, spill), options);
     await sink.write(plan.header);
     let copied = 0;
     for await (const chunk of spill.drain()) {
@@ -178,6 +168,35 @@ async function writeSpilled(
   } finally {
     await spill.dispose();
   }
+}
+
+/**
+ * Checks each param of a one-shot stream and hands its tensors' bytes to `spill.write` in the
+ * order a plan lays them out, holding one param at a time; returns the layouts to plan the header
+ * from. Internal: shared by the spill path here and the fs writer that writes data after space
+ * reserved for the header.
+ *
+ * @example
+ * ```ts
+ * const plan = planSafetensors(await spillParams(stream, spill), { metadata });
+ * ```
+ */
+export async function spillParams(
+  params: Iterable<Param> | AsyncIterable<Param>,
+  spill: Pick<SpillStore, 'write'>
+): Promise<SafetensorsParamLayout[]> {
+  const layouts: SafetensorsParamLayout[] = [];
+  let index = 0;
+  for await (const value of params) {
+    const param = checkParam(value, index);
+    const { metadata, buffers } = encodingParts(param.value);
+    const layout = { name: param.name, encoding: metadata };
+    const bytes = new Map(buffers.map((buffer) => [buffer.name, buffer.bytes]));
+    for (const tensor of layoutTensors(layout, `params[${index}]`)) await spill.write(bytes.get(tensor.buffer)!);
+    layouts.push(layout);
+    index++;
+  }
+  return layouts;
 }
 
 /** A param checked far enough to be written: a non-empty name and a valid encoding. */

@@ -1,0 +1,180 @@
+/**
+ * Writing a stream of params to a safetensors file in one pass. The header must come first but
+ * needs every size, so instead of spilling the data to a second file and copying it back, the
+ * writer reserves room for the header (the format lets the JSON be padded with trailing spaces),
+ * writes each param's bytes straight to its place after that room, then writes the real header
+ * into the room. A header that outgrows its room is still written correctly: the data is moved
+ * up in place (a second pass, as the spill path would have made). Internal to `@whittle/core/fs`.
+ */
+import { randomUUID } from 'node:crypto';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { WhittleError } from '../errors.ts';
+import { MAX_SAFETENSORS_HEADER_SIZE, type SafetensorsHeader } from '../formats/safetensors/header.ts';
+import { planSafetensors } from '../formats/safetensors/plan.ts';
+import { spillParams } from '../formats/safetensors/write.ts';
+import type { Param } from '../model/types.ts';
+import { exists, type WriteOptions } from './atomic-file.ts';
+import { fileError } from './file-source.ts';
+
+/** Bytes moved per step when a header outgrows its room: big enough for throughput, small next to a tensor. */
+const CHUNK_SIZE = 8 * 1024 * 1024;
+
+/** Header bytes budgeted per param for what a transform may add: whittle's encoding entry and component tensors. */
+const PARAM_BUDGET = 1024;
+
+/** Header bytes budgeted for the file as a whole. */
+const BASE_BUDGET = 4096;
+
+/** Options of {@link writeReservedSafetensors}. */
+export interface ReservedSafetensorsOptions extends WriteOptions {
+  /** Written to `__metadata__`; keys starting with `whittle:` are reserved. */
+  readonly metadata?: Readonly<Record<string, string>>;
+  /** Bytes of header JSON to reserve before the data; rounded up to a multiple of 8. */
+  readonly reservation: number;
+}
+
+/** How a {@link writeReservedSafetensors} call went. */
+export interface ReservedSafetensorsResult {
+  /** True when the header fit its room, so every data byte was written once. */
+  readonly fitted: boolean;
+  /** Bytes of the header JSON, padding included (N of the format). */
+  readonly headerSize: number;
+}
+
+/**
+ * A generous upper bound on the header of a rewrite of the file `header` describes: twice each
+ * tensor entry (names, dtypes and offsets may grow), twice any encoding entry, a per-param
+ * budget for encodings a transform adds, and the output metadata. Transforms that rename params
+ * to much longer names can still exceed it; the writer then falls back to moving the data.
+ *
+ * @example
+ * ```ts
+ * const reservation = estimateHeaderReservation(header, header.metadata);
+ * ```
+ */
+export function estimateHeaderReservation(
+  header: SafetensorsHeader,
+  metadata: Readonly<Record<string, string>>
+): number {
+  let bytes = BASE_BUDGET + 2 * new TextEncoder().encode(JSON.stringify(metadata)).byteLength;
+  for (const tensor of header.tensors.values()) {
+    const entry = { dtype: tensor.dtype, shape: tensor.shape, data_offsets: tensor.dataOffsets };
+    // UTF-8 bytes, not UTF-16 units: names may hold any character.
+    bytes += 2 * new TextEncoder().encode(`${JSON.stringify(tensor.name)}:${JSON.stringify(entry)},`).byteLength;
+  }
+  for (const param of header.params.values()) {
+    bytes += PARAM_BUDGET;
+    if (param.encoding !== undefined) {
+      bytes += 2 * new TextEncoder().encode(JSON.stringify(JSON.stringify(param.encoding))).byteLength;
+    }
+  }
+  return Math.min(alignUp(bytes), MAX_SAFETENSORS_HEADER_SIZE - (MAX_SAFETENSORS_HEADER_SIZE % 8));
+}
+
+/**
+ * Writes a stream of params to `path` as safetensors in one pass over the data, atomically (a
+ * temporary file beside `path`, renamed into place; removed on any failure). Memory holds about
+ * one param. The output is what `writeSafetensors` writes for the same params, except that the
+ * header is padded with spaces to fill `options.reservation` (when it fits).
+ *
+ * @example
+ * ```ts
+ * await writeReservedSafetensors('out.safetensors', stream, { reservation: 1 << 20, metadata });
+ * ```
+ */
+export async function writeReservedSafetensors(
+  path: string,
+  params: Iterable<Param> | AsyncIterable<Param>,
+  options: ReservedSafetensorsOptions
+): Promise<ReservedSafetensorsResult> {
+  if (!options.force && (await exists(path))) {
+    throw new WhittleError('invalid-argument', 'the output exists already; pass force to replace it', { file: path });
+  }
+  const reserved = alignUp(Math.max(0, options.reservation));
+  const temporary = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
+  let handle: FileHandle;
+  try {
+    // Read as well as write: a header that outgrows its room moves the data within this file.
+    handle = await open(temporary, 'wx+');
+  } catch (error) {
+    throw fileError(path, 'cannot create the output', error);
+  }
+  let closed = false;
+  try {
+    const dataStart = 8 + reserved;
+    let dataSize = 0;
+    const layouts = await spillParams(params, {
+      async write(chunk) {
+        await writeFully(handle, chunk, dataStart + dataSize);
+        dataSize += chunk.byteLength;
+      },
+    });
+    const plan = planSafetensors(layouts, options.metadata === undefined ? {} : { metadata: options.metadata });
+    if (plan.dataSize !== dataSize) {
+      throw new WhittleError('invalid-argument', `wrote ${dataSize} bytes of data, the plan has ${plan.dataSize}`, {
+        field: 'params',
+      });
+    }
+    const fitted = plan.header.byteLength <= dataStart;
+    if (!fitted) await moveData(handle, dataStart, plan.header.byteLength, dataSize);
+    const header = fitted ? padHeader(plan.header, reserved) : plan.header;
+    await writeFully(handle, header, 0);
+    try {
+      await handle.sync();
+      closed = true;
+      await handle.close();
+      await rename(temporary, path);
+    } catch (error) {
+      throw fileError(path, 'cannot finish writing the output', error);
+    }
+    return { fitted, headerSize: header.byteLength - 8 };
+  } catch (error) {
+    if (!closed) await handle.close().catch(() => undefined);
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** `header` (8-byte size, JSON, spaces) re-padded with spaces to `size` bytes of JSON. */
+function padHeader(header: Uint8Array, size: number): Uint8Array {
+  const padded = new Uint8Array(8 + size).fill(0x20);
+  padded.set(header.subarray(8), 8);
+  new DataView(padded.buffer).setBigUint64(0, BigInt(size), true);
+  return padded;
+}
+
+/**
+ * Moves `size` bytes at `from` up to `to` (> `from`) within the file, last chunk first so no
+ * byte is overwritten before it is read.
+ */
+async function moveData(handle: FileHandle, from: number, to: number, size: number): Promise<void> {
+  const chunk = new Uint8Array(Math.min(CHUNK_SIZE, size));
+  for (let end = size; end > 0; ) {
+    const start = Math.max(0, end - chunk.byteLength);
+    const view = chunk.subarray(0, end - start);
+    await readFully(handle, view, from + start);
+    await writeFully(handle, view, to + start);
+    end = start;
+  }
+}
+
+async function writeFully(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  for (let written = 0; written < bytes.byteLength; ) {
+    const { bytesWritten } = await handle.write(bytes, written, bytes.byteLength - written, position + written);
+    written += bytesWritten;
+  }
+}
+
+async function readFully(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  for (let filled = 0; filled < bytes.byteLength; ) {
+    const { bytesRead } = await handle.read(bytes, filled, bytes.byteLength - filled, position + filled);
+    if (bytesRead === 0) throw new WhittleError('invalid-argument', 'the output ended early while moving its data', {});
+    filled += bytesRead;
+  }
+}
+
+/** `bytes` rounded up to a multiple of 8, so the data section starts 8-byte aligned. */
+function alignUp(bytes: number): number {
+  return Math.ceil(bytes / 8) * 8;
+}
