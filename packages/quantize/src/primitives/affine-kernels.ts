@@ -11,7 +11,7 @@ import type { AffineLayout } from './affine-layout.ts';
 import type { ScaleDType } from './representable-scale.ts';
 import { ROUNDING_MAGIC } from './round-half-even.ts';
 import { rangesAcrossRows, rangesAlongRuns, rangesFinite, runMagnitude, runMaximum, runMinimum } from './affine-ranges.ts';
-import { quantizeByPositionSimd } from '../simd/affine-simd.ts';
+import { quantizeByGroupSimd, quantizeByPositionSimd } from '../simd/affine-simd.ts';
 
 /** What the codes are: their range and how scales are stored. */
 export interface CodeSpec {
@@ -105,6 +105,26 @@ export function quantizeByPositionJs(
  * ```
  */
 export function quantizeByGroup(
+  values: Float32Array,
+  layout: AffineLayout,
+  spec: CodeSpec,
+  params: SlotParams,
+  codes: MaskedCodes,
+): boolean {
+  // The one per-group dispatch to the WebAssembly SIMD kernel (src/simd): bit-identical results
+  // for symmetric int2–8 in both Dense layouts; it declines (undefined) the rest, or without SIMD.
+  return quantizeByGroupSimd(values, layout, spec, params, codes) ?? quantizeByGroupJs(values, layout, spec, params, codes);
+}
+
+/**
+ * The JS loops behind {@link quantizeByGroup}, and the spec the SIMD kernel is tested against.
+ *
+ * @example
+ * ```ts
+ * const finite = quantizeByGroupJs(values, affineLayout(shape, granularity), spec, params, codes);
+ * ```
+ */
+export function quantizeByGroupJs(
   values: Float32Array,
   layout: AffineLayout,
   spec: CodeSpec,

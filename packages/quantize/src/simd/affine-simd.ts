@@ -1,6 +1,6 @@
 /**
- * A WebAssembly SIMD version of the hottest affine path: symmetric, int2–8, per-axis (one scale
- * per position along the axis). The JS kernels in ../primitives/affine-kernels.ts are the spec:
+ * A WebAssembly SIMD version of the hottest affine paths: symmetric, int2–8, per-axis (one scale
+ * per position along the axis) and per-group (one scale per group of positions). The JS kernels in ../primitives/affine-kernels.ts are the spec:
  * scales are still chosen in JS (float64, `affineScale`), and codes are bit-identical (see the
  * exactness notes in affine-simd.wat). The module is tiny and compiled synchronously from bytes,
  * so it loads the same way in Node, Deno, Bun and browsers.
@@ -27,6 +27,30 @@ interface AffineSimdExports {
     mask: number,
   ): void;
   codeRun(values: number, count: number, inverse: number, codes: number, qmin: number, qmax: number, mask: number): void;
+  groupMagnitudes(values: number, rows: number, columns: number, groupRows: number, maxima: number): void;
+  groupCodes(
+    values: number,
+    rows: number,
+    columns: number,
+    groupRows: number,
+    inverse: number,
+    codes: number,
+    qmin: number,
+    qmax: number,
+    mask: number,
+  ): void;
+  runGroupMagnitudes(values: number, groups: number, length: number, groupSize: number, maxima: number): void;
+  runGroupCodes(
+    values: number,
+    groups: number,
+    length: number,
+    groupSize: number,
+    inverse: number,
+    codes: number,
+    qmin: number,
+    qmax: number,
+    mask: number,
+  ): void;
 }
 
 /** One instance of the SIMD module, with the chunk size its copies use. */
@@ -46,6 +70,8 @@ const NON_FINITE_BITS = 0x7f800000;
 /** Fewer columns than one 16-wide block, or runs this short, are faster in the JS loops. */
 const MINIMUM_COLUMNS = 16;
 const MINIMUM_RUN = 64;
+/** Contiguous groups shorter than one 16-code block are all scalar tail in the module: JS is as fast. */
+const MINIMUM_GROUP = 16;
 
 /**
  * Instantiates the SIMD kernel, or returns undefined where WebAssembly SIMD is missing (then the
@@ -236,6 +262,208 @@ export function quantizeAlongRunsSimd(
         start += count;
       }
     }
+  }
+  return true;
+}
+
+/**
+ * The SIMD counterpart of `quantizeByGroup`: same arguments, same results (scales, codes, the
+ * finite flag, and what is written before a non-finite group or a throwing scale). Returns
+ * undefined when it does not handle the case (no kernel, asymmetric, 16-bit codes, fewer than 16
+ * columns, or contiguous groups shorter than 16), so the caller runs the JS loops.
+ *
+ * @example
+ * ```ts
+ * const finite = quantizeByGroupSimd(values, layout, spec, params, codes) ?? quantizeByGroupJs(values, layout, spec, params, codes);
+ * ```
+ */
+export function quantizeByGroupSimd(
+  values: Float32Array,
+  layout: AffineLayout,
+  spec: CodeSpec,
+  params: SlotParams,
+  codes: MaskedCodes,
+  kernel: AffineSimdKernel | null = defaultAffineSimd(),
+): boolean | undefined {
+  if (kernel === null || !spec.symmetric || !(codes instanceof Uint8Array) || spec.qmin < -128 || spec.qmax > 127) return undefined;
+  const { outer, length, inner, groupSize } = layout;
+  if (inner === 1 ? groupSize < MINIMUM_GROUP : inner < MINIMUM_COLUMNS) return undefined;
+  return inner === 1
+    ? quantizeContiguousGroupsSimd(kernel, values, outer, length, groupSize, spec, params, codes)
+    : quantizeStridedGroupsSimd(kernel, values, outer, length, inner, groupSize, spec, params, codes);
+}
+
+/** How far {@link chooseGroupScales} got: groups whose scales are set, and why it stopped. */
+interface GroupScales {
+  readonly ready: number;
+  readonly finite: boolean;
+  readonly failure?: { readonly error: unknown };
+}
+
+/**
+ * Scales of `groups` groups of `slotsPerGroup` slots from their magnitudes (float32 bits), in the
+ * JS path's order: a group's non-finite check before any of its scales, group after group. Stops
+ * at the first non-finite group, or at a scale that throws (float16 overflow), having set the
+ * earlier slots, so the caller codes exactly the groups the JS path would have coded.
+ */
+function chooseGroupScales(
+  bits: Int32Array,
+  magnitudes: Float32Array,
+  inverse: Float64Array,
+  groups: number,
+  slotsPerGroup: number,
+  slotBase: number,
+  spec: CodeSpec,
+  params: SlotParams,
+): GroupScales {
+  for (let group = 0, slot = 0; group < groups; group++) {
+    const end = slot + slotsPerGroup;
+    for (let index = slot; index < end; index++) if (bits[index]! >= NON_FINITE_BITS) return { ready: group, finite: false };
+    try {
+      for (; slot < end; slot++) {
+        const magnitude = magnitudes[slot]!;
+        // Exactly setSlot's call for a symmetric range [-magnitude, magnitude].
+        const scale = affineScale(-magnitude, magnitude, true, spec.qmin, spec.qmax, spec.scaleDType);
+        params.scales[slotBase + slot] = scale;
+        params.zeroPoints[slotBase + slot] = 0;
+        inverse[slot] = 1 / scale;
+      }
+    } catch (error) {
+      return { ready: group, finite: true, failure: { error } };
+    }
+  }
+  return { ready: groups, finite: true };
+}
+
+/**
+ * Symmetric per-group quantization of an [outer, length, inner] float32 tensor whose groups run
+ * along the middle axis, `groupSize` rows of `inner` columns each (a Dense kernel [in, out] with
+ * groups along in: `[1, in, out]`). Whole groups are copied into the module a chunk at a time;
+ * a group bigger than a chunk goes through the per-column kernel on its own.
+ * Returns false when a value is not finite.
+ *
+ * @example
+ * ```ts
+ * const finite = quantizeStridedGroupsSimd(kernel, values, 1, inputs, outputs, 32, spec, params, codes);
+ * ```
+ */
+export function quantizeStridedGroupsSimd(
+  kernel: AffineSimdKernel,
+  values: Float32Array,
+  outer: number,
+  length: number,
+  inner: number,
+  groupSize: number,
+  spec: CodeSpec,
+  params: SlotParams,
+  codes: Uint8Array,
+): boolean {
+  const groupCount = Math.ceil(length / groupSize);
+  const groupElements = groupSize * inner;
+  if (groupElements > kernel.chunkElements) {
+    for (let outerIndex = 0; outerIndex < outer; outerIndex++) {
+      for (let group = 0; group < groupCount; group++) {
+        const rows = Math.min(groupSize, length - group * groupSize);
+        const start = (outerIndex * length + group * groupSize) * inner;
+        const end = start + rows * inner;
+        const slot = (outerIndex * groupCount + group) * inner;
+        const groupParams = {
+          scales: params.scales.subarray(slot, slot + inner),
+          zeroPoints: params.zeroPoints.subarray(slot, slot + inner),
+        };
+        if (!quantizeAcrossRowsSimd(kernel, values.subarray(start, end), rows, inner, spec, groupParams, codes.subarray(start, end))) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+  const { exports } = kernel;
+  const chunkGroups = Math.floor(kernel.chunkElements / groupElements);
+  const slots = chunkGroups * inner;
+  const maximaAddress = DATA_START;
+  const inverseAddress = align(maximaAddress + slots * 4);
+  const valuesAddress = align(inverseAddress + slots * 8);
+  const codesAddress = align(valuesAddress + chunkGroups * groupElements * 4);
+  ensureMemory(exports.memory, codesAddress + chunkGroups * groupElements);
+  const buffer = exports.memory.buffer;
+  const bits = new Int32Array(buffer, maximaAddress, slots);
+  const magnitudes = new Float32Array(buffer, maximaAddress, slots);
+  const inverse = new Float64Array(buffer, inverseAddress, slots);
+  const chunkValues = new Float32Array(buffer, valuesAddress, chunkGroups * groupElements);
+  const chunkCodes = new Uint8Array(buffer, codesAddress, chunkGroups * groupElements);
+
+  for (let outerIndex = 0; outerIndex < outer; outerIndex++) {
+    for (let firstGroup = 0; firstGroup < groupCount; firstGroup += chunkGroups) {
+      const groups = Math.min(chunkGroups, groupCount - firstGroup);
+      const firstRow = firstGroup * groupSize;
+      const rows = Math.min(groups * groupSize, length - firstRow);
+      const start = (outerIndex * length + firstRow) * inner;
+      chunkValues.set(values.subarray(start, start + rows * inner));
+      bits.fill(0, 0, groups * inner);
+      exports.groupMagnitudes(valuesAddress, rows, inner, groupSize, maximaAddress);
+      const slotBase = (outerIndex * groupCount + firstGroup) * inner;
+      const chosen = chooseGroupScales(bits, magnitudes, inverse, groups, inner, slotBase, spec, params);
+      const readyRows = Math.min(chosen.ready * groupSize, rows);
+      exports.groupCodes(valuesAddress, readyRows, inner, groupSize, inverseAddress, codesAddress, spec.qmin, spec.qmax, spec.mask);
+      codes.set(chunkCodes.subarray(0, readyRows * inner), start);
+      if (chosen.failure !== undefined) throw chosen.failure.error;
+      if (!chosen.finite) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Symmetric per-group quantization of [rows, length] float32 rows whose groups are `groupSize`
+ * consecutive values of a row (the last group of a row shorter when `groupSize` does not divide
+ * `length`): a Dense kernel [out, in] with groups along in. Whole rows are copied into the module
+ * a chunk at a time (at least one row per chunk). Returns false when a value is not finite.
+ *
+ * @example
+ * ```ts
+ * const finite = quantizeContiguousGroupsSimd(kernel, values, outputs, inputs, 32, spec, params, codes);
+ * ```
+ */
+export function quantizeContiguousGroupsSimd(
+  kernel: AffineSimdKernel,
+  values: Float32Array,
+  rows: number,
+  length: number,
+  groupSize: number,
+  spec: CodeSpec,
+  params: SlotParams,
+  codes: Uint8Array,
+): boolean {
+  const { exports } = kernel;
+  const groupCount = Math.ceil(length / groupSize);
+  const chunkRows = Math.max(1, Math.floor(kernel.chunkElements / length));
+  const slots = chunkRows * groupCount;
+  const maximaAddress = DATA_START;
+  const inverseAddress = align(maximaAddress + slots * 4);
+  const valuesAddress = align(inverseAddress + slots * 8);
+  const codesAddress = align(valuesAddress + chunkRows * length * 4);
+  ensureMemory(exports.memory, codesAddress + chunkRows * length);
+  const buffer = exports.memory.buffer;
+  const bits = new Int32Array(buffer, maximaAddress, slots);
+  const magnitudes = new Float32Array(buffer, maximaAddress, slots);
+  const inverse = new Float64Array(buffer, inverseAddress, slots);
+  const chunkValues = new Float32Array(buffer, valuesAddress, chunkRows * length);
+  const chunkCodes = new Uint8Array(buffer, codesAddress, chunkRows * length);
+
+  for (let row = 0; row < rows; row += chunkRows) {
+    const count = Math.min(chunkRows, rows - row);
+    const start = row * length;
+    const groups = count * groupCount;
+    chunkValues.set(values.subarray(start, start + count * length));
+    exports.runGroupMagnitudes(valuesAddress, groups, length, groupSize, maximaAddress);
+    const chosen = chooseGroupScales(bits, magnitudes, inverse, groups, 1, row * groupCount, spec, params);
+    exports.runGroupCodes(valuesAddress, chosen.ready, length, groupSize, inverseAddress, codesAddress, spec.qmin, spec.qmax, spec.mask);
+    // The coded groups end mid-row only when a group failed: whole rows, then the rest of that row.
+    const coded = Math.floor(chosen.ready / groupCount) * length + (chosen.ready % groupCount) * groupSize;
+    codes.set(chunkCodes.subarray(0, coded), start);
+    if (chosen.failure !== undefined) throw chosen.failure.error;
+    if (!chosen.finite) return false;
   }
   return true;
 }

@@ -1,4 +1,4 @@
-;; Hand-written WebAssembly SIMD kernels for int2–8 symmetric per-channel quantization.
+;; Hand-written WebAssembly SIMD kernels for int2–8 symmetric per-channel and per-group quantization.
 ;; Source of the bytes in affine-simd-module.ts; regenerate with
 ;; `node packages/quantize/scripts/build-affine-simd.mjs` (needs the `wabt` package; dev-time only).
 ;;
@@ -15,6 +15,9 @@
 ;; - Adding 1.5 * 2^52 rounds half to even and leaves the integer in the low 32 bits of the
 ;;   double, exactly the ROUNDING_MAGIC trick of the JS path; clamping the rounded integer is what
 ;;   JS does too (saturating narrows, then i8x16 min / max).
+;; - Per group is per channel on smaller blocks: the group functions below only walk the groups
+;;   and call the per-channel functions, so the rules above carry over unchanged (each group's
+;;   inverse is that group's own, so |x * inverse| <= 128 still holds).
 (module
   (memory (export "memory") 1)
 
@@ -22,7 +25,7 @@
   ;; the int32 bit patterns at `maxima` (one per column; the caller zeroes them first). Walks down
   ;; 16 columns at a time with the maxima in registers (the block is a cache-sized chunk, so the
   ;; strided loads hit cache), then 4 at a time, then single columns.
-  (func (export "magnitudes") (param $values i32) (param $rows i32) (param $columns i32) (param $maxima i32)
+  (func $magnitudes (export "magnitudes") (param $values i32) (param $rows i32) (param $columns i32) (param $maxima i32)
     (local $rowBytes i32) (local $column i32) (local $row i32) (local $pointer i32) (local $slot i32)
     (local $signMask v128) (local $bits i32)
     (local $maximum0 v128) (local $maximum1 v128) (local $maximum2 v128) (local $maximum3 v128)
@@ -91,7 +94,7 @@
 
   ;; Largest |x| of `count` contiguous float32 at `values`, as int32 bits (a run of the
   ;; channel-first layout); >= 0x7f800000 means a NaN or an infinity was seen.
-  (func (export "runMagnitude") (param $values i32) (param $count i32) (result i32)
+  (func $runMagnitude (export "runMagnitude") (param $values i32) (param $count i32) (result i32)
     (local $end i32) (local $vectorEnd i32) (local $pointer i32) (local $signMask v128)
     (local $accumulator0 v128) (local $accumulator1 v128) (local $best i32) (local $bits i32)
     (local.set $signMask (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
@@ -132,7 +135,7 @@
 
   ;; Codes of a row-major [rows, columns] float32 block at `values`, one float64 inverse scale per
   ;; column at `inverse`, one byte per code at `codes`.
-  (func (export "codesAcrossRows") (param $values i32) (param $rows i32) (param $columns i32) (param $inverse i32)
+  (func $codesAcrossRows (export "codesAcrossRows") (param $values i32) (param $rows i32) (param $columns i32) (param $inverse i32)
     (param $codes i32) (param $qmin i32) (param $qmax i32) (param $mask i32)
     (local $row i32) (local $column i32) (local $vectorEnd i32) (local $source i32) (local $target i32)
     (local $inverseAt i32) (local $low v128) (local $high v128) (local $maskVector v128) (local $magic v128)
@@ -200,7 +203,7 @@
 
   ;; Codes of `count` contiguous float32 at `values` sharing one inverse scale (a run of the
   ;; channel-first layout, or of a whole tensor).
-  (func (export "codeRun") (param $values i32) (param $count i32) (param $inverse f64)
+  (func $codeRun (export "codeRun") (param $values i32) (param $count i32) (param $inverse f64)
     (param $codes i32) (param $qmin i32) (param $qmax i32) (param $mask i32)
     (local $end i32) (local $vectorEnd i32) (local $source i32) (local $target i32)
     (local $low v128) (local $high v128) (local $maskVector v128) (local $inverseVector v128) (local $magic v128)
@@ -255,4 +258,80 @@
         (local.set $source (i32.add (local.get $source) (i32.const 4)))
         (local.set $target (i32.add (local.get $target) (i32.const 1)))
         (br $tailLoop))))
+
+  ;; Per-group magnitudes of a row-major [rows, columns] float32 block whose groups are `groupRows`
+  ;; consecutive rows (the last may be shorter): one int32 maximum per group and column, stored
+  ;; group after group at `maxima` (zeroed by the caller). A call per group: V8 does not inline
+  ;; it, but a group is at least 16 columns × the group's rows, so the call is noise.
+  (func (export "groupMagnitudes") (param $values i32) (param $rows i32) (param $columns i32) (param $groupRows i32) (param $maxima i32)
+    (local $row i32) (local $blockBytes i32) (local $maximaBytes i32)
+    (local.set $blockBytes (i32.shl (i32.mul (local.get $groupRows) (local.get $columns)) (i32.const 2)))
+    (local.set $maximaBytes (i32.shl (local.get $columns) (i32.const 2)))
+    (block $done
+      (loop $groupLoop
+        (br_if $done (i32.ge_u (local.get $row) (local.get $rows)))
+        (call $magnitudes (local.get $values)
+          (select (local.get $groupRows) (i32.sub (local.get $rows) (local.get $row))
+            (i32.le_u (i32.add (local.get $row) (local.get $groupRows)) (local.get $rows)))
+          (local.get $columns) (local.get $maxima))
+        (local.set $values (i32.add (local.get $values) (local.get $blockBytes)))
+        (local.set $maxima (i32.add (local.get $maxima) (local.get $maximaBytes)))
+        (local.set $row (i32.add (local.get $row) (local.get $groupRows)))
+        (br $groupLoop))))
+
+  ;; Codes of the same block, one float64 inverse scale per group and column at `inverse` (laid
+  ;; out as `groupMagnitudes` lays out the maxima), one byte per code at `codes`.
+  (func (export "groupCodes") (param $values i32) (param $rows i32) (param $columns i32) (param $groupRows i32)
+    (param $inverse i32) (param $codes i32) (param $qmin i32) (param $qmax i32) (param $mask i32)
+    (local $row i32) (local $groupElements i32)
+    (local.set $groupElements (i32.mul (local.get $groupRows) (local.get $columns)))
+    (block $done
+      (loop $groupLoop
+        (br_if $done (i32.ge_u (local.get $row) (local.get $rows)))
+        (call $codesAcrossRows (local.get $values)
+          (select (local.get $groupRows) (i32.sub (local.get $rows) (local.get $row))
+            (i32.le_u (i32.add (local.get $row) (local.get $groupRows)) (local.get $rows)))
+          (local.get $columns) (local.get $inverse) (local.get $codes) (local.get $qmin) (local.get $qmax) (local.get $mask))
+        (local.set $values (i32.add (local.get $values) (i32.shl (local.get $groupElements) (i32.const 2))))
+        (local.set $codes (i32.add (local.get $codes) (local.get $groupElements)))
+        (local.set $inverse (i32.add (local.get $inverse) (i32.shl (local.get $columns) (i32.const 3))))
+        (local.set $row (i32.add (local.get $row) (local.get $groupRows)))
+        (br $groupLoop))))
+
+  ;; Magnitudes of `groups` contiguous groups of rows of `length` values (groups of `groupSize`,
+  ;; the last of each row shorter when `groupSize` does not divide `length`), starting at a row's
+  ;; start: one int32 maximum per group at `maxima` (the channel-first layout, [out, in] by in).
+  (func (export "runGroupMagnitudes") (param $values i32) (param $groups i32) (param $length i32) (param $groupSize i32) (param $maxima i32)
+    (local $group i32) (local $position i32) (local $count i32)
+    (block $done
+      (loop $groupLoop
+        (br_if $done (i32.ge_u (local.get $group) (local.get $groups)))
+        (local.set $count (i32.sub (local.get $length) (local.get $position)))
+        (if (i32.gt_u (local.get $count) (local.get $groupSize)) (then (local.set $count (local.get $groupSize))))
+        (i32.store (local.get $maxima) (call $runMagnitude (local.get $values) (local.get $count)))
+        (local.set $values (i32.add (local.get $values) (i32.shl (local.get $count) (i32.const 2))))
+        (local.set $maxima (i32.add (local.get $maxima) (i32.const 4)))
+        (local.set $position (i32.add (local.get $position) (local.get $count)))
+        (if (i32.ge_u (local.get $position) (local.get $length)) (then (local.set $position (i32.const 0))))
+        (local.set $group (i32.add (local.get $group) (i32.const 1)))
+        (br $groupLoop))))
+
+  ;; Codes of those groups, one float64 inverse scale per group at `inverse`.
+  (func (export "runGroupCodes") (param $values i32) (param $groups i32) (param $length i32) (param $groupSize i32)
+    (param $inverse i32) (param $codes i32) (param $qmin i32) (param $qmax i32) (param $mask i32)
+    (local $group i32) (local $position i32) (local $count i32)
+    (block $done
+      (loop $groupLoop
+        (br_if $done (i32.ge_u (local.get $group) (local.get $groups)))
+        (local.set $count (i32.sub (local.get $length) (local.get $position)))
+        (if (i32.gt_u (local.get $count) (local.get $groupSize)) (then (local.set $count (local.get $groupSize))))
+        (call $codeRun (local.get $values) (local.get $count) (f64.load (local.get $inverse))
+          (local.get $codes) (local.get $qmin) (local.get $qmax) (local.get $mask))
+        (local.set $values (i32.add (local.get $values) (i32.shl (local.get $count) (i32.const 2))))
+        (local.set $codes (i32.add (local.get $codes) (local.get $count)))
+        (local.set $inverse (i32.add (local.get $inverse) (i32.const 8)))
+        (local.set $position (i32.add (local.get $position) (local.get $count)))
+        (if (i32.ge_u (local.get $position) (local.get $length)) (then (local.set $position (i32.const 0))))
+        (local.set $group (i32.add (local.get $group) (i32.const 1)))
+        (br $groupLoop))))
 )
