@@ -1,18 +1,16 @@
 // Dev-time tool: regenerates src/simd/affine-simd-module.ts (the module bytes, base64) from
-// src/simd/affine-simd.wat. Needs the `wabt` package, which is not a dependency of the repo:
-//   cd /tmp && npm i wabt && NODE_PATH=/tmp/node_modules node packages/quantize/scripts/build-affine-simd.mjs
-// The build and the tests only read the generated TypeScript file.
+// src/simd/affine-simd.wat with the `wabt` assembler (a dev dependency):
+//   npm run build:simd -w @whittle/quantize
+// The build reads only the generated TypeScript file; a test checks that it matches the .wat.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import wabtFactory from 'wabt';
 
 const simdFolder = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'simd');
 const watPath = join(simdFolder, 'affine-simd.wat');
 const outputPath = join(simdFolder, 'affine-simd-module.ts');
 
-// createRequire honours NODE_PATH, so wabt can live outside the repository.
-const wabtFactory = createRequire(import.meta.url)('wabt');
 const wabt = await wabtFactory();
 const parsed = wabt.parseWat('affine-simd.wat', readFileSync(watPath, 'utf8'), { simd: true });
 parsed.validate();

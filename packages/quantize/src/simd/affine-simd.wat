@@ -1,6 +1,6 @@
 ;; Hand-written WebAssembly SIMD kernels for int2–8 symmetric per-channel and per-group quantization.
 ;; Source of the bytes in affine-simd-module.ts; regenerate with
-;; `node packages/quantize/scripts/build-affine-simd.mjs` (needs the `wabt` package; dev-time only).
+;; `npm run build:simd -w @whittle/quantize` (the `wabt` assembler, a dev dependency).
 ;;
 ;; Exactness rules (the JS kernels in ../primitives are the spec):
 ;; - Magnitudes are taken as integers: |x| as float32 bits (sign cleared) orders exactly as the
