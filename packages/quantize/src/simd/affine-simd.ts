@@ -161,15 +161,17 @@ export function quantizeAcrossRowsSimd(
 ): boolean {
   const { exports } = kernel;
   const chunkRows = Math.max(1, Math.floor(kernel.chunkElements / columns));
-  const maximaAddress = DATA_START;
-  const inverseAddress = align(maximaAddress + columns * 4);
-  const valuesAddress = align(inverseAddress + columns * 8);
-  const codesAddress = align(valuesAddress + chunkRows * columns * 4);
-  ensureMemory(exports.memory, codesAddress + chunkRows * columns);
-  const buffer = exports.memory.buffer;
-  const maxima = new Int32Array(buffer, maximaAddress, columns);
-  const chunkValues = new Float32Array(buffer, valuesAddress, chunkRows * columns);
-  const chunkCodes = new Uint8Array(buffer, codesAddress, chunkRows * columns);
+  const {
+    maximaAddress,
+    inverseAddress,
+    valuesAddress,
+    codesAddress,
+    bits: maxima,
+    magnitudes,
+    inverse,
+    values: chunkValues,
+    codes: chunkCodes,
+  } = layOutChunk(exports.memory, columns, chunkRows * columns);
 
   maxima.fill(0);
   for (let row = 0; row < rows; row += chunkRows) {
@@ -177,8 +179,6 @@ export function quantizeAcrossRowsSimd(
     chunkValues.set(values.subarray(row * columns, (row + count) * columns));
     exports.magnitudes(valuesAddress, count, columns, maximaAddress);
   }
-  const magnitudes = new Float32Array(buffer, maximaAddress, columns);
-  const inverse = new Float64Array(buffer, inverseAddress, columns);
   // All checked before any scale is chosen, as the JS path does: a NaN wins over a too-wide range.
   for (let column = 0; column < columns; column++) if (maxima[column]! >= NON_FINITE_BITS) return false;
   for (let column = 0; column < columns; column++) {
@@ -380,18 +380,8 @@ export function quantizeStridedGroupsSimd(
   }
   const { exports } = kernel;
   const chunkGroups = Math.floor(kernel.chunkElements / groupElements);
-  const slots = chunkGroups * inner;
-  const maximaAddress = DATA_START;
-  const inverseAddress = align(maximaAddress + slots * 4);
-  const valuesAddress = align(inverseAddress + slots * 8);
-  const codesAddress = align(valuesAddress + chunkGroups * groupElements * 4);
-  ensureMemory(exports.memory, codesAddress + chunkGroups * groupElements);
-  const buffer = exports.memory.buffer;
-  const bits = new Int32Array(buffer, maximaAddress, slots);
-  const magnitudes = new Float32Array(buffer, maximaAddress, slots);
-  const inverse = new Float64Array(buffer, inverseAddress, slots);
-  const chunkValues = new Float32Array(buffer, valuesAddress, chunkGroups * groupElements);
-  const chunkCodes = new Uint8Array(buffer, codesAddress, chunkGroups * groupElements);
+  const { maximaAddress, inverseAddress, valuesAddress, codesAddress, bits, magnitudes, inverse, values: chunkValues, codes: chunkCodes } =
+    layOutChunk(exports.memory, chunkGroups * inner, chunkGroups * groupElements);
 
   for (let outerIndex = 0; outerIndex < outer; outerIndex++) {
     for (let firstGroup = 0; firstGroup < groupCount; firstGroup += chunkGroups) {
@@ -438,18 +428,8 @@ export function quantizeContiguousGroupsSimd(
   const { exports } = kernel;
   const groupCount = Math.ceil(length / groupSize);
   const chunkRows = Math.max(1, Math.floor(kernel.chunkElements / length));
-  const slots = chunkRows * groupCount;
-  const maximaAddress = DATA_START;
-  const inverseAddress = align(maximaAddress + slots * 4);
-  const valuesAddress = align(inverseAddress + slots * 8);
-  const codesAddress = align(valuesAddress + chunkRows * length * 4);
-  ensureMemory(exports.memory, codesAddress + chunkRows * length);
-  const buffer = exports.memory.buffer;
-  const bits = new Int32Array(buffer, maximaAddress, slots);
-  const magnitudes = new Float32Array(buffer, maximaAddress, slots);
-  const inverse = new Float64Array(buffer, inverseAddress, slots);
-  const chunkValues = new Float32Array(buffer, valuesAddress, chunkRows * length);
-  const chunkCodes = new Uint8Array(buffer, codesAddress, chunkRows * length);
+  const { maximaAddress, inverseAddress, valuesAddress, codesAddress, bits, magnitudes, inverse, values: chunkValues, codes: chunkCodes } =
+    layOutChunk(exports.memory, chunkRows * groupCount, chunkRows * length);
 
   for (let row = 0; row < rows; row += chunkRows) {
     const count = Math.min(chunkRows, rows - row);
@@ -466,6 +446,46 @@ export function quantizeContiguousGroupsSimd(
     if (!chosen.finite) return false;
   }
   return true;
+}
+
+/** Where one chunk's data sits in the module's memory, and typed views of it. */
+interface ChunkLayout {
+  readonly maximaAddress: number;
+  readonly inverseAddress: number;
+  readonly valuesAddress: number;
+  readonly codesAddress: number;
+  /** Each slot's max |x| as float bits (int32 order is magnitude order; ≥ 0x7f800000: not finite). */
+  readonly bits: Int32Array;
+  /** The same slots read as float32 magnitudes. */
+  readonly magnitudes: Float32Array;
+  /** 1 / scale per slot, float64. */
+  readonly inverse: Float64Array;
+  readonly values: Float32Array;
+  readonly codes: Uint8Array;
+}
+
+/**
+ * Lays out `slots` scale slots (maxima, then inverse scales) and a chunk of `elements` values and
+ * codes in the module's memory, growing it first so the views stay attached.
+ */
+function layOutChunk(memory: WebAssembly.Memory, slots: number, elements: number): ChunkLayout {
+  const maximaAddress = DATA_START;
+  const inverseAddress = align(maximaAddress + slots * 4);
+  const valuesAddress = align(inverseAddress + slots * 8);
+  const codesAddress = align(valuesAddress + elements * 4);
+  ensureMemory(memory, codesAddress + elements);
+  const buffer = memory.buffer;
+  return {
+    maximaAddress,
+    inverseAddress,
+    valuesAddress,
+    codesAddress,
+    bits: new Int32Array(buffer, maximaAddress, slots),
+    magnitudes: new Float32Array(buffer, maximaAddress, slots),
+    inverse: new Float64Array(buffer, inverseAddress, slots),
+    values: new Float32Array(buffer, valuesAddress, elements),
+    codes: new Uint8Array(buffer, codesAddress, elements),
+  };
 }
 
 /** Rounds an address up to 16 bytes, so vector loads never straddle more lines than needed. */
