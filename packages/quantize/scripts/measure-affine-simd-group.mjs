@@ -1,42 +1,23 @@
 // A measurement run by hand (not a test): int4 symmetric per-group (groups of 32, float16
 // scales, ggml Q4_0-like) quantization of 16,777,216 float32 params, JS vs WebAssembly SIMD, in
 // both Dense layouts:   node packages/quantize/scripts/measure-affine-simd-group.mjs
-import { build } from 'esbuild';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { importSources, median, seededRandom } from './measure-support.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const entry = `
+const { quantizeByGroupJs, affineLayout, quantizeByGroupSimd, createAffineSimd } = await importSources(
+  'measure-affine-simd-group',
+  `
 export { quantizeByGroupJs } from './src/primitives/affine-kernels.ts';
 export { affineLayout } from './src/primitives/affine-layout.ts';
 export { quantizeByGroupSimd, createAffineSimd } from './src/simd/affine-simd.ts';
-`;
-const bundled = await build({ stdin: { contents: entry, resolveDir: root, loader: 'ts' }, bundle: true, format: 'esm', platform: 'node', write: false, external: ['@tensorflow/*'], logLevel: 'error' });
-const cacheFolder = join(root, 'node_modules', '.cache');
-mkdirSync(cacheFolder, { recursive: true });
-const bundlePath = join(cacheFolder, 'measure-affine-simd-group.mjs');
-writeFileSync(bundlePath, bundled.outputFiles[0].text);
-const { quantizeByGroupJs, affineLayout, quantizeByGroupSimd, createAffineSimd } = await import(pathToFileURL(bundlePath).href);
+`,
+);
 
 const SIZE = 16_777_216;
 const values = new Float32Array(SIZE);
-let seed = 12345;
-const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+const random = seededRandom();
 for (let index = 0; index < SIZE; index++) values[index] = (random() + random() + random() - 1.5) * 0.05;
 const spec = { symmetric: true, qmin: -8, qmax: 7, mask: 15, scaleDType: 'float16' };
 
-function median(run, repeats = 7, warmups = 2) {
-  for (let index = 0; index < warmups; index++) run();
-  const times = [];
-  for (let index = 0; index < repeats; index++) {
-    const start = performance.now();
-    run();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
 const rate = (milliseconds) => `${(SIZE / milliseconds / 1e3).toFixed(1)} M params/s (${milliseconds.toFixed(1)} ms)`;
 
 const kernel = createAffineSimd();

@@ -2,38 +2,20 @@
 // float32 params, JS kernels vs the WebAssembly SIMD kernel, in params/s, plus a plain copy of
 // the same bytes as the memory-bound floor. Bundles the TypeScript sources with the repo's
 // esbuild, so it needs no build:   node packages/quantize/scripts/measure-affine-simd.mjs
-import { build } from 'esbuild';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { importSources, median, seededRandom } from './measure-support.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const entry = `
+const { quantizeByPosition, affineLayout, quantizeByPositionSimd, createAffineSimd } = await importSources(
+  'measure-affine-simd',
+  `
 export { quantizeByPositionJs as quantizeByPosition } from './src/primitives/affine-kernels.ts';
 export { affineLayout } from './src/primitives/affine-layout.ts';
 export { quantizeByPositionSimd, createAffineSimd } from './src/simd/affine-simd.ts';
-`;
-const bundled = await build({
-  stdin: { contents: entry, resolveDir: root, loader: 'ts' },
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  write: false,
-  external: ['@tensorflow/*'],
-  logLevel: 'error',
-});
-const source = bundled.outputFiles[0].text;
-// Written under node_modules/.cache so its bare imports (tfjs) resolve from the repository.
-const cacheFolder = join(root, 'node_modules', '.cache');
-mkdirSync(cacheFolder, { recursive: true });
-const bundlePath = join(cacheFolder, 'measure-affine-simd.mjs');
-writeFileSync(bundlePath, source);
-const { quantizeByPosition, affineLayout, quantizeByPositionSimd, createAffineSimd } = await import(pathToFileURL(bundlePath).href);
+`,
+);
 
 const SIZE = 16_777_216;
 const values = new Float32Array(SIZE);
-let seed = 12345;
-const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+const random = seededRandom();
 for (let index = 0; index < SIZE; index += 2) {
   // Box–Muller: normal weights, σ = 0.05.
   const radius = Math.sqrt(-2 * Math.log(random() + 1e-12)) * 0.05;
@@ -43,17 +25,6 @@ for (let index = 0; index < SIZE; index += 2) {
 }
 const spec = { symmetric: true, qmin: -128, qmax: 127, mask: 255, scaleDType: 'float32' };
 
-function median(run, repeats = 7, warmups = 2) {
-  for (let index = 0; index < warmups; index++) run();
-  const times = [];
-  for (let index = 0; index < repeats; index++) {
-    const start = performance.now();
-    run();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
 const rate = (milliseconds) => `${(SIZE / milliseconds / 1e6).toFixed(2)} G params/s (${milliseconds.toFixed(1)} ms)`;
 
 const copyTarget = new Float32Array(SIZE);
