@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { open, realpath, rename, rm, stat } from 'node:fs/promises';
+import { open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { WhittleError } from '../errors.ts';
 import type { ByteSink } from '../formats/byte-source.ts';
@@ -9,6 +9,59 @@ import { fileError } from './file-source.ts';
 export interface WriteOptions {
   /** Replace an existing output (never an input: see {@link assertSafeOutput}). */
   readonly force?: boolean;
+}
+
+/** A temporary file beside an output, renamed into place by `commit` or removed by `discard`. */
+export interface AtomicFile {
+  readonly handle: FileHandle;
+  /** Flushes, closes and renames the file into place; on failure removes it. Call once. */
+  commit(): Promise<void>;
+  /** Closes and removes the file. Safe after a failed `commit`. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Opens a temporary file beside `path` for an atomic write: readers never see a half-written
+ * output, and a failure leaves nothing behind. Without `force`, an existing `path` is an error
+ * before anything is written. `flags` is `'wx'`, or `'wx+'` to read back what was written.
+ *
+ * @example
+ * ```ts
+ * const file = await openAtomicFile('out.bin');
+ * try { await file.handle.write(bytes); await file.commit(); } catch (error) { await file.discard(); throw error; }
+ * ```
+ */
+export async function openAtomicFile(path: string, options: WriteOptions = {}, flags: 'wx' | 'wx+' = 'wx'): Promise<AtomicFile> {
+  if (!options.force && (await exists(path))) {
+    throw new WhittleError('invalid-argument', 'the output exists already; pass force to replace it', { file: path });
+  }
+  const temporary = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
+  let handle: FileHandle;
+  try {
+    handle = await open(temporary, flags);
+  } catch (error) {
+    throw fileError(path, 'cannot create the output', error);
+  }
+  let closed = false;
+  return {
+    handle,
+    async commit() {
+      try {
+        await handle.sync();
+        closed = true;
+        await handle.close();
+        await rename(temporary, path);
+      } catch (error) {
+        await rm(temporary, { force: true });
+        throw fileError(path, 'cannot finish writing the output', error);
+      }
+    },
+    async discard() {
+      if (!closed) await handle.close().catch(() => undefined);
+      closed = true;
+      await rm(temporary, { force: true });
+    },
+  };
 }
 
 /**
@@ -23,42 +76,25 @@ export interface WriteOptions {
  * ```
  */
 export async function atomicFileSink(path: string, options: WriteOptions = {}): Promise<ByteSink> {
-  if (!options.force && (await exists(path))) {
-    throw new WhittleError('invalid-argument', 'the output exists already; pass force to replace it', { file: path });
-  }
-  const temporary = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
-  let handle;
-  try {
-    handle = await open(temporary, 'wx');
-  } catch (error) {
-    throw fileError(path, 'cannot create the output', error);
-  }
+  const file = await openAtomicFile(path, options);
   let finished = false;
   return {
     async write(chunk) {
       let written = 0;
       while (written < chunk.byteLength) {
-        const { bytesWritten } = await handle.write(chunk, written, chunk.byteLength - written);
+        const { bytesWritten } = await file.handle.write(chunk, written, chunk.byteLength - written);
         written += bytesWritten;
       }
     },
     async close() {
       if (finished) return;
       finished = true;
-      try {
-        await handle.sync();
-        await handle.close();
-        await rename(temporary, path);
-      } catch (error) {
-        await rm(temporary, { force: true });
-        throw fileError(path, 'cannot finish writing the output', error);
-      }
+      await file.commit();
     },
     async abort() {
       if (finished) return;
       finished = true;
-      await handle.close().catch(() => undefined);
-      await rm(temporary, { force: true });
+      await file.discard();
     },
   };
 }

@@ -6,16 +6,13 @@
  * into the room. A header that outgrows its room is still written correctly: the data is moved
  * up in place (a second pass, as the spill path would have made). Internal to `@whittle/core/fs`.
  */
-import { randomUUID } from 'node:crypto';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
 import { WhittleError } from '../errors.ts';
 import { MAX_SAFETENSORS_HEADER_SIZE, type SafetensorsHeader } from '../formats/safetensors/header.ts';
 import { planSafetensors } from '../formats/safetensors/plan.ts';
 import { spillParams } from '../formats/safetensors/write.ts';
 import type { Param } from '../model/types.ts';
-import { exists, type WriteOptions } from './atomic-file.ts';
-import { fileError } from './file-source.ts';
+import { openAtomicFile, type WriteOptions } from './atomic-file.ts';
 
 /** Bytes moved per step when a header outgrows its room: big enough for throughput, small next to a tensor. */
 const CHUNK_SIZE = 8 * 1024 * 1024;
@@ -88,19 +85,10 @@ export async function writeReservedSafetensors(
   params: Iterable<Param> | AsyncIterable<Param>,
   options: ReservedSafetensorsOptions
 ): Promise<ReservedSafetensorsResult> {
-  if (!options.force && (await exists(path))) {
-    throw new WhittleError('invalid-argument', 'the output exists already; pass force to replace it', { file: path });
-  }
   const reserved = alignUp(Math.max(0, options.reservation));
-  const temporary = join(dirname(path), `.${basename(path)}.${randomUUID()}.tmp`);
-  let handle: FileHandle;
-  try {
-    // Read as well as write: a header that outgrows its room moves the data within this file.
-    handle = await open(temporary, 'wx+');
-  } catch (error) {
-    throw fileError(path, 'cannot create the output', error);
-  }
-  let closed = false;
+  // Read as well as write: a header that outgrows its room moves the data within this file.
+  const file = await openAtomicFile(path, options, 'wx+');
+  const { handle } = file;
   try {
     const dataStart = 8 + reserved;
     let dataSize = 0;
@@ -120,18 +108,10 @@ export async function writeReservedSafetensors(
     if (!fitted) await moveData(handle, dataStart, plan.header.byteLength, dataSize);
     const header = fitted ? padHeader(plan.header, reserved) : plan.header;
     await writeFully(handle, header, 0);
-    try {
-      await handle.sync();
-      closed = true;
-      await handle.close();
-      await rename(temporary, path);
-    } catch (error) {
-      throw fileError(path, 'cannot finish writing the output', error);
-    }
+    await file.commit();
     return { fitted, headerSize: header.byteLength - 8 };
   } catch (error) {
-    if (!closed) await handle.close().catch(() => undefined);
-    await rm(temporary, { force: true });
+    await file.discard();
     throw error;
   }
 }
