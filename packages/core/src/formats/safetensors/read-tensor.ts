@@ -1,5 +1,5 @@
 /** Reading one tensor of a safetensors file: only its own byte range is read. */
-import { fromLittleEndianBytes, type TypedArrayType } from '../../encoding/byte-order.ts';
+import { HOST_IS_LITTLE_ENDIAN, fromLittleEndianBytes, type TypedArrayType } from '../../encoding/byte-order.ts';
 import { WhittleError } from '../../errors.ts';
 import { typedArrayConstructor, type DType, type HostTypedArray } from '../../tensor/dtype.ts';
 import type { HostTensor } from '../../tensor/host-tensor.ts';
@@ -80,7 +80,6 @@ function readableDType(info: SafetensorsTensorInfo, file: string): DType {
   return dtype;
 }
 
-const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function tensorData(bytes: Uint8Array, dtype: DType): HostTypedArray {
   const type = typedArrayConstructor(dtype) as unknown as TypedArrayType<HostTypedArray>;
