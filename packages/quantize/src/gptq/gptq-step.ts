@@ -15,21 +15,13 @@ import {
   type RecipeStep,
   type StepContext,
 } from '@whittle/core';
-import { GPTQ_BITS, GPTQ_DEFAULTS, GPTQ_MAX_SIZE, GPTQ_ROLES, GPTQ_SCALE_DTYPES, PER_CHANNEL, type GptqScaleDType } from './gptq-options.ts';
+import { GPTQ_BITS, GPTQ_DEFAULTS, GPTQ_MAX_SIZE, GPTQ_ROLES, GPTQ_SCALE_DTYPES, PER_CHANNEL, type GptqOptions } from './gptq-options.ts';
 
 /** The recipe kind of GPTQ steps. */
 export const GPTQ_KIND = 'quantize.gptq';
 
-/** The GPTQ settings a recipe step carries (everything in `GptqOptions` but the layout). */
-export interface GptqSettings {
-  readonly bits: number;
-  readonly groupSize?: number;
-  readonly symmetric?: boolean;
-  readonly damp?: number;
-  readonly actOrder?: boolean;
-  readonly blockSize?: number;
-  readonly scaleDType?: GptqScaleDType;
-}
+/** The GPTQ settings a recipe step carries: everything in `GptqOptions` but the layout, which comes from each param's role. */
+export type GptqSettings = Omit<GptqOptions, 'role'>;
 
 /**
  * A `quantize.gptq` step. Selects Dense kernels and Linear weights (`roles` may narrow that, not

@@ -80,7 +80,6 @@ function readableDType(info: SafetensorsTensorInfo, file: string): DType {
   return dtype;
 }
 
-
 function tensorData(bytes: Uint8Array, dtype: DType): HostTypedArray {
   const type = typedArrayConstructor(dtype) as unknown as TypedArrayType<HostTypedArray>;
   // A source that returns a fresh buffer holding exactly these bytes (a file source) hands it
