@@ -1,6 +1,5 @@
-import { inferRoles, listParams, toWhittleDType, type ModelFormat, type ParamRole } from '@whittle/core';
+import { describeEncoding, inferRoles, listParams, toWhittleDType, type ModelFormat, type ParamRole } from '@whittle/core';
 import { openSafetensorsFile, readTfjsModelFile } from '@whittle/core/fs';
-import { describeEncodingMetadata } from './describe-metadata.ts';
 import type { ModelLocation } from './model-location.ts';
 
 /** One param as `whittle inspect` lists it. */
@@ -63,7 +62,7 @@ async function inspectSafetensors(path: string): Promise<{ format: ModelFormat; 
       // A plain tensor's dtype may be one whittle cannot hold (I64, F8…): show the file's name for it.
       const encoding =
         param.encoding !== undefined
-          ? describeEncodingMetadata(param.encoding)
+          ? describeEncoding(param.encoding)
           : `dense ${tensor === undefined ? '?' : (toWhittleDType(tensor.dtype) ?? tensor.dtype)}`;
       return {
         name: param.name,
