@@ -1,19 +1,32 @@
 /**
- * Writing TFJS artifacts to disk: shards first, model.json last, each atomically, never over
- * the input.
+ * Writing TFJS artifacts to disk so that the directory holds a complete model at every instant:
+ * new shards go in under names no file has, model.json is switched last (one rename), and only
+ * then are the shards the previous model.json listed removed. Never over the input.
  */
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { WhittleError } from '../errors.ts';
-import { checkWeightPath } from '../formats/tfjs/weight-path.ts';
-import { writeTfjsArtifacts, type WriteTfjsArtifactsOptions } from '../formats/tfjs/write-tfjs-artifacts.ts';
+import { randomBytes } from 'node:crypto';
+import { lstat, realpath, stat } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
+import { parseModelJson } from '../formats/tfjs/parse-model-json.ts';
+import { withShardHashes } from '../formats/tfjs/shard-hashes.ts';
+import { writeTfjsArtifacts, type TfjsArtifacts, type WriteTfjsArtifactsOptions } from '../formats/tfjs/write-tfjs-artifacts.ts';
 import type { Model } from '../model/types.ts';
-import { assertSafeOutput, exists, writeFileAtomic, type WriteOptions } from './atomic-file.ts';
-import { fileError } from './file-source.ts';
+import {
+  assertSafeOutput,
+  exists,
+  makeOutputDirectory,
+  outputExists,
+  removeFile,
+  writeFileAtomic,
+  type WriteOptions,
+} from './atomic-file.ts';
+import { readModelJson } from './tfjs-read.ts';
 
 /** Options of {@link writeTfjsModelFiles}. */
 export interface WriteTfjsModelFilesOptions extends WriteTfjsArtifactsOptions, WriteOptions {
-  /** What the model was read from (files or directories): never overwritten, nor written beside without `force`. */
+  /**
+   * What the model was read from (files or directories): never overwritten; a model directory
+   * (given, or holding a given model.json) is not written into without `force`.
+   */
   readonly inputs?: readonly string[];
 }
 
@@ -24,11 +37,16 @@ export interface TfjsModelFiles {
 }
 
 /**
- * Writes a model as TFJS artifacts into `directory` (created if needed): the shards, then
- * model.json, each through a temporary file renamed into place, so a reader never sees a
- * model.json whose shards are missing. Refuses an output that is one of `inputs` (always) or
- * lies in an input's directory (without `force`), and existing files (without `force`), before
- * writing anything; on failure removes the shards it had written. See `writeTfjsArtifacts` for
+ * Writes a model as TFJS artifacts into `directory` (created if needed, removed again if the
+ * write fails and it is empty). Each shard is written to a hidden temporary file and put in
+ * place under a name no file has yet (the stock `group1-shardKofN.bin`, or, when a file holds
+ * that name, a variant with a random tag), model.json last; model.json records every shard's
+ * SHA-256, so a reader refuses shards that are not these. Without `force` an existing
+ * model.json is refused, and two writers racing for one new output never both succeed. With
+ * `force` model.json is replaced in one rename, then the shards the previous model.json listed
+ * are removed, and nothing else: at every instant the directory holds the complete old model or
+ * the complete new one. Refuses an output that is one of `inputs` (always) or lies in an input
+ * model's directory (without `force`), before writing anything. See `writeTfjsArtifacts` for
  * what is written in stock form.
  *
  * @example
@@ -43,38 +61,106 @@ export async function writeTfjsModelFiles(
   options: WriteTfjsModelFilesOptions = {}
 ): Promise<TfjsModelFiles> {
   const force = options.force === true;
-  await assertSafeOutput(options.inputs ?? [], directory, { force });
-  const { modelJson, shards } = writeTfjsArtifacts(model, options);
+  const given = options.inputs ?? [];
+  // A model.json's shards sit beside it: its directory is at stake as much as the file.
+  const jsonDirectories = given.filter((input) => input.toLowerCase().endsWith('.json')).map((input) => dirname(input));
+  await assertSafeOutput([...given, ...jsonDirectories], directory, { force });
   const jsonPath = join(directory, 'model.json');
-  const shardPaths = shards.map((shard) => join(directory, shard.path));
-  // Even with force, no file we write may be an input: model.json or a shard it names.
-  const inputs = await inputFiles(options.inputs ?? []);
-  for (const path of [...shardPaths, jsonPath]) await assertSafeOutput(inputs, path, { force: true });
-  if (!force) {
-    for (const path of [...shardPaths, jsonPath]) {
-      if (await exists(path)) {
-        throw new WhittleError('invalid-argument', 'the output exists already; pass force to replace it', {
-          file: path,
-        });
-      }
-    }
-  }
-  const written: string[] = [];
+  // Even with force, no file we write or remove may be an input: model.json or a shard it names.
+  const inputs = await inputFiles(given);
+  await assertSafeOutput(inputs, jsonPath, { force: true });
+  if (!force && (await exists(jsonPath))) throw outputExists(jsonPath);
+  const previous = force ? await listedShards(jsonPath) : [];
+  const artifacts = await withShardHashes(await freeNames(writeTfjsArtifacts(model, options), directory, previous));
+  const shardPaths = artifacts.shards.map((shard) => join(directory, shard.path));
+  for (const path of shardPaths) await assertSafeOutput(inputs, path, { force: true });
+  const undo: Array<() => Promise<void>> = [await makeOutputDirectory(directory)];
+  const placed: string[] = [];
   try {
-    for (const [index, shard] of shards.entries()) {
+    for (const [index, shard] of artifacts.shards.entries()) {
       const path = shardPaths[index]!;
-      await makeDirectory(dirname(path));
-      await writeFileAtomic(path, shard.bytes, { force });
-      written.push(path);
+      undo.push(await makeOutputDirectory(dirname(path)));
+      // Never over a file: a name taken meanwhile (another writer) is an error, not a loss.
+      await writeFileAtomic(path, shard.bytes);
+      placed.push(path);
     }
-    await makeDirectory(directory);
-    await writeFileAtomic(jsonPath, new TextEncoder().encode(JSON.stringify(modelJson)), { force });
+    await writeFileAtomic(jsonPath, new TextEncoder().encode(JSON.stringify(artifacts.modelJson)), { force });
   } catch (error) {
-    // Without force nothing was there before, so removing our shards restores the directory.
-    if (!force) await Promise.all(written.map((path) => rm(path, { force: true })));
+    // Only what this call put in place goes: the previous output, if any, is as it was.
+    for (const path of placed) await removeFile(path).catch(() => undefined);
+    for (const undoOne of undo.reverse()) await undoOne();
     throw error;
   }
+  const kept = new Set(artifacts.shards.map((shard) => shard.path));
+  await removePreviousShards(
+    directory,
+    previous.filter((path) => !kept.has(path)),
+    inputs
+  );
   return { modelJson: jsonPath, shards: shardPaths };
+}
+
+/**
+ * The artifacts with every shard under a name no file in `directory` has and the previous
+ * model.json does not list: the stock names when they are all free, otherwise each with the
+ * same random tag (`group1-shard1of2-<tag>.bin`), so no shard of the previous output (nor any
+ * other file) is ever overwritten.
+ */
+async function freeNames(artifacts: TfjsArtifacts, directory: string, previous: readonly string[]): Promise<TfjsArtifacts> {
+  const listed = new Set(previous);
+  let free = true;
+  for (const shard of artifacts.shards) {
+    if (listed.has(shard.path) || (await exists(join(directory, shard.path)))) free = false;
+  }
+  if (free) return artifacts;
+  for (;;) {
+    const tag = randomBytes(4).toString('hex');
+    const rename = (path: string): string => path.replace(/(\.bin)?$/, `-${tag}$1`);
+    let clash = false;
+    for (const shard of artifacts.shards) {
+      if (listed.has(rename(shard.path)) || (await exists(join(directory, rename(shard.path))))) clash = true;
+    }
+    if (clash) continue;
+    const manifest = artifacts.modelJson.weightsManifest.map((group) => ({ ...group, paths: group.paths.map(rename) }));
+    return {
+      modelJson: { ...artifacts.modelJson, weightsManifest: manifest },
+      shards: artifacts.shards.map((shard) => ({ path: rename(shard.path), bytes: shard.bytes })),
+    };
+  }
+}
+
+/** The shard paths a model.json lists (each once), or none when it is absent or not a valid model.json. */
+async function listedShards(jsonPath: string): Promise<string[]> {
+  try {
+    const parsed = parseModelJson(await readModelJson(jsonPath), jsonPath);
+    return [...new Set(parsed.weightsManifest.flatMap((group) => group.paths))];
+  } catch {
+    // Nothing readable was there: there is nothing of it to remove.
+    return [];
+  }
+}
+
+/**
+ * Removes the previous output's shards: only regular files whose real path is inside
+ * `directory` (a path through a linked folder could lead anywhere) and that are not inputs.
+ */
+async function removePreviousShards(directory: string, paths: readonly string[], inputs: readonly string[]): Promise<void> {
+  if (paths.length === 0) return;
+  const root = await realpath(directory);
+  const modelJson = await realpath(join(directory, 'model.json')).catch(() => undefined);
+  const inputIds = new Set<string>();
+  for (const input of inputs) {
+    const info = await stat(input).catch(() => undefined);
+    if (info !== undefined) inputIds.add(`${info.dev}:${info.ino}`);
+  }
+  for (const path of paths) {
+    const full = join(directory, path);
+    const info = await lstat(full).catch(() => undefined);
+    if (info === undefined || !info.isFile() || inputIds.has(`${info.dev}:${info.ino}`)) continue;
+    const real = await realpath(full).catch(() => undefined);
+    if (real === undefined || real === modelJson || !real.startsWith(root.endsWith(sep) ? root : root + sep)) continue;
+    await removeFile(full);
+  }
 }
 
 /** The inputs, plus the model.json of an input directory and the shards an input model.json names. */
@@ -88,29 +174,8 @@ async function inputFiles(inputs: readonly string[]): Promise<string[]> {
     );
     const json = isDirectory ? join(input, 'model.json') : input;
     if (isDirectory) files.push(json);
-    let manifest: unknown;
-    try {
-      manifest = (JSON.parse(await readFile(json, 'utf8')) as { weightsManifest?: unknown }).weightsManifest;
-    } catch {
-      continue; // Not a readable model.json: only the paths themselves are protected.
-    }
-    for (const group of Array.isArray(manifest) ? manifest : []) {
-      for (const path of Array.isArray(group?.paths) ? (group.paths as unknown[]) : []) {
-        try {
-          files.push(join(dirname(json), checkWeightPath(path, json, 'paths')));
-        } catch {
-          // A path that escapes is never one we write.
-        }
-      }
-    }
+    if (!isDirectory && !json.toLowerCase().endsWith('.json')) continue;
+    for (const path of await listedShards(json)) files.push(join(dirname(json), path));
   }
   return files;
-}
-
-async function makeDirectory(path: string): Promise<void> {
-  try {
-    await mkdir(path, { recursive: true });
-  } catch (error) {
-    throw fileError(path, 'cannot create the output directory', error);
-  }
 }

@@ -5,7 +5,7 @@
  * `JSON.parse` runs, so a hostile header cannot make it build millions of nested objects.
  */
 
-/** How deep objects and arrays may nest; a safetensors header needs 3 levels. */
+/** How deep objects and arrays may nest by default; a safetensors header needs 3 levels. */
 export const MAX_JSON_DEPTH = 64;
 
 /** A parsed JSON value and the keys of its top-level object in the order the text gives them. */
@@ -18,6 +18,12 @@ export interface StrictJson {
   readonly keys: readonly string[];
 }
 
+/** Options of {@link parseStrictJson}. */
+export interface StrictJsonOptions {
+  /** How deep objects and arrays may nest; default {@link MAX_JSON_DEPTH}. */
+  readonly maxDepth?: number;
+}
+
 /** Why {@link parseStrictJson} rejected a text. */
 export type StrictJsonProblem =
   | { readonly kind: 'syntax'; readonly message: string }
@@ -25,7 +31,7 @@ export type StrictJsonProblem =
   | { readonly kind: 'duplicate-key'; readonly key: string; readonly path: readonly string[] };
 
 /**
- * Parses `text` as JSON, or reports a syntax error, nesting deeper than {@link MAX_JSON_DEPTH},
+ * Parses `text` as JSON, or reports a syntax error, nesting deeper than `maxDepth`,
  * or the first duplicate key (after escapes are resolved, so `"a"` and `"\u0061"` are the same
  * key) with the keys leading to the object that holds it.
  *
@@ -34,8 +40,8 @@ export type StrictJsonProblem =
  * parseStrictJson('{"a": 1, "a": 2}'); // { kind: 'duplicate-key', key: 'a', path: [] }
  * ```
  */
-export function parseStrictJson(text: string): StrictJson | StrictJsonProblem {
-  const scan = scanKeys(text);
+export function parseStrictJson(text: string, options: StrictJsonOptions = {}): StrictJson | StrictJsonProblem {
+  const scan = scanKeys(text, options.maxDepth ?? MAX_JSON_DEPTH);
   if (scan.kind === 'too-deep') return scan;
   let value: unknown;
   try {
@@ -68,7 +74,7 @@ const BACKSLASH = 0x5c;
  * One pass over the text telling keys from values by bracket and comma structure. It never
  * throws and always ends, even on invalid JSON (whose verdict then comes from `JSON.parse`).
  */
-function scanKeys(text: string): Scan {
+function scanKeys(text: string, maxDepth: number): Scan {
   const stack: Frame[] = [];
   const topKeys: string[] = [];
   let duplicate: Scan | undefined;
@@ -103,7 +109,7 @@ function scanKeys(text: string): Scan {
     }
     if (code === 0x7b || code === 0x5b) {
       // { or [
-      if (stack.length >= MAX_JSON_DEPTH) return { kind: 'too-deep' };
+      if (stack.length >= maxDepth) return { kind: 'too-deep' };
       const parent = stack[stack.length - 1];
       const under = parent === undefined ? '' : parent.keys === undefined ? '[]' : parent.lastKey;
       stack.push({ keys: code === 0x7b ? new Set() : undefined, under, expectKey: true, lastKey: '' });

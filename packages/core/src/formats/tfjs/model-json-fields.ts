@@ -3,6 +3,7 @@
  */
 import type { Model } from '../../model/types.ts';
 import { WHITTLE_SECTION } from './model-json-types.ts';
+import { setOwn } from './set-own.ts';
 
 const MODEL_JSON_FIELDS = [
   'modelTopology',
@@ -35,7 +36,7 @@ export function modelJsonFields(model: Model): Record<string, unknown> {
   if (MODEL_JSON_FIELDS.some((field) => Object.hasOwn(record, field))) {
     const fields: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(record)) {
-      if (key !== 'weightsManifest' && key !== WHITTLE_SECTION) fields[key] = value;
+      if (key !== 'weightsManifest' && key !== WHITTLE_SECTION) setOwn(fields, key, value);
     }
     return fields;
   }

@@ -50,6 +50,16 @@ export interface TfjsWhittleParam {
   readonly encoding: unknown;
 }
 
+/** The SHA-256 whittle recorded for one shard, checked when the shard is read. */
+export interface TfjsShardHash {
+  /** The shard's path as the manifest gives it. */
+  readonly path: string;
+  /** 64 lowercase hex digits. */
+  readonly sha256: string;
+  /** Where in model.json the hash is, for errors: `whittle.shards[0].sha256`. */
+  readonly field: string;
+}
+
 /** A parsed and validated `model.json`. */
 export interface TfjsModelJson {
   /** What the topology describes: `model.json`s without a `modelTopology` read as checkpoints. */
@@ -59,6 +69,8 @@ export interface TfjsModelJson {
   readonly weightsManifest: readonly TfjsWeightGroup[];
   /** whittle's params (empty for a stock model). */
   readonly whittleParams: readonly TfjsWhittleParam[];
+  /** SHA-256 of every shard, from whittle's section (empty when the file records none). */
+  readonly shardHashes: readonly TfjsShardHash[];
 }
 
 /** The JSON object of a weight entry as written to `model.json`. */

@@ -3,12 +3,15 @@
  * every shard path, and whittle's section, before a single shard byte is read.
  */
 import { describe } from '../../tensor/shape.ts';
+import { parseStrictJson } from '../safetensors/strict-json.ts';
 import { malformed } from './malformed.ts';
+import { setOwn } from './set-own.ts';
 import {
   COMPONENT_SEPARATOR,
   WHITTLE_SECTION,
   WHITTLE_SECTION_VERSION,
   type TfjsModelJson,
+  type TfjsShardHash,
   type TfjsWeightEntry,
   type TfjsWeightGroup,
   type TfjsWhittleParam,
@@ -22,6 +25,22 @@ export interface ParseModelJsonOptions {
   readonly allowUrls?: boolean;
 }
 
+/**
+ * The largest model.json whittle reads: 256 MiB. Real ones are kilobytes to a few megabytes
+ * (the weights live in the shards); JavaScript strings stop near 512 MiB, so a bound well below
+ * that keeps the message true ("too large") instead of a failed decode.
+ */
+export const MAX_MODEL_JSON_BYTES = 256 * 1024 * 1024;
+
+/**
+ * How deep model.json's objects and arrays may nest: 256. A Keras topology with a few nested
+ * models needs a few dozen levels; thousands would overflow the stack of `JSON.stringify`
+ * when the model is written back.
+ */
+export const MAX_MODEL_JSON_DEPTH = 256;
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
 const STRING_FIELDS = ['format', 'generatedBy'] as const;
 const OBJECT_FIELDS = [
   'modelTopology',
@@ -33,11 +52,13 @@ const OBJECT_FIELDS = [
 ] as const;
 
 /**
- * Parses and fully validates a `model.json` (its text, its bytes, or the parsed object): the
- * top-level fields tfjs reads, the manifest groups and their shard paths, every weight entry
- * (name, shape, dtype, stock quantization), duplicate names, and whittle's section. Throws a
- * `malformed-file` WhittleError naming `file` and the field at fault. Pure: the input is not
- * modified; `topology` holds the other top-level fields verbatim.
+ * Parses and fully validates a `model.json` (its text, its bytes, or the parsed object): at most
+ * {@link MAX_MODEL_JSON_BYTES} of text, nesting at most {@link MAX_MODEL_JSON_DEPTH} deep, no
+ * duplicate keys (text and bytes), the top-level fields tfjs reads, the manifest groups and their
+ * shard paths, every weight entry (name, shape, dtype, stock quantization), duplicate names, and
+ * whittle's section (shard SHA-256s included). Throws a `malformed-file` WhittleError naming
+ * `file` and the field at fault. Pure: the input is not modified; `topology` holds the other
+ * top-level fields verbatim (keys are data: `__proto__` is kept as an ordinary key).
  *
  * @example
  * ```ts
@@ -70,29 +91,64 @@ export function parseModelJson(json: unknown, file = 'model.json', options: Pars
     }
   }
   const weightsManifest = readManifest(record.weightsManifest, file, options.allowUrls === true);
-  const whittleParams = readWhittleSection(record[WHITTLE_SECTION], file);
+  const { params: whittleParams, shards: shardHashes } = readWhittleSection(record[WHITTLE_SECTION], file);
   checkWhittleEntries(weightsManifest, whittleParams, file);
+  checkShardHashes(weightsManifest, shardHashes, file);
   const topology: Record<string, unknown> = {};
   for (const [key, fieldValue] of Object.entries(record)) {
-    if (key !== 'weightsManifest' && key !== WHITTLE_SECTION) topology[key] = fieldValue;
+    if (key !== 'weightsManifest' && key !== WHITTLE_SECTION) setOwn(topology, key, fieldValue);
   }
-  return { format: detectFormat(record), topology, weightsManifest, whittleParams };
+  return { format: detectFormat(record), topology, weightsManifest, whittleParams, shardHashes };
 }
+
 
 function readJson(json: unknown, file: string): unknown {
   let text: string;
-  if (typeof json === 'string') text = json;
-  else if (json instanceof Uint8Array || json instanceof ArrayBuffer) {
+  if (typeof json === 'string') {
+    if (json.length > MAX_MODEL_JSON_BYTES) tooLarge(`${json.length} characters`, file);
+    text = json;
+  } else if (json instanceof Uint8Array || json instanceof ArrayBuffer) {
+    if (json.byteLength > MAX_MODEL_JSON_BYTES) tooLarge(`${json.byteLength} bytes`, file);
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(json);
     } catch {
       malformed('model.json is not valid UTF-8', file);
     }
-  } else return json;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    malformed(`model.json is not JSON (${(error as Error).message})`, file);
+  } else {
+    checkDepth(json, file);
+    return json;
+  }
+  const parsed = parseStrictJson(text, { maxDepth: MAX_MODEL_JSON_DEPTH });
+  if ('value' in parsed) return parsed.value;
+  if (parsed.kind === 'too-deep') malformed(`model.json nests more than ${MAX_MODEL_JSON_DEPTH} deep`, file);
+  if (parsed.kind === 'duplicate-key') {
+    const field = [...parsed.path, parsed.key].reduce(
+      (path: string, key) => (key === '[]' ? `${path}[]` : path === '' ? key : `${path}.${key}`),
+      ''
+    );
+    malformed(`the key ${describe(parsed.key)} appears twice in one object`, file, field);
+  }
+  malformed(`model.json is not JSON (${parsed.message.slice(0, 200)})`, file);
+}
+
+function tooLarge(size: string, file: string): never {
+  malformed(`model.json is ${size}, over the ${MAX_MODEL_JSON_BYTES}-byte limit`, file);
+}
+
+/** Walks an already-parsed value without recursion: too deep (or cyclic) is malformed. */
+function checkDepth(value: unknown, file: string): void {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const { value: next, depth } = stack.pop()!;
+    if (typeof next !== 'object' || next === null) continue;
+    if (depth >= MAX_MODEL_JSON_DEPTH || seen.has(next)) {
+      malformed(`model.json nests more than ${MAX_MODEL_JSON_DEPTH} deep (or refers to itself)`, file);
+    }
+    seen.add(next);
+    for (const child of Object.values(next)) {
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1 });
+    }
   }
 }
 
@@ -139,13 +195,16 @@ function readManifest(value: unknown, file: string, allowUrls: boolean): TfjsWei
   });
 }
 
-function readWhittleSection(value: unknown, file: string): TfjsWhittleParam[] {
-  if (value === undefined) return [];
+function readWhittleSection(
+  value: unknown,
+  file: string
+): { params: TfjsWhittleParam[]; shards: TfjsShardHash[] } {
+  if (value === undefined) return { params: [], shards: [] };
   const field = WHITTLE_SECTION;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     malformed(`the whittle section must be an object, got ${describe(value)}`, file, field);
   }
-  const { version, params } = value as Record<string, unknown>;
+  const { version, params, shards } = value as Record<string, unknown>;
   if (version !== WHITTLE_SECTION_VERSION) {
     malformed(
       `unsupported whittle section version ${describe(version)}; this whittle reads ${WHITTLE_SECTION_VERSION}`,
@@ -155,7 +214,7 @@ function readWhittleSection(value: unknown, file: string): TfjsWhittleParam[] {
   }
   if (!Array.isArray(params)) malformed(`params must be an array, got ${describe(params)}`, file, `${field}.params`);
   const names = new Set<string>();
-  return Array.from(params, (param: unknown, index) => {
+  const whittleParams = Array.from(params, (param: unknown, index) => {
     const paramField = `${field}.params[${index}]`;
     if (typeof param !== 'object' || param === null || Array.isArray(param)) {
       malformed(`a whittle param must be an object, got ${describe(param)}`, file, paramField);
@@ -170,6 +229,52 @@ function readWhittleSection(value: unknown, file: string): TfjsWhittleParam[] {
       malformed(`encoding must be an object, got ${describe(encoding)}`, file, `${paramField}.encoding`);
     }
     return { name, encoding };
+  });
+  return { params: whittleParams, shards: readShardHashes(shards, file) };
+}
+
+function readShardHashes(value: unknown, file: string): TfjsShardHash[] {
+  if (value === undefined) return [];
+  const field = `${WHITTLE_SECTION}.shards`;
+  if (!Array.isArray(value)) malformed(`shards must be an array, got ${describe(value)}`, file, field);
+  const paths = new Set<string>();
+  return Array.from(value, (shard: unknown, index) => {
+    const shardField = `${field}[${index}]`;
+    if (typeof shard !== 'object' || shard === null || Array.isArray(shard)) {
+      malformed(`a shard entry must be an object, got ${describe(shard)}`, file, shardField);
+    }
+    const { path, sha256 } = shard as Record<string, unknown>;
+    if (typeof path !== 'string') malformed(`path must be a string, got ${describe(path)}`, file, `${shardField}.path`);
+    if (paths.has(path)) malformed(`the shard ${describe(path)} is listed twice`, file, `${shardField}.path`);
+    paths.add(path);
+    if (typeof sha256 !== 'string' || !SHA256_HEX.test(sha256)) {
+      malformed(`sha256 must be 64 lowercase hex digits, got ${describe(sha256)}`, file, `${shardField}.sha256`);
+    }
+    return { path, sha256, field: `${shardField}.sha256` };
+  });
+}
+
+/** When whittle's section lists shard hashes, it lists exactly the manifest's shards. */
+function checkShardHashes(groups: readonly TfjsWeightGroup[], hashes: readonly TfjsShardHash[], file: string): void {
+  if (hashes.length === 0) return;
+  const listed = new Set(hashes.map((hash) => hash.path));
+  const manifest = new Set<string>();
+  groups.forEach((group, groupIndex) =>
+    group.paths.forEach((path, index) => {
+      manifest.add(path);
+      if (!listed.has(path)) {
+        malformed(
+          `the shard ${describe(path)} has no SHA-256 in ${WHITTLE_SECTION}.shards`,
+          file,
+          `weightsManifest[${groupIndex}].paths[${index}]`
+        );
+      }
+    })
+  );
+  hashes.forEach((hash, index) => {
+    if (!manifest.has(hash.path)) {
+      malformed(`the shard ${describe(hash.path)} is not in weightsManifest`, file, `${WHITTLE_SECTION}.shards[${index}].path`);
+    }
   });
 }
 
