@@ -1,7 +1,6 @@
 import { WhittleError } from '@whittle/core';
 import { InvalidArgumentError, type Command } from 'commander';
-import { mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { CliIo } from '../cli-io.ts';
 import type { CompressReport } from '../compress/compress-report.ts';
 import { compressSafetensorsFile } from '../compress/compress-safetensors.ts';
@@ -44,9 +43,8 @@ export async function runCompress(path: string, options: CompressCommandOptions,
     throw new WhittleError('invalid-argument', 'a safetensors output is one file; --shard-size applies to TFJS output only', { field: '--shard-size' });
   }
   const force = options.force === true;
+  // The writers make the output's folder, and remove it again if the write fails.
   const output = await resolveOutput(location, options.output, { force });
-  // A safetensors output is one file: make its directory, as the TFJS writer does its own.
-  if (location.format === 'safetensors') await mkdir(dirname(output), { recursive: true });
   const progress = (message: string): void => io.stderr(`compress: ${message}\n`);
   const report =
     location.format === 'tfjs'
@@ -77,8 +75,15 @@ export function addCompressCommand(program: Command, io: CliIo): void {
     });
 }
 
+/** The smallest `--shard-size`: 4 KiB (a file-system block). Smaller shards only multiply files. */
+export const MIN_SHARD_BYTES = 4 * 1024;
+
+/** The largest `--shard-size`: 2 GiB, the most one tfjs weight buffer (an ArrayBuffer in a browser) reliably holds. */
+export const MAX_SHARD_BYTES = 2 * 1024 * 1024 * 1024;
+
 /**
- * Parses `--shard-size` in MiB (fractions allowed) into bytes.
+ * Parses `--shard-size` in MiB (fractions allowed) into bytes, from 4 KiB (0.00390625) to 2 GiB
+ * (2048): an 11 KB model cut into 1-byte shards is 11,000 files, never what anyone meant.
  *
  * @example
  * ```ts
@@ -88,8 +93,13 @@ export function addCompressCommand(program: Command, io: CliIo): void {
 export function parseShardSize(value: string): number {
   const megabytes = Number(value);
   const bytes = Math.round(megabytes * 1024 * 1024);
-  if (value.trim() === '' || !Number.isFinite(megabytes) || bytes < 1 || !Number.isSafeInteger(bytes)) {
-    throw new InvalidArgumentError(`expected a positive size in MiB, got ${JSON.stringify(value)}.`);
+  if (value.trim() === '' || !Number.isFinite(megabytes) || !Number.isSafeInteger(bytes) || bytes <= 0) {
+    throw new InvalidArgumentError(`expected a positive size in MiB, got ${JSON.stringify(value.slice(0, 40))}.`);
+  }
+  if (bytes < MIN_SHARD_BYTES || bytes > MAX_SHARD_BYTES) {
+    throw new InvalidArgumentError(
+      `a shard size of ${JSON.stringify(value.slice(0, 40))} MiB is out of range: give 0.00390625 (4 KiB) to 2048 (2 GiB).`,
+    );
   }
   return bytes;
 }

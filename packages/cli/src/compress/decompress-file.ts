@@ -1,7 +1,5 @@
 import { byteLength, createModel, decompress, encodingParamCount, isFloatDType, WhittleError, type Param, type StockDType } from '@whittle/core';
 import { readTfjsModelFile, transformSafetensorsFile, writeTfjsModelFiles } from '@whittle/core/fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { modelInputs, type ModelLocation } from '../model-files/model-location.ts';
 import { sizeOf, type ModelSize } from './compress-report.ts';
 import { headerSize } from './compress-safetensors.ts';
@@ -46,8 +44,6 @@ export async function decompressModel(
       field: '--dtype',
     });
   }
-  // A safetensors output is one file: make its directory, as the TFJS writer does its own.
-  await mkdir(dirname(output), { recursive: true });
   const input = await headerSize(location.path);
   let params = 0;
   let bytes = 0;

@@ -1,6 +1,6 @@
 import { WhittleError } from '@whittle/core';
-import { fileError } from '@whittle/core/fs';
-import { open, stat } from 'node:fs/promises';
+import { fileError, openRegularFile } from '@whittle/core/fs';
+import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /** Where a model lives on disk, and in which format. */
@@ -26,7 +26,9 @@ export interface SafetensorsLocation {
  * Finds the model at `path`: a directory holding a `model.json`, a model.json itself, or a
  * safetensors file. Names decide where they can (`.json`, `.safetensors`); otherwise the first
  * byte does (a model.json starts with `{`, a safetensors file with its header length). Throws a
- * one-line WhittleError naming the path when it cannot be opened or holds no model.json.
+ * one-line WhittleError naming the path when it cannot be opened, is neither a directory nor a
+ * regular file (a FIFO, `/dev/zero`: refused before any read, never waited on) or holds no
+ * model.json.
  *
  * @example
  * ```ts
@@ -46,6 +48,9 @@ export async function locateModel(path: string): Promise<ModelLocation> {
       throw new WhittleError('invalid-argument', 'the directory holds no model.json; give a model.json, a directory holding one, or a .safetensors file', { file: path });
     }
     return { format: 'tfjs', path, modelJson, directory: path };
+  }
+  if (!info.isFile()) {
+    throw new WhittleError('invalid-argument', 'cannot open the model: it is not a regular file or a directory', { file: path });
   }
   const lower = path.toLowerCase();
   const isJson = lower.endsWith('.json') || (!lower.endsWith('.safetensors') && (await firstByte(path)) === '{'.charCodeAt(0));
@@ -74,12 +79,8 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 async function firstByte(path: string): Promise<number | undefined> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    throw fileError(path, 'cannot open the model', error);
-  }
+  // Opened without blocking and checked on the handle: the name may have changed since stat.
+  const { handle } = await openRegularFile(path, 'cannot open the model');
   try {
     const { bytesRead, buffer } = await handle.read(new Uint8Array(1), 0, 1, 0);
     return bytesRead === 1 ? buffer[0] : undefined;

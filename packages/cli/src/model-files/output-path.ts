@@ -9,8 +9,11 @@ import { modelInputs, type ModelLocation } from './model-location.ts';
  * model is written as a directory (model.json plus shards), so a `.json` or `.safetensors` name
  * is refused; a safetensors model is written as a file, inside `output` when that is an existing
  * directory (under the input's file name). Refuses, whatever `force` says, an output that is the
- * input (core's `assertSafeOutput`); refuses without `force` one beside the input or one that
- * exists already. Returns the path to write (a directory for TFJS, a file for safetensors).
+ * input, under any spelling, link or hard link (core's `assertSafeOutput`); refuses without
+ * `force` an output inside or over a TFJS input's directory, where its shards are, and one that
+ * exists already. A safetensors output beside its input (`model-f16.safetensors` next to
+ * `model.safetensors`) is fine. Returns the path to write (a directory for TFJS, a file for
+ * safetensors).
  *
  * @example
  * ```ts

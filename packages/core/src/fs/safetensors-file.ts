@@ -9,7 +9,7 @@ import {
 import { readSafetensorsTensor } from '../formats/safetensors/read-tensor.ts';
 import { writeSafetensors, type SafetensorsParams } from '../formats/safetensors/write.ts';
 import { dirname } from 'node:path';
-import { atomicFileSink, type WriteOptions } from './atomic-file.ts';
+import { atomicFileSink, makeOutputDirectory, type WriteOptions } from './atomic-file.ts';
 import { fileSource } from './file-source.ts';
 import { fileSpill } from './safetensors-spill.ts';
 
@@ -78,9 +78,10 @@ export interface WriteSafetensorsFileOptions extends WriteOptions {
 }
 
 /**
- * Writes params (a model, an array, or a stream) to `path` as safetensors, atomically. A stream
- * waits in a temporary file beside the output until the header can be written, so memory holds
- * about one param.
+ * Writes params (a model, an array, or a stream) to `path` as safetensors, atomically; `path`'s
+ * folder is created if needed (and removed again if the write fails). A stream waits in a
+ * temporary file beside the output until the header can be written, so memory holds about one
+ * param.
  *
  * @example
  * ```ts
@@ -92,15 +93,22 @@ export async function writeSafetensorsFile(
   params: SafetensorsParams,
   options: WriteSafetensorsFileOptions = {}
 ): Promise<void> {
-  const sink = await atomicFileSink(path, options);
-  // The spill file is made only if a stream needs it; writeSafetensors closes or aborts the sink.
-  const spill = fileSpill(dirname(path));
+  const undoDirectory = await makeOutputDirectory(dirname(path));
+  let spill;
   try {
+    const sink = await atomicFileSink(path, options);
+    // The spill file is made only if a stream needs it; writeSafetensors closes or aborts the sink.
+    spill = fileSpill(dirname(path));
     await writeSafetensors(sink, params, {
       spill,
       ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
     });
+  } catch (error) {
+    await spill?.dispose();
+    spill = undefined;
+    await undoDirectory();
+    throw error;
   } finally {
-    await spill.dispose();
+    await spill?.dispose();
   }
 }

@@ -7,12 +7,14 @@
  * up in place (a second pass, as the spill path would have made). Internal to `@whittle/core/fs`.
  */
 import type { FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { WhittleError } from '../errors.ts';
 import { MAX_SAFETENSORS_HEADER_SIZE, type SafetensorsHeader } from '../formats/safetensors/header.ts';
 import { planSafetensors } from '../formats/safetensors/plan.ts';
 import { spillParams } from '../formats/safetensors/write.ts';
 import type { Param } from '../model/types.ts';
-import { openAtomicFile, type WriteOptions } from './atomic-file.ts';
+import { makeOutputDirectory, openAtomicFile, writeAll, type WriteOptions } from './atomic-file.ts';
+import { fileError } from './file-source.ts';
 
 /** Bytes moved per step when a header outgrows its room: big enough for throughput, small next to a tensor. */
 const CHUNK_SIZE = 8 * 1024 * 1024;
@@ -71,7 +73,8 @@ export function estimateHeaderReservation(
 
 /**
  * Writes a stream of params to `path` as safetensors in one pass over the data, atomically (a
- * temporary file beside `path`, renamed into place; removed on any failure). Memory holds about
+ * temporary file beside `path`, put in place at the end; removed on any failure, as is a folder
+ * created for it). `path`'s folder is created if needed. Memory holds about
  * one param. The output is what `writeSafetensors` writes for the same params, except that the
  * header is padded with spaces to fill `options.reservation` (when it fits).
  *
@@ -86,15 +89,22 @@ export async function writeReservedSafetensors(
   options: ReservedSafetensorsOptions
 ): Promise<ReservedSafetensorsResult> {
   const reserved = alignUp(Math.max(0, options.reservation));
+  const undoDirectory = await makeOutputDirectory(dirname(path));
   // Read as well as write: a header that outgrows its room moves the data within this file.
-  const file = await openAtomicFile(path, options, 'wx+');
+  let file;
+  try {
+    file = await openAtomicFile(path, options, 'wx+');
+  } catch (error) {
+    await undoDirectory();
+    throw error;
+  }
   const { handle } = file;
   try {
     const dataStart = 8 + reserved;
     let dataSize = 0;
     const layouts = await spillParams(params, {
       async write(chunk) {
-        await writeFully(handle, chunk, dataStart + dataSize);
+        await writeAll(handle, chunk, dataStart + dataSize, path);
         dataSize += chunk.byteLength;
       },
     });
@@ -105,13 +115,14 @@ export async function writeReservedSafetensors(
       });
     }
     const fitted = plan.header.byteLength <= dataStart;
-    if (!fitted) await moveData(handle, dataStart, plan.header.byteLength, dataSize);
+    if (!fitted) await moveData(handle, dataStart, plan.header.byteLength, dataSize, path);
     const header = fitted ? padHeader(plan.header, reserved) : plan.header;
-    await writeFully(handle, header, 0);
+    await writeAll(handle, header, 0, path);
     await file.commit();
     return { fitted, headerSize: header.byteLength - 8 };
   } catch (error) {
     await file.discard();
+    await undoDirectory();
     throw error;
   }
 }
@@ -128,28 +139,26 @@ function padHeader(header: Uint8Array, size: number): Uint8Array {
  * Moves `size` bytes at `from` up to `to` (> `from`) within the file, last chunk first so no
  * byte is overwritten before it is read.
  */
-async function moveData(handle: FileHandle, from: number, to: number, size: number): Promise<void> {
+async function moveData(handle: FileHandle, from: number, to: number, size: number, path: string): Promise<void> {
   const chunk = new Uint8Array(Math.min(CHUNK_SIZE, size));
   for (let end = size; end > 0; ) {
     const start = Math.max(0, end - chunk.byteLength);
     const view = chunk.subarray(0, end - start);
-    await readFully(handle, view, from + start);
-    await writeFully(handle, view, to + start);
+    await readFully(handle, view, from + start, path);
+    await writeAll(handle, view, to + start, path);
     end = start;
   }
 }
 
-async function writeFully(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
-  for (let written = 0; written < bytes.byteLength; ) {
-    const { bytesWritten } = await handle.write(bytes, written, bytes.byteLength - written, position + written);
-    written += bytesWritten;
-  }
-}
-
-async function readFully(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+async function readFully(handle: FileHandle, bytes: Uint8Array, position: number, path: string): Promise<void> {
   for (let filled = 0; filled < bytes.byteLength; ) {
-    const { bytesRead } = await handle.read(bytes, filled, bytes.byteLength - filled, position + filled);
-    if (bytesRead === 0) throw new WhittleError('invalid-argument', 'the output ended early while moving its data', {});
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await handle.read(bytes, filled, bytes.byteLength - filled, position + filled));
+    } catch (error) {
+      throw fileError(path, 'cannot read back the output', error);
+    }
+    if (bytesRead === 0) throw new WhittleError('invalid-argument', 'the output ended early while moving its data', { file: path });
     filled += bytesRead;
   }
 }

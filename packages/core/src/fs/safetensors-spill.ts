@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SpillStore } from '../formats/safetensors/spill.ts';
+import { writeAll } from './atomic-file.ts';
 import { fileError } from './file-source.ts';
+import { releaseTemporary, temporaryPath, trackTemporary } from './temporary-files.ts';
 
 /** Bytes read back from a spill file per chunk: big enough for throughput, small next to a tensor. */
 const CHUNK_SIZE = 8 * 1024 * 1024;
@@ -19,25 +20,24 @@ const CHUNK_SIZE = 8 * 1024 * 1024;
  * ```
  */
 export function fileSpill(directory: string): SpillStore {
-  const path = join(directory, `.whittle-spill.${randomUUID()}.tmp`);
+  const path = temporaryPath(join(directory, 'spill'));
   let handle: Promise<FileHandle> | undefined;
   let size = 0;
   let disposed = false;
   const opened = (): Promise<FileHandle> => {
-    handle ??= open(path, 'wx+').catch((error: unknown) => {
-      throw fileError(path, 'cannot create a temporary spill file', error);
-    });
+    if (handle === undefined) {
+      trackTemporary(path);
+      handle = open(path, 'wx+').catch((error: unknown) => {
+        throw fileError(path, 'cannot create a temporary spill file', error);
+      });
+    }
     return handle;
   };
   return {
     async write(chunk) {
       const file = await opened();
-      let written = 0;
-      while (written < chunk.byteLength) {
-        const { bytesWritten } = await file.write(chunk, written, chunk.byteLength - written, size + written);
-        written += bytesWritten;
-      }
-      size += written;
+      await writeAll(file, chunk, size, path);
+      size += chunk.byteLength;
     },
     async *drain() {
       if (size === 0) return;
@@ -63,7 +63,8 @@ export function fileSpill(directory: string): SpillStore {
       disposed = true;
       const file = await handle.catch(() => undefined);
       await file?.close().catch(() => undefined);
-      await rm(path, { force: true });
+      await rm(path, { force: true }).catch(() => undefined);
+      releaseTemporary(path);
     },
   };
 }

@@ -17,8 +17,10 @@ export interface TransformSafetensorsOptions extends WriteOptions {
  * The header needs every size before the data, so room for it is reserved (estimated from the
  * input) and each transformed param is written once, straight to its place; the header, padded
  * with spaces to fill the room, goes in last. A header that outgrows the room still comes out
- * right, at the cost of moving the data once. The output is written atomically and never over
- * the input (see `assertSafeOutput`). Params come to `transform` in file order; it may rename them.
+ * right, at the cost of moving the data once. The output is written atomically (its folder
+ * created if needed) and never over the input: any other name works, `model-f16.safetensors`
+ * beside `model.safetensors` included (see `assertSafeOutput`); an existing output needs
+ * `force`. Params come to `transform` in file order; it may rename them.
  *
  * @example
  * ```ts

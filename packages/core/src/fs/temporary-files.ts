@@ -40,7 +40,13 @@ export function trackTemporary(path: string): void {
   live.add(path);
   if (!listening && typeof process !== 'undefined' && typeof process.on === 'function') {
     listening = true;
-    for (const signal of SIGNALS) process.on(signal, onSignal);
+    for (const signal of SIGNALS) {
+      try {
+        process.on(signal, onSignal);
+      } catch {
+        // A runtime that cannot listen for this signal (Deno on Windows) cannot be stopped by it either.
+      }
+    }
   }
 }
 
@@ -65,7 +71,13 @@ export function liveTemporaryCount(): number {
 function stopListening(): void {
   if (!listening) return;
   listening = false;
-  for (const signal of SIGNALS) process.off(signal, onSignal);
+  for (const signal of SIGNALS) {
+    try {
+      process.off(signal, onSignal);
+    } catch {
+      // Never registered: see trackTemporary.
+    }
+  }
 }
 
 function onSignal(signal: NodeJS.Signals): void {

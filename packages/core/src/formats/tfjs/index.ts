@@ -1,7 +1,14 @@
 export type * from './model-json-types.ts';
-export { parseModelJson, type ParseModelJsonOptions } from './parse-model-json.ts';
+export {
+  MAX_MODEL_JSON_BYTES,
+  MAX_MODEL_JSON_DEPTH,
+  parseModelJson,
+  type ParseModelJsonOptions,
+} from './parse-model-json.ts';
+export { sha256Hex, withShardHashes } from './shard-hashes.ts';
 export { readTfjsModel, readParsedTfjsModel, type LoadShard, type ReadTfjsModelOptions } from './read-tfjs-model.ts';
 export {
+  MAX_SHARD_COUNT,
   writeTfjsArtifacts,
   type TfjsArtifacts,
   type TfjsShard,

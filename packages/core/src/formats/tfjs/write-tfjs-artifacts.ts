@@ -18,6 +18,12 @@ import { stockWeight } from './stock-weights.ts';
 import { checkWeightPath } from './weight-path.ts';
 import { whittleComponents } from './whittle-params.ts';
 
+/**
+ * The most shards one output is cut into: 100,000 (400 GB at the default 4 MiB). More means a
+ * shard size far too small for the model, and as many files to write and fetch.
+ */
+export const MAX_SHARD_COUNT = 100_000;
+
 /** Options of {@link writeTfjsArtifacts}. */
 export interface WriteTfjsArtifactsOptions {
   /** Bytes per shard (a weight may span shards); default 4 MiB, as tfjs-converter. */
@@ -110,6 +116,14 @@ export function writeTfjsArtifacts(model: Model, options: WriteTfjsArtifactsOpti
     whittleParams.push({ name: param.name, encoding: metadata });
     for (const component of components)
       add({ name: component.name, shape: [...component.shape], dtype: component.dtype }, component.bytes, param.name);
+  }
+  const total = parts.reduce((sum, part) => sum + part.byteLength, 0);
+  if (Math.ceil(total / shardBytes) > MAX_SHARD_COUNT) {
+    throw new WhittleError(
+      'invalid-argument',
+      `shardBytes ${shardBytes} would cut ${total} bytes into ${Math.ceil(total / shardBytes)} shards, over ${MAX_SHARD_COUNT}; use larger shards`,
+      { field: 'shardBytes' }
+    );
   }
   const chunks = splitIntoShards(parts, shardBytes);
   const shards = chunks.map((bytes, index) => ({
