@@ -1,10 +1,11 @@
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, expect, test } from 'vitest';
 import { WhittleError } from '../errors.ts';
-import { assertSafeOutput, atomicFileSink, exists, writeFileAtomic } from './atomic-file.ts';
-import { fileSource } from './file-source.ts';
+import { assertSafeOutput, atomicFileSink, exists, makeOutputDirectory, writeFileAtomic } from './atomic-file.ts';
+import { fileError, fileSource } from './file-source.ts';
+import { liveTemporaryCount } from './temporary-files.ts';
 
 let directory: string;
 beforeEach(async () => {
@@ -40,16 +41,97 @@ test('an output in a missing directory fails with a typed error naming it', asyn
   await expect(writeFileAtomic(path, new Uint8Array([1]))).rejects.toMatchObject({ file: path });
 });
 
-test('never over an input; beside it only with force', async () => {
+test('a single-file input: any other name works, beside it included; the same file under any name never', async () => {
   const input = join(directory, 'in', 'model.safetensors');
   await mkdir(join(directory, 'in'));
   await writeFile(input, new Uint8Array([1]));
-  await expect(assertSafeOutput([input], input, { force: true })).rejects.toThrow(/is the input/);
-  await expect(assertSafeOutput([input], join(directory, 'in', 'other.safetensors'))).rejects.toThrow(/force/);
-  await expect(assertSafeOutput([input], join(directory, 'in', 'sub'))).rejects.toThrow(/force/);
-  await expect(assertSafeOutput([join(directory, 'in')], directory)).rejects.toThrow(/force/);
-  await assertSafeOutput([input], join(directory, 'in', 'other.safetensors'), { force: true });
+  await assertSafeOutput([input], join(directory, 'in', 'model-f16.safetensors'));
+  await assertSafeOutput([input], join(directory, 'in', 'sub', 'model.safetensors'));
   await assertSafeOutput([input], join(directory, 'out', 'model.safetensors'));
+  await symlink(join(directory, 'in'), join(directory, 'linked-dir'));
+  await symlink(input, join(directory, 'linked-file'));
+  await link(input, join(directory, 'hard-link'));
+  for (const spelling of [
+    input,
+    join(directory, 'in', '.', 'model.safetensors'),
+    join(directory, 'in', 'sub', '..', 'model.safetensors'),
+    join(directory, 'linked-dir', 'model.safetensors'),
+    join(directory, 'linked-file'),
+    join(directory, 'hard-link'),
+  ]) {
+    await expect(assertSafeOutput([input], spelling, { force: true })).rejects.toMatchObject({
+      code: 'invalid-argument',
+      message: expect.stringMatching(/is the input/),
+    });
+  }
+  // The input given through a link is the same file as its real name.
+  await expect(assertSafeOutput([join(directory, 'linked-file')], input, { force: true })).rejects.toThrow(/is the input/);
+});
+
+test('a model directory: nothing inside it or over it without force, never the directory itself', async () => {
+  const model = join(directory, 'in');
+  await mkdir(model);
+  await expect(assertSafeOutput([model], model, { force: true })).rejects.toThrow(/is the input/);
+  await expect(assertSafeOutput([model], join(model, 'sub'))).rejects.toThrow(/model directory .*force/);
+  await expect(assertSafeOutput([model], directory)).rejects.toThrow(/model directory .*force/);
+  await symlink(model, join(directory, 'alias'));
+  await expect(assertSafeOutput([join(directory, 'alias')], join(model, 'sub'))).rejects.toThrow(/force/);
+  await assertSafeOutput([model], join(model, 'sub'), { force: true });
+  await assertSafeOutput([model], join(directory, 'out'));
+});
+
+test('temporary names fit wherever the final name fits: a 255-byte name writes', async () => {
+  for (const length of [230, 255]) {
+    const path = join(directory, `${'n'.repeat(length - 4)}.bin`);
+    await writeFileAtomic(path, new Uint8Array([length & 0xff]));
+    expect(Array.from(await readFile(path))).toEqual([length & 0xff]);
+  }
+  expect((await readdir(directory)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  expect(liveTemporaryCount()).toBe(0);
+});
+
+test('concurrent writers of one new output: exactly one succeeds, the rest get a typed error', async () => {
+  const path = join(directory, 'race.bin');
+  const results = await Promise.allSettled(
+    Array.from({ length: 8 }, (_, index) => writeFileAtomic(path, new Uint8Array(64 * 1024).fill(index)))
+  );
+  const winners = results.flatMap((result, index) => (result.status === 'fulfilled' ? [index] : []));
+  expect(winners).toHaveLength(1);
+  for (const result of results) {
+    if (result.status === 'rejected')
+      expect(result.reason).toMatchObject({ code: 'invalid-argument', file: path, message: expect.stringMatching(/exists already/) });
+  }
+  const bytes = await readFile(path);
+  expect(bytes.every((byte) => byte === winners[0])).toBe(true);
+  expect(await readdir(directory)).toEqual(['race.bin']);
+});
+
+test('makeOutputDirectory undoes only the empty folders it made', async () => {
+  const undo = await makeOutputDirectory(join(directory, 'a', 'b', 'c'));
+  expect((await stat(join(directory, 'a', 'b', 'c'))).isDirectory()).toBe(true);
+  await writeFile(join(directory, 'a', 'keep.txt'), 'x');
+  await undo();
+  expect(await readdir(join(directory, 'a'))).toEqual(['keep.txt']);
+  await writeFile(join(directory, 'file'), 'x');
+  await expect(makeOutputDirectory(join(directory, 'file', 'sub'))).rejects.toMatchObject({
+    code: 'invalid-argument',
+    file: join(directory, 'file', 'sub'),
+    message: expect.stringMatching(/cannot create the output directory \(E[A-Z]+: /),
+  });
+});
+
+test('fileError keeps the reason: a code and message, or a message alone, one bounded line', () => {
+  const node = Object.assign(new Error("ENOENT: no such file or directory, open '/x/y'"), { code: 'ENOENT', syscall: 'open' });
+  expect(fileError('/x/y', 'cannot open the model', node).message).toBe('/x/y: cannot open the model (ENOENT: no such file or directory)');
+  // Deno's permission error has a message and no code.
+  const deno = new Error('Requires write access to "out", run again with the --allow-write flag');
+  expect(fileError('out', 'cannot create the output directory', deno).message).toBe(
+    'out: cannot create the output directory (Requires write access to "out", run again with the --allow-write flag)'
+  );
+  const long = fileError('f', 'cannot read', new Error(`line one\nline two ${'x'.repeat(10_000)}`)).message;
+  expect(long).not.toMatch(/\n/);
+  expect(long.length).toBeLessThan(260);
+  expect(fileError('f', 'cannot read', undefined).message).toBe('f: cannot read');
 });
 
 test('fileSource reads ranges without reading the whole file, and names the file on errors', async () => {
