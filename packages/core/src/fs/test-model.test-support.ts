@@ -10,6 +10,9 @@ import { createModel } from '../model/create-model.ts';
 import type { Model } from '../model/types.ts';
 import { hostTensor } from '../tensor/host-tensor.ts';
 
+/** The model the kill test writes: 8 params of 256 Ki float32 (8 MiB), in 256 KiB shards. */
+export const KILL_TEST_SHAPE = { count: 8, length: 256 * 1024, shardBytes: 256 * 1024 } as const;
+
 /** A checkpoint of `count` float32 params of `length` values each, value `seed + param index + i / length`. */
 export function sequenceModel(count: number, length: number, seed = 0): Model {
   return createModel({
