@@ -1,5 +1,6 @@
 import { defaultRegistry, registerRecipeHandler } from '@whittle/core';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -42,13 +43,13 @@ function expectOneLineError(run: CliRun, status: number, line: RegExp): void {
 describe('user mistakes are one clear line and a failure status', () => {
   test('a missing model names the path', async () => {
     const missing = join(directory, 'nope');
-    expectOneLineError(await runRecorded('compress', missing, '--recipe', CAST_FLOAT16, '-o', outputs), FAILURE, new RegExp(`^whittle: ${missing}: cannot open the model \\(ENOENT\\)$`));
-    expectOneLineError(await runRecorded('inspect', missing), FAILURE, /cannot open the model \(ENOENT\)$/);
+    expectOneLineError(await runRecorded('compress', missing, '--recipe', CAST_FLOAT16, '-o', outputs), FAILURE, new RegExp(`^whittle: ${missing}: cannot open the model \\(ENOENT: no such file or directory\\)$`));
+    expectOneLineError(await runRecorded('inspect', missing), FAILURE, /cannot open the model \(ENOENT: no such file or directory\)$/);
   });
 
   test('a missing recipe file names the file', async () => {
     const recipe = join(directory, 'missing.json');
-    expectOneLineError(await runRecorded('compress', tfjsModel, '--recipe', recipe, '-o', outputs), FAILURE, new RegExp(`^whittle: ${recipe}: cannot read the recipe \\(ENOENT\\)$`));
+    expectOneLineError(await runRecorded('compress', tfjsModel, '--recipe', recipe, '-o', outputs), FAILURE, new RegExp(`^whittle: ${recipe}: cannot read the recipe \\(ENOENT: no such file or directory\\)$`));
   });
 
   test('malformed recipe JSON names the file', async () => {
@@ -87,16 +88,35 @@ describe('user mistakes are one clear line and a failure status', () => {
     expect((await readdir(tfjsModel)).sort()).toEqual(['model.json', 'weights.bin']);
   });
 
-  test('an output beside the input, or one that exists, needs --force', async () => {
+  test('a safetensors output beside its input just works; an existing output, or one inside a TFJS input, needs --force', async () => {
     const beside = join(directory, 'in', 'model-f16.safetensors');
-    expectOneLineError(await runRecorded('compress', safetensors, '--recipe', CAST_FLOAT16, '-o', beside), FAILURE, /beside or over the input .*pass --force/);
+    expect((await runRecorded('compress', safetensors, '--recipe', CAST_FLOAT16, '-o', beside)).status).toBe(0);
+    expectOneLineError(await runRecorded('compress', safetensors, '--recipe', CAST_FLOAT16, '-o', beside), FAILURE, /model-f16\.safetensors: the output exists already; pass --force/);
     expect((await runRecorded('compress', safetensors, '--recipe', CAST_FLOAT16, '-o', beside, '--force')).status).toBe(0);
+    await rm(beside);
+
+    const inside = join(tfjsModel, 'f16');
+    expectOneLineError(await runRecorded('compress', tfjsModel, '--recipe', CAST_FLOAT16, '-o', inside), FAILURE, /inside or over the model directory .*pass --force to allow it$/);
+    expect((await readdir(tfjsModel)).sort()).toEqual(['model.json', 'weights.bin']);
 
     const output = join(outputs, 'twice');
     expect((await runRecorded('compress', tfjsModel, '--recipe', CAST_FLOAT16, '-o', output)).status).toBe(0);
     expectOneLineError(await runRecorded('compress', tfjsModel, '--recipe', CAST_FLOAT16, '-o', output), FAILURE, /model\.json: the output exists already; pass --force to replace it$/);
     expect((await runRecorded('compress', tfjsModel, '--recipe', CAST_FLOAT16, '-o', output, '--force')).status).toBe(0);
   });
+
+  test('a model that is not a regular file (a FIFO, /dev/zero) is refused at once', async () => {
+    const zero = join(directory, 'zero.json');
+    await symlink('/dev/zero', zero);
+    expectOneLineError(await runRecorded('inspect', zero), FAILURE, /zero\.json: cannot open the model: it is not a regular file or a directory$/);
+    const fifo = join(directory, 'pipe.safetensors');
+    try {
+      execFileSync('mkfifo', [fifo]);
+    } catch {
+      return; // No mkfifo here: the /dev/zero case stands alone.
+    }
+    expectOneLineError(await runRecorded('compress', fifo, '--recipe', CAST_FLOAT16, '-o', join(outputs, 'fifo.safetensors')), FAILURE, /pipe\.safetensors: cannot open the model/);
+  }, 10_000);
 
   test('outputs of the wrong kind and --shard-size for safetensors are refused', async () => {
     expectOneLineError(await runRecorded('compress', tfjsModel, '--recipe', CAST_FLOAT16, '-o', join(outputs, 'x.safetensors')), FAILURE, /a TFJS model is written as a directory/);
@@ -113,6 +133,8 @@ describe('user mistakes are one clear line and a failure status', () => {
     [['-o', 'out'], /required option '--recipe <recipe>' not specified/],
     [['--recipe', CAST_FLOAT16, '-o', 'out', '--shard-size', '0'], /expected a positive size in MiB, got "0"/],
     [['--recipe', CAST_FLOAT16, '-o', 'out', '--shard-size', 'big'], /expected a positive size in MiB, got "big"/],
+    [['--recipe', CAST_FLOAT16, '-o', 'out', '--shard-size', '0.000001'], /"0\.000001" MiB is out of range: give 0\.00390625 \(4 KiB\) to 2048 \(2 GiB\)/],
+    [['--recipe', CAST_FLOAT16, '-o', 'out', '--shard-size', '4096'], /out of range/],
   ])('usage errors exit with status 2: %j', async (options, line) => {
     expectOneLineError(await runRecorded('compress', tfjsModel, ...options), USAGE_ERROR, line);
   });
@@ -120,7 +142,7 @@ describe('user mistakes are one clear line and a failure status', () => {
   test('--debug adds the stack trace', async () => {
     const run = await runRecorded('compress', join(directory, 'nope'), '--recipe', CAST_FLOAT16, '-o', outputs, '--debug');
     expect(run.status).toBe(FAILURE);
-    expect(run.err).toMatch(/^whittle: .*cannot open the model \(ENOENT\)\nWhittleError: [^\n]*\n\s+at /);
+    expect(run.err).toMatch(/^whittle: .*cannot open the model \(ENOENT: no such file or directory\)\nWhittleError: [^\n]*\n\s+at /);
   });
 });
 

@@ -54,13 +54,13 @@ describe('a TFJS model', () => {
 
   test('the text report gives sizes, the ratio and each step; --shard-size sets the shard size', async () => {
     const output = join(outputs, 'mlp-f16-shards');
-    const { status, out } = await runRecorded('compress', join(tfjsModel, 'model.json'), '--recipe', CAST_FLOAT16, '-o', output, '--shard-size', '0.001');
+    const { status, out } = await runRecorded('compress', join(tfjsModel, 'model.json'), '--recipe', CAST_FLOAT16, '-o', output, '--shard-size', '0.00390625');
     expect(status).toBe(0);
     expect(out).toMatch(new RegExp(`^input: {2}${tfjsModel}/model\\.json: 2,762 params, 11\\.0 kB$`, 'm'));
     expect(out).toMatch(new RegExp(`^output: ${output}/model\\.json: 2,762 params, 5\\.67 kB \\(1\\.95× smaller\\)$`, 'm'));
     expect(out).toMatch(/^ {3}1\s+cast\s+5\.67 kB\s+\d+\.\d{3}$/m);
-    // 5,672 bytes in shards of 1,049 bytes.
-    expect((await readdir(output)).filter((name) => name.endsWith('.bin'))).toHaveLength(6);
+    // 5,672 bytes in shards of 4 KiB, the smallest --shard-size.
+    expect((await readdir(output)).filter((name) => name.endsWith('.bin'))).toHaveLength(2);
     expect(await predict(await loadWithPlainTfjs(output))).toEqual(await predict(await loadWithPlainTfjs(join(outputs, 'mlp-f16'))));
   });
 });
