@@ -61,3 +61,16 @@ test('a new output that fails leaves no folder behind, not even its parents', as
   await expect(writeTfjsModelFiles(sequenceModel(3, 64, 0), directory, { shardBytes: 256 })).rejects.toThrow(/injected/);
   expect(await readdir(root)).not.toContain('fresh');
 });
+
+test('a topology JSON cannot hold is a typed error before anything is written', async () => {
+  const directory = join(root, 'deep');
+  let deep: unknown = 1;
+  for (let index = 0; index < 100_000; index++) deep = { a: deep };
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  for (const modelTopology of [deep, cyclic]) {
+    const model = { ...sequenceModel(1, 4), topology: { modelTopology, format: 'layers-model' } };
+    await expect(writeTfjsModelFiles(model, directory)).rejects.toMatchObject({ code: 'invalid-model', field: 'topology' });
+    expect(await readdir(root)).not.toContain('deep');
+  }
+});

@@ -9,6 +9,7 @@ import { dirname, join, sep } from 'node:path';
 import { parseModelJson } from '../formats/tfjs/parse-model-json.ts';
 import { withShardHashes } from '../formats/tfjs/shard-hashes.ts';
 import { writeTfjsArtifacts, type TfjsArtifacts, type WriteTfjsArtifactsOptions } from '../formats/tfjs/write-tfjs-artifacts.ts';
+import { WhittleError } from '../errors.ts';
 import type { Model } from '../model/types.ts';
 import {
   assertSafeOutput,
@@ -74,6 +75,9 @@ export async function writeTfjsModelFiles(
   const artifacts = await withShardHashes(await freeNames(writeTfjsArtifacts(model, options), directory, previous));
   const shardPaths = artifacts.shards.map((shard) => join(directory, shard.path));
   for (const path of shardPaths) await assertSafeOutput(inputs, path, { force: true });
+  // Before anything is written: a topology JSON cannot hold (cyclic, or deep enough to overflow
+  // the stack) is the model's fault, and must not leave shards behind.
+  const jsonText = modelJsonText(artifacts.modelJson);
   const undo: Array<() => Promise<void>> = [await makeOutputDirectory(directory)];
   const placed: string[] = [];
   try {
@@ -84,7 +88,7 @@ export async function writeTfjsModelFiles(
       await writeFileAtomic(path, shard.bytes);
       placed.push(path);
     }
-    await writeFileAtomic(jsonPath, new TextEncoder().encode(JSON.stringify(artifacts.modelJson)), { force });
+    await writeFileAtomic(jsonPath, new TextEncoder().encode(jsonText), { force });
   } catch (error) {
     // Only what this call put in place goes: the previous output, if any, is as it was.
     for (const path of placed) await removeFile(path).catch(() => undefined);
@@ -98,6 +102,19 @@ export async function writeTfjsModelFiles(
     inputs
   );
   return { modelJson: jsonPath, shards: shardPaths };
+}
+
+function modelJsonText(modelJson: TfjsArtifacts['modelJson']): string {
+  try {
+    return JSON.stringify(modelJson);
+  } catch (error) {
+    throw new WhittleError(
+      'invalid-model',
+      `the topology cannot be written as JSON (${error instanceof RangeError ? 'it nests too deep' : 'it refers to itself'})`,
+      { field: 'topology' },
+      { cause: error }
+    );
+  }
 }
 
 /**
