@@ -86,22 +86,28 @@ describe('replacing an output', () => {
     let current = 0;
     let replaced = 0;
     let interrupted = 0;
-    for (const delay of [30, 80, 120, 160, 200, 260, 320, 400, 2_000]) {
+    // Kills timed from the start of the write, then one run left to finish.
+    const delays = [0, 5, 15, 40, 80, 160, undefined];
+    for (const delay of delays) {
       const next = current + 1;
       const writer = run(['tfjs', directory, String(next)]);
-      const timer = setTimeout(() => writer.kill('SIGKILL'), delay);
+      if (delay !== undefined) {
+        for (let waited = 0; !writer.output().includes('start') && waited < 60_000; waited += 5) await sleep(5);
+        await sleep(delay);
+        writer.kill('SIGKILL');
+      }
       const { code } = await writer.exited;
-      clearTimeout(timer);
       current = await heldSeed(directory, [current, next]);
       if (code === 0) expect(current).toBe(next);
+      if (delay === undefined) expect(code, writer.output()).toBe(0);
       if (current === next) replaced++;
       else interrupted++;
     }
     // The last run had time to finish; the early kills caught writes part-way.
     expect(replaced).toBeGreaterThan(0);
     expect(interrupted).toBeGreaterThan(0);
-    expect(replaced + interrupted).toBe(9);
-  }, 120_000);
+    expect(replaced + interrupted).toBe(delays.length);
+  }, 300_000);
 
   test('force replaces exactly what the previous model.json listed, and nothing else', async () => {
     const directory = join(root, 'listed');
@@ -121,6 +127,10 @@ describe('replacing an output', () => {
     // Replaced again: the stock names are free of listed shards now, the tagged ones go.
     await rm(join(directory, 'group1-shard1of2.bin'));
     await writeTfjsModelFiles(sequenceModel(2, 64, 5), directory, { shardBytes: 256, force: true });
+    expect((await readdir(directory)).sort()).toEqual(['group1-shard1of2.bin', 'group1-shard2of2.bin', 'model.json', 'notes.txt']);
+    // Shards under a prefix folder: replaced by ones without, the emptied folder goes too.
+    await writeTfjsModelFiles(sequenceModel(2, 64, 6), directory, { shardBytes: 256, force: true, weightPathPrefix: 'w/' });
+    await writeTfjsModelFiles(sequenceModel(2, 64, 7), directory, { shardBytes: 256, force: true });
     expect((await readdir(directory)).sort()).toEqual(['group1-shard1of2.bin', 'group1-shard2of2.bin', 'model.json', 'notes.txt']);
   });
 });

@@ -4,7 +4,7 @@
  * then are the shards the previous model.json listed removed. Never over the input.
  */
 import { randomBytes } from 'node:crypto';
-import { lstat, realpath, stat } from 'node:fs/promises';
+import { lstat, realpath, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { parseModelJson } from '../formats/tfjs/parse-model-json.ts';
 import { withShardHashes } from '../formats/tfjs/shard-hashes.ts';
@@ -177,6 +177,10 @@ async function removePreviousShards(directory: string, paths: readonly string[],
     const real = await realpath(full).catch(() => undefined);
     if (real === undefined || real === modelJson || !real.startsWith(root.endsWith(sep) ? root : root + sep)) continue;
     await removeFile(full);
+    // A folder the previous shards alone lived in (a weight path prefix) goes with them when empty.
+    for (let folder = dirname(full); folder !== directory && folder.startsWith(directory); folder = dirname(folder)) {
+      if (!(await rmdir(folder).then(() => true, () => false))) break;
+    }
   }
 }
 

@@ -16,7 +16,10 @@ async function main(): Promise<void> {
   const [mode, target, seed] = process.argv.slice(2);
   if (mode === 'tfjs') {
     const { count, length, shardBytes } = KILL_TEST_SHAPE;
-    await writeTfjsModelFiles(sequenceModel(count, length, Number(seed)), target!, { force: true, shardBytes });
+    const model = sequenceModel(count, length, Number(seed));
+    // The parent times its kill from here: what came before (start-up, imports) is not the write.
+    process.stdout.write('start\n');
+    await writeTfjsModelFiles(model, target!, { force: true, shardBytes });
     process.stdout.write('done\n');
     return;
   }
