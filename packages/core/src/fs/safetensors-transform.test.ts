@@ -1,6 +1,6 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { castDense } from '../encoding/dense.ts';
 import { decode } from '../encoding/decode.ts';
@@ -188,5 +188,45 @@ describe('safetensors files', () => {
     await writeSafetensorsFile(output, params(), { metadata: { format: 'pt' } });
     expect(Buffer.compare(await readFile(output), await readFile(input))).toBe(0);
     expect(await readdir(outputs)).toEqual(['streamed.safetensors']);
+  });
+});
+
+describe('output rules for a single-file input', () => {
+  test("the README's example: model-f16.safetensors beside model.safetensors, with relative names", async () => {
+    const cwd = process.cwd();
+    const relativeInput = relative(cwd, input);
+    const beside = join(dirname(relativeInput), 'model-f16.safetensors');
+    await transformSafetensorsFile(relativeInput, beside, toHalf);
+    const back = await readSafetensorsFile(beside);
+    expect(back.params.get('fc1.bias')!.value).toMatchObject({ kind: 'dense', tensor: { dtype: 'float16' } });
+    expect(Array.from(toFloat32(decode(back.params.get('fc1.bias')!.value)).data)).toEqual([0.5, -0.5, 1, 2]);
+    // Again without force: the output exists; with force it is replaced.
+    await expect(transformSafetensorsFile(relativeInput, beside, toHalf)).rejects.toMatchObject({
+      code: 'invalid-argument',
+      message: expect.stringMatching(/exists already/),
+    });
+    await transformSafetensorsFile(relativeInput, beside, toHalf, { force: true });
+    // The input under other spellings and links is never the output, force or not.
+    await symlink(input, join(directory, 'in', 'alias.safetensors'));
+    await link(input, join(directory, 'in', 'hard.safetensors'));
+    const before = await readFile(input);
+    for (const output of [input, `${dirname(input)}/./model.safetensors`, join(directory, 'in', 'alias.safetensors'), join(directory, 'in', 'hard.safetensors')]) {
+      await expect(transformSafetensorsFile(input, output, toHalf, { force: true })).rejects.toThrow(/is the input/);
+    }
+    expect(await readFile(input)).toEqual(before);
+    expect((await readdir(join(directory, 'in'))).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  test('an output in a folder that does not exist yet is made; a failed one leaves no folder', async () => {
+    const nested = join(directory, 'new', 'deeper', 'model.safetensors');
+    await transformSafetensorsFile(input, nested, toHalf);
+    expect((await readSafetensorsFile(nested)).params.size).toBe(4);
+    const failing = join(directory, 'never', 'model.safetensors');
+    await expect(
+      transformSafetensorsFile(input, failing, () => {
+        throw new WhittleError('invalid-argument', 'stop');
+      })
+    ).rejects.toThrow(/stop/);
+    expect(await readdir(directory)).not.toContain('never');
   });
 });
