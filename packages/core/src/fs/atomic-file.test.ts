@@ -1,6 +1,7 @@
 import { link, mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { beforeEach, expect, test } from 'vitest';
 import { WhittleError } from '../errors.ts';
 import { assertSafeOutput, atomicFileSink, exists, makeOutputDirectory, writeFileAtomic } from './atomic-file.ts';
@@ -88,6 +89,25 @@ test('temporary names fit wherever the final name fits: a 255-byte name writes',
   }
   expect((await readdir(directory)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   expect(liveTemporaryCount()).toBe(0);
+});
+
+test('fast-check: any final name of 1 to 255 bytes, in any characters, writes and leaves no temporary', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 255 }).map((name) => Buffer.from(name.replace(/[/\0]/g, 'x')).subarray(0, 255).toString('utf8').replace(/\uFFFD/g, 'x')),
+      async (raw) => {
+        // Trim to 255 UTF-8 bytes on a character boundary; `.` and `..` are not file names.
+        let name = raw;
+        while (Buffer.byteLength(name) > 255) name = name.slice(0, -1);
+        if (name === '' || name === '.' || name === '..') return;
+        const path = join(directory, name);
+        await writeFileAtomic(path, new Uint8Array([7]), { force: true });
+        expect(Array.from(await readFile(path))).toEqual([7]);
+      }
+    ),
+    { numRuns: 40 }
+  );
+  expect((await readdir(directory)).filter((name) => name.startsWith('.whittle-'))).toEqual([]);
 });
 
 test('concurrent writers of one new output: exactly one succeeds, the rest get a typed error', async () => {

@@ -63,7 +63,14 @@ export function releaseTemporary(path: string): void {
   if (live.size === 0) stopListening();
 }
 
-/** How many temporaries are live: for tests. */
+/**
+ * How many temporaries are live (written, not yet placed or removed): tests check it drops to 0.
+ *
+ * @example
+ * ```ts
+ * liveTemporaryCount(); // 0 when no write is under way
+ * ```
+ */
 export function liveTemporaryCount(): number {
   return live.size;
 }
