@@ -105,6 +105,16 @@ describe('user mistakes are one clear line and a failure status', () => {
     expect((await runRecorded('compress', tfjsModel, '--recipe', CAST_FLOAT16, '-o', output, '--force')).status).toBe(0);
   });
 
+  test('a model.json nested 10,000 deep is one typed line for inspect and compress, and leaves no output folder', async () => {
+    const deep = join(directory, 'deep');
+    await mkdir(deep);
+    await writeFile(join(deep, 'model.json'), `{"modelTopology":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)},"weightsManifest":[]}`);
+    expectOneLineError(await runRecorded('inspect', deep), FAILURE, /model\.json: model\.json nests more than 256 deep$/);
+    const output = join(outputs, 'deep-out');
+    expectOneLineError(await runRecorded('compress', deep, '--recipe', CAST_FLOAT16, '-o', output), FAILURE, /nests more than 256 deep$/);
+    expect(await readdir(outputs)).not.toContain('deep-out');
+  });
+
   test('a model that is not a regular file (a FIFO, /dev/zero) is refused at once', async () => {
     const zero = join(directory, 'zero.json');
     await symlink('/dev/zero', zero);
