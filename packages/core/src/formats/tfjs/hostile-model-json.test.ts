@@ -54,6 +54,10 @@ describe('nesting depth', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     expect(() => parseModelJson({ modelTopology: cyclic, weightsManifest: [] }, FILE)).toThrow(WhittleError);
+    // Shared, not cyclic: 200 levels of a diamond (2^200 paths) are walked quickly and accepted.
+    let diamond: unknown = 1;
+    for (let index = 0; index < 200; index++) diamond = { left: diamond, right: diamond };
+    expect(parseModelJson({ userDefinedMetadata: { diamond }, weightsManifest: [] }, FILE).topology).toHaveProperty('userDefinedMetadata');
   });
 });
 

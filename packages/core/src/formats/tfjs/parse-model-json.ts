@@ -101,7 +101,6 @@ export function parseModelJson(json: unknown, file = 'model.json', options: Pars
   return { format: detectFormat(record), topology, weightsManifest, whittleParams, shardHashes };
 }
 
-
 function readJson(json: unknown, file: string): unknown {
   let text: string;
   if (typeof json === 'string') {
@@ -135,17 +134,21 @@ function tooLarge(size: string, file: string): never {
   malformed(`model.json is ${size}, over the ${MAX_MODEL_JSON_BYTES}-byte limit`, file);
 }
 
-/** Walks an already-parsed value without recursion: too deep (or cyclic) is malformed. */
+/**
+ * Walks an already-parsed value without recursion: too deep is malformed, and so is a cycle
+ * (infinitely deep). An object shared by several parents is fine; it is walked again only when
+ * reached deeper than before, so the walk stays bounded by the depth limit times the objects.
+ */
 function checkDepth(value: unknown, file: string): void {
   const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
-  const seen = new Set<object>();
+  const deepest = new Map<object, number>();
   while (stack.length > 0) {
     const { value: next, depth } = stack.pop()!;
-    if (typeof next !== 'object' || next === null) continue;
-    if (depth >= MAX_MODEL_JSON_DEPTH || seen.has(next)) {
+    if (typeof next !== 'object' || next === null || (deepest.get(next) ?? -1) >= depth) continue;
+    if (depth >= MAX_MODEL_JSON_DEPTH) {
       malformed(`model.json nests more than ${MAX_MODEL_JSON_DEPTH} deep (or refers to itself)`, file);
     }
-    seen.add(next);
+    deepest.set(next, depth);
     for (const child of Object.values(next)) {
       if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1 });
     }
