@@ -121,7 +121,8 @@ export async function readParsedTfjsModel(
  * read, and the same bytes), each shard checked against its recorded SHA-256 when there is one.
  */
 function checkedLoader(parsed: TfjsModelJson, loadShard: LoadShard, file: string): LoadShard {
-  const hashes = new Map(parsed.shardHashes.map((hash) => [hash.path, hash]));
+  // A TfjsModelJson built by hand before hashes existed has none to check.
+  const hashes = new Map((parsed.shardHashes ?? []).map((hash) => [hash.path, hash]));
   const loaded = new Map<string, Promise<Uint8Array>>();
   return (path) => {
     let bytes = loaded.get(path);
