@@ -15,12 +15,13 @@ export function codeBlocks(markdown) {
   const blocks = [];
   let open;
   markdown.split('\n').forEach((line, index) => {
-    const fence = /^```(\S*)\s*$/.exec(line);
-    if (open === undefined && fence !== null) open = { language: fence[1], line: index + 2, lines: [] };
+    // A block inside a list item is indented like the item's text.
+    const fence = /^( *)```(\S*)\s*$/.exec(line);
+    if (open === undefined && fence !== null) open = { indent: fence[1].length, language: fence[2], line: index + 2, lines: [] };
     else if (open !== undefined && fence !== null) {
       blocks.push({ language: open.language, line: open.line, code: open.lines.join('\n') });
       open = undefined;
-    } else open?.lines.push(line);
+    } else open?.lines.push(line.slice(Math.min(open.indent, line.length - line.trimStart().length)));
   });
   assert(open === undefined, `a code block opened on line ${open?.line - 1} is never closed`);
   return blocks;
