@@ -90,3 +90,36 @@ for (const readme of readmePaths()) {
     });
   }
 }
+
+// The TypeScript blocks also typecheck, as a user's strict `nodenext` project would check them.
+test('the TypeScript examples typecheck (strict, nodenext)', async () => {
+  await inTemporaryDirectory((directory) => {
+    symlinkSync(join(repositoryRoot, 'node_modules'), join(directory, 'node_modules'), 'dir');
+    writeFileSync(join(directory, 'package.json'), '{ "type": "module" }\n');
+    const files = [];
+    for (const readme of readmePaths()) {
+      const blocks = codeBlocks(readFileSync(join(repositoryRoot, readme), 'utf8'));
+      for (const block of blocks.filter(({ language, code }) => language.startsWith('t') && RUNNABLE.has(language) && !NOT_RUN.test(code))) {
+        const file = `${readme.replaceAll('/', '-').replace(/\.md$/, '')}-${block.line}.ts`;
+        writeFileSync(join(directory, file), block.code);
+        files.push({ file, name: `${readme}:${block.line}` });
+      }
+    }
+    assert(files.length > 0, 'there are TypeScript examples');
+    const compilerOptions = {
+      strict: true,
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      target: 'es2022',
+      lib: ['es2023'],
+      types: ['node'],
+      noEmit: true,
+      skipLibCheck: true,
+    };
+    writeFileSync(join(directory, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: files.map(({ file }) => file) }));
+    const result = runProgram(process.execPath, [join(repositoryRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', directory]);
+    let report = result.stdout;
+    for (const { file, name } of files) report = report.replaceAll(file, name);
+    assert(result.status === 0, `tsc exit status ${result.status}:\n${report}${result.stderr}`);
+  });
+});
