@@ -123,3 +123,17 @@ test('the TypeScript examples typecheck (strict, nodenext)', async () => {
     assert(result.status === 0, `tsc exit status ${result.status}:\n${report}${result.stderr}`);
   });
 });
+
+// The JSON blocks are recipes: each one passes the same checks `compress` and the CLI run first.
+test('the JSON recipes in the READMEs are valid', async () => {
+  const { parseRecipe, validateRecipe } = await import('@whittle/core');
+  await import('@whittle/quantize/register');
+  let recipes = 0;
+  for (const readme of readmePaths()) {
+    for (const block of codeBlocks(readFileSync(join(repositoryRoot, readme), 'utf8')).filter(({ language }) => language === 'json')) {
+      validateRecipe(parseRecipe(block.code, `${readme}:${block.line}`));
+      recipes++;
+    }
+  }
+  assert(recipes > 0, 'the READMEs show JSON recipes');
+});
