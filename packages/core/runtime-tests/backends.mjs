@@ -52,3 +52,22 @@ test('webgpu without a GPU is a clear error; fallback works', async () => {
   const info = await useBackend('webgpu', { fallback: ['cpu'] });
   assert(info.name === 'cpu', `fell back to ${info.name}`);
 });
+
+// Node only: tfjs-backend-wasm's emscripten glue takes over `uncaughtException` and
+// `unhandledRejection`; after useBackend the user's errors must fail the way they do without it.
+for (const failure of ['throw', 'reject']) {
+  test(`after useBackend('wasm') an uncaught error (${failure}) fails as it does without whittle`, async () => {
+    if (detectRuntime().name !== 'node') return;
+    const { spawnSync } = await import('node:child_process');
+    const child = new URL('./uncaught-error-child.mjs', import.meta.url).pathname;
+    const run = (backend) => spawnSync(process.execPath, [child, failure, backend], { encoding: 'utf8', timeout: 60_000 });
+    const plain = run('none');
+    const withWasm = run('wasm');
+    assert(plain.status === 1, `without whittle: exit status ${plain.status}`);
+    assert(withWasm.status === plain.status, `exit status ${withWasm.status}, ${plain.status} without whittle`);
+    assert(withWasm.stderr.includes('Error: the user script failed'), `stderr shows the user's error: ${withWasm.stderr}`);
+    assert(!withWasm.stderr.includes('tfjs-backend-wasm'), `stderr points into tfjs-backend-wasm: ${withWasm.stderr}`);
+    const firstLines = (text) => text.split('\n').slice(0, 3).join('\n');
+    assert(firstLines(withWasm.stderr) === firstLines(plain.stderr), `stderr starts as without whittle:\n${withWasm.stderr}\n---\n${plain.stderr}`);
+  });
+}

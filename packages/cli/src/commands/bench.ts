@@ -1,7 +1,8 @@
-import { findSuite, machineInfo, SUITES, type MachineInfo, type ResultRow } from '@whittle/bench';
+import type { MachineInfo, ResultRow } from '@whittle/bench';
 import { Option, type Command } from 'commander';
 import type { CliIo } from '../cli-io.ts';
 import { formatBenchReport } from '../format/bench-report.ts';
+import { loadBench, type BenchModule } from '../load-bench.ts';
 import { CLI_BACKENDS, parseBackendList, type CliBackend } from './backend-option.ts';
 
 /** Options of `whittle bench`. */
@@ -30,6 +31,7 @@ export interface BenchReport {
  * ```
  */
 export async function runBench(options: BenchCommandOptions, io: CliIo): Promise<BenchReport> {
+  const { findSuite, machineInfo } = await loadBench('bench');
   const suite = findSuite(options.suite);
   // Without --backend each suite runs on its own default backends.
   const result = await suite.run({
@@ -54,13 +56,11 @@ export function addBenchCommand(program: Command, io: CliIo): void {
   program
     .command('bench')
     .description('run a benchmark suite and print its figures with the machine they ran on')
-    .addOption(
-      new Option('--suite <name>', 'the suite to run').choices(SUITES.map(({ name }) => name)).makeOptionMandatory(),
-    )
+    .addOption(new Option('--suite <name>', 'the suite to run').makeOptionMandatory())
     .addOption(
       new Option(
         '--backend <names>',
-        `comma-separated tfjs backends (${CLI_BACKENDS.join(', ')}); default: each suite's own (${SUITES.map((suite) => `${suite.name}: ${suite.defaultBackends.join(',')}`).join('; ')})`,
+        `comma-separated tfjs backends (${CLI_BACKENDS.join(', ')}); default: each suite's own`,
       ).argParser(parseBackendList),
     )
     .option('--quick', 'smaller sizes and fewer runs: a smoke test, not figures to publish')
@@ -68,4 +68,19 @@ export function addBenchCommand(program: Command, io: CliIo): void {
     .action(async (options: BenchCommandOptions) => {
       await runBench(options, io);
     });
+  // The suites come from the optional @whittle/bench, loaded only when `bench` is what runs;
+  // commander calls this before the subcommand reads its arguments (or prints its help).
+  program.hook('preSubcommand', async (_program, subcommand) => {
+    if (subcommand.name() === 'bench') describeSuites(subcommand, (await loadBench('bench')).SUITES);
+  });
+}
+
+/** Adds the suite names to `--suite` (as its choices) and each suite's default backends to `--backend`. */
+function describeSuites(command: Command, suites: BenchModule['SUITES']): void {
+  for (const option of command.options) {
+    if (option.long === '--suite') option.choices(suites.map(({ name }) => name));
+    if (option.long === '--backend') {
+      option.description += ` (${suites.map((suite) => `${suite.name}: ${suite.defaultBackends.join(',')}`).join('; ')})`;
+    }
+  }
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { MNIST_CLASSES, MNIST_IMAGE_SIZE, type BackendStatus } from '@whittle/bench';
+import type { BackendStatus } from '@whittle/bench';
 import { countParams, useBackend } from '@whittle/core';
 // Side effect: adds the quantize.* recipe kinds the demo's variants use to core's registry.
 import '@whittle/quantize/register';
@@ -10,6 +10,7 @@ import { predictOnce } from '../demo/dense-stack.ts';
 import { DEMO_TRAINING, trainedClassifier } from '../demo/trained-classifier.ts';
 import { DEMO_VARIANTS } from '../demo/variants.ts';
 import { formatDemoReport } from '../format/demo-report.ts';
+import { loadBench } from '../load-bench.ts';
 import { CLI_BACKENDS, type CliBackend } from './backend-option.ts';
 
 /** Options of `whittle demo`. */
@@ -48,6 +49,7 @@ export interface DemoReport {
  * ```
  */
 export async function runDemo(options: DemoCommandOptions, io: CliIo): Promise<DemoReport> {
+  const { MNIST_CLASSES, MNIST_IMAGE_SIZE } = await loadBench('demo');
   const backend = await useBackend(options.backend ?? 'wasm');
   const { model, test, trainSeconds } = await trainedClassifier(DEMO_TRAINING);
   const inputs = tf.tensor2d(test.images, [test.count, MNIST_IMAGE_SIZE]);

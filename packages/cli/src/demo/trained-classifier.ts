@@ -1,5 +1,6 @@
-import { loadMnistDigits, splitDigits, trainMnistMlp, type Digits } from '@whittle/bench';
+import type { Digits } from '@whittle/bench';
 import type { Model } from '@whittle/core';
+import { loadBench } from '../load-bench.ts';
 
 /** How the demo's classifier is trained, and on what. */
 export interface DemoTraining {
@@ -49,6 +50,7 @@ export interface TrainedClassifier {
  * ```
  */
 export async function trainedClassifier(training: DemoTraining = DEMO_TRAINING): Promise<TrainedClassifier> {
+  const { loadMnistDigits, splitDigits, trainMnistMlp } = await loadBench('demo');
   const { train, test } = splitDigits(await loadMnistDigits(), {
     train: training.trainDigits,
     test: training.testDigits,

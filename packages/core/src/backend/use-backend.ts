@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { WhittleError } from '../errors.ts';
 import { describe } from '../tensor/shape.ts';
+import { keepProcessErrorHandling } from './keep-process-error-handling.ts';
 import { detectRuntime, type RuntimeName } from './runtime.ts';
 import { ensureGpu, type GpuLike } from './webgpu-glue.ts';
 
@@ -52,7 +53,9 @@ let gradientsRegistered = false;
  * Makes a tfjs backend ready, in Node, Deno, Bun or a browser: loads it, selects it, waits for
  * it, and registers tfjs's gradients (tfjs-core's main entry has none). WASM SIMD is the default.
  * WebGPU is opt-in and its packages (`@tensorflow/tfjs-backend-webgpu`, and `webgpu` in Node)
- * are optional: asking for it without them gives a clear `backend-unavailable` error.
+ * are optional: asking for it without them gives a clear `backend-unavailable` error. In Node,
+ * the process's `uncaughtException` and `unhandledRejection` handling stays as it was (the wasm
+ * backend's emscripten glue would otherwise turn every later uncaught error into a crash in it).
  *
  * @example
  * ```ts
@@ -125,11 +128,15 @@ async function startBackend(name: BackendName, options: UseBackendOptions): Prom
   if (tf.findBackendFactory(name) === null) {
     throw new WhittleError('backend-unavailable', `tfjs did not register the ${name} backend`, { field: 'backend' });
   }
-  // setBackend resolves false (it does not throw) when the backend fails to initialise.
-  if (!(await tf.setBackend(name))) {
-    throw new WhittleError('backend-unavailable', `the ${name} backend failed to initialise`, { field: 'backend' });
-  }
-  await tf.ready();
+  // The wasm backend starts its emscripten module here, which takes over the process's
+  // uncaught-error handling in Node; whittle gives it back.
+  await keepProcessErrorHandling(async () => {
+    // setBackend resolves false (it does not throw) when the backend fails to initialise.
+    if (!(await tf.setBackend(name))) {
+      throw new WhittleError('backend-unavailable', `the ${name} backend failed to initialise`, { field: 'backend' });
+    }
+    await tf.ready();
+  });
 }
 
 async function importOptional<Module>(packageName: string, load: () => Promise<Module>): Promise<Module> {
