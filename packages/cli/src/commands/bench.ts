@@ -2,6 +2,7 @@ import { findSuite, machineInfo, SUITES, type MachineInfo, type ResultRow } from
 import { Option, type Command } from 'commander';
 import type { CliIo } from '../cli-io.ts';
 import { formatBenchReport } from '../format/bench-report.ts';
+import { createProgressReporter } from '../progress/progress-reporter.ts';
 import { CLI_BACKENDS, parseBackendList, type CliBackend } from './backend-option.ts';
 
 /** Options of `whittle bench`. */
@@ -31,11 +32,12 @@ export interface BenchReport {
  */
 export async function runBench(options: BenchCommandOptions, io: CliIo): Promise<BenchReport> {
   const suite = findSuite(options.suite);
+  const progress = createProgressReporter(io, { prefix: 'bench' });
   // Without --backend each suite runs on its own default backends.
   const result = await suite.run({
     quick: options.quick === true,
     ...(options.backend === undefined ? {} : { backends: options.backend }),
-    onProgress: (message) => io.stderr(`bench: ${message}\n`),
+    onProgress: (message) => progress.note(message),
   });
   const report: BenchReport = {
     command: ['whittle bench', `--suite ${suite.name}`]

@@ -16,9 +16,9 @@ export interface VariantResult {
   readonly bytes: number;
   /** Bits per weight of the original model's shape: 8 · bytes over its element count. */
   readonly bitsPerWeight: number;
-  /** Reference bytes over this variant's bytes. */
-  readonly compressionRatio: number;
-  /** Signal-to-quantization-noise ratio over all weights, in dB; Infinity when exact. */
+  /** Reference bytes over this variant's bytes (named as `compress --json` names it). */
+  readonly ratio: number;
+  /** Signal-to-quantization-noise ratio over all weights, in dB; Infinity when exact (null in JSON). */
   readonly weightSqnrDb: number;
   readonly weightMaxAbsError: number;
   /** Share of the test inputs classified correctly, in percent. */
@@ -66,7 +66,7 @@ export async function evaluateVariant(variant: DemoVariant, reference: Reference
     params,
     bytes,
     bitsPerWeight: bitsPerWeight(bytes, weightCount(reference.model)),
-    compressionRatio: modelByteLength(reference.model) / bytes,
+    ratio: modelByteLength(reference.model) / bytes,
     weightSqnrDb: weights.sqnrDb,
     weightMaxAbsError: weights.maxAbsError,
     top1AccuracyPercent: accuracy,
