@@ -72,7 +72,10 @@ function terminalReporter(terminal: NonNullable<CliIo['terminal']>, prefix: stri
       const time = now();
       if (done < total && time - lastDraw < redrawIntervalMs) return;
       lastDraw = time;
-      draw(`${prefix}: ${bar(done, total)} ${done}/${total} ${label}`);
+      // One line, cut to the terminal's width: a wrapped bar would redraw as two.
+      const line = `${prefix}: ${bar(done, total)} ${done}/${total} ${label}`;
+      const width = Math.max(20, (terminal.columns ?? 80) - 1);
+      draw(line.length > width ? `${line.slice(0, width - 1)}…` : line);
     },
     note(message) {
       draw.clear();

@@ -69,7 +69,7 @@ function halfFloatHandler<Step extends Float16Step | Bfloat16Step>(
 ): RecipeHandler<Step> {
   return {
     kind,
-    description: `store weights as ${dtype} (2 bytes each), refusing values ${dtype} cannot hold`,
+    description: `store weights as ${dtype} (2 bytes each)`,
     example: { kind } as Step,
     defaultRoles: WEIGHT_ROLES,
     perParam: true,
