@@ -1,9 +1,19 @@
+/** stderr as an interactive terminal: a stream that knows its width (as `process.stderr` on a TTY). */
+export type TerminalStream = NodeJS.WritableStream & { readonly columns?: number; readonly rows?: number };
+
 /** Where the CLI writes: injected so tests capture output instead of touching the process. */
 export interface CliIo {
-  /** Results: tables and JSON. */
+  /** Results: tables and JSON. Never progress. */
   stdout(text: string): void;
   /** Errors and progress. */
   stderr(text: string): void;
+  /**
+   * The stream behind `stderr` when it is an interactive terminal: progress then redraws one bar
+   * in place there. Absent: progress is plain lines through `stderr`.
+   */
+  readonly terminal?: TerminalStream;
+  /** False when progress is not wanted (`--quiet`); errors are printed all the same. */
+  readonly progress?: boolean;
 }
 
 /**
@@ -18,5 +28,6 @@ export function processIo(): CliIo {
   return {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
+    ...(process.stderr.isTTY ? { terminal: process.stderr } : {}),
   };
 }

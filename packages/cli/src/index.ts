@@ -8,3 +8,5 @@ export * from './commands/inspect.ts';
 export type { CompressReport, CompressedStep, ModelSize } from './compress/compress-report.ts';
 export type { DecompressReport } from './compress/decompress-file.ts';
 export type { InspectReport, InspectedTensor } from './model-files/inspect-model.ts';
+export * from './progress/progress-reporter.ts';
+export { RECIPE_PRESETS, RECIPE_PRESET_NAMES, findPreset, type RecipePreset, type RecipePresetName } from './recipe/presets.ts';

@@ -28,6 +28,26 @@ test('--help lists the commands on stdout', async () => {
   for (const command of ['inspect', 'compress', 'decompress', 'demo', 'bench']) expect(out).toMatch(new RegExp(`^  ${command} `, 'm'));
 });
 
+test("every command's help, and the program's, ends with examples of its own command lines", async () => {
+  for (const command of [[], ['inspect'], ['compress'], ['decompress'], ['demo'], ['bench']]) {
+    const { status, out } = await run(...command, '--help');
+    expect(status).toBe(0);
+    const examples = out.slice(out.lastIndexOf('\nExamples:\n'));
+    expect(examples, command.join(' ')).toMatch(/^\nExamples:\n/);
+    const lines = examples.trim().split('\n').slice(1);
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const line of lines) expect(line).toMatch(new RegExp(`^  whittle ${command[0] ?? '[a-z]+'}\\b`));
+  }
+});
+
+test('--quiet and --debug are accepted before or after the command', async () => {
+  for (const argv of [['--quiet', 'inspect', 'missing'], ['inspect', 'missing', '--quiet', '--debug']]) {
+    const { status, err } = await run(...argv);
+    expect(status).toBe(1);
+    expect(err).toMatch(/^whittle: missing: cannot open the model/);
+  }
+});
+
 describe('usage errors: one line on stderr, status 2', () => {
   test.each([
     [['frobnicate'], /unknown command 'frobnicate'/],

@@ -21,7 +21,7 @@ export interface ErrorLocation {
   field?: string;
   /** The file being read or written. */
   file?: string;
-  /** Index of the recipe step. */
+  /** The recipe step's number, counting from 1 (`step 1` is the first step). */
   step?: number;
 }
 

@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import type { CliIo } from '../cli-io.ts';
 import { formatBenchReport } from '../format/bench-report.ts';
 import { loadBench, type BenchModule } from '../load-bench.ts';
+import { createProgressReporter } from '../progress/progress-reporter.ts';
 import { CLI_BACKENDS, parseBackendList, type CliBackend } from './backend-option.ts';
 
 /** Options of `whittle bench`. */
@@ -33,11 +34,12 @@ export interface BenchReport {
 export async function runBench(options: BenchCommandOptions, io: CliIo): Promise<BenchReport> {
   const { findSuite, machineInfo } = await loadBench('bench');
   const suite = findSuite(options.suite);
+  const progress = createProgressReporter(io, { prefix: 'bench' });
   // Without --backend each suite runs on its own default backends.
   const result = await suite.run({
     quick: options.quick === true,
     ...(options.backend === undefined ? {} : { backends: options.backend }),
-    onProgress: (message) => io.stderr(`bench: ${message}\n`),
+    onProgress: (message) => progress.note(message),
   });
   const report: BenchReport = {
     command: ['whittle bench', `--suite ${suite.name}`]

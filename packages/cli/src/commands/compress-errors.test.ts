@@ -65,7 +65,7 @@ describe('user mistakes are one clear line and a failure status', () => {
     expectOneLineError(
       await runRecorded('compress', tfjsModel, '--recipe', recipe, '-o', outputs),
       FAILURE,
-      new RegExp(`^whittle: ${recipe}: step 1: kind: unknown recipe kind "quantize\\.magic"; known kinds: .*cast`),
+      new RegExp(`^whittle: ${recipe}: step 2: kind: unknown recipe kind "quantize\\.magic"; known kinds: .*cast`),
     );
   });
 
@@ -73,7 +73,7 @@ describe('user mistakes are one clear line and a failure status', () => {
     expectOneLineError(
       await runRecorded('compress', safetensors, '--recipe', '[{"kind":"cast","dtype":"float8"}]', '-o', outputs),
       FAILURE,
-      /^whittle: --recipe: step 0: dtype: .*float8/,
+      /^whittle: --recipe: step 1: dtype: .*float8/,
     );
   });
 
@@ -140,7 +140,9 @@ describe('user mistakes are one clear line and a failure status', () => {
 
   test.each([
     [['--recipe', CAST_FLOAT16], /required option '-o, --output <path>' not specified/],
-    [['-o', 'out'], /required option '--recipe <recipe>' not specified/],
+    [['-o', 'out'], /^whittle: pass --recipe <recipe> or --preset <name> \(see 'whittle compress --help'\)$/],
+    [['--preset', 'int8', '--recipe', CAST_FLOAT16, '-o', 'out'], /option '--preset <name>' cannot be used with option '--recipe <recipe>'/],
+    [['--preset', 'int9', '-o', 'out'], /option '--preset <name>' argument 'int9' is invalid\. Allowed choices are int8, int4-g32, kmeans4, float16, uint8-stock\./],
     [['--recipe', CAST_FLOAT16, '-o', 'out', '--shard-size', '0'], /expected a positive size in MiB, got "0"/],
     [['--recipe', CAST_FLOAT16, '-o', 'out', '--shard-size', 'big'], /expected a positive size in MiB, got "big"/],
     [['--recipe', CAST_FLOAT16, '-o', 'out', '--shard-size', '0.000001'], /"0\.000001" MiB is out of range: give 0\.00390625 \(4 KiB\) to 2048 \(2 GiB\)/],

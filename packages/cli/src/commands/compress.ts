@@ -1,20 +1,26 @@
-import { WhittleError } from '@whittle/core';
-import { InvalidArgumentError, type Command } from 'commander';
+import { defaultRegistry, isPerParamRecipe, isWhittleError, WhittleError, type RecipeRegistry } from '@whittle/core';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { join } from 'node:path';
 import type { CliIo } from '../cli-io.ts';
 import type { CompressReport } from '../compress/compress-report.ts';
 import { compressSafetensorsFile } from '../compress/compress-safetensors.ts';
 import { compressTfjsModel } from '../compress/compress-tfjs.ts';
+import { checkStreamedSelection } from '../compress/streamed-selection.ts';
 import { formatCompressReport } from '../format/compress-report.ts';
 import { formatBytes } from '../format/numbers.ts';
 import { locateModel } from '../model-files/model-location.ts';
 import { resolveOutput } from '../model-files/output-path.ts';
-import { readRecipe } from '../recipe/read-recipe.ts';
+import { createProgressReporter } from '../progress/progress-reporter.ts';
+import { inFile } from '../recipe/located-error.ts';
+import { RECIPE_PRESET_NAMES, RECIPE_PRESETS } from '../recipe/presets.ts';
+import { presetRecipe, readRecipe, type LoadedRecipe } from '../recipe/read-recipe.ts';
 
-/** Options of `whittle compress`. */
+/** Options of `whittle compress`: exactly one of `recipe` and `preset`. */
 export interface CompressCommandOptions {
-  /** A recipe JSON file, or an inline JSON array of steps. */
-  readonly recipe: string;
+  /** A recipe JSON file, or inline JSON: an array of steps or one step. */
+  readonly recipe?: string;
+  /** A preset's name (see `RECIPE_PRESETS`). */
+  readonly preset?: string;
   /** The output: a directory for TFJS input, a .safetensors file (or a directory) for safetensors. */
   readonly output: string;
   readonly json?: boolean;
@@ -24,20 +30,22 @@ export interface CompressCommandOptions {
 }
 
 /**
- * Runs a recipe on the model at `path` through core's registry and writes the result: TFJS
- * artifacts in, TFJS artifacts out (a directory); safetensors in, safetensors out, streamed one
- * param at a time when every step allows it. The recipe is checked before the model is read,
- * and the output before anything is computed: never the input, and an existing one only with
- * `force`. Prints the sizes and steps (a table, or JSON with `json`); progress goes to stderr.
+ * Runs a recipe (or a preset) on the model at `path` through core's registry and writes the
+ * result: TFJS artifacts in, TFJS artifacts out (a directory); safetensors in, safetensors out,
+ * streamed one param at a time when every step allows it. The recipe is checked before the model
+ * is read, its filters against the model's params before anything is computed, and the output
+ * before anything is written: never the input, and an existing one only with `force`. Prints the
+ * sizes and steps (a table, or JSON with `json`); progress goes to stderr (none when
+ * `io.progress` is false).
  *
  * @example
  * ```ts
- * const report = await runCompress('in', { recipe: '[{"kind":"cast","dtype":"float16"}]', output: 'out' }, processIo());
+ * const report = await runCompress('in', { preset: 'float16', output: 'out' }, processIo());
  * report.ratio; // about 2
  * ```
  */
 export async function runCompress(path: string, options: CompressCommandOptions, io: CliIo): Promise<CompressReport> {
-  const recipe = await readRecipe(options.recipe);
+  const recipe = await loadRecipe(options);
   const location = await locateModel(path);
   if (location.format === 'safetensors' && options.shardSize !== undefined) {
     throw new WhittleError('invalid-argument', 'a safetensors output is one file; --shard-size applies to TFJS output only', { field: '--shard-size' });
@@ -45,15 +53,29 @@ export async function runCompress(path: string, options: CompressCommandOptions,
   const force = options.force === true;
   // The writers make the output's folder, and remove it again if the write fails.
   const output = await resolveOutput(location, options.output, { force });
-  const progress = (message: string): void => io.stderr(`compress: ${message}\n`);
-  const report =
-    location.format === 'tfjs'
-      ? await compressTfjsModel(location, output, recipe.steps, {
-          force,
-          ...(options.shardSize === undefined ? {} : { shardBytes: options.shardSize }),
-          onStep: (step) => progress(`${step.kind}: ${formatBytes(step.bytesBefore)} → ${formatBytes(step.bytesAfter)} in ${step.seconds.toFixed(3)} s`),
-        })
-      : await compressSafetensorsFile(location.path, output, recipe.steps, { force, progress });
+  if (location.format === 'safetensors' && isPerParamRecipe(recipe.steps)) {
+    await inRecipe(recipe, checkStreamedSelection(location.path, recipe.steps));
+  }
+  const progress = createProgressReporter(io, { prefix: 'compress' });
+  const stepCount = recipe.steps.length;
+  let report: CompressReport;
+  try {
+    report =
+      location.format === 'tfjs'
+        ? await inRecipe(
+            recipe,
+            compressTfjsModel(location, output, recipe.steps, {
+              force,
+              ...(options.shardSize === undefined ? {} : { shardBytes: options.shardSize }),
+              onProgress: ({ step, kind, param, done, total }) => progress.update(done, total, `step ${step}/${stepCount} ${kind}: ${param}`),
+              onStep: (step) =>
+                progress.note(`${step.kind}: ${formatBytes(step.bytesBefore)} → ${formatBytes(step.bytesAfter)} in ${step.seconds.toFixed(3)} s`),
+            }),
+          )
+        : await inRecipe(recipe, compressSafetensorsFile(location.path, output, recipe.steps, { force, progress: (message) => progress.note(message) }));
+  } finally {
+    progress.close();
+  }
   const written = location.format === 'tfjs' ? join(output, 'model.json') : output;
   io.stdout(options.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${formatCompressReport({ input: path, output: written, report })}\n`);
   return report;
@@ -63,14 +85,19 @@ export async function runCompress(path: string, options: CompressCommandOptions,
 export function addCompressCommand(program: Command, io: CliIo): void {
   program
     .command('compress')
-    .description('run a recipe on a TFJS model or safetensors file and write the result')
+    .description('run a recipe or a preset on a TFJS model or safetensors file and write the result')
     .argument('<model>', 'a model.json, a directory holding one, or a .safetensors file')
-    .requiredOption('--recipe <recipe>', 'a recipe JSON file, or an inline JSON array of steps')
+    .addOption(new Option('--preset <name>', 'a named recipe (listed below)').choices(RECIPE_PRESET_NAMES).conflicts('recipe'))
+    .option('--recipe <recipe>', 'a recipe JSON file, or inline JSON: an array of steps or one step')
     .requiredOption('-o, --output <path>', 'where to write: a directory for TFJS, a .safetensors file for safetensors')
     .option('--json', 'print the report as JSON')
     .option('--force', 'replace an existing output (never the input)')
     .option('--shard-size <MiB>', 'weight shard size of TFJS output, in MiB (default 4)', parseShardSize)
-    .action(async (path: string, options: CompressCommandOptions) => {
+    .addHelpText('after', () => `\n${compressHelp()}`)
+    .action(async (path: string, options: CompressCommandOptions, command: Command) => {
+      if (options.recipe === undefined && options.preset === undefined) {
+        command.error("error: pass --recipe <recipe> or --preset <name> (see 'whittle compress --help')", { exitCode: 2 });
+      }
       await runCompress(path, options, io);
     });
 }
@@ -80,6 +107,68 @@ export const MIN_SHARD_BYTES = 4 * 1024;
 
 /** The largest `--shard-size`: 2 GiB, the most one tfjs weight buffer (an ArrayBuffer in a browser) reliably holds. */
 export const MAX_SHARD_BYTES = 2 * 1024 * 1024 * 1024;
+
+/**
+ * The end of `whittle compress --help`: the presets, every recipe kind registered in core's
+ * default registry (with its handler's description and example, so a technique package's kinds
+ * appear once it is registered), and example command lines.
+ *
+ * @example
+ * ```ts
+ * console.log(compressHelp());
+ * ```
+ */
+export function compressHelp(registry: RecipeRegistry = defaultRegistry): string {
+  const presetWidth = Math.max(...RECIPE_PRESETS.map(({ name }) => name.length));
+  const presets = RECIPE_PRESETS.map(
+    ({ name, description, recipe }) => `  ${name.padEnd(presetWidth)}  ${description}\n  ${' '.repeat(presetWidth)}  = ${JSON.stringify(recipe)}`,
+  );
+  const handlers = registry.kinds().map((kind) => registry.get(kind)!);
+  const kindWidth = Math.max(...handlers.map(({ kind }) => kind.length));
+  const kinds = handlers.map(({ kind, description, example }) =>
+    [`  ${kind.padEnd(kindWidth)}  ${description}`]
+      .concat(example === undefined ? [] : [`  ${' '.repeat(kindWidth)}  ${JSON.stringify(example)}`])
+      .join('\n'),
+  );
+  return [
+    'Presets (--preset NAME; each is the recipe after "="):',
+    ...presets,
+    '',
+    'Recipe kinds (a recipe is a JSON array of steps, or one step; steps run in order):',
+    ...kinds,
+    '  Every step also takes "include" and "exclude" (arrays of globs over param names: * within a',
+    '  /-separated segment, ** across segments, ? one character) and "roles"; a filter that',
+    '  selects no param is an error. Biases and normalization params are kept unless "roles" names them.',
+    '',
+    'Examples:',
+    '  whittle compress model/ --preset int8 -o model-int8/',
+    '  whittle compress model.safetensors --preset float16 -o model-f16.safetensors',
+    `  whittle compress model/ --recipe '{"kind":"quantize.kmeans","bits":4}' -o model-k4/`,
+    `  whittle compress model/ --recipe '[{"kind":"quantize.affine","bits":4,"granularity":{"kind":"group","size":32}},{"kind":"cast","dtype":"float16","roles":["bias"]}]' -o small/`,
+    '  whittle compress model/ --recipe recipe.json -o small/ --json > report.json',
+  ].join('\n');
+}
+
+/** The `--recipe` or `--preset` of a run, read and validated. */
+async function loadRecipe(options: CompressCommandOptions): Promise<LoadedRecipe> {
+  if (options.recipe !== undefined && options.preset !== undefined) {
+    throw new WhittleError('invalid-argument', 'pass either --recipe or --preset, not both', { field: '--preset' });
+  }
+  if (options.preset !== undefined) return presetRecipe(options.preset);
+  if (options.recipe === undefined) {
+    throw new WhittleError('invalid-argument', 'pass --recipe <recipe> or --preset <name>', { field: '--recipe' });
+  }
+  return readRecipe(options.recipe);
+}
+
+/** Names the recipe's source (file, `--recipe` or `--preset NAME`) in a recipe error. */
+async function inRecipe<Value>(recipe: LoadedRecipe, work: Promise<Value>): Promise<Value> {
+  try {
+    return await work;
+  } catch (error) {
+    throw isWhittleError(error, 'invalid-recipe') ? inFile(error, recipe.source) : error;
+  }
+}
 
 /**
  * Parses `--shard-size` in MiB (fractions allowed) into bytes, from 4 KiB (0.00390625) to 2 GiB

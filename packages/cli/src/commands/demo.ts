@@ -33,6 +33,7 @@ export interface DemoReport {
   };
   /** The held-out MNIST digits every variant is tested on, split off with `seed`. */
   readonly inputs: { readonly digits: number; readonly seed: number };
+  /** In JSON, a figure that is not finite (an exact variant's SQNR, Infinity) is null. */
   readonly variants: readonly VariantResult[];
 }
 
@@ -81,7 +82,7 @@ export async function runDemo(options: DemoCommandOptions, io: CliIo): Promise<D
     inputs: { digits: test.count, seed: DEMO_TRAINING.splitSeed },
     variants,
   };
-  io.stdout(options.json === true ? `${JSON.stringify(report, jsonNumbers, 2)}\n` : `${formatDemoReport(report)}\n`);
+  io.stdout(options.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${formatDemoReport(report)}\n`);
   return report;
 }
 
@@ -95,9 +96,4 @@ export function addDemoCommand(program: Command, io: CliIo): void {
     .action(async (options: DemoCommandOptions) => {
       await runDemo(options, io);
     });
-}
-
-/** JSON has no Infinity: an exact variant's SQNR is written as the string "Infinity". */
-function jsonNumbers(_key: string, value: unknown): unknown {
-  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
 }

@@ -17,7 +17,7 @@ export interface CompressedStep {
 export interface CompressReport {
   readonly input: ModelSize;
   readonly output: ModelSize;
-  /** input bytes / output bytes: 2 when the output is half the size. */
+  /** input bytes / output bytes: 2 when the output is half the size (Infinity, null in JSON, for an empty output of a non-empty input). */
   readonly ratio: number;
   readonly steps: readonly CompressedStep[];
 }

@@ -1,4 +1,4 @@
-import { compress, type RecipeStep, type StepReport } from '@whittle/core';
+import { compress, type CompressProgress, type RecipeStep, type StepReport } from '@whittle/core';
 import { readTfjsModelFile, writeTfjsModelFiles } from '@whittle/core/fs';
 import { modelInputs, type TfjsLocation } from '../model-files/model-location.ts';
 import { compressReport, sizeOf, type CompressReport } from './compress-report.ts';
@@ -10,6 +10,8 @@ export interface CompressTfjsOptions {
   readonly shardBytes?: number;
   /** Called after each step with core's figures, for progress output. */
   readonly onStep?: (report: StepReport) => void;
+  /** Called after each param a step finishes, for a progress bar. */
+  readonly onProgress?: (progress: CompressProgress) => void;
 }
 
 /**
@@ -30,7 +32,10 @@ export async function compressTfjsModel(
   options: CompressTfjsOptions,
 ): Promise<CompressReport> {
   const model = await readTfjsModelFile(location.modelJson);
-  const result = await compress(model, steps, options.onStep === undefined ? {} : { onStep: options.onStep });
+  const result = await compress(model, steps, {
+    ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+  });
   await writeTfjsModelFiles(result.model, output, {
     force: options.force,
     inputs: modelInputs(location),

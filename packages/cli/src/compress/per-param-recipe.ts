@@ -11,7 +11,8 @@ import { compress, createModel, type Param, type RecipeStep, type StepReport } f
  */
 export async function compressParam(param: Param, steps: readonly RecipeStep[]): Promise<{ param: Param; steps: readonly StepReport[] }> {
   const model = createModel({ format: 'safetensors', topology: null, params: [param] });
-  const result = await compress(model, steps);
+  // One param is a part of the file: the filters were checked against the whole header.
+  const result = await compress(model, steps, { requireSelection: false });
   const [only, ...rest] = result.model.params.values();
   if (only === undefined || rest.length > 0) {
     // A handler that adds or drops params must not claim `perParam`.

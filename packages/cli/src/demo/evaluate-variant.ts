@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { bitsPerWeight, compress, countParams, modelByteLength, type Model, type Recipe } from '@whittle/core';
+import { bitsPerWeight, compress, countParams, modelByteLength, type CompressOptions, type Model, type Recipe } from '@whittle/core';
 import { top1Accuracy } from './accuracy.ts';
 import { predictOnce } from './dense-stack.ts';
 import { outputAgreement } from './output-agreement.ts';
@@ -16,9 +16,9 @@ export interface VariantResult {
   readonly bytes: number;
   /** Bits per weight of the original model's shape: 8 · bytes over its element count. */
   readonly bitsPerWeight: number;
-  /** Reference bytes over this variant's bytes. */
-  readonly compressionRatio: number;
-  /** Signal-to-quantization-noise ratio over all weights, in dB; Infinity when exact. */
+  /** Reference bytes over this variant's bytes (named as `compress --json` names it). */
+  readonly ratio: number;
+  /** Signal-to-quantization-noise ratio over all weights, in dB; Infinity when exact (null in JSON). */
   readonly weightSqnrDb: number;
   readonly weightMaxAbsError: number;
   /** Share of the test inputs classified correctly, in percent. */
@@ -41,17 +41,25 @@ export interface ReferenceRun {
   readonly logits: tf.Tensor2D;
 }
 
+/** Options of {@link evaluateVariant}. */
+export interface EvaluateVariantOptions {
+  /** Per-param progress of the variant's `compress` run, for a progress reporter. */
+  readonly onProgress?: CompressOptions['onProgress'];
+}
+
 /**
  * Compresses the reference model with a variant's recipe, then measures the result: size,
  * weight error, accuracy on the test inputs, and agreement of its outputs with the reference's.
  *
  * @example
  * ```ts
- * const result = await evaluateVariant({ name: 'float16', recipe: [cast('float16')] }, reference);
+ * const result = await evaluateVariant({ name: 'float16', recipe: [cast('float16')] }, reference, {
+ *   onProgress: ({ param, done, total }) => progress.update(done, total, `float16: ${param}`),
+ * });
  * ```
  */
-export async function evaluateVariant(variant: DemoVariant, reference: ReferenceRun): Promise<VariantResult> {
-  const { model, steps } = await compress(reference.model, variant.recipe);
+export async function evaluateVariant(variant: DemoVariant, reference: ReferenceRun, options: EvaluateVariantOptions = {}): Promise<VariantResult> {
+  const { model, steps } = await compress(reference.model, variant.recipe, options.onProgress === undefined ? {} : { onProgress: options.onProgress });
   const params = countParams(model);
   const bytes = modelByteLength(model);
   const weights = weightError(reference.model, model);
@@ -66,7 +74,7 @@ export async function evaluateVariant(variant: DemoVariant, reference: Reference
     params,
     bytes,
     bitsPerWeight: bitsPerWeight(bytes, weightCount(reference.model)),
-    compressionRatio: modelByteLength(reference.model) / bytes,
+    ratio: modelByteLength(reference.model) / bytes,
     weightSqnrDb: weights.sqnrDb,
     weightMaxAbsError: weights.maxAbsError,
     top1AccuracyPercent: accuracy,

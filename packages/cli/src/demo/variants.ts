@@ -1,5 +1,5 @@
 import { cast, type Recipe } from '@whittle/core';
-import { int4, int8, kmeans } from '@whittle/quantize';
+import { findPreset, type RecipePresetName } from '../recipe/presets.ts';
 
 /** One row of the demo: a name and the recipe that makes it from the float32 model. */
 export interface DemoVariant {
@@ -9,8 +9,9 @@ export interface DemoVariant {
 
 /**
  * The demo's variants, each just a recipe run by `compress` on the same float32 model (the
- * `quantize.*` kinds need `@whittle/quantize/register` imported). Kernels are compressed;
- * biases stay float32. A new technique joins the demo by adding its recipe here.
+ * `quantize.*` kinds need `@whittle/quantize/register` imported): most are `compress --preset`
+ * presets, so the demo measures exactly what the presets do. Kernels are compressed; biases stay
+ * float32. A new technique joins the demo by adding its recipe here.
  *
  * @example
  * ```ts
@@ -19,12 +20,16 @@ export interface DemoVariant {
  */
 export const DEMO_VARIANTS: readonly DemoVariant[] = [
   { name: 'float32', recipe: [] },
-  { name: 'float16', recipe: [cast('float16')] },
+  { name: 'float16', recipe: preset('float16') },
   { name: 'bfloat16', recipe: [cast('bfloat16')] },
   // One float32 scale per output channel.
-  { name: 'int8', recipe: [int8()] },
+  { name: 'int8', recipe: preset('int8') },
   // ggml's Q4_0 layout: a float16 scale per 32 weights along the input axis.
-  { name: 'int4-g32', recipe: [int4({ groupSize: 32 })] },
+  { name: 'int4-g32', recipe: preset('int4-g32') },
   // 16 shared float32 values per kernel.
-  { name: 'kmeans-4bit', recipe: [kmeans({ bits: 4 })] },
+  { name: 'kmeans-4bit', recipe: preset('kmeans4') },
 ];
+
+function preset(name: RecipePresetName): Recipe {
+  return findPreset(name)!.recipe;
+}

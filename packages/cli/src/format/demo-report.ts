@@ -36,7 +36,7 @@ export function formatDemoReport(report: DemoReport): string {
       formatCount(variant.params),
       formatBytes(variant.bytes),
       formatFixed(variant.bitsPerWeight, 2),
-      `${formatFixed(variant.compressionRatio, 2)}×`,
+      `${formatFixed(variant.ratio, 2)}×`,
       `${formatFixed(variant.weightSqnrDb, 1)} dB`,
       `${formatFixed(variant.top1AccuracyPercent, 2)}%`,
       `${formatFixed(variant.top1AgreementPercent, 2)}%`,

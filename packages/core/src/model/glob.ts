@@ -9,7 +9,9 @@ import { describe } from '../tensor/shape.ts';
  * - `**` as a whole segment (leading, trailing or between slashes) matches zero or more whole
  *   segments (`encoder/**` matches `encoder` and everything under it); elsewhere it acts as `*`,
  *   as in `.gitignore`;
- * - every other character matches itself (regex syntax is escaped).
+ * - every other character matches itself (regex syntax is escaped), except the characters
+ *   other glob dialects give meanings these globs do not implement, `[ ] { } ( ) ! \`, which
+ *   are rejected (see {@link unsupportedGlobSyntax}) rather than silently matching nothing.
  *
  * Built so that matching takes time polynomial in the name length whatever the glob: each run
  * between wildcards is matched at its earliest position through an atomic lookahead, which is
@@ -29,6 +31,8 @@ export function globToRegExp(glob: string): RegExp {
   if (typeof glob !== 'string') {
     throw new WhittleError('invalid-argument', `a glob must be a string, got ${describe(glob)}`, { field: 'glob' });
   }
+  const unsupported = unsupportedGlobSyntax(glob);
+  if (unsupported !== undefined) throw new WhittleError('invalid-argument', unsupported, { field: 'glob' });
   const groups = { count: 0 };
   const items = collapse(glob.split('/'));
   if (items.length === 1 && items[0] === '**') return new RegExp('^[^]*$', 'u');
@@ -64,6 +68,35 @@ export function globToRegExp(glob: string): RegExp {
     }
   }
   return new RegExp(`${source}$`, 'u');
+}
+
+/**
+ * Characters that other glob dialects make special (classes `[ab]`, braces `{a,b}`, extglobs
+ * `!(a)` `+(a)`, negation `!a`, escapes `\*`) and these globs do not implement. Taking them
+ * literally would make such a glob silently match nothing, so they are refused instead.
+ */
+const UNSUPPORTED_CHARACTERS = '[]{}()!\\';
+
+/**
+ * Why `glob` uses syntax these globs do not support, in one short sentence, or `undefined` when
+ * it uses only `*`, `**`, `?` and literal characters.
+ *
+ * @example
+ * ```ts
+ * unsupportedGlobSyntax('dense_{1,2}/kernel'); // 'unsupported glob syntax "{" in …'
+ * unsupportedGlobSyntax('dense_?/kernel'); // undefined
+ * ```
+ */
+export function unsupportedGlobSyntax(glob: string): string | undefined {
+  for (const character of glob) {
+    if (UNSUPPORTED_CHARACTERS.includes(character)) {
+      return (
+        `unsupported glob syntax ${JSON.stringify(character)} in ${JSON.stringify(glob)}: ` +
+        'only * (within a segment), ** (across segments) and ? (one character) are special'
+      );
+    }
+  }
+  return undefined;
 }
 
 /** Consecutive `**` segments mean the same as one. */

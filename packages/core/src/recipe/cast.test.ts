@@ -71,4 +71,8 @@ describe('cast', () => {
       expect.objectContaining({ field: 'dtype' }),
     );
   });
+
+  it('has an example step that its own validate accepts unchanged', () => {
+    expect(castHandler.validate(castHandler.example!, { step: 1 })).toStrictEqual(castHandler.example);
+  });
 });

@@ -38,7 +38,9 @@ export function cast(dtype: CastDType, filter: ParamFilter = {}): CastStep {
 /** The handler for `cast` steps; in `defaultRegistry`. */
 export const castHandler: RecipeHandler<CastStep> = {
   kind: 'cast',
-  description: 'store dense float params as float32, float16 or bfloat16',
+  description: 'store dense float params as float32, float16 or bfloat16 (float16 halves float32 weights)',
+  example: { kind: 'cast', dtype: 'float16' },
+  defaultRoles: WEIGHT_ROLES,
   perParam: true,
   validate(step, context) {
     rejectUnknownFields(step, ['dtype', ...FILTER_FIELDS], context);
@@ -47,11 +49,14 @@ export const castHandler: RecipeHandler<CastStep> = {
   },
   apply(model, config, context) {
     const updates = new Map<string, Encoding>();
-    for (const param of selectParams(model, config, WEIGHT_ROLES)) {
+    const selected = selectParams(model, config, WEIGHT_ROLES);
+    for (const [index, param] of selected.entries()) {
       context.signal?.throwIfAborted();
       const { value } = param;
-      if (value.kind !== 'dense' || !isFloatDType(value.tensor.dtype) || value.tensor.dtype === config.dtype) continue;
-      updates.set(param.name, castDense(decode(value), config.dtype));
+      if (value.kind === 'dense' && isFloatDType(value.tensor.dtype) && value.tensor.dtype !== config.dtype) {
+        updates.set(param.name, castDense(decode(value), config.dtype));
+      }
+      context.onParam?.(param.name, index + 1, selected.length);
     }
     return replaceParams(model, updates);
   },

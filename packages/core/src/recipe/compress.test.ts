@@ -70,11 +70,11 @@ describe('compress', () => {
     const registry = createRecipeRegistry([recorder('first', log), castHandler]);
     await expect(compress(model, [{ kind: 'first' }, { kind: 'nope' }], { registry })).rejects.toMatchObject({
       code: 'unknown-kind',
-      step: 1,
+      step: 2,
     });
     await expect(compress(model, [{ kind: 'first' }, { kind: 'cast', dtype: 'float8' }], { registry })).rejects.toMatchObject({
       code: 'invalid-recipe',
-      step: 1,
+      step: 2,
       field: 'dtype',
     });
     expect(log).toEqual([]);
@@ -93,6 +93,27 @@ describe('compress', () => {
     const registry = createRecipeRegistry([
       { kind: 'broken', description: '', validate: (step) => step, apply: () => ({}) as Model },
     ]);
-    await expect(compress(model, [{ kind: 'broken' }], { registry })).rejects.toMatchObject({ code: 'invalid-model', step: 0 });
+    await expect(compress(model, [{ kind: 'broken' }], { registry })).rejects.toMatchObject({ code: 'invalid-model', step: 1 });
+  });
+
+  it('reports each param a step finishes, with the step number, the kind and done of total', async () => {
+    const progress: string[] = [];
+    await compress(model, [cast('float16'), cast('bfloat16', { roles: ['bias', 'norm-gamma'] })], {
+      onProgress: ({ step, steps, kind, param, done, total }) => progress.push(`${step}/${steps} ${kind} ${param} ${done}/${total}`),
+    });
+    expect(progress).toEqual([
+      '1/2 cast dense/kernel 1/1',
+      '2/2 cast dense/bias 1/2',
+      '2/2 cast norm/gamma 2/2',
+    ]);
+  });
+
+  it('gives handlers no progress callback when nobody listens', async () => {
+    const seen: unknown[] = [];
+    const registry = createRecipeRegistry([
+      { kind: 'spy', description: '', validate: (step) => step, apply: (input, _config, context) => (seen.push(context.onParam), input) },
+    ]);
+    await compress(model, [{ kind: 'spy' }], { registry });
+    expect(seen).toEqual([undefined]);
   });
 });

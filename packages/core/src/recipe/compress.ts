@@ -3,7 +3,8 @@ import { countParams, modelByteLength } from '../model/model-queries.ts';
 import type { Model } from '../model/types.ts';
 import { defaultRegistry } from './default-registry.ts';
 import type { RecipeRegistry } from './registry.ts';
-import type { CompressResult, Recipe, StepReport } from './types.ts';
+import { checkStepSelection, stepFilter } from './step-selection.ts';
+import type { CompressProgress, CompressResult, Recipe, StepContext, StepReport } from './types.ts';
 import { validateRecipe } from './validate-recipe.ts';
 
 /** Options of {@link compress}. */
@@ -14,22 +15,34 @@ export interface CompressOptions {
   readonly signal?: AbortSignal;
   /** Called after each step with its figures, for progress output. */
   readonly onStep?: (report: StepReport) => void;
+  /** Called after each param a step finishes (from handlers that report it), for progress bars. */
+  readonly onProgress?: (progress: CompressProgress) => void;
+  /**
+   * Whether a step whose filter selects no param of the model it is given is an error (see
+   * `checkStepSelection`); default true. Pass false only when `model` is a part of a larger
+   * model (one param of a checkpoint streamed param by param) that was checked as a whole with
+   * `checkRecipeSelection`.
+   */
+  readonly requireSelection?: boolean;
 }
 
 /**
  * Runs a recipe on a model: validates every step first (so a typo in step 5 fails before step 1
- * spends minutes), then applies the steps in order, each to the previous step's result. The
- * input model is never mutated. Reports per step the params and exact bytes before and after and
- * the seconds it took.
+ * spends minutes), then applies the steps in order, each to the previous step's result. Before a
+ * step runs, its filter must select some param (a glob that matches nothing is a typo, not a
+ * no-op). The input model is never mutated. Reports per step the params and exact bytes before
+ * and after and the seconds it took; with `onProgress`, each param as a step finishes it.
  *
  * @example
  * ```ts
- * const { model: smaller, steps } = await compress(model, [cast('float16')]);
+ * const { model: smaller, steps } = await compress(model, [cast('float16')], {
+ *   onProgress: ({ step, param, done, total }) => console.error(`step ${step}: ${done}/${total} ${param}`),
+ * });
  * console.log(steps[0]?.bytesBefore, '→', steps[0]?.bytesAfter);
  * ```
  */
 export async function compress(model: Model, recipe: Recipe, options: CompressOptions = {}): Promise<CompressResult> {
-  const { registry = defaultRegistry, signal, onStep } = options;
+  const { registry = defaultRegistry, signal, onStep, onProgress, requireSelection = true } = options;
   const configs = validateRecipe(recipe, registry);
   const steps: StepReport[] = [];
   let current = model;
@@ -37,14 +50,27 @@ export async function compress(model: Model, recipe: Recipe, options: CompressOp
   let bytesBefore = modelByteLength(current);
   for (const [index, config] of configs.entries()) {
     signal?.throwIfAborted();
+    const step = index + 1;
     // validateRecipe found a handler for every kind, from this same registry.
     const handler = registry.get(config.kind)!;
-    const context = signal === undefined ? { step: index } : { step: index, signal };
+    if (requireSelection && handler.defaultRoles !== undefined) {
+      checkStepSelection(current.params.values(), stepFilter(config), handler.defaultRoles, step);
+    }
+    const context: StepContext = {
+      step,
+      ...(signal === undefined ? {} : { signal }),
+      ...(onProgress === undefined
+        ? {}
+        : {
+            onParam: (param: string, done: number, total: number) =>
+              onProgress({ step, steps: configs.length, kind: config.kind, param, done, total }),
+          }),
+    };
     const started = performance.now();
     const next = await handler.apply(current, config, context);
     const seconds = (performance.now() - started) / 1000;
     if (typeof next !== 'object' || next === null || !(next.params instanceof Map)) {
-      throw new WhittleError('invalid-model', `the ${config.kind} handler returned no model`, { step: index });
+      throw new WhittleError('invalid-model', `the ${config.kind} handler returned no model`, { step });
     }
     const paramsAfter = countParams(next);
     const bytesAfter = modelByteLength(next);

@@ -4,7 +4,7 @@
  * reads top to bottom. A field may be a dotted path into nested objects (`granularity.size`).
  */
 import { WhittleError } from '../errors.ts';
-import { globToRegExp } from '../model/glob.ts';
+import { unsupportedGlobSyntax } from '../model/glob.ts';
 import { PARAM_ROLES, isParamRole } from '../model/param-roles.ts';
 import type { ParamRole } from '../model/types.ts';
 import { describe } from '../tensor/shape.ts';
@@ -237,11 +237,8 @@ function readGlob(value: unknown, field: string, context: StepLocation | undefin
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_GLOB_LENGTH) {
     fail(`expected a glob of 1 to ${MAX_GLOB_LENGTH} characters, got ${describe(value)}`, field, context);
   }
-  try {
-    globToRegExp(value);
-  } catch (error) {
-    fail(`invalid glob ${describe(value)}`, field, context, error);
-  }
+  const unsupported = unsupportedGlobSyntax(value);
+  if (unsupported !== undefined) fail(unsupported, field, context);
   return value;
 }
 

@@ -6,3 +6,4 @@ export * from './validate-recipe.ts';
 export * from './compress.ts';
 export * from './cast.ts';
 export * from './per-param.ts';
+export * from './step-selection.ts';

@@ -22,10 +22,16 @@ export interface ParamFilter {
 
 /** What a handler is given besides the model and its validated config. */
 export interface StepContext {
-  /** Index of the step in the recipe. */
+  /** The step's number in the recipe, counting from 1 (as error messages and reports show it). */
   readonly step: number;
   /** Aborts long-running steps. */
   readonly signal?: AbortSignal;
+  /**
+   * Reports progress through the step: call it after each selected param is done, with the
+   * param's name, how many are done and how many the step selected. Optional both ways: a handler
+   * may leave it uncalled, and `compress` sets it only when its caller asked for progress.
+   */
+  readonly onParam?: (param: string, done: number, total: number) => void;
 }
 
 /**
@@ -34,7 +40,17 @@ export interface StepContext {
  */
 export interface RecipeHandler<Config extends RecipeStep = RecipeStep> {
   readonly kind: string;
+  /** One line saying what the step does, for listings such as `whittle compress --help`. */
   readonly description: string;
+  /** A typical step of this kind, as plain JSON data that `validate` accepts, for listings. */
+  readonly example?: Config;
+  /**
+   * The roles the step's {@link ParamFilter} (its `include`, `exclude` and `roles` fields) selects
+   * when it names no `roles`. Set it when the step selects params that way: `compress` then
+   * rejects a step whose filter selects nothing (see `checkStepSelection`) instead of silently
+   * changing nothing.
+   */
+  readonly defaultRoles?: readonly ParamRole[];
   /**
    * True when `apply` encodes each selected param on its own, reading nothing else in the model
    * and never adding or dropping params: a recipe of only such steps can stream a checkpoint one
@@ -54,6 +70,20 @@ export interface StepReport {
   readonly bytesBefore: number;
   readonly bytesAfter: number;
   readonly seconds: number;
+}
+
+/** Where `compress` is: reported after each param a step has finished (see `StepContext.onParam`). */
+export interface CompressProgress {
+  /** The step's number, counting from 1. */
+  readonly step: number;
+  /** How many steps the recipe has. */
+  readonly steps: number;
+  readonly kind: string;
+  /** The param just finished. */
+  readonly param: string;
+  /** Params of this step finished so far, and how many it selected. */
+  readonly done: number;
+  readonly total: number;
 }
 
 /** The result of `compress`. */

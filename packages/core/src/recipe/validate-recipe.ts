@@ -18,7 +18,7 @@ import type { Recipe, RecipeStep } from './types.ts';
  * ```
  */
 export function validateRecipe(recipe: unknown, registry: RecipeRegistry = defaultRegistry): RecipeStep[] {
-  return checkSteps(recipe, undefined).map((step, index) => {
+  return checkSteps(recipe, undefined, 'an array of steps').map((step, index) => {
     const handler = registry.get(step.kind);
     if (handler === undefined) {
       const known = registry.kinds();
@@ -26,26 +26,27 @@ export function validateRecipe(recipe: unknown, registry: RecipeRegistry = defau
         'unknown-kind',
         `unknown recipe kind ${describe(step.kind)}; known kinds: ${known.length === 0 ? 'none' : known.join(', ')}` +
           ' (is the package that provides it imported?)',
-        { step: index, field: 'kind' },
+        { step: index + 1, field: 'kind' },
       );
     }
     try {
-      return handler.validate(step, { step: index });
+      return handler.validate(step, { step: index + 1 });
     } catch (error) {
-      throw locateError(error, index, step.kind);
+      throw locateError(error, index + 1, step.kind);
     }
   });
 }
 
 /**
  * Parses recipe JSON (a file's text, a CLI argument) into recipe steps, checking its structure:
- * an array of objects with a string `kind`. Field checks are the handlers' (see
- * {@link validateRecipe}, which `compress` runs). Throws an `invalid-recipe` WhittleError naming
- * `file` for malformed JSON or structure.
+ * an array of objects with a string `kind`, or one such object alone (a one-step recipe). Field
+ * checks are the handlers' (see {@link validateRecipe}, which `compress` runs). Throws an
+ * `invalid-recipe` WhittleError naming `file` for malformed JSON or structure.
  *
  * @example
  * ```ts
  * const recipe = parseRecipe('[{ "kind": "cast", "dtype": "float16" }]', 'recipe.json');
+ * parseRecipe('{ "kind": "cast", "dtype": "float16" }'); // the same one-step recipe
  * ```
  */
 export function parseRecipe(text: string, file?: string): Recipe {
@@ -59,26 +60,27 @@ export function parseRecipe(text: string, file?: string): Recipe {
     const reason = error instanceof Error ? error.message : String(error);
     throw new WhittleError('invalid-recipe', `recipe is not valid JSON: ${reason}`, { file }, { cause: error });
   }
-  return checkSteps(parsed, file);
+  const isOneStep = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+  return checkSteps(isOneStep ? [parsed] : parsed, file, 'an array of steps or one step');
 }
 
-function checkSteps(recipe: unknown, file: string | undefined): RecipeStep[] {
+function checkSteps(recipe: unknown, file: string | undefined, expected: string): RecipeStep[] {
   if (!Array.isArray(recipe)) {
-    throw new WhittleError('invalid-recipe', `a recipe must be an array of steps, got ${describe(recipe)}`, { file });
+    throw new WhittleError('invalid-recipe', `a recipe must be ${expected}, got ${describe(recipe)}`, { file });
   }
   // Array.from visits holes (as undefined), where map would skip them.
   return Array.from(recipe as unknown[], (step, index) => {
     if (typeof step !== 'object' || step === null || Array.isArray(step)) {
       throw new WhittleError('invalid-recipe', `a step must be an object with a kind, got ${describe(step)}`, {
         file,
-        step: index,
+        step: index + 1,
       });
     }
     const { kind } = step as { kind?: unknown };
     if (typeof kind !== 'string' || !Object.hasOwn(step, 'kind')) {
       throw new WhittleError('invalid-recipe', `a step needs a string kind, got ${describe(kind)}`, {
         file,
-        step: index,
+        step: index + 1,
         field: 'kind',
       });
     }

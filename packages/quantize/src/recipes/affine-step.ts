@@ -3,6 +3,7 @@
  * per group, with the axes read off each param's role.
  */
 import {
+  WEIGHT_ROLES,
   FILTER_FIELDS,
   readBoolean,
   readEnum,
@@ -70,6 +71,8 @@ export function affine(options: AffineOptions): AffineStep {
 export const affineHandler: RecipeHandler<AffineStep> = {
   kind: 'quantize.affine',
   description: 'affine (uniform) quantization, 1–8 or 16 bits, per tensor, channel or group',
+  example: { kind: 'quantize.affine', bits: 4, symmetric: true, granularity: { kind: 'group', size: 32 } },
+  defaultRoles: WEIGHT_ROLES,
   perParam: true,
   validate(step, context) {
     rejectUnknownFields(step, ['bits', 'symmetric', 'narrowRange', 'granularity', 'scaleDType', ...FILTER_FIELDS], context);

@@ -4,6 +4,7 @@
  * bfloat16 keeps float32's range with 8 significant bits.
  */
 import {
+  WEIGHT_ROLES,
   FILTER_FIELDS,
   WhittleError,
   castDense,
@@ -69,6 +70,8 @@ function halfFloatHandler<Step extends Float16Step | Bfloat16Step>(
   return {
     kind,
     description: `store weights as ${dtype} (2 bytes each)`,
+    example: { kind } as Step,
+    defaultRoles: WEIGHT_ROLES,
     perParam: true,
     validate(step, context) {
       rejectUnknownFields(step, FILTER_FIELDS, context);

@@ -1,4 +1,5 @@
 import {
+  WEIGHT_ROLES,
   WhittleError,
   compress,
   createRecipeRegistry,
@@ -91,16 +92,16 @@ describe('quantize handlers through compress', () => {
   it('name the param and step when a tensor holds NaN', async () => {
     const broken = modelFromTensors({ 'good/kernel': hostTensor('float32', [2, 2]), 'bad/kernel': hostTensor('float32', [2, 2], Float32Array.from([0, 1, Number.NaN, 2])) });
     for (const step of [int8(), uint8(), kmeans({ bits: 2 }), int4()]) {
-      const error = await run(broken, [float16({ include: ['nothing'] }), step]).catch((caught: unknown) => caught);
+      const error = await run(broken, [float16({ include: ['good/*'] }), step]).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(WhittleError);
-      expect(error).toMatchObject({ code: 'invalid-tensor', step: 1, field: 'params["bad/kernel"].data[2]' });
+      expect(error).toMatchObject({ code: 'invalid-tensor', step: 2, field: 'params["bad/kernel"].data[2]' });
       expect((error as Error).message).toMatch(/param "bad\/kernel": element 2 is NaN/);
     }
   });
 
   it('report an explicit axis a param lacks as a recipe error naming the param', async () => {
     const error = await run(model, [affine({ bits: 8, granularity: { kind: 'axis', axis: 3 } })]).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: 'invalid-recipe', step: 0, field: 'granularity.axis', message: expect.stringContaining('param "dense/kernel"') });
+    expect(error).toMatchObject({ code: 'invalid-recipe', step: 1, field: 'granularity.axis', message: expect.stringContaining('param "dense/kernel"') });
   });
 
   it('keep params already stored as the target half float', async () => {
@@ -133,5 +134,33 @@ describe('streaming', () => {
     expect(perParam.sort()).toEqual(
       ['quantize.affine', 'quantize.bfloat16', 'quantize.float16', 'quantize.kmeans', 'quantize.uint16', 'quantize.uint8'].sort(),
     );
+  });
+});
+
+describe('quantize handlers in listings and progress', () => {
+  const model = testModel();
+
+  it('report each selected param as it is done, in model order', async () => {
+    const seen: string[] = [];
+    await compress(model, [int8({ exclude: ['embedding/**'] })], {
+      registry,
+      onProgress: ({ step, param, done, total }) => seen.push(`${step} ${param} ${done}/${total}`),
+    });
+    // Selected: every weight-role param but the embedding, integer ones too (they are then kept).
+    const expected = [...model.params.values()]
+      .filter(({ name, role }) => WEIGHT_ROLES.includes(role) && !name.startsWith('embedding/'))
+      .map(({ name }) => name);
+    expect(expected).toContain('ids/kernel');
+    expect(seen).toEqual(expected.map((name, index) => `1 ${name} ${index + 1}/${expected.length}`));
+  });
+
+  it('each list an example step that validates unchanged and runs on a model of every role', async () => {
+    for (const handler of quantizeHandlers) {
+      if (handler.kind === 'quantize.gptq') continue;
+      expect(handler.example, handler.kind).toBeDefined();
+      expect(handler.defaultRoles, handler.kind).toBeDefined();
+      expect(handler.validate(handler.example!, { step: 1 }), handler.kind).toMatchObject(handler.example!);
+      await run(model, [handler.example!]);
+    }
   });
 });

@@ -2,6 +2,7 @@
  * `quantize.kmeans`: k-means weight sharing (Deep Compression), one codebook per tensor.
  */
 import {
+  WEIGHT_ROLES,
   FILTER_FIELDS,
   readFilter,
   readInteger,
@@ -58,6 +59,8 @@ export function kmeans(options: KmeansStepOptions): KmeansStep {
 export const kmeansHandler: RecipeHandler<KmeansStep> = {
   kind: 'quantize.kmeans',
   description: 'k-means weight sharing: 2^bits float32 centroids per tensor and packed indices',
+  example: { kind: 'quantize.kmeans', bits: 4 },
+  defaultRoles: WEIGHT_ROLES,
   perParam: true,
   validate(step, context) {
     rejectUnknownFields(step, ['bits', 'iterations', 'seed', ...FILTER_FIELDS], context);

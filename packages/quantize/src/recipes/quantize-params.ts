@@ -38,12 +38,13 @@ export type TensorEncoder = (tensor: HostTensor, context: TensorContext) => Enco
  *
  * @example
  * ```ts
- * const halved = quantizeParams(model, {}, { step: 0 }, (tensor) => castDense(tensor, 'float16'));
+ * const halved = quantizeParams(model, {}, { step: 1 }, (tensor) => castDense(tensor, 'float16'));
  * ```
  */
 export function quantizeParams(model: Model, filter: ParamFilter, context: StepContext, encode: TensorEncoder): Model {
   const updates = new Map<string, Encoding>();
-  for (const param of selectParams(model, filter, WEIGHT_ROLES)) {
+  const selected = selectParams(model, filter, WEIGHT_ROLES);
+  for (const [index, param] of selected.entries()) {
     context.signal?.throwIfAborted();
     const { value } = param;
     try {
@@ -57,6 +58,7 @@ export function quantizeParams(model: Model, filter: ParamFilter, context: StepC
     } catch (error) {
       throw locate(error, param.name, context.step);
     }
+    context.onParam?.(param.name, index + 1, selected.length);
   }
   return replaceParams(model, updates);
 }

@@ -11,7 +11,7 @@ import { uint16, uint8 } from './tfjs-stock-steps.ts';
 const registry = createRecipeRegistry(quantizeHandlers);
 const validate = (step: unknown) => validateRecipe([step], registry)[0]!;
 const rejects = (step: unknown, field: string) =>
-  expect(() => validate(step)).toThrow(expect.objectContaining({ code: 'invalid-recipe', step: 0, field }));
+  expect(() => validate(step)).toThrow(expect.objectContaining({ code: 'invalid-recipe', step: 1, field }));
 
 describe('quantize step factories', () => {
   it('build plain JSON data with defaults written out', () => {
@@ -99,7 +99,7 @@ describe('quantize step validation', () => {
             expect(typeof (config as RecipeStep).kind).toBe('string');
           } catch (error) {
             expect(error).toBeInstanceOf(WhittleError);
-            expect((error as WhittleError).step).toBe(0);
+            expect((error as WhittleError).step).toBe(1);
           }
         }
       }),

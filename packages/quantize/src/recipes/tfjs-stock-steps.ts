@@ -3,6 +3,7 @@
  * and minimum per tensor), which an unmodified `tf.loadLayersModel` / `tf.loadGraphModel` reads.
  */
 import {
+  WEIGHT_ROLES,
   FILTER_FIELDS,
   readFilter,
   rejectUnknownFields,
@@ -59,6 +60,8 @@ function stockHandler<Step extends Uint8Step | Uint16Step>(kind: Step['kind'], d
   return {
     kind,
     description: `tfjs stock ${dtype} quantization: per-tensor min and scale, readable by stock tfjs`,
+    example: { kind } as Step,
+    defaultRoles: WEIGHT_ROLES,
     perParam: true,
     validate(step, context) {
       rejectUnknownFields(step, FILTER_FIELDS, context);
