@@ -24,8 +24,15 @@ beforeAll(async () => {
 
 test('--json reports the trained model and every variant, computed end to end', () => {
   const { status, out, err } = wasmRun;
-  expect(err).toBe('');
   expect(status).toBe(0);
+  // stderr holds progress only: training batches, then each variant's params, as they happen.
+  const progressLines = err.trimEnd().split('\n');
+  expect(progressLines.every((line) => line.startsWith('demo: '))).toBe(true);
+  expect(err).toMatch(/^demo: training: batch \(1\/126\)$/m);
+  expect(err).toMatch(/^demo: training: batch \(126\/126\)$/m);
+  for (const variant of ['float16', 'bfloat16', 'int8', 'int4-g32', 'kmeans-4bit']) {
+    expect(err).toMatch(new RegExp(`^demo: ${variant}: dense_3/kernel \\(3/3\\)$`, 'm'));
+  }
   const report = JSON.parse(out) as DemoReport;
   expect(report.backend).toMatchObject({ name: 'wasm', simd: true });
   expect(report.model).toEqual({ layers: [784, 128, 64, 10], params: PARAMS, seed: 42 });

@@ -11,6 +11,7 @@ import { DEMO_TRAINING, trainedClassifier } from '../demo/trained-classifier.ts'
 import { DEMO_VARIANTS } from '../demo/variants.ts';
 import { formatDemoReport } from '../format/demo-report.ts';
 import { loadBench } from '../load-bench.ts';
+import { createProgressReporter } from '../progress/progress-reporter.ts';
 import { CLI_BACKENDS, type CliBackend } from './backend-option.ts';
 
 /** Options of `whittle demo`. */
@@ -52,19 +53,35 @@ export interface DemoReport {
 export async function runDemo(options: DemoCommandOptions, io: CliIo): Promise<DemoReport> {
   const { MNIST_CLASSES, MNIST_IMAGE_SIZE } = await loadBench('demo');
   const backend = await useBackend(options.backend ?? 'wasm');
-  const { model, test, trainSeconds } = await trainedClassifier(DEMO_TRAINING);
-  const inputs = tf.tensor2d(test.images, [test.count, MNIST_IMAGE_SIZE]);
+  // Progress on stderr (a bar on a terminal, plain lines otherwise, nothing with --quiet).
+  const progress = createProgressReporter(io, { prefix: 'demo' });
   const variants: VariantResult[] = [];
-  let logits: tf.Tensor2D | undefined;
+  let trained;
   try {
-    logits = predictOnce(model, inputs);
-    for (const variant of DEMO_VARIANTS) {
-      variants.push(await evaluateVariant(variant, { model, inputs, labels: test.labels, logits }));
+    trained = await trainedClassifier(DEMO_TRAINING, (done, total) => progress.update(done, total, 'training: batch'));
+    progress.note(`trained in ${trained.trainSeconds.toFixed(1)} s`);
+    const { model, test } = trained;
+    const inputs = tf.tensor2d(test.images, [test.count, MNIST_IMAGE_SIZE]);
+    let logits: tf.Tensor2D | undefined;
+    try {
+      logits = predictOnce(model, inputs);
+      for (const variant of DEMO_VARIANTS) {
+        variants.push(
+          await evaluateVariant(
+            variant,
+            { model, inputs, labels: test.labels, logits },
+            { onProgress: ({ param, done, total }) => progress.update(done, total, `${variant.name}: ${param}`) },
+          ),
+        );
+      }
+    } finally {
+      inputs.dispose();
+      logits?.dispose();
     }
   } finally {
-    inputs.dispose();
-    logits?.dispose();
+    progress.close();
   }
+  const { model, test, trainSeconds } = trained;
   const report: DemoReport = {
     backend: { name: backend.name, simd: backend.simd, threads: backend.threads },
     model: {

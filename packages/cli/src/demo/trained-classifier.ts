@@ -49,14 +49,17 @@ export interface TrainedClassifier {
  * const { model, test } = await trainedClassifier(DEMO_TRAINING);
  * ```
  */
-export async function trainedClassifier(training: DemoTraining = DEMO_TRAINING): Promise<TrainedClassifier> {
+export async function trainedClassifier(
+  training: DemoTraining = DEMO_TRAINING,
+  onBatch?: (done: number, total: number) => void,
+): Promise<TrainedClassifier> {
   const { loadMnistDigits, splitDigits, trainMnistMlp } = await loadBench('demo');
   const { train, test } = splitDigits(await loadMnistDigits(), {
     train: training.trainDigits,
     test: training.testDigits,
     seed: training.splitSeed,
   });
-  const mlp = await trainMnistMlp(train, training);
+  const mlp = await trainMnistMlp(train, onBatch === undefined ? training : { ...training, onBatch });
   // The weights are host data in `model` now; the tfjs model is not needed again.
   mlp.dispose();
   return { model: mlp.model, test, trainSeconds: mlp.trainSeconds };

@@ -13,6 +13,11 @@ export interface MnistMlpOptions {
   readonly learningRate: number;
   /** Seed of the weight initialisation (training itself is deterministic: no shuffling, no dropout). */
   readonly seed: number;
+  /**
+   * Called after each training batch with the batches done and the batches in all epochs, for
+   * progress output; training is the same with or without it.
+   */
+  readonly onBatch?: (done: number, total: number) => void;
 }
 
 /** A trained MNIST classifier, as a whittle Model and runnable on the current backend. */
@@ -71,7 +76,26 @@ export async function trainMnistMlp(train: Digits, options: MnistMlpOptions): Pr
   const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(train.labels, 'int32'), MNIST_CLASSES));
   const started = performance.now();
   try {
-    await layers.fit(images, labels, { epochs: options.epochs, batchSize: options.batchSize, shuffle: false, verbose: 0 });
+    const { onBatch } = options;
+    const batchesPerEpoch = Math.ceil(train.count / options.batchSize);
+    const totalBatches = batchesPerEpoch * options.epochs;
+    let epoch = 0;
+    await layers.fit(images, labels, {
+      epochs: options.epochs,
+      batchSize: options.batchSize,
+      shuffle: false,
+      verbose: 0,
+      ...(onBatch === undefined
+        ? {}
+        : {
+            callbacks: {
+              onEpochBegin: async (index: number) => {
+                epoch = index;
+              },
+              onBatchEnd: async (batch: number) => onBatch(epoch * batchesPerEpoch + batch + 1, totalBatches),
+            },
+          }),
+    });
   } finally {
     images.dispose();
     labels.dispose();
