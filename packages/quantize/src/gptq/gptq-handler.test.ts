@@ -37,7 +37,7 @@ describe('quantize.gptq step', () => {
     const step = gptq({ bits: 3, actOrder: true, exclude: ['head*'] });
     expect(step).toStrictEqual({ kind: GPTQ_KIND, bits: 3, actOrder: true, exclude: ['head*'] });
     expect(JSON.parse(JSON.stringify(step))).toStrictEqual(step);
-    expect(validateGptqStep(step, { step: 0 })).toStrictEqual({
+    expect(validateGptqStep(step, { step: 1 })).toStrictEqual({
       kind: GPTQ_KIND,
       bits: 3,
       groupSize: 128,
@@ -48,7 +48,7 @@ describe('quantize.gptq step', () => {
       scaleDType: 'float16',
       exclude: ['head*'],
     });
-    expect(validateGptqStep(gptq({ bits: 4, groupSize: -1 }), { step: 0 }).scaleDType).toBe('float32');
+    expect(validateGptqStep(gptq({ bits: 4, groupSize: -1 }), { step: 1 }).scaleDType).toBe('float32');
   });
 
   it.each([
@@ -139,16 +139,29 @@ describe('quantize.gptq handler', () => {
     };
     const twin = modelFromTensors({ 'a/kernel': normalMatrix(32, 4, 1), 'b/kernel': normalMatrix(32, 4, 2) });
     const handler = createGptqHandler({ calibration: (param: Param) => (param.name.endsWith('/kernel') ? shared : undefined) });
-    const result = await handler.apply(twin, validateGptqStep(gptq({ bits: 3 }), { step: 0 }), { step: 0 });
+    const result = await handler.apply(twin, validateGptqStep(gptq({ bits: 3 }), { step: 1 }), { step: 1 });
     expect(calls).toBe(1);
     expect(getParam(result, 'b/kernel').value.kind).toBe('affine');
     const hessian = await accumulateHessian(hiddenInputs);
     const fromHessian = await createGptqHandler({ calibration: { 'a/kernel': hessian, 'b/kernel': hessian } }).apply(
       twin,
-      validateGptqStep(gptq({ bits: 3 }), { step: 0 }),
-      { step: 0 },
+      validateGptqStep(gptq({ bits: 3 }), { step: 1 }),
+      { step: 1 },
     );
     expect(getParam(fromHessian, 'a/kernel').value).toStrictEqual(getParam(result, 'a/kernel').value);
+  });
+
+  it('lists an example step and reports each quantized param as done', async () => {
+    expect(gptqHandler.validate(gptqHandler.example!, { step: 1 })).toMatchObject({ kind: 'quantize.gptq', bits: 4, groupSize: 128 });
+    expect(gptqHandler.defaultRoles).toEqual(['dense-kernel', 'linear-weight']);
+    const twin = modelFromTensors({ 'a/kernel': normalMatrix(32, 4, 1), 'b/kernel': normalMatrix(32, 4, 2) });
+    const seen: string[] = [];
+    const handler = createGptqHandler({ calibration: { 'a/kernel': hiddenInputs, 'b/kernel': hiddenInputs } });
+    await handler.apply(twin, validateGptqStep(gptq({ bits: 4 }), { step: 1 }), {
+      step: 1,
+      onParam: (param, done, total) => seen.push(`${param} ${done}/${total}`),
+    });
+    expect(seen).toEqual(['a/kernel 1/2', 'b/kernel 2/2']);
   });
 
   it('names the missing calibration and the step', async () => {

@@ -24,7 +24,7 @@ import {
 import type { CalibrationSource } from './calibration.ts';
 import { GPTQ_ROLES, type GptqRole } from './gptq-options.ts';
 import { gptqQuantizeWithHessian } from './gptq-quantize.ts';
-import { GPTQ_KIND, validateGptqStep, type GptqConfig, type GptqStep } from './gptq-step.ts';
+import { GPTQ_KIND, gptq, validateGptqStep, type GptqConfig, type GptqStep } from './gptq-step.ts';
 import { accumulateHessian, isHessian, type Hessian } from './hessian.ts';
 
 /** A layer's calibration: its inputs (see `CalibrationSource`) or a Hessian made from them. */
@@ -62,7 +62,10 @@ export function createGptqHandler(options: GptqHandlerOptions = {}): RecipeHandl
   const { calibration } = options;
   return {
     kind: GPTQ_KIND,
-    description: 'GPTQ: error-compensating int2–8 quantization of Dense and Linear weights from calibration inputs',
+    description: 'GPTQ: error-compensating int2–8 quantization of Dense and Linear weights from calibration inputs (from code, with gptqRegistry)',
+    // The step as a user writes it; validate fills in the other settings' defaults.
+    example: gptq({ bits: 4, groupSize: 128 }) as unknown as GptqConfig,
+    defaultRoles: GPTQ_ROLES,
     validate: validateGptqStep,
     apply: (model, config, context) => applyGptq(model, config, context, calibration),
   };
@@ -108,7 +111,7 @@ async function applyGptq(
   }
   const hessians = new Map<LayerCalibration, Promise<Hessian>>();
   const updates = new Map<string, Encoding>();
-  for (const param of selected) {
+  for (const [index, param] of selected.entries()) {
     context.signal?.throwIfAborted();
     const field = `calibration[${JSON.stringify(param.name)}]`;
     const source = lookup(calibration!, param);
@@ -128,6 +131,7 @@ async function applyGptq(
       if (!isWhittleError(error)) throw error;
       throw new WhittleError(error.code, `${param.name}: ${error.message}`, { field, step: context.step }, { cause: error });
     }
+    context.onParam?.(param.name, index + 1, selected.length);
   }
   return replaceParams(model, updates);
 }

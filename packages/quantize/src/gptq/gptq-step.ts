@@ -60,7 +60,7 @@ export function gptq(settings: GptqSettings & ParamFilter): GptqStep {
  *
  * @example
  * ```ts
- * validateGptqStep({ kind: 'quantize.gptq', bits: 3 }, { step: 0 }).groupSize; // 128
+ * validateGptqStep({ kind: 'quantize.gptq', bits: 3 }, { step: 1 }).groupSize; // 128
  * ```
  */
 export function validateGptqStep(step: RecipeStep, context: StepContext): GptqConfig {
