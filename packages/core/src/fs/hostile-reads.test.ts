@@ -4,7 +4,7 @@
  * file and field, or a correct result; nothing outside the model is read; nothing hangs.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, open, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, open, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -132,61 +132,66 @@ describe('only regular files are read, and never waited on', () => {
   });
 });
 
-describe('a shard listed many times is read once', () => {
-  test('the loader is called once per distinct path, and the values are right', async () => {
-    const model = sequenceModel(1, 1024);
+describe('a shard listed more than once is refused: the weights never outgrow the distinct bytes on disk', () => {
+  test('the same path twice, in one group or across groups, names the second listing', async () => {
+    const model = sequenceModel(2, 1024);
     const { modelJson, shards } = writeTfjsArtifacts(model);
     const entry = modelJson.weightsManifest[0]!.weights[0]!;
-    const copies = 200;
-    const json = {
+    const path = shards[0]!.path;
+    const loads: string[] = [];
+    const load = async (shard: string): Promise<Uint8Array> => {
+      loads.push(shard);
+      return shards[0]!.bytes;
+    };
+    const oneGroup = { weightsManifest: [{ paths: [path, path], weights: [entry, { ...entry, name: 'copy' }] }] };
+    await expect(readTfjsModel(JSON.stringify(oneGroup), load)).rejects.toMatchObject({
+      code: 'malformed-file',
+      field: 'weightsManifest[0].paths[1]',
+      message: expect.stringMatching(/listed twice \(first at weightsManifest\[0\]\.paths\[0\]\)/),
+    });
+    const twoGroups = {
       weightsManifest: [
-        {
-          paths: Array.from({ length: copies }, () => shards[0]!.path),
-          weights: Array.from({ length: copies }, (_, index) => ({ ...entry, name: `copy${index}` })),
-        },
+        { paths: [path], weights: [entry] },
+        { paths: [path], weights: [{ ...entry, name: 'copy' }] },
       ],
     };
-    const calls: string[] = [];
-    const read = await readTfjsModel(JSON.stringify(json), async (path) => {
-      calls.push(path);
-      return shards[0]!.bytes;
-    });
-    expect(calls).toEqual([shards[0]!.path]);
-    expect(read.params.size).toBe(copies);
-    expect(Array.from(decode(read.params.get('copy199')!.value).data)).toEqual(
-      Array.from(decode(model.params.get('p0')!.value).data)
-    );
+    await expect(readTfjsModel(JSON.stringify(twoGroups), load)).rejects.toMatchObject({ field: 'weightsManifest[1].paths[0]' });
+    // Refused from the manifest alone: no shard was read.
+    expect(loads).toEqual([]);
   });
 
-  test('from disk, one read per distinct file: memory is the shard once plus the decoded weights', async () => {
+  test('from disk, two spellings of one file are refused before either is read whole', async () => {
     const directory = join(root, 'repeated');
     const length = 1 << 20; // 4 MiB of float32
     const model = sequenceModel(1, length);
     const { modelJson, shards } = writeTfjsArtifacts(model, { shardBytes: 4 * length });
     await mkdir(directory);
     await writeFile(join(directory, 'one.bin'), shards[0]!.bytes);
+    await link(join(directory, 'one.bin'), join(directory, 'same.bin'));
     const entry = modelJson.weightsManifest[0]!.weights[0]!;
     const copies = 100;
-    await writeFile(
-      join(directory, 'model.json'),
-      JSON.stringify({
-        weightsManifest: [
-          {
-            // Two spellings of one file: still one read.
-            paths: Array.from({ length: copies }, (_, index) => (index % 2 === 0 ? 'one.bin' : './one.bin')),
-            weights: Array.from({ length: copies }, (_, index) => ({ ...entry, name: `copy${index}` })),
-          },
-        ],
-      })
-    );
-    const before = process.memoryUsage().arrayBuffers;
+    for (const spelling of ['./one.bin', 'same.bin']) {
+      await writeFile(
+        join(directory, 'model.json'),
+        JSON.stringify({
+          weightsManifest: [
+            {
+              paths: Array.from({ length: copies }, (_, index) => (index % 2 === 0 ? 'one.bin' : spelling)),
+              weights: Array.from({ length: copies }, (_, index) => ({ ...entry, name: `copy${index}` })),
+            },
+          ],
+        })
+      );
+      const before = process.memoryUsage().arrayBuffers;
+      const failure = readTfjsModelFile(directory);
+      await expect(failure).rejects.toMatchObject({ code: 'malformed-file', file: join(directory, 'model.json') });
+      await expect(failure).rejects.toThrow(/same file as the shard|listed twice/);
+      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(8 * length);
+    }
+    // The same file listed once reads as usual.
+    await writeFile(join(directory, 'model.json'), JSON.stringify({ weightsManifest: [{ paths: ['one.bin'], weights: [entry] }] }));
     const read = await readTfjsModelFile(directory);
-    const grown = process.memoryUsage().arrayBuffers - before;
-    expect(read.params.size).toBe(copies);
-    // Each weight decodes to its own copy (encodings own their data): 100 × 4 MiB. Reading the
-    // shard once per listing would add another 100 × 4 MiB on top.
-    expect(grown).toBeLessThan((copies + 20) * 4 * length);
-    expect(decode(read.params.get('copy99')!.value).data[length - 1]).toBe((length - 1) / length);
+    expect(decode(read.params.get(entry.name)!.value).data[length - 1]).toBe((length - 1) / length);
   });
 });
 

@@ -44,8 +44,8 @@ export async function modelJsonPath(path: string): Promise<string> {
  * model.json or the directory holding one. model.json must be a regular file of at most
  * `MAX_MODEL_JSON_BYTES` (256 MiB). Shard paths must stay inside that directory, by name (no
  * URLs, absolute paths or `..`) and by real path (no symlink to a file outside, no path through
- * a symlinked directory leading out, unless `followLinksOutside`); each must be a regular file,
- * read once however often the manifest lists it, its size checked against the manifest before
+ * a symlinked directory leading out, unless `followLinksOutside`); each must be a regular file
+ * listed once (by name and by real path, so the weights never outgrow the bytes on disk), its size checked against the manifest before
  * it is read and its SHA-256 against whittle's section when recorded. Throws `malformed-file`
  * naming the model.json and the field at fault (a missing shard included), `invalid-argument`
  * when model.json itself cannot be opened or is not a regular file.
@@ -76,6 +76,7 @@ export async function readTfjsModelFile(path: string, options: ReadTfjsModelFile
     );
   };
   let realDirectory: string | undefined;
+  const spellings = new Map<string, string>();
   const locate = async (shard: string): Promise<string> => {
     let real: string;
     try {
@@ -87,6 +88,10 @@ export async function readTfjsModelFile(path: string, options: ReadTfjsModelFile
     if (options.followLinksOutside !== true && !real.startsWith(realDirectory.endsWith(sep) ? realDirectory : realDirectory + sep)) {
       throw shardError(shard, 'is a link to a file outside the model directory; pass followLinksOutside to allow it');
     }
+    // Two names for one file would declare its bytes twice (see parseModelJson's listed-twice check).
+    const other = spellings.get(real);
+    if (other !== undefined && other !== shard) throw shardError(shard, `is the same file as the shard ${describe(other)}`);
+    spellings.set(real, shard);
     return real;
   };
   // By real path: two spellings of one shard are one file, opened and read once.

@@ -168,6 +168,9 @@ function readManifest(value: unknown, file: string, allowUrls: boolean): TfjsWei
   if (!Array.isArray(value))
     malformed(`weightsManifest must be an array of groups, got ${describe(value)}`, file, 'weightsManifest');
   const names = new Set<string>();
+  // Where each shard is listed: a shard listed twice would have its bytes declared (and decoded)
+  // twice, so the weights could outgrow the distinct bytes on disk without bound.
+  const listed = new Map<string, string>();
   // Array.from visits holes of sparse arrays (as undefined), which map would skip.
   return Array.from(value, (group: unknown, groupIndex) => {
     const field = `weightsManifest[${groupIndex}]`;
@@ -179,9 +182,14 @@ function readManifest(value: unknown, file: string, allowUrls: boolean): TfjsWei
       malformed(`paths must be an array of strings, got ${describe(paths)}`, file, `${field}.paths`);
     if (!Array.isArray(weights))
       malformed(`weights must be an array of entries, got ${describe(weights)}`, file, `${field}.weights`);
-    const checkedPaths = Array.from(paths, (path: unknown, index) =>
-      checkWeightPath(path, file, `${field}.paths[${index}]`, allowUrls)
-    );
+    const checkedPaths = Array.from(paths, (path: unknown, index) => {
+      const pathField = `${field}.paths[${index}]`;
+      const checked = checkWeightPath(path, file, pathField, allowUrls);
+      const earlier = listed.get(checked);
+      if (earlier !== undefined) malformed(`the shard ${describe(checked)} is listed twice (first at ${earlier})`, file, pathField);
+      listed.set(checked, pathField);
+      return checked;
+    });
     let byteLength = 0;
     const entries = Array.from(weights, (entry: unknown, index): TfjsWeightEntry => {
       const entryField = `${field}.weights[${index}]`;
