@@ -2,7 +2,7 @@
 // under Node, against the built packages, each in its own temporary directory. Files a README's
 // examples read are made by that README's fixture below. A block may be left out only by a first
 // line `// not run: <reason>`, which readers see too.
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { transform } from 'esbuild';
 import { assert, inTemporaryDirectory, repositoryRoot, runProgram, test, writeSafetensorsFixture } from './harness.mjs';
@@ -136,4 +136,25 @@ test('the JSON recipes in the READMEs are valid', async () => {
     }
   }
   assert(recipes > 0, 'the READMEs show JSON recipes');
+});
+
+// The root README's command lines (the sh block that runs `npx whittle`) run as written, in
+// order, from a directory laid out like the repository root: its examples/ and node_modules.
+test('the README command lines run as written, on the example models', async () => {
+  const readme = readFileSync(join(repositoryRoot, 'README.md'), 'utf8');
+  const block = codeBlocks(readme).find(({ language, code }) => language === 'sh' && code.includes('npx whittle inspect'));
+  assert(block !== undefined, 'the README shows whittle command lines');
+  const lines = block.code.split('\n').filter((line) => line.trim() !== '');
+  await inTemporaryDirectory((directory) => {
+    symlinkSync(join(repositoryRoot, 'node_modules'), join(directory, 'node_modules'), 'dir');
+    cpSync(join(repositoryRoot, 'examples'), join(directory, 'examples'), { recursive: true });
+    for (const line of lines) {
+      const result = runProgram('bash', ['-c', line], { cwd: directory, env: { ...process.env, npm_config_yes: 'false' } });
+      assert(result.status === 0, `README.md:${block.line}: ${line}\nexit status ${result.status}: ${result.stderr}`);
+    }
+    const report = JSON.parse(
+      runProgram('bash', ['-c', 'npx whittle inspect out/mlp-u8/ --json'], { cwd: directory, env: { ...process.env, npm_config_yes: 'false' } }).stdout,
+    );
+    assert(report.params === 50890, `the round trip keeps every param: ${report.params}`);
+  });
 });
