@@ -1,3 +1,4 @@
+import { locateError } from '../errors.ts';
 import { readSafetensorsHeader } from '../formats/safetensors/header.ts';
 import { iterateSafetensorsParams } from '../formats/safetensors/read-params.ts';
 import type { Param } from '../model/types.ts';
@@ -41,7 +42,14 @@ export async function transformSafetensorsFile(
     const header = await readSafetensorsHeader(source);
     const metadata = options.metadata ?? header.metadata;
     async function* transformed(): AsyncGenerator<Param> {
-      for await (const param of iterateSafetensorsParams(source, header)) yield await transform(param);
+      for await (const param of iterateSafetensorsParams(source, header)) {
+        try {
+          yield await transform(param);
+        } catch (error) {
+          // A step's error (a NaN weight, a bad shape) names the param and field, not the file.
+          throw locateError(error, { file: input });
+        }
+      }
     }
     await writeReservedSafetensors(output, transformed(), {
       metadata,

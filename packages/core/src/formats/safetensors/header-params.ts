@@ -4,6 +4,7 @@
  * naming.ts). Internal to the safetensors folder.
  */
 import { isDType } from '../../tensor/dtype.ts';
+import { describeShape } from '../../tensor/shape-limits.ts';
 import { describe, shapesEqual } from '../../tensor/shape.ts';
 import { bufferReferences } from './buffer-references.ts';
 import { toSafetensorsDType } from './dtypes.ts';
@@ -66,6 +67,15 @@ export function readHeaderParams(
     if (references.length === 0) malformed(file, metadataField(key), 'the encoding references no tensors');
     for (const reference of references) {
       const field = metadataField(key, reference.path);
+      // A component's buffer is named by its place in the encoding (`codes`, `values.codes`), as
+      // `encodingParts` names it; any other name would pair it with the wrong bytes.
+      if (reference.buffer !== reference.path) {
+        malformed(
+          file,
+          `${field}.buffer`,
+          `buffer must be ${JSON.stringify(reference.path)}, the name of this component, got ${JSON.stringify(reference.buffer)}`
+        );
+      }
       const tensorName = safetensorsComponentName(name, reference.buffer);
       const tensor = tensors.get(tensorName);
       if (tensor === undefined) malformed(file, field, `tensor ${JSON.stringify(tensorName)} is missing`);
@@ -81,7 +91,7 @@ export function readHeaderParams(
         malformed(
           file,
           `${field}.shape`,
-          `shape ${describe(reference.shape)} does not match the tensor's [${tensor.shape.join(', ')}]`
+          `shape ${describe(reference.shape)} does not match the tensor's ${describeShape(tensor.shape)}`
         );
       }
       owner.set(tensorName, name);

@@ -11,7 +11,7 @@ import type { Model, Param, ParamRole } from '../../model/types.ts';
 import type { ByteSource } from '../byte-source.ts';
 import { readSafetensorsHeader, type SafetensorsHeader } from './header.ts';
 import { asMalformed } from './malformed.ts';
-import { SAFETENSORS_COMPONENT_SEPARATOR, safetensorsEncodingKey, metadataField } from './naming.ts';
+import { SAFETENSORS_COMPONENT_SEPARATOR, headerField, safetensorsEncodingKey, metadataField } from './naming.ts';
 import { findTensor, readSafetensorsTensor, readTensorBytes } from './read-tensor.ts';
 
 /**
@@ -40,7 +40,12 @@ export async function readSafetensorsParam(
   const role = rolesOf(header).get(name) ?? 'other';
   if (info.encoding === undefined) {
     const tensor = await readSafetensorsTensor(source, header, name);
-    return { name, role, shape: [...tensor.shape], value: denseEncoding(tensor) };
+    try {
+      return { name, role, shape: [...tensor.shape], value: denseEncoding(tensor) };
+    } catch (error) {
+      // The data check (a BOOL byte other than 0 or 1) knows the element, not the file.
+      throw asMalformed(error, header.file, headerField(name));
+    }
   }
   const buffers = new Map<string, Uint8Array>();
   for (const tensorName of info.tensors) {

@@ -2,10 +2,11 @@
  * Checks of the tensor entries of a safetensors header: dtype, shape, data offsets, byte length,
  * and that no two tensors share bytes. Internal to the safetensors folder.
  */
+import { describeShape } from '../../tensor/shape-limits.ts';
 import { describe } from '../../tensor/shape.ts';
 import { isSafetensorsDType, safetensorsDTypeBits, type SafetensorsDType } from './dtypes.ts';
 import { checkedShapeSize, malformed } from './malformed.ts';
-import { headerField } from './naming.ts';
+import { headerField, isWellFormedName } from './naming.ts';
 
 /** One tensor as the header describes it. */
 export interface SafetensorsTensorInfo {
@@ -26,6 +27,8 @@ export interface SafetensorsTensorInfo {
  */
 export function readTensorEntry(name: string, value: unknown, file: string, dataSize: number): SafetensorsTensorInfo {
   if (name.length === 0) malformed(file, headerField(name), 'tensor names must not be empty');
+  // JSON can spell a lone surrogate (`"\\ud800"`); UTF-8 cannot hold it, so no writer could write it back.
+  if (!isWellFormedName(name)) malformed(file, headerField(name), 'the tensor name holds a lone surrogate, which UTF-8 cannot encode');
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     malformed(file, headerField(name), `expected a tensor entry object, got ${describe(value)}`);
   }
@@ -59,7 +62,7 @@ export function readTensorEntry(name: string, value: unknown, file: string, data
     malformed(
       file,
       offsetsField,
-      `${dtype} [${(shape as number[]).join(', ')}] needs ${bits / 8} bytes, the offsets span ${last - first}`
+      `${dtype} ${describeShape(shape as number[])} needs ${bits / 8} bytes, the offsets span ${last - first}`
     );
   }
   return { name, dtype, shape: [...(shape as number[])], dataOffsets: [first, last] };
