@@ -43,12 +43,14 @@ export async function transformSafetensorsFile(
     const metadata = options.metadata ?? header.metadata;
     async function* transformed(): AsyncGenerator<Param> {
       for await (const param of iterateSafetensorsParams(source, header)) {
+        let result: Param;
         try {
-          yield await transform(param);
+          result = await transform(param);
         } catch (error) {
           // A step's error (a NaN weight, a bad shape) names the param and field, not the file.
           throw locateError(error, { file: input });
         }
+        yield result;
       }
     }
     await writeReservedSafetensors(output, transformed(), {
