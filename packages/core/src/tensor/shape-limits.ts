@@ -95,3 +95,32 @@ function describeShapeValue(value: unknown): string {
   if (Array.isArray(value)) return `array(${value.length})`;
   return value === null ? 'null' : typeof value;
 }
+
+/**
+ * Most per-axis entries (scales, row pointers, channel statistics) an encoder may allocate for a
+ * tensor with fewer elements than that. A non-empty tensor never needs more entries than
+ * elements; an empty one (`[0, 2^26]`) would otherwise size them from a dimension alone.
+ */
+export const MAX_ENTRIES_WITHOUT_DATA = 65_536;
+
+/**
+ * Checks that `count` per-axis entries for a tensor of `elements` elements stay bounded by the
+ * data: at most `max(elements, MAX_ENTRIES_WITHOUT_DATA)`. Encoders call it before allocating
+ * anything sized from one axis, so a shape that promises much and holds nothing cannot make them
+ * allocate gigabytes. Throws an `invalid-tensor` WhittleError at `location` otherwise.
+ *
+ * @example
+ * ```ts
+ * checkEntriesBound(64, 64 * 32); // fine: one scale per output channel
+ * checkEntriesBound(2 ** 26, 0, { field: 'shape' }); // throws: 67108864 scales for no data
+ * ```
+ */
+export function checkEntriesBound(count: number, elements: number, location: ErrorLocation = { field: 'shape' }): void {
+  if (count > Math.max(elements, MAX_ENTRIES_WITHOUT_DATA)) {
+    throw new WhittleError(
+      'invalid-tensor',
+      `${count} per-axis entries for a tensor of ${elements} elements: its shape promises more than its data holds`,
+      location,
+    );
+  }
+}

@@ -5,6 +5,7 @@
 import {
   WhittleError,
   affineEncoding,
+  checkEntriesBound,
   describe,
   float32ArrayToFloat16,
   isFloatDType,
@@ -73,6 +74,8 @@ export function quantizeAffine(tensor: HostTensor, options: QuantizeAffineOption
   const { qmin, qmax } = quantizationRange(bits, symmetric, narrowRange);
   const values = toFloat32(tensor).data;
   const layout = affineLayout(shape, granularity);
+  // An empty tensor's shape alone could ask for billions of scales.
+  checkEntriesBound(layout.slotCount, values.length);
   const spec: CodeSpec = { symmetric, qmin, qmax, mask: 2 ** bits - 1, scaleDType };
   const params: SlotParams = {
     scales: new Float64Array(layout.slotCount),
