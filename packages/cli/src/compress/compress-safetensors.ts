@@ -1,6 +1,7 @@
-import { byteLength, compress, createModel, encodingParamCount, isPerParamRecipe, type Model, type Param, type RecipeStep } from '@whittle/core';
+import { byteLength, compress, locateError, createModel, encodingParamCount, isPerParamRecipe, type Model, type Param, type RecipeStep } from '@whittle/core';
 import { openSafetensorsFile, transformSafetensorsFile, writeSafetensorsFile, type SafetensorsFile } from '@whittle/core/fs';
 import { compressReport, sizeOf, type CompressedStep, type CompressReport, type ModelSize } from './compress-report.ts';
+import { openSafetensorsModel } from '../model-files/inspect-model.ts';
 import { compressParam } from './per-param-recipe.ts';
 
 /** Options of {@link compressSafetensorsFile}. */
@@ -68,7 +69,7 @@ export async function compressSafetensorsFile(
  * ```
  */
 export async function headerSize(path: string): Promise<ModelSize> {
-  const file = await openSafetensorsFile(path);
+  const file = await openSafetensorsModel(path);
   try {
     let params = 0;
     let bytes = 0;
@@ -92,7 +93,7 @@ export async function headerSize(path: string): Promise<ModelSize> {
  * ```
  */
 export async function readSafetensorsWithMetadata(path: string): Promise<{ model: Model; metadata: Readonly<Record<string, string>> }> {
-  const file: SafetensorsFile = await openSafetensorsFile(path);
+  const file: SafetensorsFile = await openSafetensorsModel(path);
   try {
     const params: Param[] = [];
     for await (const param of file.params()) params.push(param);
@@ -104,7 +105,13 @@ export async function readSafetensorsWithMetadata(path: string): Promise<{ model
 
 async function compressWholeFile(input: string, output: string, steps: readonly RecipeStep[], options: CompressFileOptions): Promise<CompressReport> {
   const { model, metadata } = await readSafetensorsWithMetadata(input);
-  const result = await compress(model, steps);
+  let result;
+  try {
+    result = await compress(model, steps);
+  } catch (error) {
+    // A step's error names the param and field; the user also needs the file.
+    throw locateError(error, { file: input });
+  }
   await writeSafetensorsFile(output, result.model, { force: options.force, metadata });
   return compressReport(sizeOf(model), sizeOf(result.model), result.steps);
 }

@@ -107,14 +107,13 @@ export function parseSafetensorsHeader(bytes: Uint8Array, file: string, fileSize
   const dataSize = fileSize - dataOffset;
   let entries: Record<string, string> = {};
   const list: SafetensorsTensorInfo[] = [];
-  // Text order breaks ties between empty tensors at one offset, as the writer lays them out.
   for (const name of parsed.keys) {
     if (name === METADATA_KEY) entries = readMetadata(record[name], file);
     else list.push(readTensorEntry(name, record[name], file, dataSize));
   }
+  // The sort is stable, so text order breaks ties between empty tensors at one offset.
+  list.sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0]);
   checkNoOverlap(list, file);
-  const order = new Map(list.map((tensor, index) => [tensor, index]));
-  list.sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0] || order.get(a)! - order.get(b)!);
   const tensors = new Map(list.map((tensor) => [tensor.name, tensor]));
   const { params, metadata } = readHeaderParams(tensors, entries, file);
   return { file, headerSize, dataOffset, tensors, params, metadata };

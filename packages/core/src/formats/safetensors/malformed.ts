@@ -31,18 +31,18 @@ export function asMalformed(error: unknown, file: string, prefix?: string): unkn
 }
 
 /**
- * The element count of an untrusted shape (core's `shapeSize`: non-negative integers, at most
- * 2^32 elements), or a `malformed-file` error at `field`.
+ * The element count of an untrusted shape (core's `shapeSize`: see `checkShapeLimits`), or a
+ * `malformed-file` error at `field` (a function when building the path costs more than the check).
  *
  * @example
  * ```ts
  * checkedShapeSize([2, 3], 'model.safetensors', 'header["w"].shape'); // 6
  * ```
  */
-export function checkedShapeSize(shape: unknown, file: string, field: string): number {
+export function checkedShapeSize(shape: unknown, file: string, field: string | (() => string)): number {
   try {
     return shapeSize(shape, {});
   } catch (error) {
-    throw asMalformed(error, file, field);
+    throw asMalformed(error, file, typeof field === 'string' ? field : field());
   }
 }

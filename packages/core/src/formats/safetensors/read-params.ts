@@ -12,6 +12,7 @@ import type { ByteSource } from '../byte-source.ts';
 import { readSafetensorsHeader, type SafetensorsHeader } from './header.ts';
 import { asMalformed } from './malformed.ts';
 import { SAFETENSORS_COMPONENT_SEPARATOR, headerField, safetensorsEncodingKey, metadataField } from './naming.ts';
+import { readAhead } from './read-ahead.ts';
 import { findTensor, readSafetensorsTensor, readTensorBytes } from './read-tensor.ts';
 
 /**
@@ -74,7 +75,8 @@ export async function readSafetensorsParam(
  */
 export async function* iterateSafetensorsParams(source: ByteSource, header?: SafetensorsHeader): AsyncGenerator<Param> {
   const checked = header ?? (await readSafetensorsHeader(source));
-  for (const name of checked.params.keys()) yield await readSafetensorsParam(source, checked, name);
+  const ahead = readAhead(source);
+  for (const name of checked.params.keys()) yield await readSafetensorsParam(ahead, checked, name);
 }
 
 /**

@@ -37,21 +37,22 @@ export function readTensorEntry(name: string, value: unknown, file: string, data
   if (!isSafetensorsDType(dtype)) {
     malformed(file, headerField(name, 'dtype'), `unknown dtype ${describe(dtype)}`);
   }
-  const size = checkedShapeSize(shape, file, headerField(name, 'shape'));
-  const offsetsField = headerField(name, 'data_offsets');
+  // Field paths are built only for an error: a header may list a million tensors.
+  const size = checkedShapeSize(shape, file, () => headerField(name, 'shape'));
+  const offsetsField = (): string => headerField(name, 'data_offsets');
   if (!Array.isArray(offsets) || offsets.length !== 2) {
-    malformed(file, offsetsField, `expected [begin, end], got ${describe(offsets)}`);
+    malformed(file, offsetsField(), `expected [begin, end], got ${describe(offsets)}`);
   }
   const [begin, end] = offsets as unknown[];
   for (const offset of [begin, end]) {
     if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
-      malformed(file, offsetsField, `offsets must be non-negative integers, got ${describe(offset)}`);
+      malformed(file, offsetsField(), `offsets must be non-negative integers, got ${describe(offset)}`);
     }
   }
   const [first, last] = [begin as number, end as number];
-  if (first > last) malformed(file, offsetsField, `begin ${first} is after end ${last}`);
+  if (first > last) malformed(file, offsetsField(), `begin ${first} is after end ${last}`);
   if (last > dataSize) {
-    malformed(file, offsetsField, `end ${last} lies past the ${dataSize} bytes of the data section`);
+    malformed(file, offsetsField(), `end ${last} lies past the ${dataSize} bytes of the data section`);
   }
   // At most 2^32 elements of at most 64 bits: the product stays a safe integer.
   const bits = size * safetensorsDTypeBits(dtype);
@@ -61,11 +62,11 @@ export function readTensorEntry(name: string, value: unknown, file: string, data
   if (bits / 8 !== last - first) {
     malformed(
       file,
-      offsetsField,
+      offsetsField(),
       `${dtype} ${describeShape(shape as number[])} needs ${bits / 8} bytes, the offsets span ${last - first}`
     );
   }
-  return { name, dtype, shape: [...(shape as number[])], dataOffsets: [first, last] };
+  return { name, dtype, shape: (shape as number[]).slice(), dataOffsets: [first, last] };
 }
 
 /**
@@ -78,9 +79,8 @@ export function readTensorEntry(name: string, value: unknown, file: string, data
  * ```
  */
 export function checkNoOverlap(tensors: readonly SafetensorsTensorInfo[], file: string): void {
-  const filled = tensors
-    .filter((tensor) => tensor.dataOffsets[1] > tensor.dataOffsets[0])
-    .sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1]);
+  const filled = tensors.filter((tensor) => tensor.dataOffsets[1] > tensor.dataOffsets[0]);
+  if (!isSortedByBegin(filled)) filled.sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1]);
   for (let index = 1; index < filled.length; index++) {
     const previous = filled[index - 1]!;
     const current = filled[index]!;
@@ -94,4 +94,12 @@ export function checkNoOverlap(tensors: readonly SafetensorsTensorInfo[], file: 
       );
     }
   }
+}
+
+/** Files are nearly always written in offset order; checking is cheaper than sorting a million. */
+function isSortedByBegin(tensors: readonly SafetensorsTensorInfo[]): boolean {
+  for (let index = 1; index < tensors.length; index++) {
+    if (tensors[index]!.dataOffsets[0] < tensors[index - 1]!.dataOffsets[0]) return false;
+  }
+  return true;
 }
