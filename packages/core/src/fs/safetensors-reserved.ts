@@ -11,6 +11,7 @@ import { WhittleError } from '../errors.ts';
 import { MAX_SAFETENSORS_HEADER_SIZE, type SafetensorsHeader } from '../formats/safetensors/header.ts';
 import { planSafetensors } from '../formats/safetensors/plan.ts';
 import { spillParams } from '../formats/safetensors/write.ts';
+import type { StreamedParam } from '../formats/safetensors/row-blocks.ts';
 import type { Param } from '../model/types.ts';
 import { openAtomicFile, type WriteOptions } from './atomic-file.ts';
 
@@ -85,7 +86,7 @@ export function estimateHeaderReservation(
  */
 export async function writeReservedSafetensors(
   path: string,
-  params: Iterable<Param> | AsyncIterable<Param>,
+  params: Iterable<Param | StreamedParam> | AsyncIterable<Param | StreamedParam>,
   options: ReservedSafetensorsOptions
 ): Promise<ReservedSafetensorsResult> {
   const reserved = alignUp(Math.max(0, options.reservation));

@@ -97,8 +97,16 @@ export async function readSafetensorsModel(source: ByteSource): Promise<Model> {
 
 const ROLES = new WeakMap<SafetensorsHeader, Map<string, ParamRole>>();
 
-/** Roles need every sibling's name (BatchNorm modules), so they are inferred once per header. */
-function rolesOf(header: SafetensorsHeader): Map<string, ParamRole> {
+/**
+ * The roles of a header's params, inferred once per header: roles need every sibling's name
+ * (BatchNorm modules). Internal.
+ *
+ * @example
+ * ```ts
+ * rolesOf(header).get('fc.weight'); // 'linear-weight'
+ * ```
+ */
+export function rolesOf(header: SafetensorsHeader): Map<string, ParamRole> {
   let roles = ROLES.get(header);
   if (roles === undefined) {
     roles = inferRoles([...header.params.values()].map((param) => [param.name, param.shape] as const));
