@@ -2,7 +2,7 @@ import { byteLength, compress, locateError, createModel, encodingParamCount, isP
 import { openSafetensorsFile, transformSafetensorsFile, writeSafetensorsFile, type SafetensorsFile } from '@whittle/core/fs';
 import { compressReport, sizeOf, type CompressedStep, type CompressReport, type ModelSize } from './compress-report.ts';
 import { openSafetensorsModel } from '../model-files/inspect-model.ts';
-import { compressParam } from './per-param-recipe.ts';
+import { compressParam, compressRows, figuresOf, type CompressedFigures } from './per-param-recipe.ts';
 
 /** Options of {@link compressSafetensorsFile}. */
 export interface CompressFileOptions {
@@ -40,21 +40,28 @@ export async function compressSafetensorsFile(
   const totals: Array<{ kind: string; bytes: number; seconds: number }> = steps.map(({ kind }) => ({ kind, bytes: 0, seconds: 0 }));
   let params = 0;
   let bytes = 0;
+  const record = (result: CompressedFigures): void => {
+    result.steps.forEach((step, index) => {
+      // Each step's bytes after it, summed over params (or blocks of one), are the file's bytes after it.
+      totals[index]!.bytes += step.bytesAfter;
+      totals[index]!.seconds += step.seconds;
+    });
+    params += result.params;
+    bytes += result.bytes;
+  };
   await transformSafetensorsFile(
     input,
     output,
     async (param) => {
       const result = await compressParam(param, steps);
-      result.steps.forEach((step, index) => {
-        // Each step's bytes after it, summed over params, are the file's bytes after it.
-        totals[index]!.bytes += step.bytesAfter;
-        totals[index]!.seconds += step.seconds;
-      });
-      params += encodingParamCount(result.param.value);
-      bytes += byteLength(result.param.value);
+      record(figuresOf(result));
       return result.param;
     },
-    { force: options.force },
+    {
+      force: options.force,
+      // A huge tensor goes through in blocks of rows where the recipe allows, so memory holds a block.
+      streamTensor: (tensor) => compressRows(tensor, steps, (results) => results.forEach(record)),
+    },
   );
   const report = compressReport(inputSize, { params, bytes }, []);
   return { ...report, steps: totals satisfies CompressedStep[] };
