@@ -45,8 +45,8 @@ export function checkShapeLimits(shape: unknown, location: ErrorLocation = { fie
       location,
     );
   }
-  let size = 1;
   let extent = 1;
+  let empty = false;
   for (let axis = 0; axis < shape.length; axis++) {
     const dimension: unknown = shape[axis];
     if (typeof dimension !== 'number' || !Number.isSafeInteger(dimension) || dimension < 0) {
@@ -56,20 +56,17 @@ export function checkShapeLimits(shape: unknown, location: ErrorLocation = { fie
         location,
       );
     }
-    size *= dimension;
-    if (dimension > 0) extent *= dimension;
-    if (size > MAX_ELEMENTS) {
-      throw new WhittleError('invalid-tensor', `shape ${describeShape(shape)} has more than ${MAX_ELEMENTS} elements`, location);
-    }
+    if (dimension === 0) empty = true;
+    else extent *= dimension;
     if (extent > MAX_EXTENT) {
-      throw new WhittleError(
-        'invalid-tensor',
-        `shape ${describeShape(shape)} spans more than ${MAX_EXTENT} positions along its non-empty axes`,
-        location,
-      );
+      const message = shape.includes(0)
+        ? `shape ${describeShape(shape)} spans more than ${MAX_EXTENT} positions along its non-empty axes`
+        : `shape ${describeShape(shape)} has more than ${MAX_ELEMENTS} elements`;
+      throw new WhittleError('invalid-tensor', message, location);
     }
   }
-  return size;
+  // The extent bounds the element count: MAX_EXTENT is MAX_ELEMENTS.
+  return empty ? 0 : extent;
 }
 
 /**
