@@ -27,6 +27,14 @@ export const ROW_STREAM_THRESHOLD = 64 * 1024 * 1024;
 /** Bytes of input rows per block: small next to the memory a whole large tensor would take. */
 const BLOCK_BYTES = 16 * 1024 * 1024;
 
+/** When and how {@link compressRows} blocks a tensor (defaults: 64 MiB and 16 MiB). */
+export interface RowBlockSizes {
+  /** Tensors of at most this many bytes are compressed whole. */
+  readonly threshold?: number;
+  /** Bytes of input rows per block, about. */
+  readonly blockBytes?: number;
+}
+
 /** What a param's (or a block's) compression came to, for the report: its encoding is not kept. */
 export interface CompressedFigures {
   /** Elements of the result. */
@@ -53,13 +61,15 @@ export async function compressRows(
   tensor: TensorRows,
   steps: readonly RecipeStep[],
   onBlocks: (results: readonly CompressedFigures[]) => void,
+  sizes: RowBlockSizes = {},
 ): Promise<StreamedParam | undefined> {
+  const { threshold = ROW_STREAM_THRESHOLD, blockBytes = BLOCK_BYTES } = sizes;
   const rows = tensor.shape[0];
-  if (tensor.byteLength <= ROW_STREAM_THRESHOLD || rows === undefined || rows < 4) return undefined;
+  if (tensor.byteLength <= threshold || rows === undefined || rows < 4) return undefined;
   const rowBytes = tensor.byteLength / rows;
   // A multiple of 8 rows, so packed codes of every block but the last end on a byte.
-  const blockRows = Math.max(8, Math.floor(BLOCK_BYTES / rowBytes / 8) * 8);
-  if (blockRows * rowBytes > 4 * BLOCK_BYTES || blockRows * 2 > rows) return undefined;
+  const blockRows = Math.max(8, Math.floor(blockBytes / rowBytes / 8) * 8);
+  if (blockRows * rowBytes > 4 * blockBytes || blockRows * 2 > rows) return undefined;
   let blockCount = Math.ceil(rows / blockRows);
   // The last block keeps at least 2 rows, so no block looks like a vector to a step.
   if (rows - (blockCount - 1) * blockRows < 2) blockCount -= 1;
