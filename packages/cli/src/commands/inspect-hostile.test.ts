@@ -3,7 +3,7 @@
  * refused in one short line naming the file and the field; text output stays one row per tensor.
  */
 import fc from 'fast-check';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -70,6 +70,18 @@ describe('what inspect is given', () => {
     const { status, out } = await runRecorded('inspect', giant, '--json');
     expect(status).toBe(0);
     expect(JSON.parse(out).tensors[0]).toMatchObject({ name: 'fc.weight', shape: [0, 2 ** 26], params: 0, bytes: 0 });
+  });
+
+  test('the same shape in a TFJS manifest is refused naming model.json and the weight entry', async () => {
+    const model = join(directory, 'tfjs');
+    await rm(model, { recursive: true, force: true });
+    await mkdir(model);
+    await writeFile(join(model, 'group1-shard1of1.bin'), new Uint8Array(0));
+    const weights = [{ name: 'dense/kernel', shape: [0, 2 ** 53 - 1], dtype: 'float32' }];
+    const manifest = { format: 'graph-model', modelTopology: { node: [] }, weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights }] };
+    await writeFile(join(model, 'model.json'), JSON.stringify(manifest));
+    const line = await refusal('inspect', join(model, 'model.json'));
+    expect(line).toContain('model.json: weightsManifest[0].weights[0].shape: shape [0, 9007199254740991] spans more than');
   });
 
   test('control characters in names are escaped in the table and exact in JSON', async () => {
