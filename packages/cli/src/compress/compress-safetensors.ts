@@ -1,7 +1,7 @@
-import { byteLength, compress, locateError, createModel, encodingParamCount, isPerParamRecipe, type Model, type Param, type RecipeStep } from '@whittle/core';
+import { byteLength, compress, locateError, type SafetensorsHeader, createModel, encodingParamCount, isPerParamRecipe, type Model, type Param, type RecipeStep } from '@whittle/core';
 import { openSafetensorsFile, transformSafetensorsFile, writeSafetensorsFile, type SafetensorsFile } from '@whittle/core/fs';
 import { compressReport, sizeOf, type CompressedStep, type CompressReport, type ModelSize } from './compress-report.ts';
-import { openSafetensorsModel } from '../model-files/inspect-model.ts';
+import { notAModel, openSafetensorsModel } from '../model-files/inspect-model.ts';
 import { compressParam, compressRows, figuresOf, type CompressedFigures } from './per-param-recipe.ts';
 
 /** Options of {@link compressSafetensorsFile}. */
@@ -36,7 +36,7 @@ export async function compressSafetensorsFile(
     options.progress(`the recipe (${wholeModelKinds}) needs the whole model: reading all of ${input} into memory`);
     return compressWholeFile(input, output, steps, options);
   }
-  const inputSize = await headerSize(input);
+  let inputSize: ModelSize = { params: 0, bytes: 0 };
   const totals: Array<{ kind: string; bytes: number; seconds: number }> = steps.map(({ kind }) => ({ kind, bytes: 0, seconds: 0 }));
   let params = 0;
   let bytes = 0;
@@ -49,7 +49,7 @@ export async function compressSafetensorsFile(
     params += result.params;
     bytes += result.bytes;
   };
-  await transformSafetensorsFile(
+  const transform = transformSafetensorsFile(
     input,
     output,
     async (param) => {
@@ -61,8 +61,15 @@ export async function compressSafetensorsFile(
       force: options.force,
       // A huge tensor goes through in blocks of rows where the recipe allows, so memory holds a block.
       streamTensor: (tensor) => compressRows(tensor, steps, (results) => results.forEach(record)),
+      // The header is read once, for the rewrite and the report.
+      onHeader: (header) => {
+        inputSize = sizeOfHeader(header);
+      },
     },
   );
+  await transform.catch((error: unknown) => {
+    throw notAModel(error, input);
+  });
   const report = compressReport(inputSize, { params, bytes }, []);
   return { ...report, steps: totals satisfies CompressedStep[] };
 }
@@ -78,16 +85,20 @@ export async function compressSafetensorsFile(
 export async function headerSize(path: string): Promise<ModelSize> {
   const file = await openSafetensorsModel(path);
   try {
-    let params = 0;
-    let bytes = 0;
-    for (const param of file.header.params.values()) {
-      params += param.shape.reduce((product, dimension) => product * dimension, 1);
-      bytes += param.byteLength;
-    }
-    return { params, bytes };
+    return sizeOfHeader(file.header);
   } finally {
     await file.close();
   }
+}
+
+function sizeOfHeader(header: SafetensorsHeader): ModelSize {
+  let params = 0;
+  let bytes = 0;
+  for (const param of header.params.values()) {
+    params += param.shape.reduce((product, dimension) => product * dimension, 1);
+    bytes += param.byteLength;
+  }
+  return { params, bytes };
 }
 
 /**

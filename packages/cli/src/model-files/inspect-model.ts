@@ -18,17 +18,29 @@ export async function openSafetensorsModel(path: string): Promise<SafetensorsFil
   try {
     return await openSafetensorsFile(path);
   } catch (error) {
-    if (isWhittleError(error, 'malformed-file') && error.detail.startsWith(NOT_SAFETENSORS)) {
-      const reason = error.detail.slice(NOT_SAFETENSORS.length);
-      throw new WhittleError(
-        'invalid-argument',
-        `neither a safetensors file nor a model.json (${reason}); give a .safetensors file, a model.json, or the directory holding one`,
-        { file: path },
-        { cause: error },
-      );
-    }
-    throw error;
+    throw notAModel(error, path);
   }
+}
+
+/**
+ * `error` reworded when it says the bytes at `path` cannot be safetensors at all: the user gave
+ * a file that is no model (a TFJS weight shard), so say what to give instead. Anything else is
+ * returned as it is.
+ *
+ * @example
+ * ```ts
+ * try { await transformSafetensorsFile(input, output, transform); } catch (error) { throw notAModel(error, input); }
+ * ```
+ */
+export function notAModel(error: unknown, path: string): unknown {
+  if (!isWhittleError(error, 'malformed-file') || !error.detail.startsWith(NOT_SAFETENSORS)) return error;
+  const reason = error.detail.slice(NOT_SAFETENSORS.length);
+  return new WhittleError(
+    'invalid-argument',
+    `neither a safetensors file nor a model.json (${reason}); give a .safetensors file, a model.json, or the directory holding one`,
+    { file: path },
+    { cause: error },
+  );
 }
 
 /** One param as `whittle inspect` lists it. */

@@ -1,5 +1,5 @@
 import { locateError } from '../errors.ts';
-import { readSafetensorsHeader } from '../formats/safetensors/header.ts';
+import { readSafetensorsHeader, type SafetensorsHeader } from '../formats/safetensors/header.ts';
 import { toWhittleDType } from '../formats/safetensors/dtypes.ts';
 import { readAhead } from '../formats/safetensors/read-ahead.ts';
 import { readSafetensorsParam, rolesOf } from '../formats/safetensors/read-params.ts';
@@ -34,6 +34,8 @@ export interface TransformSafetensorsOptions extends WriteOptions {
    * `undefined` reads it whole and passes it to `transform`.
    */
   readonly streamTensor?: (tensor: TensorRows) => Promise<StreamedParam | undefined>;
+  /** Called with the input's checked header before any param is read (its sizes, for a report). */
+  readonly onHeader?: (header: SafetensorsHeader) => void;
 }
 
 /**
@@ -64,6 +66,7 @@ export async function transformSafetensorsFile(
   const source = await fileSource(input);
   try {
     const header = await readSafetensorsHeader(source);
+    options.onHeader?.(header);
     const metadata = options.metadata ?? header.metadata;
     const ahead = readAhead(source);
     const roles = rolesOf(header);
