@@ -155,9 +155,10 @@ export function locateError(error: unknown, location: ErrorLocation, code?: Whit
         : error.field.startsWith('[')
           ? `${location.field}${error.field}`
           : `${location.field}.${error.field}`;
+  const file = error.file ?? location.file;
   const step = error.step ?? location.step;
   const merged: ErrorLocation = {
-    ...(error.file ?? location.file) !== undefined ? { file: (error.file ?? location.file)! } : {},
+    ...(file === undefined ? {} : { file }),
     ...(step === undefined ? {} : { step }),
     ...(field === undefined ? {} : { field }),
   };
