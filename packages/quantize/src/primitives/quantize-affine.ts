@@ -82,10 +82,15 @@ export function quantizeAffine(tensor: HostTensor, options: QuantizeAffineOption
     zeroPoints: new Float64Array(layout.slotCount),
   };
   const codes = bits === 16 ? new Uint16Array(values.length) : new Uint8Array(values.length);
+  // An empty tensor has nothing to loop over: its slots (one per position, at most) all see no
+  // values, and the loops must not run over its other axes for nothing. A group slot always
+  // covers elements, so an empty tensor has no group slots.
   const finite =
-    granularity.kind === 'group'
-      ? quantizeByGroup(values, layout, spec, params, codes)
-      : quantizeByPosition(values, layout, spec, params, codes);
+    values.length === 0
+      ? layout.slotCount === 0 || quantizeByPosition(values, { ...layout, outer: 1, inner: 0 }, spec, params, codes)
+      : granularity.kind === 'group'
+        ? quantizeByGroup(values, layout, spec, params, codes)
+        : quantizeByPosition(values, layout, spec, params, codes);
   if (!finite) throw nonFiniteError(values, firstNonFinite(values));
   const parametersShape = scalesShape(shape, granularity);
   // Stored scales were rounded up to their dtype already, so these conversions are exact.
