@@ -1,7 +1,8 @@
-import { byteLength, compress, createModel, encodingParamCount, isPerParamRecipe, type Model, type Param, type RecipeStep } from '@whittle/core';
+import { byteLength, compress, locateError, type SafetensorsHeader, createModel, encodingParamCount, isPerParamRecipe, type Model, type Param, type RecipeStep } from '@whittle/core';
 import { openSafetensorsFile, transformSafetensorsFile, writeSafetensorsFile, type SafetensorsFile } from '@whittle/core/fs';
 import { compressReport, sizeOf, type CompressedStep, type CompressReport, type ModelSize } from './compress-report.ts';
-import { compressParam } from './per-param-recipe.ts';
+import { notAModel, openSafetensorsModel } from '../model-files/inspect-model.ts';
+import { compressParam, compressRows, figuresOf, type CompressedFigures } from './per-param-recipe.ts';
 
 /** Options of {@link compressSafetensorsFile}. */
 export interface CompressFileOptions {
@@ -35,26 +36,40 @@ export async function compressSafetensorsFile(
     options.progress(`the recipe (${wholeModelKinds}) needs the whole model: reading all of ${input} into memory`);
     return compressWholeFile(input, output, steps, options);
   }
-  const inputSize = await headerSize(input);
+  let inputSize: ModelSize = { params: 0, bytes: 0 };
   const totals: Array<{ kind: string; bytes: number; seconds: number }> = steps.map(({ kind }) => ({ kind, bytes: 0, seconds: 0 }));
   let params = 0;
   let bytes = 0;
-  await transformSafetensorsFile(
+  const record = (result: CompressedFigures): void => {
+    result.steps.forEach((step, index) => {
+      // Each step's bytes after it, summed over params (or blocks of one), are the file's bytes after it.
+      totals[index]!.bytes += step.bytesAfter;
+      totals[index]!.seconds += step.seconds;
+    });
+    params += result.params;
+    bytes += result.bytes;
+  };
+  const transform = transformSafetensorsFile(
     input,
     output,
     async (param) => {
       const result = await compressParam(param, steps);
-      result.steps.forEach((step, index) => {
-        // Each step's bytes after it, summed over params, are the file's bytes after it.
-        totals[index]!.bytes += step.bytesAfter;
-        totals[index]!.seconds += step.seconds;
-      });
-      params += encodingParamCount(result.param.value);
-      bytes += byteLength(result.param.value);
+      record(figuresOf(result));
       return result.param;
     },
-    { force: options.force },
+    {
+      force: options.force,
+      // A huge tensor goes through in blocks of rows where the recipe allows, so memory holds a block.
+      streamTensor: (tensor) => compressRows(tensor, steps, (results) => results.forEach(record)),
+      // The header is read once, for the rewrite and the report.
+      onHeader: (header) => {
+        inputSize = sizeOfHeader(header);
+      },
+    },
   );
+  await transform.catch((error: unknown) => {
+    throw notAModel(error, input);
+  });
   const report = compressReport(inputSize, { params, bytes }, []);
   return { ...report, steps: totals satisfies CompressedStep[] };
 }
@@ -68,18 +83,22 @@ export async function compressSafetensorsFile(
  * ```
  */
 export async function headerSize(path: string): Promise<ModelSize> {
-  const file = await openSafetensorsFile(path);
+  const file = await openSafetensorsModel(path);
   try {
-    let params = 0;
-    let bytes = 0;
-    for (const param of file.header.params.values()) {
-      params += param.shape.reduce((product, dimension) => product * dimension, 1);
-      bytes += param.byteLength;
-    }
-    return { params, bytes };
+    return sizeOfHeader(file.header);
   } finally {
     await file.close();
   }
+}
+
+function sizeOfHeader(header: SafetensorsHeader): ModelSize {
+  let params = 0;
+  let bytes = 0;
+  for (const param of header.params.values()) {
+    params += param.shape.reduce((product, dimension) => product * dimension, 1);
+    bytes += param.byteLength;
+  }
+  return { params, bytes };
 }
 
 /**
@@ -92,7 +111,7 @@ export async function headerSize(path: string): Promise<ModelSize> {
  * ```
  */
 export async function readSafetensorsWithMetadata(path: string): Promise<{ model: Model; metadata: Readonly<Record<string, string>> }> {
-  const file: SafetensorsFile = await openSafetensorsFile(path);
+  const file: SafetensorsFile = await openSafetensorsModel(path);
   try {
     const params: Param[] = [];
     for await (const param of file.params()) params.push(param);
@@ -104,7 +123,13 @@ export async function readSafetensorsWithMetadata(path: string): Promise<{ model
 
 async function compressWholeFile(input: string, output: string, steps: readonly RecipeStep[], options: CompressFileOptions): Promise<CompressReport> {
   const { model, metadata } = await readSafetensorsWithMetadata(input);
-  const result = await compress(model, steps);
+  let result;
+  try {
+    result = await compress(model, steps);
+  } catch (error) {
+    // A step's error names the param and field; the user also needs the file.
+    throw locateError(error, { file: input });
+  }
   await writeSafetensorsFile(output, result.model, { force: options.force, metadata });
   return compressReport(sizeOf(model), sizeOf(result.model), result.steps);
 }

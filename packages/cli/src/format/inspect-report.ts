@@ -1,3 +1,4 @@
+import { escapeControlCharacters } from '@whittle/core';
 import type { InspectReport } from '../model-files/inspect-model.ts';
 import { formatBytes, formatCount, formatFixed } from './numbers.ts';
 import { formatTable } from './table.ts';
@@ -35,7 +36,8 @@ export function formatInspectReport(path: string, report: InspectReport): string
     rows,
   );
   const count = report.tensors.length;
-  return [`model: ${path} (${report.format}), ${formatCount(count)} ${count === 1 ? 'tensor' : 'tensors'}`, '', table].join('\n');
+  const title = `model: ${escapeControlCharacters(path)} (${report.format}), ${formatCount(count)} ${count === 1 ? 'tensor' : 'tensors'}`;
+  return [title, '', table].join('\n');
 }
 
 /**

@@ -1,3 +1,5 @@
+import { escapeControlCharacters } from '@whittle/core';
+
 /** One column of a text table. */
 export interface TableColumn {
   readonly header: string;
@@ -8,6 +10,9 @@ export interface TableColumn {
 /**
  * Lays rows of cells out as a plain-text table: a header, a rule, and columns padded to their
  * widest cell, separated by two spaces. No colours or box characters, so it pastes anywhere.
+ * Cells often hold names from a model file, so control characters in them are escaped (`\n`,
+ * `\u001b`): a name can neither start a fake row nor send a terminal escape sequence. Linear in
+ * the number of cells, for tables of a million rows.
  *
  * @example
  * ```ts
@@ -18,16 +23,21 @@ export interface TableColumn {
  * ```
  */
 export function formatTable(columns: readonly TableColumn[], rows: readonly (readonly string[])[]): string {
-  const widths = columns.map((column, index) =>
-    Math.max(textWidth(column.header), ...rows.map((row) => textWidth(row[index] ?? ''))),
-  );
+  const printable = rows.map((row) => columns.map((_, index) => escapeControlCharacters(row[index] ?? '')));
+  const widths = columns.map(({ header }) => textWidth(header));
+  for (const row of printable) {
+    row.forEach((cell, index) => {
+      widths[index] = Math.max(widths[index]!, textWidth(cell));
+    });
+  }
   const line = (cells: readonly string[]): string =>
     columns
       .map((column, index) => pad(cells[index] ?? '', widths[index]!, column.align ?? 'left'))
       .join('  ')
       .trimEnd();
-  const rule = widths.map((width) => '-'.repeat(width)).join('  ');
-  return [line(columns.map(({ header }) => header)), rule, ...rows.map(line)].join('\n');
+  const lines = [line(columns.map(({ header }) => escapeControlCharacters(header))), widths.map((width) => '-'.repeat(width)).join('  ')];
+  for (const row of printable) lines.push(line(row));
+  return lines.join('\n');
 }
 
 function pad(text: string, width: number, align: 'left' | 'right'): string {
@@ -37,5 +47,17 @@ function pad(text: string, width: number, align: 'left' | 'right'): string {
 
 /** Display width in a terminal: code points, not UTF-16 units (so `∞` and `×` count as one). */
 function textWidth(text: string): number {
-  return [...text].length;
+  let width = text.length;
+  // Each surrogate pair is one code point in two units; counting them avoids an array per cell.
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code >= 0xd800 && code <= 0xdbff && index + 1 < text.length) {
+      const next = text.charCodeAt(index + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        width -= 1;
+        index += 1;
+      }
+    }
+  }
+  return width;
 }

@@ -1,6 +1,47 @@
-import { describeEncoding, inferRoles, listParams, toWhittleDType, type ModelFormat, type ParamRole } from '@whittle/core';
-import { openSafetensorsFile, readTfjsModelFile } from '@whittle/core/fs';
+import { WhittleError, describeEncoding, inferRoles, isWhittleError, listParams, toWhittleDType, type ModelFormat, type ParamRole } from '@whittle/core';
+import { openSafetensorsFile, readTfjsModelFile, type SafetensorsFile } from '@whittle/core/fs';
 import type { ModelLocation } from './model-location.ts';
+
+/** How core starts a header error for bytes that cannot be safetensors at all. */
+const NOT_SAFETENSORS = 'not a safetensors file: ';
+
+/**
+ * Opens a safetensors file given as a model; when its bytes cannot be safetensors at all (a
+ * TFJS weight shard, a text file), the error says what to pass instead.
+ *
+ * @example
+ * ```ts
+ * const file = await openSafetensorsModel('model.safetensors');
+ * ```
+ */
+export async function openSafetensorsModel(path: string): Promise<SafetensorsFile> {
+  try {
+    return await openSafetensorsFile(path);
+  } catch (error) {
+    throw notAModel(error, path);
+  }
+}
+
+/**
+ * `error` reworded when it says the bytes at `path` cannot be safetensors at all: the user gave
+ * a file that is no model (a TFJS weight shard), so say what to give instead. Anything else is
+ * returned as it is.
+ *
+ * @example
+ * ```ts
+ * try { await transformSafetensorsFile(input, output, transform); } catch (error) { throw notAModel(error, input); }
+ * ```
+ */
+export function notAModel(error: unknown, path: string): unknown {
+  if (!isWhittleError(error, 'malformed-file') || !error.detail.startsWith(NOT_SAFETENSORS)) return error;
+  const reason = error.detail.slice(NOT_SAFETENSORS.length);
+  return new WhittleError(
+    'invalid-argument',
+    `neither a safetensors file nor a model.json (${reason}); give a .safetensors file, a model.json, or the directory holding one`,
+    { file: path },
+    { cause: error },
+  );
+}
 
 /** One param as `whittle inspect` lists it. */
 export interface InspectedTensor {
@@ -52,7 +93,7 @@ async function inspectTfjs(modelJson: string): Promise<{ format: ModelFormat; ro
 }
 
 async function inspectSafetensors(path: string): Promise<{ format: ModelFormat; rows: InspectedTensor[] }> {
-  const file = await openSafetensorsFile(path);
+  const file = await openSafetensorsModel(path);
   try {
     const { header } = file;
     const params = [...header.params.values()];

@@ -7,6 +7,7 @@
 import type { ErrorLocation } from '../errors.ts';
 import { DTYPES, bytesPerElement, typedArrayConstructor, type DType } from '../tensor/dtype.ts';
 import type { HostTensor } from '../tensor/host-tensor.ts';
+import { describeShape } from '../tensor/shape-limits.ts';
 import { describe, shapesEqual } from '../tensor/shape.ts';
 import { fromLittleEndianBytes, type TypedArrayType } from './byte-order.ts';
 import { MAX_ENCODING_DEPTH, child, fail, readRecord, readShape } from './field-checks.ts';
@@ -26,7 +27,7 @@ export function readEncodingMetadata(
   lookup: (name: string) => unknown,
   location: ErrorLocation
 ): unknown {
-  return new MetadataReader(lookup).encoding(metadata, location, 0);
+  return new MetadataReader(lookup).encoding(metadata, location, 0, '');
 }
 
 const FLOAT_COMPONENT_DTYPES: readonly DType[] = ['float32', 'float16'];
@@ -36,13 +37,14 @@ const ZERO_POINT_DTYPES: readonly DType[] = ['int8', 'uint8', 'int16', 'uint16',
 class MetadataReader {
   constructor(private readonly lookup: (name: string) => unknown) {}
 
-  encoding(value: unknown, location: ErrorLocation, depth: number): unknown {
+  /** `prefix` is the buffer-name prefix of a nested encoding (`values.`, `left.`), as `encodingParts` names them. */
+  encoding(value: unknown, location: ErrorLocation, depth: number, prefix: string): unknown {
     if (depth > MAX_ENCODING_DEPTH) fail(`encodings nest more than ${MAX_ENCODING_DEPTH} deep`, location);
     const record = readRecord(value, location);
     const at = (name: string): ErrorLocation => child(location, name);
     switch (record.kind) {
       case 'dense': {
-        const tensor = this.tensor(record.tensor, DTYPES, at('tensor'));
+        const tensor = this.tensor(record.tensor, DTYPES, at('tensor'), `${prefix}tensor`);
         const { shape } = readShape(record.shape, at('shape'));
         if (!shapesEqual(shape, tensor.shape)) fail('shape differs from the tensor reference shape', at('shape'));
         return { kind: 'dense', tensor };
@@ -54,34 +56,34 @@ class MetadataReader {
           bits: record.bits,
           signed: record.signed,
           granularity: record.granularity,
-          codes: this.bytes(record.codes, at('codes')),
-          scales: this.tensor(record.scales, SCALE_DTYPES, at('scales')),
+          codes: this.bytes(record.codes, at('codes'), `${prefix}codes`),
+          scales: this.tensor(record.scales, SCALE_DTYPES, at('scales'), `${prefix}scales`),
           ...(record.zeroPoints === undefined
             ? {}
-            : { zeroPoints: this.tensor(record.zeroPoints, ZERO_POINT_DTYPES, at('zeroPoints')) }),
-          ...(record.offsets === undefined ? {} : { offsets: this.tensor(record.offsets, SCALE_DTYPES, at('offsets')) }),
+            : { zeroPoints: this.tensor(record.zeroPoints, ZERO_POINT_DTYPES, at('zeroPoints'), `${prefix}zeroPoints`) }),
+          ...(record.offsets === undefined ? {} : { offsets: this.tensor(record.offsets, SCALE_DTYPES, at('offsets'), `${prefix}offsets`) }),
         };
       case 'codebook':
         return {
           kind: 'codebook',
           shape: record.shape,
           bits: record.bits,
-          centroids: this.tensor(record.centroids, FLOAT_COMPONENT_DTYPES, at('centroids')),
-          indices: this.bytes(record.indices, at('indices')),
+          centroids: this.tensor(record.centroids, FLOAT_COMPONENT_DTYPES, at('centroids'), `${prefix}centroids`),
+          indices: this.bytes(record.indices, at('indices'), `${prefix}indices`),
         };
       case 'sparse':
         return {
           kind: 'sparse',
           shape: record.shape,
-          layout: this.layout(record.layout, at('layout')),
-          values: this.encoding(record.values, at('values'), depth + 1),
+          layout: this.layout(record.layout, at('layout'), `${prefix}layout.`),
+          values: this.encoding(record.values, at('values'), depth + 1, `${prefix}values.`),
         };
       case 'lowrank':
         return {
           kind: 'lowrank',
           shape: record.shape,
-          left: this.encoding(record.left, at('left'), depth + 1),
-          right: this.encoding(record.right, at('right'), depth + 1),
+          left: this.encoding(record.left, at('left'), depth + 1, `${prefix}left.`),
+          right: this.encoding(record.right, at('right'), depth + 1, `${prefix}right.`),
         };
       default:
         return fail(
@@ -91,18 +93,18 @@ class MetadataReader {
     }
   }
 
-  private layout(value: unknown, location: ErrorLocation): SparseLayout {
+  private layout(value: unknown, location: ErrorLocation, prefix: string): SparseLayout {
     const record = readRecord(value, location);
     const at = (name: string): ErrorLocation => child(location, name);
     switch (record.kind) {
       case 'bitmask':
-        return { kind: 'bitmask', mask: this.bytes(record.mask, at('mask')) };
+        return { kind: 'bitmask', mask: this.bytes(record.mask, at('mask'), `${prefix}mask`) };
       case 'csr':
         return {
           kind: 'csr',
           indexBits: record.indexBits as number,
-          gaps: this.bytes(record.gaps, at('gaps')),
-          rowPointers: this.vector(record.rowPointers, 'int32', Uint32Array, at('rowPointers')),
+          gaps: this.bytes(record.gaps, at('gaps'), `${prefix}gaps`),
+          rowPointers: this.vector(record.rowPointers, 'int32', Uint32Array, at('rowPointers'), `${prefix}rowPointers`),
         };
       case 'nm':
         return {
@@ -110,15 +112,15 @@ class MetadataReader {
           n: record.n as number,
           m: record.m as number,
           axis: record.axis as number,
-          positions: this.bytes(record.positions, at('positions')),
+          positions: this.bytes(record.positions, at('positions'), `${prefix}positions`),
         };
       default:
         return fail(`layout kind must be bitmask, csr or nm, got ${describe(record.kind)}`, at('kind'));
     }
   }
 
-  private bytes(value: unknown, location: ErrorLocation): Uint8Array {
-    return this.vector(value, 'uint8', Uint8Array, location);
+  private bytes(value: unknown, location: ErrorLocation, expected: string): Uint8Array {
+    return this.vector(value, 'uint8', Uint8Array, location, expected);
   }
 
   /** A 1-D raw buffer of a fixed dtype, read as `type`. */
@@ -126,15 +128,16 @@ class MetadataReader {
     value: unknown,
     dtype: DType,
     type: TypedArrayType<T>,
-    location: ErrorLocation
+    location: ErrorLocation,
+    expected: string
   ): T {
-    const { shape, bytes } = this.reference(value, [dtype], location);
+    const { shape, bytes } = this.reference(value, [dtype], location, expected);
     if (shape.length !== 1) fail(`expected a 1-D buffer, got rank ${shape.length}`, child(location, 'shape'));
     return fromLittleEndianBytes(bytes, type);
   }
 
-  private tensor(value: unknown, dtypes: readonly DType[], location: ErrorLocation): HostTensor {
-    const { dtype, shape, bytes } = this.reference(value, dtypes, location);
+  private tensor(value: unknown, dtypes: readonly DType[], location: ErrorLocation, expected: string): HostTensor {
+    const { dtype, shape, bytes } = this.reference(value, dtypes, location, expected);
     const data = fromLittleEndianBytes(
       bytes,
       typedArrayConstructor(dtype) as unknown as TypedArrayType<ArrayBufferView>
@@ -142,12 +145,20 @@ class MetadataReader {
     return { dtype, shape: [...shape], data } as unknown as HostTensor;
   }
 
-  /** Checks a reference and finds its bytes; the length comes from the validated shape, never the buffer. */
-  private reference(value: unknown, dtypes: readonly DType[], location: ErrorLocation) {
+  /**
+   * Checks a reference and finds its bytes; the length comes from the validated shape, never the
+   * buffer. The buffer must have the name `encodingParts` gives this component (`expected`):
+   * writers and readers of both formats find components by those names, so metadata naming
+   * another buffer would pair a component with the wrong bytes or with none.
+   */
+  private reference(value: unknown, dtypes: readonly DType[], location: ErrorLocation, expected: string) {
     const record = readRecord(value, location);
     const name = record.buffer;
     if (typeof name !== 'string')
       fail(`buffer must be a buffer name, got ${describe(name)}`, child(location, 'buffer'));
+    if (name !== expected) {
+      fail(`buffer must be ${JSON.stringify(expected)}, the name of this component, got ${describe(name)}`, child(location, 'buffer'));
+    }
     const dtype = record.dtype as DType;
     if (!dtypes.includes(dtype))
       fail(`dtype must be one of ${dtypes.join(', ')}, got ${describe(dtype)}`, child(location, 'dtype'));
@@ -157,10 +168,10 @@ class MetadataReader {
     if (!ArrayBuffer.isView(bytes) || !(bytes instanceof Uint8Array)) {
       fail(`buffer ${describe(name)} must be a Uint8Array, got ${describe(bytes)}`, child(location, 'buffer'));
     }
-    const expected = size * bytesPerElement(dtype);
-    if (bytes.length !== expected) {
+    const byteCount = size * bytesPerElement(dtype);
+    if (bytes.length !== byteCount) {
       fail(
-        `buffer ${describe(name)} has ${bytes.length} bytes, ${dtype} [${shape.join(', ')}] needs ${expected}`,
+        `buffer ${describe(name)} has ${bytes.length} bytes, ${dtype} ${describeShape(shape)} needs ${byteCount}`,
         child(location, 'buffer')
       );
     }

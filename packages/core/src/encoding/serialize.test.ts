@@ -95,8 +95,8 @@ describe('encodingParts / assembleEncoding', () => {
 
   test('copies bytes, so the assembled encoding does not alias the shard', () => {
     const shard = new Uint8Array([0, 0, 128, 63, 0, 0, 0, 64, 9]);
-    const metadata = { kind: 'dense', shape: [2], tensor: { buffer: 'w', dtype: 'float32', shape: [2] } };
-    const assembled = assembleEncoding(metadata, { w: shard.subarray(0, 8) });
+    const metadata = { kind: 'dense', shape: [2], tensor: { buffer: 'tensor', dtype: 'float32', shape: [2] } };
+    const assembled = assembleEncoding(metadata, { tensor: shard.subarray(0, 8) });
     shard.fill(0);
     expect(Array.from(decode(assembled).data)).toEqual([1, 2]);
   });

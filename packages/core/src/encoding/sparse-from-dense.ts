@@ -2,6 +2,7 @@
  * Lossless sparse encodings built from dense float32 tensors. An element is stored when its bit
  * pattern is not +0, so -0 and NaN survive the round trip bit-exactly.
  */
+import { checkEntriesBound } from '../tensor/shape-limits.ts';
 import { WhittleError } from '../errors.ts';
 import { validateHostTensor, type HostTensor } from '../tensor/host-tensor.ts';
 import { describe, normalizeAxis } from '../tensor/shape.ts';
@@ -99,6 +100,7 @@ function buildCsr(shape: readonly number[], words: Uint32Array, data: Float32Arr
     });
   }
   const { rows, columns } = matrixDimensions(shape);
+  checkEntriesBound(rows, words.length);
   // A filler consumes the largest gap plus its own column.
   const span = 2 ** indexBits;
   const rowPointers = new Uint32Array(rows + 1);

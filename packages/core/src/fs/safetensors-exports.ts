@@ -5,5 +5,5 @@ export {
   type SafetensorsFile,
   type WriteSafetensorsFileOptions,
 } from './safetensors-file.ts';
-export { transformSafetensorsFile, type TransformSafetensorsOptions } from './safetensors-transform.ts';
+export { transformSafetensorsFile, type TensorRows, type TransformSafetensorsOptions } from './safetensors-transform.ts';
 export { fileSpill } from './safetensors-spill.ts';

@@ -12,12 +12,16 @@ import { WhittleError } from '../errors.ts';
 import { MAX_SAFETENSORS_HEADER_SIZE, type SafetensorsHeader } from '../formats/safetensors/header.ts';
 import { planSafetensors } from '../formats/safetensors/plan.ts';
 import { spillParams } from '../formats/safetensors/write.ts';
+import type { StreamedParam } from '../formats/safetensors/row-blocks.ts';
 import type { Param } from '../model/types.ts';
 import { makeOutputDirectory, openAtomicFile, writeAll, type WriteOptions } from './atomic-file.ts';
 import { fileError } from './file-source.ts';
 
 /** Bytes moved per step when a header outgrows its room: big enough for throughput, small next to a tensor. */
 const CHUNK_SIZE = 8 * 1024 * 1024;
+
+/** Writes smaller than this are gathered into one of this size. */
+const GATHER_SIZE = 1024 * 1024;
 
 /** Header bytes budgeted per param for what a transform may add: whittle's encoding entry and component tensors. */
 const PARAM_BUDGET = 1024;
@@ -56,16 +60,16 @@ export function estimateHeaderReservation(
   header: SafetensorsHeader,
   metadata: Readonly<Record<string, string>>
 ): number {
-  let bytes = BASE_BUDGET + 2 * new TextEncoder().encode(JSON.stringify(metadata)).byteLength;
+  let bytes = BASE_BUDGET + 2 * utf8Length(JSON.stringify(metadata));
   for (const tensor of header.tensors.values()) {
     const entry = { dtype: tensor.dtype, shape: tensor.shape, data_offsets: tensor.dataOffsets };
     // UTF-8 bytes, not UTF-16 units: names may hold any character.
-    bytes += 2 * new TextEncoder().encode(`${JSON.stringify(tensor.name)}:${JSON.stringify(entry)},`).byteLength;
+    bytes += 2 * utf8Length(`${JSON.stringify(tensor.name)}:${JSON.stringify(entry)},`);
   }
   for (const param of header.params.values()) {
     bytes += PARAM_BUDGET;
     if (param.encoding !== undefined) {
-      bytes += 2 * new TextEncoder().encode(JSON.stringify(JSON.stringify(param.encoding))).byteLength;
+      bytes += 2 * utf8Length(JSON.stringify(JSON.stringify(param.encoding)));
     }
   }
   return Math.min(alignUp(bytes), MAX_SAFETENSORS_HEADER_SIZE - (MAX_SAFETENSORS_HEADER_SIZE % 8));
@@ -85,7 +89,7 @@ export function estimateHeaderReservation(
  */
 export async function writeReservedSafetensors(
   path: string,
-  params: Iterable<Param> | AsyncIterable<Param>,
+  params: Iterable<Param | StreamedParam> | AsyncIterable<Param | StreamedParam>,
   options: ReservedSafetensorsOptions
 ): Promise<ReservedSafetensorsResult> {
   const reserved = alignUp(Math.max(0, options.reservation));
@@ -102,12 +106,28 @@ export async function writeReservedSafetensors(
   try {
     const dataStart = 8 + reserved;
     let dataSize = 0;
+    // Small tensors are gathered into one write: a million 4-byte writes would each cost a
+    // round trip to the thread pool.
+    const pending = new Uint8Array(GATHER_SIZE);
+    let pendingSize = 0;
+    const flush = async (): Promise<void> => {
+      if (pendingSize === 0) return;
+      await writeAll(handle, pending.subarray(0, pendingSize), dataStart + dataSize - pendingSize, path);
+      pendingSize = 0;
+    };
     const layouts = await spillParams(params, {
       async write(chunk) {
-        await writeAll(handle, chunk, dataStart + dataSize, path);
+        if (pendingSize + chunk.byteLength > GATHER_SIZE) await flush();
+        if (chunk.byteLength >= GATHER_SIZE) {
+          await writeAll(handle, chunk, dataStart + dataSize, path);
+        } else {
+          pending.set(chunk, pendingSize);
+          pendingSize += chunk.byteLength;
+        }
         dataSize += chunk.byteLength;
       },
     });
+    await flush();
     const plan = planSafetensors(layouts, options.metadata === undefined ? {} : { metadata: options.metadata });
     if (plan.dataSize !== dataSize) {
       throw new WhittleError('invalid-argument', `wrote ${dataSize} bytes of data, the plan has ${plan.dataSize}`, {
@@ -125,6 +145,17 @@ export async function writeReservedSafetensors(
     await undoDirectory();
     throw error;
   }
+}
+
+/** Bytes of `text` in UTF-8, without encoding it (a header may list a million tensors). */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    // Two bytes below U+0800, three above; a surrogate pair's four bytes are two units of two.
+    if (code >= 0x80) bytes += code < 0x800 || (code >= 0xd800 && code <= 0xdfff) ? 1 : 2;
+  }
+  return bytes;
 }
 
 /** `header` (8-byte size, JSON, spaces) re-padded with spaces to `size` bytes of JSON. */

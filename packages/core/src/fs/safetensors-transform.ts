@@ -1,14 +1,41 @@
-import { readSafetensorsHeader } from '../formats/safetensors/header.ts';
-import { iterateSafetensorsParams } from '../formats/safetensors/read-params.ts';
-import type { Param } from '../model/types.ts';
+import { locateError } from '../errors.ts';
+import { readSafetensorsHeader, type SafetensorsHeader } from '../formats/safetensors/header.ts';
+import { toWhittleDType } from '../formats/safetensors/dtypes.ts';
+import { readAhead } from '../formats/safetensors/read-ahead.ts';
+import { readSafetensorsParam, rolesOf } from '../formats/safetensors/read-params.ts';
+import { readSafetensorsRows } from '../formats/safetensors/read-tensor.ts';
+import type { StreamedParam } from '../formats/safetensors/row-blocks.ts';
+import type { DType } from '../tensor/dtype.ts';
+import type { HostTensor } from '../tensor/host-tensor.ts';
+import type { Param, ParamRole } from '../model/types.ts';
 import { assertSafeOutput, type WriteOptions } from './atomic-file.ts';
 import { fileSource } from './file-source.ts';
 import { estimateHeaderReservation, writeReservedSafetensors } from './safetensors-reserved.ts';
+
+/** A plain tensor of the input offered to `streamTensor` before any of its bytes are read. */
+export interface TensorRows {
+  readonly name: string;
+  readonly role: ParamRole;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  /** Bytes of the tensor in the file. */
+  readonly byteLength: number;
+  /** Rows `[start, start + count)` along axis 0, read from the file. */
+  readRows(start: number, count: number): Promise<HostTensor>;
+}
 
 /** Options of {@link transformSafetensorsFile}. */
 export interface TransformSafetensorsOptions extends WriteOptions {
   /** `__metadata__` of the output; default: the input's (whittle's own entries are rewritten). */
   readonly metadata?: Readonly<Record<string, string>>;
+  /**
+   * Offered each plain tensor before it is read: may return it as a `StreamedParam` built from
+   * blocks of rows (see `concatenateRowBlocks`), so memory holds a block rather than the tensor;
+   * `undefined` reads it whole and passes it to `transform`.
+   */
+  readonly streamTensor?: (tensor: TensorRows) => Promise<StreamedParam | undefined>;
+  /** Called with the input's checked header before any param is read (its sizes, for a report). */
+  readonly onHeader?: (header: SafetensorsHeader) => void;
 }
 
 /**
@@ -41,9 +68,32 @@ export async function transformSafetensorsFile(
   const source = await fileSource(input);
   try {
     const header = await readSafetensorsHeader(source);
+    options.onHeader?.(header);
     const metadata = options.metadata ?? header.metadata;
-    async function* transformed(): AsyncGenerator<Param> {
-      for await (const param of iterateSafetensorsParams(source, header)) yield await transform(param);
+    const ahead = readAhead(source);
+    const roles = rolesOf(header);
+    async function* transformed(): AsyncGenerator<Param | StreamedParam> {
+      for (const [name, info] of header.params) {
+        let result: Param | StreamedParam | undefined;
+        const dtype = info.encoding === undefined ? toWhittleDType(header.tensors.get(name)!.dtype) : undefined;
+        try {
+          if (options.streamTensor !== undefined && dtype !== undefined) {
+            result = await options.streamTensor({
+              name,
+              role: roles.get(name) ?? 'other',
+              dtype,
+              shape: info.shape,
+              byteLength: info.byteLength,
+              readRows: (start, count) => readSafetensorsRows(source, header, name, start, count),
+            });
+          }
+          result ??= await transform(await readSafetensorsParam(ahead, header, name));
+        } catch (error) {
+          // A step's error (a NaN weight, a bad shape) names the param and field, not the file.
+          throw locateError(error, { file: input });
+        }
+        yield result;
+      }
     }
     await writeReservedSafetensors(output, transformed(), {
       metadata,

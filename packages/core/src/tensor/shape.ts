@@ -1,11 +1,12 @@
 import { WhittleError, type ErrorLocation } from '../errors.ts';
+import { checkShapeLimits } from './shape-limits.ts';
 
-/** Largest element count whittle accepts for one tensor (2^53 - 1 would overflow typed arrays long before). */
-export const MAX_ELEMENTS = 2 ** 32;
+export { MAX_ELEMENTS } from './shape-limits.ts';
 
 /**
- * Validates a shape (non-negative safe integers, product within {@link MAX_ELEMENTS}) and returns
- * its element count. Throws a typed error naming `location.field` otherwise.
+ * Validates a shape against whittle's limits (see `checkShapeLimits`: rank, non-negative safe
+ * integers, element count and extent) and returns its element count. Throws a typed error naming
+ * `location.field` otherwise.
  *
  * @example
  * ```ts
@@ -13,29 +14,7 @@ export const MAX_ELEMENTS = 2 ** 32;
  * ```
  */
 export function shapeSize(shape: unknown, location: ErrorLocation = { field: 'shape' }): number {
-  if (!Array.isArray(shape)) {
-    throw new WhittleError('invalid-tensor', `shape must be an array of integers, got ${describe(shape)}`, location);
-  }
-  let size = 1;
-  for (let axis = 0; axis < shape.length; axis++) {
-    const dimension: unknown = shape[axis];
-    if (typeof dimension !== 'number' || !Number.isSafeInteger(dimension) || dimension < 0) {
-      throw new WhittleError(
-        'invalid-tensor',
-        `dimension ${axis} must be a non-negative integer, got ${describe(dimension)}`,
-        location,
-      );
-    }
-    size *= dimension;
-    if (size > MAX_ELEMENTS) {
-      throw new WhittleError(
-        'invalid-tensor',
-        `shape [${shape.join(', ')}] has more than ${MAX_ELEMENTS} elements`,
-        location,
-      );
-    }
-  }
-  return size;
+  return checkShapeLimits(shape, location);
 }
 
 /** Row-major strides of `shape`, in elements. */

@@ -101,7 +101,8 @@ async function applyGptq(
   context: StepContext,
   calibration: GptqCalibration | undefined,
 ): Promise<Model> {
-  const selected = selectParams(model, config, GPTQ_ROLES).filter(isDenseFloat);
+  // An empty weight has nothing to quantize, and its shape alone must not size a Hessian.
+  const selected = selectParams(model, config, GPTQ_ROLES).filter((param) => isDenseFloat(param) && !param.shape.includes(0));
   if (selected.length > 0 && calibration === undefined) {
     throw new WhittleError(
       'invalid-argument',

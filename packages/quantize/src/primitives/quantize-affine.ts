@@ -5,6 +5,7 @@
 import {
   WhittleError,
   affineEncoding,
+  checkEntriesBound,
   describe,
   float32ArrayToFloat16,
   isFloatDType,
@@ -73,16 +74,23 @@ export function quantizeAffine(tensor: HostTensor, options: QuantizeAffineOption
   const { qmin, qmax } = quantizationRange(bits, symmetric, narrowRange);
   const values = toFloat32(tensor).data;
   const layout = affineLayout(shape, granularity);
+  // An empty tensor's shape alone could ask for billions of scales.
+  checkEntriesBound(layout.slotCount, values.length);
   const spec: CodeSpec = { symmetric, qmin, qmax, mask: 2 ** bits - 1, scaleDType };
   const params: SlotParams = {
     scales: new Float64Array(layout.slotCount),
     zeroPoints: new Float64Array(layout.slotCount),
   };
   const codes = bits === 16 ? new Uint16Array(values.length) : new Uint8Array(values.length);
+  // An empty tensor has nothing to loop over: its slots (one per position, at most) all see no
+  // values, and the loops must not run over its other axes for nothing. A group slot always
+  // covers elements, so an empty tensor has no group slots.
   const finite =
-    granularity.kind === 'group'
-      ? quantizeByGroup(values, layout, spec, params, codes)
-      : quantizeByPosition(values, layout, spec, params, codes);
+    values.length === 0
+      ? layout.slotCount === 0 || quantizeByPosition(values, { ...layout, outer: 1, inner: 0 }, spec, params, codes)
+      : granularity.kind === 'group'
+        ? quantizeByGroup(values, layout, spec, params, codes)
+        : quantizeByPosition(values, layout, spec, params, codes);
   if (!finite) throw nonFiniteError(values, firstNonFinite(values));
   const parametersShape = scalesShape(shape, granularity);
   // Stored scales were rounded up to their dtype already, so these conversions are exact.

@@ -47,6 +47,8 @@ export function quantizeParams(model: Model, filter: ParamFilter, context: StepC
   for (const [index, param] of selected.entries()) {
     context.signal?.throwIfAborted();
     const { value } = param;
+    // A tensor with no elements has nothing to quantize; its shape alone must not size scales.
+    if (param.shape.includes(0)) continue;
     try {
       if (value.kind === 'dense' && isFloatDType(value.tensor.dtype)) {
         const encoded = encode(value.tensor, { param, role: param.role });

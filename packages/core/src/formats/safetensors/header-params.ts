@@ -4,6 +4,7 @@
  * naming.ts). Internal to the safetensors folder.
  */
 import { isDType } from '../../tensor/dtype.ts';
+import { describeShape } from '../../tensor/shape-limits.ts';
 import { describe, shapesEqual } from '../../tensor/shape.ts';
 import { bufferReferences } from './buffer-references.ts';
 import { toSafetensorsDType } from './dtypes.ts';
@@ -66,6 +67,15 @@ export function readHeaderParams(
     if (references.length === 0) malformed(file, metadataField(key), 'the encoding references no tensors');
     for (const reference of references) {
       const field = metadataField(key, reference.path);
+      // A component's buffer is named by its place in the encoding (`codes`, `values.codes`), as
+      // `encodingParts` names it; any other name would pair it with the wrong bytes.
+      if (reference.buffer !== reference.path) {
+        malformed(
+          file,
+          `${field}.buffer`,
+          `buffer must be ${JSON.stringify(reference.path)}, the name of this component, got ${JSON.stringify(reference.buffer)}`
+        );
+      }
       const tensorName = safetensorsComponentName(name, reference.buffer);
       const tensor = tensors.get(tensorName);
       if (tensor === undefined) malformed(file, field, `tensor ${JSON.stringify(tensorName)} is missing`);
@@ -81,7 +91,7 @@ export function readHeaderParams(
         malformed(
           file,
           `${field}.shape`,
-          `shape ${describe(reference.shape)} does not match the tensor's [${tensor.shape.join(', ')}]`
+          `shape ${describe(reference.shape)} does not match the tensor's ${describeShape(tensor.shape)}`
         );
       }
       owner.set(tensorName, name);
@@ -129,23 +139,32 @@ function listParams(
   owner: ReadonlyMap<string, string>
 ): Map<string, SafetensorsParamInfo> {
   const members = new Map<string, SafetensorsTensorInfo[]>();
-  for (const tensor of tensors.values()) {
-    const name = owner.get(tensor.name) ?? tensor.name;
-    const list = members.get(name);
-    if (list === undefined) members.set(name, [tensor]);
-    else list.push(tensor);
-  }
   const params = new Map<string, SafetensorsParamInfo>();
+  for (const tensor of tensors.values()) {
+    const name = owner.get(tensor.name);
+    if (name === undefined) {
+      // A plain tensor is a param of its own: no grouping (a header may list a million).
+      const byteLength = tensor.dataOffsets[1] - tensor.dataOffsets[0];
+      params.set(tensor.name, { name: tensor.name, shape: tensor.shape, tensors: [tensor.name], byteLength });
+      continue;
+    }
+    const list = members.get(name);
+    if (list === undefined) {
+      members.set(name, [tensor]);
+      // Holds the param's place in file order; filled in below.
+      params.set(name, undefined as unknown as SafetensorsParamInfo);
+    } else list.push(tensor);
+  }
   for (const [name, list] of members) {
     const byteLength = list.reduce((total, tensor) => total + tensor.dataOffsets[1] - tensor.dataOffsets[0], 0);
-    const names = list.map((tensor) => tensor.name);
-    const entry = encoded.get(name);
-    params.set(
+    const entry = encoded.get(name)!;
+    params.set(name, {
       name,
-      entry === undefined
-        ? { name, shape: list[0]!.shape, tensors: names, byteLength }
-        : { name, shape: entry.shape, tensors: names, byteLength, encoding: entry.encoding }
-    );
+      shape: entry.shape,
+      tensors: list.map((tensor) => tensor.name),
+      byteLength,
+      encoding: entry.encoding,
+    });
   }
   return params;
 }

@@ -222,8 +222,13 @@ describe('whittle encoding entries in __metadata__', () => {
     ['a missing kind', withEncoding(affine({ kind: 7 })), field('.kind')],
     [
       'a reference to a missing tensor',
+      withEncoding(affine({ zeroPoints: { buffer: 'zeroPoints', dtype: 'uint8', shape: [2] } })),
+      field('.zeroPoints'),
+    ],
+    [
+      'a buffer named other than its component',
       withEncoding(affine({ codes: { buffer: 'nope', dtype: 'uint8', shape: [2] } })),
-      field('.codes'),
+      field('.codes.buffer'),
     ],
     [
       'a reference with the wrong dtype',
@@ -238,7 +243,7 @@ describe('whittle encoding entries in __metadata__', () => {
     [
       'a tensor referenced twice',
       withEncoding(affine({ zeroPoints: { buffer: 'codes', dtype: 'uint8', shape: [2] } })),
-      field('.zeroPoints'),
+      field('.zeroPoints.buffer'),
     ],
     ['a buffer name that is not a string', withEncoding(affine({ codes: { buffer: 3 } })), field('.codes.buffer')],
     ['no references at all', withEncoding('{"kind":"dense","shape":[]}'), field()],

@@ -9,12 +9,18 @@ import { describe } from '../../tensor/shape.ts';
 import type { ByteSource } from '../byte-source.ts';
 import { readHeaderParams, type SafetensorsParamInfo } from './header-params.ts';
 import { malformed } from './malformed.ts';
-import { headerField, METADATA_KEY, metadataField, setEntry } from './naming.ts';
+import { headerField, isWellFormedName, METADATA_KEY, metadataField, setEntry } from './naming.ts';
 import { parseStrictJson } from './strict-json.ts';
 import { checkNoOverlap, readTensorEntry, type SafetensorsTensorInfo } from './tensor-entries.ts';
 
 /** The largest header whittle reads or writes (the Rust reference's bound, 100 MB). */
 export const MAX_SAFETENSORS_HEADER_SIZE = 100_000_000;
+
+/**
+ * How a header error starts when the bytes cannot be a safetensors file at all (a weight shard,
+ * a text file), so a reader who gave the wrong file learns that first.
+ */
+const NOT_SAFETENSORS = 'not a safetensors file';
 
 /** A checked safetensors header. */
 export interface SafetensorsHeader {
@@ -48,7 +54,7 @@ export interface SafetensorsHeader {
 export async function readSafetensorsHeader(source: ByteSource): Promise<SafetensorsHeader> {
   const file = source.name;
   if (source.size < 8) {
-    malformed(file, 'headerSize', `the file has ${source.size} bytes, fewer than the 8 that give the header size`);
+    malformed(file, 'headerSize', `${NOT_SAFETENSORS}: it has ${source.size} bytes, fewer than the 8 that give the header size`);
   }
   const prefix = await readExactly(source, 0, 8);
   const declared = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
@@ -56,12 +62,12 @@ export async function readSafetensorsHeader(source: ByteSource): Promise<Safeten
     malformed(
       file,
       'headerSize',
-      `a header of ${declared} bytes is over the ${MAX_SAFETENSORS_HEADER_SIZE}-byte limit`
+      `${NOT_SAFETENSORS}: its first 8 bytes give a header of ${declared} bytes, over the ${MAX_SAFETENSORS_HEADER_SIZE}-byte limit`
     );
   }
   const headerSize = Number(declared);
   if (8 + headerSize > source.size) {
-    malformed(file, 'headerSize', `a header of ${headerSize} bytes does not fit in the ${source.size}-byte file`);
+    malformed(file, 'headerSize', `${NOT_SAFETENSORS}: its first 8 bytes give a header of ${headerSize} bytes, which does not fit in its ${source.size} bytes`);
   }
   const bytes = await readExactly(source, 8, headerSize);
   return parseSafetensorsHeader(bytes, file, source.size);
@@ -86,7 +92,7 @@ export function parseSafetensorsHeader(bytes: Uint8Array, file: string, fileSize
   } catch (error) {
     malformed(file, 'header', 'the header is not valid UTF-8', error);
   }
-  if (!text.startsWith('{')) malformed(file, 'header', 'the header must start with "{"');
+  if (!text.startsWith('{')) malformed(file, 'header', `${NOT_SAFETENSORS}: the header must start with "{"`);
   const parsed = parseStrictJson(text);
   if ('kind' in parsed) {
     if (parsed.kind === 'syntax') malformed(file, 'header', `the header is not JSON (${parsed.message})`);
@@ -101,14 +107,13 @@ export function parseSafetensorsHeader(bytes: Uint8Array, file: string, fileSize
   const dataSize = fileSize - dataOffset;
   let entries: Record<string, string> = {};
   const list: SafetensorsTensorInfo[] = [];
-  // Text order breaks ties between empty tensors at one offset, as the writer lays them out.
   for (const name of parsed.keys) {
     if (name === METADATA_KEY) entries = readMetadata(record[name], file);
     else list.push(readTensorEntry(name, record[name], file, dataSize));
   }
+  // The sort is stable, so text order breaks ties between empty tensors at one offset.
+  list.sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0]);
   checkNoOverlap(list, file);
-  const order = new Map(list.map((tensor, index) => [tensor, index]));
-  list.sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0] || order.get(a)! - order.get(b)!);
   const tensors = new Map(list.map((tensor) => [tensor.name, tensor]));
   const { params, metadata } = readHeaderParams(tensors, entries, file);
   return { file, headerSize, dataOffset, tensors, params, metadata };
@@ -122,6 +127,10 @@ function readMetadata(value: unknown, file: string): Record<string, string> {
   for (const [key, entry] of Object.entries(value)) {
     if (typeof entry !== 'string') {
       malformed(file, metadataField(key), `metadata values must be strings, got ${describe(entry)}`);
+    }
+    // As for tensor names: a lone surrogate has no UTF-8 form, so the entry could not be written back.
+    if (!isWellFormedName(key) || !isWellFormedName(entry)) {
+      malformed(file, metadataField(key), 'metadata keys and values must not hold lone surrogates');
     }
     setEntry(entries, key, entry);
   }

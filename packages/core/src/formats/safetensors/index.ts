@@ -14,7 +14,8 @@ export {
 export type { SafetensorsTensorInfo } from './tensor-entries.ts';
 export type { SafetensorsParamInfo } from './header-params.ts';
 export { MAX_SAFETENSORS_HEADER_SIZE, readSafetensorsHeader, type SafetensorsHeader } from './header.ts';
-export { readSafetensorsTensor } from './read-tensor.ts';
+export { readSafetensorsRows, readSafetensorsTensor } from './read-tensor.ts';
+export { concatenateRowBlocks, type BlockEncoder, type StreamedParam } from './row-blocks.ts';
 export { iterateSafetensorsParams, readSafetensorsModel, readSafetensorsParam } from './read-params.ts';
 export {
   planSafetensors,

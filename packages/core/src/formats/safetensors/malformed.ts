@@ -1,5 +1,5 @@
 /** The one error the safetensors reader throws for a bad file: `malformed-file`, naming file and field. */
-import { WhittleError } from '../../errors.ts';
+import { WhittleError, locateError } from '../../errors.ts';
 import { shapeSize } from '../../tensor/shape.ts';
 
 /**
@@ -17,8 +17,8 @@ export function malformed(file: string, field: string | undefined, message: stri
 
 /**
  * Re-reports a WhittleError of another code (an `invalid-encoding` from `assembleEncoding`, an
- * `invalid-tensor` from `shapeSize`) as `malformed-file` in `file`, its field under `prefix`;
- * anything else is returned as it is.
+ * `invalid-tensor` from `shapeSize` or `hostTensor`) as `malformed-file` in `file`, its field
+ * under `prefix`; anything else is returned as it is.
  *
  * @example
  * ```ts
@@ -27,35 +27,22 @@ export function malformed(file: string, field: string | undefined, message: stri
  */
 export function asMalformed(error: unknown, file: string, prefix?: string): unknown {
   if (!(error instanceof WhittleError) || error.code === 'malformed-file') return error;
-  const field = [prefix, error.field].filter((part) => part !== undefined && part !== '').join('.');
-  return new WhittleError('malformed-file', bareMessage(error), field === '' ? { file } : { file, field }, {
-    cause: error,
-  });
-}
-
-/** The message of `error` without the location prefix WhittleError puts in front of it. */
-function bareMessage(error: WhittleError): string {
-  const where: string[] = [];
-  if (error.file !== undefined) where.push(error.file);
-  if (error.step !== undefined) where.push(`step ${error.step}`);
-  if (error.field !== undefined) where.push(error.field);
-  const prefix = `${where.join(': ')}: `;
-  return where.length > 0 && error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  return locateError(error, prefix === undefined || prefix === '' ? { file } : { file, field: prefix }, 'malformed-file');
 }
 
 /**
- * The element count of an untrusted shape (core's `shapeSize`: non-negative integers, at most
- * 2^32 elements), or a `malformed-file` error at `field`.
+ * The element count of an untrusted shape (core's `shapeSize`: see `checkShapeLimits`), or a
+ * `malformed-file` error at `field` (a function when building the path costs more than the check).
  *
  * @example
  * ```ts
  * checkedShapeSize([2, 3], 'model.safetensors', 'header["w"].shape'); // 6
  * ```
  */
-export function checkedShapeSize(shape: unknown, file: string, field: string): number {
+export function checkedShapeSize(shape: unknown, file: string, field: string | (() => string)): number {
   try {
     return shapeSize(shape, {});
   } catch (error) {
-    throw asMalformed(error, file, field);
+    throw asMalformed(error, file, typeof field === 'string' ? field : field());
   }
 }

@@ -11,7 +11,8 @@ import type { Model, Param, ParamRole } from '../../model/types.ts';
 import type { ByteSource } from '../byte-source.ts';
 import { readSafetensorsHeader, type SafetensorsHeader } from './header.ts';
 import { asMalformed } from './malformed.ts';
-import { SAFETENSORS_COMPONENT_SEPARATOR, safetensorsEncodingKey, metadataField } from './naming.ts';
+import { SAFETENSORS_COMPONENT_SEPARATOR, headerField, safetensorsEncodingKey, metadataField } from './naming.ts';
+import { readAhead } from './read-ahead.ts';
 import { findTensor, readSafetensorsTensor, readTensorBytes } from './read-tensor.ts';
 
 /**
@@ -40,7 +41,12 @@ export async function readSafetensorsParam(
   const role = rolesOf(header).get(name) ?? 'other';
   if (info.encoding === undefined) {
     const tensor = await readSafetensorsTensor(source, header, name);
-    return { name, role, shape: [...tensor.shape], value: denseEncoding(tensor) };
+    try {
+      return { name, role, shape: [...tensor.shape], value: denseEncoding(tensor) };
+    } catch (error) {
+      // The data check (a BOOL byte other than 0 or 1) knows the element, not the file.
+      throw asMalformed(error, header.file, headerField(name));
+    }
   }
   const buffers = new Map<string, Uint8Array>();
   for (const tensorName of info.tensors) {
@@ -69,7 +75,8 @@ export async function readSafetensorsParam(
  */
 export async function* iterateSafetensorsParams(source: ByteSource, header?: SafetensorsHeader): AsyncGenerator<Param> {
   const checked = header ?? (await readSafetensorsHeader(source));
-  for (const name of checked.params.keys()) yield await readSafetensorsParam(source, checked, name);
+  const ahead = readAhead(source);
+  for (const name of checked.params.keys()) yield await readSafetensorsParam(ahead, checked, name);
 }
 
 /**
@@ -90,8 +97,16 @@ export async function readSafetensorsModel(source: ByteSource): Promise<Model> {
 
 const ROLES = new WeakMap<SafetensorsHeader, Map<string, ParamRole>>();
 
-/** Roles need every sibling's name (BatchNorm modules), so they are inferred once per header. */
-function rolesOf(header: SafetensorsHeader): Map<string, ParamRole> {
+/**
+ * The roles of a header's params, inferred once per header: roles need every sibling's name
+ * (BatchNorm modules). Internal.
+ *
+ * @example
+ * ```ts
+ * rolesOf(header).get('fc.weight'); // 'linear-weight'
+ * ```
+ */
+export function rolesOf(header: SafetensorsHeader): Map<string, ParamRole> {
   let roles = ROLES.get(header);
   if (roles === undefined) {
     roles = inferRoles([...header.params.values()].map((param) => [param.name, param.shape] as const));

@@ -89,3 +89,33 @@ function tensorData(bytes: Uint8Array, dtype: DType): HostTypedArray {
   if (owned && HOST_IS_LITTLE_ENDIAN) return new type(bytes.buffer as ArrayBuffer);
   return fromLittleEndianBytes(bytes, type);
 }
+
+/**
+ * Rows `[start, start + count)` along axis 0 of plain tensor `name`, reading only their bytes:
+ * how a tensor too large to hold whole is read a block at a time.
+ *
+ * @example
+ * ```ts
+ * const block = await readSafetensorsRows(source, header, 'lm_head.weight', 0, 1024); // shape [1024, 4096]
+ * ```
+ */
+export async function readSafetensorsRows(
+  source: ByteSource,
+  header: SafetensorsHeader,
+  name: string,
+  start: number,
+  count: number
+): Promise<HostTensor> {
+  const info = findTensor(header, name);
+  const dtype = readableDType(info, header.file);
+  const [rows = 1, ...rest] = info.shape;
+  if (info.shape.length === 0 || rows === 0 || !Number.isSafeInteger(start) || !Number.isSafeInteger(count) || start < 0 || count < 0 || start + count > rows) {
+    throw new WhittleError('invalid-argument', `rows [${start}, ${start + count}) are not rows of tensor ${JSON.stringify(name)}`, {
+      file: header.file,
+      field: 'rows',
+    });
+  }
+  const rowBytes = (info.dataOffsets[1] - info.dataOffsets[0]) / rows;
+  const bytes = await readExactly(source, header.dataOffset + info.dataOffsets[0] + start * rowBytes, count * rowBytes);
+  return { dtype, shape: [count, ...rest], data: tensorData(bytes, dtype) } as HostTensor;
+}

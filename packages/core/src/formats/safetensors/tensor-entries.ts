@@ -2,10 +2,11 @@
  * Checks of the tensor entries of a safetensors header: dtype, shape, data offsets, byte length,
  * and that no two tensors share bytes. Internal to the safetensors folder.
  */
+import { describeShape } from '../../tensor/shape-limits.ts';
 import { describe } from '../../tensor/shape.ts';
 import { isSafetensorsDType, safetensorsDTypeBits, type SafetensorsDType } from './dtypes.ts';
 import { checkedShapeSize, malformed } from './malformed.ts';
-import { headerField } from './naming.ts';
+import { headerField, isWellFormedName } from './naming.ts';
 
 /** One tensor as the header describes it. */
 export interface SafetensorsTensorInfo {
@@ -26,6 +27,8 @@ export interface SafetensorsTensorInfo {
  */
 export function readTensorEntry(name: string, value: unknown, file: string, dataSize: number): SafetensorsTensorInfo {
   if (name.length === 0) malformed(file, headerField(name), 'tensor names must not be empty');
+  // JSON can spell a lone surrogate (`"\\ud800"`); UTF-8 cannot hold it, so no writer could write it back.
+  if (!isWellFormedName(name)) malformed(file, headerField(name), 'the tensor name holds a lone surrogate, which UTF-8 cannot encode');
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     malformed(file, headerField(name), `expected a tensor entry object, got ${describe(value)}`);
   }
@@ -34,21 +37,22 @@ export function readTensorEntry(name: string, value: unknown, file: string, data
   if (!isSafetensorsDType(dtype)) {
     malformed(file, headerField(name, 'dtype'), `unknown dtype ${describe(dtype)}`);
   }
-  const size = checkedShapeSize(shape, file, headerField(name, 'shape'));
-  const offsetsField = headerField(name, 'data_offsets');
+  // Field paths are built only for an error: a header may list a million tensors.
+  const size = checkedShapeSize(shape, file, () => headerField(name, 'shape'));
+  const offsetsField = (): string => headerField(name, 'data_offsets');
   if (!Array.isArray(offsets) || offsets.length !== 2) {
-    malformed(file, offsetsField, `expected [begin, end], got ${describe(offsets)}`);
+    malformed(file, offsetsField(), `expected [begin, end], got ${describe(offsets)}`);
   }
   const [begin, end] = offsets as unknown[];
   for (const offset of [begin, end]) {
     if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
-      malformed(file, offsetsField, `offsets must be non-negative integers, got ${describe(offset)}`);
+      malformed(file, offsetsField(), `offsets must be non-negative integers, got ${describe(offset)}`);
     }
   }
   const [first, last] = [begin as number, end as number];
-  if (first > last) malformed(file, offsetsField, `begin ${first} is after end ${last}`);
+  if (first > last) malformed(file, offsetsField(), `begin ${first} is after end ${last}`);
   if (last > dataSize) {
-    malformed(file, offsetsField, `end ${last} lies past the ${dataSize} bytes of the data section`);
+    malformed(file, offsetsField(), `end ${last} lies past the ${dataSize} bytes of the data section`);
   }
   // At most 2^32 elements of at most 64 bits: the product stays a safe integer.
   const bits = size * safetensorsDTypeBits(dtype);
@@ -58,11 +62,11 @@ export function readTensorEntry(name: string, value: unknown, file: string, data
   if (bits / 8 !== last - first) {
     malformed(
       file,
-      offsetsField,
-      `${dtype} [${(shape as number[]).join(', ')}] needs ${bits / 8} bytes, the offsets span ${last - first}`
+      offsetsField(),
+      `${dtype} ${describeShape(shape as number[])} needs ${bits / 8} bytes, the offsets span ${last - first}`
     );
   }
-  return { name, dtype, shape: [...(shape as number[])], dataOffsets: [first, last] };
+  return { name, dtype, shape: (shape as number[]).slice(), dataOffsets: [first, last] };
 }
 
 /**
@@ -75,9 +79,8 @@ export function readTensorEntry(name: string, value: unknown, file: string, data
  * ```
  */
 export function checkNoOverlap(tensors: readonly SafetensorsTensorInfo[], file: string): void {
-  const filled = tensors
-    .filter((tensor) => tensor.dataOffsets[1] > tensor.dataOffsets[0])
-    .sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1]);
+  const filled = tensors.filter((tensor) => tensor.dataOffsets[1] > tensor.dataOffsets[0]);
+  if (!isSortedByBegin(filled)) filled.sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1]);
   for (let index = 1; index < filled.length; index++) {
     const previous = filled[index - 1]!;
     const current = filled[index]!;
@@ -91,4 +94,12 @@ export function checkNoOverlap(tensors: readonly SafetensorsTensorInfo[], file: 
       );
     }
   }
+}
+
+/** Files are nearly always written in offset order; checking is cheaper than sorting a million. */
+function isSortedByBegin(tensors: readonly SafetensorsTensorInfo[]): boolean {
+  for (let index = 1; index < tensors.length; index++) {
+    if (tensors[index]!.dataOffsets[0] < tensors[index - 1]!.dataOffsets[0]) return false;
+  }
+  return true;
 }

@@ -28,6 +28,7 @@ import {
   type SafetensorsPlan,
   type SafetensorsPlannedParam,
 } from './plan.ts';
+import type { StreamedParam } from './row-blocks.ts';
 import { memorySpill, type SpillStore } from './spill.ts';
 
 /** Options of {@link writeSafetensors}. */
@@ -182,12 +183,17 @@ async function writeSpilled(
  * ```
  */
 export async function spillParams(
-  params: Iterable<Param> | AsyncIterable<Param>,
+  params: Iterable<Param | StreamedParam> | AsyncIterable<Param | StreamedParam>,
   spill: Pick<SpillStore, 'write'>
 ): Promise<SafetensorsParamLayout[]> {
   const layouts: SafetensorsParamLayout[] = [];
   let index = 0;
   for await (const value of params) {
+    if (isStreamedParam(value)) {
+      layouts.push(await spillStreamed(value, spill, index));
+      index++;
+      continue;
+    }
     const param = checkParam(value, index);
     const { metadata, buffers } = encodingParts(param.value);
     const layout = { name: param.name, encoding: metadata };
@@ -197,6 +203,33 @@ export async function spillParams(
     index++;
   }
   return layouts;
+}
+
+function isStreamedParam(value: unknown): value is StreamedParam {
+  return typeof value === 'object' && value !== null && typeof (value as StreamedParam).chunks === 'function';
+}
+
+/** Writes a streamed param's chunks, checking that they add up to what its metadata lays out. */
+async function spillStreamed(
+  param: StreamedParam,
+  spill: Pick<SpillStore, 'write'>,
+  index: number
+): Promise<SafetensorsParamLayout> {
+  if (typeof param.name !== 'string' || param.name.length === 0) {
+    fail(`a param needs a non-empty name, got ${describe(param.name)}`, `params[${index}].name`);
+  }
+  const layout = { name: param.name, encoding: param.encoding };
+  const expected = layoutTensors(layout, `params[${index}]`).reduce((total, tensor) => total + tensor.byteLength, 0);
+  let written = 0;
+  for await (const chunk of param.chunks()) {
+    written += chunk.byteLength;
+    if (written > expected) break;
+    await spill.write(chunk);
+  }
+  if (written !== expected) {
+    fail(`param ${JSON.stringify(param.name)} gave ${written} bytes, its layout needs ${expected}`, `params[${index}]`);
+  }
+  return layout;
 }
 
 /** A param checked far enough to be written: a non-empty name and a valid encoding. */

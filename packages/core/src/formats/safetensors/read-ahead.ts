@@ -1,0 +1,37 @@
+/**
+ * A read-ahead window over a byte source, for reading a file's tensors in file order: a small
+ * tensor is served from one larger read that also covers the tensors after it, so a file of a
+ * million tiny tensors costs a few hundred reads, not a million. A large read goes straight
+ * through, so memory stays about one window plus one tensor.
+ */
+import type { ByteSource } from '../byte-source.ts';
+
+/** Bytes read at once for small tensors. */
+export const READ_AHEAD_SIZE = 1024 * 1024;
+
+/**
+ * `source` with reads shorter than half of `windowSize` served from a window of `windowSize`
+ * bytes read at the first such offset. Served bytes are fresh subarrays of that window, never
+ * rewritten, so callers may keep them.
+ *
+ * @example
+ * ```ts
+ * for await (const param of iterateSafetensorsParams(readAhead(source), header)) ...
+ * ```
+ */
+export function readAhead(source: ByteSource, windowSize: number = READ_AHEAD_SIZE): ByteSource {
+  let windowStart = 0;
+  let window: Uint8Array = new Uint8Array(0);
+  return {
+    name: source.name,
+    size: source.size,
+    async read(offset, length) {
+      if (length * 2 > windowSize) return source.read(offset, length);
+      if (offset < windowStart || offset + length > windowStart + window.byteLength) {
+        windowStart = offset;
+        window = await source.read(offset, Math.max(length, Math.min(windowSize, source.size - offset)));
+      }
+      return window.subarray(offset - windowStart, offset - windowStart + length);
+    },
+  };
+}
