@@ -129,7 +129,9 @@ describe('what compress is given', () => {
   });
 
   test('a BOOL byte of 7 is refused naming the file and the tensor', async () => {
-    const path = await safetensors('bool.safetensors', { mask: { dtype: 'BOOL', shape: [2], data_offsets: [0, 2] } }, [1, 7]);
+    // A weight beside the mask, so the cast step selects a param and the file is read.
+    const header = { mask: { dtype: 'BOOL', shape: [2], data_offsets: [0, 2] }, 'fc.weight': { dtype: 'F32', shape: [1, 1], data_offsets: [2, 6] } };
+    const path = await safetensors('bool.safetensors', header, [1, 7, 0, 0, 128, 63]);
     const line = await refusal('compress', path, '--recipe', '[{"kind":"cast","dtype":"float16"}]', '-o', join(outputs, 'bool.safetensors'));
     expect(line).toContain(`${path}: header["mask"]`);
     expect(line).toContain('got 7');
