@@ -128,6 +128,23 @@ describe('what compress is given', () => {
     expect(line).toContain('NaN');
   });
 
+  test('NaN weights in a TFJS model are refused naming model.json and the param; a recipe mistake names the recipe', async () => {
+    const model = join(directory, 'nan-tfjs');
+    await mkdir(model, { recursive: true });
+    const weights = new Float32Array([0.5, Number.NaN, 1, 2]);
+    await writeFile(join(model, 'weights.bin'), new Uint8Array(weights.buffer));
+    const weightsManifest = [{ paths: ['weights.bin'], weights: [{ name: 'dense/kernel', shape: [2, 2], dtype: 'float32' }] }];
+    await writeFile(join(model, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: null, weightsManifest }));
+    const modelJson = join(model, 'model.json');
+    const line = await refusal('compress', model, '--preset', 'int8', '-o', join(outputs, 'nan-tfjs'));
+    expect(line.startsWith(`whittle: ${modelJson}: step 1: `)).toBe(true);
+    expect(line).toContain('dense/kernel');
+    expect(line).toContain('NaN');
+    // The step's filter selects nothing: the recipe's mistake, named after the recipe.
+    const recipeLine = await refusal('compress', model, '--recipe', '{"kind":"cast","dtype":"float16","include":["conv/**"]}', '-o', join(outputs, 'nan-tfjs'));
+    expect(recipeLine.startsWith('whittle: --recipe: step 1: ')).toBe(true);
+  });
+
   test('a BOOL byte of 7 is refused naming the file and the tensor', async () => {
     // A weight beside the mask, so the cast step selects a param and the file is read.
     const header = { mask: { dtype: 'BOOL', shape: [2], data_offsets: [0, 2] }, 'fc.weight': { dtype: 'F32', shape: [1, 1], data_offsets: [2, 6] } };

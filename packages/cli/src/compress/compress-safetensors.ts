@@ -1,4 +1,4 @@
-import { byteLength, compress, locateError, type SafetensorsHeader, createModel, encodingParamCount, isPerParamRecipe, type Model, type Param, type RecipeStep } from '@whittle/core';
+import { byteLength, compress, isWhittleError, locateError, type SafetensorsHeader, createModel, encodingParamCount, isPerParamRecipe, type Model, type Param, type RecipeStep } from '@whittle/core';
 import { openSafetensorsFile, transformSafetensorsFile, writeSafetensorsFile, type SafetensorsFile } from '@whittle/core/fs';
 import { compressReport, sizeOf, type CompressedStep, type CompressReport, type ModelSize } from './compress-report.ts';
 import { notAModel, openSafetensorsModel } from '../model-files/inspect-model.ts';
@@ -127,8 +127,9 @@ async function compressWholeFile(input: string, output: string, steps: readonly 
   try {
     result = await compress(model, steps);
   } catch (error) {
-    // A step's error names the param and field; the user also needs the file.
-    throw locateError(error, { file: input });
+    // A step's error names the param and field; the user also needs the file. A recipe's own
+    // mistake is named after the recipe instead (by the command).
+    throw isWhittleError(error, 'invalid-recipe') ? error : locateError(error, { file: input });
   }
   await writeSafetensorsFile(output, result.model, { force: options.force, metadata });
   return compressReport(sizeOf(model), sizeOf(result.model), result.steps);

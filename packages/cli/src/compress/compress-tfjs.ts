@@ -1,4 +1,4 @@
-import { compress, type CompressProgress, type RecipeStep, type StepReport } from '@whittle/core';
+import { compress, isWhittleError, locateError, type CompressProgress, type RecipeStep, type StepReport } from '@whittle/core';
 import { readTfjsModelFile, writeTfjsModelFiles } from '@whittle/core/fs';
 import { modelInputs, type TfjsLocation } from '../model-files/model-location.ts';
 import { compressReport, sizeOf, type CompressReport } from './compress-report.ts';
@@ -32,10 +32,17 @@ export async function compressTfjsModel(
   options: CompressTfjsOptions,
 ): Promise<CompressReport> {
   const model = await readTfjsModelFile(location.modelJson);
-  const result = await compress(model, steps, {
-    ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
-    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-  });
+  let result;
+  try {
+    result = await compress(model, steps, {
+      ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    });
+  } catch (error) {
+    // A step's error (NaN weights, say) names the param and field; the user also needs the
+    // model.json. A recipe's own mistake is named after the recipe instead (by the command).
+    throw isWhittleError(error, 'invalid-recipe') ? error : locateError(error, { file: location.modelJson });
+  }
   await writeTfjsModelFiles(result.model, output, {
     force: options.force,
     inputs: modelInputs(location),
