@@ -39,6 +39,21 @@ test('progress goes to stderr, one line per param and step, and stdout holds onl
   ]);
 });
 
+test('a streamed safetensors file reports each param as it is written, on stderr only', async () => {
+  const io = recordingIo();
+  const status = await runCli(['compress', safetensors, '--preset', 'int8', '-o', join(outputs, 'streamed.safetensors'), '--json'], io);
+  expect(status).toBe(0);
+  const report = JSON.parse(io.out()) as { input: { params: number } };
+  const lines = io.err().trimEnd().split('\n');
+  expect(lines.length).toBeGreaterThan(0);
+  for (const line of lines) expect(line).toMatch(/^compress: \S+ \(\d+\/\d+\)$/);
+  // The first and the last param of the file are always shown; the last says all are done.
+  const counts = lines.map((line) => /\((\d+)\/(\d+)\)$/.exec(line)!.slice(1).map(Number));
+  expect(counts[0]![0]).toBe(1);
+  expect(counts.at(-1)![0]).toBe(counts.at(-1)![1]);
+  expect(report.input.params).toBeGreaterThan(0);
+});
+
 test('on a terminal the bar is drawn there, never on stdout, and cleared at the end', async () => {
   const io = recordingIo();
   const chunks: string[] = [];

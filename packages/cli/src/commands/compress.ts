@@ -72,7 +72,14 @@ export async function runCompress(path: string, options: CompressCommandOptions,
                 progress.note(`${step.kind}: ${formatBytes(step.bytesBefore)} → ${formatBytes(step.bytesAfter)} in ${step.seconds.toFixed(3)} s`),
             }),
           )
-        : await inRecipe(recipe, compressSafetensorsFile(location.path, output, recipe.steps, { force, progress: (message) => progress.note(message) }));
+        : await inRecipe(
+            recipe,
+            compressSafetensorsFile(location.path, output, recipe.steps, {
+              force,
+              progress: (message) => progress.note(message),
+              onParam: (param, done, total) => progress.update(done, total, param),
+            }),
+          );
   } finally {
     progress.close();
   }

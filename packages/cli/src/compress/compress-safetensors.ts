@@ -10,6 +10,8 @@ export interface CompressFileOptions {
   readonly force: boolean;
   /** Progress notes for stderr. */
   readonly progress: (message: string) => void;
+  /** Called after each param is compressed: its name, the params done, and the params in the file. */
+  readonly onParam?: (param: string, done: number, total: number) => void;
 }
 
 /**
@@ -40,6 +42,9 @@ export async function compressSafetensorsFile(
   const totals: Array<{ kind: string; bytes: number; seconds: number }> = steps.map(({ kind }) => ({ kind, bytes: 0, seconds: 0 }));
   let params = 0;
   let bytes = 0;
+  let total = 0;
+  let done = 0;
+  const paramDone = (name: string): void => options.onParam?.(name, ++done, total);
   const record = (result: CompressedFigures): void => {
     result.steps.forEach((step, index) => {
       // Each step's bytes after it, summed over params (or blocks of one), are the file's bytes after it.
@@ -55,15 +60,21 @@ export async function compressSafetensorsFile(
     async (param) => {
       const result = await compressParam(param, steps);
       record(figuresOf(result));
+      paramDone(param.name);
       return result.param;
     },
     {
       force: options.force,
       // A huge tensor goes through in blocks of rows where the recipe allows, so memory holds a block.
-      streamTensor: (tensor) => compressRows(tensor, steps, (results) => results.forEach(record)),
+      streamTensor: async (tensor) => {
+        const streamed = await compressRows(tensor, steps, (results) => results.forEach(record));
+        if (streamed !== undefined) paramDone(tensor.name);
+        return streamed;
+      },
       // The header is read once, for the rewrite and the report.
       onHeader: (header) => {
         inputSize = sizeOfHeader(header);
+        total = header.params.size;
       },
     },
   );
@@ -125,7 +136,11 @@ async function compressWholeFile(input: string, output: string, steps: readonly 
   const { model, metadata } = await readSafetensorsWithMetadata(input);
   let result;
   try {
-    result = await compress(model, steps);
+    result = await compress(
+      model,
+      steps,
+      options.onParam === undefined ? {} : { onProgress: ({ param, done, total }) => options.onParam!(param, done, total) },
+    );
   } catch (error) {
     // A step's error names the param and field; the user also needs the file. A recipe's own
     // mistake is named after the recipe instead (by the command).
