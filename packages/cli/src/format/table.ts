@@ -23,20 +23,24 @@ export interface TableColumn {
  * ```
  */
 export function formatTable(columns: readonly TableColumn[], rows: readonly (readonly string[])[]): string {
-  const printable = rows.map((row) => columns.map((_, index) => escapeControlCharacters(row[index] ?? '')));
-  const widths = columns.map(({ header }) => textWidth(header));
-  for (const row of printable) {
-    row.forEach((cell, index) => {
-      widths[index] = Math.max(widths[index]!, textWidth(cell));
-    });
+  // Cells are escaped as they are measured and again as they are laid out, rather than kept
+  // escaped: a copy of every cell of a million rows would double what the table holds.
+  const widths = columns.map(({ header }) => textWidth(escapeControlCharacters(header)));
+  for (const row of rows) {
+    for (let index = 0; index < columns.length; index++) {
+      widths[index] = Math.max(widths[index]!, textWidth(escapeControlCharacters(row[index] ?? '')));
+    }
   }
-  const line = (cells: readonly string[]): string =>
-    columns
-      .map((column, index) => pad(cells[index] ?? '', widths[index]!, column.align ?? 'left'))
-      .join('  ')
-      .trimEnd();
-  const lines = [line(columns.map(({ header }) => escapeControlCharacters(header))), widths.map((width) => '-'.repeat(width)).join('  ')];
-  for (const row of printable) lines.push(line(row));
+  const line = (cells: readonly string[]): string => {
+    let text = '';
+    for (let index = 0; index < columns.length; index++) {
+      if (index > 0) text += '  ';
+      text += pad(escapeControlCharacters(cells[index] ?? ''), widths[index]!, columns[index]!.align ?? 'left');
+    }
+    return text.trimEnd();
+  };
+  const lines = [line(columns.map(({ header }) => header)), widths.map((width) => '-'.repeat(width)).join('  ')];
+  for (const row of rows) lines.push(line(row));
   return lines.join('\n');
 }
 

@@ -114,7 +114,8 @@ export function parseSafetensorsHeader(bytes: Uint8Array, file: string, fileSize
   // The sort is stable, so text order breaks ties between empty tensors at one offset.
   list.sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0]);
   checkNoOverlap(list, file);
-  const tensors = new Map(list.map((tensor) => [tensor.name, tensor]));
+  const tensors = new Map<string, SafetensorsTensorInfo>();
+  for (const tensor of list) tensors.set(tensor.name, tensor);
   const { params, metadata } = readHeaderParams(tensors, entries, file);
   return { file, headerSize, dataOffset, tensors, params, metadata };
 }
