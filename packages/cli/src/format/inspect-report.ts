@@ -1,7 +1,7 @@
 import { escapeControlCharacters } from '@whittle/core';
 import type { InspectReport } from '../model-files/inspect-model.ts';
 import { formatBytes, formatCount, formatFixed } from './numbers.ts';
-import { formatTable } from './table.ts';
+import { formatTableChunks, type TableColumn } from './table.ts';
 
 /**
  * An inspect report as text: what was read, then one row per param (name, role, shape,
@@ -13,6 +13,19 @@ import { formatTable } from './table.ts';
  * ```
  */
 export function formatInspectReport(path: string, report: InspectReport): string {
+  return [...inspectReportChunks(path, report)].join('');
+}
+
+/**
+ * {@link formatInspectReport}'s text in pieces which joined are exactly its result, so a
+ * listing of a million tensors is written out piece by piece.
+ *
+ * @example
+ * ```ts
+ * for (const chunk of inspectReportChunks('model.safetensors', report)) io.stdout(chunk);
+ * ```
+ */
+export function* inspectReportChunks(path: string, report: InspectReport): Generator<string> {
   const rows = report.tensors.map((tensor) => [
     tensor.name,
     tensor.role,
@@ -23,21 +36,48 @@ export function formatInspectReport(path: string, report: InspectReport): string
     bitsPerWeight(tensor.bytes, tensor.params),
   ]);
   rows.push(['total', '', '', '', formatCount(report.params), formatBytes(report.bytes), bitsPerWeight(report.bytes, report.params)]);
-  const table = formatTable(
-    [
-      { header: 'name' },
-      { header: 'role' },
-      { header: 'shape' },
-      { header: 'encoding' },
-      { header: 'params', align: 'right' },
-      { header: 'bytes', align: 'right' },
-      { header: 'bits/weight', align: 'right' },
-    ],
-    rows,
-  );
+  const columns: TableColumn[] = [
+    { header: 'name' },
+    { header: 'role' },
+    { header: 'shape' },
+    { header: 'encoding' },
+    { header: 'params', align: 'right' },
+    { header: 'bytes', align: 'right' },
+    { header: 'bits/weight', align: 'right' },
+  ];
   const count = report.tensors.length;
-  const title = `model: ${escapeControlCharacters(path)} (${report.format}), ${formatCount(count)} ${count === 1 ? 'tensor' : 'tensors'}`;
-  return [title, '', table].join('\n');
+  yield `model: ${escapeControlCharacters(path)} (${report.format}), ${formatCount(count)} ${count === 1 ? 'tensor' : 'tensors'}\n\n`;
+  yield* formatTableChunks(columns, rows);
+}
+
+/** Tensors per chunk of {@link inspectReportJsonChunks}. */
+const TENSORS_PER_CHUNK = 10_000;
+
+/**
+ * `JSON.stringify(report, null, 2)` in pieces which joined are exactly it, so a listing of a
+ * million tensors is written out piece by piece instead of as one string of hundreds of
+ * megabytes.
+ *
+ * @example
+ * ```ts
+ * for (const chunk of inspectReportJsonChunks(report)) io.stdout(chunk);
+ * ```
+ */
+export function* inspectReportJsonChunks(report: InspectReport): Generator<string> {
+  const { tensors } = report;
+  if (tensors.length === 0) {
+    yield JSON.stringify(report, null, 2);
+    return;
+  }
+  // The report's own key order, with a placeholder list whose text is cut off at its first element.
+  const head = JSON.stringify({ ...report, tensors: [0] }, null, 2);
+  const placeholder = head.lastIndexOf('\n    0\n  ]');
+  yield head.slice(0, placeholder + 1);
+  for (let start = 0; start < tensors.length; start += TENSORS_PER_CHUNK) {
+    const pieces = tensors.slice(start, start + TENSORS_PER_CHUNK).map((tensor) => `    ${JSON.stringify(tensor, null, 2).replace(/\n/g, '\n    ')}`);
+    yield (start === 0 ? '' : ',\n') + pieces.join(',\n');
+  }
+  yield head.slice(placeholder + '\n    0'.length);
 }
 
 /**

@@ -23,6 +23,22 @@ export interface TableColumn {
  * ```
  */
 export function formatTable(columns: readonly TableColumn[], rows: readonly (readonly string[])[]): string {
+  return [...formatTableChunks(columns, rows)].join('');
+}
+
+/** Lines of a table per chunk of {@link formatTableChunks}. */
+const LINES_PER_CHUNK = 10_000;
+
+/**
+ * {@link formatTable}'s text in pieces of some thousand lines, which joined are exactly its
+ * result: a table of a million rows can be written out piece by piece instead of held whole.
+ *
+ * @example
+ * ```ts
+ * for (const chunk of formatTableChunks(columns, rows)) process.stdout.write(chunk);
+ * ```
+ */
+export function* formatTableChunks(columns: readonly TableColumn[], rows: readonly (readonly string[])[]): Generator<string> {
   // Cells are escaped as they are measured and again as they are laid out, rather than kept
   // escaped: a copy of every cell of a million rows would double what the table holds.
   const widths = columns.map(({ header }) => textWidth(escapeControlCharacters(header)));
@@ -39,9 +55,17 @@ export function formatTable(columns: readonly TableColumn[], rows: readonly (rea
     }
     return text.trimEnd();
   };
-  const lines = [line(columns.map(({ header }) => header)), widths.map((width) => '-'.repeat(width)).join('  ')];
-  for (const row of rows) lines.push(line(row));
-  return lines.join('\n');
+  let lines = [line(columns.map(({ header }) => header)), widths.map((width) => '-'.repeat(width)).join('  ')];
+  let first = true;
+  for (const row of rows) {
+    lines.push(line(row));
+    if (lines.length >= LINES_PER_CHUNK) {
+      yield (first ? '' : '\n') + lines.join('\n');
+      first = false;
+      lines = [];
+    }
+  }
+  if (lines.length > 0) yield (first ? '' : '\n') + lines.join('\n');
 }
 
 function pad(text: string, width: number, align: 'left' | 'right'): string {
