@@ -26,16 +26,21 @@ export function formatInspectReport(path: string, report: InspectReport): string
  * ```
  */
 export function* inspectReportChunks(path: string, report: InspectReport): Generator<string> {
-  const rows = report.tensors.map((tensor) => [
-    tensor.name,
-    tensor.role,
-    formatShape(tensor.shape),
-    tensor.encoding,
-    formatCount(tensor.params),
-    formatBytes(tensor.bytes),
-    bitsPerWeight(tensor.bytes, tensor.params),
-  ]);
-  rows.push(['total', '', '', '', formatCount(report.params), formatBytes(report.bytes), bitsPerWeight(report.bytes, report.params)]);
+  // Made as the table needs them, twice, rather than held: a listing may have a million rows.
+  function* rows(): Generator<string[]> {
+    for (const tensor of report.tensors) {
+      yield [
+        tensor.name,
+        tensor.role,
+        formatShape(tensor.shape),
+        tensor.encoding,
+        formatCount(tensor.params),
+        formatBytes(tensor.bytes),
+        bitsPerWeight(tensor.bytes, tensor.params),
+      ];
+    }
+    yield ['total', '', '', '', formatCount(report.params), formatBytes(report.bytes), bitsPerWeight(report.bytes, report.params)];
+  }
   const columns: TableColumn[] = [
     { header: 'name' },
     { header: 'role' },

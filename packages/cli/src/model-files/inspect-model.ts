@@ -96,9 +96,8 @@ async function inspectSafetensors(path: string): Promise<{ format: ModelFormat; 
   const file = await openSafetensorsModel(path);
   try {
     const { header } = file;
-    const params = [...header.params.values()];
-    const roles = inferRoles(params.map((param) => [param.name, param.shape] as const));
-    const rows = params.map((param): InspectedTensor => {
+    const roles = inferRoles(Array.from(header.params.values(), (param) => [param.name, param.shape] as const));
+    const rows = Array.from(header.params.values(), (param): InspectedTensor => {
       const tensor = header.tensors.get(param.name);
       // A plain tensor's dtype may be one whittle cannot hold (I64, F8…): show the file's name for it.
       const encoding =
@@ -108,7 +107,8 @@ async function inspectSafetensors(path: string): Promise<{ format: ModelFormat; 
       return {
         name: param.name,
         role: roles.get(param.name) ?? 'other',
-        shape: [...param.shape],
+        // The header's own array, not a copy: nothing changes it, and a header may list a million.
+        shape: param.shape,
         encoding,
         params: param.shape.reduce((product, dimension) => product * dimension, 1),
         bytes: param.byteLength,
