@@ -79,8 +79,9 @@ export function* inspectReportJsonChunks(report: InspectReport): Generator<strin
   const placeholder = head.lastIndexOf('\n    0\n  ]');
   yield head.slice(0, placeholder + 1);
   for (let start = 0; start < tensors.length; start += TENSORS_PER_CHUNK) {
-    const pieces = tensors.slice(start, start + TENSORS_PER_CHUNK).map((tensor) => `    ${JSON.stringify(tensor, null, 2).replace(/\n/g, '\n    ')}`);
-    yield (start === 0 ? '' : ',\n') + pieces.join(',\n');
+    // A slice as a list of its own, one level in: its brackets dropped, its lines indented once more.
+    const list = JSON.stringify(tensors.slice(start, start + TENSORS_PER_CHUNK), null, 2);
+    yield (start === 0 ? '  ' : ',\n  ') + list.slice(2, -2).replace(/\n/g, '\n  ');
   }
   yield head.slice(placeholder + '\n    0'.length);
 }
