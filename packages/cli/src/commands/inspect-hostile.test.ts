@@ -116,9 +116,9 @@ describe('what inspect is given', () => {
     expect(out.split('\n')).toHaveLength(count + 6);
     const json = await runRecorded('inspect', path, '--json');
     expect(JSON.parse(json.out).tensors).toHaveLength(count);
-    // About 3 s for both on an idle machine; a quadratic step would take minutes.
-    expect(performance.now() - started).toBeLessThan(30_000);
-  }, 60_000);
+    // About 4 s for both on an idle machine; a quadratic step would take minutes.
+    expect(performance.now() - started).toBeLessThan(45_000);
+  }, 90_000);
 });
 
 describe('a file of many tensors through compress', () => {
