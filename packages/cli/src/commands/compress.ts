@@ -1,11 +1,10 @@
-import { defaultRegistry, isPerParamRecipe, isWhittleError, WhittleError, type RecipeRegistry } from '@whittle/core';
+import { defaultRegistry, isWhittleError, WhittleError, type RecipeRegistry } from '@whittle/core';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { join } from 'node:path';
 import type { CliIo } from '../cli-io.ts';
 import type { CompressReport } from '../compress/compress-report.ts';
 import { compressSafetensorsFile } from '../compress/compress-safetensors.ts';
 import { compressTfjsModel } from '../compress/compress-tfjs.ts';
-import { checkStreamedSelection } from '../compress/streamed-selection.ts';
 import { formatCompressReport } from '../format/compress-report.ts';
 import { formatBytes } from '../format/numbers.ts';
 import { locateModel } from '../model-files/model-location.ts';
@@ -53,9 +52,6 @@ export async function runCompress(path: string, options: CompressCommandOptions,
   const force = options.force === true;
   // The writers make the output's folder, and remove it again if the write fails.
   const output = await resolveOutput(location, options.output, { force });
-  if (location.format === 'safetensors' && isPerParamRecipe(recipe.steps)) {
-    await inRecipe(recipe, checkStreamedSelection(location.path, recipe.steps));
-  }
   const progress = createProgressReporter(io, { prefix: 'compress' });
   const stepCount = recipe.steps.length;
   let report: CompressReport;

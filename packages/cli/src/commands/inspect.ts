@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.ts';
-import { formatInspectReport } from '../format/inspect-report.ts';
+import { inspectReportChunks, inspectReportJsonChunks } from '../format/inspect-report.ts';
 import { inspectModel, type InspectReport } from '../model-files/inspect-model.ts';
 import { locateModel } from '../model-files/model-location.ts';
 
@@ -21,7 +21,9 @@ export interface InspectCommandOptions {
  */
 export async function runInspect(path: string, options: InspectCommandOptions, io: CliIo): Promise<InspectReport> {
   const report = await inspectModel(await locateModel(path));
-  io.stdout(options.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${formatInspectReport(path, report)}\n`);
+  // Written in pieces: a listing of a million tensors would otherwise be one string of hundreds of megabytes.
+  for (const chunk of options.json === true ? inspectReportJsonChunks(report) : inspectReportChunks(path, report)) io.stdout(chunk);
+  io.stdout('\n');
   return report;
 }
 

@@ -2,6 +2,7 @@ import { byteLength, compress, isWhittleError, locateError, type SafetensorsHead
 import { openSafetensorsFile, transformSafetensorsFile, writeSafetensorsFile, type SafetensorsFile } from '@whittle/core/fs';
 import { compressReport, sizeOf, type CompressedStep, type CompressReport, type ModelSize } from './compress-report.ts';
 import { notAModel, openSafetensorsModel } from '../model-files/inspect-model.ts';
+import { checkHeaderSelection } from './streamed-selection.ts';
 import { compressParam, compressRows, figuresOf, type CompressedFigures } from './per-param-recipe.ts';
 
 /** Options of {@link compressSafetensorsFile}. */
@@ -73,6 +74,8 @@ export async function compressSafetensorsFile(
       },
       // The header is read once, for the rewrite and the report.
       onHeader: (header) => {
+        // Before any output is written: a filter that selects nothing is the recipe's mistake.
+        checkHeaderSelection(header, steps);
         inputSize = sizeOfHeader(header);
         total = header.params.size;
       },

@@ -1,7 +1,7 @@
 import { escapeControlCharacters } from '@whittle/core';
 import type { InspectReport } from '../model-files/inspect-model.ts';
 import { formatBytes, formatCount, formatFixed } from './numbers.ts';
-import { formatTable } from './table.ts';
+import { formatTableChunks, type TableColumn } from './table.ts';
 
 /**
  * An inspect report as text: what was read, then one row per param (name, role, shape,
@@ -13,31 +13,77 @@ import { formatTable } from './table.ts';
  * ```
  */
 export function formatInspectReport(path: string, report: InspectReport): string {
-  const rows = report.tensors.map((tensor) => [
-    tensor.name,
-    tensor.role,
-    formatShape(tensor.shape),
-    tensor.encoding,
-    formatCount(tensor.params),
-    formatBytes(tensor.bytes),
-    bitsPerWeight(tensor.bytes, tensor.params),
-  ]);
-  rows.push(['total', '', '', '', formatCount(report.params), formatBytes(report.bytes), bitsPerWeight(report.bytes, report.params)]);
-  const table = formatTable(
-    [
-      { header: 'name' },
-      { header: 'role' },
-      { header: 'shape' },
-      { header: 'encoding' },
-      { header: 'params', align: 'right' },
-      { header: 'bytes', align: 'right' },
-      { header: 'bits/weight', align: 'right' },
-    ],
-    rows,
-  );
+  return [...inspectReportChunks(path, report)].join('');
+}
+
+/**
+ * {@link formatInspectReport}'s text in pieces which joined are exactly its result, so a
+ * listing of a million tensors is written out piece by piece.
+ *
+ * @example
+ * ```ts
+ * for (const chunk of inspectReportChunks('model.safetensors', report)) io.stdout(chunk);
+ * ```
+ */
+export function* inspectReportChunks(path: string, report: InspectReport): Generator<string> {
+  // Made as the table needs them, twice, rather than held: a listing may have a million rows.
+  function* rows(): Generator<string[]> {
+    for (const tensor of report.tensors) {
+      yield [
+        tensor.name,
+        tensor.role,
+        formatShape(tensor.shape),
+        tensor.encoding,
+        formatCount(tensor.params),
+        formatBytes(tensor.bytes),
+        bitsPerWeight(tensor.bytes, tensor.params),
+      ];
+    }
+    yield ['total', '', '', '', formatCount(report.params), formatBytes(report.bytes), bitsPerWeight(report.bytes, report.params)];
+  }
+  const columns: TableColumn[] = [
+    { header: 'name' },
+    { header: 'role' },
+    { header: 'shape' },
+    { header: 'encoding' },
+    { header: 'params', align: 'right' },
+    { header: 'bytes', align: 'right' },
+    { header: 'bits/weight', align: 'right' },
+  ];
   const count = report.tensors.length;
-  const title = `model: ${escapeControlCharacters(path)} (${report.format}), ${formatCount(count)} ${count === 1 ? 'tensor' : 'tensors'}`;
-  return [title, '', table].join('\n');
+  yield `model: ${escapeControlCharacters(path)} (${report.format}), ${formatCount(count)} ${count === 1 ? 'tensor' : 'tensors'}\n\n`;
+  yield* formatTableChunks(columns, rows);
+}
+
+/** Tensors per chunk of {@link inspectReportJsonChunks}. */
+const TENSORS_PER_CHUNK = 10_000;
+
+/**
+ * `JSON.stringify(report, null, 2)` in pieces which joined are exactly it, so a listing of a
+ * million tensors is written out piece by piece instead of as one string of hundreds of
+ * megabytes.
+ *
+ * @example
+ * ```ts
+ * for (const chunk of inspectReportJsonChunks(report)) io.stdout(chunk);
+ * ```
+ */
+export function* inspectReportJsonChunks(report: InspectReport): Generator<string> {
+  const { tensors } = report;
+  if (tensors.length === 0) {
+    yield JSON.stringify(report, null, 2);
+    return;
+  }
+  // The report's own key order, with a placeholder list whose text is cut off at its first element.
+  const head = JSON.stringify({ ...report, tensors: [0] }, null, 2);
+  const placeholder = head.lastIndexOf('\n    0\n  ]');
+  yield head.slice(0, placeholder + 1);
+  for (let start = 0; start < tensors.length; start += TENSORS_PER_CHUNK) {
+    // A slice as a list of its own, one level in: its brackets dropped, its lines indented once more.
+    const list = JSON.stringify(tensors.slice(start, start + TENSORS_PER_CHUNK), null, 2);
+    yield (start === 0 ? '  ' : ',\n  ') + list.slice(2, -2).replace(/\n/g, '\n  ');
+  }
+  yield head.slice(placeholder + '\n    0'.length);
 }
 
 /**

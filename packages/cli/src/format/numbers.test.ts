@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import { formatBytes, formatCount, formatFixed, formatScientific, formatSi } from './numbers.ts';
 
@@ -14,6 +15,14 @@ test('formatSi: three significant digits with a prefix', () => {
 test('formatBytes uses decimal units', () => {
   expect(formatBytes(940584)).toBe('941 kB');
   expect(formatBytes(12)).toBe('12 B');
+});
+
+test('formatCount groups whole numbers as toLocaleString does', () => {
+  fc.assert(
+    fc.property(fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.constantFrom(0, -0, 999, 1000, -1000, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER)), (value) => {
+      expect(formatCount(value)).toBe(value.toLocaleString('en-US'));
+    }),
+  );
 });
 
 test('formatCount groups thousands', () => {

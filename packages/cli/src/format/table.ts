@@ -23,21 +23,51 @@ export interface TableColumn {
  * ```
  */
 export function formatTable(columns: readonly TableColumn[], rows: readonly (readonly string[])[]): string {
-  const printable = rows.map((row) => columns.map((_, index) => escapeControlCharacters(row[index] ?? '')));
-  const widths = columns.map(({ header }) => textWidth(header));
-  for (const row of printable) {
-    row.forEach((cell, index) => {
-      widths[index] = Math.max(widths[index]!, textWidth(cell));
-    });
+  return [...formatTableChunks(columns, () => rows)].join('');
+}
+
+/** Lines of a table per chunk of {@link formatTableChunks}. */
+const LINES_PER_CHUNK = 10_000;
+
+/**
+ * {@link formatTable}'s text in pieces of some thousand lines, which joined are exactly its
+ * result: a table of a million rows can be written out piece by piece instead of held whole.
+ * `rows` is called twice, once to measure the columns and once to lay them out, so the rows
+ * may be made as they are needed rather than held.
+ *
+ * @example
+ * ```ts
+ * for (const chunk of formatTableChunks(columns, () => rows)) process.stdout.write(chunk);
+ * ```
+ */
+export function* formatTableChunks(columns: readonly TableColumn[], rows: () => Iterable<readonly string[]>): Generator<string> {
+  // Cells are escaped as they are measured and again as they are laid out, rather than kept
+  // escaped: a copy of every cell of a million rows would double what the table holds.
+  const widths = columns.map(({ header }) => textWidth(escapeControlCharacters(header)));
+  for (const row of rows()) {
+    for (let index = 0; index < columns.length; index++) {
+      widths[index] = Math.max(widths[index]!, textWidth(escapeControlCharacters(row[index] ?? '')));
+    }
   }
-  const line = (cells: readonly string[]): string =>
-    columns
-      .map((column, index) => pad(cells[index] ?? '', widths[index]!, column.align ?? 'left'))
-      .join('  ')
-      .trimEnd();
-  const lines = [line(columns.map(({ header }) => escapeControlCharacters(header))), widths.map((width) => '-'.repeat(width)).join('  ')];
-  for (const row of printable) lines.push(line(row));
-  return lines.join('\n');
+  const line = (cells: readonly string[]): string => {
+    let text = '';
+    for (let index = 0; index < columns.length; index++) {
+      if (index > 0) text += '  ';
+      text += pad(escapeControlCharacters(cells[index] ?? ''), widths[index]!, columns[index]!.align ?? 'left');
+    }
+    return text.trimEnd();
+  };
+  let lines = [line(columns.map(({ header }) => header)), widths.map((width) => '-'.repeat(width)).join('  ')];
+  let first = true;
+  for (const row of rows()) {
+    lines.push(line(row));
+    if (lines.length >= LINES_PER_CHUNK) {
+      yield (first ? '' : '\n') + lines.join('\n');
+      first = false;
+      lines = [];
+    }
+  }
+  if (lines.length > 0) yield (first ? '' : '\n') + lines.join('\n');
 }
 
 function pad(text: string, width: number, align: 'left' | 'right'): string {

@@ -1,4 +1,4 @@
-import { WhittleError, describeEncoding, inferRoles, isWhittleError, listParams, toWhittleDType, type ModelFormat, type ParamRole } from '@whittle/core';
+import { WhittleError, describeEncoding, type SafetensorsDType, inferRoles, isWhittleError, listParams, toWhittleDType, type ModelFormat, type ParamRole } from '@whittle/core';
 import { openSafetensorsFile, readTfjsModelFile, type SafetensorsFile } from '@whittle/core/fs';
 import type { ModelLocation } from './model-location.ts';
 
@@ -92,23 +92,32 @@ async function inspectTfjs(modelJson: string): Promise<{ format: ModelFormat; ro
   return { format: model.format, rows };
 }
 
+/** `dense <dtype>` per dtype, made once: a million rows share a handful of names. */
+const DENSE_NAMES = new Map<string | undefined, string>();
+
+function denseName(dtype: SafetensorsDType | undefined): string {
+  let name = DENSE_NAMES.get(dtype);
+  if (name === undefined) {
+    name = `dense ${dtype === undefined ? '?' : (toWhittleDType(dtype) ?? dtype)}`;
+    DENSE_NAMES.set(dtype, name);
+  }
+  return name;
+}
+
 async function inspectSafetensors(path: string): Promise<{ format: ModelFormat; rows: InspectedTensor[] }> {
   const file = await openSafetensorsModel(path);
   try {
     const { header } = file;
-    const params = [...header.params.values()];
-    const roles = inferRoles(params.map((param) => [param.name, param.shape] as const));
-    const rows = params.map((param): InspectedTensor => {
+    const roles = inferRoles(Array.from(header.params.values(), (param) => [param.name, param.shape] as const));
+    const rows = Array.from(header.params.values(), (param): InspectedTensor => {
       const tensor = header.tensors.get(param.name);
       // A plain tensor's dtype may be one whittle cannot hold (I64, F8…): show the file's name for it.
-      const encoding =
-        param.encoding !== undefined
-          ? describeEncoding(param.encoding)
-          : `dense ${tensor === undefined ? '?' : (toWhittleDType(tensor.dtype) ?? tensor.dtype)}`;
+      const encoding = param.encoding !== undefined ? describeEncoding(param.encoding) : denseName(tensor?.dtype);
       return {
         name: param.name,
         role: roles.get(param.name) ?? 'other',
-        shape: [...param.shape],
+        // The header's own array, not a copy: nothing changes it, and a header may list a million.
+        shape: param.shape,
         encoding,
         params: param.shape.reduce((product, dimension) => product * dimension, 1),
         bytes: param.byteLength,

@@ -10,7 +10,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { WhittleError } from '../errors.ts';
 import { MAX_SAFETENSORS_HEADER_SIZE, type SafetensorsHeader } from '../formats/safetensors/header.ts';
-import { planSafetensors } from '../formats/safetensors/plan.ts';
+import { planSafetensors, tensorEntryJson } from '../formats/safetensors/plan.ts';
 import { spillParams } from '../formats/safetensors/write.ts';
 import type { StreamedParam } from '../formats/safetensors/row-blocks.ts';
 import type { Param } from '../model/types.ts';
@@ -60,19 +60,22 @@ export function estimateHeaderReservation(
   header: SafetensorsHeader,
   metadata: Readonly<Record<string, string>>
 ): number {
+  const limit = MAX_SAFETENSORS_HEADER_SIZE - (MAX_SAFETENSORS_HEADER_SIZE % 8);
   let bytes = BASE_BUDGET + 2 * utf8Length(JSON.stringify(metadata));
+  // Counting stops at the limit: past it the answer is the limit, however many tensors follow.
   for (const tensor of header.tensors.values()) {
-    const entry = { dtype: tensor.dtype, shape: tensor.shape, data_offsets: tensor.dataOffsets };
+    if (bytes >= limit) return limit;
     // UTF-8 bytes, not UTF-16 units: names may hold any character.
-    bytes += 2 * utf8Length(`${JSON.stringify(tensor.name)}:${JSON.stringify(entry)},`);
+    bytes += 2 * utf8Length(`${JSON.stringify(tensor.name)}:${tensorEntryJson(tensor)},`);
   }
   for (const param of header.params.values()) {
+    if (bytes >= limit) return limit;
     bytes += PARAM_BUDGET;
     if (param.encoding !== undefined) {
       bytes += 2 * utf8Length(JSON.stringify(JSON.stringify(param.encoding)));
     }
   }
-  return Math.min(alignUp(bytes), MAX_SAFETENSORS_HEADER_SIZE - (MAX_SAFETENSORS_HEADER_SIZE % 8));
+  return Math.min(alignUp(bytes), limit);
 }
 
 /**
@@ -136,10 +139,10 @@ export async function writeReservedSafetensors(
     }
     const fitted = plan.header.byteLength <= dataStart;
     if (!fitted) await moveData(handle, dataStart, plan.header.byteLength, dataSize, path);
-    const header = fitted ? padHeader(plan.header, reserved) : plan.header;
-    await writeAll(handle, header, 0, path);
+    if (fitted) await writePaddedHeader(handle, plan.header, reserved, path);
+    else await writeAll(handle, plan.header, 0, path);
     await file.commit();
-    return { fitted, headerSize: header.byteLength - 8 };
+    return { fitted, headerSize: fitted ? reserved : plan.header.byteLength - 8 };
   } catch (error) {
     await file.discard();
     await undoDirectory();
@@ -158,12 +161,19 @@ function utf8Length(text: string): number {
   return bytes;
 }
 
-/** `header` (8-byte size, JSON, spaces) re-padded with spaces to `size` bytes of JSON. */
-function padHeader(header: Uint8Array, size: number): Uint8Array {
-  const padded = new Uint8Array(8 + size).fill(0x20);
-  padded.set(header.subarray(8), 8);
-  new DataView(padded.buffer).setBigUint64(0, BigInt(size), true);
-  return padded;
+/**
+ * Writes `header` (8-byte size, JSON, spaces) re-padded with spaces to `size` bytes of JSON,
+ * without a padded copy: the room may be the 100 MB limit, mostly spaces.
+ */
+async function writePaddedHeader(handle: FileHandle, header: Uint8Array, size: number, path: string): Promise<void> {
+  const prefix = new Uint8Array(8);
+  new DataView(prefix.buffer).setBigUint64(0, BigInt(size), true);
+  await writeAll(handle, prefix, 0, path);
+  await writeAll(handle, header.subarray(8), 8, path);
+  const spaces = new Uint8Array(Math.min(GATHER_SIZE, 8 + size - header.byteLength)).fill(0x20);
+  for (let at = header.byteLength; at < 8 + size; at += spaces.byteLength) {
+    await writeAll(handle, spaces.subarray(0, Math.min(spaces.byteLength, 8 + size - at)), at, path);
+  }
 }
 
 /**

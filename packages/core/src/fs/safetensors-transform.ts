@@ -9,7 +9,7 @@ import type { DType } from '../tensor/dtype.ts';
 import type { HostTensor } from '../tensor/host-tensor.ts';
 import type { Param, ParamRole } from '../model/types.ts';
 import { assertSafeOutput, type WriteOptions } from './atomic-file.ts';
-import { fileSource } from './file-source.ts';
+import { fileSource, type FileSource } from './file-source.ts';
 import { estimateHeaderReservation, writeReservedSafetensors } from './safetensors-reserved.ts';
 
 /** A plain tensor of the input offered to `streamTensor` before any of its bytes are read. */
@@ -67,40 +67,60 @@ export async function transformSafetensorsFile(
   await assertSafeOutput([input], output, options);
   const source = await fileSource(input);
   try {
-    const header = await readSafetensorsHeader(source);
-    options.onHeader?.(header);
-    const metadata = options.metadata ?? header.metadata;
-    const ahead = readAhead(source);
-    const roles = rolesOf(header);
-    async function* transformed(): AsyncGenerator<Param | StreamedParam> {
-      for (const [name, info] of header.params) {
-        let result: Param | StreamedParam | undefined;
-        const dtype = info.encoding === undefined ? toWhittleDType(header.tensors.get(name)!.dtype) : undefined;
-        try {
-          if (options.streamTensor !== undefined && dtype !== undefined) {
-            result = await options.streamTensor({
-              name,
-              role: roles.get(name) ?? 'other',
-              dtype,
-              shape: info.shape,
-              byteLength: info.byteLength,
-              readRows: (start, count) => readSafetensorsRows(source, header, name, start, count),
-            });
-          }
-          result ??= await transform(await readSafetensorsParam(ahead, header, name));
-        } catch (error) {
-          // A step's error (a NaN weight, a bad shape) names the param and field, not the file.
-          throw locateError(error, { file: input });
-        }
-        yield result;
-      }
-    }
-    await writeReservedSafetensors(output, transformed(), {
+    // Only the stream holds the header once it starts (it drops it at the end), so the header is
+    // freed before the output's header is planned: with a million tensors each takes hundreds
+    // of megabytes.
+    const holder: { header?: SafetensorsHeader } = { header: await readSafetensorsHeader(source) };
+    options.onHeader?.(holder.header!);
+    const metadata = options.metadata ?? holder.header!.metadata;
+    const reservation = estimateHeaderReservation(holder.header!, metadata);
+    await writeReservedSafetensors(output, transformedParams(source, holder, input, transform, options), {
       metadata,
-      reservation: estimateHeaderReservation(header, metadata),
+      reservation,
       ...(options.force === undefined ? {} : { force: options.force }),
     });
   } finally {
     await source.close();
   }
 }
+
+/** The params of the held header, each transformed (or streamed in blocks of rows), in file order. */
+async function* transformedParams(
+  source: FileSource,
+  holder: { header?: SafetensorsHeader },
+  input: string,
+  transform: (param: Param) => Param | Promise<Param>,
+  options: TransformSafetensorsOptions
+): AsyncGenerator<Param | StreamedParam> {
+  let header = holder.header!;
+  holder.header = undefined;
+  const ahead = readAhead(source);
+  let roles = rolesOf(header);
+  for (const [name, info] of header.params) {
+    let result: Param | StreamedParam | undefined;
+    const dtype = info.encoding === undefined ? toWhittleDType(header.tensors.get(name)!.dtype) : undefined;
+    try {
+      if (options.streamTensor !== undefined && dtype !== undefined) {
+        const from = header;
+        result = await options.streamTensor({
+          name,
+          role: roles.get(name) ?? 'other',
+          dtype,
+          shape: info.shape,
+          byteLength: info.byteLength,
+          readRows: (start, count) => readSafetensorsRows(source, from, name, start, count),
+        });
+      }
+      result ??= await transform(await readSafetensorsParam(ahead, header, name));
+    } catch (error) {
+      // A step's error (a NaN weight, a bad shape) names the param and field, not the file.
+      throw locateError(error, { file: input });
+    }
+    yield result;
+  }
+  // The writer keeps this stream until it is done; what the stream held need not stay with it.
+  header = EMPTY_HEADER;
+  roles = new Map();
+}
+
+const EMPTY_HEADER: SafetensorsHeader = { file: '', headerSize: 0, dataOffset: 8, tensors: new Map(), params: new Map(), metadata: {} };

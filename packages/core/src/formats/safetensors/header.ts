@@ -10,6 +10,7 @@ import type { ByteSource } from '../byte-source.ts';
 import { readHeaderParams, type SafetensorsParamInfo } from './header-params.ts';
 import { malformed } from './malformed.ts';
 import { headerField, isWellFormedName, METADATA_KEY, metadataField, setEntry } from './naming.ts';
+import { parsePlainHeader, type PlainHeader } from './plain-header.ts';
 import { parseStrictJson } from './strict-json.ts';
 import { checkNoOverlap, readTensorEntry, type SafetensorsTensorInfo } from './tensor-entries.ts';
 
@@ -93,6 +94,26 @@ export function parseSafetensorsHeader(bytes: Uint8Array, file: string, fileSize
     malformed(file, 'header', 'the header is not valid UTF-8', error);
   }
   if (!text.startsWith('{')) malformed(file, 'header', `${NOT_SAFETENSORS}: the header must start with "{"`);
+  const { keys, values } = parsePlainHeader(text) ?? parseHeaderJson(text, file);
+  const dataSize = fileSize - dataOffset;
+  let entries: Record<string, string> = {};
+  const list: SafetensorsTensorInfo[] = [];
+  for (let index = 0; index < keys.length; index++) {
+    const name = keys[index]!;
+    if (name === METADATA_KEY) entries = readMetadata(values[index], file);
+    else list.push(readTensorEntry(name, values[index], file, dataSize));
+  }
+  // The sort is stable, so text order breaks ties between empty tensors at one offset.
+  list.sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0]);
+  checkNoOverlap(list, file);
+  const tensors = new Map<string, SafetensorsTensorInfo>();
+  for (const tensor of list) tensors.set(tensor.name, tensor);
+  const { params, metadata } = readHeaderParams(tensors, entries, file);
+  return { file, headerSize, dataOffset, tensors, params, metadata };
+}
+
+/** The top-level pairs of a header by the general path: strict JSON, every error named. */
+function parseHeaderJson(text: string, file: string): PlainHeader {
   const parsed = parseStrictJson(text);
   if ('kind' in parsed) {
     if (parsed.kind === 'syntax') malformed(file, 'header', `the header is not JSON (${parsed.message})`);
@@ -104,19 +125,7 @@ export function parseSafetensorsHeader(bytes: Uint8Array, file: string, fileSize
     malformed(file, 'header', `expected a JSON object, got ${describe(parsed.value)}`);
   }
   const record = parsed.value as Record<string, unknown>;
-  const dataSize = fileSize - dataOffset;
-  let entries: Record<string, string> = {};
-  const list: SafetensorsTensorInfo[] = [];
-  for (const name of parsed.keys) {
-    if (name === METADATA_KEY) entries = readMetadata(record[name], file);
-    else list.push(readTensorEntry(name, record[name], file, dataSize));
-  }
-  // The sort is stable, so text order breaks ties between empty tensors at one offset.
-  list.sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0]);
-  checkNoOverlap(list, file);
-  const tensors = new Map(list.map((tensor) => [tensor.name, tensor]));
-  const { params, metadata } = readHeaderParams(tensors, entries, file);
-  return { file, headerSize, dataOffset, tensors, params, metadata };
+  return { keys: [...parsed.keys], values: parsed.keys.map((key) => record[key]) };
 }
 
 function readMetadata(value: unknown, file: string): Record<string, string> {

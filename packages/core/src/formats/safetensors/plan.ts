@@ -192,10 +192,7 @@ function renderHeader(metadata: readonly [string, string][], params: readonly Sa
     entries.push(`${JSON.stringify(METADATA_KEY)}:{${pairs.join(',')}}`);
   }
   for (const param of params) {
-    for (const tensor of param.tensors) {
-      const entry = { dtype: tensor.dtype, shape: tensor.shape, data_offsets: tensor.dataOffsets };
-      entries.push(`${JSON.stringify(tensor.name)}:${JSON.stringify(entry)}`);
-    }
+    for (const tensor of param.tensors) entries.push(`${JSON.stringify(tensor.name)}:${tensorEntryJson(tensor)}`);
   }
   const json = new TextEncoder().encode(`{${entries.join(',')}}`);
   const headerSize = json.byteLength + ((8 - ((8 + json.byteLength) % 8)) % 8);
@@ -209,6 +206,20 @@ function renderHeader(metadata: readonly [string, string][], params: readonly Sa
   new DataView(header.buffer).setBigUint64(0, BigInt(headerSize), true);
   header.set(json, 8);
   return header;
+}
+
+/**
+ * A tensor's header entry as `JSON.stringify` would write it, without building an object per
+ * tensor: a header may list a million. Dtypes are plain ASCII names and offsets and dimensions
+ * integers, so nothing needs escaping.
+ *
+ * @example
+ * ```ts
+ * tensorEntryJson({ dtype: 'F32', shape: [2], dataOffsets: [0, 8] }); // '{"dtype":"F32","shape":[2],"data_offsets":[0,8]}'
+ * ```
+ */
+export function tensorEntryJson(tensor: Pick<SafetensorsTensorInfo, 'dtype' | 'shape' | 'dataOffsets'>): string {
+  return `{"dtype":"${tensor.dtype}","shape":[${tensor.shape.join(',')}],"data_offsets":[${tensor.dataOffsets[0]},${tensor.dataOffsets[1]}]}`;
 }
 
 function fail(message: string, field: string): never {

@@ -53,9 +53,15 @@ export function parseStrictJson(text: string, options: StrictJsonOptions = {}): 
   return { value, keys: scan.keys };
 }
 
+/** Objects with at most this many keys are checked for duplicates by a plain search, not a set. */
+const SMALL_OBJECT_KEYS = 16;
+
 interface Frame {
-  /** Keys seen so far; undefined for an array. */
-  readonly keys: Set<string> | undefined;
+  /**
+   * Keys seen so far; undefined for an array. A small object keeps a list: a header holds a
+   * million three-key entries, and a set for each would cost far more than a search of three.
+   */
+  keys: string[] | Set<string> | undefined;
   /** The key (or `[]` for an array element) this container sits under. */
   readonly under: string;
   expectKey: boolean;
@@ -95,10 +101,13 @@ function scanKeys(text: string, maxDepth: number): Scan {
       if (duplicate === undefined && frame?.keys !== undefined && frame.expectKey) {
         const key = escaped ? unescape(text.slice(index, end + 1)) : text.slice(index + 1, end);
         if (key !== undefined) {
-          if (frame.keys.has(key)) {
+          if (hasKey(frame.keys, key)) {
             duplicate = { kind: 'duplicate-key', key, path: stack.slice(1).map((each) => each.under) };
           }
-          frame.keys.add(key);
+          if (Array.isArray(frame.keys)) {
+            frame.keys.push(key);
+            if (frame.keys.length > SMALL_OBJECT_KEYS) frame.keys = new Set(frame.keys);
+          } else frame.keys.add(key);
           frame.lastKey = key;
           if (stack.length === 1) topKeys.push(key);
         }
@@ -112,7 +121,7 @@ function scanKeys(text: string, maxDepth: number): Scan {
       if (stack.length >= maxDepth) return { kind: 'too-deep' };
       const parent = stack[stack.length - 1];
       const under = parent === undefined ? '' : parent.keys === undefined ? '[]' : parent.lastKey;
-      stack.push({ keys: code === 0x7b ? new Set() : undefined, under, expectKey: true, lastKey: '' });
+      stack.push({ keys: code === 0x7b ? [] : undefined, under, expectKey: true, lastKey: '' });
     } else if (code === 0x7d || code === 0x5d) {
       // } or ]
       stack.pop();
@@ -124,6 +133,10 @@ function scanKeys(text: string, maxDepth: number): Scan {
     index++;
   }
   return duplicate ?? { kind: 'keys', keys: topKeys };
+}
+
+function hasKey(keys: string[] | Set<string>, key: string): boolean {
+  return Array.isArray(keys) ? keys.includes(key) : keys.has(key);
 }
 
 /** The string a JSON string literal stands for, or undefined when it is not valid (JSON.parse will say why). */

@@ -66,7 +66,9 @@ export function readTensorEntry(name: string, value: unknown, file: string, data
       `${dtype} ${describeShape(shape as number[])} needs ${bits / 8} bytes, the offsets span ${last - first}`
     );
   }
-  return { name, dtype, shape: (shape as number[]).slice(), dataOffsets: [first, last] };
+  // The arrays come fresh from JSON.parse and are checked: kept as they are, not copied (a header
+  // may list a million tensors).
+  return { name, dtype, shape: shape as number[], dataOffsets: offsets as [number, number] };
 }
 
 /**

@@ -1,0 +1,54 @@
+import fc from 'fast-check';
+import { expect, test } from 'vitest';
+import type { InspectReport, InspectedTensor } from '../model-files/inspect-model.ts';
+import { formatInspectReport, inspectReportChunks, inspectReportJsonChunks } from './inspect-report.ts';
+import { formatTable, formatTableChunks } from './table.ts';
+
+const tensor = fc.record({
+  name: fc.string(),
+  role: fc.constantFrom('linear-weight' as const, 'bias' as const, 'other' as const),
+  shape: fc.array(fc.nat({ max: 4096 }), { maxLength: 4 }),
+  encoding: fc.constantFrom('dense float32', 'affine uint8 per-tensor'),
+  params: fc.nat(),
+  bytes: fc.nat(),
+}) satisfies fc.Arbitrary<InspectedTensor>;
+
+function reportOf(tensors: InspectedTensor[]): InspectReport {
+  return { format: 'safetensors', params: tensors.reduce((total, each) => total + each.params, 0), bytes: 1, tensors };
+}
+
+/** Many tensors, so the pieces cross several chunk boundaries. */
+const many = reportOf(
+  Array.from({ length: 25_001 }, (_, index) => ({ name: `t${index}`, role: 'other' as const, shape: [index % 3, 2], encoding: 'dense float32', params: 2, bytes: 8 })),
+);
+
+test('the JSON pieces join to exactly JSON.stringify of the report', () => {
+  fc.assert(
+    fc.property(fc.array(tensor, { maxLength: 5 }), (tensors) => {
+      const report = reportOf(tensors);
+      expect([...inspectReportJsonChunks(report)].join('')).toBe(JSON.stringify(report, null, 2));
+    }),
+  );
+  expect([...inspectReportJsonChunks(many)].join('')).toBe(JSON.stringify(many, null, 2));
+});
+
+test('the text pieces join to the whole table, in pieces of bounded size', () => {
+  const chunks = [...inspectReportChunks('many.safetensors', many)];
+  expect(chunks.length).toBeGreaterThan(3);
+  const text = chunks.join('');
+  expect(text).toBe(formatInspectReport('many.safetensors', many));
+  const lines = text.split('\n');
+  expect(lines).toHaveLength(many.tensors.length + 5);
+  expect(lines[0]).toBe('model: many.safetensors (safetensors), 25,001 tensors');
+  expect(lines[4 + 25_000]!.startsWith('t25000 ')).toBe(true);
+  expect(lines[lines.length - 1]!.startsWith('total')).toBe(true);
+});
+
+test('table pieces join to one table whatever the row count', () => {
+  const rows = Array.from({ length: 20_000 }, (_, index) => [`r${index}`, String(index)]);
+  const columns = [{ header: 'name' }, { header: 'n', align: 'right' as const }];
+  const text = [...formatTableChunks(columns, () => rows)].join('');
+  expect(text).toBe(formatTable(columns, rows));
+  expect(text.split('\n')).toHaveLength(20_002);
+  expect(text.split('\n')[10_001]).toBe('r9999    9999');
+});

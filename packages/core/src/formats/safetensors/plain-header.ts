@@ -1,0 +1,185 @@
+/**
+ * A fast path for the common shape of a safetensors header: tensor entries of `dtype`, `shape`
+ * and `data_offsets` only, strings without escapes, non-negative integers, and a `__metadata__`
+ * of plain strings. A header listing a million tensors is read in one pass over the text, with
+ * no million-key object from `JSON.parse` and no key scan beside it. Anything else (an escape, a
+ * float, a duplicate key, an unknown field, a syntax error) gives `undefined`, and the caller
+ * parses the text the general way, which says exactly what is wrong. Internal to the safetensors
+ * folder.
+ */
+
+/** Top-level keys in text order and their values, as `JSON.parse` would give them. */
+export interface PlainHeader {
+  readonly keys: string[];
+  readonly values: unknown[];
+}
+
+/** Integers longer than this may not be safe integers: the general path decides. */
+const MAX_INTEGER_DIGITS = 15;
+
+/**
+ * The top-level pairs of `text`, when it is a header of the common shape; otherwise `undefined`.
+ *
+ * @example
+ * ```ts
+ * parsePlainHeader('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}  ')?.keys; // ['w']
+ * parsePlainHeader('{"w\\u0041":{}}'); // undefined: an escape
+ * ```
+ */
+export function parsePlainHeader(text: string): PlainHeader | undefined {
+  const reader = new PlainReader(text);
+  try {
+    return reader.header();
+  } catch (error) {
+    if (error === BAIL) return undefined;
+    throw error;
+  }
+}
+
+/** Thrown inside the reader to give up; never leaves this module. */
+const BAIL = Symbol('bail');
+
+class PlainReader {
+  private index = 0;
+
+  constructor(private readonly text: string) {}
+
+  header(): PlainHeader {
+    const keys: string[] = [];
+    const values: unknown[] = [];
+    const seen = new Set<string>();
+    this.expect(0x7b);
+    if (!this.take(0x7d)) {
+      do {
+        const key = this.string();
+        if (seen.has(key)) throw BAIL;
+        seen.add(key);
+        this.expect(0x3a);
+        keys.push(key);
+        values.push(key === '__metadata__' ? this.metadata() : this.entry());
+      } while (this.take(0x2c));
+      this.expect(0x7d);
+    }
+    this.skipWhitespace();
+    if (this.index !== this.text.length) throw BAIL;
+    return { keys, values };
+  }
+
+  private entry(): Record<string, unknown> {
+    let dtype: string | undefined;
+    let shape: number[] | undefined;
+    let offsets: number[] | undefined;
+    this.expect(0x7b);
+    if (!this.take(0x7d)) {
+      do {
+        // Field names are matched in place, not sliced out: a million entries of three fields.
+        this.expect(0x22);
+        if (this.field('dtype"') && dtype === undefined) {
+          this.expect(0x3a);
+          dtype = this.string();
+        } else if (this.field('shape"') && shape === undefined) {
+          this.expect(0x3a);
+          shape = this.integers();
+        } else if (this.field('data_offsets"') && offsets === undefined) {
+          this.expect(0x3a);
+          offsets = this.integers();
+        } else throw BAIL;
+      } while (this.take(0x2c));
+      this.expect(0x7d);
+    }
+    const entry: Record<string, unknown> = {};
+    if (dtype !== undefined) entry.dtype = dtype;
+    if (shape !== undefined) entry.shape = shape;
+    if (offsets !== undefined) entry.data_offsets = offsets;
+    return entry;
+  }
+
+  /** Moves past `name` (a field name and its closing quote) when the text goes on with it. */
+  private field(name: string): boolean {
+    if (!this.text.startsWith(name, this.index)) return false;
+    this.index += name.length;
+    return true;
+  }
+
+  private metadata(): Record<string, string> {
+    const entries: Record<string, string> = {};
+    this.expect(0x7b);
+    if (this.take(0x7d)) return entries;
+    do {
+      const key = this.string();
+      if (Object.prototype.hasOwnProperty.call(entries, key)) throw BAIL;
+      this.expect(0x3a);
+      // An own property even for "__proto__", as JSON.parse makes it.
+      Object.defineProperty(entries, key, { value: this.string(), enumerable: true, writable: true, configurable: true });
+    } while (this.take(0x2c));
+    this.expect(0x7d);
+    return entries;
+  }
+
+  /** Reused for every list, which is then copied at its exact length: an array grown by `push` keeps room for 17. */
+  private readonly scratch: number[] = [];
+
+  private integers(): number[] {
+    const { scratch } = this;
+    scratch.length = 0;
+    this.expect(0x5b);
+    if (this.take(0x5d)) return [];
+    do scratch.push(this.integer());
+    while (this.take(0x2c));
+    this.expect(0x5d);
+    return scratch.slice();
+  }
+
+  private integer(): number {
+    this.skipWhitespace();
+    const { text } = this;
+    const start = this.index;
+    let value = 0;
+    while (this.index < text.length) {
+      const code = text.charCodeAt(this.index);
+      if (code < 0x30 || code > 0x39) break;
+      value = value * 10 + (code - 0x30);
+      this.index++;
+    }
+    const digits = this.index - start;
+    if (digits === 0 || digits > MAX_INTEGER_DIGITS || (digits > 1 && text.charCodeAt(start) === 0x30)) throw BAIL;
+    return value;
+  }
+
+  /** A string without escapes or control characters (the text came from valid UTF-8, so no lone surrogates). */
+  private string(): string {
+    this.expect(0x22);
+    const { text } = this;
+    const start = this.index;
+    while (this.index < text.length) {
+      const code = text.charCodeAt(this.index);
+      if (code === 0x22) {
+        this.index++;
+        return text.slice(start, this.index - 1);
+      }
+      if (code === 0x5c || code < 0x20) throw BAIL;
+      this.index++;
+    }
+    throw BAIL;
+  }
+
+  private expect(code: number): void {
+    if (!this.take(code)) throw BAIL;
+  }
+
+  private take(code: number): boolean {
+    this.skipWhitespace();
+    if (this.text.charCodeAt(this.index) !== code) return false;
+    this.index++;
+    return true;
+  }
+
+  private skipWhitespace(): void {
+    const { text } = this;
+    while (this.index < text.length) {
+      const code = text.charCodeAt(this.index);
+      if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09) return;
+      this.index++;
+    }
+  }
+}
