@@ -1,8 +1,9 @@
 import { link, lstat, mkdir, open, realpath, rename, rm, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { WhittleError } from '../errors.ts';
 import type { ByteSink } from '../formats/byte-source.ts';
 import { fileError } from './file-source.ts';
+import { isBelow } from './is-below.ts';
 import { releaseTemporary, temporaryPath, trackTemporary } from './temporary-files.ts';
 
 /** Options for writing outputs. */
@@ -194,7 +195,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array, options: 
  */
 export async function makeOutputDirectory(directory: string): Promise<() => Promise<void>> {
   const created: string[] = [];
-  for (let path = resolve(directory); !(await existsAt(path)); path = dirname(path)) {
+  for (let path = resolve(directory); !(await exists(path)); path = dirname(path)) {
     created.push(path);
     if (dirname(path) === path) break;
   }
@@ -249,10 +250,6 @@ export async function assertSafeOutput(inputs: readonly string[], output: string
 
 /** True when `path` exists (a dangling symlink counts: writing through it is refused too). */
 export async function exists(path: string): Promise<boolean> {
-  return existsAt(path);
-}
-
-async function existsAt(path: string): Promise<boolean> {
   try {
     await lstat(path);
     return true;
@@ -279,7 +276,7 @@ export async function removeFile(path: string): Promise<void> {
 }
 
 function isInside(path: string, directory: string): boolean {
-  return path === directory || path.startsWith(directory.endsWith(sep) ? directory : `${directory}${sep}`);
+  return path === directory || isBelow(path, directory);
 }
 
 async function statOf(path: string): Promise<Awaited<ReturnType<typeof stat>> | undefined> {

@@ -57,9 +57,6 @@ export async function fileSource(path: string): Promise<FileSource> {
 export interface RegularFile {
   readonly handle: FileHandle;
   readonly size: number;
-  /** Device and inode, to tell two names of one file apart from two files. */
-  readonly device: number;
-  readonly inode: number;
 }
 
 /**
@@ -86,7 +83,7 @@ export async function openRegularFile(path: string, what: string): Promise<Regul
     if (!info.isFile()) {
       throw new WhittleError('invalid-argument', `${what}: it is ${fileKind(info)}, not a regular file`, { file: path });
     }
-    return { handle, size: info.size, device: info.dev, inode: info.ino };
+    return { handle, size: info.size };
   } catch (error) {
     await handle.close().catch(() => undefined);
     throw error instanceof WhittleError ? error : fileError(path, what, error);

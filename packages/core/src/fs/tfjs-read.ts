@@ -4,7 +4,7 @@
  * and checked against the manifest (by `fstat`) before a byte of them is read.
  */
 import { realpath, stat } from 'node:fs/promises';
-import { dirname, join, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { WhittleError } from '../errors.ts';
 import { malformed } from '../formats/tfjs/malformed.ts';
 import { MAX_MODEL_JSON_BYTES, parseModelJson } from '../formats/tfjs/parse-model-json.ts';
@@ -12,6 +12,7 @@ import { readParsedTfjsModel } from '../formats/tfjs/read-tfjs-model.ts';
 import type { Model } from '../model/types.ts';
 import { describe } from '../tensor/shape.ts';
 import { describeCause, fileError, openRegularFile, type RegularFile } from './file-source.ts';
+import { isBelow } from './is-below.ts';
 
 /** Options of {@link readTfjsModelFile}. */
 export interface ReadTfjsModelFileOptions {
@@ -45,10 +46,11 @@ export async function modelJsonPath(path: string): Promise<string> {
  * `MAX_MODEL_JSON_BYTES` (256 MiB). Shard paths must stay inside that directory, by name (no
  * URLs, absolute paths or `..`) and by real path (no symlink to a file outside, no path through
  * a symlinked directory leading out, unless `followLinksOutside`); each must be a regular file
- * listed once (by name and by real path, so the weights never outgrow the bytes on disk), its size checked against the manifest before
- * it is read and its SHA-256 against whittle's section when recorded. Throws `malformed-file`
- * naming the model.json and the field at fault (a missing shard included), `invalid-argument`
- * when model.json itself cannot be opened or is not a regular file.
+ * listed once (by name and by real path, so the weights never outgrow the bytes on disk), its
+ * size checked against the manifest before it is read and its SHA-256 against whittle's section
+ * when recorded. Throws `malformed-file` naming the model.json and the field at fault (a missing
+ * shard included), `invalid-argument` when model.json itself cannot be opened or is not a
+ * regular file.
  *
  * @example
  * ```ts
@@ -85,7 +87,7 @@ export async function readTfjsModelFile(path: string, options: ReadTfjsModelFile
     } catch (error) {
       throw shardError(shard, 'cannot be read', error);
     }
-    if (options.followLinksOutside !== true && !real.startsWith(realDirectory.endsWith(sep) ? realDirectory : realDirectory + sep)) {
+    if (options.followLinksOutside !== true && !isBelow(real, realDirectory)) {
       throw shardError(shard, 'is a link to a file outside the model directory; pass followLinksOutside to allow it');
     }
     // Two names for one file would declare its bytes twice (see parseModelJson's listed-twice check).
@@ -94,9 +96,8 @@ export async function readTfjsModelFile(path: string, options: ReadTfjsModelFile
     spellings.set(real, shard);
     return real;
   };
-  // By real path: two spellings of one shard are one file, opened and read once.
-  const sizes = new Map<string, Promise<number>>();
-  const contents = new Map<string, Promise<Uint8Array>>();
+  // Each shard is listed once, by name (parseModelJson) and by real path (locate), so each is
+  // opened once for its size and once for its bytes.
   const openShard = async (shard: string): Promise<RegularFile> => {
     const real = await locate(shard);
     try {
@@ -108,33 +109,19 @@ export async function readTfjsModelFile(path: string, options: ReadTfjsModelFile
     }
   };
   const shardByteLength = async (shard: string): Promise<number> => {
-    const real = await locate(shard);
-    let size = sizes.get(real);
-    if (size === undefined) {
-      size = openShard(shard).then(async (opened) => {
-        await opened.handle.close();
-        return opened.size;
-      });
-      sizes.set(real, size);
-    }
-    return size;
+    const opened = await openShard(shard);
+    await opened.handle.close();
+    return opened.size;
   };
   const loadShard = async (shard: string): Promise<Uint8Array> => {
-    const real = await locate(shard);
-    let bytes = contents.get(real);
-    if (bytes === undefined) {
-      bytes = openShard(shard).then(async (opened) => {
-        try {
-          return await readWhole(opened, () => shardError(shard, 'changed while it was read'));
-        } catch (error) {
-          throw error instanceof WhittleError ? error : shardError(shard, 'cannot be read', error);
-        } finally {
-          await opened.handle.close();
-        }
-      });
-      contents.set(real, bytes);
+    const opened = await openShard(shard);
+    try {
+      return await readWhole(opened, () => shardError(shard, 'changed while it was read'));
+    } catch (error) {
+      throw error instanceof WhittleError ? error : shardError(shard, 'cannot be read', error);
+    } finally {
+      await opened.handle.close();
     }
-    return bytes;
   };
   return readParsedTfjsModel(parsed, loadShard, { file, shardByteLength });
 }

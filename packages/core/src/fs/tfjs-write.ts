@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { lstat, realpath, rmdir, stat } from 'node:fs/promises';
-import { dirname, join, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseModelJson } from '../formats/tfjs/parse-model-json.ts';
 import { withShardHashes } from '../formats/tfjs/shard-hashes.ts';
 import { writeTfjsArtifacts, type TfjsArtifacts, type WriteTfjsArtifactsOptions } from '../formats/tfjs/write-tfjs-artifacts.ts';
@@ -20,6 +20,7 @@ import {
   writeFileAtomic,
   type WriteOptions,
 } from './atomic-file.ts';
+import { isBelow } from './is-below.ts';
 import { readModelJson } from './tfjs-read.ts';
 
 /** Options of {@link writeTfjsModelFiles}. */
@@ -175,7 +176,7 @@ async function removePreviousShards(directory: string, paths: readonly string[],
     const info = await lstat(full).catch(() => undefined);
     if (info === undefined || !info.isFile() || inputIds.has(`${info.dev}:${info.ino}`)) continue;
     const real = await realpath(full).catch(() => undefined);
-    if (real === undefined || real === modelJson || !real.startsWith(root.endsWith(sep) ? root : root + sep)) continue;
+    if (real === undefined || real === modelJson || !isBelow(real, root)) continue;
     await removeFile(full);
     // A folder the previous shards alone lived in (a weight path prefix) goes with them when empty.
     for (let folder = dirname(full); folder !== directory && folder.startsWith(directory); folder = dirname(folder)) {

@@ -39,8 +39,8 @@ export interface ReadTfjsModelOptions extends ParseModelJsonOptions {
  * param per weight, in manifest order. Stock weights read as dense, dense float16 or per-tensor
  * affine encodings that decode exactly as tfjs decodes them; whittle's own params are assembled
  * from their components. Roles come from the Keras topology, the graph's ops, or names.
- * A shard listed several times is loaded once; when whittle's section records shard SHA-256s,
- * every shard must match its own before it is used.
+ * When whittle's section records shard SHA-256s, every shard must match its own before it is
+ * used.
  * Optimizer state (`group: 'optimizer'`) is not read. Throws `malformed-file` naming the file
  * and field for any inconsistency, shard sizes included, before allocating from them.
  *
@@ -75,12 +75,12 @@ export async function readParsedTfjsModel(
 ): Promise<Model> {
   const file = options.file ?? 'model.json';
   if (options.shardByteLength !== undefined) await checkShardSizes(parsed, options.shardByteLength, file);
-  const loadOnce = checkedLoader(parsed, loadShard, file);
+  const loadChecked = checkedLoader(parsed, loadShard, file);
   const stock = new Map<string, Encoding>();
   const components = new Map<string, Array<{ entry: TfjsWeightEntry; bytes: Uint8Array }>>();
   const order: string[] = [];
   for (const [groupIndex, group] of parsed.weightsManifest.entries()) {
-    const next = spanReader(await loadGroup(group.paths, group.byteLength, loadOnce, file, groupIndex));
+    const next = spanReader(await loadGroup(group.paths, group.byteLength, loadChecked, file, groupIndex));
     for (const [index, entry] of group.weights.entries()) {
       const bytes = next(entry.byteLength);
       if (entry.dtype.startsWith('whittle/')) {
@@ -117,30 +117,23 @@ export async function readParsedTfjsModel(
 }
 
 /**
- * `loadShard` called once per distinct path (a manifest listing one shard N times costs one
- * read, and the same bytes), each shard checked against its recorded SHA-256 when there is one.
+ * `loadShard` with each shard checked against its recorded SHA-256 when there is one.
+ * parseModelJson refuses a shard listed twice, so each is loaded once.
  */
 function checkedLoader(parsed: TfjsModelJson, loadShard: LoadShard, file: string): LoadShard {
   // A TfjsModelJson built by hand before hashes existed has none to check.
   const hashes = new Map((parsed.shardHashes ?? []).map((hash) => [hash.path, hash]));
-  const loaded = new Map<string, Promise<Uint8Array>>();
-  return (path) => {
-    let bytes = loaded.get(path);
-    if (bytes === undefined) {
-      bytes = loadShard(path).then(async (shard) => {
-        const hash = hashes.get(path);
-        if (hash !== undefined && shard instanceof Uint8Array && (await sha256Hex(shard)) !== hash.sha256) {
-          malformed(
-            `the shard ${describe(path)} does not match its SHA-256: it is not the shard this model.json was written with`,
-            file,
-            hash.field
-          );
-        }
-        return shard;
-      });
-      loaded.set(path, bytes);
+  return async (path) => {
+    const shard = await loadShard(path);
+    const hash = hashes.get(path);
+    if (hash !== undefined && shard instanceof Uint8Array && (await sha256Hex(shard)) !== hash.sha256) {
+      malformed(
+        `the shard ${describe(path)} does not match its SHA-256: it is not the shard this model.json was written with`,
+        file,
+        hash.field
+      );
     }
-    return bytes;
+    return shard;
   };
 }
 
