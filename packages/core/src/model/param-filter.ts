@@ -17,13 +17,24 @@ export type ParamPredicate = (param: Param) => boolean;
  * ```
  */
 export function compileFilter(filter: ParamFilter, defaultRoles: readonly ParamRole[]): ParamPredicate {
+  const byName = compileNameFilter(filter);
+  const roles: ReadonlySet<ParamRole> = new Set(filter.roles ?? defaultRoles);
+  return (param) => roles.has(param.role) && byName(param.name);
+}
+
+/**
+ * The name half of a {@link ParamFilter}, compiled once: true for a name that matches any
+ * `include` glob (every name when `include` is absent) and no `exclude` glob.
+ *
+ * @example
+ * ```ts
+ * compileNameFilter({ include: ['encoder/**'], exclude: ['encoder/norm/*'] })('encoder/dense/kernel'); // true
+ * ```
+ */
+export function compileNameFilter(filter: Pick<ParamFilter, 'include' | 'exclude'>): (name: string) => boolean {
   const include = filter.include?.map(globToRegExp);
   const exclude = (filter.exclude ?? []).map(globToRegExp);
-  const roles: ReadonlySet<ParamRole> = new Set(filter.roles ?? defaultRoles);
-  return (param) =>
-    roles.has(param.role) &&
-    (include === undefined || include.some((pattern) => pattern.test(param.name))) &&
-    !exclude.some((pattern) => pattern.test(param.name));
+  return (name) => (include === undefined || include.some((pattern) => pattern.test(name))) && !exclude.some((pattern) => pattern.test(name));
 }
 
 /**

@@ -1,5 +1,6 @@
 import { WhittleError } from '../errors.ts';
 import { globToRegExp } from '../model/glob.ts';
+import { compileNameFilter } from '../model/param-filter.ts';
 import type { Param, ParamRole } from '../model/types.ts';
 import { defaultRegistry } from './default-registry.ts';
 import type { RecipeRegistry } from './registry.ts';
@@ -44,11 +45,8 @@ export function checkStepSelection(
       });
     });
   }
-  const byName = targets.filter(
-    ({ name }) =>
-      (include === undefined || include.some(({ pattern }) => pattern.test(name))) &&
-      !exclude.some(({ pattern }) => pattern.test(name)),
-  );
+  const nameSelected = compileNameFilter(filter);
+  const byName = targets.filter(({ name }) => nameSelected(name));
   if (targets.length > 0 && byName.length === 0) {
     throw new WhittleError('invalid-recipe', 'exclude leaves no param that include selects', { step, field: 'exclude' });
   }
