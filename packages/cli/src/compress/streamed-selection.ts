@@ -1,4 +1,4 @@
-import { checkRecipeSelection, inferRoles, type RecipeStep, type SafetensorsHeader } from '@whittle/core';
+import { checkRecipeSelection, safetensorsHeaderRoles, type RecipeStep, type SafetensorsHeader } from '@whittle/core';
 
 /**
  * Checks a per-param recipe's filters against a safetensors file's params, from its header
@@ -13,6 +13,7 @@ import { checkRecipeSelection, inferRoles, type RecipeStep, type SafetensorsHead
  * ```
  */
 export function checkHeaderSelection(header: SafetensorsHeader, steps: readonly RecipeStep[]): void {
-  const roles = inferRoles([...header.params.values()].map((param) => [param.name, param.shape] as const));
+  // The same cached roles the stream then reads the params with: inferred once.
+  const roles = safetensorsHeaderRoles(header);
   checkRecipeSelection(steps, [...roles].map(([name, role]) => ({ name, role })));
 }

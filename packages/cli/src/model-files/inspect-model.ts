@@ -1,4 +1,4 @@
-import { WhittleError, describeEncoding, type SafetensorsDType, inferRoles, isWhittleError, listParams, toWhittleDType, type ModelFormat, type ParamRole } from '@whittle/core';
+import { WhittleError, describeEncoding, type SafetensorsDType, isWhittleError, safetensorsHeaderRoles, listParams, toWhittleDType, type ModelFormat, type ParamRole } from '@whittle/core';
 import { openSafetensorsFile, readTfjsModelFile, type SafetensorsFile } from '@whittle/core/fs';
 import type { ModelLocation } from './model-location.ts';
 
@@ -108,7 +108,7 @@ async function inspectSafetensors(path: string): Promise<{ format: ModelFormat; 
   const file = await openSafetensorsModel(path);
   try {
     const { header } = file;
-    const roles = inferRoles(Array.from(header.params.values(), (param) => [param.name, param.shape] as const));
+    const roles = safetensorsHeaderRoles(header);
     const rows = Array.from(header.params.values(), (param): InspectedTensor => {
       const tensor = header.tensors.get(param.name);
       // A plain tensor's dtype may be one whittle cannot hold (I64, F8…): show the file's name for it.

@@ -2,7 +2,7 @@ import { locateError } from '../errors.ts';
 import { readSafetensorsHeader, type SafetensorsHeader } from '../formats/safetensors/header.ts';
 import { toWhittleDType } from '../formats/safetensors/dtypes.ts';
 import { readAhead } from '../formats/safetensors/read-ahead.ts';
-import { readSafetensorsParam, rolesOf } from '../formats/safetensors/read-params.ts';
+import { readSafetensorsParam, safetensorsHeaderRoles } from '../formats/safetensors/read-params.ts';
 import { readSafetensorsRows } from '../formats/safetensors/read-tensor.ts';
 import type { StreamedParam } from '../formats/safetensors/row-blocks.ts';
 import type { DType } from '../tensor/dtype.ts';
@@ -95,7 +95,7 @@ async function* transformedParams(
   let header = holder.header!;
   holder.header = undefined;
   const ahead = readAhead(source);
-  let roles = rolesOf(header);
+  let roles = safetensorsHeaderRoles(header);
   for (const [name, info] of header.params) {
     let result: Param | StreamedParam | undefined;
     const dtype = info.encoding === undefined ? toWhittleDType(header.tensors.get(name)!.dtype) : undefined;

@@ -38,7 +38,7 @@ export async function readSafetensorsParam(
       field: 'name',
     });
   }
-  const role = rolesOf(header).get(name) ?? 'other';
+  const role = safetensorsHeaderRoles(header).get(name) ?? 'other';
   if (info.encoding === undefined) {
     const tensor = await readSafetensorsTensor(source, header, name);
     try {
@@ -98,15 +98,15 @@ export async function readSafetensorsModel(source: ByteSource): Promise<Model> {
 const ROLES = new WeakMap<SafetensorsHeader, Map<string, ParamRole>>();
 
 /**
- * The roles of a header's params, inferred once per header: roles need every sibling's name
- * (BatchNorm modules). Internal.
+ * The roles of a header's params (see `inferRoles`), inferred once per header and cached: roles
+ * need every sibling's name (BatchNorm modules), and a header may hold a million of them.
  *
  * @example
  * ```ts
- * rolesOf(header).get('fc.weight'); // 'linear-weight'
+ * safetensorsHeaderRoles(header).get('fc.weight'); // 'linear-weight'
  * ```
  */
-export function rolesOf(header: SafetensorsHeader): Map<string, ParamRole> {
+export function safetensorsHeaderRoles(header: SafetensorsHeader): Map<string, ParamRole> {
   let roles = ROLES.get(header);
   if (roles === undefined) {
     roles = inferRoles([...header.params.values()].map((param) => [param.name, param.shape] as const));
