@@ -4,16 +4,21 @@
  * callers can branch on `code` and users read one clear line.
  */
 
+/** Every stable, machine-readable error code, as {@link WhittleErrorCode} takes them. */
+export const WHITTLE_ERROR_CODES = [
+  'invalid-argument',
+  'invalid-tensor',
+  'invalid-encoding',
+  'invalid-model',
+  'invalid-recipe',
+  'unknown-kind',
+  'backend-unavailable',
+  'missing-resource',
+  'malformed-file',
+] as const;
+
 /** Stable machine-readable error codes. */
-export type WhittleErrorCode =
-  | 'invalid-argument'
-  | 'invalid-tensor'
-  | 'invalid-encoding'
-  | 'invalid-model'
-  | 'invalid-recipe'
-  | 'unknown-kind'
-  | 'backend-unavailable'
-  | 'malformed-file';
+export type WhittleErrorCode = (typeof WHITTLE_ERROR_CODES)[number];
 
 /** Where an error points: the field at fault and, where known, the file or recipe step. */
 export interface ErrorLocation {

@@ -163,6 +163,7 @@ test('a step that needs the whole model reads the safetensors file whole, and sa
     registerRecipeHandler({
       kind: 'test.whole-model',
       description: 'a stand-in for a step that looks at every param at once',
+      effect: 're-encodes-params',
       validate: (step) => step,
       apply: (model) => model,
     });

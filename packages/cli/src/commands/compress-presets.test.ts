@@ -124,6 +124,7 @@ describe('compress --help', () => {
     if (!defaultRegistry.has('test.listed')) {
       registerRecipeHandler({
         kind: 'test.listed',
+        effect: 're-encodes-params',
         description: 'a technique package added after the CLI was written',
         example: { kind: 'test.listed', strength: 3 },
         validate: (step) => step,

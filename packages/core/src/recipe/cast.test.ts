@@ -23,7 +23,7 @@ const model = replaceParams(
     ],
   ]),
 );
-const apply = (step: ReturnType<typeof cast>) => castHandler.apply(model, castHandler.validate(step, { step: 0 }), { step: 0 });
+const apply = (step: ReturnType<typeof cast>) => castHandler.apply(model, castHandler.validate(step, { step: 0 }), { step: 0, resources: {} });
 
 describe('cast', () => {
   it('builds plain JSON data', () => {
@@ -59,7 +59,7 @@ describe('cast', () => {
 
   it('widens back to float32', async () => {
     const half = await apply(cast('float16'));
-    const back = await castHandler.apply(half, cast('float32'), { step: 0 });
+    const back = await castHandler.apply(half, cast('float32'), { step: 0, resources: {} });
     expect(getParam(back, 'head/kernel').value).toMatchObject({ tensor: { dtype: 'float32' } });
   });
 

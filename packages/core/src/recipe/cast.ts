@@ -1,9 +1,7 @@
 import { castDense, decode } from '../encoding/index.ts';
-import type { Encoding } from '../encoding/types.ts';
 import { WEIGHT_ROLES } from '../model/param-roles.ts';
-import { selectParams } from '../model/param-filter.ts';
-import { replaceParams } from '../model/replace-params.ts';
 import { isFloatDType } from '../tensor/dtype.ts';
+import { mapParams } from './map-params.ts';
 import { FILTER_FIELDS, readEnum, readFilter, rejectUnknownFields } from './field-readers.ts';
 import type { ParamFilter, RecipeHandler, RecipeStep } from './types.ts';
 
@@ -47,18 +45,15 @@ export const castHandler: RecipeHandler<CastStep> = {
     const dtype = readEnum(step, 'dtype', CAST_DTYPES, {}, context);
     return { kind: 'cast', dtype, ...readFilter(step, context) };
   },
+  effect: 're-encodes-params',
+  encodeParam(param, config) {
+    const { value } = param;
+    return value.kind === 'dense' && isFloatDType(value.tensor.dtype) && value.tensor.dtype !== config.dtype
+      ? castDense(decode(value), config.dtype)
+      : undefined;
+  },
   apply(model, config, context) {
-    const updates = new Map<string, Encoding>();
-    const selected = selectParams(model, config, WEIGHT_ROLES);
-    for (const [index, param] of selected.entries()) {
-      context.signal?.throwIfAborted();
-      const { value } = param;
-      if (value.kind === 'dense' && isFloatDType(value.tensor.dtype) && value.tensor.dtype !== config.dtype) {
-        updates.set(param.name, castDense(decode(value), config.dtype));
-      }
-      context.onParam?.(param.name, index + 1, selected.length);
-    }
-    return replaceParams(model, updates);
+    return mapParams(model, config, WEIGHT_ROLES, context, (param) => castHandler.encodeParam!(param, config, context));
   },
 };
 

@@ -21,6 +21,7 @@ function recorder(kind: string, log: string[]): RecipeHandler {
   return {
     kind,
     description: 'test',
+    effect: 're-encodes-params' as const,
     validate: (step) => step,
     apply(input) {
       log.push(kind);
@@ -91,7 +92,7 @@ describe('compress', () => {
 
   it('refuses a handler that returns no model', async () => {
     const registry = createRecipeRegistry([
-      { kind: 'broken', description: '', validate: (step) => step, apply: () => ({}) as Model },
+      { kind: 'broken', description: '', effect: 're-encodes-params', validate: (step) => step, apply: () => ({}) as Model },
     ]);
     await expect(compress(model, [{ kind: 'broken' }], { registry })).rejects.toMatchObject({ code: 'invalid-model', step: 1 });
   });
@@ -111,7 +112,7 @@ describe('compress', () => {
   it('gives handlers no progress callback when nobody listens', async () => {
     const seen: unknown[] = [];
     const registry = createRecipeRegistry([
-      { kind: 'spy', description: '', validate: (step) => step, apply: (input, _config, context) => (seen.push(context.onParam), input) },
+      { kind: 'spy', description: '', effect: 're-encodes-params', validate: (step) => step, apply: (input, _config, context) => (seen.push(context.onParam), input) },
     ]);
     await compress(model, [{ kind: 'spy' }], { registry });
     expect(seen).toEqual([undefined]);

@@ -1,10 +1,10 @@
-import { WhittleError } from '../errors.ts';
+import { WhittleError, isWhittleError } from '../errors.ts';
 import { countParams, modelByteLength } from '../model/model-queries.ts';
 import type { Model } from '../model/types.ts';
 import { defaultRegistry } from './default-registry.ts';
 import type { RecipeRegistry } from './registry.ts';
 import { checkStepSelection, stepFilter } from './step-selection.ts';
-import type { CompressProgress, CompressResult, Recipe, StepContext, StepReport } from './types.ts';
+import type { CompressProgress, CompressResult, Recipe, RecipeStep, StepContext, StepReport } from './types.ts';
 import { validateRecipe } from './validate-recipe.ts';
 
 /** Options of {@link compress}. */
@@ -24,6 +24,11 @@ export interface CompressOptions {
    * `checkRecipeSelection`.
    */
   readonly requireSelection?: boolean;
+  /**
+   * What steps need besides JSON, by name: calibration data, training data, a teacher model, an
+   * evaluation function (see each handler's `needs`). Checked before step 1.
+   */
+  readonly resources?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -42,8 +47,9 @@ export interface CompressOptions {
  * ```
  */
 export async function compress(model: Model, recipe: Recipe, options: CompressOptions = {}): Promise<CompressResult> {
-  const { registry = defaultRegistry, signal, onStep, onProgress, requireSelection = true } = options;
+  const { registry = defaultRegistry, signal, onStep, onProgress, requireSelection = true, resources = {} } = options;
   const configs = validateRecipe(recipe, registry);
+  checkResources(configs, registry, resources);
   const steps: StepReport[] = [];
   let current = model;
   let paramsBefore = countParams(current);
@@ -58,6 +64,7 @@ export async function compress(model: Model, recipe: Recipe, options: CompressOp
     }
     const context: StepContext = {
       step,
+      resources,
       ...(signal === undefined ? {} : { signal }),
       ...(onProgress === undefined
         ? {}
@@ -82,4 +89,40 @@ export async function compress(model: Model, recipe: Recipe, options: CompressOp
     bytesBefore = bytesAfter;
   }
   return { model: current, steps };
+}
+
+/**
+ * Throws, before any step runs, when a step needs a resource that `resources` lacks or holds
+ * in the wrong form: a `missing-resource` (or the need's own) WhittleError naming the step, the
+ * resource and what it is.
+ *
+ * @example
+ * ```ts
+ * checkResources(validateRecipe(recipe), defaultRegistry, { calibration });
+ * ```
+ */
+export function checkResources(
+  configs: readonly RecipeStep[],
+  registry: RecipeRegistry,
+  resources: Readonly<Record<string, unknown>>,
+): void {
+  for (const [index, config] of configs.entries()) {
+    const handler = registry.get(config.kind);
+    for (const need of handler?.needs?.(config) ?? []) {
+      const value = Object.hasOwn(resources, need.name) ? resources[need.name] : undefined;
+      if (value === undefined) {
+        throw new WhittleError(
+          'missing-resource',
+          `${config.kind} needs the ${JSON.stringify(need.name)} resource (${need.description}); pass it in compress's resources`,
+          { step: index + 1, field: `resources.${need.name}` },
+        );
+      }
+      try {
+        need.check?.(value);
+      } catch (error) {
+        if (!isWhittleError(error)) throw error;
+        throw new WhittleError(error.code, error.detail, { step: index + 1, field: `resources.${need.name}` }, { cause: error });
+      }
+    }
+  }
 }

@@ -5,5 +5,7 @@ export * from './field-readers.ts';
 export * from './validate-recipe.ts';
 export * from './compress.ts';
 export * from './cast.ts';
+export * from './map-params.ts';
+export { HANDLER_EFFECTS } from './types.ts';
 export * from './per-param.ts';
 export * from './step-selection.ts';

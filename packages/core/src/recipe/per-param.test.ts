@@ -7,6 +7,7 @@ import type { RecipeHandler } from './types.ts';
 const acrossParams: RecipeHandler = {
   kind: 'test.global',
   description: 'ranks every weight together',
+  effect: 're-encodes-params' as const,
   validate: (step) => step,
   apply: (model) => model,
 };

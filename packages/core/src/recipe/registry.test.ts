@@ -7,6 +7,7 @@ import type { RecipeHandler } from './types.ts';
 const handler = (kind: string): RecipeHandler => ({
   kind,
   description: 'test',
+  effect: 're-encodes-params' as const,
   validate: (step) => step,
   apply: (model) => model,
 });

@@ -1,6 +1,6 @@
 import { WhittleError } from '../errors.ts';
 import { describe } from '../tensor/shape.ts';
-import type { RecipeHandler } from './types.ts';
+import { HANDLER_EFFECTS, type RecipeHandler } from './types.ts';
 
 /** Handlers by recipe kind: what `compress` looks a step's kind up in. */
 export interface RecipeRegistry {
@@ -55,7 +55,7 @@ function checkHandler(handler: unknown): asserts handler is RecipeHandler {
       field: 'handler',
     });
   }
-  const { kind, validate, apply } = handler as Partial<RecipeHandler>;
+  const { kind, validate, apply, effect } = handler as Partial<RecipeHandler>;
   if (typeof kind !== 'string' || kind.length === 0 || /\s/.test(kind)) {
     throw new WhittleError('invalid-argument', `a handler kind must be a non-empty word, got ${describe(kind)}`, {
       field: 'kind',
@@ -65,5 +65,12 @@ function checkHandler(handler: unknown): asserts handler is RecipeHandler {
     throw new WhittleError('invalid-argument', `the handler for ${JSON.stringify(kind)} needs validate and apply`, {
       field: typeof validate !== 'function' ? 'validate' : 'apply',
     });
+  }
+  if (!(HANDLER_EFFECTS as readonly unknown[]).includes(effect)) {
+    throw new WhittleError(
+      'invalid-argument',
+      `the handler for ${JSON.stringify(kind)} must say its effect (${HANDLER_EFFECTS.join(', ')}), got ${describe(effect)}`,
+      { field: 'effect' },
+    );
   }
 }

@@ -94,7 +94,7 @@ describe('checkStepSelection', () => {
 
 describe('checkRecipeSelection', () => {
   it('checks each step that declares default roles, numbering steps from 1', () => {
-    const registry = createRecipeRegistry([castHandler, { kind: 'free', description: 'no filter', validate: (step) => step, apply: (model) => model }]);
+    const registry = createRecipeRegistry([castHandler, { kind: 'free', description: 'no filter', effect: 're-encodes-params', validate: (step) => step, apply: (model) => model }]);
     expect(() => checkRecipeSelection([cast('float16'), { kind: 'free', include: ['nothing'] }], params, registry)).not.toThrow();
     expect(() => checkRecipeSelection([cast('float16'), cast('bfloat16', { include: ['nothing'] })], params, registry)).toThrow(
       expect.objectContaining({ step: 2, field: 'include[0]' }),

@@ -1,4 +1,5 @@
-import type { Model, ParamRole } from '../model/types.ts';
+import type { Encoding } from '../encoding/types.ts';
+import type { Model, Param, ParamRole } from '../model/types.ts';
 
 /** One step of a recipe: plain, JSON-serialisable data with a `kind`. */
 export interface RecipeStep {
@@ -32,6 +33,35 @@ export interface StepContext {
    * may leave it uncalled, and `compress` sets it only when its caller asked for progress.
    */
   readonly onParam?: (param: string, done: number, total: number) => void;
+  /**
+   * What the caller passed as `compress`'s `resources` (calibration data, training data, a
+   * teacher, an evaluation function, by name). `compress` checked before step 1 that every
+   * resource the step's handler {@link RecipeHandler.needs | needs} is here.
+   */
+  readonly resources: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * What a step does to a model: re-encodes params (same names and shapes, smaller storage),
+ * reshapes params (same layers, fewer units or channels), or rewrites the topology (layers added,
+ * removed or replaced). Callers use it to decide what a step's result needs (a graph, a loader).
+ */
+export const HANDLER_EFFECTS = ['re-encodes-params', 'reshapes-params', 'rewrites-topology'] as const;
+
+/** One of {@link HANDLER_EFFECTS}. */
+export type HandlerEffect = (typeof HANDLER_EFFECTS)[number];
+
+/**
+ * A resource a step needs that is not JSON and so cannot ride in the recipe: passed to
+ * `compress` by name in `resources`.
+ */
+export interface ResourceNeed {
+  /** The name the resource is passed under (`calibration`, `training`, `teacher`, `evaluate`…). */
+  readonly name: string;
+  /** What it is and how to give it, for the error when it is missing (one short phrase). */
+  readonly description: string;
+  /** Throws a WhittleError when the value passed is not this kind of resource. */
+  readonly check?: (value: unknown) => void;
 }
 
 /**
@@ -58,7 +88,21 @@ export interface RecipeHandler<Config extends RecipeStep = RecipeStep> {
    * ranking, structural surgery).
    */
   readonly perParam?: boolean;
-  validate(step: RecipeStep, context: StepContext): Config;
+  /** What the step does to a model (see {@link HandlerEffect}). */
+  readonly effect: HandlerEffect;
+  /**
+   * Resources the step needs (see {@link ResourceNeed}): `compress` checks them all before step
+   * 1 and names the first one missing. It gets the validated config, for steps whose needs
+   * depend on their settings.
+   */
+  needs?(config: Config): readonly ResourceNeed[];
+  /**
+   * For {@link perParam} handlers: the new encoding of one selected param, or `undefined` to
+   * leave it as it is. `apply` is then `mapParams` over the step's selection, and a checkpoint
+   * can be streamed one param (or one block of rows) at a time by calling this directly.
+   */
+  encodeParam?(param: Param, config: Config, context: StepContext): Encoding | undefined;
+  validate(step: RecipeStep, context: { readonly step: number }): Config;
   apply(model: Model, config: Config, context: StepContext): Model | Promise<Model>;
 }
 

@@ -31,6 +31,7 @@ const exampleStep = (bits: number, ratio: number, symmetric: boolean, size: numb
 const exampleHandler: RecipeHandler<ExampleStep> = {
   kind: 'example.affine',
   description: 'test',
+  effect: 're-encodes-params' as const,
   validate(step, context) {
     rejectUnknownFields(step, ['bits', 'ratio', 'symmetric', 'granularity', ...FILTER_FIELDS], context);
     rejectUnknownFields(step, ['size'], context, 'granularity');
@@ -97,8 +98,8 @@ describe('validateRecipe and parseRecipe', () => {
 
   it('adds the step to errors from handlers that leave it out, and wraps foreign errors', () => {
     const careless = createRecipeRegistry([
-      { kind: 'no.context', description: '', validate: (step) => (readInteger(step, 'bits'), step), apply: (model) => model },
-      { kind: 'buggy', description: '', validate: () => { throw new TypeError('oops'); }, apply: (model) => model },
+      { kind: 'no.context', description: '', effect: 're-encodes-params', validate: (step) => (readInteger(step, 'bits'), step), apply: (model) => model },
+      { kind: 'buggy', description: '', effect: 're-encodes-params', validate: () => { throw new TypeError('oops'); }, apply: (model) => model },
     ]);
     expect(() => validateRecipe([{ kind: 'no.context', bits: 'x' }], careless)).toThrow(expect.objectContaining({ step: 1, field: 'bits' }));
     expect(() => validateRecipe([{ kind: 'no.context', bits: 'x' }], careless)).toThrow(/^step 1: bits: bits must be/);

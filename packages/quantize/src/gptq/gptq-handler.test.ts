@@ -139,14 +139,14 @@ describe('quantize.gptq handler', () => {
     };
     const twin = modelFromTensors({ 'a/kernel': normalMatrix(32, 4, 1), 'b/kernel': normalMatrix(32, 4, 2) });
     const handler = createGptqHandler({ calibration: (param: Param) => (param.name.endsWith('/kernel') ? shared : undefined) });
-    const result = await handler.apply(twin, validateGptqStep(gptq({ bits: 3 }), { step: 1 }), { step: 1 });
+    const result = await handler.apply(twin, validateGptqStep(gptq({ bits: 3 }), { step: 1 }), { step: 1, resources: {} });
     expect(calls).toBe(1);
     expect(getParam(result, 'b/kernel').value.kind).toBe('affine');
     const hessian = await accumulateHessian(hiddenInputs);
     const fromHessian = await createGptqHandler({ calibration: { 'a/kernel': hessian, 'b/kernel': hessian } }).apply(
       twin,
       validateGptqStep(gptq({ bits: 3 }), { step: 1 }),
-      { step: 1 },
+      { step: 1, resources: {} },
     );
     expect(getParam(fromHessian, 'a/kernel').value).toStrictEqual(getParam(result, 'a/kernel').value);
   });
@@ -159,6 +159,7 @@ describe('quantize.gptq handler', () => {
     const handler = createGptqHandler({ calibration: { 'a/kernel': hiddenInputs, 'b/kernel': hiddenInputs } });
     await handler.apply(twin, validateGptqStep(gptq({ bits: 4 }), { step: 1 }), {
       step: 1,
+      resources: {},
       onParam: (param, done, total) => seen.push(`${param} ${done}/${total}`),
     });
     expect(seen).toEqual(['a/kernel 1/2', 'b/kernel 2/2']);
@@ -166,24 +167,24 @@ describe('quantize.gptq handler', () => {
 
   it('names the missing calibration and the step', async () => {
     const step = validateGptqStep(gptq({ bits: 4 }), { step: 1 });
-    await expect(gptqHandler.apply(model, step, { step: 1 })).rejects.toMatchObject({
+    await expect(gptqHandler.apply(model, step, { step: 1, resources: {} })).rejects.toMatchObject({
       code: 'invalid-argument',
       field: 'calibration',
       step: 1,
     });
     const partial = createGptqHandler({ calibration: { 'hidden/kernel': hiddenInputs, constructor: headInputs } });
-    await expect(partial.apply(model, step, { step: 1 })).rejects.toMatchObject({
+    await expect(partial.apply(model, step, { step: 1, resources: {} })).rejects.toMatchObject({
       field: 'calibration["head.weight"]',
       step: 1,
     });
     const wrongWidth = createGptqHandler({ calibration: { 'hidden/kernel': headInputs } });
     const onlyHidden = validateGptqStep(gptq({ bits: 4, include: ['hidden/*'] }), { step: 1 });
-    await expect(wrongWidth.apply(model, onlyHidden, { step: 1 })).rejects.toMatchObject({
+    await expect(wrongWidth.apply(model, onlyHidden, { step: 1, resources: {} })).rejects.toMatchObject({
       field: 'calibration["hidden/kernel"]',
     });
     // With nothing selected, no calibration is needed.
     const none = validateGptqStep(gptq({ bits: 4, include: ['nothing'] }), { step: 1 });
-    expect(await gptqHandler.apply(model, none, { step: 1 })).toMatchObject({ params: model.params });
+    expect(await gptqHandler.apply(model, none, { step: 1, resources: {} })).toMatchObject({ params: model.params });
   });
 
   it('leaves params that are not dense floats alone', async () => {

@@ -65,6 +65,7 @@ export function createGptqHandler(options: GptqHandlerOptions = {}): RecipeHandl
     description: 'GPTQ: error-compensating int2–8 quantization of Dense and Linear weights from calibration inputs (from code, with gptqRegistry)',
     // The step as a user writes it; validate fills in the other settings' defaults.
     example: gptq({ bits: 4, groupSize: 128 }) as unknown as GptqConfig,
+    effect: 're-encodes-params',
     defaultRoles: GPTQ_ROLES,
     validate: validateGptqStep,
     apply: (model, config, context) => applyGptq(model, config, context, calibration),

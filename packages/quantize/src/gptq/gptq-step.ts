@@ -13,7 +13,7 @@ import {
   rejectUnknownFields,
   type ParamFilter,
   type RecipeStep,
-  type StepContext,
+  type StepLocation,
 } from '@whittle/core';
 import { GPTQ_BITS, GPTQ_DEFAULTS, GPTQ_MAX_SIZE, GPTQ_ROLES, GPTQ_SCALE_DTYPES, PER_CHANNEL, type GptqOptions } from './gptq-options.ts';
 
@@ -63,7 +63,7 @@ export function gptq(settings: GptqSettings & ParamFilter): GptqStep {
  * validateGptqStep({ kind: 'quantize.gptq', bits: 3 }, { step: 1 }).groupSize; // 128
  * ```
  */
-export function validateGptqStep(step: RecipeStep, context: StepContext): GptqConfig {
+export function validateGptqStep(step: RecipeStep, context: StepLocation): GptqConfig {
   rejectUnknownFields(step, [...SETTING_FIELDS, ...FILTER_FIELDS], context);
   const bits = readInteger(step, 'bits', { min: GPTQ_BITS.min, max: GPTQ_BITS.max }, context);
   const groupSize = readInteger(step, 'groupSize', { min: PER_CHANNEL, max: GPTQ_MAX_SIZE, default: GPTQ_DEFAULTS.groupSize }, context);

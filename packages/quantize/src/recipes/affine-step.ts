@@ -72,6 +72,7 @@ export const affineHandler: RecipeHandler<AffineStep> = {
   kind: 'quantize.affine',
   description: 'affine (uniform) quantization, 1–8 or 16 bits, per tensor, channel or group',
   example: { kind: 'quantize.affine', bits: 4, symmetric: true, granularity: { kind: 'group', size: 32 } },
+  effect: 're-encodes-params',
   defaultRoles: WEIGHT_ROLES,
   perParam: true,
   validate(step, context) {

@@ -71,6 +71,7 @@ function halfFloatHandler<Step extends Float16Step | Bfloat16Step>(
     kind,
     description: `store weights as ${dtype} (2 bytes each)`,
     example: { kind } as Step,
+    effect: 're-encodes-params',
     defaultRoles: WEIGHT_ROLES,
     perParam: true,
     validate(step, context) {

@@ -60,6 +60,7 @@ export const kmeansHandler: RecipeHandler<KmeansStep> = {
   kind: 'quantize.kmeans',
   description: 'k-means weight sharing: 2^bits float32 centroids per tensor and packed indices',
   example: { kind: 'quantize.kmeans', bits: 4 },
+  effect: 're-encodes-params',
   defaultRoles: WEIGHT_ROLES,
   perParam: true,
   validate(step, context) {

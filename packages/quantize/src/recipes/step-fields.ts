@@ -9,7 +9,7 @@ import {
   rejectUnknownFields,
   type ParamFilter,
   type RecipeStep,
-  type StepContext,
+  type StepLocation,
 } from '@whittle/core';
 import type { GranularityConfig } from './param-granularity.ts';
 
@@ -21,7 +21,7 @@ import type { GranularityConfig } from './param-granularity.ts';
  * if (bits === 12) failStep('bits must be 1–8 or 16, got 12', 'bits', context);
  * ```
  */
-export function failStep(message: string, field: string, context: StepContext): never {
+export function failStep(message: string, field: string, context: StepLocation): never {
   throw new WhittleError('invalid-recipe', message, { field, step: context.step });
 }
 
@@ -37,7 +37,7 @@ export function readOptionalInteger(
   step: RecipeStep,
   field: string,
   options: { readonly min?: number; readonly max?: number },
-  context: StepContext,
+  context: StepLocation,
 ): number | undefined {
   let value: unknown = step;
   for (const name of field.split('.')) {
@@ -62,7 +62,7 @@ const MAX_AXIS = 64;
 export function readGranularityConfig(
   step: RecipeStep,
   fallback: GranularityConfig,
-  context: StepContext,
+  context: StepLocation,
 ): GranularityConfig {
   if (step.granularity === undefined) return fallback;
   rejectUnknownFields(step, ['axis', 'size'], context, 'granularity');

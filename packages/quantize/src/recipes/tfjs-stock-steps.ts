@@ -61,6 +61,7 @@ function stockHandler<Step extends Uint8Step | Uint16Step>(kind: Step['kind'], d
     kind,
     description: `tfjs stock ${dtype} quantization: per-tensor min and scale, readable by stock tfjs`,
     example: { kind } as Step,
+    effect: 're-encodes-params',
     defaultRoles: WEIGHT_ROLES,
     perParam: true,
     validate(step, context) {
