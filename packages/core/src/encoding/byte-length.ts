@@ -1,7 +1,8 @@
 /**
  * Sizes of an encoding: the bytes it stores, and the logical tensor it stands for.
  */
-import type { Encoding, SparseLayout } from './types.ts';
+import { builtInEncodings } from './encoding-codecs.ts';
+import type { Encoding } from './types.ts';
 
 /**
  * Exact storage bytes: the sum of every component buffer (codes, scales, zero points,
@@ -14,34 +15,7 @@ import type { Encoding, SparseLayout } from './types.ts';
  * ```
  */
 export function byteLength(encoding: Encoding): number {
-  switch (encoding.kind) {
-    case 'dense':
-      return encoding.tensor.data.byteLength;
-    case 'affine':
-      return (
-        encoding.codes.byteLength +
-        encoding.scales.data.byteLength +
-        (encoding.zeroPoints?.data.byteLength ?? 0) +
-        (encoding.offsets?.data.byteLength ?? 0)
-      );
-    case 'codebook':
-      return encoding.centroids.data.byteLength + encoding.indices.byteLength;
-    case 'sparse':
-      return layoutByteLength(encoding.layout) + byteLength(encoding.values);
-    case 'lowrank':
-      return byteLength(encoding.left) + byteLength(encoding.right);
-  }
-}
-
-function layoutByteLength(layout: SparseLayout): number {
-  switch (layout.kind) {
-    case 'bitmask':
-      return layout.mask.byteLength;
-    case 'csr':
-      return layout.gaps.byteLength + layout.rowPointers.byteLength;
-    case 'nm':
-      return layout.positions.byteLength;
-  }
+  return builtInEncodings.byteLength(encoding);
 }
 
 /**
@@ -53,7 +27,7 @@ function layoutByteLength(layout: SparseLayout): number {
  * ```
  */
 export function encodingShape(encoding: Encoding): readonly number[] {
-  return encoding.kind === 'dense' ? encoding.tensor.shape : encoding.shape;
+  return builtInEncodings.shape(encoding);
 }
 
 /**

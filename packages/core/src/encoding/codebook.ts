@@ -1,11 +1,10 @@
 /**
  * Codebook (weight sharing) encodings: each element is `centroids[index]`. Finding centroids
- * (k-means) is the quantize package's job; this file builds, checks and decodes the result.
+ * (k-means) is the quantize package's job; this file builds and checks the result (`codebook-codec.ts` decodes it).
  */
 import { WhittleError } from '../errors.ts';
-import { toFloat32 } from '../tensor/host-tensor.ts';
 import { describe } from '../tensor/shape.ts';
-import { forEachCodeChunk, packBits } from './bit-pack.ts';
+import { packBits } from './bit-pack.ts';
 import type { CodebookEncoding } from './types.ts';
 import { validateEncoding } from './validate.ts';
 
@@ -80,22 +79,4 @@ export function codebookFromIndices(
     centroids: fields.centroids,
     indices: packBits(fields.indices, bits, false),
   });
-}
-
-/**
- * Decodes a validated codebook encoding to float32 values (internal; use `decode`).
- *
- * @example
- * ```ts
- * const values = decodeCodebook(codebookFromIndices({ shape: [2], centroids, indices: [1, 0] }));
- * ```
- */
-export function decodeCodebook(encoding: CodebookEncoding): Float32Array {
-  const size = encoding.shape.reduce((product, dimension) => product * dimension, 1);
-  const centroids = toFloat32(encoding.centroids).data;
-  const values = new Float32Array(size);
-  forEachCodeChunk(encoding.indices, size, encoding.bits, false, (indices, start) => {
-    for (let offset = 0; offset < indices.length; offset++) values[start + offset] = centroids[indices[offset]!]!;
-  });
-  return values;
 }

@@ -2,7 +2,6 @@
  * Dense encodings: values stored as they are, or floats narrowed to float16 / bfloat16.
  */
 import { WhittleError } from '../errors.ts';
-import { isFloatDType } from '../tensor/dtype.ts';
 import { float32ArrayToBfloat16, float32ArrayToFloat16 } from '../tensor/half.ts';
 import { toFloat32, type HostTensor } from '../tensor/host-tensor.ts';
 import { describe } from '../tensor/shape.ts';
@@ -53,17 +52,4 @@ export function castDense(tensor: HostTensor, dtype: 'float32' | 'float16' | 'bf
     case 'bfloat16':
       return denseEncoding({ dtype, shape, data: float32ArrayToBfloat16(values) });
   }
-}
-
-/**
- * The values of a dense encoding: 16-bit floats widened to float32, anything else as stored
- * (sharing the encoding's data, so copy before writing to it). Internal; use `decode`.
- *
- * @example
- * ```ts
- * decodeDense(castDense(tensor, 'bfloat16')).dtype; // 'float32'
- * ```
- */
-export function decodeDense(encoding: DenseEncoding): HostTensor {
-  return isFloatDType(encoding.tensor.dtype) ? toFloat32(encoding.tensor) : encoding.tensor;
 }

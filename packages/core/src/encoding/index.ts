@@ -4,6 +4,11 @@ export { isValidBits, codeRange, packedByteLength, packBits, packMaskedCodes, un
 export { scalesShape, normalizeGranularity } from './granularity.ts';
 export { matrixDimensions } from './matrix-shape.ts';
 export { denseEncoding, castDense } from './dense.ts';
+export { ENCODING_KINDS } from './encoding-codecs.ts';
+export type { EncodingCodec, NestedEncodings, NestedValidation, PartsReader, PartsWriter } from './encoding-codec.ts';
+export { denseByteLength } from './dense-codec.ts';
+export { affineByteLength, type AffineSize } from './affine-codec.ts';
+export { codebookByteLength } from './codebook-codec.ts';
 export { affineEncoding, affineFromCodes } from './affine.ts';
 export { bitsForCount, codebookEncoding, codebookFromIndices } from './codebook.ts';
 export { sparseEncoding } from './sparse.ts';

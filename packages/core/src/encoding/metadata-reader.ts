@@ -2,121 +2,45 @@
  * Reads untrusted encoding metadata into an encoding-shaped object, resolving every buffer
  * reference to an aligned typed array. Only the references are checked here (name, dtype for the
  * field, exact byte length for the shape); `validateEncoding` checks the result as a whole.
- * Internal to the encoding folder.
+ * Each kind's codec reads its own fields. Internal to the encoding folder.
  */
 import type { ErrorLocation } from '../errors.ts';
-import { DTYPES, bytesPerElement, typedArrayConstructor, type DType } from '../tensor/dtype.ts';
+import { bytesPerElement, typedArrayConstructor, type DType } from '../tensor/dtype.ts';
 import type { HostTensor } from '../tensor/host-tensor.ts';
 import { describeShape } from '../tensor/shape-limits.ts';
-import { describe, shapesEqual } from '../tensor/shape.ts';
+import { describe } from '../tensor/shape.ts';
 import { fromLittleEndianBytes, type TypedArrayType } from './byte-order.ts';
 import { MAX_ENCODING_DEPTH, child, fail, readRecord, readShape } from './field-checks.ts';
-import type { SparseLayout } from './types.ts';
+import type { EncodingCodec, PartsReader } from './encoding-codec.ts';
 
 /**
- * The encoding `metadata` describes, with buffers found through `lookup` and copied, not yet
- * validated as an encoding.
+ * Reads metadata through a table of codecs: `readKind` finds the codec of a record's kind (or
+ * throws naming the `kind` field), and that codec's `readParts` resolves its references here.
  *
  * @example
  * ```ts
- * const raw = readEncodingMetadata(JSON.parse(text), (name) => shard.get(name), { field: 'dense/kernel' });
+ * const raw = new MetadataReader((name) => shard.get(name), readKind).encoding(JSON.parse(text), { field: 'dense/kernel' }, 0, '');
  * ```
  */
-export function readEncodingMetadata(
-  metadata: unknown,
-  lookup: (name: string) => unknown,
-  location: ErrorLocation
-): unknown {
-  return new MetadataReader(lookup).encoding(metadata, location, 0, '');
-}
-
-const FLOAT_COMPONENT_DTYPES: readonly DType[] = ['float32', 'float16'];
-const SCALE_DTYPES: readonly DType[] = ['float64', 'float32', 'float16'];
-const ZERO_POINT_DTYPES: readonly DType[] = ['int8', 'uint8', 'int16', 'uint16', 'int32'];
-
-class MetadataReader {
-  constructor(private readonly lookup: (name: string) => unknown) {}
+export class MetadataReader {
+  constructor(
+    private readonly lookup: (name: string) => unknown,
+    private readonly readKind: (record: Readonly<Record<string, unknown>>, location: ErrorLocation) => EncodingCodec,
+  ) {}
 
   /** `prefix` is the buffer-name prefix of a nested encoding (`values.`, `left.`), as `encodingParts` names them. */
   encoding(value: unknown, location: ErrorLocation, depth: number, prefix: string): unknown {
     if (depth > MAX_ENCODING_DEPTH) fail(`encodings nest more than ${MAX_ENCODING_DEPTH} deep`, location);
     const record = readRecord(value, location);
-    const at = (name: string): ErrorLocation => child(location, name);
-    switch (record.kind) {
-      case 'dense': {
-        const tensor = this.tensor(record.tensor, DTYPES, at('tensor'), `${prefix}tensor`);
-        const { shape } = readShape(record.shape, at('shape'));
-        if (!shapesEqual(shape, tensor.shape)) fail('shape differs from the tensor reference shape', at('shape'));
-        return { kind: 'dense', tensor };
-      }
-      case 'affine':
-        return {
-          kind: 'affine',
-          shape: record.shape,
-          bits: record.bits,
-          signed: record.signed,
-          granularity: record.granularity,
-          codes: this.bytes(record.codes, at('codes'), `${prefix}codes`),
-          scales: this.tensor(record.scales, SCALE_DTYPES, at('scales'), `${prefix}scales`),
-          ...(record.zeroPoints === undefined
-            ? {}
-            : { zeroPoints: this.tensor(record.zeroPoints, ZERO_POINT_DTYPES, at('zeroPoints'), `${prefix}zeroPoints`) }),
-          ...(record.offsets === undefined ? {} : { offsets: this.tensor(record.offsets, SCALE_DTYPES, at('offsets'), `${prefix}offsets`) }),
-        };
-      case 'codebook':
-        return {
-          kind: 'codebook',
-          shape: record.shape,
-          bits: record.bits,
-          centroids: this.tensor(record.centroids, FLOAT_COMPONENT_DTYPES, at('centroids'), `${prefix}centroids`),
-          indices: this.bytes(record.indices, at('indices'), `${prefix}indices`),
-        };
-      case 'sparse':
-        return {
-          kind: 'sparse',
-          shape: record.shape,
-          layout: this.layout(record.layout, at('layout'), `${prefix}layout.`),
-          values: this.encoding(record.values, at('values'), depth + 1, `${prefix}values.`),
-        };
-      case 'lowrank':
-        return {
-          kind: 'lowrank',
-          shape: record.shape,
-          left: this.encoding(record.left, at('left'), depth + 1, `${prefix}left.`),
-          right: this.encoding(record.right, at('right'), depth + 1, `${prefix}right.`),
-        };
-      default:
-        return fail(
-          `kind must be dense, affine, codebook, sparse or lowrank, got ${describe(record.kind)}`,
-          at('kind')
-        );
-    }
-  }
-
-  private layout(value: unknown, location: ErrorLocation, prefix: string): SparseLayout {
-    const record = readRecord(value, location);
-    const at = (name: string): ErrorLocation => child(location, name);
-    switch (record.kind) {
-      case 'bitmask':
-        return { kind: 'bitmask', mask: this.bytes(record.mask, at('mask'), `${prefix}mask`) };
-      case 'csr':
-        return {
-          kind: 'csr',
-          indexBits: record.indexBits as number,
-          gaps: this.bytes(record.gaps, at('gaps'), `${prefix}gaps`),
-          rowPointers: this.vector(record.rowPointers, 'int32', Uint32Array, at('rowPointers'), `${prefix}rowPointers`),
-        };
-      case 'nm':
-        return {
-          kind: 'nm',
-          n: record.n as number,
-          m: record.m as number,
-          axis: record.axis as number,
-          positions: this.bytes(record.positions, at('positions'), `${prefix}positions`),
-        };
-      default:
-        return fail(`layout kind must be bitmask, csr or nm, got ${describe(record.kind)}`, at('kind'));
-    }
+    const codec = this.readKind(record, location);
+    const reader: PartsReader = {
+      location,
+      bytes: (field, fieldName) => this.bytes(field, child(location, fieldName), prefix + fieldName),
+      vector: (field, fieldName, dtype, type) => this.vector(field, dtype, type, child(location, fieldName), prefix + fieldName),
+      tensor: (field, fieldName, dtypes) => this.tensor(field, dtypes, child(location, fieldName), prefix + fieldName),
+      encoding: (field, fieldName) => this.encoding(field, child(location, fieldName), depth + 1, `${prefix}${fieldName}.`),
+    };
+    return codec.readParts(record, reader);
   }
 
   private bytes(value: unknown, location: ErrorLocation, expected: string): Uint8Array {

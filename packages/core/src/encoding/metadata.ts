@@ -4,6 +4,8 @@
  * metadata beside them; `assembleEncoding` reads them back.
  */
 import type { DType } from '../tensor/dtype.ts';
+import type { EncodingCodec } from './encoding-codec.ts';
+import type { ENCODING_CODECS } from './encoding-codecs.ts';
 import type { Granularity } from './types.ts';
 
 /**
@@ -32,8 +34,14 @@ export interface EncodingParts {
   readonly buffers: readonly EncodingBuffer[];
 }
 
-/** Metadata of an {@link Encoding}: its fields, with buffers replaced by references. */
-export type EncodingMetadata = DenseMetadata | AffineMetadata | CodebookMetadata | SparseMetadata | LowRankMetadata;
+/**
+ * Metadata of an {@link Encoding}: its fields, with buffers replaced by references. One member
+ * per codec of the table (`encoding-codecs.ts`), as that codec's `parts` writes it.
+ */
+export type EncodingMetadata = MetadataOfCodec<(typeof ENCODING_CODECS)[keyof typeof ENCODING_CODECS]>;
+
+/** The metadata a codec writes. */
+export type MetadataOfCodec<Codec> = Codec extends EncodingCodec<infer _Kind, infer Metadata> ? Metadata : never;
 
 /** Metadata of a dense encoding; `shape` repeats the tensor's shape for readers. */
 export interface DenseMetadata {

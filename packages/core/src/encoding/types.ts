@@ -1,19 +1,23 @@
 import type { HostTensor } from '../tensor/host-tensor.ts';
+import type { EncodingCodec } from './encoding-codec.ts';
+import type { ENCODING_CODECS } from './encoding-codecs.ts';
 
 /**
  * The compressed tensor interface: a discriminated union of plain data. Every kind decodes to a
  * HostTensor of its `shape` and has an exact `byteLength` (the bytes of its component buffers).
  * Encodings nest: sparse values, low-rank factors are encodings themselves.
+ *
+ * The union is the kinds of the codec table (`encoding-codecs.ts`): {@link DenseEncoding},
+ * {@link AffineEncoding}, {@link CodebookEncoding}, {@link SparseEncoding},
+ * {@link LowRankEncoding}. A kind with no codec cannot be a member, nor a codec lack its kind.
  */
-export type Encoding =
-  | DenseEncoding
-  | AffineEncoding
-  | CodebookEncoding
-  | SparseEncoding
-  | LowRankEncoding;
+export type Encoding = EncodingOfCodec<(typeof ENCODING_CODECS)[keyof typeof ENCODING_CODECS]>;
 
-/** The kinds of {@link Encoding}. */
+/** The kinds of {@link Encoding}, as `ENCODING_KINDS` lists them. */
 export type EncodingKind = Encoding['kind'];
+
+/** The encoding interface a codec reads and writes. */
+export type EncodingOfCodec<Codec> = Codec extends EncodingCodec<infer Kind, unknown> ? Kind : never;
 
 /**
  * Uncompressed values. Floats may be stored as float32, float16 or bfloat16 (decoding widens
