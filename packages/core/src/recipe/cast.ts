@@ -2,7 +2,7 @@ import { castDense, decode } from '../encoding/index.ts';
 import { WEIGHT_ROLES } from '../model/param-roles.ts';
 import { isFloatDType } from '../tensor/dtype.ts';
 import { mapParams } from './map-params.ts';
-import { FILTER_FIELDS, readEnum, readFilter, rejectUnknownFields } from './field-readers.ts';
+import { FILTER_FIELDS, copyFilter, readEnum, readFilter, rejectUnknownFields } from './field-readers.ts';
 import type { ParamFilter, RecipeHandler, RecipeStep } from './types.ts';
 
 /** The float dtypes a `cast` step stores params in. */
@@ -56,12 +56,3 @@ export const castHandler: RecipeHandler<CastStep> = {
     return mapParams(model, config, WEIGHT_ROLES, context, (param) => castHandler.encodeParam!(param, config, context));
   },
 };
-
-function copyFilter(filter: ParamFilter): ParamFilter {
-  // Absent fields stay absent (not `undefined`), so the step survives a JSON round trip unchanged.
-  const copy: { include?: string[]; exclude?: string[]; roles?: ParamFilter['roles'] } = {};
-  if (filter.include !== undefined) copy.include = [...filter.include];
-  if (filter.exclude !== undefined) copy.exclude = [...filter.exclude];
-  if (filter.roles !== undefined) copy.roles = [...filter.roles];
-  return copy;
-}

@@ -177,6 +177,23 @@ export function readFilter(step: StepFields, context?: StepLocation): ParamFilte
 }
 
 /**
+ * A copy of a filter's fields for a step factory's output: absent fields stay absent (not
+ * `undefined`), so the step survives a JSON round trip unchanged, and arrays are not shared.
+ *
+ * @example
+ * ```ts
+ * copyFilter({ exclude: ['head/**'] }); // { exclude: ['head/**'] }
+ * ```
+ */
+export function copyFilter(filter: ParamFilter): ParamFilter {
+  const copy: { include?: string[]; exclude?: string[]; roles?: ParamRole[] } = {};
+  if (filter.include !== undefined) copy.include = [...filter.include];
+  if (filter.exclude !== undefined) copy.exclude = [...filter.exclude];
+  if (filter.roles !== undefined) copy.roles = [...filter.roles];
+  return copy;
+}
+
+/**
  * Rejects fields a step does not know (`kind` is always allowed): an unknown field is most often
  * a typo the user wants to hear about, not to have ignored. Suggests the nearest allowed field.
  * With `path`, checks the object nested there instead (absent is fine; not an object is an error).

@@ -5,6 +5,8 @@
 import {
   WEIGHT_ROLES,
   FILTER_FIELDS,
+  copyFilter,
+  mapParams,
   readBoolean,
   readEnum,
   readFilter,
@@ -17,8 +19,8 @@ import {
 } from '@whittle/core';
 import { quantizeAffine } from '../primitives/quantize-affine.ts';
 import { paramGranularity, type GranularityConfig } from './param-granularity.ts';
-import { quantizeParams } from './quantize-params.ts';
-import { copyFilter, failStep, readGranularityConfig } from './step-fields.ts';
+import { encodeFloatParam } from './float-param.ts';
+import { failStep, readGranularityConfig } from './step-fields.ts';
 
 /** A `quantize.affine` step. */
 export interface AffineStep extends RecipeStep, ParamFilter {
@@ -98,9 +100,9 @@ export const affineHandler: RecipeHandler<AffineStep> = {
       ...readFilter(step, context),
     };
   },
-  apply(model, config, context) {
+  encodeParam(param, config) {
     const { bits, symmetric, narrowRange, scaleDType } = config;
-    return quantizeParams(model, config, context, (tensor, { role }) =>
+    return encodeFloatParam(param, (tensor, { role }) =>
       quantizeAffine(tensor, {
         bits,
         symmetric,
@@ -109,5 +111,8 @@ export const affineHandler: RecipeHandler<AffineStep> = {
         ...(scaleDType === undefined ? {} : { scaleDType }),
       }),
     );
+  },
+  apply(model, config, context) {
+    return mapParams(model, config, WEIGHT_ROLES, context, (param) => affineHandler.encodeParam!(param, config, context));
   },
 };

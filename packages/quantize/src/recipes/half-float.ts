@@ -8,18 +8,21 @@ import {
   FILTER_FIELDS,
   WhittleError,
   castDense,
+  copyFilter,
+  mapParams,
   readFilter,
   rejectUnknownFields,
   toFloat32,
   type DenseEncoding,
   type HostTensor,
   type ParamFilter,
+  type Encoding,
+  type Param,
   type RecipeHandler,
   type RecipeStep,
 } from '@whittle/core';
 import { firstNonFinite, nonFiniteError } from '../primitives/non-finite.ts';
-import { quantizeParams } from './quantize-params.ts';
-import { copyFilter } from './step-fields.ts';
+import { encodeFloatParam } from './float-param.ts';
 
 /** A `quantize.float16` step. */
 export interface Float16Step extends RecipeStep, ParamFilter {
@@ -67,6 +70,8 @@ function halfFloatHandler<Step extends Float16Step | Bfloat16Step>(
   kind: Step['kind'],
   dtype: 'float16' | 'bfloat16',
 ): RecipeHandler<Step> {
+  // Already stored so: keep the param as it is.
+  const encodeParam = (param: Param): Encoding | undefined => encodeFloatParam(param, (tensor) => (tensor.dtype === dtype ? undefined : castFinite(tensor, dtype)));
   return {
     kind,
     description: `store weights as ${dtype} (2 bytes each)`,
@@ -78,12 +83,8 @@ function halfFloatHandler<Step extends Float16Step | Bfloat16Step>(
       rejectUnknownFields(step, FILTER_FIELDS, context);
       return { kind, ...readFilter(step, context) } as Step;
     },
-    apply(model, config, context) {
-      return quantizeParams(model, config, context, (tensor) =>
-        // Already stored so: keep the param as it is.
-        tensor.dtype === dtype ? undefined : castFinite(tensor, dtype),
-      );
-    },
+    encodeParam,
+    apply: (model, config, context) => mapParams(model, config, WEIGHT_ROLES, context, encodeParam),
   };
 }
 

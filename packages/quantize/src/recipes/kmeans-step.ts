@@ -4,6 +4,8 @@
 import {
   WEIGHT_ROLES,
   FILTER_FIELDS,
+  copyFilter,
+  mapParams,
   readFilter,
   readInteger,
   rejectUnknownFields,
@@ -12,8 +14,7 @@ import {
   type RecipeStep,
 } from '@whittle/core';
 import { kmeansQuantize } from '../primitives/kmeans-quantize.ts';
-import { copyFilter } from './step-fields.ts';
-import { quantizeParams } from './quantize-params.ts';
+import { encodeFloatParam } from './float-param.ts';
 
 /** A `quantize.kmeans` step. */
 export interface KmeansStep extends RecipeStep, ParamFilter {
@@ -73,14 +74,17 @@ export const kmeansHandler: RecipeHandler<KmeansStep> = {
       ...readFilter(step, context),
     };
   },
-  apply(model, config, context) {
+  encodeParam(param, config) {
     const { bits, iterations, seed } = config;
-    return quantizeParams(model, config, context, (tensor) =>
+    return encodeFloatParam(param, (tensor) =>
       kmeansQuantize(tensor, {
         bits,
         ...(iterations === undefined ? {} : { iterations }),
         ...(seed === undefined ? {} : { seed }),
       }),
     );
+  },
+  apply(model, config, context) {
+    return mapParams(model, config, WEIGHT_ROLES, context, (param) => kmeansHandler.encodeParam!(param, config, context));
   },
 };

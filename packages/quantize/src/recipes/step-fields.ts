@@ -7,7 +7,6 @@ import {
   readEnum,
   readInteger,
   rejectUnknownFields,
-  type ParamFilter,
   type RecipeStep,
   type StepLocation,
 } from '@whittle/core';
@@ -78,21 +77,4 @@ export function readGranularityConfig(
   }
   const size = readInteger(step, 'granularity.size', { min: 1, max: 2 ** 31 - 1 }, context);
   return axis === undefined ? { kind, size } : { kind, size, axis };
-}
-
-/**
- * A copy of a filter's fields for a factory's output: absent fields stay absent (not
- * `undefined`), so the step survives a JSON round trip unchanged, and arrays are not shared.
- *
- * @example
- * ```ts
- * copyFilter({ exclude: ['head/**'] }); // { exclude: ['head/**'] }
- * ```
- */
-export function copyFilter(filter: ParamFilter): ParamFilter {
-  const copy: { include?: string[]; exclude?: string[]; roles?: ParamFilter['roles'] } = {};
-  if (filter.include !== undefined) copy.include = [...filter.include];
-  if (filter.exclude !== undefined) copy.exclude = [...filter.exclude];
-  if (filter.roles !== undefined) copy.roles = [...filter.roles];
-  return copy;
 }

@@ -5,15 +5,18 @@
 import {
   WEIGHT_ROLES,
   FILTER_FIELDS,
+  copyFilter,
+  mapParams,
   readFilter,
   rejectUnknownFields,
   type ParamFilter,
+  type Encoding,
+  type Param,
   type RecipeHandler,
   type RecipeStep,
 } from '@whittle/core';
 import { quantizeTfjsStock, type TfjsStockDType } from '../primitives/tfjs-stock.ts';
-import { quantizeParams } from './quantize-params.ts';
-import { copyFilter } from './step-fields.ts';
+import { encodeFloatParam } from './float-param.ts';
 
 /** A `quantize.uint8` step. */
 export interface Uint8Step extends RecipeStep, ParamFilter {
@@ -57,6 +60,7 @@ export const uint8Handler: RecipeHandler<Uint8Step> = stockHandler('quantize.uin
 export const uint16Handler: RecipeHandler<Uint16Step> = stockHandler('quantize.uint16', 'uint16');
 
 function stockHandler<Step extends Uint8Step | Uint16Step>(kind: Step['kind'], dtype: TfjsStockDType): RecipeHandler<Step> {
+  const encodeParam = (param: Param): Encoding | undefined => encodeFloatParam(param, (tensor) => quantizeTfjsStock(tensor, dtype));
   return {
     kind,
     description: `tfjs stock ${dtype} quantization: per-tensor min and scale, readable by stock tfjs`,
@@ -68,8 +72,7 @@ function stockHandler<Step extends Uint8Step | Uint16Step>(kind: Step['kind'], d
       rejectUnknownFields(step, FILTER_FIELDS, context);
       return { kind, ...readFilter(step, context) } as Step;
     },
-    apply(model, config, context) {
-      return quantizeParams(model, config, context, (tensor) => quantizeTfjsStock(tensor, dtype));
-    },
+    encodeParam,
+    apply: (model, config, context) => mapParams(model, config, WEIGHT_ROLES, context, encodeParam),
   };
 }

@@ -1,0 +1,63 @@
+/**
+ * What every per-param quantize step encodes: a param's float values, whether it stores them
+ * dense or as the nonzero values of a sparse param. The loop over params is core's `mapParams`.
+ */
+import {
+  isFloatDType,
+  sparseEncoding,
+  type Encoding,
+  type HostTensor,
+  type Param,
+  type ParamRole,
+} from '@whittle/core';
+
+/** What a handler's encoder is told about the tensor it encodes. */
+export interface TensorContext {
+  readonly param: Param;
+  /** The param's role, or `other` for the 1-D nonzero values of a sparse param. */
+  readonly role: ParamRole;
+}
+
+/** Encodes one float tensor; `undefined` leaves it as it is. */
+export type TensorEncoder = (tensor: HostTensor, context: TensorContext) => Encoding | undefined;
+
+/**
+ * The float tensor of `param` that a quantize step re-encodes, as {@link encodeFloatParam}
+ * picks it: the dense float tensor, or the dense float values of a sparse param (Deep
+ * Compression's prune-then-quantize) as a 1-D tensor; `undefined` for anything else (already
+ * quantized, low-rank, integer) and for a tensor with no elements, whose shape alone must not
+ * size scales.
+ *
+ * @example
+ * ```ts
+ * floatTensorOf(param)?.tensor.shape; // [768, 3072]
+ * ```
+ */
+export function floatTensorOf(param: Param): { readonly tensor: HostTensor; readonly role: ParamRole } | undefined {
+  const { value } = param;
+  if (param.shape.includes(0)) return undefined;
+  if (value.kind === 'dense' && isFloatDType(value.tensor.dtype)) return { tensor: value.tensor, role: param.role };
+  if (value.kind === 'sparse' && value.values.kind === 'dense' && isFloatDType(value.values.tensor.dtype)) {
+    return { tensor: value.values.tensor, role: 'other' };
+  }
+  return undefined;
+}
+
+/**
+ * The new encoding of one param under a quantize step whose encoder is `encode`: dense float
+ * params encoded directly, the float values of sparse params encoded and put back in the same
+ * layout, anything else (see {@link floatTensorOf}) left as it is (`undefined`). A handler's
+ * `encodeParam` is this with its encoder; its `apply` is core's `mapParams` over that.
+ *
+ * @example
+ * ```ts
+ * const half = encodeFloatParam(param, (tensor) => castDense(tensor, 'float16'));
+ * ```
+ */
+export function encodeFloatParam(param: Param, encode: TensorEncoder): Encoding | undefined {
+  const found = floatTensorOf(param);
+  if (found === undefined) return undefined;
+  const encoded = encode(found.tensor, { param, role: found.role });
+  const { value } = param;
+  return encoded !== undefined && value.kind === 'sparse' ? sparseEncoding({ shape: value.shape, layout: value.layout, values: encoded }) : encoded;
+}
