@@ -1,7 +1,8 @@
-import { castDense, decode } from '../encoding/index.ts';
+import { castDense, decode, denseByteLength } from '../encoding/index.ts';
 import { WEIGHT_ROLES } from '../model/param-roles.ts';
+import type { Param } from '../model/types.ts';
 import { isFloatDType } from '../tensor/dtype.ts';
-import { mapParams } from './map-params.ts';
+import { estimateParams, mapParams } from './map-params.ts';
 import { FILTER_FIELDS, copyFilter, readEnum, readFilter, rejectUnknownFields } from './field-readers.ts';
 import type { ParamFilter, RecipeHandler, RecipeStep } from './types.ts';
 
@@ -47,12 +48,19 @@ export const castHandler: RecipeHandler<CastStep> = {
   },
   effect: 're-encodes-params',
   encodeParam(param, config) {
-    const { value } = param;
-    return value.kind === 'dense' && isFloatDType(value.tensor.dtype) && value.tensor.dtype !== config.dtype
-      ? castDense(decode(value), config.dtype)
-      : undefined;
+    return castsTo(param, config.dtype) ? castDense(decode(param.value), config.dtype) : undefined;
   },
+  estimate: (model, config, context) =>
+    estimateParams(model, config, WEIGHT_ROLES, context, (param) =>
+      castsTo(param, config.dtype) ? denseByteLength(config.dtype, param.shape) : undefined,
+    ),
   apply(model, config, context) {
     return mapParams(model, config, WEIGHT_ROLES, context, (param) => castHandler.encodeParam!(param, config, context));
   },
 };
+
+/** Whether a cast to `dtype` re-encodes `param`: a dense float stored in another dtype. */
+function castsTo(param: Param, dtype: CastDType): boolean {
+  const { value } = param;
+  return value.kind === 'dense' && isFloatDType(value.tensor.dtype) && value.tensor.dtype !== dtype;
+}

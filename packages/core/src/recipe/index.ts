@@ -4,6 +4,7 @@ export * from './default-registry.ts';
 export * from './field-readers.ts';
 export * from './validate-recipe.ts';
 export * from './compress.ts';
+export * from './estimate.ts';
 export * from './cast.ts';
 export * from './map-params.ts';
 export { HANDLER_EFFECTS } from './types.ts';

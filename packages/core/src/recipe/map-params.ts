@@ -1,12 +1,16 @@
+import { byteLength, encodingParamCount } from '../encoding/byte-length.ts';
 import type { Encoding } from '../encoding/types.ts';
 import { WhittleError, isWhittleError } from '../errors.ts';
-import { selectParams } from '../model/param-filter.ts';
+import { compileFilter, selectParams } from '../model/param-filter.ts';
 import { replaceParams } from '../model/replace-params.ts';
 import type { Model, Param, ParamRole } from '../model/types.ts';
-import type { ParamFilter, StepContext } from './types.ts';
+import type { ModelSize, ParamFilter, StepContext } from './types.ts';
 
 /** Encodes one selected param; `undefined` leaves it as it is. */
 export type ParamEncoder = (param: Param) => Encoding | undefined;
+
+/** The bytes one selected param would store once encoded; `undefined` when it would be left as it is. */
+export type ParamSizer = (param: Param) => number | undefined;
 
 /**
  * The loop of every per-param step: a new model in which each param that `filter` selects (with
@@ -39,6 +43,36 @@ export function mapParams(
 }
 
 /**
+ * What {@link mapParams} with a matching encoder would leave: the model's param count (a
+ * re-encoding keeps every shape) and the bytes of every param, `sizeParam(param)` for each one
+ * `filter` selects and its current bytes for the rest. Reads shapes and sizes only, never data.
+ * A WhittleError from `sizeParam` is rethrown naming the param and the step, as `mapParams` does.
+ *
+ * @example
+ * ```ts
+ * const { bytes } = estimateParams(model, {}, WEIGHT_ROLES, { step: 1 }, (param) =>
+ *   param.value.kind === 'dense' ? denseByteLength('float16', param.shape) : undefined);
+ * ```
+ */
+export function estimateParams(
+  model: Model,
+  filter: ParamFilter,
+  defaultRoles: readonly ParamRole[],
+  context: Pick<StepContext, 'step'>,
+  sizeParam: ParamSizer,
+): ModelSize {
+  const selects = compileFilter(filter, defaultRoles);
+  let params = 0;
+  let bytes = 0;
+  for (const param of model.params.values()) {
+    params += encodingParamCount(param.value);
+    const sized = selects(param) ? atParam(param, context.step, sizeParam) : undefined;
+    bytes += sized ?? byteLength(param.value);
+  }
+  return { params, bytes };
+}
+
+/**
  * `encode(param)`, with a WhittleError it throws rethrown naming the param (`param "x": …`) and
  * the step, so a failure deep in an encoder points at the tensor that caused it.
  *
@@ -48,8 +82,12 @@ export function mapParams(
  * ```
  */
 export function encodeLocated(param: Param, step: number, encode: ParamEncoder): Encoding | undefined {
+  return atParam(param, step, encode);
+}
+
+function atParam<Result>(param: Param, step: number, work: (param: Param) => Result): Result {
   try {
-    return encode(param);
+    return work(param);
   } catch (error) {
     throw locateParamError(error, param.name, step);
   }

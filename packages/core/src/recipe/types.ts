@@ -51,6 +51,14 @@ export const HANDLER_EFFECTS = ['re-encodes-params', 'reshapes-params', 'rewrite
 /** One of {@link HANDLER_EFFECTS}. */
 export type HandlerEffect = (typeof HANDLER_EFFECTS)[number];
 
+/** The size of a model: its parameter count and the bytes its params store. */
+export interface ModelSize {
+  /** Elements of every param's logical tensor, zeros of sparse params included (`countParams`). */
+  readonly params: number;
+  /** Bytes of every param's component buffers (`modelByteLength`). */
+  readonly bytes: number;
+}
+
 /**
  * A resource a step needs that is not JSON and so cannot ride in the recipe: passed to
  * `compress` by name in `resources`.
@@ -102,6 +110,12 @@ export interface RecipeHandler<Config extends RecipeStep = RecipeStep> {
    * can be streamed one param (or one block of rows) at a time by calling this directly.
    */
   encodeParam?(param: Param, config: Config, context: StepContext): Encoding | undefined;
+  /**
+   * The params and exact storage bytes `model` would have after this step, from shapes and the
+   * config alone, without running it (a budget search sizes thousands of candidates this way).
+   * Handlers without it cannot be estimated; `estimate` says so naming the kind.
+   */
+  estimate?(model: Model, config: Config, context: { readonly step: number }): ModelSize;
   validate(step: RecipeStep, context: { readonly step: number }): Config;
   apply(model: Model, config: Config, context: StepContext): Model | Promise<Model>;
 }

@@ -4,3 +4,4 @@
  */
 export * from './tensor-arbitraries.ts';
 export * from './encoding-arbitraries.ts';
+export * from './model-arbitraries.ts';

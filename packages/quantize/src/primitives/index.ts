@@ -3,9 +3,9 @@ export { chooseQParams, type QParams, type QParamsOptions } from './choose-qpara
 export { representableScale, type ScaleDType } from './representable-scale.ts';
 export { roundHalfToEven } from './round-half-even.ts';
 export { quantizeValue } from './quantize-value.ts';
-export { quantizeAffine, type QuantizeAffineOptions } from './quantize-affine.ts';
+export { quantizeAffine, quantizeAffineByteLength, type QuantizeAffineOptions } from './quantize-affine.ts';
 export { dequantizeAffine } from './dequantize-affine.ts';
 export { packMaskedCodes } from '@whittle/core';
-export { quantizeTfjsStock, tfjsStockQParams, type TfjsStockDType, type TfjsStockQParams } from './tfjs-stock.ts';
-export { kmeansQuantize, type KmeansOptions } from './kmeans-quantize.ts';
+export { quantizeTfjsStock, tfjsStockByteLength, tfjsStockQParams, type TfjsStockDType, type TfjsStockQParams } from './tfjs-stock.ts';
+export { kmeansByteLength, kmeansQuantize, type KmeansOptions } from './kmeans-quantize.ts';
 export { centroidGradients, fineTuneCentroids } from './fine-tune-centroids.ts';

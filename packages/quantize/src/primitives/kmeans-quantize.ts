@@ -4,6 +4,7 @@
  */
 import {
   WhittleError,
+  codebookByteLength,
   codebookEncoding,
   describe,
   isFloatDType,
@@ -90,4 +91,18 @@ export function kmeansQuantize(tensor: HostTensor, options: KmeansOptions): Code
     centroids: { dtype: 'float32', shape: [count], data: centroids },
     indices: packMaskedCodes(indices, bits),
   });
+}
+
+/**
+ * The exact bytes `kmeansQuantize` stores for a tensor of `shape` at `bits`: always 2^bits
+ * float32 centroids (repeated values leave some equal, never fewer) plus indices packed `bits`
+ * wide. The values cannot change the size.
+ *
+ * @example
+ * ```ts
+ * kmeansByteLength([64, 32], 4); // 16 × 4 + 1024
+ * ```
+ */
+export function kmeansByteLength(shape: readonly number[], bits: number): number {
+  return codebookByteLength({ shape, bits, centroidCount: 2 ** bits, centroidDType: 'float32' });
 }

@@ -4,6 +4,7 @@
  */
 import {
   WhittleError,
+  affineByteLength,
   affineEncoding,
   checkEntriesBound,
   describe,
@@ -62,12 +63,7 @@ export function quantizeAffine(tensor: HostTensor, options: QuantizeAffineOption
   const { bits, symmetric = true, narrowRange = false } = options;
   const shape = [...tensor.shape];
   const granularity = checkGranularity(options.granularity, shape);
-  const scaleDType = options.scaleDType ?? (granularity.kind === 'group' ? 'float16' : 'float32');
-  if (scaleDType !== 'float32' && scaleDType !== 'float16') {
-    throw new WhittleError('invalid-argument', `scaleDType must be float32 or float16, got ${describe(scaleDType)}`, {
-      field: 'scaleDType',
-    });
-  }
+  const scaleDType = checkScaleDType(options.scaleDType, granularity);
   if (symmetric && bits < 2) {
     throw new WhittleError('invalid-argument', 'symmetric quantization needs at least 2 bits', { field: 'bits' });
   }
@@ -109,6 +105,39 @@ export function quantizeAffine(tensor: HostTensor, options: QuantizeAffineOption
   });
 }
 
+/**
+ * The exact bytes `quantizeAffine(tensor, options)` stores for a tensor of `shape`, without
+ * quantizing: codes, scales and (asymmetric) zero points, as the same defaults and checks of
+ * `options` give them. The values cannot change the size, only make `quantizeAffine` refuse them
+ * (NaN, infinities).
+ *
+ * @example
+ * ```ts
+ * quantizeAffineByteLength([64, 32], { bits: 4, granularity: { kind: 'group', axis: 0, size: 32 } }); // 1152
+ * ```
+ */
+export function quantizeAffineByteLength(shape: readonly number[], options: QuantizeAffineOptions): number {
+  const { bits, symmetric = true } = options;
+  const granularity = checkGranularity(options.granularity, shape);
+  return affineByteLength({
+    shape,
+    bits,
+    granularity,
+    scaleDType: checkScaleDType(options.scaleDType, granularity),
+    ...(symmetric ? {} : { zeroPointDType: zeroPointDType(bits) }),
+  });
+}
+
+function checkScaleDType(scaleDType: unknown, granularity: Granularity): 'float32' | 'float16' {
+  const chosen = scaleDType ?? (granularity.kind === 'group' ? 'float16' : 'float32');
+  if (chosen !== 'float32' && chosen !== 'float16') {
+    throw new WhittleError('invalid-argument', `scaleDType must be float32 or float16, got ${describe(chosen)}`, {
+      field: 'scaleDType',
+    });
+  }
+  return chosen;
+}
+
 function checkGranularity(granularity: Granularity, shape: readonly number[]): Granularity {
   const rank = shape.length;
   const kind = (granularity as { kind?: unknown } | undefined)?.kind;
@@ -140,7 +169,12 @@ function zeroPointTensor(
   shape: number[],
   bits: number,
 ): HostTensor<'uint8' | 'uint16'> {
-  return bits === 16
+  return zeroPointDType(bits) === 'uint16'
     ? { dtype: 'uint16', shape, data: new Uint16Array(zeroPoints) }
     : { dtype: 'uint8', shape, data: new Uint8Array(zeroPoints) };
+}
+
+/** Zero points fit the codes: 16-bit codes need 16-bit zero points, all others 8. */
+function zeroPointDType(bits: number): 'uint8' | 'uint16' {
+  return bits === 16 ? 'uint16' : 'uint8';
 }

@@ -8,6 +8,7 @@
  */
 import {
   WhittleError,
+  affineByteLength,
   describe,
   isFloatDType,
   quantizeStockAffine,
@@ -50,4 +51,17 @@ export function quantizeTfjsStock(tensor: HostTensor, dtype: TfjsStockDType): Af
   const nonFinite = firstNonFinite(values);
   if (nonFinite >= 0) throw nonFiniteError(values, nonFinite);
   return quantizeStockAffine(values, tensor.shape, dtype === 'uint8' ? 8 : 16);
+}
+
+/**
+ * The exact bytes `quantizeTfjsStock` stores for a tensor of `shape`: one code per element (1
+ * byte for uint8, 2 for uint16) plus a float64 scale and a float64 minimum.
+ *
+ * @example
+ * ```ts
+ * tfjsStockByteLength([64, 32], 'uint8'); // 2048 + 16
+ * ```
+ */
+export function tfjsStockByteLength(shape: readonly number[], dtype: TfjsStockDType): number {
+  return affineByteLength({ shape, bits: dtype === 'uint8' ? 8 : 16, granularity: { kind: 'tensor' }, scaleDType: 'float64', offsetDType: 'float64' });
 }

@@ -6,6 +6,7 @@ import {
   WEIGHT_ROLES,
   FILTER_FIELDS,
   copyFilter,
+  estimateParams,
   mapParams,
   readBoolean,
   readEnum,
@@ -14,12 +15,13 @@ import {
   rejectUnknownFields,
   isValidBits,
   type ParamFilter,
+  type ParamRole,
   type RecipeHandler,
   type RecipeStep,
 } from '@whittle/core';
-import { quantizeAffine } from '../primitives/quantize-affine.ts';
+import { quantizeAffine, quantizeAffineByteLength, type QuantizeAffineOptions } from '../primitives/quantize-affine.ts';
 import { paramGranularity, type GranularityConfig } from './param-granularity.ts';
-import { encodeFloatParam } from './float-param.ts';
+import { encodeFloatParam, floatParamByteLength } from './float-param.ts';
 import { failStep, readGranularityConfig } from './step-fields.ts';
 
 /** A `quantize.affine` step. */
@@ -100,19 +102,24 @@ export const affineHandler: RecipeHandler<AffineStep> = {
       ...readFilter(step, context),
     };
   },
-  encodeParam(param, config) {
-    const { bits, symmetric, narrowRange, scaleDType } = config;
-    return encodeFloatParam(param, (tensor, { role }) =>
-      quantizeAffine(tensor, {
-        bits,
-        symmetric,
-        narrowRange: narrowRange ?? false,
-        granularity: paramGranularity(config.granularity, role, tensor.shape),
-        ...(scaleDType === undefined ? {} : { scaleDType }),
-      }),
-    );
-  },
+  encodeParam: (param, config) => encodeFloatParam(param, (tensor, { role }) => quantizeAffine(tensor, affineOptions(config, role, tensor.shape))),
+  estimate: (model, config, context) =>
+    estimateParams(model, config, WEIGHT_ROLES, context, (param) =>
+      floatParamByteLength(param, (tensor, role) => quantizeAffineByteLength(tensor.shape, affineOptions(config, role, tensor.shape))),
+    ),
   apply(model, config, context) {
     return mapParams(model, config, WEIGHT_ROLES, context, (param) => affineHandler.encodeParam!(param, config, context));
   },
 };
+
+/** What `quantizeAffine` is asked for a param of `role` and `shape` under a step. */
+function affineOptions(config: AffineStep, role: ParamRole, shape: readonly number[]): QuantizeAffineOptions {
+  const { bits, symmetric, narrowRange, scaleDType } = config;
+  return {
+    bits,
+    symmetric,
+    narrowRange: narrowRange ?? false,
+    granularity: paramGranularity(config.granularity, role, shape),
+    ...(scaleDType === undefined ? {} : { scaleDType }),
+  };
+}

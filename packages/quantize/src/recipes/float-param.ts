@@ -3,6 +3,7 @@
  * dense or as the nonzero values of a sparse param. The loop over params is core's `mapParams`.
  */
 import {
+  byteLength,
   isFloatDType,
   sparseEncoding,
   type Encoding,
@@ -60,4 +61,27 @@ export function encodeFloatParam(param: Param, encode: TensorEncoder): Encoding 
   const encoded = encode(found.tensor, { param, role: found.role });
   const { value } = param;
   return encoded !== undefined && value.kind === 'sparse' ? sparseEncoding({ shape: value.shape, layout: value.layout, values: encoded }) : encoded;
+}
+
+/** The bytes one float tensor would store once encoded; `undefined` when it would be left as it is. */
+export type TensorSizer = (tensor: HostTensor, role: ParamRole) => number | undefined;
+
+/**
+ * What {@link encodeFloatParam} with a matching encoder would make `param` store, in bytes,
+ * from shapes alone (`sizeTensor` may read the tensor's shape and dtype, never its data): the
+ * encoded float tensor's bytes, plus the layout of a sparse param, which is kept;
+ * `undefined` when the param would be left as it is. A handler's `estimate` is core's
+ * `estimateParams` over this.
+ *
+ * @example
+ * ```ts
+ * floatParamByteLength(param, (tensor) => denseByteLength('float16', tensor.shape));
+ * ```
+ */
+export function floatParamByteLength(param: Param, sizeTensor: TensorSizer): number | undefined {
+  const found = floatTensorOf(param);
+  if (found === undefined) return undefined;
+  const bytes = sizeTensor(found.tensor, found.role);
+  const { value } = param;
+  return bytes !== undefined && value.kind === 'sparse' ? byteLength(value) - byteLength(value.values) + bytes : bytes;
 }

@@ -9,6 +9,8 @@ import {
   WhittleError,
   castDense,
   copyFilter,
+  denseByteLength,
+  estimateParams,
   mapParams,
   readFilter,
   rejectUnknownFields,
@@ -22,7 +24,7 @@ import {
   type RecipeStep,
 } from '@whittle/core';
 import { firstNonFinite, nonFiniteError } from '../primitives/non-finite.ts';
-import { encodeFloatParam } from './float-param.ts';
+import { encodeFloatParam, floatParamByteLength } from './float-param.ts';
 
 /** A `quantize.float16` step. */
 export interface Float16Step extends RecipeStep, ParamFilter {
@@ -84,6 +86,10 @@ function halfFloatHandler<Step extends Float16Step | Bfloat16Step>(
       return { kind, ...readFilter(step, context) } as Step;
     },
     encodeParam,
+    estimate: (model, config, context) =>
+      estimateParams(model, config, WEIGHT_ROLES, context, (param) =>
+        floatParamByteLength(param, (tensor) => (tensor.dtype === dtype ? undefined : denseByteLength(dtype, tensor.shape))),
+      ),
     apply: (model, config, context) => mapParams(model, config, WEIGHT_ROLES, context, encodeParam),
   };
 }

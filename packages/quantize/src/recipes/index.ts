@@ -1,4 +1,4 @@
-export { encodeFloatParam, floatTensorOf, type TensorContext, type TensorEncoder } from './float-param.ts';
+export { encodeFloatParam, floatParamByteLength, floatTensorOf, type TensorContext, type TensorEncoder, type TensorSizer } from './float-param.ts';
 export { paramGranularity, type GranularityConfig } from './param-granularity.ts';
 export { float16, bfloat16, float16Handler, bfloat16Handler, type Float16Step, type Bfloat16Step } from './half-float.ts';
 export { uint8, uint16, uint8Handler, uint16Handler, type Uint8Step, type Uint16Step } from './tfjs-stock-steps.ts';

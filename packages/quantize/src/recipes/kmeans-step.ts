@@ -5,6 +5,7 @@ import {
   WEIGHT_ROLES,
   FILTER_FIELDS,
   copyFilter,
+  estimateParams,
   mapParams,
   readFilter,
   readInteger,
@@ -13,8 +14,8 @@ import {
   type RecipeHandler,
   type RecipeStep,
 } from '@whittle/core';
-import { kmeansQuantize } from '../primitives/kmeans-quantize.ts';
-import { encodeFloatParam } from './float-param.ts';
+import { kmeansByteLength, kmeansQuantize } from '../primitives/kmeans-quantize.ts';
+import { encodeFloatParam, floatParamByteLength } from './float-param.ts';
 
 /** A `quantize.kmeans` step. */
 export interface KmeansStep extends RecipeStep, ParamFilter {
@@ -84,6 +85,8 @@ export const kmeansHandler: RecipeHandler<KmeansStep> = {
       }),
     );
   },
+  estimate: (model, config, context) =>
+    estimateParams(model, config, WEIGHT_ROLES, context, (param) => floatParamByteLength(param, (tensor) => kmeansByteLength(tensor.shape, config.bits))),
   apply(model, config, context) {
     return mapParams(model, config, WEIGHT_ROLES, context, (param) => kmeansHandler.encodeParam!(param, config, context));
   },

@@ -6,6 +6,7 @@ import {
   WEIGHT_ROLES,
   FILTER_FIELDS,
   copyFilter,
+  estimateParams,
   mapParams,
   readFilter,
   rejectUnknownFields,
@@ -15,8 +16,8 @@ import {
   type RecipeHandler,
   type RecipeStep,
 } from '@whittle/core';
-import { quantizeTfjsStock, type TfjsStockDType } from '../primitives/tfjs-stock.ts';
-import { encodeFloatParam } from './float-param.ts';
+import { quantizeTfjsStock, tfjsStockByteLength, type TfjsStockDType } from '../primitives/tfjs-stock.ts';
+import { encodeFloatParam, floatParamByteLength } from './float-param.ts';
 
 /** A `quantize.uint8` step. */
 export interface Uint8Step extends RecipeStep, ParamFilter {
@@ -73,6 +74,8 @@ function stockHandler<Step extends Uint8Step | Uint16Step>(kind: Step['kind'], d
       return { kind, ...readFilter(step, context) } as Step;
     },
     encodeParam,
+    estimate: (model, config, context) =>
+      estimateParams(model, config, WEIGHT_ROLES, context, (param) => floatParamByteLength(param, (tensor) => tfjsStockByteLength(tensor.shape, dtype))),
     apply: (model, config, context) => mapParams(model, config, WEIGHT_ROLES, context, encodeParam),
   };
 }

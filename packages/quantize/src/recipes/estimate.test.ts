@@ -1,0 +1,131 @@
+/**
+ * `estimate` against what `compress` actually produces, for every per-param quantize kind: the
+ * params and bytes must agree exactly, since each kind's output size depends only on shapes and
+ * the step (the data can only make a step refuse, never change its size).
+ */
+import {
+  PARAM_ROLES,
+  WEIGHT_ROLES,
+  compress,
+  countParams,
+  createRecipeRegistry,
+  estimate,
+  matchesFilter,
+  modelByteLength,
+  type Model,
+  type ParamFilter,
+  type RecipeStep,
+} from '@whittle/core';
+import { modelArbitrary } from '@whittle/core/test';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { affine } from './affine-step.ts';
+import { bfloat16, float16 } from './half-float.ts';
+import { quantizeHandlers } from './handlers.ts';
+import { kmeans } from './kmeans-step.ts';
+import { uint16, uint8 } from './tfjs-stock-steps.ts';
+
+const registry = createRecipeRegistry(quantizeHandlers);
+
+const filterArbitrary: fc.Arbitrary<ParamFilter> = fc.record(
+  {
+    include: fc.array(fc.constantFrom('layer0/*', 'layer1/w', 'layer?/w', '**'), { minLength: 1, maxLength: 2 }),
+    exclude: fc.array(fc.constantFrom('layer2/*', 'layer3/w'), { maxLength: 1 }),
+    roles: fc.subarray([...PARAM_ROLES], { minLength: 1 }),
+  },
+  { requiredKeys: [] },
+);
+
+const granularityArbitrary = fc.oneof(
+  fc.constant({ kind: 'tensor' } as const),
+  fc.record({ kind: fc.constant('axis' as const), axis: fc.integer({ min: -2, max: 2 }) }, { requiredKeys: ['kind'] }),
+  fc.record({ kind: fc.constant('group' as const), size: fc.integer({ min: 1, max: 8 }), axis: fc.integer({ min: -2, max: 2 }) }, { requiredKeys: ['kind', 'size'] }),
+);
+
+const affineArbitrary = fc
+  .record({
+    bits: fc.constantFrom(1, 2, 3, 4, 5, 6, 7, 8, 16),
+    symmetric: fc.boolean(),
+    narrowRange: fc.boolean(),
+    granularity: granularityArbitrary,
+    scaleDType: fc.option(fc.constantFrom('float32' as const, 'float16' as const), { nil: undefined }),
+    filter: filterArbitrary,
+  })
+  .map(({ bits, symmetric, narrowRange, granularity, scaleDType, filter }) =>
+    affine({
+      bits,
+      symmetric: symmetric && bits >= 2,
+      narrowRange: narrowRange && bits > 1,
+      granularity,
+      ...(scaleDType === undefined ? {} : { scaleDType }),
+      ...filter,
+    }),
+  );
+
+const kmeansArbitrary = fc
+  .record({ bits: fc.integer({ min: 1, max: 5 }), iterations: fc.integer({ min: 0, max: 4 }), seed: fc.nat(), filter: filterArbitrary })
+  .map(({ bits, iterations, seed, filter }) => kmeans({ bits, iterations, seed, ...filter }));
+
+const STEPS: ReadonlyArray<readonly [string, fc.Arbitrary<RecipeStep>]> = [
+  ['quantize.affine', affineArbitrary],
+  ['quantize.kmeans', kmeansArbitrary],
+  ['quantize.float16', filterArbitrary.map(float16)],
+  ['quantize.bfloat16', filterArbitrary.map(bfloat16)],
+  ['quantize.uint8', filterArbitrary.map(uint8)],
+  ['quantize.uint16', filterArbitrary.map(uint16)],
+];
+
+async function outcome<T>(work: () => T | Promise<T>): Promise<{ value: T } | { code: unknown; field: unknown; message: unknown }> {
+  try {
+    return { value: await work() };
+  } catch (error) {
+    const { code, field, message } = error as { code?: unknown; field?: unknown; message?: unknown };
+    return { code, field, message };
+  }
+}
+
+describe('estimate of quantize steps', () => {
+  it('covers every per-param handler here (GPTQ needs calibration and is sized elsewhere)', () => {
+    const perParam = quantizeHandlers.filter((handler) => handler.perParam === true).map((handler) => handler.kind);
+    expect(perParam.toSorted()).toEqual(STEPS.map(([kind]) => kind).toSorted());
+    for (const handler of quantizeHandlers.filter((candidate) => candidate.perParam === true)) {
+      expect(handler.estimate, handler.kind).toBeTypeOf('function');
+      expect(handler.encodeParam, handler.kind).toBeTypeOf('function');
+    }
+  });
+
+  it.each(STEPS)('%s: equals the params and bytes of what compress produces, or fails alike', async (kind, steps) => {
+    await fc.assert(
+      fc.asyncProperty(modelArbitrary({ maxParams: 4 }), steps, async (model: Model, step) => {
+        expect(step.kind).toBe(kind);
+        const compressed = await outcome(() => compress(model, [step], { registry, requireSelection: false }));
+        const estimated = await outcome(() => estimate(model, step, { registry }));
+        if ('value' in compressed) {
+          const result = compressed.value.model;
+          expect(estimated).toEqual({ value: { params: countParams(result), bytes: modelByteLength(result) } });
+        } else {
+          // A step that does not fit a param's shape (an axis it lacks) fails the same way unrun.
+          expect(estimated).toEqual(compressed);
+        }
+      }),
+      { numRuns: kind === 'quantize.kmeans' ? 40 : 80 },
+    );
+  });
+
+  it.each(STEPS)('%s: one param at a time through encodeParam gives what the whole-model path gives', async (kind, steps) => {
+    const handler = quantizeHandlers.find((candidate) => candidate.kind === kind)!;
+    await fc.assert(
+      fc.asyncProperty(modelArbitrary({ maxParams: 3 }), steps, async (model: Model, step) => {
+        const config = handler.validate(step, { step: 1 });
+        const whole = await outcome(() => handler.apply(model, config, { step: 1, resources: {} }));
+        if (!('value' in whole)) return;
+        for (const param of model.params.values()) {
+          const selected = matchesFilter(param, config as ParamFilter, handler.defaultRoles ?? WEIGHT_ROLES);
+          const streamed = selected ? (handler.encodeParam!(param, config, { step: 1, resources: {} }) ?? param.value) : param.value;
+          expect(whole.value.params.get(param.name)!.value).toStrictEqual(streamed);
+        }
+      }),
+      { numRuns: kind === 'quantize.kmeans' ? 20 : 40 },
+    );
+  });
+});
