@@ -10,8 +10,10 @@ import {
   countParams,
   createRecipeRegistry,
   estimate,
+  hostTensor,
   matchesFilter,
   modelByteLength,
+  modelFromTensors,
   type Model,
   type ParamFilter,
   type RecipeStep,
@@ -19,6 +21,7 @@ import {
 import { modelArbitrary } from '@whittle/core/test';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { gptq } from '../gptq/index.ts';
 import { affine } from './affine-step.ts';
 import { bfloat16, float16 } from './half-float.ts';
 import { quantizeHandlers } from './handlers.ts';
@@ -92,6 +95,13 @@ describe('estimate of quantize steps', () => {
       expect(handler.estimate, handler.kind).toBeTypeOf('function');
       expect(handler.encodeParam, handler.kind).toBeTypeOf('function');
     }
+  });
+
+  it('names quantize.gptq, whose handler gives no estimate', () => {
+    const model = modelFromTensors({ 'dense/kernel': hostTensor('float32', [8, 4]) });
+    expect(() => estimate(model, gptq({ bits: 4 }), { registry })).toThrow(
+      expect.objectContaining({ code: 'invalid-recipe', step: 1, field: 'kind', message: expect.stringContaining('quantize.gptq steps cannot be estimated') }),
+    );
   });
 
   it.each(STEPS)('%s: equals the params and bytes of what compress produces, or fails alike', async (kind, steps) => {
