@@ -184,6 +184,10 @@ export function channelGroups(graph: ModelGraph, model: Model): readonly Channel
         const [first, ...rest] = inputs;
         rest.forEach((layout) => freeze(layout, `${where} reads more than one input`));
         if (first === undefined || first === null) break;
+        if (rule.normAxis !== undefined && !isLastAxis(rule.normAxis, first.rank)) {
+          freeze(first, `${where}: it normalizes along axis ${JSON.stringify(rule.normAxis)}, not the channel axis`);
+          break;
+        }
         const expand = rule.expand ?? 1;
         if (expand !== 1 && first.tiled) {
           freeze(first, `${where}: a depth multiplier after a flatten is not understood`);
@@ -239,6 +243,11 @@ export function channelGroups(graph: ModelGraph, model: Model): readonly Channel
     if (layout !== null) slots.note(slots.reasons, layout.slots, `${quote(output.node)} is a model output`);
   }
   return assemble(slots, entries, resizes);
+}
+
+function isLastAxis(axis: unknown, rank: number | null): boolean {
+  const list = Array.isArray(axis) ? axis : [axis];
+  return list.length === 1 && (list[0] === -1 || (rank !== null && list[0] === rank - 1));
 }
 
 function layoutKey(edge: GraphEdge): string {

@@ -28,7 +28,14 @@ export type ChannelRule =
    * a depthwise multiplier); its params are per-channel. `caveat` says why other channels'
    * values depend on every channel (LayerNormalization) although the slice is structurally sound.
    */
-  | { readonly kind: 'pass'; readonly rank: RankRule; readonly expand?: number; readonly caveat?: string }
+  | {
+      readonly kind: 'pass';
+      readonly rank: RankRule;
+      readonly expand?: number;
+      readonly caveat?: string;
+      /** The axis a norm acts on, as its config gives it: only the last (-1 or rank - 1) is understood. */
+      readonly normAxis?: unknown;
+    }
   /** Element-wise merge of every data input: channel c of each input is one channel. */
   | { readonly kind: 'merge' }
   /** Concatenation along `axis` (negative counts from the end). */

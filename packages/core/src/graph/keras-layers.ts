@@ -254,11 +254,9 @@ export function kerasChannelRule(className: string, config: Readonly<Record<stri
       if (mixes !== undefined) return unknown(`whose ${mixes.slice(4)}`);
       return { kind: 'pass', rank: sameRank, expand: numberOr(config.depth_multiplier, 1) };
     case 'BatchNormalization':
-      return lastAxis(config.axis) ? { kind: 'pass', rank: sameRank } : unknown('normalizing another axis than the last');
+      return { kind: 'pass', rank: sameRank, normAxis: config.axis ?? -1 };
     case 'LayerNormalization':
-      return lastAxis(config.axis)
-        ? { kind: 'pass', rank: sameRank, caveat: 'LayerNormalization normalizes over every channel' }
-        : unknown('normalizing other axes than the last');
+      return { kind: 'pass', rank: sameRank, normAxis: config.axis ?? -1, caveat: 'LayerNormalization normalizes over every channel' };
     case 'PReLU':
       return config.shared_axes === undefined || config.shared_axes === null
         ? { kind: 'pass', rank: sameRank }
@@ -285,7 +283,3 @@ function source(rank: RankRule, countAttribute: string, mixes?: string): Extract
   return mixes === undefined ? { kind: 'source', rank, countAttribute } : { kind: 'source', rank, countAttribute, mixes };
 }
 
-function lastAxis(value: unknown): boolean {
-  if (value === undefined || value === -1) return true;
-  return Array.isArray(value) && value.length === 1 && value[0] === -1;
-}
