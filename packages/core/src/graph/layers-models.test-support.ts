@@ -134,7 +134,7 @@ export function buildSeeded(layersCase: LayersCase): tfl.LayersModel {
     layer.setWeights(
       layer.weights.map((weight, index) => {
         const positive = weight.originalName.endsWith('moving_variance');
-        return tf.randomUniform(weight.shape, positive ? 0.5 : -1, 1.5, 'float32', layerIndex * 10 + index + 1);
+        return tf.randomUniform(weight.shape as number[], positive ? 0.5 : -1, 1.5, 'float32', layerIndex * 10 + index + 1);
       }),
     ),
   );
