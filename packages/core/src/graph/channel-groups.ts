@@ -341,6 +341,12 @@ function assemble(
       target.indices[channelOf.get(root)!]!.push(index);
     });
   }
+  const resizesBySpace = new Map<number, Array<{ node: string; attribute: string }>>();
+  for (const { node, attribute, space } of resizes) {
+    let list = resizesBySpace.get(space);
+    if (list === undefined) resizesBySpace.set(space, (list = []));
+    list.push({ node, attribute });
+  }
   const groups: ChannelGroup[] = [];
   groupSpaces.forEach((spaces, group) => {
     const entries = [...groupEntries[group]!.values()].map(({ entry, indices }) => ({
@@ -353,7 +359,6 @@ function assemble(
     if (entries.length === 0) return;
     const reasons = collect(slots.reasons, spaces, slots);
     const caveats = collect(slots.caveats, spaces, slots);
-    const spaceSet = new Set(spaces);
     groups.push({
       id: groups.length,
       channels: channelCounts[group]!,
@@ -361,7 +366,7 @@ function assemble(
       reasons,
       caveats,
       entries,
-      resizes: resizes.filter((resize) => spaceSet.has(resize.space)).map(({ node, attribute }) => ({ node, attribute })),
+      resizes: spaces.flatMap((space) => resizesBySpace.get(space) ?? []),
     });
   });
   return groups;

@@ -71,7 +71,8 @@ export function readKerasGraph(topology: unknown, params: ReadonlyMap<string, Pa
   };
   const built =
     className === 'Sequential' ? sequentialGraph(layers, names, layersField) : functionalGraph(layers, names, config as Record<string, unknown>, field);
-  const nodes = built.nodes.map((node) => bindParams(node, params));
+  const owned = paramsByLayer(params);
+  const nodes = built.nodes.map((node) => bindParams(node, params, owned));
   const graph: ModelGraph = { format: 'keras', nodes, edges: built.edges, inputs: built.inputs, outputs: built.outputs, attributes };
   topologicalOrder(graph);
   return graph;
@@ -155,8 +156,9 @@ function functionalGraph(
   }
   const inputs = readEndpoints(config.input_layers, `${field}.config.input_layers`, names).map((endpoint) => endpoint.node);
   const outputs = readEndpoints(config.output_layers, `${field}.config.output_layers`, names);
+  const classes = new Map(layers.map((layer) => [layer.name, layer.className]));
   for (const input of inputs) {
-    if (layers.find((layer) => layer.name === input)?.className !== 'InputLayer') {
+    if (classes.get(input) !== 'InputLayer') {
       graphError(`model input ${quote(input)} is not an InputLayer`, `${field}.config.input_layers`);
     }
   }
@@ -208,20 +210,31 @@ function layerNode(layer: RawLayer): GraphNode {
   return Object.keys(extra).length === 0 ? node : { ...node, metadata: { extra } };
 }
 
-function bindParams(node: GraphNode, params: ReadonlyMap<string, Param>): GraphNode {
+/** Params by the layer that owns them: their `layer` field, else the first segment of their name. */
+function paramsByLayer(params: ReadonlyMap<string, Param>): Map<string, Param[]> {
+  const owned = new Map<string, Param[]>();
+  for (const param of params.values()) {
+    const owner = param.layer ?? param.name.slice(0, Math.max(0, param.name.indexOf('/')));
+    let list = owned.get(owner);
+    if (list === undefined) owned.set(owner, (list = []));
+    list.push(param);
+  }
+  return owned;
+}
+
+function bindParams(node: GraphNode, params: ReadonlyMap<string, Param>, owned: ReadonlyMap<string, Param[]>): GraphNode {
   if (node.op === 'InputLayer') return node;
   const weights = kerasWeights(node.op, node.attributes);
   if (weights === null) {
     // Weights of a layer whittle does not know are bound without channel axes.
     const prefix = `${node.name}/`;
-    const bound: ParamBinding[] = [];
-    for (const param of params.values()) {
-      if (param.name.startsWith(prefix)) bound.push({ param: param.name, slot: param.name.slice(prefix.length), axes: [] });
-    }
+    const bound = (owned.get(node.name) ?? [])
+      .filter((param) => param.name.startsWith(prefix))
+      .map((param): ParamBinding => ({ param: param.name, slot: param.name.slice(prefix.length), axes: [] }));
     return { ...node, params: bound };
   }
   const bound = weights.map((weight): ParamBinding => {
-    const param = findParam(params, node.name, weight.slot);
+    const param = findParam(params, owned, node.name, weight.slot);
     if (param === undefined) {
       graphError(`layer ${quote(node.name)} declares weight ${quote(weight.slot)}, which the model lacks`, `params[${JSON.stringify(`${node.name}/${weight.slot}`)}]`);
     }
@@ -237,14 +250,16 @@ function bindParams(node: GraphNode, params: ReadonlyMap<string, Param>): GraphN
   return { ...node, params: bound };
 }
 
-function findParam(params: ReadonlyMap<string, Param>, layer: string, slot: string): Param | undefined {
+function findParam(
+  params: ReadonlyMap<string, Param>,
+  owned: ReadonlyMap<string, Param[]>,
+  layer: string,
+  slot: string,
+): Param | undefined {
   const exact = params.get(`${layer}/${slot}`);
   if (exact !== undefined) return exact;
   // Converters may add scopes in front (`model/dense/kernel`); the param's layer field says whose it is.
-  for (const param of params.values()) {
-    if (param.layer === layer && param.name.endsWith(`/${slot}`)) return param;
-  }
-  return undefined;
+  return owned.get(layer)?.find((param) => param.layer === layer && param.name.endsWith(`/${slot}`));
 }
 
 function withoutKeys(record: Record<string, unknown>, keys: ReadonlySet<string>): Record<string, unknown> {
