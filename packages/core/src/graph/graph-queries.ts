@@ -29,8 +29,7 @@ function indexOf(graph: ModelGraph): GraphIndex {
 }
 
 /**
- * The node named `name`. Throws an `invalid-argument`-like `invalid-model` WhittleError when
- * the graph has none.
+ * The node named `name`. Throws an `invalid-model` WhittleError when the graph has none.
  *
  * @example
  * ```ts
