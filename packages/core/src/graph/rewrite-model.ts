@@ -253,11 +253,15 @@ function replaceNode(state: State, name: string, chain: readonly NewNode[]): Sta
   const first = built[0]!.nodes[built[0]!.nodes.length - 1]!.name;
   const last = built[built.length - 1]!.nodes[built[built.length - 1]!.nodes.length - 1]!.name;
   const edges: GraphEdge[] = [];
+  // The replaced node's data inputs feed the chain's first node, renumbered from 0; the
+  // constants it read were its own params and stay behind (or go, when nothing else reads them).
+  const dataInputs = incoming
+    .filter((edge) => edge.control !== true && graphNode(graph, edge.from).op !== 'Const')
+    .sort((a, b) => a.input - b.input);
+  dataInputs.forEach((edge, input) => edges.push({ ...edge, to: first, input }));
+  for (const edge of incoming) if (edge.control === true) edges.push({ ...edge, to: first });
   for (const edge of graph.edges) {
-    if (gone.has(edge.to)) {
-      if (edge.to === name && !constants.has(edge.from)) edges.push({ ...edge, to: first });
-      continue;
-    }
+    if (gone.has(edge.to)) continue;
     edges.push(edge.from === name ? { ...edge, from: last } : edge);
   }
   const firstData = edges.filter((edge) => edge.to === first && edge.control !== true).map((edge) => edge.input);
