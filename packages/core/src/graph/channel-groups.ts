@@ -99,6 +99,7 @@ export function channelGroups(graph: ModelGraph, model: Model): readonly Channel
   const slots = new Slots();
   const layouts = new Map<string, Layout | null>();
   const entries: PendingEntry[] = [];
+  const shapeEntries: PendingEntry[] = [];
   const resizes: Array<{ node: string; attribute: string; space: number }> = [];
   const rules = new Map<string, ChannelRule>();
   const ruleOf = (node: GraphNode): ChannelRule => {
@@ -233,6 +234,15 @@ export function channelGroups(graph: ModelGraph, model: Model): readonly Channel
         const [first] = inputs;
         if (first === undefined || first === null) break;
         output = { slots: first.slots, tiled: first.tiled || first.rank !== 2, rank: 2 };
+        if (rule.shape !== undefined) {
+          const mapped = mapAxis(output, rule.shape.size, { axis: 0, side: 'input', copies: 1, arrangement: 'contiguous' });
+          if (typeof mapped === 'string') {
+            freeze(first, `${where}: its target size ${rule.shape.size} ${mapped}`);
+            output = null;
+            break;
+          }
+          shapeEntries.push({ node: name, param: rule.shape.param, axis: rule.shape.position, effect: 'carries', slots: mapped });
+        }
         break;
       }
     }
@@ -242,7 +252,7 @@ export function channelGroups(graph: ModelGraph, model: Model): readonly Channel
     const layout = layouts.get(`${output.node}:${output.output}`) ?? null;
     if (layout !== null) slots.note(slots.reasons, layout.slots, `${quote(output.node)} is a model output`);
   }
-  return assemble(slots, entries, resizes);
+  return assemble(slots, entries, shapeEntries, resizes);
 }
 
 function isLastAxis(axis: unknown, rank: number | null): boolean {
@@ -289,6 +299,7 @@ function mapAxis(layout: Layout, size: number, axis: ChannelAxis): number[] | st
 function assemble(
   slots: Slots,
   pending: readonly PendingEntry[],
+  pendingShapes: readonly PendingEntry[],
   resizes: ReadonlyArray<{ node: string; attribute: string; space: number }>,
 ): ChannelGroup[] {
   // Spaces joined through any channel form one group; its channels are the joined slots.
@@ -327,20 +338,26 @@ function assemble(
     return count;
   });
   for (const [slot] of channelOf) rootGroup.set(slot, spaceGroup.get(findSpace(slots.space[slot]!))!);
-  const groupEntries = groupSpaces.map(() => new Map<string, { entry: PendingEntry; indices: number[][] }>());
-  for (const entry of pending) {
-    entry.slots.forEach((slot, index) => {
-      const root = slots.find(slot);
-      const group = rootGroup.get(root)!;
-      const key = `${entry.node}\u0000${entry.param}\u0000${entry.axis}\u0000${entry.effect}`;
-      let target = groupEntries[group]!.get(key);
-      if (target === undefined) {
-        target = { entry, indices: Array.from({ length: channelCounts[group]! }, () => []) };
-        groupEntries[group]!.set(key, target);
-      }
-      target.indices[channelOf.get(root)!]!.push(index);
-    });
-  }
+  // Each entry split by group: the indices each channel of each group owns.
+  const split = (list: readonly PendingEntry[]) => {
+    const byGroup = groupSpaces.map(() => new Map<string, { entry: PendingEntry; indices: number[][] }>());
+    for (const entry of list) {
+      entry.slots.forEach((slot, index) => {
+        const root = slots.find(slot);
+        const group = rootGroup.get(root)!;
+        const key = `${entry.node}\u0000${entry.param}\u0000${entry.axis}\u0000${entry.effect}`;
+        let target = byGroup[group]!.get(key);
+        if (target === undefined) {
+          target = { entry, indices: Array.from({ length: channelCounts[group]! }, () => []) };
+          byGroup[group]!.set(key, target);
+        }
+        target.indices[channelOf.get(root)!]!.push(index);
+      });
+    }
+    return byGroup;
+  };
+  const groupEntries = split(pending);
+  const groupShapes = split(pendingShapes);
   const resizesBySpace = new Map<number, Array<{ node: string; attribute: string }>>();
   for (const { node, attribute, space } of resizes) {
     let list = resizesBySpace.get(space);
@@ -367,6 +384,7 @@ function assemble(
       caveats,
       entries,
       resizes: spaces.flatMap((space) => resizesBySpace.get(space) ?? []),
+      shapes: [...groupShapes[group]!.values()].map(({ entry, indices }) => ({ node: entry.node, param: entry.param, position: entry.axis, indices })),
     });
   });
   return groups;
@@ -393,6 +411,11 @@ function channelRule(graph: ModelGraph, node: GraphNode, model: Model): ChannelR
       const spec = graphDefParamInputs(node.op, node.attributes).find((entry) => entry.input === input);
       const binding = spec === undefined ? undefined : node.params.find((entry) => entry.slot === spec.slot);
       return binding === undefined ? undefined : model.params.get(binding.param)?.shape;
+    },
+    constantParam: (input) => {
+      const edge = edgeAt(input);
+      if (edge === undefined || graphNode(graph, edge.from).op !== 'Const') return undefined;
+      return model.params.has(edge.from) ? edge.from : undefined;
     },
     constantValues: (input) => {
       const edge = edgeAt(input);

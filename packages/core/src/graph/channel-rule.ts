@@ -40,8 +40,12 @@ export type ChannelRule =
   | { readonly kind: 'merge' }
   /** Concatenation along `axis` (negative counts from the end). */
   | { readonly kind: 'concat'; readonly axis: number }
-  /** Channels-last flatten: channel c lands at every `position * channels + c`. */
-  | { readonly kind: 'flatten' }
+  /**
+   * Channels-last flatten: channel c lands at every `position * channels + c`. `shape` names the
+   * constant param holding the target shape (a GraphDef Reshape to `[-1, size]`), whose entry at
+   * `position` counts the flattened channels and shrinks with them.
+   */
+  | { readonly kind: 'flatten'; readonly shape?: { readonly param: string; readonly position: number; readonly size: number } }
   /** A constant holding a param; no data flows from it through channels. */
   | { readonly kind: 'constant' }
   /** Not understood: every channel flowing in is frozen, and what flows out is unknown. */

@@ -147,6 +147,8 @@ export interface GraphDefRuleContext {
   readonly paramShape: (input: number) => readonly number[] | undefined;
   /** The integer values of the constant feeding input `input`, when it is one. */
   readonly constantValues: (input: number) => readonly number[] | undefined;
+  /** The name of the param the constant feeding input `input` holds, when it holds one. */
+  readonly constantParam: (input: number) => string | undefined;
   /** How many inputs carry data (not control). */
   readonly dataInputs: number;
 }
@@ -203,6 +205,16 @@ export function graphDefChannelRule(
       return booleanAttribute(attributes, 'is_training') ? unknown('in training mode') : { kind: 'pass', rank: sameRank };
     case 'BiasAdd':
       return { kind: 'pass', rank: sameRank };
+    case 'Reshape': {
+      const values = context.constantValues(1);
+      const param = context.constantParam(1);
+      if (values === undefined || param === undefined) return unknown('whose shape is not a constant param');
+      const [batch, size] = values;
+      if (values.length !== 2 || batch !== -1 || size === undefined || size <= 0) {
+        return unknown(`to [${values.join(', ')}], not a flatten to [-1, size]`);
+      }
+      return { kind: 'flatten', shape: { param, position: 1, size } };
+    }
     case 'ConcatV2': {
       const values = context.constantValues(context.dataInputs - 1);
       if (values === undefined || values.length !== 1) return unknown('whose axis is not a constant');

@@ -30,7 +30,8 @@ function placeholder(name: string, shape: number[]) {
 export interface GraphCase {
   readonly name: string;
   readonly modelTopology: Record<string, unknown>;
-  readonly weights: ReadonlyArray<readonly [string, number[], 'float32' | 'int32']>;
+  /** Each weight's name, shape, dtype and, for int32 ones, values. */
+  readonly weights: ReadonlyArray<readonly [string, number[], 'float32' | 'int32', number[]?]>;
   readonly input: number[];
   readonly output: string;
 }
@@ -77,7 +78,7 @@ export const GRAPH_CASES: readonly GraphCase[] = [
       ['w3', [3, 5], 'float32'],
       ['w4', [8, 2], 'float32'],
       ['b4', [2], 'float32'],
-      ['concat/axis', [], 'int32'],
+      ['concat/axis', [], 'int32', [-1]],
     ],
     input: [3, 4],
     output: 'out',
@@ -129,6 +130,34 @@ export const GRAPH_CASES: readonly GraphCase[] = [
     input: [2, 6, 6, 2],
     output: 'mix',
   },
+  {
+    // Conv2D (valid) → Relu → Reshape to [-1, 27] (a flatten) → MatMul → BiasAdd.
+    name: 'flatten',
+    modelTopology: {
+      node: [
+        placeholder('image', [-1, 4, 4, 2]),
+        constant('f', [2, 2, 2, 3]),
+        constant('flat/shape', [2], 'DT_INT32'),
+        constant('w', [27, 2]),
+        constant('b', [2]),
+        { name: 'conv', op: 'Conv2D', input: ['image', 'f'], attr: { ...convAttributes, padding: text('VALID') } },
+        { name: 'relu', op: 'Relu', input: ['conv'], attr: { T: float } },
+        { name: 'flat', op: 'Reshape', input: ['relu', 'flat/shape'], attr: { T: float, Tshape: { type: 'DT_INT32' } } },
+        { name: 'head', op: 'MatMul', input: ['flat', 'w'], attr: { T: float, transpose_a: { b: false }, transpose_b: { b: false } } },
+        { name: 'out', op: 'BiasAdd', input: ['head', 'b'], attr: { T: float } },
+      ],
+      library: {},
+      versions: { producer: 1286 },
+    },
+    weights: [
+      ['f', [2, 2, 2, 3], 'float32'],
+      ['flat/shape', [2], 'int32', [-1, 27]],
+      ['w', [27, 2], 'float32'],
+      ['b', [2], 'float32'],
+    ],
+    input: [2, 4, 4, 2],
+    output: 'out',
+  },
 ];
 
 /** A case's model.json and one shard of seeded weights (variances positive, the concat axis -1). */
@@ -137,7 +166,7 @@ export function graphArtifacts(graphCase: GraphCase): TfjsArtifacts {
   graphCase.weights.forEach(([name, shape, dtype], index) => {
     const size = shape.reduce((product, dimension) => product * dimension, 1);
     if (dtype === 'int32') {
-      parts.push(new Uint8Array(Int32Array.of(-1).buffer));
+      parts.push(new Uint8Array(Int32Array.from(graphCase.weights[index]![3]!).buffer));
       return;
     }
     const values = Float32Array.from({ length: size }, (_, at) => Math.sin(index * 31 + at * 1.7) * (name === 'variance' ? 0.5 : 1) + (name === 'variance' ? 1 : 0));

@@ -154,10 +154,10 @@ describe('fuzzing the readers', () => {
   const graphDef = GRAPH_CASES[0]!.modelTopology;
   const graphParams = createModel({
     format: 'checkpoint',
-    params: GRAPH_CASES[0]!.weights.map(([name, shape, dtype]) => ({
+    params: GRAPH_CASES[0]!.weights.map(([name, shape, dtype, values]) => ({
       name,
       role: 'other' as const,
-      value: denseEncoding(dtype === 'int32' ? hostTensor('int32', shape, Int32Array.of(-1)) : hostTensor('float32', shape)),
+      value: denseEncoding(dtype === 'int32' ? hostTensor('int32', shape, Int32Array.from(values!)) : hostTensor('float32', shape)),
     })),
   }).params;
 

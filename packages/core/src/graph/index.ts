@@ -9,6 +9,7 @@ export type {
   GroupEntry,
   ModelGraph,
   ParamBinding,
+  ShapeEntry,
 } from './types.ts';
 export { consumers, graphNode, producers, topologicalOrder } from './graph-queries.ts';
 export { MAX_OUTPUT_INDEX, readKerasGraph } from './read-keras-graph.ts';

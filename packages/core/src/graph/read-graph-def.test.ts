@@ -100,7 +100,7 @@ describe('GraphDefs written by hand', () => {
         .filter((group) => group.prunable)
         .map((group) => ({ graphCase, group: group.id })),
     );
-    expect(candidates.length).toBe(3);
+    expect(candidates.length).toBe(4);
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...candidates), fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }), fc.nat(1000), async (candidate, mask, seed) => {
         const model = models.get(candidate.graphCase.name)!;
@@ -125,6 +125,17 @@ describe('GraphDefs written by hand', () => {
       }),
       { numRuns: 20 },
     );
+  });
+
+  test('a Reshape to [-1, size] flattens channels-last, and its size shrinks with the slice', async () => {
+    const model = models.get('flatten')!;
+    const group = groupWith(channelGroups(readModelGraph(model), model), 'f', 3);
+    const blocks = Array.from({ length: 3 }, (_, channel) => Array.from({ length: 9 }, (_, position) => position * 3 + channel));
+    expect(summary(group)['w@0']).toEqual(`reads ${JSON.stringify(blocks)}`);
+    expect(group.shapes).toEqual([{ node: 'flat', param: 'flat/shape', position: 1, indices: blocks }]);
+    const sliced = rewriteModel(model).sliceChannels(group, [1]).build();
+    expect(Array.from(decode(sliced.params.get('flat/shape')!.value).data)).toEqual([-1, 9]);
+    expect(sliced.params.get('w')!.shape).toEqual([9, 2]);
   });
 
   test('a MatMul replaced by a chain of two (each with its constants) runs the same', async () => {

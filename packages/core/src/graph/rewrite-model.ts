@@ -142,6 +142,19 @@ function sliceChannels(state: State, params: ReadonlyMap<string, Param>, group: 
     }
     sliced.set(name, { ...param, shape: [...tensor.shape], value: denseEncoding(tensor) });
   }
+  for (const [index, entry] of (Array.isArray(group.shapes) ? group.shapes : []).entries()) {
+    const field = `group.shapes[${index}]`;
+    const param = sliced.get(entry.param) ?? params.get(entry.param);
+    if (param === undefined) fail(`the model has no param ${quote(entry.param)}: the group is from another model`, field);
+    const tensor = decode(param.value);
+    const size = tensor.data[entry.position];
+    if (tensor.dtype !== 'int32' || tensor.shape.length !== 1 || typeof size !== 'number') fail(`${quote(entry.param)} is not a shape`, field);
+    let removedCount = 0;
+    for (let channel = 0; channel < group.channels; channel++) if (!kept.has(channel)) removedCount += entry.indices[channel]?.length ?? 0;
+    const values = Int32Array.from(tensor.data as Int32Array);
+    values[entry.position] = size - removedCount;
+    sliced.set(entry.param, { ...param, value: denseEncoding({ dtype: 'int32', shape: [...tensor.shape], data: values }) });
+  }
   const nextParams = state.params.map((param) => sliced.get(param.name) ?? param);
   const shapes = new Map(nextParams.map((param) => [param.name, param.shape]));
   const resized = new Map(group.resizes.map((resize) => [resize.node, resize.attribute]));

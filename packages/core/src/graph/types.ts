@@ -112,6 +112,19 @@ export interface ChannelGroup {
   readonly entries: readonly GroupEntry[];
   /** Nodes whose channel-count attribute (`units`, `filters`) follows the group's size. */
   readonly resizes: readonly ChannelCountAttribute[];
+  /** Shape constants (a Reshape's target) whose entry counts channels of the group. */
+  readonly shapes: readonly ShapeEntry[];
+}
+
+/**
+ * An entry of a shape constant that counts flattened channels: `indices[c]` lists the flattened
+ * positions channel `c` owns, so removing channels lowers `param[position]` by their count.
+ */
+export interface ShapeEntry {
+  readonly node: string;
+  readonly param: string;
+  readonly position: number;
+  readonly indices: readonly (readonly number[])[];
 }
 
 /** An attribute that holds a node's channel count, and the count it has. */
