@@ -2,80 +2,14 @@
  * Channel-coupling groups, as Torch-Pruning's DependencyGraph defines them: channels that must
  * be removed together, with every param axis they touch.
  */
-import { decode } from '../encoding/decode.ts';
 import type { Model } from '../model/types.ts';
+import { assembleGroups } from './assemble-groups.ts';
+import { ChannelSlots, MAX_CHANNEL_AXIS, mapAxis, type Layout, type PendingEntry } from './channel-slots.ts';
 import type { ChannelRule } from './channel-rule.ts';
-import { graphDefChannelRule, graphDefParamInputs } from './graph-def-ops.ts';
-import { isRecord, quote } from './graph-error.ts';
+import { quote } from './graph-error.ts';
 import { graphNode, producers, topologicalOrder } from './graph-queries.ts';
-import { kerasChannelRule } from './keras-layers.ts';
+import { nodeChannelRule } from './node-channel-rule.ts';
 import type { ChannelAxis, ChannelGroup, GraphEdge, GraphNode, GroupEntry, ModelGraph } from './types.ts';
-
-/** Axes longer than this are not analysed (their channels are frozen) rather than indexed. */
-export const MAX_CHANNEL_AXIS = 1 << 24;
-
-/** The most reasons (and caveats) a group lists; more are summarised by a count. */
-const MAX_REASONS = 8;
-
-interface Layout {
-  /** The slot of each channel; for a tiled layout, of each channel of one position. */
-  readonly slots: readonly number[];
-  readonly tiled: boolean;
-  readonly rank: number | null;
-}
-
-interface PendingEntry {
-  readonly node: string;
-  readonly param: string;
-  readonly axis: number;
-  readonly effect: GroupEntry['effect'];
-  readonly slots: readonly number[];
-}
-
-class Slots {
-  readonly parent: number[] = [];
-  readonly space: number[] = [];
-  readonly spaces: number[][] = [];
-  readonly reasons = new Map<number, Set<string>>();
-  readonly caveats = new Map<number, Set<string>>();
-
-  create(count: number): number[] {
-    const space = this.spaces.length;
-    const slots: number[] = [];
-    for (let index = 0; index < count; index++) {
-      slots.push(this.parent.length);
-      this.parent.push(this.parent.length);
-      this.space.push(space);
-    }
-    this.spaces.push(slots);
-    return slots;
-  }
-
-  find(slot: number): number {
-    let root = slot;
-    while (this.parent[root] !== root) root = this.parent[root]!;
-    while (this.parent[slot] !== root) {
-      const next = this.parent[slot]!;
-      this.parent[slot] = root;
-      slot = next;
-    }
-    return root;
-  }
-
-  union(a: number, b: number): void {
-    const rootA = this.find(a);
-    const rootB = this.find(b);
-    if (rootA !== rootB) this.parent[Math.max(rootA, rootB)] = Math.min(rootA, rootB);
-  }
-
-  note(map: Map<number, Set<string>>, slots: Iterable<number>, text: string): void {
-    for (const slot of slots) {
-      let set = map.get(slot);
-      if (set === undefined) map.set(slot, (set = new Set()));
-      if (set.size <= MAX_REASONS) set.add(text);
-    }
-  }
-}
 
 /**
  * The channel-coupling groups of a model's graph. A producer's output channels are coupled with
@@ -96,7 +30,7 @@ class Slots {
  * ```
  */
 export function channelGroups(graph: ModelGraph, model: Model): readonly ChannelGroup[] {
-  const slots = new Slots();
+  const slots = new ChannelSlots();
   const layouts = new Map<string, Layout | null>();
   const entries: PendingEntry[] = [];
   const shapeEntries: PendingEntry[] = [];
@@ -105,7 +39,7 @@ export function channelGroups(graph: ModelGraph, model: Model): readonly Channel
   const ruleOf = (node: GraphNode): ChannelRule => {
     let rule = rules.get(node.name);
     if (rule === undefined) {
-      rule = channelRule(graph, node, model);
+      rule = nodeChannelRule(graph, node, model);
       rules.set(node.name, rule);
     }
     return rule;
@@ -252,7 +186,7 @@ export function channelGroups(graph: ModelGraph, model: Model): readonly Channel
     const layout = layouts.get(`${output.node}:${output.output}`) ?? null;
     if (layout !== null) slots.note(slots.reasons, layout.slots, `${quote(output.node)} is a model output`);
   }
-  return assemble(slots, entries, shapeEntries, resizes);
+  return assembleGroups(slots, entries, shapeEntries, resizes);
 }
 
 function isLastAxis(axis: unknown, rank: number | null): boolean {
@@ -277,163 +211,3 @@ function outputCount(node: GraphNode, shapeOf: (param: string) => readonly numbe
   return undefined;
 }
 
-/** The slot of each index along an axis of `size` entries, or why the axis does not fit. */
-function mapAxis(layout: Layout, size: number, axis: ChannelAxis): number[] | string {
-  if (!Number.isSafeInteger(size) || size < 0) return 'does not exist';
-  if (size > MAX_CHANNEL_AXIS) return `has ${size} entries, more than ${MAX_CHANNEL_AXIS}`;
-  if (size % axis.copies !== 0) return `has ${size} entries, not a multiple of ${axis.copies}`;
-  const channels = size / axis.copies;
-  const width = layout.slots.length;
-  if (width === 0) return 'meets a tensor of no channels';
-  if (layout.tiled ? channels % width !== 0 : channels !== width) {
-    return `has ${channels} channels where its input has ${layout.tiled ? `a multiple of ${width}` : width}`;
-  }
-  const mapped = new Array<number>(size);
-  for (let index = 0; index < size; index++) {
-    const channel = axis.arrangement === 'contiguous' ? Math.floor(index / axis.copies) : index % channels;
-    mapped[index] = layout.slots[channel % width]!;
-  }
-  return mapped;
-}
-
-function assemble(
-  slots: Slots,
-  pending: readonly PendingEntry[],
-  pendingShapes: readonly PendingEntry[],
-  resizes: ReadonlyArray<{ node: string; attribute: string; space: number }>,
-): ChannelGroup[] {
-  // Spaces joined through any channel form one group; its channels are the joined slots.
-  const spaceGroup = new Map<number, number>();
-  const rootGroup = new Map<number, number>();
-  const groupSpaces: number[][] = [];
-  const spaceParent = slots.spaces.map((_, index) => index);
-  const findSpace = (space: number): number => {
-    while (spaceParent[space] !== space) space = spaceParent[space] = spaceParent[spaceParent[space]!]!;
-    return space;
-  };
-  slots.parent.forEach((_, slot) => {
-    const a = findSpace(slots.space[slot]!);
-    const b = findSpace(slots.space[slots.find(slot)]!);
-    if (a !== b) spaceParent[Math.max(a, b)] = Math.min(a, b);
-  });
-  slots.spaces.forEach((_, space) => {
-    const root = findSpace(space);
-    let group = spaceGroup.get(root);
-    if (group === undefined) {
-      group = groupSpaces.length;
-      groupSpaces.push([]);
-      spaceGroup.set(root, group);
-    }
-    groupSpaces[group]!.push(space);
-  });
-  const channelOf = new Map<number, number>();
-  const channelCounts = groupSpaces.map((spaces) => {
-    let count = 0;
-    for (const space of spaces) {
-      for (const slot of slots.spaces[space]!) {
-        const root = slots.find(slot);
-        if (!channelOf.has(root)) channelOf.set(root, count++);
-      }
-    }
-    return count;
-  });
-  for (const [slot] of channelOf) rootGroup.set(slot, spaceGroup.get(findSpace(slots.space[slot]!))!);
-  // Each entry split by group: the indices each channel of each group owns.
-  const split = (list: readonly PendingEntry[]) => {
-    const byGroup = groupSpaces.map(() => new Map<string, { entry: PendingEntry; indices: number[][] }>());
-    for (const entry of list) {
-      entry.slots.forEach((slot, index) => {
-        const root = slots.find(slot);
-        const group = rootGroup.get(root)!;
-        const key = `${entry.node}\u0000${entry.param}\u0000${entry.axis}\u0000${entry.effect}`;
-        let target = byGroup[group]!.get(key);
-        if (target === undefined) {
-          target = { entry, indices: Array.from({ length: channelCounts[group]! }, () => []) };
-          byGroup[group]!.set(key, target);
-        }
-        target.indices[channelOf.get(root)!]!.push(index);
-      });
-    }
-    return byGroup;
-  };
-  const groupEntries = split(pending);
-  const groupShapes = split(pendingShapes);
-  const resizesBySpace = new Map<number, Array<{ node: string; attribute: string }>>();
-  for (const { node, attribute, space } of resizes) {
-    let list = resizesBySpace.get(space);
-    if (list === undefined) resizesBySpace.set(space, (list = []));
-    list.push({ node, attribute });
-  }
-  const groups: ChannelGroup[] = [];
-  groupSpaces.forEach((spaces, group) => {
-    const entries = [...groupEntries[group]!.values()].map(({ entry, indices }) => ({
-      node: entry.node,
-      param: entry.param,
-      axis: entry.axis,
-      effect: entry.effect,
-      indices,
-    }));
-    if (entries.length === 0) return;
-    const reasons = collect(slots.reasons, spaces, slots);
-    const caveats = collect(slots.caveats, spaces, slots);
-    groups.push({
-      id: groups.length,
-      channels: channelCounts[group]!,
-      prunable: reasons.length === 0,
-      reasons,
-      caveats,
-      entries,
-      resizes: spaces.flatMap((space) => resizesBySpace.get(space) ?? []),
-      shapes: [...groupShapes[group]!.values()].map(({ entry, indices }) => ({ node: entry.node, param: entry.param, position: entry.axis, indices })),
-    });
-  });
-  return groups;
-}
-
-function collect(map: Map<number, Set<string>>, spaces: readonly number[], slots: Slots): string[] {
-  const texts = new Set<string>();
-  for (const space of spaces) {
-    for (const slot of slots.spaces[space]!) {
-      for (const text of map.get(slot) ?? []) texts.add(text);
-    }
-  }
-  const list = [...texts];
-  return list.length <= MAX_REASONS ? list : [...list.slice(0, MAX_REASONS), `and ${list.length - MAX_REASONS} more`];
-}
-
-function channelRule(graph: ModelGraph, node: GraphNode, model: Model): ChannelRule {
-  if (graph.format === 'keras') return kerasChannelRule(node.op, node.attributes);
-  const incoming = producers(graph, node.name).filter((edge) => edge.control !== true);
-  const edgeAt = (input: number): GraphEdge | undefined => incoming.find((edge) => edge.input === input);
-  return graphDefChannelRule(node.op, node.attributes, {
-    dataInputs: incoming.length,
-    paramShape: (input) => {
-      const spec = graphDefParamInputs(node.op, node.attributes).find((entry) => entry.input === input);
-      const binding = spec === undefined ? undefined : node.params.find((entry) => entry.slot === spec.slot);
-      return binding === undefined ? undefined : model.params.get(binding.param)?.shape;
-    },
-    constantParam: (input) => {
-      const edge = edgeAt(input);
-      if (edge === undefined || graphNode(graph, edge.from).op !== 'Const') return undefined;
-      return model.params.has(edge.from) ? edge.from : undefined;
-    },
-    constantValues: (input) => {
-      const edge = edgeAt(input);
-      if (edge === undefined) return undefined;
-      const source = graphNode(graph, edge.from);
-      if (source.op !== 'Const') return undefined;
-      const param = model.params.get(source.name);
-      if (param !== undefined) {
-        if (param.shape.length > 1 || (param.shape[0] ?? 1) > 16) return undefined;
-        const tensor = decode(param.value);
-        return tensor.dtype === 'int32' || tensor.dtype === 'float32' ? Array.from(tensor.data as Int32Array) : undefined;
-      }
-      const value = source.attributes.value;
-      const tensor = isRecord(value) && isRecord(value.tensor) ? value.tensor : undefined;
-      const list = tensor?.intVal ?? tensor?.int64Val;
-      if (!Array.isArray(list) || list.length > 16) return undefined;
-      const numbers = list.map((item: unknown) => Number(item));
-      return numbers.every((item) => Number.isSafeInteger(item)) ? numbers : undefined;
-    },
-  });
-}
