@@ -98,7 +98,12 @@ export function assembleGroups(
       caveats,
       entries,
       resizes: spaces.flatMap((space) => resizesBySpace.get(space) ?? []),
-      shapes: [...groupShapes[group]!.values()].map(({ entry, indices }) => ({ node: entry.node, param: entry.param, position: entry.axis, indices })),
+      shapes: [...groupShapes[group]!.values()].map(({ entry, indices }) => ({
+        node: entry.node,
+        param: entry.param,
+        position: entry.axis,
+        indices,
+      })),
     });
   });
   return groups;
@@ -114,4 +119,3 @@ function collect(map: Map<number, Set<string>>, spaces: readonly number[], slots
   const list = [...texts];
   return list.length <= MAX_REASONS ? list : [...list.slice(0, MAX_REASONS), `and ${list.length - MAX_REASONS} more`];
 }
-

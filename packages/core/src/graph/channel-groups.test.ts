@@ -19,7 +19,9 @@ async function groupsOf(name: string): Promise<{ model: Model; groups: readonly 
 
 /** The group holding `param`'s `axis` with `effect`. */
 function groupWith(groups: readonly ChannelGroup[], param: string, axis: number, effect = 'produces'): ChannelGroup {
-  const found = groups.filter((group) => group.entries.some((entry) => entry.param === param && entry.axis === axis && entry.effect === effect));
+  const found = groups.filter((group) =>
+    group.entries.some((entry) => entry.param === param && entry.axis === axis && entry.effect === effect),
+  );
   expect(found).toHaveLength(1);
   return found[0]!;
 }
@@ -39,7 +41,11 @@ describe('channel groups of tfjs-layers models', () => {
     const { groups } = await groupsOf('mlp');
     const first = groupWith(groups, 'hidden_1/kernel', 1);
     expect(first).toMatchObject({ channels: 8, prunable: true, resizes: [{ node: 'hidden_1', attribute: 'units' }] });
-    expect(summary(first)).toEqual({ 'hidden_1/kernel@1': 'produces', 'hidden_1/bias@0': 'produces', 'hidden_2/kernel@0': 'reads' });
+    expect(summary(first)).toEqual({
+      'hidden_1/kernel@1': 'produces',
+      'hidden_1/bias@0': 'produces',
+      'hidden_2/kernel@0': 'reads',
+    });
     for (const entry of first.entries) expect(entry.indices).toEqual(identity(8));
     expect(summary(groupWith(groups, 'hidden_2/kernel', 1))).toEqual({
       'hidden_2/kernel@1': 'produces',
@@ -83,7 +89,9 @@ describe('channel groups of tfjs-layers models', () => {
     const { groups } = await groupsOf('flatten-dense');
     const group = groupWith(groups, 'conv/kernel', 3);
     // conv: 4×4 input, 2×2 kernel, valid → 3×3 positions of 3 channels, flattened channels-last.
-    const expected = Array.from({ length: 3 }, (_, channel) => Array.from({ length: 9 }, (_, position) => position * 3 + channel));
+    const expected = Array.from({ length: 3 }, (_, channel) =>
+      Array.from({ length: 9 }, (_, position) => position * 3 + channel),
+    );
     expect(indicesOf(group, 'head/kernel', 0)).toEqual(expected);
     expect(group.prunable).toBe(true);
   });
@@ -115,8 +123,16 @@ describe('channel groups of tfjs-layers models', () => {
     const { groups } = await groupsOf('depthwise-multiplier');
     const group = groupWith(groups, 'conv/kernel', 3);
     expect(indicesOf(group, 'dw/depthwise_kernel', 2)).toEqual([[0], [1], [2]]);
-    expect(indicesOf(group, 'dw/bias', 0)).toEqual([[0, 1], [2, 3], [4, 5]]);
-    expect(indicesOf(group, 'mix/kernel', 2)).toEqual([[0, 1], [2, 3], [4, 5]]);
+    expect(indicesOf(group, 'dw/bias', 0)).toEqual([
+      [0, 1],
+      [2, 3],
+      [4, 5],
+    ]);
+    expect(indicesOf(group, 'mix/kernel', 2)).toEqual([
+      [0, 1],
+      [2, 3],
+      [4, 5],
+    ]);
   });
 
   test('recurrent units own a column in every gate block and a recurrent row', async () => {
@@ -125,11 +141,18 @@ describe('channel groups of tfjs-layers models', () => {
     const gates = Array.from({ length: 6 }, (_, unit) => [unit, 6 + unit, 12 + unit]);
     expect(indicesOf(units, 'gru/kernel', 1)).toEqual(gates);
     expect(indicesOf(units, 'gru/bias', 0)).toEqual(gates);
-    expect(units.entries.filter((entry) => entry.param === 'gru/recurrent_kernel').map((entry) => [entry.axis, entry.effect, entry.indices])).toEqual([
+    expect(
+      units.entries
+        .filter((entry) => entry.param === 'gru/recurrent_kernel')
+        .map((entry) => [entry.axis, entry.effect, entry.indices]),
+    ).toEqual([
       [0, 'reads', identity(6)],
       [1, 'produces', gates],
     ]);
-    expect(summary(groupWith(groups, 'embed/embeddings', 1))).toEqual({ 'embed/embeddings@1': 'produces', 'gru/kernel@0': 'reads' });
+    expect(summary(groupWith(groups, 'embed/embeddings', 1))).toEqual({
+      'embed/embeddings@1': 'produces',
+      'gru/kernel@0': 'reads',
+    });
     const lstm = await groupsOf('lstm');
     expect(indicesOf(groupWith(lstm.groups, 'lstm_1/kernel', 1), 'lstm_1/kernel', 1)).toEqual(
       Array.from({ length: 4 }, (_, unit) => [unit, 4 + unit, 8 + unit, 12 + unit]),

@@ -75,7 +75,13 @@ export function channelGroups(graph: ModelGraph, model: Model): readonly Channel
             freeze(layout, `${where}: ${binding.param} axis ${axis.axis} ${mapped}`);
             return false;
           }
-          entries.push({ node: name, param: binding.param, axis: axis.axis, effect: entryEffect?.(axis) ?? effect, slots: mapped });
+          entries.push({
+            node: name,
+            param: binding.param,
+            axis: axis.axis,
+            effect: entryEffect?.(axis) ?? effect,
+            slots: mapped,
+          });
         }
       }
       return true;
@@ -107,11 +113,17 @@ export function channelGroups(graph: ModelGraph, model: Model): readonly Channel
           break;
         }
         output = { slots: slots.create(count), tiled: false, rank: rule.rank(first?.rank ?? null) };
-        const ok = record(output, 'produces', (axis) => axis.side === 'output', (axis) => (axis.recurrent === true ? 'reads' : 'produces'));
+        const ok = record(
+          output,
+          'produces',
+          (axis) => axis.side === 'output',
+          (axis) => (axis.recurrent === true ? 'reads' : 'produces'),
+        );
         if (!ok) output = null;
         else {
           if (rule.mixes !== undefined) freeze(output, `${where}: ${rule.mixes} mixes channels`);
-          if (rule.countAttribute !== undefined) resizes.push({ node: name, attribute: rule.countAttribute, space: slots.space[output.slots[0] ?? 0]! });
+          if (rule.countAttribute !== undefined)
+            resizes.push({ node: name, attribute: rule.countAttribute, space: slots.space[output.slots[0] ?? 0]! });
         }
         break;
       }
@@ -130,7 +142,11 @@ export function channelGroups(graph: ModelGraph, model: Model): readonly Channel
         }
         const expanded = expand === 1 ? first.slots : first.slots.flatMap((slot) => Array<number>(expand).fill(slot));
         const out: Layout = { slots: expanded, tiled: first.tiled, rank: rule.rank(first.rank) };
-        if (!record(first, 'carries', (axis) => axis.side === 'input') || !record(out, 'carries', (axis) => axis.side === 'output')) break;
+        if (
+          !record(first, 'carries', (axis) => axis.side === 'input') ||
+          !record(out, 'carries', (axis) => axis.side === 'output')
+        )
+          break;
         if (rule.caveat !== undefined) slots.note(slots.caveats, first.slots, `${where}: ${rule.caveat}`);
         output = out;
         break;
@@ -138,11 +154,16 @@ export function channelGroups(graph: ModelGraph, model: Model): readonly Channel
       case 'merge': {
         const known = inputs.filter((layout): layout is Layout => layout !== null);
         const [first] = known;
-        if (first === undefined || known.length < inputs.length || known.some((layout) => layout.tiled || layout.slots.length !== first.slots.length)) {
+        if (
+          first === undefined ||
+          known.length < inputs.length ||
+          known.some((layout) => layout.tiled || layout.slots.length !== first.slots.length)
+        ) {
           freezeAll(`${where}: its inputs' channels do not line up`);
           break;
         }
-        for (const layout of known.slice(1)) layout.slots.forEach((slot, index) => slots.union(first.slots[index]!, slot));
+        for (const layout of known.slice(1))
+          layout.slots.forEach((slot, index) => slots.union(first.slots[index]!, slot));
         output = { slots: first.slots, tiled: false, rank: first.rank };
         break;
       }
@@ -150,7 +171,7 @@ export function channelGroups(graph: ModelGraph, model: Model): readonly Channel
         const known = inputs.filter((layout): layout is Layout => layout !== null);
         const [first] = known;
         const ranks = new Set(known.map((layout) => layout.rank));
-        const rank = ranks.size === 1 ? (first?.rank ?? null) : null;
+        const rank = ranks.size === 1 ? first?.rank ?? null : null;
         const lastAxis = rule.axis === -1 || (rank !== null && rule.axis === rank - 1);
         if (first === undefined || known.length < inputs.length || known.some((layout) => layout.tiled)) {
           freezeAll(`${where}: its inputs' channels are not known`);
@@ -169,13 +190,24 @@ export function channelGroups(graph: ModelGraph, model: Model): readonly Channel
         if (first === undefined || first === null) break;
         output = { slots: first.slots, tiled: first.tiled || first.rank !== 2, rank: 2 };
         if (rule.shape !== undefined) {
-          const mapped = mapAxis(output, rule.shape.size, { axis: 0, side: 'input', copies: 1, arrangement: 'contiguous' });
+          const mapped = mapAxis(output, rule.shape.size, {
+            axis: 0,
+            side: 'input',
+            copies: 1,
+            arrangement: 'contiguous',
+          });
           if (typeof mapped === 'string') {
             freeze(first, `${where}: its target size ${rule.shape.size} ${mapped}`);
             output = null;
             break;
           }
-          shapeEntries.push({ node: name, param: rule.shape.param, axis: rule.shape.position, effect: 'carries', slots: mapped });
+          shapeEntries.push({
+            node: name,
+            param: rule.shape.param,
+            axis: rule.shape.position,
+            effect: 'carries',
+            slots: mapped,
+          });
         }
         break;
       }
@@ -210,4 +242,3 @@ function outputCount(node: GraphNode, shapeOf: (param: string) => readonly numbe
   }
   return undefined;
 }
-

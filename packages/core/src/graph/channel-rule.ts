@@ -45,7 +45,10 @@ export type ChannelRule =
    * constant param holding the target shape (a GraphDef Reshape to `[-1, size]`), whose entry at
    * `position` counts the flattened channels and shrinks with them.
    */
-  | { readonly kind: 'flatten'; readonly shape?: { readonly param: string; readonly position: number; readonly size: number } }
+  | {
+      readonly kind: 'flatten';
+      readonly shape?: { readonly param: string; readonly position: number; readonly size: number };
+    }
   /** A constant holding a param; no data flows from it through channels. */
   | { readonly kind: 'constant' }
   /** Not understood: every channel flowing in is frozen, and what flows out is unknown. */

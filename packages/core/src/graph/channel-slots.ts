@@ -99,4 +99,3 @@ export function mapAxis(layout: Layout, size: number, axis: ChannelAxis): number
   }
   return mapped;
 }
-

@@ -16,14 +16,27 @@ export interface GraphDefParamInput {
   readonly axes: (shape: readonly number[]) => readonly ChannelAxis[] | null;
 }
 
-const axis = (index: number, side: ChannelAxis['side']): ChannelAxis => ({ axis: index, side, copies: 1, arrangement: 'contiguous' });
+const axis = (index: number, side: ChannelAxis['side']): ChannelAxis => ({
+  axis: index,
+  side,
+  copies: 1,
+  arrangement: 'contiguous',
+});
 const vector =
   (side: ChannelAxis['side']) =>
   (shape: readonly number[]): readonly ChannelAxis[] | null =>
     shape.length === 1 ? [axis(0, side)] : null;
 
 const ACTIVATION_OPS = ['Relu', 'Relu6', 'Elu', 'Selu', 'Sigmoid', 'Tanh', 'Softplus', 'Softsign', 'LeakyRelu'];
-const UNARY_OPS: ReadonlySet<string> = new Set([...ACTIVATION_OPS, 'Identity', 'MaxPool', 'AvgPool', 'Square', 'Abs', 'Neg']);
+const UNARY_OPS: ReadonlySet<string> = new Set([
+  ...ACTIVATION_OPS,
+  'Identity',
+  'MaxPool',
+  'AvgPool',
+  'Square',
+  'Abs',
+  'Neg',
+]);
 const MERGE_OPS: ReadonlySet<string> = new Set(['Add', 'AddV2', 'AddN', 'Sub', 'Mul', 'Maximum', 'Minimum']);
 const FUSABLE_ACTIVATIONS: ReadonlySet<string> = new Set(ACTIVATION_OPS);
 
@@ -89,7 +102,10 @@ function fusedBiasAndActivation(attributes: Readonly<Record<string, unknown>>): 
  * graphDefParamInputs('MatMul', {}).map((input) => input.slot); // ['b']
  * ```
  */
-export function graphDefParamInputs(op: string, attributes: Readonly<Record<string, unknown>>): readonly GraphDefParamInput[] {
+export function graphDefParamInputs(
+  op: string,
+  attributes: Readonly<Record<string, unknown>>,
+): readonly GraphDefParamInput[] {
   const bias: GraphDefParamInput = { input: 2, slot: 'bias', role: 'bias', axes: vector('output') };
   switch (op) {
     case 'MatMul':
@@ -99,7 +115,12 @@ export function graphDefParamInputs(op: string, attributes: Readonly<Record<stri
         input: 1,
         slot: 'b',
         role: transposed ? 'linear-weight' : 'dense-kernel',
-        axes: (shape) => (shape.length !== 2 ? null : transposed ? [axis(0, 'output'), axis(1, 'input')] : [axis(0, 'input'), axis(1, 'output')]),
+        axes: (shape) =>
+          shape.length !== 2
+            ? null
+            : transposed
+            ? [axis(0, 'output'), axis(1, 'input')]
+            : [axis(0, 'input'), axis(1, 'output')],
       };
       return op === 'MatMul' ? [weight] : [weight, bias];
     }
@@ -183,14 +204,20 @@ export function graphDefChannelRule(
     case 'Const':
       return { kind: 'constant' };
     case 'MatMul':
-      return booleanAttribute(attributes, 'transpose_a') ? unknown('with transpose_a') : { kind: 'source', rank: fixedRank(2) };
+      return booleanAttribute(attributes, 'transpose_a')
+        ? unknown('with transpose_a')
+        : { kind: 'source', rank: fixedRank(2) };
     case '_FusedMatMul':
       if (booleanAttribute(attributes, 'transpose_a')) return unknown('with transpose_a');
-      return fusedBiasAndActivation(attributes) === 'bias' ? { kind: 'source', rank: fixedRank(2) } : unknown('fusing other ops than a bias and an activation');
+      return fusedBiasAndActivation(attributes) === 'bias'
+        ? { kind: 'source', rank: fixedRank(2) }
+        : unknown('fusing other ops than a bias and an activation');
     case 'Conv2D':
       return { kind: 'source', rank: fixedRank(4) };
     case '_FusedConv2D':
-      return fusedBiasAndActivation(attributes) === 'bias' ? { kind: 'source', rank: fixedRank(4) } : unknown('fusing other ops than a bias and an activation');
+      return fusedBiasAndActivation(attributes) === 'bias'
+        ? { kind: 'source', rank: fixedRank(4) }
+        : unknown('fusing other ops than a bias and an activation');
     case 'DepthwiseConv2dNative':
     case 'FusedDepthwiseConv2dNative': {
       if (op === 'FusedDepthwiseConv2dNative' && fusedBiasAndActivation(attributes) !== 'bias') {
@@ -202,7 +229,9 @@ export function graphDefChannelRule(
     case 'FusedBatchNorm':
     case 'FusedBatchNormV2':
     case 'FusedBatchNormV3':
-      return booleanAttribute(attributes, 'is_training') ? unknown('in training mode') : { kind: 'pass', rank: sameRank };
+      return booleanAttribute(attributes, 'is_training')
+        ? unknown('in training mode')
+        : { kind: 'pass', rank: sameRank };
     case 'BiasAdd':
       return { kind: 'pass', rank: sameRank };
     case 'Reshape': {

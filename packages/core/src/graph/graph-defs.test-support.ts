@@ -12,18 +12,31 @@ import type { Model } from '../model/types.ts';
 const float = { type: 'DT_FLOAT' };
 const text = (value: string) => ({ s: btoa(value) });
 const ints = (values: number[]) => ({ list: { i: values.map(String) } });
-const convAttributes = { T: float, strides: ints([1, 1, 1, 1]), padding: text('SAME'), data_format: text('NHWC'), dilations: ints([1, 1, 1, 1]) };
+const convAttributes = {
+  T: float,
+  strides: ints([1, 1, 1, 1]),
+  padding: text('SAME'),
+  data_format: text('NHWC'),
+  dilations: ints([1, 1, 1, 1]),
+};
 
 function constant(name: string, shape: number[], dtype = 'DT_FLOAT') {
   return {
     name,
     op: 'Const',
-    attr: { dtype: { type: dtype }, value: { tensor: { dtype, tensorShape: { dim: shape.map((size) => ({ size: String(size) })) } } } },
+    attr: {
+      dtype: { type: dtype },
+      value: { tensor: { dtype, tensorShape: { dim: shape.map((size) => ({ size: String(size) })) } } },
+    },
   };
 }
 
 function placeholder(name: string, shape: number[]) {
-  return { name, op: 'Placeholder', attr: { dtype: float, shape: { shape: { dim: shape.map((size) => ({ size: String(size) })) } } } };
+  return {
+    name,
+    op: 'Placeholder',
+    attr: { dtype: float, shape: { shape: { dim: shape.map((size) => ({ size: String(size) })) } } },
+  };
 }
 
 /** A hand-written GraphModel: its GraphDef, its weights, and the input it is fed. */
@@ -51,20 +64,47 @@ export const GRAPH_CASES: readonly GraphCase[] = [
         constant('w4', [8, 2]),
         constant('b4', [2]),
         constant('concat/axis', [], 'DT_INT32'),
-        { name: 'h1', op: 'MatMul', input: ['x', 'w1'], attr: { T: float, transpose_a: { b: false }, transpose_b: { b: false } } },
+        {
+          name: 'h1',
+          op: 'MatMul',
+          input: ['x', 'w1'],
+          attr: { T: float, transpose_a: { b: false }, transpose_b: { b: false } },
+        },
         { name: 'h1b', op: 'BiasAdd', input: ['h1', 'b1:0'], attr: { T: float, data_format: text('NHWC') } },
         { name: 'r1', op: 'Relu', input: ['h1b'], attr: { T: float } },
         {
           name: 'h2',
           op: '_FusedMatMul',
           input: ['x', 'w2', 'b2'],
-          attr: { T: float, transpose_a: { b: false }, transpose_b: { b: false }, fused_ops: { list: { s: [btoa('BiasAdd'), btoa('Relu')] } }, num_args: { i: '1' }, epsilon: { f: 0 } },
+          attr: {
+            T: float,
+            transpose_a: { b: false },
+            transpose_b: { b: false },
+            fused_ops: { list: { s: [btoa('BiasAdd'), btoa('Relu')] } },
+            num_args: { i: '1' },
+            epsilon: { f: 0 },
+          },
         },
         { name: 'sum', op: 'AddV2', input: ['r1', 'h2'], attr: { T: float } },
-        { name: 'a3', op: 'MatMul', input: ['sum', 'w3'], attr: { T: float, transpose_a: { b: false }, transpose_b: { b: true } } },
+        {
+          name: 'a3',
+          op: 'MatMul',
+          input: ['sum', 'w3'],
+          attr: { T: float, transpose_a: { b: false }, transpose_b: { b: true } },
+        },
         { name: 't3', op: 'Tanh', input: ['a3'], attr: { T: float } },
-        { name: 'joined', op: 'ConcatV2', input: ['sum', 't3', 'concat/axis'], attr: { T: float, N: { i: '2' }, Tidx: { type: 'DT_INT32' } } },
-        { name: 'head', op: 'MatMul', input: ['joined', 'w4'], attr: { T: float, transpose_a: { b: false }, transpose_b: { b: false } } },
+        {
+          name: 'joined',
+          op: 'ConcatV2',
+          input: ['sum', 't3', 'concat/axis'],
+          attr: { T: float, N: { i: '2' }, Tidx: { type: 'DT_INT32' } },
+        },
+        {
+          name: 'head',
+          op: 'MatMul',
+          input: ['joined', 'w4'],
+          attr: { T: float, transpose_a: { b: false }, transpose_b: { b: false } },
+        },
         { name: 'out', op: 'BiasAdd', input: ['head', 'b4'], attr: { T: float } },
       ],
       library: {},
@@ -106,12 +146,28 @@ export const GRAPH_CASES: readonly GraphCase[] = [
         },
         { name: 'relu', op: 'Relu6', input: ['norm'], attr: { T: float } },
         { name: 'dw', op: 'DepthwiseConv2dNative', input: ['relu', 'f2'], attr: convAttributes },
-        { name: 'pool', op: 'MaxPool', input: ['dw'], attr: { T: float, ksize: ints([1, 2, 2, 1]), strides: ints([1, 2, 2, 1]), padding: text('VALID'), data_format: text('NHWC') } },
+        {
+          name: 'pool',
+          op: 'MaxPool',
+          input: ['dw'],
+          attr: {
+            T: float,
+            ksize: ints([1, 2, 2, 1]),
+            strides: ints([1, 2, 2, 1]),
+            padding: text('VALID'),
+            data_format: text('NHWC'),
+          },
+        },
         {
           name: 'mix',
           op: '_FusedConv2D',
           input: ['pool', 'f3', 'b3'],
-          attr: { ...convAttributes, fused_ops: { list: { s: [btoa('BiasAdd')] } }, num_args: { i: '1' }, epsilon: { f: 0 } },
+          attr: {
+            ...convAttributes,
+            fused_ops: { list: { s: [btoa('BiasAdd')] } },
+            num_args: { i: '1' },
+            epsilon: { f: 0 },
+          },
         },
       ],
       library: {},
@@ -142,8 +198,18 @@ export const GRAPH_CASES: readonly GraphCase[] = [
         constant('b', [2]),
         { name: 'conv', op: 'Conv2D', input: ['image', 'f'], attr: { ...convAttributes, padding: text('VALID') } },
         { name: 'relu', op: 'Relu', input: ['conv'], attr: { T: float } },
-        { name: 'flat', op: 'Reshape', input: ['relu', 'flat/shape'], attr: { T: float, Tshape: { type: 'DT_INT32' } } },
-        { name: 'head', op: 'MatMul', input: ['flat', 'w'], attr: { T: float, transpose_a: { b: false }, transpose_b: { b: false } } },
+        {
+          name: 'flat',
+          op: 'Reshape',
+          input: ['relu', 'flat/shape'],
+          attr: { T: float, Tshape: { type: 'DT_INT32' } },
+        },
+        {
+          name: 'head',
+          op: 'MatMul',
+          input: ['flat', 'w'],
+          attr: { T: float, transpose_a: { b: false }, transpose_b: { b: false } },
+        },
         { name: 'out', op: 'BiasAdd', input: ['head', 'b'], attr: { T: float } },
       ],
       library: {},
@@ -169,7 +235,10 @@ export function graphArtifacts(graphCase: GraphCase): TfjsArtifacts {
       parts.push(new Uint8Array(Int32Array.from(graphCase.weights[index]![3]!).buffer));
       return;
     }
-    const values = Float32Array.from({ length: size }, (_, at) => Math.sin(index * 31 + at * 1.7) * (name === 'variance' ? 0.5 : 1) + (name === 'variance' ? 1 : 0));
+    const values = Float32Array.from(
+      { length: size },
+      (_, at) => Math.sin(index * 31 + at * 1.7) * (name === 'variance' ? 0.5 : 1) + (name === 'variance' ? 1 : 0),
+    );
     parts.push(new Uint8Array(values.buffer));
   });
   const bytes = new Uint8Array(parts.reduce((total, part) => total + part.byteLength, 0));
@@ -184,7 +253,12 @@ export function graphArtifacts(graphCase: GraphCase): TfjsArtifacts {
       generatedBy: 'hand',
       convertedBy: 'hand',
       modelTopology: graphCase.modelTopology,
-      weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: graphCase.weights.map(([name, shape, dtype]) => ({ name, shape, dtype })) }],
+      weightsManifest: [
+        {
+          paths: ['group1-shard1of1.bin'],
+          weights: graphCase.weights.map(([name, shape, dtype]) => ({ name, shape, dtype })),
+        },
+      ],
     },
     shards: [{ path: 'group1-shard1of1.bin', bytes }],
   };
@@ -198,7 +272,9 @@ export function graphModel(graphCase: GraphCase): Promise<Model> {
 /** `model` written by whittle, loaded by stock `tf.loadGraphModel`, run on `input`. */
 export async function runStockGraph(model: Model, graphCase: GraphCase, input: tf.Tensor): Promise<Float32Array> {
   const graph = await tfconverter.loadGraphModel(stockHttpHandler(writeTfjsArtifacts(model)));
-  const name = (graphCase.modelTopology.node as Array<{ name: string; op: string }>).find((node) => node.op === 'Placeholder')!.name;
+  const name = (graphCase.modelTopology.node as Array<{ name: string; op: string }>).find(
+    (node) => node.op === 'Placeholder',
+  )!.name;
   const output = graph.execute({ [name]: input }, graphCase.output) as tf.Tensor;
   const data = (await output.data()) as Float32Array;
   output.dispose();

@@ -17,7 +17,12 @@ const dense = (name: string, units: number, inbound: unknown[] = []) => ({
   config: { name, units, use_bias: false },
   inbound_nodes: inbound,
 });
-const inputLayer = { name: 'in', class_name: 'InputLayer', config: { name: 'in', batch_input_shape: [null, 2] }, inbound_nodes: [] };
+const inputLayer = {
+  name: 'in',
+  class_name: 'InputLayer',
+  config: { name: 'in', batch_input_shape: [null, 2] },
+  inbound_nodes: [],
+};
 const functional = (layers: unknown, extra: Record<string, unknown> = {}) => ({
   class_name: 'Model',
   config: { name: 'model', layers, input_layers: [['in', 0, 0]], output_layers: [['b', 0, 0]], ...extra },
@@ -26,7 +31,11 @@ const functional = (layers: unknown, extra: Record<string, unknown> = {}) => ({
 function kernels(...names: string[]): Map<string, Param> {
   const model = createModel({
     format: 'checkpoint',
-    params: names.map((name) => ({ name: `${name}/kernel`, role: 'dense-kernel' as const, value: denseEncoding(hostTensor('float32', [2, 2])) })),
+    params: names.map((name) => ({
+      name: `${name}/kernel`,
+      role: 'dense-kernel' as const,
+      value: denseEncoding(hostTensor('float32', [2, 2])),
+    })),
   });
   return new Map(model.params);
 }
@@ -49,26 +58,106 @@ function expectRefusal(read: () => unknown, pattern: RegExp): void {
 describe('hostile Keras topologies', () => {
   const params = kernels('a', 'b');
   const cases: Array<[string, unknown, RegExp]> = [
-    ['a cycle', functional([inputLayer, dense('a', 2, [[['b', 0, 0, {}]]]), dense('b', 2, [[['a', 0, 0, {}]]])]), /cycle through "a"/],
-    ['a dangling inbound name', functional([inputLayer, dense('a', 2, [[['ghost', 0, 0, {}]]]), dense('b', 2, [[['a', 0, 0, {}]]])]), /reads from "ghost", which is not a layer/],
-    ['a missing weight', functional([inputLayer, dense('a', 2, [[['in', 0, 0, {}]]]), dense('c', 2, [[['a', 0, 0, {}]]])], { output_layers: [['c', 0, 0]] }), /layer "c" declares weight "kernel", which the model lacks/],
-    ['a huge tensor index', functional([inputLayer, dense('a', 2, [[['in', 0, 1e12, {}]]]), dense('b', 2, [[['a', 0, 0, {}]]])]), /tensor index from 0 to 4096, got 1000000000000/],
-    ['a negative tensor index', functional([inputLayer, dense('a', 2, [[['in', 0, -1, {}]]]), dense('b', 2, [[['a', 0, 0, {}]]])]), /got -1/],
-    ['a fractional node index', functional([inputLayer, dense('a', 2, [[['in', 0.5, 0, {}]]]), dense('b', 2, [[['a', 0, 0, {}]]])]), /call 0.5 of "in"; shared layers/],
-    ['a shared layer', functional([inputLayer, dense('a', 2, [[['in', 0, 0, {}]], [['in', 0, 0, {}]]]), dense('b', 2, [[['a', 0, 0, {}]]])]), /layer "a" is called 2 times; shared layers are not supported/],
-    ['a nested model', functional([inputLayer, { name: 'inner', class_name: 'Sequential', config: { name: 'inner', layers: [] }, inbound_nodes: [] }]), /layer "inner" is a nested model/],
-    ['a Lambda layer', functional([inputLayer, { name: 'f', class_name: 'Lambda', config: { name: 'f' }, inbound_nodes: [] }]), /layer "f" is a Lambda layer/],
+    [
+      'a cycle',
+      functional([inputLayer, dense('a', 2, [[['b', 0, 0, {}]]]), dense('b', 2, [[['a', 0, 0, {}]]])]),
+      /cycle through "a"/,
+    ],
+    [
+      'a dangling inbound name',
+      functional([inputLayer, dense('a', 2, [[['ghost', 0, 0, {}]]]), dense('b', 2, [[['a', 0, 0, {}]]])]),
+      /reads from "ghost", which is not a layer/,
+    ],
+    [
+      'a missing weight',
+      functional([inputLayer, dense('a', 2, [[['in', 0, 0, {}]]]), dense('c', 2, [[['a', 0, 0, {}]]])], {
+        output_layers: [['c', 0, 0]],
+      }),
+      /layer "c" declares weight "kernel", which the model lacks/,
+    ],
+    [
+      'a huge tensor index',
+      functional([inputLayer, dense('a', 2, [[['in', 0, 1e12, {}]]]), dense('b', 2, [[['a', 0, 0, {}]]])]),
+      /tensor index from 0 to 4096, got 1000000000000/,
+    ],
+    [
+      'a negative tensor index',
+      functional([inputLayer, dense('a', 2, [[['in', 0, -1, {}]]]), dense('b', 2, [[['a', 0, 0, {}]]])]),
+      /got -1/,
+    ],
+    [
+      'a fractional node index',
+      functional([inputLayer, dense('a', 2, [[['in', 0.5, 0, {}]]]), dense('b', 2, [[['a', 0, 0, {}]]])]),
+      /call 0.5 of "in"; shared layers/,
+    ],
+    [
+      'a shared layer',
+      functional([
+        inputLayer,
+        dense('a', 2, [[['in', 0, 0, {}]], [['in', 0, 0, {}]]]),
+        dense('b', 2, [[['a', 0, 0, {}]]]),
+      ]),
+      /layer "a" is called 2 times; shared layers are not supported/,
+    ],
+    [
+      'a nested model',
+      functional([
+        inputLayer,
+        { name: 'inner', class_name: 'Sequential', config: { name: 'inner', layers: [] }, inbound_nodes: [] },
+      ]),
+      /layer "inner" is a nested model/,
+    ],
+    [
+      'a Lambda layer',
+      functional([inputLayer, { name: 'f', class_name: 'Lambda', config: { name: 'f' }, inbound_nodes: [] }]),
+      /layer "f" is a Lambda layer/,
+    ],
     ['layers that are not an array', functional({ 0: inputLayer }), /layers must be an array, got object/],
-    ['inbound nodes that are not an array', functional([inputLayer, dense('a', 2, 'in' as never)]), /inbound_nodes: expected an array, got "in"/],
-    ['Keras 3 inbound nodes', functional([inputLayer, dense('a', 2, [{ args: [], kwargs: {} }])]), /tfjs-layers \/ Keras 2 form/],
-    ['output layers that are not an array', functional([inputLayer, dense('b', 2, [[['in', 0, 0, {}]]])], { output_layers: 7 }), /output_layers: expected an array/],
-    ['an output naming no layer', functional([inputLayer, dense('b', 2, [[['in', 0, 0, {}]]])], { output_layers: [['zzz', 0, 0]] }), /"zzz" is not a layer/],
-    ['two layers of one name', functional([inputLayer, dense('b', 2, [[['in', 0, 0, {}]]]), dense('b', 2, [[['in', 0, 0, {}]]])]), /two layers are named "b"/],
+    [
+      'inbound nodes that are not an array',
+      functional([inputLayer, dense('a', 2, 'in' as never)]),
+      /inbound_nodes: expected an array, got "in"/,
+    ],
+    [
+      'Keras 3 inbound nodes',
+      functional([inputLayer, dense('a', 2, [{ args: [], kwargs: {} }])]),
+      /tfjs-layers \/ Keras 2 form/,
+    ],
+    [
+      'output layers that are not an array',
+      functional([inputLayer, dense('b', 2, [[['in', 0, 0, {}]]])], { output_layers: 7 }),
+      /output_layers: expected an array/,
+    ],
+    [
+      'an output naming no layer',
+      functional([inputLayer, dense('b', 2, [[['in', 0, 0, {}]]])], { output_layers: [['zzz', 0, 0]] }),
+      /"zzz" is not a layer/,
+    ],
+    [
+      'two layers of one name',
+      functional([inputLayer, dense('b', 2, [[['in', 0, 0, {}]]]), dense('b', 2, [[['in', 0, 0, {}]]])]),
+      /two layers are named "b"/,
+    ],
     ['a config that is null', { class_name: 'Model', config: null }, /config: expected an object, got null/],
-    ['a class that is not a model', { class_name: 'Dense', config: {} }, /expected a Sequential or functional model, got class "Dense"/],
+    [
+      'a class that is not a model',
+      { class_name: 'Dense', config: {} },
+      /expected a Sequential or functional model, got class "Dense"/,
+    ],
     ['an empty Sequential model', { class_name: 'Sequential', config: { layers: [] } }, /needs at least one layer/],
-    ['a layer without a name', { class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: {} }] } }, /a layer needs a non-empty name/],
-    ['a kernel of the wrong rank', { class_name: 'Sequential', config: { layers: [{ class_name: 'Conv2D', config: { name: 'a', use_bias: false } }] } }, /"a"'s kernel has shape \[2, 2\], of the wrong rank for Conv2D/],
+    [
+      'a layer without a name',
+      { class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: {} }] } },
+      /a layer needs a non-empty name/,
+    ],
+    [
+      'a kernel of the wrong rank',
+      {
+        class_name: 'Sequential',
+        config: { layers: [{ class_name: 'Conv2D', config: { name: 'a', use_bias: false } }] },
+      },
+      /"a"'s kernel has shape \[2, 2\], of the wrong rank for Conv2D/,
+    ],
   ];
   for (const [name, topology, pattern] of cases) {
     test(`${name} is refused in one line`, () => expectRefusal(() => readKerasGraph(topology, params), pattern));
@@ -83,13 +172,29 @@ describe('hostile Keras topologies', () => {
 describe('hostile GraphDefs', () => {
   const node = (name: string, op: string, input?: unknown) => ({ name, op, ...(input === undefined ? {} : { input }) });
   const cases: Array<[string, unknown, RegExp]> = [
-    ['a cycle', { node: [node('x', 'Placeholder'), node('a', 'Relu', ['b']), node('b', 'Relu', ['a'])] }, /cycle through "a"/],
+    [
+      'a cycle',
+      { node: [node('x', 'Placeholder'), node('a', 'Relu', ['b']), node('b', 'Relu', ['a'])] },
+      /cycle through "a"/,
+    ],
     ['a cycle through control inputs', { node: [node('a', 'NoOp', ['^b']), node('b', 'NoOp', ['^a'])] }, /cycle/],
     ['a dangling input', { node: [node('a', 'Relu', ['ghost:0'])] }, /reads from "ghost", which is not a node/],
-    ['an output index past the limit', { node: [node('x', 'Placeholder'), node('a', 'Relu', ['x:99999999999999999999'])] }, /output index 99999999999999999999 is out of range/],
-    ['an unparseable input', { node: [node('x', 'Placeholder'), node('a', 'Relu', ['x:-1'])] }, /expected an input such as "name" or "name:1"/],
+    [
+      'an output index past the limit',
+      { node: [node('x', 'Placeholder'), node('a', 'Relu', ['x:99999999999999999999'])] },
+      /output index 99999999999999999999 is out of range/,
+    ],
+    [
+      'an unparseable input',
+      { node: [node('x', 'Placeholder'), node('a', 'Relu', ['x:-1'])] },
+      /expected an input such as "name" or "name:1"/,
+    ],
     ['inputs that are not strings', { node: [node('a', 'Relu', [7])] }, /input must be an array of strings/],
-    ['attributes that are an array', { node: [{ name: 'a', op: 'Relu', attr: [] }] }, /attr must be an object, got array\(0\)/],
+    [
+      'attributes that are an array',
+      { node: [{ name: 'a', op: 'Relu', attr: [] }] },
+      /attr must be an object, got array\(0\)/,
+    ],
     ['a node that is not an object', { node: [null] }, /expected a node object, got null/],
     ['a node without an op', { node: [{ name: 'a' }] }, /needs an op name/],
     ['nodes that are not an array', { node: 'x' }, /node must be an array, got "x"/],
@@ -101,15 +206,23 @@ describe('hostile GraphDefs', () => {
   }
 
   test('a signature naming no node is refused', () => {
-    expectRefusal(() => readGraphDef({ node: [node('x', 'Placeholder')] }, new Map(), { outputs: { y: { name: 'nope:0' } } }), /signature output "y" names no node/);
+    expectRefusal(
+      () => readGraphDef({ node: [node('x', 'Placeholder')] }, new Map(), { outputs: { y: { name: 'nope:0' } } }),
+      /signature output "y" names no node/,
+    );
   });
 });
 
 /** Every path into a JSON value, so a mutation can replace any part of it. */
-function paths(value: unknown, prefix: Array<string | number> = [], into: Array<Array<string | number>> = []): Array<Array<string | number>> {
+function paths(
+  value: unknown,
+  prefix: Array<string | number> = [],
+  into: Array<Array<string | number>> = [],
+): Array<Array<string | number>> {
   into.push(prefix);
   if (Array.isArray(value)) value.forEach((item, index) => paths(item, [...prefix, index], into));
-  else if (typeof value === 'object' && value !== null) for (const [key, item] of Object.entries(value)) paths(item, [...prefix, key], into);
+  else if (typeof value === 'object' && value !== null)
+    for (const [key, item] of Object.entries(value)) paths(item, [...prefix, key], into);
   return into;
 }
 
@@ -136,11 +249,41 @@ describe('fuzzing the readers', () => {
   const kerasTopology = functional([
     inputLayer,
     dense('a', 2, [[['in', 0, 0, {}]]]),
-    { name: 'n', class_name: 'BatchNormalization', config: { name: 'n', axis: -1, center: false, scale: false }, inbound_nodes: [[['a', 0, 0, {}]]] },
+    {
+      name: 'n',
+      class_name: 'BatchNormalization',
+      config: { name: 'n', axis: -1, center: false, scale: false },
+      inbound_nodes: [[['a', 0, 0, {}]]],
+    },
     { name: 'f', class_name: 'Flatten', config: { name: 'f' }, inbound_nodes: [[['n', 0, 0, {}]]] },
-    { name: 'j', class_name: 'Concatenate', config: { name: 'j', axis: -1 }, inbound_nodes: [[['f', 0, 0, {}], ['a', 0, 0, {}]]] },
-    { name: 's', class_name: 'Add', config: { name: 's' }, inbound_nodes: [[['j', 0, 0, {}], ['j', 0, 0, {}]]] },
-    { name: 'b', class_name: 'Dense', config: { name: 'b', units: 2, use_bias: false }, inbound_nodes: [[['s', 0, 0, {}]]] },
+    {
+      name: 'j',
+      class_name: 'Concatenate',
+      config: { name: 'j', axis: -1 },
+      inbound_nodes: [
+        [
+          ['f', 0, 0, {}],
+          ['a', 0, 0, {}],
+        ],
+      ],
+    },
+    {
+      name: 's',
+      class_name: 'Add',
+      config: { name: 's' },
+      inbound_nodes: [
+        [
+          ['j', 0, 0, {}],
+          ['j', 0, 0, {}],
+        ],
+      ],
+    },
+    {
+      name: 'b',
+      class_name: 'Dense',
+      config: { name: 'b', units: 2, use_bias: false },
+      inbound_nodes: [[['s', 0, 0, {}]]],
+    },
   ]);
   const normParams = createModel({
     format: 'checkpoint',
@@ -157,7 +300,9 @@ describe('fuzzing the readers', () => {
     params: GRAPH_CASES[0]!.weights.map(([name, shape, dtype, values]) => ({
       name,
       role: 'other' as const,
-      value: denseEncoding(dtype === 'int32' ? hostTensor('int32', shape, Int32Array.from(values!)) : hostTensor('float32', shape)),
+      value: denseEncoding(
+        dtype === 'int32' ? hostTensor('int32', shape, Int32Array.from(values!)) : hostTensor('float32', shape),
+      ),
     })),
   }).params;
 

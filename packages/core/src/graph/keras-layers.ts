@@ -59,11 +59,18 @@ const RNN_GATES: Readonly<Record<string, number>> = { SimpleRNN: 1, GRU: 3, LSTM
  * kerasWeights('Dense', { units: 4, use_bias: false })?.map((weight) => weight.slot); // ['kernel']
  * ```
  */
-export function kerasWeights(className: string, config: Readonly<Record<string, unknown>>): readonly KerasWeight[] | null {
-  const bias: KerasWeight[] = config.use_bias === false ? [] : [{ slot: 'bias', role: 'bias', axes: perChannel('output') }];
+export function kerasWeights(
+  className: string,
+  config: Readonly<Record<string, unknown>>,
+): readonly KerasWeight[] | null {
+  const bias: KerasWeight[] =
+    config.use_bias === false ? [] : [{ slot: 'bias', role: 'bias', axes: perChannel('output') }];
   switch (className) {
     case 'Dense':
-      return [{ slot: 'kernel', role: 'dense-kernel', axes: ofRank(2, () => [axis(0, 'input'), axis(1, 'output')]) }, ...bias];
+      return [
+        { slot: 'kernel', role: 'dense-kernel', axes: ofRank(2, () => [axis(0, 'input'), axis(1, 'output')]) },
+        ...bias,
+      ];
     case 'Conv1D':
     case 'Conv2D':
     case 'Conv3D':
@@ -135,10 +142,7 @@ export function kerasWeights(className: string, config: Readonly<Record<string, 
         {
           slot: 'recurrent_kernel',
           role: 'dense-kernel',
-          axes: ofRank(2, () => [
-            { ...axis(0, 'output'), recurrent: true },
-            axis(1, 'output', gates, 'strided'),
-          ]),
+          axes: ofRank(2, () => [{ ...axis(0, 'output'), recurrent: true }, axis(1, 'output', gates, 'strided')]),
         },
         ...(config.use_bias === false
           ? []
@@ -218,7 +222,9 @@ export function kerasChannelRule(className: string, config: Readonly<Record<stri
   if (config.data_format === 'channels_first') return unknown('with channels_first data');
   const activation = config.activation;
   const mixes =
-    activation === undefined || activation === null || (typeof activation === 'string' && ELEMENTWISE_ACTIVATIONS.has(activation))
+    activation === undefined ||
+    activation === null ||
+    (typeof activation === 'string' && ELEMENTWISE_ACTIVATIONS.has(activation))
       ? undefined
       : `its activation ${typeof activation === 'string' ? quote(activation) : 'is not element-wise'}`;
   switch (className) {
@@ -248,7 +254,11 @@ export function kerasChannelRule(className: string, config: Readonly<Record<stri
     case 'LSTM':
       if (config.return_state === true) return unknown('returning its state');
       if (config.stateful === true) return unknown('that is stateful');
-      return source((rank) => (config.return_sequences === true ? rank : rank === null ? null : rank - 1), 'units', mixes);
+      return source(
+        (rank) => (config.return_sequences === true ? rank : rank === null ? null : rank - 1),
+        'units',
+        mixes,
+      );
     case 'DepthwiseConv1D':
     case 'DepthwiseConv2D':
       if (mixes !== undefined) return unknown(`whose ${mixes.slice(4)}`);
@@ -256,7 +266,12 @@ export function kerasChannelRule(className: string, config: Readonly<Record<stri
     case 'BatchNormalization':
       return { kind: 'pass', rank: sameRank, normAxis: config.axis ?? -1 };
     case 'LayerNormalization':
-      return { kind: 'pass', rank: sameRank, normAxis: config.axis ?? -1, caveat: 'LayerNormalization normalizes over every channel' };
+      return {
+        kind: 'pass',
+        rank: sameRank,
+        normAxis: config.axis ?? -1,
+        caveat: 'LayerNormalization normalizes over every channel',
+      };
     case 'PReLU':
       return config.shared_axes === undefined || config.shared_axes === null
         ? { kind: 'pass', rank: sameRank }
@@ -270,7 +285,8 @@ export function kerasChannelRule(className: string, config: Readonly<Record<stri
     case 'RepeatVector':
       return { kind: 'pass', rank: fixedRank(3) };
     default:
-      if (POOLING.includes(className) || ELEMENTWISE_LAYERS.includes(className)) return { kind: 'pass', rank: sameRank };
+      if (POOLING.includes(className) || ELEMENTWISE_LAYERS.includes(className))
+        return { kind: 'pass', rank: sameRank };
       if (GLOBAL_POOLING.includes(className)) {
         return config.keepdims === true ? { kind: 'pass', rank: sameRank } : { kind: 'pass', rank: fixedRank(2) };
       }
@@ -280,6 +296,7 @@ export function kerasChannelRule(className: string, config: Readonly<Record<stri
 }
 
 function source(rank: RankRule, countAttribute: string, mixes?: string): Extract<ChannelRule, { kind: 'source' }> {
-  return mixes === undefined ? { kind: 'source', rank, countAttribute } : { kind: 'source', rank, countAttribute, mixes };
+  return mixes === undefined
+    ? { kind: 'source', rank, countAttribute }
+    : { kind: 'source', rank, countAttribute, mixes };
 }
-

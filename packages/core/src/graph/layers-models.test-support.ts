@@ -118,7 +118,13 @@ export const LAYERS_CASES: readonly LayersCase[] = [
     build: () =>
       tfl.sequential({
         layers: [
-          tfl.layers.lstm({ units: 4, returnSequences: true, inputShape: [5, 3], name: 'lstm_1', recurrentInitializer: 'glorotNormal' }),
+          tfl.layers.lstm({
+            units: 4,
+            returnSequences: true,
+            inputShape: [5, 3],
+            name: 'lstm_1',
+            recurrentInitializer: 'glorotNormal',
+          }),
           tfl.layers.lstm({ units: 3, name: 'lstm_2', recurrentInitializer: 'glorotNormal' }),
           tfl.layers.dense({ units: 2, name: 'head' }),
         ],
@@ -134,7 +140,13 @@ export function buildSeeded(layersCase: LayersCase): tfl.LayersModel {
     layer.setWeights(
       layer.weights.map((weight, index) => {
         const positive = weight.originalName.endsWith('moving_variance');
-        return tf.randomUniform(weight.shape as number[], positive ? 0.5 : -1, 1.5, 'float32', layerIndex * 10 + index + 1);
+        return tf.randomUniform(
+          weight.shape as number[],
+          positive ? 0.5 : -1,
+          1.5,
+          'float32',
+          layerIndex * 10 + index + 1,
+        );
       }),
     ),
   );

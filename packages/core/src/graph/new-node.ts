@@ -46,9 +46,12 @@ export function materialize(graph: ModelGraph, node: NewNode, field: string, tak
   const { name, op } = node;
   const attributes = node.attributes ?? {};
   const given = node.params ?? {};
-  if (typeof name !== 'string' || name.length === 0) rewriteFail(`a node needs a non-empty name, got ${describe(name)}`, `${field}.name`);
-  if (typeof op !== 'string' || op.length === 0) rewriteFail(`node ${quote(name)} needs an op, got ${describe(op)}`, `${field}.op`);
-  if (!isRecord(attributes)) rewriteFail(`attributes must be an object, got ${describe(attributes)}`, `${field}.attributes`);
+  if (typeof name !== 'string' || name.length === 0)
+    rewriteFail(`a node needs a non-empty name, got ${describe(name)}`, `${field}.name`);
+  if (typeof op !== 'string' || op.length === 0)
+    rewriteFail(`node ${quote(name)} needs an op, got ${describe(op)}`, `${field}.op`);
+  if (!isRecord(attributes))
+    rewriteFail(`attributes must be an object, got ${describe(attributes)}`, `${field}.attributes`);
   if (!isRecord(given)) rewriteFail(`params must be an object of slots, got ${describe(given)}`, `${field}.params`);
   if (op === 'InputLayer' || op === 'Placeholder') rewriteFail(`a rewrite cannot add a model input`, `${field}.op`);
   claim(taken, name, `${field}.name`);
@@ -62,11 +65,17 @@ export function materialize(graph: ModelGraph, node: NewNode, field: string, tak
         }))
       : graphDefParamInputs(op, attributes);
   if (specs === undefined) {
-    if (Object.keys(given).length > 0) rewriteFail(`whittle does not know the weights of ${op} layers`, `${field}.params`);
-    return { nodes: [{ name, op, attributes: graph.format === 'keras' ? { ...attributes, name } : attributes, params: [] }], edges: [], params: [] };
+    if (Object.keys(given).length > 0)
+      rewriteFail(`whittle does not know the weights of ${op} layers`, `${field}.params`);
+    return {
+      nodes: [{ name, op, attributes: graph.format === 'keras' ? { ...attributes, name } : attributes, params: [] }],
+      edges: [],
+      params: [],
+    };
   }
   for (const slot of Object.keys(given)) {
-    if (!specs.some((spec) => spec.slot === slot)) rewriteFail(`${op} has no param slot ${quote(slot)}`, `${field}.params`);
+    if (!specs.some((spec) => spec.slot === slot))
+      rewriteFail(`${op} has no param slot ${quote(slot)}`, `${field}.params`);
   }
   const nodes: GraphNode[] = [];
   const edges: GraphEdge[] = [];
@@ -81,7 +90,13 @@ export function materialize(graph: ModelGraph, node: NewNode, field: string, tak
     const axes = spec.axes(decoded.shape);
     if (axes === null) rewriteFail(`${op}'s ${spec.slot} cannot have shape [${decoded.shape.join(', ')}]`, at);
     const paramName = `${name}/${spec.slot}`;
-    params.push({ name: paramName, role: spec.role as ParamRole, shape: [...decoded.shape], value: encoding, layer: name });
+    params.push({
+      name: paramName,
+      role: spec.role as ParamRole,
+      shape: [...decoded.shape],
+      value: encoding,
+      layer: name,
+    });
     bindings.push({ param: paramName, slot: spec.slot, axes });
     if (graph.format === 'graph-def') {
       claim(taken, paramName, at);
@@ -89,13 +104,21 @@ export function materialize(graph: ModelGraph, node: NewNode, field: string, tak
       nodes.push({
         name: paramName,
         op: 'Const',
-        attributes: { dtype: { type: dtype }, value: { tensor: { dtype, tensorShape: { dim: decoded.shape.map((size) => ({ size: String(size) })) } } } },
+        attributes: {
+          dtype: { type: dtype },
+          value: { tensor: { dtype, tensorShape: { dim: decoded.shape.map((size) => ({ size: String(size) })) } } },
+        },
         params: [{ param: paramName, slot: 'value', axes: [] }],
       });
       edges.push({ from: paramName, output: 0, to: name, input: spec.input });
     }
   }
-  nodes.push({ name, op, attributes: graph.format === 'keras' ? { ...attributes, name } : attributes, params: bindings });
+  nodes.push({
+    name,
+    op,
+    attributes: graph.format === 'keras' ? { ...attributes, name } : attributes,
+    params: bindings,
+  });
   return { nodes, edges, params };
 }
 
@@ -108,4 +131,3 @@ function claim(taken: Set<string>, name: string, field: string): void {
   if (taken.has(name)) rewriteFail(`the graph already has a node named ${quote(name)}`, field);
   taken.add(name);
 }
-

@@ -40,7 +40,9 @@ export function nodeChannelRule(graph: ModelGraph, node: GraphNode, model: Model
       if (param !== undefined) {
         if (param.shape.length > 1 || (param.shape[0] ?? 1) > 16) return undefined;
         const tensor = decode(param.value);
-        return tensor.dtype === 'int32' || tensor.dtype === 'float32' ? Array.from(tensor.data as Int32Array) : undefined;
+        return tensor.dtype === 'int32' || tensor.dtype === 'float32'
+          ? Array.from(tensor.data as Int32Array)
+          : undefined;
       }
       const value = source.attributes.value;
       const tensor = isRecord(value) && isRecord(value.tensor) ? value.tensor : undefined;

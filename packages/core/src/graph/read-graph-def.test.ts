@@ -25,13 +25,17 @@ beforeAll(async () => {
 });
 
 function groupWith(groups: readonly ChannelGroup[], param: string, axis: number, effect = 'produces'): ChannelGroup {
-  const found = groups.filter((group) => group.entries.some((entry) => entry.param === param && entry.axis === axis && entry.effect === effect));
+  const found = groups.filter((group) =>
+    group.entries.some((entry) => entry.param === param && entry.axis === axis && entry.effect === effect),
+  );
   expect(found).toHaveLength(1);
   return found[0]!;
 }
 
 function summary(group: ChannelGroup): Record<string, string> {
-  return Object.fromEntries(group.entries.map((entry) => [`${entry.param}@${entry.axis}`, `${entry.effect} ${JSON.stringify(entry.indices)}`]));
+  return Object.fromEntries(
+    group.entries.map((entry) => [`${entry.param}@${entry.axis}`, `${entry.effect} ${JSON.stringify(entry.indices)}`]),
+  );
 }
 
 describe('GraphDefs written by hand', () => {
@@ -42,7 +46,9 @@ describe('GraphDefs written by hand', () => {
       expect(writeGraphDef(graph, model.params)).toEqual(graphCase.modelTopology);
       expect(topologyWithGraph(model, graph, model.params)).toEqual(model.topology);
       const input = tf.randomNormal(graphCase.input, 0, 1, 'float32', 4);
-      expect(await runStockGraph(model, graphCase, input)).toEqual(await runStockGraph(rewriteModel(model).build(), graphCase, input));
+      expect(await runStockGraph(model, graphCase, input)).toEqual(
+        await runStockGraph(rewriteModel(model).build(), graphCase, input),
+      );
     });
   }
 
@@ -53,7 +59,11 @@ describe('GraphDefs written by hand', () => {
       ['t3', 1],
       ['concat/axis', 2],
     ]);
-    expect(consumers(graph, 'sum').map((edge) => edge.to).sort()).toEqual(['a3', 'joined']);
+    expect(
+      consumers(graph, 'sum')
+        .map((edge) => edge.to)
+        .sort(),
+    ).toEqual(['a3', 'joined']);
     expect(graph.inputs).toEqual(['x']);
     expect(graph.outputs).toEqual([{ node: 'out', output: 0 }]);
     const a3 = graph.nodes.find((node) => node.name === 'a3')!;
@@ -72,7 +82,8 @@ describe('GraphDefs written by hand', () => {
   test('channel groups: an AddV2 joins a MatMul and a fused MatMul; ConcatV2 offsets the second input', () => {
     const model = models.get('dense')!;
     const groups = channelGroups(readModelGraph(model), model);
-    const identity = (count: number, offset = 0) => JSON.stringify(Array.from({ length: count }, (_, index) => [index + offset]));
+    const identity = (count: number, offset = 0) =>
+      JSON.stringify(Array.from({ length: count }, (_, index) => [index + offset]));
     const joined = groupWith(groups, 'w1', 1);
     expect(joined).toBe(groupWith(groups, 'w2', 1));
     expect(summary(joined)).toEqual({
@@ -84,12 +95,23 @@ describe('GraphDefs written by hand', () => {
       'w4@0': `reads ${identity(5)}`,
     });
     expect(joined.prunable).toBe(true);
-    expect(summary(groupWith(groups, 'w3', 0))).toEqual({ 'w3@0': `produces ${identity(3)}`, 'w4@0': `reads ${identity(3, 5)}` });
+    expect(summary(groupWith(groups, 'w3', 0))).toEqual({
+      'w3@0': `produces ${identity(3)}`,
+      'w4@0': `reads ${identity(3, 5)}`,
+    });
     expect(groupWith(groups, 'w4', 1).reasons).toEqual(['"out" is a model output']);
 
     const convModel = models.get('conv')!;
     const filters = groupWith(channelGroups(readModelGraph(convModel), convModel), 'f1', 3);
-    expect(Object.keys(summary(filters)).sort()).toEqual(['f1@3', 'f2@2', 'f3@2', 'mean@0', 'offset@0', 'scale@0', 'variance@0']);
+    expect(Object.keys(summary(filters)).sort()).toEqual([
+      'f1@3',
+      'f2@2',
+      'f3@2',
+      'mean@0',
+      'offset@0',
+      'scale@0',
+      'variance@0',
+    ]);
     expect(filters.prunable).toBe(true);
   });
 
@@ -102,27 +124,47 @@ describe('GraphDefs written by hand', () => {
     );
     expect(candidates.length).toBe(4);
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...candidates), fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }), fc.nat(1000), async (candidate, mask, seed) => {
-        const model = models.get(candidate.graphCase.name)!;
-        const group = rewriteModel(model).groups()[candidate.group]!;
-        const all = Array.from({ length: group.channels }, (_, channel) => channel);
-        let keep = all.filter((channel) => mask[channel]);
-        if (keep.length === 0 || keep.length === all.length) keep = [seed % group.channels];
-        const silent = silenceReads(model, group, all.filter((channel) => !keep.includes(channel)));
-        const sliced = rewriteModel(silent).sliceChannels(group, keep).build();
-        const input = tf.randomNormal(candidate.graphCase.input, 0, 1, 'float32', seed);
-        const before = await runStockGraph(silent, candidate.graphCase, input);
-        const after = await runStockGraph(sliced, candidate.graphCase, input);
-        input.dispose();
-        expect(after.length).toBe(before.length);
-        after.forEach((value, index) => expect(Math.abs(value - before[index]!)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(before[index]!))));
-        // The constants in the written GraphDef record the sliced shapes.
-        const written = (sliced.topology as { modelTopology: { node: Array<{ name: string; attr: { value?: { tensor: { tensorShape: { dim: Array<{ size: string }> } } } } }> } }).modelTopology;
-        for (const param of sliced.params.values()) {
-          const node = written.node.find((entry) => entry.name === param.name)!;
-          expect(node.attr.value!.tensor.tensorShape.dim.map((dim) => Number(dim.size))).toEqual(param.shape);
-        }
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...candidates),
+        fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+        fc.nat(1000),
+        async (candidate, mask, seed) => {
+          const model = models.get(candidate.graphCase.name)!;
+          const group = rewriteModel(model).groups()[candidate.group]!;
+          const all = Array.from({ length: group.channels }, (_, channel) => channel);
+          let keep = all.filter((channel) => mask[channel]);
+          if (keep.length === 0 || keep.length === all.length) keep = [seed % group.channels];
+          const silent = silenceReads(
+            model,
+            group,
+            all.filter((channel) => !keep.includes(channel)),
+          );
+          const sliced = rewriteModel(silent).sliceChannels(group, keep).build();
+          const input = tf.randomNormal(candidate.graphCase.input, 0, 1, 'float32', seed);
+          const before = await runStockGraph(silent, candidate.graphCase, input);
+          const after = await runStockGraph(sliced, candidate.graphCase, input);
+          input.dispose();
+          expect(after.length).toBe(before.length);
+          after.forEach((value, index) =>
+            expect(Math.abs(value - before[index]!)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(before[index]!))),
+          );
+          // The constants in the written GraphDef record the sliced shapes.
+          const written = (
+            sliced.topology as {
+              modelTopology: {
+                node: Array<{
+                  name: string;
+                  attr: { value?: { tensor: { tensorShape: { dim: Array<{ size: string }> } } } };
+                }>;
+              };
+            }
+          ).modelTopology;
+          for (const param of sliced.params.values()) {
+            const node = written.node.find((entry) => entry.name === param.name)!;
+            expect(node.attr.value!.tensor.tensorShape.dim.map((dim) => Number(dim.size))).toEqual(param.shape);
+          }
+        },
+      ),
       { numRuns: 20 },
     );
   });
@@ -130,7 +172,9 @@ describe('GraphDefs written by hand', () => {
   test('a Reshape to [-1, size] flattens channels-last, and its size shrinks with the slice', async () => {
     const model = models.get('flatten')!;
     const group = groupWith(channelGroups(readModelGraph(model), model), 'f', 3);
-    const blocks = Array.from({ length: 3 }, (_, channel) => Array.from({ length: 9 }, (_, position) => position * 3 + channel));
+    const blocks = Array.from({ length: 3 }, (_, channel) =>
+      Array.from({ length: 9 }, (_, position) => position * 3 + channel),
+    );
     expect(summary(group)['w@0']).toEqual(`reads ${JSON.stringify(blocks)}`);
     expect(group.shapes).toEqual([{ node: 'flat', param: 'flat/shape', position: 1, indices: blocks }]);
     const sliced = rewriteModel(model).sliceChannels(group, [1]).build();
@@ -144,8 +188,18 @@ describe('GraphDefs written by hand', () => {
     const identity = hostTensor('float32', [3, 3], Float32Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1));
     const rewritten = rewriteModel(model)
       .replaceNode('a3', [
-        { name: 'a3_first', op: 'MatMul', attributes: { transpose_a: { b: false }, transpose_b: { b: true } }, params: { b: w3 } },
-        { name: 'a3_second', op: 'MatMul', attributes: { transpose_a: { b: false }, transpose_b: { b: false } }, params: { b: identity } },
+        {
+          name: 'a3_first',
+          op: 'MatMul',
+          attributes: { transpose_a: { b: false }, transpose_b: { b: true } },
+          params: { b: w3 },
+        },
+        {
+          name: 'a3_second',
+          op: 'MatMul',
+          attributes: { transpose_a: { b: false }, transpose_b: { b: false } },
+          params: { b: identity },
+        },
       ])
       .build();
     expect([...rewritten.params.keys()]).toContain('a3_second/b');
@@ -158,7 +212,9 @@ describe('GraphDefs written by hand', () => {
   });
 
   test('ops it does not understand freeze the channels they touch, with the reason', async () => {
-    const topology = structuredClone(conv.modelTopology) as { node: Array<{ name: string; op: string; attr: Record<string, unknown> }> };
+    const topology = structuredClone(conv.modelTopology) as {
+      node: Array<{ name: string; op: string; attr: Record<string, unknown> }>;
+    };
     topology.node.find((node) => node.name === 'relu')!.op = 'Softmax';
     const base = models.get('conv')!;
     const model = { ...base, topology: { ...(base.topology as object), modelTopology: topology } };
@@ -176,9 +232,9 @@ function silenceReads(model: Model, group: ChannelGroup, dropped: readonly numbe
     const data = Float32Array.from(tensor.data as Float32Array);
     const inner = tensor.shape.slice(entry.axis + 1).reduce((product, size) => product * size, 1);
     const zero = new Set(dropped.flatMap((channel) => entry.indices[channel]!));
-    for (let flat = 0; flat < data.length; flat++) if (zero.has(Math.floor(flat / inner) % tensor.shape[entry.axis]!)) data[flat] = 0;
+    for (let flat = 0; flat < data.length; flat++)
+      if (zero.has(Math.floor(flat / inner) % tensor.shape[entry.axis]!)) data[flat] = 0;
     updates.set(entry.param, denseEncoding(hostTensor('float32', tensor.shape, data)));
   }
   return replaceParams(model, updates);
 }
-

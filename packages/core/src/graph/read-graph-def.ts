@@ -46,9 +46,11 @@ export function readGraphDef(graphDef: unknown, params: ReadonlyMap<string, Para
       const match = REFERENCE.exec(reference);
       if (match === null) graphError(`expected an input such as "name" or "name:1", got ${describe(reference)}`, where);
       const [, control, from, outputText] = match;
-      if (!names.has(from!)) graphError(`node ${quote(node.name)} reads from ${quote(from!)}, which is not a node`, where);
+      if (!names.has(from!))
+        graphError(`node ${quote(node.name)} reads from ${quote(from!)}, which is not a node`, where);
       const output = outputText === undefined ? 0 : Number(outputText);
-      if (!Number.isSafeInteger(output) || output > MAX_OUTPUT_INDEX) graphError(`output index ${outputText} is out of range`, where);
+      if (!Number.isSafeInteger(output) || output > MAX_OUTPUT_INDEX)
+        graphError(`output index ${outputText} is out of range`, where);
       if (control !== undefined) incoming.push({ from: from!, output, to: node.name, input: -1 - at, control: true });
       else incoming.push({ from: from!, output, to: node.name, input: dataInput++ });
     });
@@ -68,7 +70,8 @@ export function readGraphDef(graphDef: unknown, params: ReadonlyMap<string, Para
   const outputs = readOutputs(signature, names, nodes, edges);
   const attributes: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(graphDef)) {
-    if (key !== 'node') Object.defineProperty(attributes, key, { value, enumerable: true, writable: true, configurable: true });
+    if (key !== 'node')
+      Object.defineProperty(attributes, key, { value, enumerable: true, writable: true, configurable: true });
   }
   if (!Object.hasOwn(graphDef, 'node')) attributes.noNodeField = true;
   const graph: ModelGraph = { format: 'graph-def', nodes, edges, inputs, outputs, attributes };
@@ -87,17 +90,21 @@ interface RawNode {
 function readNode(value: unknown, field: string): RawNode {
   if (!isRecord(value)) graphError(`expected a node object, got ${describe(value)}`, field);
   const { name, op, input, attr } = value;
-  if (typeof name !== 'string' || name.length === 0) graphError(`a node needs a non-empty name, got ${describe(name)}`, `${field}.name`);
-  if (typeof op !== 'string' || op.length === 0) graphError(`node ${quote(name)} needs an op name, got ${describe(op)}`, `${field}.op`);
+  if (typeof name !== 'string' || name.length === 0)
+    graphError(`a node needs a non-empty name, got ${describe(name)}`, `${field}.name`);
+  if (typeof op !== 'string' || op.length === 0)
+    graphError(`node ${quote(name)} needs an op name, got ${describe(op)}`, `${field}.op`);
   const inputs = input ?? [];
   if (!Array.isArray(inputs) || !inputs.every((item) => typeof item === 'string')) {
     graphError(`node ${quote(name)}'s input must be an array of strings, got ${describe(input)}`, `${field}.input`);
   }
   const attributes = attr ?? {};
-  if (!isRecord(attributes)) graphError(`node ${quote(name)}'s attr must be an object, got ${describe(attr)}`, `${field}.attr`);
+  if (!isRecord(attributes))
+    graphError(`node ${quote(name)}'s attr must be an object, got ${describe(attr)}`, `${field}.attr`);
   const extra: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    if (!NODE_FIELDS.has(key)) Object.defineProperty(extra, key, { value: item, enumerable: true, writable: true, configurable: true });
+    if (!NODE_FIELDS.has(key))
+      Object.defineProperty(extra, key, { value: item, enumerable: true, writable: true, configurable: true });
   }
   if (attr === undefined) extra.noAttr = true;
   return { name, op, inputs: inputs as string[], attributes, extra };
@@ -121,7 +128,9 @@ function bindParams(
     const axes = input.axes(param.shape);
     if (axes === null) {
       graphError(
-        `node ${quote(name)} (${op}) reads ${quote(param.name)} of shape [${param.shape.join(', ')}] as its ${input.slot}, which needs another rank`,
+        `node ${quote(name)} (${op}) reads ${quote(param.name)} of shape [${param.shape.join(', ')}] as its ${
+          input.slot
+        }, which needs another rank`,
         `params[${JSON.stringify(param.name)}].shape`,
       );
     }
@@ -142,16 +151,22 @@ function readOutputs(
       const reference = isRecord(value) ? value.name : undefined;
       const match = typeof reference === 'string' ? REFERENCE.exec(reference) : null;
       if (match === null || match[1] !== undefined || !names.has(match[2]!)) {
-        graphError(`signature output ${quote(key)} names no node: ${describe(reference)}`, `signature.outputs[${JSON.stringify(key)}]`);
+        graphError(
+          `signature output ${quote(key)} names no node: ${describe(reference)}`,
+          `signature.outputs[${JSON.stringify(key)}]`,
+        );
       }
       const output = match[3] === undefined ? 0 : Number(match[3]);
-      if (output > MAX_OUTPUT_INDEX) graphError(`output index ${match[3]} is out of range`, `signature.outputs[${JSON.stringify(key)}]`);
+      if (output > MAX_OUTPUT_INDEX)
+        graphError(`output index ${match[3]} is out of range`, `signature.outputs[${JSON.stringify(key)}]`);
       outputs.push({ node: match[2]!, output });
     }
     if (outputs.length > 0) return outputs;
   }
   const consumed = new Set(edges.filter((edge) => edge.control !== true).map((edge) => edge.from));
   return nodes
-    .filter((node) => !consumed.has(node.name) && node.op !== 'Const' && node.op !== 'NoOp' && node.op !== 'Placeholder')
+    .filter(
+      (node) => !consumed.has(node.name) && node.op !== 'Const' && node.op !== 'NoOp' && node.op !== 'Placeholder',
+    )
     .map((node) => ({ node: node.name, output: 0 }));
 }

@@ -32,7 +32,11 @@ describe('reading and writing Keras topologies that tfjs-layers saved', () => {
       const original = buildSeeded(layersCase);
       const { model } = await savedModel(original);
       const graph = readModelGraph(model);
-      const rewritten = createModel({ format: model.format, topology: topologyWithGraph(model, graph, model.params), params: model.params });
+      const rewritten = createModel({
+        format: model.format,
+        topology: topologyWithGraph(model, graph, model.params),
+        params: model.params,
+      });
       const inputs = layersCase.inputs(3);
       expect(await predictFlat(await loadStockLayers(rewritten), inputs)).toEqual(await predictFlat(original, inputs));
     }
@@ -45,11 +49,23 @@ describe('reading and writing Keras topologies that tfjs-layers saved', () => {
       ['a', 0],
       ['b', 1],
     ]);
-    expect(consumers(graph, 'a').map((edge) => edge.to).sort()).toEqual(['b', 'sum']);
+    expect(
+      consumers(graph, 'a')
+        .map((edge) => edge.to)
+        .sort(),
+    ).toEqual(['b', 'sum']);
     expect(graph.inputs).toEqual(['features']);
     expect(graph.outputs).toEqual([{ node: 'head', output: 0 }]);
-    expect(graphNode(graph, 'b').params.map((binding) => [binding.slot, binding.axes.map((axis) => [axis.axis, axis.side])])).toEqual([
-      ['kernel', [[0, 'input'], [1, 'output']]],
+    expect(
+      graphNode(graph, 'b').params.map((binding) => [binding.slot, binding.axes.map((axis) => [axis.axis, axis.side])]),
+    ).toEqual([
+      [
+        'kernel',
+        [
+          [0, 'input'],
+          [1, 'output'],
+        ],
+      ],
       ['bias', [[0, 'output']]],
     ]);
   });
@@ -58,7 +74,11 @@ describe('reading and writing Keras topologies that tfjs-layers saved', () => {
     const mlp = LAYERS_CASES.find((entry) => entry.name === 'mlp')!;
     const { model, artifacts } = await savedModel(buildSeeded(mlp));
     const graph = readModelGraph(model);
-    expect(graph.nodes[0]).toMatchObject({ name: 'hidden_1_input', op: 'InputLayer', attributes: { batch_input_shape: [null, 5] } });
+    expect(graph.nodes[0]).toMatchObject({
+      name: 'hidden_1_input',
+      op: 'InputLayer',
+      attributes: { batch_input_shape: [null, 5] },
+    });
     expect(graph.nodes.map((node) => node.op)).toEqual(['InputLayer', 'Dense', 'Dropout', 'Dense', 'Dense']);
     expect(writeKerasTopology(graph)).toEqual(artifacts.modelTopology);
   });

@@ -57,7 +57,9 @@ export function readKerasGraph(topology: unknown, params: ReadonlyMap<string, Pa
   const layersValue = legacyList ? config : config.layers;
   const layersField = legacyList ? `${field}.config` : `${field}.config.layers`;
   if (!Array.isArray(layersValue)) graphError(`layers must be an array, got ${describe(layersValue)}`, layersField);
-  const layers = layersValue.map((value, index) => readLayer(value, `${layersField}[${index}]`, className === 'Sequential'));
+  const layers = layersValue.map((value, index) =>
+    readLayer(value, `${layersField}[${index}]`, className === 'Sequential'),
+  );
   const names = new Set<string>();
   for (const layer of layers) {
     if (names.has(layer.name)) graphError(`two layers are named ${quote(layer.name)}`, `${layer.field}.name`);
@@ -70,10 +72,19 @@ export function readKerasGraph(topology: unknown, params: ReadonlyMap<string, Pa
     ...(legacyList ? { legacyList: true } : { name: config.name, configExtra: withoutKeys(config, CONFIG_FIELDS) }),
   };
   const built =
-    className === 'Sequential' ? sequentialGraph(layers, names, layersField) : functionalGraph(layers, names, config as Record<string, unknown>, field);
+    className === 'Sequential'
+      ? sequentialGraph(layers, names, layersField)
+      : functionalGraph(layers, names, config as Record<string, unknown>, field);
   const owned = paramsByLayer(params);
   const nodes = built.nodes.map((node) => bindParams(node, params, owned));
-  const graph: ModelGraph = { format: 'keras', nodes, edges: built.edges, inputs: built.inputs, outputs: built.outputs, attributes };
+  const graph: ModelGraph = {
+    format: 'keras',
+    nodes,
+    edges: built.edges,
+    inputs: built.inputs,
+    outputs: built.outputs,
+    attributes,
+  };
   topologicalOrder(graph);
   return graph;
 }
@@ -85,12 +96,17 @@ function readLayer(value: unknown, field: string, sequential: boolean): RawLayer
   const config = value.config;
   if (!isRecord(config)) graphError(`expected an object, got ${describe(config)}`, `${field}.config`);
   // Functional models repeat the name beside the config; Sequential ones keep it inside.
-  const name = sequential ? (config.name ?? value.name) : (value.name ?? config.name);
-  if (typeof name !== 'string' || name.length === 0) graphError(`a layer needs a non-empty name, got ${describe(name)}`, `${field}.name`);
+  const name = sequential ? config.name ?? value.name : value.name ?? config.name;
+  if (typeof name !== 'string' || name.length === 0)
+    graphError(`a layer needs a non-empty name, got ${describe(name)}`, `${field}.name`);
   if (KERAS_MODEL_CLASSES.has(className)) {
-    graphError(`layer ${quote(name)} is a nested model (${className}); flatten it into one model first`, `${field}.class_name`);
+    graphError(
+      `layer ${quote(name)} is a nested model (${className}); flatten it into one model first`,
+      `${field}.class_name`,
+    );
   }
-  if (className === 'Lambda') graphError(`layer ${quote(name)} is a Lambda layer, whose code a topology cannot hold`, `${field}.class_name`);
+  if (className === 'Lambda')
+    graphError(`layer ${quote(name)} is a Lambda layer, whose code a topology cannot hold`, `${field}.class_name`);
   return { className, name, config, record: value, field };
 }
 
@@ -121,7 +137,8 @@ function sequentialGraph(
   const inputs = [previous];
   const edges: GraphEdge[] = [];
   for (const layer of rest) {
-    if (layer.className === 'InputLayer') graphError(`only the first layer of a Sequential model may be an InputLayer`, `${layer.field}.class_name`);
+    if (layer.className === 'InputLayer')
+      graphError(`only the first layer of a Sequential model may be an InputLayer`, `${layer.field}.class_name`);
     nodes.push(layerNode(layer));
     edges.push({ from: previous, output: 0, to: layer.name, input: 0 });
     previous = layer.name;
@@ -141,20 +158,32 @@ function functionalGraph(
     const inboundField = `${layer.field}.inbound_nodes`;
     if (!Array.isArray(inbound)) graphError(`expected an array, got ${describe(inbound)}`, inboundField);
     if (inbound.length > 1) {
-      graphError(`layer ${quote(layer.name)} is called ${inbound.length} times; shared layers are not supported`, inboundField);
+      graphError(
+        `layer ${quote(layer.name)} is called ${inbound.length} times; shared layers are not supported`,
+        inboundField,
+      );
     }
     if (inbound.length === 0) continue;
     const call = inbound[0];
     if (!Array.isArray(call)) {
-      graphError(`expected a list of inbound tensors (the tfjs-layers / Keras 2 form), got ${describe(call)}`, `${inboundField}[0]`);
+      graphError(
+        `expected a list of inbound tensors (the tfjs-layers / Keras 2 form), got ${describe(call)}`,
+        `${inboundField}[0]`,
+      );
     }
     call.forEach((reference: unknown, input) => {
       const at = `${inboundField}[0][${input}]`;
       const { name, output, kwargs } = readReference(reference, at, names, layer.name);
-      edges.push(kwargs === undefined ? { from: name, output, to: layer.name, input } : { from: name, output, to: layer.name, input, attributes: kwargs });
+      edges.push(
+        kwargs === undefined
+          ? { from: name, output, to: layer.name, input }
+          : { from: name, output, to: layer.name, input, attributes: kwargs },
+      );
     });
   }
-  const inputs = readEndpoints(config.input_layers, `${field}.config.input_layers`, names).map((endpoint) => endpoint.node);
+  const inputs = readEndpoints(config.input_layers, `${field}.config.input_layers`, names).map(
+    (endpoint) => endpoint.node,
+  );
   const outputs = readEndpoints(config.output_layers, `${field}.config.output_layers`, names);
   const classes = new Map(layers.map((layer) => [layer.name, layer.className]));
   for (const input of inputs) {
@@ -176,23 +205,32 @@ function readReference(
   }
   const [name, nodeIndex, output, kwargs] = reference as unknown[];
   if (typeof name !== 'string') graphError(`expected a layer name, got ${describe(name)}`, `${field}[0]`);
-  if (!names.has(name)) graphError(`layer ${quote(layer)} reads from ${quote(name)}, which is not a layer of the model`, `${field}[0]`);
+  if (!names.has(name))
+    graphError(`layer ${quote(layer)} reads from ${quote(name)}, which is not a layer of the model`, `${field}[0]`);
   if (nodeIndex !== 0) {
-    graphError(`layer ${quote(layer)} reads call ${describe(nodeIndex)} of ${quote(name)}; shared layers are not supported`, `${field}[1]`);
+    graphError(
+      `layer ${quote(layer)} reads call ${describe(nodeIndex)} of ${quote(name)}; shared layers are not supported`,
+      `${field}[1]`,
+    );
   }
   readIndex(output, `${field}[2]`);
-  if (kwargs !== undefined && !isRecord(kwargs)) graphError(`expected an object of call arguments, got ${describe(kwargs)}`, `${field}[3]`);
+  if (kwargs !== undefined && !isRecord(kwargs))
+    graphError(`expected an object of call arguments, got ${describe(kwargs)}`, `${field}[3]`);
   return { name, output: output as number, kwargs: kwargs as Record<string, unknown> | undefined };
 }
 
 function readEndpoints(value: unknown, field: string, names: ReadonlySet<string>): GraphOutput[] {
-  if (!Array.isArray(value)) graphError(`expected an array of [layer name, node index, tensor index], got ${describe(value)}`, field);
+  if (!Array.isArray(value))
+    graphError(`expected an array of [layer name, node index, tensor index], got ${describe(value)}`, field);
   return value.map((entry: unknown, index) => {
     const at = `${field}[${index}]`;
-    if (!Array.isArray(entry) || entry.length !== 3) graphError(`expected [layer name, node index, tensor index], got ${describe(entry)}`, at);
+    if (!Array.isArray(entry) || entry.length !== 3)
+      graphError(`expected [layer name, node index, tensor index], got ${describe(entry)}`, at);
     const [name, nodeIndex, output] = entry as unknown[];
-    if (typeof name !== 'string' || !names.has(name)) graphError(`${describe(name)} is not a layer of the model`, `${at}[0]`);
-    if (nodeIndex !== 0) graphError(`call ${describe(nodeIndex)} of ${quote(name)}: shared layers are not supported`, `${at}[1]`);
+    if (typeof name !== 'string' || !names.has(name))
+      graphError(`${describe(name)} is not a layer of the model`, `${at}[0]`);
+    if (nodeIndex !== 0)
+      graphError(`call ${describe(nodeIndex)} of ${quote(name)}: shared layers are not supported`, `${at}[1]`);
     return { node: name, output: readIndex(output, `${at}[2]`) };
   });
 }
@@ -222,7 +260,11 @@ function paramsByLayer(params: ReadonlyMap<string, Param>): Map<string, Param[]>
   return owned;
 }
 
-function bindParams(node: GraphNode, params: ReadonlyMap<string, Param>, owned: ReadonlyMap<string, Param[]>): GraphNode {
+function bindParams(
+  node: GraphNode,
+  params: ReadonlyMap<string, Param>,
+  owned: ReadonlyMap<string, Param[]>,
+): GraphNode {
   if (node.op === 'InputLayer') return node;
   const weights = kerasWeights(node.op, node.attributes);
   if (weights === null) {
@@ -236,12 +278,17 @@ function bindParams(node: GraphNode, params: ReadonlyMap<string, Param>, owned: 
   const bound = weights.map((weight): ParamBinding => {
     const param = findParam(params, owned, node.name, weight.slot);
     if (param === undefined) {
-      graphError(`layer ${quote(node.name)} declares weight ${quote(weight.slot)}, which the model lacks`, `params[${JSON.stringify(`${node.name}/${weight.slot}`)}]`);
+      graphError(
+        `layer ${quote(node.name)} declares weight ${quote(weight.slot)}, which the model lacks`,
+        `params[${JSON.stringify(`${node.name}/${weight.slot}`)}]`,
+      );
     }
     const axes = weight.axes(param.shape.length);
     if (axes === null) {
       graphError(
-        `layer ${quote(node.name)}'s ${weight.slot} has shape [${param.shape.join(', ')}], of the wrong rank for ${node.op}`,
+        `layer ${quote(node.name)}'s ${weight.slot} has shape [${param.shape.join(', ')}], of the wrong rank for ${
+          node.op
+        }`,
         `params[${JSON.stringify(param.name)}].shape`,
       );
     }
@@ -265,7 +312,8 @@ function findParam(
 function withoutKeys(record: Record<string, unknown>, keys: ReadonlySet<string>): Record<string, unknown> {
   const kept: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(record)) {
-    if (!keys.has(key)) Object.defineProperty(kept, key, { value, enumerable: true, writable: true, configurable: true });
+    if (!keys.has(key))
+      Object.defineProperty(kept, key, { value, enumerable: true, writable: true, configurable: true });
   }
   return kept;
 }

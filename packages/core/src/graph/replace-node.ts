@@ -17,15 +17,21 @@ import type { GraphEdge } from './types.ts';
  */
 export function replaceNode(state: RewriteState, name: string, chain: readonly NewNode[]): RewriteState {
   const graph = state.graph;
-  if (typeof name !== 'string' || !graph.nodes.some((node) => node.name === name)) rewriteFail(`the graph has no node named ${describe(name)}`, 'name');
+  if (typeof name !== 'string' || !graph.nodes.some((node) => node.name === name))
+    rewriteFail(`the graph has no node named ${describe(name)}`, 'name');
   const replaced = graphNode(graph, name);
-  if (graph.inputs.includes(name) || replaced.op === 'Const') rewriteFail(`node ${quote(name)} is a model input or a constant`, 'name');
-  if (!Array.isArray(chain) || chain.length === 0) rewriteFail(`expected a non-empty array of nodes, got ${describe(chain)}`, 'chain');
+  if (graph.inputs.includes(name) || replaced.op === 'Const')
+    rewriteFail(`node ${quote(name)} is a model input or a constant`, 'name');
+  if (!Array.isArray(chain) || chain.length === 0)
+    rewriteFail(`expected a non-empty array of nodes, got ${describe(chain)}`, 'chain');
   // Constants feeding only the replaced node go with it.
   const incoming = producers(graph, name);
   const constants = new Set(
     incoming
-      .filter((edge) => graphNode(graph, edge.from).op === 'Const' && consumers(graph, edge.from).every((out) => out.to === name))
+      .filter(
+        (edge) =>
+          graphNode(graph, edge.from).op === 'Const' && consumers(graph, edge.from).every((out) => out.to === name),
+      )
       .map((edge) => edge.from),
   );
   const gone = new Set([name, ...constants]);
@@ -48,12 +54,21 @@ export function replaceNode(state: RewriteState, name: string, chain: readonly N
   const firstData = edges.filter((edge) => edge.to === first && edge.control !== true).map((edge) => edge.input);
   built.forEach((part, index) => {
     for (const edge of part.edges) {
-      if (index === 0 && firstData.includes(edge.input)) rewriteFail(`${edge.to}'s input ${edge.input} is both a data input and its param`, 'chain[0]');
+      if (index === 0 && firstData.includes(edge.input))
+        rewriteFail(`${edge.to}'s input ${edge.input} is both a data input and its param`, 'chain[0]');
       edges.push(edge);
     }
-    if (index > 0) edges.push({ from: built[index - 1]!.nodes[built[index - 1]!.nodes.length - 1]!.name, output: 0, to: part.nodes[part.nodes.length - 1]!.name, input: 0 });
+    if (index > 0)
+      edges.push({
+        from: built[index - 1]!.nodes[built[index - 1]!.nodes.length - 1]!.name,
+        output: 0,
+        to: part.nodes[part.nodes.length - 1]!.name,
+        input: 0,
+      });
   });
-  const nodes = graph.nodes.flatMap((node) => (node.name === name ? built.flatMap((part) => part.nodes) : gone.has(node.name) ? [] : [node]));
+  const nodes = graph.nodes.flatMap((node) =>
+    node.name === name ? built.flatMap((part) => part.nodes) : gone.has(node.name) ? [] : [node],
+  );
   const outputs = graph.outputs.map((output) => (output.node === name ? { ...output, node: last } : output));
   const stillBound = new Set(nodes.flatMap((node) => node.params.map((binding) => binding.param)));
   const dropped = new Set(
@@ -76,15 +91,20 @@ export function replaceNode(state: RewriteState, name: string, chain: readonly N
  */
 export function insertNode(state: RewriteState, after: string, node: NewNode): RewriteState {
   const graph = state.graph;
-  if (typeof after !== 'string' || !graph.nodes.some((entry) => entry.name === after)) rewriteFail(`the graph has no node named ${describe(after)}`, 'after');
+  if (typeof after !== 'string' || !graph.nodes.some((entry) => entry.name === after))
+    rewriteFail(`the graph has no node named ${describe(after)}`, 'after');
   if (graphNode(graph, after).op === 'Const') rewriteFail(`node ${quote(after)} is a constant`, 'after');
   const taken = new Set(graph.nodes.map((entry) => entry.name));
   const part = materialize(graph, node, 'node', taken);
   const inserted = part.nodes[part.nodes.length - 1]!.name;
-  const edges = graph.edges.map((edge) => (edge.from === after && edge.output === 0 && edge.control !== true ? { ...edge, from: inserted } : edge));
+  const edges = graph.edges.map((edge) =>
+    edge.from === after && edge.output === 0 && edge.control !== true ? { ...edge, from: inserted } : edge,
+  );
   edges.push(...part.edges, { from: after, output: 0, to: inserted, input: 0 });
   const nodes = graph.nodes.flatMap((entry) => (entry.name === after ? [entry, ...part.nodes] : [entry]));
-  const outputs = graph.outputs.map((output) => (output.node === after && output.output === 0 ? { ...output, node: inserted } : output));
+  const outputs = graph.outputs.map((output) =>
+    output.node === after && output.output === 0 ? { ...output, node: inserted } : output,
+  );
   return { ...state, graph: { ...graph, nodes, edges, outputs }, params: [...state.params, ...part.params] };
 }
 

@@ -65,4 +65,3 @@ function rewriteOf(state: RewriteState): ModelRewrite {
     },
   };
 }
-

@@ -17,11 +17,17 @@ import type { ChannelGroup, GraphNode } from './types.ts';
  * const next = sliceChannels(state, params, group, [0, 2]);
  * ```
  */
-export function sliceChannels(state: RewriteState, params: ReadonlyMap<string, Param>, group: ChannelGroup, keep: readonly number[]): RewriteState {
+export function sliceChannels(
+  state: RewriteState,
+  params: ReadonlyMap<string, Param>,
+  group: ChannelGroup,
+  keep: readonly number[],
+): RewriteState {
   if (!isRecord(group) || !Array.isArray(group.entries) || typeof group.channels !== 'number') {
     rewriteFail(`expected a channel group, got ${describe(group)}`, 'group');
   }
-  if (!group.prunable) rewriteFail(`group ${group.id} is not prunable: ${group.reasons[0] ?? 'no reason given'}`, 'group');
+  if (!group.prunable)
+    rewriteFail(`group ${group.id} is not prunable: ${group.reasons[0] ?? 'no reason given'}`, 'group');
   if (!Array.isArray(keep)) rewriteFail(`keep must be an array of channel indices, got ${describe(keep)}`, 'keep');
   const kept = new Set<number>();
   keep.forEach((channel, index) => {
@@ -36,9 +42,11 @@ export function sliceChannels(state: RewriteState, params: ReadonlyMap<string, P
   for (const entry of group.entries) {
     const param = params.get(entry.param);
     const field = `group.entries[${JSON.stringify(entry.param)}]`;
-    if (param === undefined) rewriteFail(`the model has no param ${quote(entry.param)}: the group is from another model`, field);
+    if (param === undefined)
+      rewriteFail(`the model has no param ${quote(entry.param)}: the group is from another model`, field);
     const size = param.shape[entry.axis];
-    if (size === undefined || entry.indices.length !== group.channels) rewriteFail(`the group does not fit ${quote(entry.param)}`, field);
+    if (size === undefined || entry.indices.length !== group.channels)
+      rewriteFail(`the group does not fit ${quote(entry.param)}`, field);
     let axes = removed.get(entry.param);
     if (axes === undefined) removed.set(entry.param, (axes = new Map()));
     let set = axes.get(entry.axis);
@@ -46,7 +54,8 @@ export function sliceChannels(state: RewriteState, params: ReadonlyMap<string, P
     for (let channel = 0; channel < group.channels; channel++) {
       if (kept.has(channel)) continue;
       for (const index of entry.indices[channel]!) {
-        if (!Number.isSafeInteger(index) || index < 0 || index >= size) rewriteFail(`index ${index} is outside ${quote(entry.param)}`, field);
+        if (!Number.isSafeInteger(index) || index < 0 || index >= size)
+          rewriteFail(`index ${index} is outside ${quote(entry.param)}`, field);
         set.add(index);
       }
     }
@@ -65,15 +74,21 @@ export function sliceChannels(state: RewriteState, params: ReadonlyMap<string, P
   for (const [index, entry] of (Array.isArray(group.shapes) ? group.shapes : []).entries()) {
     const field = `group.shapes[${index}]`;
     const param = sliced.get(entry.param) ?? params.get(entry.param);
-    if (param === undefined) rewriteFail(`the model has no param ${quote(entry.param)}: the group is from another model`, field);
+    if (param === undefined)
+      rewriteFail(`the model has no param ${quote(entry.param)}: the group is from another model`, field);
     const tensor = decode(param.value);
     const size = tensor.data[entry.position];
-    if (tensor.dtype !== 'int32' || tensor.shape.length !== 1 || typeof size !== 'number') rewriteFail(`${quote(entry.param)} is not a shape`, field);
+    if (tensor.dtype !== 'int32' || tensor.shape.length !== 1 || typeof size !== 'number')
+      rewriteFail(`${quote(entry.param)} is not a shape`, field);
     let removedCount = 0;
-    for (let channel = 0; channel < group.channels; channel++) if (!kept.has(channel)) removedCount += entry.indices[channel]?.length ?? 0;
+    for (let channel = 0; channel < group.channels; channel++)
+      if (!kept.has(channel)) removedCount += entry.indices[channel]?.length ?? 0;
     const values = Int32Array.from(tensor.data as Int32Array);
     values[entry.position] = size - removedCount;
-    sliced.set(entry.param, { ...param, value: denseEncoding({ dtype: 'int32', shape: [...tensor.shape], data: values }) });
+    sliced.set(entry.param, {
+      ...param,
+      value: denseEncoding({ dtype: 'int32', shape: [...tensor.shape], data: values }),
+    });
   }
   const nextParams = state.params.map((param) => sliced.get(param.name) ?? param);
   const shapes = new Map(nextParams.map((param) => [param.name, param.shape]));
@@ -96,4 +111,3 @@ function outputCount(node: GraphNode, shapes: ReadonlyMap<string, readonly numbe
   }
   return undefined;
 }
-

@@ -37,9 +37,10 @@ function writeNode(
   const written = [...data, ...control].map(reference);
   const { noAttr, input: readInputs, ...extra } = node.metadata ?? {};
   // The text read ('x:0') is kept wherever it still names the same tensor.
-  const inputs = Array.isArray(readInputs) && readInputs.length === written.length
-    ? written.map((text, index) => (sameReference(readInputs[index], text) ? (readInputs[index] as string) : text))
-    : written;
+  const inputs =
+    Array.isArray(readInputs) && readInputs.length === written.length
+      ? written.map((text, index) => (sameReference(readInputs[index], text) ? (readInputs[index] as string) : text))
+      : written;
   let attributes = node.attributes;
   const binding = node.op === 'Const' ? node.params.find((entry) => entry.slot === 'value') : undefined;
   const shape = binding === undefined ? undefined : params.get(binding.param)?.shape;
@@ -60,12 +61,19 @@ function sameReference(read: unknown, written: string): boolean {
   return read === written || read === `${written}:0`;
 }
 
-function withTensorShape(attributes: Readonly<Record<string, unknown>>, shape: readonly number[]): Readonly<Record<string, unknown>> {
+function withTensorShape(
+  attributes: Readonly<Record<string, unknown>>,
+  shape: readonly number[],
+): Readonly<Record<string, unknown>> {
   const value = attributes.value;
   if (!isRecord(value) || !isRecord(value.tensor)) return attributes;
   const current = value.tensor.tensorShape;
   const dims = isRecord(current) && Array.isArray(current.dim) ? current.dim : undefined;
-  if (dims !== undefined && dims.length === shape.length && dims.every((dim, axis) => isRecord(dim) && Number(dim.size) === shape[axis])) {
+  if (
+    dims !== undefined &&
+    dims.length === shape.length &&
+    dims.every((dim, axis) => isRecord(dim) && Number(dim.size) === shape[axis])
+  ) {
     return attributes;
   }
   const tensorShape = { ...(isRecord(current) ? current : {}), dim: shape.map((size) => ({ size: String(size) })) };

@@ -18,14 +18,20 @@ import type { GraphNode, ModelGraph } from './types.ts';
 export function writeKerasTopology(graph: ModelGraph): Record<string, unknown> {
   if (graph.format !== 'keras') graphError(`a ${graph.format} graph has no Keras form`, 'format');
   const attributes = graph.attributes;
-  const className = attributes.className === 'Sequential' && isChain(graph) ? 'Sequential' : attributes.className === 'Sequential' ? 'Model' : String(attributes.className);
+  const className =
+    attributes.className === 'Sequential' && isChain(graph)
+      ? 'Sequential'
+      : attributes.className === 'Sequential'
+      ? 'Model'
+      : String(attributes.className);
   const extra = isRecord(attributes.extra) ? attributes.extra : {};
   const configExtra = isRecord(attributes.configExtra) ? attributes.configExtra : {};
   const name = attributes.name;
   let config: unknown;
   if (className === 'Sequential') {
     const layers = sequentialLayers(graph);
-    config = attributes.legacyList === true ? layers : { ...(name === undefined ? {} : { name }), layers, ...configExtra };
+    config =
+      attributes.legacyList === true ? layers : { ...(name === undefined ? {} : { name }), layers, ...configExtra };
   } else {
     config = {
       ...(name === undefined ? {} : { name }),
@@ -43,11 +49,18 @@ function isChain(graph: ModelGraph): boolean {
   if (graph.inputs.length !== 1 || graph.outputs.length !== 1 || graph.outputs[0]!.output !== 0) return false;
   const order = topologicalOrder(graph);
   if (order[0] !== graph.inputs[0]) return false;
-  return order.every((name, index) => {
-    const incoming = producers(graph, name);
-    if (index === 0) return incoming.length === 0;
-    return incoming.length === 1 && incoming[0]!.from === order[index - 1] && incoming[0]!.output === 0 && incoming[0]!.attributes === undefined;
-  }) && order[order.length - 1] === graph.outputs[0]!.node;
+  return (
+    order.every((name, index) => {
+      const incoming = producers(graph, name);
+      if (index === 0) return incoming.length === 0;
+      return (
+        incoming.length === 1 &&
+        incoming[0]!.from === order[index - 1] &&
+        incoming[0]!.output === 0 &&
+        incoming[0]!.attributes === undefined
+      );
+    }) && order[order.length - 1] === graph.outputs[0]!.node
+  );
 }
 
 function sequentialLayers(graph: ModelGraph): Record<string, unknown>[] {
@@ -59,9 +72,18 @@ function sequentialLayers(graph: ModelGraph): Record<string, unknown>[] {
     return { class_name: node.op, config: node.attributes, ...extraOf(node) };
   });
   const first = layers[0];
-  if (implicit && first !== undefined && input.attributes.batch_input_shape !== undefined && first.config.batch_input_shape === undefined) {
+  if (
+    implicit &&
+    first !== undefined &&
+    input.attributes.batch_input_shape !== undefined &&
+    first.config.batch_input_shape === undefined
+  ) {
     // The input a Sequential model makes for itself is described by its first layer's config.
-    first.config = { ...first.config, batch_input_shape: input.attributes.batch_input_shape, ...(input.attributes.dtype === undefined ? {} : { dtype: input.attributes.dtype }) };
+    first.config = {
+      ...first.config,
+      batch_input_shape: input.attributes.batch_input_shape,
+      ...(input.attributes.dtype === undefined ? {} : { dtype: input.attributes.dtype }),
+    };
   }
   return layers;
 }
@@ -74,12 +96,15 @@ function functionalLayers(graph: ModelGraph): Record<string, unknown>[] {
       if (edge.input !== index) graphError(`layer ${quote(name)} has no input ${index}`, `edges`);
     });
     const config =
-      node.op === 'InputLayer' && node.metadata?.implicit === true ? { ...node.attributes, sparse: false, name } : node.attributes;
+      node.op === 'InputLayer' && node.metadata?.implicit === true
+        ? { ...node.attributes, sparse: false, name }
+        : node.attributes;
     return {
       name,
       class_name: node.op,
       config,
-      inbound_nodes: incoming.length === 0 ? [] : [incoming.map((edge) => [edge.from, 0, edge.output, edge.attributes ?? {}])],
+      inbound_nodes:
+        incoming.length === 0 ? [] : [incoming.map((edge) => [edge.from, 0, edge.output, edge.attributes ?? {}])],
       ...extraOf(node),
     };
   });
