@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { modelFromTensors } from '../model/model-from-tensors.ts';
 import type { Model } from '../model/types.ts';
+import { hostTensor } from '../tensor/host-tensor.ts';
 import { channelGroups } from './channel-groups.ts';
 import { buildSeeded, LAYERS_CASES, savedModel } from './layers-models.test-support.ts';
 import { readModelGraph } from './read-model-graph.ts';
@@ -158,6 +160,35 @@ describe('channel groups of tfjs-layers models', () => {
       Array.from({ length: 4 }, (_, unit) => [unit, 4 + unit, 8 + unit, 12 + unit]),
     );
     expect(groupWith(lstm.groups, 'lstm_1/kernel', 1).prunable).toBe(true);
+  });
+
+  test('a Keras GRU with reset_after (a bias of two rows) couples each unit’s column in both rows', () => {
+    const topology = {
+      class_name: 'Sequential',
+      config: {
+        name: 'keras',
+        layers: [
+          { class_name: 'GRU', config: { name: 'gru', units: 2, reset_after: true, batch_input_shape: [null, 5, 3] } },
+          { class_name: 'Dense', config: { name: 'head', units: 1 } },
+        ],
+      },
+    };
+    const model = modelFromTensors(
+      {
+        'gru/kernel': hostTensor('float32', [3, 6]),
+        'gru/recurrent_kernel': hostTensor('float32', [2, 6]),
+        'gru/bias': hostTensor('float32', [2, 6]),
+        'head/kernel': hostTensor('float32', [2, 1]),
+        'head/bias': hostTensor('float32', [1]),
+      },
+      { topology },
+    );
+    const units = groupWith(channelGroups(readModelGraph(model), model), 'gru/bias', 1);
+    expect(indicesOf(units, 'gru/bias', 1)).toEqual([
+      [0, 2, 4],
+      [1, 3, 5],
+    ]);
+    expect(units.prunable).toBe(true);
   });
 
   test('a softmax activation and a layer that is not understood make their groups not prunable, with reasons', async () => {

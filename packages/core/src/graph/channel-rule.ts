@@ -6,6 +6,7 @@
 /** A tensor's rank after the node, from its (first) input's rank; null where unknown. */
 export type RankRule = (inputRank: number | null) => number | null;
 
+/** How a node moves channels; see each kind. */
 export type ChannelRule =
   /** A model input: `channels` along its last axis (null where the shape does not say). */
   | { readonly kind: 'input'; readonly channels: number | null; readonly rank: number | null }
@@ -54,11 +55,28 @@ export type ChannelRule =
   /** Not understood: every channel flowing in is frozen, and what flows out is unknown. */
   | { readonly kind: 'opaque'; readonly reason: string };
 
+/** The rank of the input, kept (an activation, a Dense on any rank). */
 export const sameRank: RankRule = (rank) => rank;
+/**
+ * A rank that does not depend on the input (a flatten gives 2).
+ *
+ * @example
+ * ```ts
+ * fixedRank(2)(4); // 2
+ * ```
+ */
 export const fixedRank =
   (value: number): RankRule =>
   () =>
     value;
+/**
+ * The input's rank plus `delta` (an Embedding adds an axis).
+ *
+ * @example
+ * ```ts
+ * plusRank(1)(2); // 3
+ * ```
+ */
 export const plusRank =
   (delta: number): RankRule =>
   (rank) =>

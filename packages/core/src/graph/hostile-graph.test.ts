@@ -328,6 +328,22 @@ describe('fuzzing the readers', () => {
       );
     });
 
+    test(`a ${name} model.json text with characters cut or changed reads, or is refused in one line`, () => {
+      const text = JSON.stringify(topology);
+      fc.assert(
+        fc.property(fc.nat(text.length - 1), fc.nat(8), fc.string({ maxLength: 3 }), (start, length, insert) => {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(text.slice(0, start) + insert + text.slice(start + length));
+          } catch {
+            return;
+          }
+          readsOrRefuses({ format, topology: parsed, params });
+        }),
+        { numRuns: 600 },
+      );
+    });
+
     test(`any JSON value as a ${name} topology reads, or is refused in one line`, () => {
       fc.assert(
         fc.property(fc.jsonValue({ maxDepth: 4 }), (topology) => {

@@ -146,7 +146,15 @@ export function kerasWeights(
         },
         ...(config.use_bias === false
           ? []
-          : [{ slot: 'bias', role: 'bias' as const, axes: perChannel('output', gates, 'strided') }]),
+          : [
+              {
+                slot: 'bias',
+                role: 'bias' as const,
+                // Keras' GRU with reset_after keeps an input and a recurrent bias: [2, 3 * units].
+                axes: (rank: number) =>
+                  rank === 1 || rank === 2 ? [axis(rank - 1, 'output', gates, 'strided')] : null,
+              },
+            ]),
       ];
     }
     default:
