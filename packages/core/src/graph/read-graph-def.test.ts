@@ -211,6 +211,28 @@ describe('GraphDefs written by hand', () => {
     input.dispose();
   });
 
+  test('an op inserted after another feeds all its consumers; the model rewritten is left as it was', async () => {
+    const model = models.get('dense')!;
+    const topologyBefore = JSON.stringify(model.topology);
+    const rewrite = rewriteModel(model).insertNode('h1b', {
+      name: 'copy',
+      op: 'Identity',
+      attributes: { T: { type: 'DT_FLOAT' } },
+    });
+    expect(rewrite.graph.edges.filter((edge) => edge.from === 'copy').map((edge) => edge.to)).toEqual(['r1']);
+    const group = rewrite
+      .groups()
+      .find((candidate) => candidate.entries.some((entry) => entry.param === 'w1' && entry.effect === 'produces'))!;
+    const sliced = rewrite.sliceChannels(group, [0, 1, 2]).build();
+    expect(JSON.stringify(model.topology)).toBe(topologyBefore);
+    expect(model.params.get('w1')!.shape).toEqual([4, 5]);
+    const input = tf.randomNormal(dense.input, 0, 1, 'float32', 11);
+    const inserted = await runStockGraph(rewrite.build(), dense, input);
+    expect(inserted).toEqual(await runStockGraph(model, dense, input));
+    expect((await runStockGraph(sliced, dense, input)).length).toBe(inserted.length);
+    input.dispose();
+  });
+
   test('ops it does not understand freeze the channels they touch, with the reason', async () => {
     const topology = structuredClone(conv.modelTopology) as {
       node: Array<{ name: string; op: string; attr: Record<string, unknown> }>;
