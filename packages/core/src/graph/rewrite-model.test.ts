@@ -294,4 +294,22 @@ describe('replacing and inserting nodes', () => {
       expect(call).toThrow(message);
     }
   });
+
+  test('a build whose new node does not fit its input or its declared units is refused, naming the node', () => {
+    const rewrite = rewriteModel(models.get('mlp')!);
+    const narrow = rewrite.insertNode('hidden_1', {
+      name: 'extra',
+      op: 'Dense',
+      attributes: { units: 8, use_bias: false },
+      params: { kernel: hostTensor('float32', [3, 8]) },
+    });
+    expect(() => narrow.build()).toThrow(/Dense "extra": extra\/kernel axis 0 has 3 channels where its input has 8/);
+    const miscounted = rewrite.insertNode('hidden_1', {
+      name: 'extra',
+      op: 'Dense',
+      attributes: { units: 5, use_bias: false },
+      params: { kernel: hostTensor('float32', [8, 8]) },
+    });
+    expect(() => miscounted.build()).toThrow(/Dense "extra" declares units 5, its kernel has 8/);
+  });
 });

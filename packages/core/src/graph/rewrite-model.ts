@@ -5,6 +5,7 @@
 import { createModel } from '../model/create-model.ts';
 import type { Model, Param } from '../model/types.ts';
 import { channelGroups } from './channel-groups.ts';
+import { checkGraphShapes } from './check-graph-shapes.ts';
 import type { NewNode } from './new-node.ts';
 import { readModelGraph, topologyWithGraph } from './read-model-graph.ts';
 import { insertNode, replaceNode } from './replace-node.ts';
@@ -26,7 +27,10 @@ export interface ModelRewrite {
   replaceNode(name: string, chain: readonly NewNode[]): ModelRewrite;
   /** Inserts `node` after node `after`: it reads `after`'s first output and feeds all its consumers. */
   insertNode(after: string, node: NewNode): ModelRewrite;
-  /** The rewritten Model (its topology written back), checked by `createModel` and read again. */
+  /**
+   * The rewritten Model (its topology written back), its params checked to fit their inputs and
+   * channel counts, then by `createModel`, and read again.
+   */
   build(): Model;
 }
 
@@ -58,6 +62,7 @@ function rewriteOf(state: RewriteState): ModelRewrite {
     replaceNode: (name, chain) => rewriteOf(replaceNode(state, name, chain)),
     insertNode: (after, node) => rewriteOf(insertNode(state, after, node)),
     build: () => {
+      checkGraphShapes(state.graph, { format: state.base.format, topology: null, params });
       const topology = topologyWithGraph(state.base, state.graph, params);
       const built = createModel({ format: state.base.format, topology, params: state.params });
       readModelGraph(built);
