@@ -55,6 +55,9 @@ export function materialize(graph: ModelGraph, node: NewNode, field: string, tak
   if (!isRecord(given)) rewriteFail(`params must be an object of slots, got ${describe(given)}`, `${field}.params`);
   if (op === 'InputLayer' || op === 'Placeholder') rewriteFail(`a rewrite cannot add a model input`, `${field}.op`);
   claim(taken, name, `${field}.name`);
+  if (graph.format !== 'keras' && graph.format !== 'graph-def') {
+    rewriteFail(`whittle cannot add nodes to a ${graph.format} graph`, field);
+  }
   const specs =
     graph.format === 'keras'
       ? kerasWeights(op, attributes)?.map((weight) => ({

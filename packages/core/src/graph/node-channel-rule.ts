@@ -17,6 +17,7 @@ import type { GraphEdge, GraphNode, ModelGraph } from './types.ts';
  */
 export function nodeChannelRule(graph: ModelGraph, node: GraphNode, model: Model): ChannelRule {
   if (graph.format === 'keras') return kerasChannelRule(node.op, node.attributes);
+  if (graph.format !== 'graph-def') return { kind: 'opaque', reason: `${graph.format} ops are not understood` };
   const incoming = producers(graph, node.name).filter((edge) => edge.control !== true);
   const edgeAt = (input: number): GraphEdge | undefined => incoming.find((edge) => edge.input === input);
   return graphDefChannelRule(node.op, node.attributes, {

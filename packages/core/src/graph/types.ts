@@ -63,8 +63,12 @@ export interface GraphOutput {
   readonly output: number;
 }
 
-/** Where a graph came from; its writer and its op rules are chosen by this. */
-export type GraphFormat = 'keras' | 'graph-def';
+/**
+ * Where a graph came from; its writer and its op rules are chosen by this. whittle reads
+ * `keras` and `graph-def`; a reader for another format (`onnx`) names its own, and its nodes
+ * read as not understood until rules for its ops exist.
+ */
+export type GraphFormat = 'keras' | 'graph-def' | (string & {});
 
 /**
  * A model's graph. Nodes are in the order the source lists them (see `topologicalOrder`);
