@@ -237,7 +237,7 @@ export function kerasChannelRule(className: string, config: Readonly<Record<stri
       : `its activation ${typeof activation === 'string' ? quote(activation) : 'is not element-wise'}`;
   switch (className) {
     case 'InputLayer': {
-      const shape = config.batch_input_shape ?? config.batchInputShape;
+      const shape = config.batch_input_shape ?? config.batchInputShape ?? config.batch_shape;
       if (!Array.isArray(shape) || shape.length === 0) return { kind: 'input', channels: null, rank: null };
       const last = shape[shape.length - 1];
       const channels = typeof last === 'number' && Number.isSafeInteger(last) && last > 0 ? last : null;
