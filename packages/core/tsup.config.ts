@@ -9,6 +9,7 @@ export default packageBuild({
     'register-gradients': 'src/backend/register-gradients.ts',
     test: 'src/testing/index.ts',
     fs: 'src/fs/index.ts',
+    graph: 'src/graph/index.ts',
   },
   noExternal: [/register_all_gradients/],
   external: ['@tensorflow/tfjs-core', /^@tensorflow\/tfjs-backend-/, 'fast-check', /^node:/],
