@@ -9,6 +9,7 @@ import {
   affineFromCodes,
   describe,
   normalizeGranularity,
+  requireBackend,
   scalesShape,
   type AffineEncoding,
   type Granularity,
@@ -52,17 +53,18 @@ type FakeQuantParts = {
  *
  * The gradient is the straight-through estimator: `dy` where `x` lies in the clipping range
  * (the range the scale was chosen for; always, without a fixed `range`), 0 outside it.
- * Register gradients first (`useBackend` does).
+ * Training needs tfjs's gradients: `useBackend(name, { gradients: true })` registers them.
  *
  * @example
  * ```ts
- * await useBackend('cpu');
+ * await useBackend('cpu', { gradients: true });
  * const kernel = tf.variable(tf.randomNormal([64, 32]));
  * const loss = () => tf.sum(tf.matMul(inputs, fakeQuant(kernel, { bits: 4, granularity: { kind: 'axis', axis: 1 } })));
  * const { grads } = tf.variableGrads(loss); // straight through the rounding
  * ```
  */
 export function fakeQuant(x: tf.Tensor, options: FakeQuantOptions): tf.Tensor {
+  requireBackend('fakeQuant');
   const resolved = resolveFakeQuantOptions(options, x.shape);
   // tfjs runs the forward function inside a tidy, so the parts not returned or saved are freed.
   const operation = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
@@ -86,6 +88,7 @@ export function fakeQuant(x: tf.Tensor, options: FakeQuantOptions): tf.Tensor {
  * ```
  */
 export async function fakeQuantEncoding(x: tf.Tensor, options: FakeQuantOptions): Promise<AffineEncoding> {
+  requireBackend('fakeQuantEncoding');
   const resolved = resolveFakeQuantOptions(options, x.shape);
   const parts = fakeQuantParts(x, resolved);
   try {

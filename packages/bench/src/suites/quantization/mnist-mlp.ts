@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { WhittleError, decode, fromTensor, modelFromTensors, toTensor, type HostTensor, type Model } from '@whittle/core';
+import { WhittleError, decode, fromTensor, loadGradients, modelFromTensors, toTensor, type HostTensor, type Model } from '@whittle/core';
 import { MNIST_CLASSES, MNIST_IMAGE_SIZE, type Digits } from './mnist-digits.ts';
 
 /** How to train {@link trainMnistMlp}'s classifier. */
@@ -54,6 +54,8 @@ export interface MnistMlp {
  * ```
  */
 export async function trainMnistMlp(train: Digits, options: MnistMlpOptions): Promise<MnistMlp> {
+  // Training needs tfjs's gradients; inference elsewhere does not, so they load only here.
+  await loadGradients();
   const tfl = await import('@tensorflow/tfjs-layers');
   const widths = [...options.hiddenSizes, MNIST_CLASSES];
   const layers = tfl.sequential({
