@@ -15,7 +15,6 @@ import {
   WhittleError,
   describe,
   globToRegExp,
-  requireBackend,
   requireGradients,
   roleAxes,
   type Granularity,
@@ -123,7 +122,7 @@ export function applyFakeQuant<Model extends LayersModelLike>(
   model: Model,
   options: FakeQuantModelOptions,
 ): FakeQuantModel<Model> {
-  requireBackend('applyFakeQuant');
+  // tfjs-layers registers tfjs's gradients when it loads; a model from elsewhere may not have.
   requireGradients('applyFakeQuant');
   const include = options.include?.map(globToRegExp);
   const exclude = (options.exclude ?? []).map(globToRegExp);

@@ -9,7 +9,6 @@ import {
   affineFromCodes,
   describe,
   normalizeGranularity,
-  requireBackend,
   scalesShape,
   type AffineEncoding,
   type Granularity,
@@ -64,7 +63,6 @@ type FakeQuantParts = {
  * ```
  */
 export function fakeQuant(x: tf.Tensor, options: FakeQuantOptions): tf.Tensor {
-  requireBackend('fakeQuant');
   const resolved = resolveFakeQuantOptions(options, x.shape);
   // tfjs runs the forward function inside a tidy, so the parts not returned or saved are freed.
   const operation = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
@@ -88,7 +86,6 @@ export function fakeQuant(x: tf.Tensor, options: FakeQuantOptions): tf.Tensor {
  * ```
  */
 export async function fakeQuantEncoding(x: tf.Tensor, options: FakeQuantOptions): Promise<AffineEncoding> {
-  requireBackend('fakeQuantEncoding');
   const resolved = resolveFakeQuantOptions(options, x.shape);
   const parts = fakeQuantParts(x, resolved);
   try {
