@@ -7,11 +7,11 @@ import { keepProcessErrorHandling } from './keep-process-error-handling.ts';
 import { detectRuntime, type RuntimeName } from './runtime.ts';
 import { ensureGpu, type GpuLike } from './webgpu-glue.ts';
 
-/** The tfjs backends whittle runs on. */
-export type BackendName = 'wasm' | 'cpu' | 'webgpu';
+/** Every backend name, in order of preference: the list {@link BackendName} is derived from. */
+export const BACKEND_NAMES = ['wasm', 'webgpu', 'cpu'] as const;
 
-/** Every backend name, in order of preference. */
-export const BACKEND_NAMES: readonly BackendName[] = ['wasm', 'webgpu', 'cpu'];
+/** The tfjs backends whittle runs on. */
+export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** The wasm binaries tfjs may load, by file name. */
 export type WasmFileName =

@@ -16,9 +16,16 @@ import {
   type RecipeStep,
 } from '@whittle/core';
 import { quantizeAffine } from '../primitives/quantize-affine.ts';
+import type { ScaleDType } from '../primitives/representable-scale.ts';
 import { paramGranularity, type GranularityConfig } from './param-granularity.ts';
 import { quantizeParams } from './quantize-params.ts';
 import { copyFilter, failStep, readGranularityConfig } from './step-fields.ts';
+
+/** The dtypes a `quantize.affine` step stores scales in: the list {@link AffineStepScaleDType} is derived from. */
+export const AFFINE_STEP_SCALE_DTYPES = ['float32', 'float16'] as const satisfies readonly ScaleDType[];
+
+/** The dtypes a `quantize.affine` step stores scales in. */
+export type AffineStepScaleDType = (typeof AFFINE_STEP_SCALE_DTYPES)[number];
 
 /** A `quantize.affine` step. */
 export interface AffineStep extends RecipeStep, ParamFilter {
@@ -31,7 +38,7 @@ export interface AffineStep extends RecipeStep, ParamFilter {
   readonly narrowRange?: boolean;
   readonly granularity: GranularityConfig;
   /** Default: float16 per group (ggml's layout), float32 otherwise. */
-  readonly scaleDType?: 'float32' | 'float16';
+  readonly scaleDType?: AffineStepScaleDType;
 }
 
 /** Options of {@link affine}: the step's fields, with defaults. */
@@ -42,7 +49,7 @@ export interface AffineOptions extends ParamFilter {
   readonly narrowRange?: boolean;
   /** Default `{ kind: 'axis' }`: per output channel. */
   readonly granularity?: GranularityConfig;
-  readonly scaleDType?: 'float32' | 'float16';
+  readonly scaleDType?: AffineStepScaleDType;
 }
 
 /**
@@ -86,7 +93,7 @@ export const affineHandler: RecipeHandler<AffineStep> = {
     const scaleDType =
       step.scaleDType === undefined
         ? undefined
-        : readEnum(step, 'scaleDType', ['float32', 'float16'] as const, {}, context);
+        : readEnum(step, 'scaleDType', AFFINE_STEP_SCALE_DTYPES, {}, context);
     return {
       kind: 'quantize.affine',
       bits,
