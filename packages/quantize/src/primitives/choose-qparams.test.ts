@@ -3,6 +3,35 @@ import { describe, expect, it } from 'vitest';
 import { chooseQParams } from './choose-qparams.ts';
 import { quantizeValue } from './quantize-value.ts';
 
+/** Every positive finite float16, ascending, decoded from its bit pattern by the format's definition. */
+const POSITIVE_FLOAT16 = Array.from({ length: 0x7c00 - 1 }, (_, index) => {
+  const bits = index + 1;
+  const exponent = bits >> 10;
+  const mantissa = bits & 0x3ff;
+  return exponent === 0 ? mantissa * 2 ** -24 : (1024 + mantissa) * 2 ** (exponent - 25);
+});
+
+/** The smallest float16 ≥ `value` (binary search over all of them). */
+function float16AtOrAbove(value: number): number {
+  let low = 0;
+  let high = POSITIVE_FLOAT16.length - 1;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (POSITIVE_FLOAT16[middle]! >= value) high = middle;
+    else low = middle + 1;
+  }
+  return POSITIVE_FLOAT16[low]!;
+}
+
+/** The smallest float32 ≥ `value`: the nearest one, or the next bit pattern up. */
+function float32AtOrAbove(value: number): number {
+  const view = new DataView(new ArrayBuffer(4));
+  view.setFloat32(0, value);
+  if (view.getFloat32(0) >= value) return view.getFloat32(0);
+  view.setUint32(0, view.getUint32(0) + 1);
+  return view.getFloat32(0);
+}
+
 const bitsArbitrary = fc.constantFrom(2, 3, 4, 5, 6, 7, 8, 16);
 const boundArbitrary = fc.double({ min: -1e6, max: 1e6, noNaN: true });
 
@@ -57,10 +86,29 @@ describe('chooseQParams', () => {
     expect(chooseQParams(0, 0, { bits: 4, symmetric: false }).scale).toBe(1);
   });
 
-  it('rounds the scale up to the stored dtype', () => {
-    const { scale } = chooseQParams(-0.1, 0.1, { bits: 8, symmetric: true, scaleDType: 'float16' });
-    expect(scale).toBeGreaterThanOrEqual(0.2 / 255);
-    expect(scale).toBe(Math.fround(scale));
+  it('rounds the scale up to the stored dtype: hand-computed values', () => {
+    // 0.2 / 255 = 7.8431e-4 lies in [2^-11, 2^-10), where float16 steps by 2^-21:
+    // 7.8431e-4 · 2^21 = 1644.83, so the float16 just above is 1645 · 2^-21.
+    expect(chooseQParams(-0.1, 0.1, { bits: 8, symmetric: true, scaleDType: 'float16' }).scale).toBe(1645 * 2 ** -21);
+    // float32 keeps 24 bits there: 0.2 / 255 · 2^34 = 13474407.2…, so 13474408 · 2^-34.
+    expect(chooseQParams(-0.1, 0.1, { bits: 8, symmetric: true, scaleDType: 'float32' }).scale).toBe(13474408 * 2 ** -34);
+    // [-1, 0.5] in 8 bits: 2 / 255 in [2^-7, 2^-6): float16 steps by 2^-17; 2 / 255 · 2^17 = 1028.01…
+    expect(chooseQParams(-1, 0.5, { bits: 8, symmetric: true, scaleDType: 'float16' }).scale).toBe(1029 * 2 ** -17);
+    // A scale float16 holds exactly stays: [-1, 1] at 2 bits, narrow range (codes -1..1), is 1.
+    expect(chooseQParams(-1, 1, { bits: 2, symmetric: true, narrowRange: true, scaleDType: 'float16' }).scale).toBe(1);
+  });
+
+  it('rounds the scale up to the next float16 and float32, against every positive float16 and the float32 bit patterns', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 1e-5, max: 7000, noNaN: true }), fc.constantFrom(2, 4, 8), (magnitude, bits) => {
+        const raw = (2 * magnitude) / (2 ** bits - 1);
+        const options = { bits, symmetric: true } as const;
+        expect(chooseQParams(-magnitude, magnitude, { ...options, scaleDType: 'float16' }).scale).toBe(float16AtOrAbove(raw));
+        expect(chooseQParams(-magnitude, magnitude, { ...options, scaleDType: 'float32' }).scale).toBe(float32AtOrAbove(raw));
+        expect(chooseQParams(-magnitude, magnitude, { ...options, scaleDType: 'float64' }).scale).toBe(raw);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('rejects non-finite or reversed bounds and one-bit symmetric codes', () => {
