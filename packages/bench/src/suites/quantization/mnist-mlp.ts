@@ -54,9 +54,9 @@ export interface MnistMlp {
  * ```
  */
 export async function trainMnistMlp(train: Digits, options: MnistMlpOptions): Promise<MnistMlp> {
-  // Training needs tfjs's gradients; inference elsewhere does not, so they load only here.
-  await loadGradients();
   const tfl = await import('@tensorflow/tfjs-layers');
+  // Training needs tfjs's gradients (tfjs-layers registers them as it loads; this makes sure).
+  await loadGradients();
   const widths = [...options.hiddenSizes, MNIST_CLASSES];
   const layers = tfl.sequential({
     name: 'mnist_mlp',
