@@ -8,7 +8,7 @@ import { modelFromTensors } from '../model/index.ts';
 import { hostTensor } from '../tensor/host-tensor.ts';
 import { toTensor } from '../tensor/tfjs-tensor.ts';
 import { requireBackend } from './require-backend.ts';
-import { useBackend } from './use-backend.ts';
+import { backendInfo, useBackend } from './use-backend.ts';
 
 test('without a backend, tfjs itself gives only its bare registry error', () => {
   expect(tf.engine().backendNames()).toEqual([]);
@@ -20,6 +20,7 @@ test('whittle calls on tfjs before useBackend are whittle errors saying to call 
   expect(() => toTensor(host)).toThrow(WhittleError);
   expect(() => toTensor(host)).toThrow(/toTensor.*no tfjs backend is ready: call `await useBackend\(\)` first/);
   expect(() => requireBackend('anything')).toThrow(expect.objectContaining({ code: 'backend-unavailable', field: 'backend' }));
+  await expect(backendInfo()).rejects.toThrow(/backendInfo.*`await useBackend\(\)`/);
   const model = modelFromTensors({ 'dense/kernel': host }, { topology: { class_name: 'Sequential', config: { layers: [] } } });
   await expect(whittleIOHandler(model).load!()).rejects.toThrow(/useBackend\(\)/);
 });

@@ -55,7 +55,9 @@ describe('useBackend', () => {
     expect(gradientsRegistered()).toBe(true);
     const info = await useBackend('cpu', { gradients: true });
     expect(info.gradients).toBe(true);
-  });
+    // The first import of tfjs's gradients goes through the test bundler file by file (a few
+    // hundred of them): seconds when idle, far longer on a loaded machine.
+  }, 300_000);
 
   test.each<BackendName>(['cpu', 'wasm'])('tf.grad works on %s with gradients: true', async (name) => {
     await useBackend(name, { gradients: true });

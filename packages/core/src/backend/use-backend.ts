@@ -4,6 +4,7 @@ import { describe } from '../tensor/shape.ts';
 import { gradientsRegistered, loadGradients } from './gradients.ts';
 import { importAtRuntime } from './import-at-runtime.ts';
 import { keepProcessErrorHandling } from './keep-process-error-handling.ts';
+import { requireBackend } from './require-backend.ts';
 import { detectRuntime, type RuntimeName } from './runtime.ts';
 import { ensureGpu, type GpuLike } from './webgpu-glue.ts';
 
@@ -116,6 +117,7 @@ export async function useBackend(name: BackendName = 'wasm', options: UseBackend
  * ```
  */
 export async function backendInfo(): Promise<BackendInfo> {
+  requireBackend('backendInfo');
   const current = tf.getBackend();
   if (current !== 'wasm' && current !== 'cpu' && current !== 'webgpu') {
     throw new WhittleError('backend-unavailable', `tfjs backend ${describe(current)} is not one of whittle's`, {
