@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { backendInfo, detectRuntime, fromTensorSync, hostTensor, toTensor, useBackend } from '../dist/index.js';
+import { backendInfo, detectRuntime, fromTensorSync, gradientsRegistered, hostTensor, toTensor, useBackend } from '../dist/index.js';
 import { assert, assertClose, assertRejects, test } from './harness.mjs';
 
 function computation() {
@@ -16,17 +16,30 @@ test('the runtime is detected', () => {
   assert(['node', 'deno', 'bun'].includes(runtime.name), `runtime ${runtime.name}`);
 });
 
-test('wasm is the default backend, with SIMD and gradients', async () => {
+// First of all the tests: no backend has been started in this process yet.
+test('a whittle call on tfjs before useBackend is whittle\'s own error saying to call it', async () => {
+  await assertRejects(() => toTensor(hostTensor('float32', [1], new Float32Array(1))), 'backend-unavailable');
+  try {
+    toTensor(hostTensor('float32', [1], new Float32Array(1)));
+  } catch (error) {
+    assert(error.name === 'WhittleError' && /useBackend\(\)/.test(error.message), `message: ${error.message}`);
+  }
+});
+
+test('wasm is the default backend, with SIMD and no gradients until asked for', async () => {
   const info = await useBackend();
   assert(info.name === 'wasm', `backend ${info.name}`);
   assert(info.simd === true, 'SIMD on');
-  assert(info.gradients === true, 'gradients registered');
+  assert(info.gradients === false && !gradientsRegistered(), 'gradients not registered');
   assert((await backendInfo()).name === 'wasm', 'backendInfo agrees');
 });
 
+// The gradients are loaded from '@whittle/core/register-gradients' at run time: this checks
+// that each runtime resolves the package's own subpath.
 for (const name of ['cpu', 'wasm']) {
-  test(`tf.grad works on ${name}`, async () => {
-    await useBackend(name);
+  test(`useBackend('${name}', { gradients: true }) makes tf.grad work`, async () => {
+    const info = await useBackend(name, { gradients: true });
+    assert(info.gradients === true, 'gradients registered');
     const gradient = tf.grad((x) => tf.sum(tf.mul(x, x)));
     assertClose(Array.from(gradient(tf.tensor1d([1, -2, 3])).dataSync()), [2, -4, 6], 0, 'gradient');
   });

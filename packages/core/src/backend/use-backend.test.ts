@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, test } from 'vitest';
 import { WhittleError } from '../errors.ts';
+import { GRADIENTS_ENTRY, gradientsRegistered, loadGradients, requireGradients } from './gradients.ts';
 import { backendInfo, useBackend, type BackendName } from './use-backend.ts';
 
 /** A small computation touching matMul, conv2d, reductions and elementwise ops. */
@@ -18,15 +19,48 @@ function computation(): Float32Array {
 }
 
 describe('useBackend', () => {
-  test('wasm is the default, with SIMD on and gradients registered', async () => {
+  test('wasm is the default, with SIMD on and no gradients until asked for', async () => {
     const info = await useBackend();
-    expect(info).toMatchObject({ name: 'wasm', simd: true, gradients: true, runtime: 'node' });
+    expect(info).toMatchObject({ name: 'wasm', simd: true, gradients: false, runtime: 'node' });
     expect(tf.getBackend()).toBe('wasm');
     expect(info.tfjsVersion).toMatch(/^4\./);
+    // tfjs's own failure without gradients, which training code would otherwise meet.
+    expect(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(x, x)))(tf.tensor1d([1]))).toThrow(/gradient function not found/);
+    expect(() => requireGradients('training')).toThrow(WhittleError);
+    expect(() => requireGradients('training')).toThrow(/training.*useBackend\(name, \{ gradients: true \}\)/);
   });
 
-  test.each<BackendName>(['cpu', 'wasm'])('tf.grad works on %s', async (name) => {
-    await useBackend(name);
+  test('gradients that cannot be loaded are a backend-unavailable error naming the entry to import', async () => {
+    const failure = loadGradients(async () => {
+      throw new TypeError('Failed to resolve module specifier');
+    });
+    await expect(failure).rejects.toMatchObject({ code: 'backend-unavailable', field: 'gradients' });
+    await expect(failure).rejects.toThrow(`import '${GRADIENTS_ENTRY}'`);
+    await expect(useBackend('cpu', { gradients: 'yes' as unknown as boolean })).rejects.toMatchObject({
+      code: 'invalid-argument',
+      field: 'gradients',
+    });
+  });
+
+  test('loadGradients imports the gradients entry, once', async () => {
+    const asked: string[] = [];
+    // The source of the entry that package.json's './register-gradients' is built from.
+    const load = async (specifier: string): Promise<unknown> => {
+      asked.push(specifier);
+      return import('./register-gradients.ts');
+    };
+    await loadGradients(load);
+    await loadGradients(load);
+    expect(asked).toEqual([GRADIENTS_ENTRY]);
+    expect(gradientsRegistered()).toBe(true);
+    const info = await useBackend('cpu', { gradients: true });
+    expect(info.gradients).toBe(true);
+    // The first import of tfjs's gradients goes through the test bundler file by file (a few
+    // hundred of them): seconds when idle, far longer on a loaded machine.
+  }, 300_000);
+
+  test.each<BackendName>(['cpu', 'wasm'])('tf.grad works on %s with gradients: true', async (name) => {
+    await useBackend(name, { gradients: true });
     const gradient = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(x, x)));
     expect(Array.from(gradient(tf.tensor1d([1, -2, 3])).dataSync())).toEqual([2, -4, 6]);
   });

@@ -1,15 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { WhittleError } from '../errors.ts';
 import { describe } from '../tensor/shape.ts';
+import { gradientsRegistered, loadGradients } from './gradients.ts';
+import { importAtRuntime } from './import-at-runtime.ts';
 import { keepProcessErrorHandling } from './keep-process-error-handling.ts';
+import { requireBackend } from './require-backend.ts';
 import { detectRuntime, type RuntimeName } from './runtime.ts';
 import { ensureGpu, type GpuLike } from './webgpu-glue.ts';
 
-/** The tfjs backends whittle runs on. */
-export type BackendName = 'wasm' | 'cpu' | 'webgpu';
+/** Every backend name, in order of preference: the list {@link BackendName} is derived from. */
+export const BACKEND_NAMES = ['wasm', 'webgpu', 'cpu'] as const;
 
-/** Every backend name, in order of preference. */
-export const BACKEND_NAMES: readonly BackendName[] = ['wasm', 'webgpu', 'cpu'];
+/** The tfjs backends whittle runs on. */
+export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** The wasm binaries tfjs may load, by file name. */
 export type WasmFileName =
@@ -31,6 +34,12 @@ export interface UseBackendOptions {
    * `webgpu` package). Without it, whittle tries `navigator.gpu`, then the `webgpu` package.
    */
   readonly gpu?: GpuLike;
+  /**
+   * Also register tfjs's gradient functions, which training needs (`tf.grad`, optimizers,
+   * `fit`) and inference does not. Default false, so an inference bundle does not carry them;
+   * see {@link loadGradients}.
+   */
+  readonly gradients?: boolean;
 }
 
 /** What is running: the backend and what it can do, the runtime and the tfjs version. */
@@ -47,34 +56,52 @@ export interface BackendInfo {
   readonly tfjsVersion: string;
 }
 
-let gradientsRegistered = false;
+/** What to do when the wasm backend does not start. */
+const WASM_HINT =
+  " (were its .wasm binaries found? In a bundled app, set wasmPaths to the URL they are served from: useBackend('wasm', { wasmPaths }))";
+
+/** The WebGPU backend: optional, so it is imported only when asked for (see importAtRuntime). */
+const WEBGPU_PACKAGE = '@tensorflow/tfjs-backend-webgpu';
 
 /**
- * Makes a tfjs backend ready, in Node, Deno, Bun or a browser: loads it, selects it, waits for
- * it, and registers tfjs's gradients (tfjs-core's main entry has none). WASM SIMD is the default.
- * WebGPU is opt-in and its packages (`@tensorflow/tfjs-backend-webgpu`, and `webgpu` in Node)
- * are optional: asking for it without them gives a clear `backend-unavailable` error. In Node,
- * the process's `uncaughtException` and `unhandledRejection` handling stays as it was (the wasm
- * backend's emscripten glue would otherwise turn every later uncaught error into a crash in it).
+ * Makes a tfjs backend ready, in Node, Deno, Bun or a browser: loads it, selects it and waits for
+ * it. WASM SIMD is the default. Only what is asked for is loaded, so a bundle carries neither
+ * the WebGPU backend nor tfjs's gradients unless it uses them:
+ * - WebGPU is opt-in and its packages (`@tensorflow/tfjs-backend-webgpu`, and `webgpu` in Node)
+ *   are optional. Node, Deno and Bun load them here; a bundled app imports
+ *   `@tensorflow/tfjs-backend-webgpu` itself. Without them: a clear `backend-unavailable` error.
+ * - `{ gradients: true }` registers tfjs's gradients for training (see {@link loadGradients}).
+ *
+ * In Node, the process's `uncaughtException` and `unhandledRejection` handling stays as it was
+ * (the wasm backend's emscripten glue would otherwise turn every later uncaught error into a
+ * crash in it).
  *
  * @example
  * ```ts
- * const info = await useBackend(); // { name: 'wasm', simd: true, threads: false, gradients: true, ... }
+ * const info = await useBackend(); // { name: 'wasm', simd: true, threads: false, gradients: false, ... }
+ * await useBackend('cpu', { gradients: true }); // for training
  * const grad = tf.grad((x: tf.Tensor) => tf.sum(tf.square(x)));
  * ```
  */
 export async function useBackend(name: BackendName = 'wasm', options: UseBackendOptions = {}): Promise<BackendInfo> {
   const candidates = [name, ...(options.fallback ?? []).filter((fallback) => fallback !== name)];
   const failures: string[] = [];
+  if (options.gradients !== undefined && typeof options.gradients !== 'boolean') {
+    throw new WhittleError('invalid-argument', `gradients must be true or false, got ${describe(options.gradients)}`, {
+      field: 'gradients',
+    });
+  }
   for (const candidate of candidates) {
     assertBackendName(candidate);
     try {
-      await registerGradients();
       await startBackend(candidate, options);
-      return await backendInfo();
     } catch (error) {
       failures.push(`${candidate}: ${error instanceof Error ? error.message : String(error)}`);
+      continue;
     }
+    // Gradients are the same on every backend: failing to load them is no reason to fall back.
+    if (options.gradients === true) await loadGradients();
+    return await backendInfo();
   }
   throw new WhittleError('backend-unavailable', `no backend could start (${failures.join('; ')})`, {
     field: 'backend',
@@ -90,6 +117,7 @@ export async function useBackend(name: BackendName = 'wasm', options: UseBackend
  * ```
  */
 export async function backendInfo(): Promise<BackendInfo> {
+  requireBackend('backendInfo');
   const current = tf.getBackend();
   if (current !== 'wasm' && current !== 'cpu' && current !== 'webgpu') {
     throw new WhittleError('backend-unavailable', `tfjs backend ${describe(current)} is not one of whittle's`, {
@@ -102,17 +130,11 @@ export async function backendInfo(): Promise<BackendInfo> {
     name: current,
     simd: isWasm ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : undefined,
     threads: isWasm ? Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) : undefined,
-    gradients: gradientsRegistered,
+    gradients: gradientsRegistered(),
     runtime: runtime.name,
     runtimeVersion: runtime.version,
     tfjsVersion: tf.version_core,
   };
-}
-
-async function registerGradients(): Promise<void> {
-  if (gradientsRegistered) return;
-  await import('./register-gradients.ts');
-  gradientsRegistered = true;
 }
 
 async function startBackend(name: BackendName, options: UseBackendOptions): Promise<void> {
@@ -123,7 +145,10 @@ async function startBackend(name: BackendName, options: UseBackendOptions): Prom
     if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths);
   } else {
     await ensureGpu(options.gpu);
-    await importOptional('@tensorflow/tfjs-backend-webgpu', () => import('@tensorflow/tfjs-backend-webgpu'));
+    // A bundled app that wants WebGPU imports the backend itself; it registers on import.
+    if (tf.findBackendFactory(name) === null) {
+      await importOptional(WEBGPU_PACKAGE, () => importAtRuntime(WEBGPU_PACKAGE));
+    }
   }
   if (tf.findBackendFactory(name) === null) {
     throw new WhittleError('backend-unavailable', `tfjs did not register the ${name} backend`, { field: 'backend' });
@@ -133,7 +158,10 @@ async function startBackend(name: BackendName, options: UseBackendOptions): Prom
   await keepProcessErrorHandling(async () => {
     // setBackend resolves false (it does not throw) when the backend fails to initialise.
     if (!(await tf.setBackend(name))) {
-      throw new WhittleError('backend-unavailable', `the ${name} backend failed to initialise`, { field: 'backend' });
+      // A bundle moves the wasm binaries away from the backend's code, and tfjs then cannot find
+      // them: the usual reason this backend fails, and one tfjs's own warning does not name.
+      const hint = name === 'wasm' ? WASM_HINT : '';
+      throw new WhittleError('backend-unavailable', `the ${name} backend failed to initialise${hint}`, { field: 'backend' });
     }
     await tf.ready();
   });
@@ -145,7 +173,7 @@ async function importOptional<Module>(packageName: string, load: () => Promise<M
   } catch (error) {
     throw new WhittleError(
       'backend-unavailable',
-      `cannot load ${packageName} (install it beside @whittle/core): ${error instanceof Error ? error.message : String(error)}`,
+      `cannot load ${packageName} (install it beside @whittle/core; in a bundled app, import it once): ${error instanceof Error ? error.message : String(error)}`,
       { field: 'backend' },
       { cause: error },
     );

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PARAM_ROLES, WEIGHT_ROLES, isParamRole, roleAxes } from './param-roles.ts';
+import type { ParamRole } from './types.ts';
 
 describe('roleAxes', () => {
   it.each([
@@ -36,16 +37,43 @@ describe('roleAxes', () => {
   });
 });
 
+// Written out by hand and keyed by the type: tsc refuses a role missing here or one that ParamRole
+// lacks, and the tests below refuse a PARAM_ROLES that lost or gained one.
+const EXPECTED_ROLES: Record<ParamRole, { readonly weight: boolean }> = {
+  'dense-kernel': { weight: true },
+  'linear-weight': { weight: true },
+  'conv2d-kernel': { weight: true },
+  'conv2d-transpose-kernel': { weight: true },
+  'depthwise-kernel': { weight: true },
+  'pointwise-kernel': { weight: true },
+  embedding: { weight: true },
+  bias: { weight: false },
+  'norm-gamma': { weight: false },
+  'norm-beta': { weight: false },
+  'norm-mean': { weight: false },
+  'norm-variance': { weight: false },
+  other: { weight: false },
+};
+const expectedRoles = Object.keys(EXPECTED_ROLES);
+
 describe('roles', () => {
-  it('knows every role and no other string', () => {
-    for (const role of PARAM_ROLES) expect(isParamRole(role)).toBe(true);
-    expect(isParamRole('kernel')).toBe(false);
-    expect(isParamRole(undefined)).toBe(false);
+  it('PARAM_ROLES lists exactly the roles written out here, each once', () => {
+    expect([...PARAM_ROLES].sort()).toEqual([...expectedRoles].sort());
+    expect(new Set(PARAM_ROLES).size).toBe(PARAM_ROLES.length);
   });
 
-  it('leaves biases and norms out of the default weight roles', () => {
-    expect(WEIGHT_ROLES).not.toContain('bias');
-    expect(WEIGHT_ROLES.some((role) => role.startsWith('norm-'))).toBe(false);
-    expect(WEIGHT_ROLES).toContain('dense-kernel');
+  it('isParamRole accepts each role written out here and nothing else', () => {
+    for (const role of expectedRoles) expect(isParamRole(role)).toBe(true);
+    const nearMisses = ['kernel', 'Dense-kernel', 'dense_kernel', 'dense-kernel ', ' bias', 'embeddings', 'norm', 'norm-', ''];
+    // Names an object-keyed lookup would wrongly accept.
+    const prototypeKeys = ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf'];
+    for (const value of [...nearMisses, ...prototypeKeys, undefined, null, 0, {}, ['bias'], new String('bias')]) {
+      expect(isParamRole(value)).toBe(false);
+    }
+  });
+
+  it('the default weight roles are the kernels, linear weights and embeddings, and no bias or norm', () => {
+    const weights = expectedRoles.filter((role) => EXPECTED_ROLES[role as ParamRole].weight);
+    expect([...WEIGHT_ROLES].sort()).toEqual(weights.sort());
   });
 });

@@ -1,8 +1,8 @@
 import { WhittleError } from '../errors.ts';
 import type { ParamRole } from './types.ts';
 
-/** Every {@link ParamRole}, in a stable order. */
-export const PARAM_ROLES: readonly ParamRole[] = [
+/** Every {@link ParamRole}, in a stable order: the list the type is derived from. */
+export const PARAM_ROLES = [
   'dense-kernel',
   'linear-weight',
   'conv2d-kernel',
@@ -16,7 +16,7 @@ export const PARAM_ROLES: readonly ParamRole[] = [
   'norm-mean',
   'norm-variance',
   'other',
-];
+] as const;
 
 /**
  * The roles a technique touches when a filter names no `roles`: kernels, linear weights and

@@ -1,4 +1,6 @@
 import type { Encoding } from '../encoding/types.ts';
+import type { MODEL_FORMATS } from './create-model.ts';
+import type { PARAM_ROLES } from './param-roles.ts';
 
 /**
  * What a parameter is, read off the topology (or off names and shapes for bare checkpoints), so
@@ -15,23 +17,10 @@ import type { Encoding } from '../encoding/types.ts';
  * - `norm-gamma`, `norm-beta`, `norm-mean`, `norm-variance`: normalization parameters `[channels]`
  * - `other`: anything else (kept exact by default)
  */
-export type ParamRole =
-  | 'dense-kernel'
-  | 'linear-weight'
-  | 'conv2d-kernel'
-  | 'conv2d-transpose-kernel'
-  | 'depthwise-kernel'
-  | 'pointwise-kernel'
-  | 'embedding'
-  | 'bias'
-  | 'norm-gamma'
-  | 'norm-beta'
-  | 'norm-mean'
-  | 'norm-variance'
-  | 'other';
+export type ParamRole = (typeof PARAM_ROLES)[number];
 
-/** Where a model came from; decides how `topology` is read and written. */
-export type ModelFormat = 'tfjs-layers' | 'tfjs-graph' | 'safetensors' | 'checkpoint';
+/** Where a model came from; decides how `topology` is read and written. One of {@link MODEL_FORMATS}. */
+export type ModelFormat = (typeof MODEL_FORMATS)[number];
 
 /** One named parameter. */
 export interface Param {

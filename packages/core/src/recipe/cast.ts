@@ -1,16 +1,16 @@
 import { castDense, decode, denseByteLength } from '../encoding/index.ts';
 import { WEIGHT_ROLES } from '../model/param-roles.ts';
 import type { Param } from '../model/types.ts';
-import { isFloatDType } from '../tensor/dtype.ts';
+import { isFloatDType, type DType } from '../tensor/dtype.ts';
 import { estimateParams, mapParams } from './map-params.ts';
 import { FILTER_FIELDS, copyFilter, readEnum, readFilter, rejectUnknownFields } from './field-readers.ts';
 import type { ParamFilter, RecipeHandler, RecipeStep } from './types.ts';
 
-/** The float dtypes a `cast` step stores params in. */
-export type CastDType = 'float32' | 'float16' | 'bfloat16';
+/** Every {@link CastDType}: the list the type is derived from. */
+export const CAST_DTYPES = ['float32', 'float16', 'bfloat16'] as const satisfies readonly DType[];
 
-/** Every {@link CastDType}. */
-export const CAST_DTYPES: readonly CastDType[] = ['float32', 'float16', 'bfloat16'];
+/** The float dtypes a `cast` step stores params in. */
+export type CastDType = (typeof CAST_DTYPES)[number];
 
 /**
  * Core's own recipe step: store the selected dense float params in `dtype` (round to nearest

@@ -54,7 +54,7 @@ const registry = createRecipeRegistry([castHandler, exampleHandler]);
 // Globs of the supported syntax: any characters but the ones other dialects make special.
 const globs = fc.array(fc.string({ minLength: 1, maxLength: 20 }).filter((glob) => !/[[\]{}()!\\]/.test(glob)), { maxLength: 3 });
 const filters: fc.Arbitrary<ParamFilter> = fc.record(
-  { include: globs, exclude: globs, roles: fc.subarray(PARAM_ROLES as ParamRole[]) },
+  { include: globs, exclude: globs, roles: fc.subarray<ParamRole>([...PARAM_ROLES]) },
   { requiredKeys: [] },
 );
 const steps: fc.Arbitrary<RecipeStep> = fc.oneof(

@@ -1,18 +1,11 @@
+/** Every supported dtype, in a stable order: the list {@link DType} is derived from. */
+export const DTYPES = ['float64', 'float32', 'float16', 'bfloat16', 'int32', 'int16', 'uint16', 'int8', 'uint8', 'bool'] as const;
+
 /**
  * Element types a {@link HostTensor} can hold. `float16` and `bfloat16` are stored as their raw
  * 16-bit patterns in a `Uint16Array`; `bool` as 0/1 bytes in a `Uint8Array`.
  */
-export type DType =
-  | 'float64'
-  | 'float32'
-  | 'float16'
-  | 'bfloat16'
-  | 'int32'
-  | 'int16'
-  | 'uint16'
-  | 'int8'
-  | 'uint8'
-  | 'bool';
+export type DType = (typeof DTYPES)[number];
 
 /** The typed array that backs each dtype. */
 export interface TypedArrayByDType {
@@ -31,19 +24,6 @@ export interface TypedArrayByDType {
 /** Any typed array a HostTensor may hold. */
 export type HostTypedArray = TypedArrayByDType[DType];
 
-/** Every supported dtype, in a stable order. */
-export const DTYPES: readonly DType[] = [
-  'float64',
-  'float32',
-  'float16',
-  'bfloat16',
-  'int32',
-  'int16',
-  'uint16',
-  'int8',
-  'uint8',
-  'bool',
-];
 
 const BYTES_PER_ELEMENT: Record<DType, number> = {
   float64: 8,

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { requireBackend } from '../backend/require-backend.ts';
 import { WhittleError } from '../errors.ts';
 import type { DType } from './dtype.ts';
 import { toFloat32, validateHostTensor, type HostTensor } from './host-tensor.ts';
@@ -15,6 +16,7 @@ import { toFloat32, validateHostTensor, type HostTensor } from './host-tensor.ts
  */
 export function toTensor(host: HostTensor): tf.Tensor {
   validateHostTensor(host);
+  requireBackend('toTensor');
   const shape = [...host.shape];
   switch (host.dtype) {
     case 'float32':

@@ -3,7 +3,7 @@
  * tensor, or a stream of batches that never has to fit in memory at once.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { WhittleError, describe, toFloat32, validateHostTensor, type HostTensor } from '@whittle/core';
+import { WhittleError, describe, requireBackend, toFloat32, validateHostTensor, type HostTensor } from '@whittle/core';
 
 /**
  * One batch of a layer's inputs, `[samples, inputs]`. Any rank works: every axis but the last
@@ -56,6 +56,7 @@ export async function* calibrationBatches(source: CalibrationSource): AsyncGener
  * ```
  */
 export function batchMatrix(batch: CalibrationBatch): tf.Tensor2D {
+  requireBackend('GPTQ calibration');
   return tf.tidy(() => {
     const tensor = batch instanceof tf.Tensor ? batch : toFloatTensor(batch);
     if (tensor.rank === 0) {

@@ -1,13 +1,13 @@
 /**
  * The configuration GPTQ and its round-to-nearest baseline share, and its checks.
  */
-import { WhittleError, describe } from '@whittle/core';
+import { WhittleError, describe, type ParamRole } from '@whittle/core';
+
+/** Every {@link GptqRole}: the list the type is derived from. */
+export const GPTQ_ROLES = ['dense-kernel', 'linear-weight'] as const satisfies readonly ParamRole[];
 
 /** The weight layouts GPTQ handles: Keras Dense `[in, out]` and PyTorch-style Linear `[out, in]`. */
-export type GptqRole = 'dense-kernel' | 'linear-weight';
-
-/** Every {@link GptqRole}. */
-export const GPTQ_ROLES: readonly GptqRole[] = ['dense-kernel', 'linear-weight'];
+export type GptqRole = (typeof GPTQ_ROLES)[number];
 
 /** The group size that means one scale per output channel (AutoGPTQ's convention). */
 export const PER_CHANNEL = -1;
@@ -42,11 +42,11 @@ export interface GptqOptions {
   readonly role?: GptqRole;
 }
 
-/** The dtypes GPTQ stores scales in. */
-export type GptqScaleDType = 'float32' | 'float16';
+/** Every {@link GptqScaleDType}: the list the type is derived from. */
+export const GPTQ_SCALE_DTYPES = ['float32', 'float16'] as const;
 
-/** Every {@link GptqScaleDType}. */
-export const GPTQ_SCALE_DTYPES: readonly GptqScaleDType[] = ['float32', 'float16'];
+/** The dtypes GPTQ stores scales in. */
+export type GptqScaleDType = (typeof GPTQ_SCALE_DTYPES)[number];
 
 /** {@link GptqOptions} with every default filled in; `groupSize` undefined means per channel. */
 export interface ResolvedGptqOptions {

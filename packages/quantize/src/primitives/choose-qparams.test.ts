@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chooseQParams } from './choose-qparams.ts';
 import { quantizeValue } from './quantize-value.ts';
+import { float16AtOrAbove, float32AtOrAbove } from './reference-floats.ts';
 
 const bitsArbitrary = fc.constantFrom(2, 3, 4, 5, 6, 7, 8, 16);
 const boundArbitrary = fc.double({ min: -1e6, max: 1e6, noNaN: true });
@@ -57,10 +58,29 @@ describe('chooseQParams', () => {
     expect(chooseQParams(0, 0, { bits: 4, symmetric: false }).scale).toBe(1);
   });
 
-  it('rounds the scale up to the stored dtype', () => {
-    const { scale } = chooseQParams(-0.1, 0.1, { bits: 8, symmetric: true, scaleDType: 'float16' });
-    expect(scale).toBeGreaterThanOrEqual(0.2 / 255);
-    expect(scale).toBe(Math.fround(scale));
+  it('rounds the scale up to the stored dtype: hand-computed values', () => {
+    // 0.2 / 255 = 7.8431e-4 lies in [2^-11, 2^-10), where float16 steps by 2^-21:
+    // 7.8431e-4 · 2^21 = 1644.83, so the float16 just above is 1645 · 2^-21.
+    expect(chooseQParams(-0.1, 0.1, { bits: 8, symmetric: true, scaleDType: 'float16' }).scale).toBe(1645 * 2 ** -21);
+    // float32 keeps 24 bits there: 0.2 / 255 · 2^34 = 13474407.2…, so 13474408 · 2^-34.
+    expect(chooseQParams(-0.1, 0.1, { bits: 8, symmetric: true, scaleDType: 'float32' }).scale).toBe(13474408 * 2 ** -34);
+    // [-1, 0.5] in 8 bits: 2 / 255 in [2^-7, 2^-6): float16 steps by 2^-17; 2 / 255 · 2^17 = 1028.01…
+    expect(chooseQParams(-1, 0.5, { bits: 8, symmetric: true, scaleDType: 'float16' }).scale).toBe(1029 * 2 ** -17);
+    // A scale float16 holds exactly stays: [-1, 1] at 2 bits, narrow range (codes -1..1), is 1.
+    expect(chooseQParams(-1, 1, { bits: 2, symmetric: true, narrowRange: true, scaleDType: 'float16' }).scale).toBe(1);
+  });
+
+  it('rounds the scale up to the next float16 and float32, against every positive float16 and the float32 bit patterns', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 1e-5, max: 7000, noNaN: true }), fc.constantFrom(2, 4, 8), (magnitude, bits) => {
+        const raw = (2 * magnitude) / (2 ** bits - 1);
+        const options = { bits, symmetric: true } as const;
+        expect(chooseQParams(-magnitude, magnitude, { ...options, scaleDType: 'float16' }).scale).toBe(float16AtOrAbove(raw));
+        expect(chooseQParams(-magnitude, magnitude, { ...options, scaleDType: 'float32' }).scale).toBe(float32AtOrAbove(raw));
+        expect(chooseQParams(-magnitude, magnitude, { ...options, scaleDType: 'float64' }).scale).toBe(raw);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('rejects non-finite or reversed bounds and one-bit symmetric codes', () => {

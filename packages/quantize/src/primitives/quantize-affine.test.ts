@@ -5,6 +5,7 @@ import { elementParams } from './affine-test-helpers.ts';
 import { dequantizeAffine } from './dequantize-affine.ts';
 import { quantizationRange } from './quantization-range.ts';
 import { quantizeAffine, type QuantizeAffineOptions } from './quantize-affine.ts';
+import { float16AtOrAbove, float32AtOrAbove } from './reference-floats.ts';
 import { seededRandom } from './seeded-random.ts';
 
 const BITS = [2, 3, 4, 5, 6, 7, 8, 16] as const;
@@ -70,6 +71,71 @@ describe('quantizeAffine', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('on kernels wide enough for the SIMD paths: each scale fits its slot, each code is the nearest', () => {
+    // Symmetric int2–8 along runs of 16 or more (and per axis along 64 or more) take the
+    // WebAssembly SIMD kernels; the oracle is plain maths over each slot's values.
+    const wideCase = fc
+      .record({
+        rows: fc.integer({ min: 1, max: 4 }),
+        columns: fc.integer({ min: 16, max: 96 }),
+        bits: fc.constantFrom(2, 3, 4, 5, 6, 7, 8),
+        narrowRange: fc.boolean(),
+        layout: fc.constantFrom('axis-last', 'axis-first', 'group-last', 'group-first'),
+        groupSize: fc.constantFrom(16, 17, 32, 5),
+        scaleDType: fc.constantFrom('float32', 'float16'),
+        magnitude: fc.constantFrom(1e-3, 1, 100),
+      })
+      .chain((parameters) =>
+        valuesArbitrary(parameters.rows * parameters.columns, parameters.magnitude).map((values) => ({ ...parameters, values })),
+      );
+    let simdShaped = 0;
+    fc.assert(
+      fc.property(wideCase, ({ rows, columns, bits, narrowRange, layout, groupSize, scaleDType, values: given }) => {
+        const granularity: Granularity =
+          layout === 'axis-last'
+            ? { kind: 'axis', axis: 1 }
+            : layout === 'axis-first'
+              ? { kind: 'axis', axis: 0 }
+              : { kind: 'group', axis: layout === 'group-last' ? 1 : 0, size: layout === 'group-last' ? Math.max(groupSize, 16) : groupSize };
+        if (layout !== 'axis-first' || columns >= 64) simdShaped++;
+        const values = Float32Array.from(given);
+        const tensor = hostTensor('float32', [rows, columns], values);
+        const encoding = quantizeAffine(tensor, { bits, symmetric: true, narrowRange, granularity, scaleDType });
+        const { codes, scales } = elementParams(encoding);
+        const qmax = 2 ** (bits - 1) - 1;
+        const qmin = narrowRange ? -qmax : -qmax - 1;
+        // Each element's slot, and the largest magnitude in it, by plain index arithmetic.
+        const slotOf = (index: number): number => {
+          const [row, column] = [Math.floor(index / columns), index % columns];
+          if (granularity.kind === 'axis') return granularity.axis === 1 ? column : row;
+          return granularity.axis === 1
+            ? row * Math.ceil(columns / granularity.size) + Math.floor(column / granularity.size)
+            : Math.floor(row / granularity.size) * columns + column;
+        };
+        const largest = new Map<number, number>();
+        values.forEach((value, index) => largest.set(slotOf(index), Math.max(largest.get(slotOf(index)) ?? 0, Math.abs(value))));
+        const atOrAbove = scaleDType === 'float16' ? float16AtOrAbove : float32AtOrAbove;
+        values.forEach((value, index) => {
+          const magnitude = largest.get(slotOf(index))!;
+          const scale = scales[index]!;
+          // The smallest stored scale whose codes cover ±magnitude: 2·magnitude / (qmax − qmin), rounded up.
+          if (magnitude > 0) expect(scale).toBe(atOrAbove((2 * magnitude) / (qmax - qmin)));
+          const exact = value / scale;
+          const code = codes[index]!;
+          expect(code).toBeGreaterThanOrEqual(qmin);
+          expect(code).toBeLessThanOrEqual(qmax);
+          // The nearest code; within a hair of a tie either neighbour (1 / scale is rounded to float32).
+          if (Math.abs(Math.abs(exact - Math.trunc(exact)) - 0.5) > 1e-5) {
+            expect(code).toBe(Math.min(qmax, Math.max(qmin, Math.round(exact))) + 0);
+          }
+          if (value === 0) expect(code).toBe(0);
+        });
+      }),
+      { numRuns: 300 },
+    );
+    expect(simdShaped).toBeGreaterThan(200);
   });
 
   it('gives finite, positive scales for all-zero, constant, single-element and empty tensors', () => {

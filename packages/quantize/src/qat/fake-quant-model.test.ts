@@ -7,7 +7,7 @@ import { exportFakeQuant } from './export-fake-quant.ts';
 import { applyFakeQuant } from './fake-quant-model.ts';
 
 beforeAll(async () => {
-  await useBackend('cpu');
+  await useBackend('cpu', { gradients: true });
 });
 
 /** A small regression task: targets from a random two-layer teacher. */

@@ -11,7 +11,15 @@
  * importing this package never loads it.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { WhittleError, describe, globToRegExp, roleAxes, type Granularity, type ParamRole } from '@whittle/core';
+import {
+  WhittleError,
+  describe,
+  globToRegExp,
+  requireGradients,
+  roleAxes,
+  type Granularity,
+  type ParamRole,
+} from '@whittle/core';
 import { fakeQuant, resolveFakeQuantOptions, type FakeQuantOptions } from './fake-quant.ts';
 
 /** A weight as tfjs-layers holds it (its `LayerVariable`). */
@@ -97,11 +105,13 @@ const ORIGINAL = Symbol('whittle.fakeQuant.original');
  * Makes the kernels of a built tfjs-layers model (Dense, Conv1D/2D/3D, their transposes,
  * depthwise and separable convolutions, in nested models too) go through `fakeQuant` in every
  * forward pass, in place, until `remove()`. Train as usual with `fit` or a custom loop; then
- * `exportFakeQuant` gives the quantized whittle Model.
+ * `exportFakeQuant` gives the quantized whittle Model. Training needs tfjs's gradients: it throws
+ * a `backend-unavailable` WhittleError unless `useBackend(name, { gradients: true })` (or an
+ * import of `@whittle/core/register-gradients`) registered them.
  *
  * @example
  * ```ts
- * await useBackend('wasm'); // registers the gradients fit needs
+ * await useBackend('wasm', { gradients: true }); // fit needs tfjs's gradients
  * const aware = applyFakeQuant(model, { bits: 4 });
  * await model.fit(xs, ys, { epochs: 3 });
  * const quantized = await exportFakeQuant(aware); // AffineEncoding kernels
@@ -112,6 +122,8 @@ export function applyFakeQuant<Model extends LayersModelLike>(
   model: Model,
   options: FakeQuantModelOptions,
 ): FakeQuantModel<Model> {
+  // tfjs-layers registers tfjs's gradients when it loads; a model from elsewhere may not have.
+  requireGradients('applyFakeQuant');
   const include = options.include?.map(globToRegExp);
   const exclude = (options.exclude ?? []).map(globToRegExp);
   const selected = (name: string): boolean =>

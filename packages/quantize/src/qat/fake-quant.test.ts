@@ -6,7 +6,7 @@ import { chooseQParams, dequantizeAffine, quantizeAffine, quantizeValue } from '
 import { fakeQuant, fakeQuantEncoding, type FakeQuantOptions } from './fake-quant.ts';
 
 beforeAll(async () => {
-  await useBackend('cpu');
+  await useBackend('cpu', { gradients: true });
 });
 
 const granularities: Granularity[] = [

@@ -52,11 +52,11 @@ type FakeQuantParts = {
  *
  * The gradient is the straight-through estimator: `dy` where `x` lies in the clipping range
  * (the range the scale was chosen for; always, without a fixed `range`), 0 outside it.
- * Register gradients first (`useBackend` does).
+ * Training needs tfjs's gradients: `useBackend(name, { gradients: true })` registers them.
  *
  * @example
  * ```ts
- * await useBackend('cpu');
+ * await useBackend('cpu', { gradients: true });
  * const kernel = tf.variable(tf.randomNormal([64, 32]));
  * const loss = () => tf.sum(tf.matMul(inputs, fakeQuant(kernel, { bits: 4, granularity: { kind: 'axis', axis: 1 } })));
  * const { grads } = tf.variableGrads(loss); // straight through the rounding

@@ -20,9 +20,16 @@ import {
   type RecipeStep,
 } from '@whittle/core';
 import { quantizeAffine, quantizeAffineByteLength, type QuantizeAffineOptions } from '../primitives/quantize-affine.ts';
+import type { ScaleDType } from '../primitives/representable-scale.ts';
 import { paramGranularity, type GranularityConfig } from './param-granularity.ts';
 import { encodeFloatParam, floatParamByteLength } from './float-param.ts';
 import { failStep, readGranularityConfig } from './step-fields.ts';
+
+/** The dtypes a `quantize.affine` step stores scales in: the list {@link AffineStepScaleDType} is derived from. */
+export const AFFINE_STEP_SCALE_DTYPES = ['float32', 'float16'] as const satisfies readonly ScaleDType[];
+
+/** The dtypes a `quantize.affine` step stores scales in. */
+export type AffineStepScaleDType = (typeof AFFINE_STEP_SCALE_DTYPES)[number];
 
 /** A `quantize.affine` step. */
 export interface AffineStep extends RecipeStep, ParamFilter {
@@ -35,7 +42,7 @@ export interface AffineStep extends RecipeStep, ParamFilter {
   readonly narrowRange?: boolean;
   readonly granularity: GranularityConfig;
   /** Default: float16 per group (ggml's layout), float32 otherwise. */
-  readonly scaleDType?: 'float32' | 'float16';
+  readonly scaleDType?: AffineStepScaleDType;
 }
 
 /** Options of {@link affine}: the step's fields, with defaults. */
@@ -46,7 +53,7 @@ export interface AffineOptions extends ParamFilter {
   readonly narrowRange?: boolean;
   /** Default `{ kind: 'axis' }`: per output channel. */
   readonly granularity?: GranularityConfig;
-  readonly scaleDType?: 'float32' | 'float16';
+  readonly scaleDType?: AffineStepScaleDType;
 }
 
 /**
@@ -91,7 +98,7 @@ export const affineHandler: RecipeHandler<AffineStep> = {
     const scaleDType =
       step.scaleDType === undefined
         ? undefined
-        : readEnum(step, 'scaleDType', ['float32', 'float16'] as const, {}, context);
+        : readEnum(step, 'scaleDType', AFFINE_STEP_SCALE_DTYPES, {}, context);
     return {
       kind: 'quantize.affine',
       bits,

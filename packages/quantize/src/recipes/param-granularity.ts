@@ -10,6 +10,12 @@ export type GranularityConfig =
   | { readonly kind: 'axis'; readonly axis?: number }
   | { readonly kind: 'group'; readonly size: number; readonly axis?: number };
 
+// A record keyed by the union, so tsc refuses a kind missing here or one the union lacks.
+const GRANULARITY_KIND_SET: Readonly<Record<GranularityConfig['kind'], true>> = { tensor: true, axis: true, group: true };
+
+/** Every granularity kind a recipe may name. */
+export const GRANULARITY_KINDS = Object.keys(GRANULARITY_KIND_SET) as ReadonlyArray<GranularityConfig['kind']>;
+
 /**
  * The concrete granularity for a param of `role` and `shape`:
  *

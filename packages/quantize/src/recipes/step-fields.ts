@@ -10,7 +10,7 @@ import {
   type RecipeStep,
   type StepLocation,
 } from '@whittle/core';
-import type { GranularityConfig } from './param-granularity.ts';
+import { GRANULARITY_KINDS, type GranularityConfig } from './param-granularity.ts';
 
 /**
  * Throws the `invalid-recipe` error for `field` of the current step.
@@ -65,7 +65,7 @@ export function readGranularityConfig(
 ): GranularityConfig {
   if (step.granularity === undefined) return fallback;
   rejectUnknownFields(step, ['axis', 'size'], context, 'granularity');
-  const kind = readEnum(step, 'granularity.kind', ['tensor', 'axis', 'group'] as const, {}, context);
+  const kind = readEnum(step, 'granularity.kind', GRANULARITY_KINDS, {}, context);
   if (kind === 'tensor') {
     rejectUnknownFields(step, [], context, 'granularity');
     return { kind };

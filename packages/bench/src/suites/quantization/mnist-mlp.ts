@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { WhittleError, decode, fromTensor, modelFromTensors, toTensor, type HostTensor, type Model } from '@whittle/core';
+import { WhittleError, decode, fromTensor, loadGradients, modelFromTensors, toTensor, type HostTensor, type Model } from '@whittle/core';
 import { MNIST_CLASSES, MNIST_IMAGE_SIZE, type Digits } from './mnist-digits.ts';
 
 /** How to train {@link trainMnistMlp}'s classifier. */
@@ -55,6 +55,8 @@ export interface MnistMlp {
  */
 export async function trainMnistMlp(train: Digits, options: MnistMlpOptions): Promise<MnistMlp> {
   const tfl = await import('@tensorflow/tfjs-layers');
+  // Training needs tfjs's gradients (tfjs-layers registers them as it loads; this makes sure).
+  await loadGradients();
   const widths = [...options.hiddenSizes, MNIST_CLASSES];
   const layers = tfl.sequential({
     name: 'mnist_mlp',

@@ -3,6 +3,7 @@
  * `tf.loadLayersModel` / `tf.loadGraphModel` run whittle output that plain tfjs cannot read.
  */
 import type { io } from '@tensorflow/tfjs-core';
+import { requireBackend } from '../../backend/require-backend.ts';
 import type { Model } from '../../model/types.ts';
 import { decompress } from './decompress.ts';
 import { modelJsonFields } from './model-json-fields.ts';
@@ -50,6 +51,10 @@ export function toModelArtifacts(model: Model): io.ModelArtifacts {
  */
 export function whittleIOHandler(source: Model | (() => Promise<Model>)): io.IOHandler {
   return {
-    load: async () => toModelArtifacts(typeof source === 'function' ? await source() : source),
+    load: async () => {
+      // tfjs builds the model's layers from what this returns, and needs a backend for that.
+      requireBackend('loading a whittle model into tfjs');
+      return toModelArtifacts(typeof source === 'function' ? await source() : source);
+    },
   };
 }
