@@ -3,7 +3,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { join } from 'node:path';
 import type { CliIo } from '../cli-io.ts';
 import type { CompressReport } from '../compress/compress-report.ts';
-import { compressSafetensorsFile } from '../compress/compress-safetensors.ts';
+import { compressSafetensorsModel } from '../compress/compress-safetensors.ts';
 import { compressTfjsModel } from '../compress/compress-tfjs.ts';
 import { formatCompressReport } from '../format/compress-report.ts';
 import { formatBytes } from '../format/numbers.ts';
@@ -70,7 +70,7 @@ export async function runCompress(path: string, options: CompressCommandOptions,
           )
         : await inRecipe(
             recipe,
-            compressSafetensorsFile(location.path, output, recipe.steps, {
+            compressSafetensorsModel(location.path, output, recipe.steps, {
               force,
               progress: (message) => progress.note(message),
               onParam: (param, done, total) => progress.update(done, total, param),
