@@ -13,7 +13,7 @@ import {
 } from '../recipe/prepared-recipe.ts';
 import type { RecipeRegistry } from '../recipe/registry.ts';
 import type { StepReport } from '../recipe/types.ts';
-import { safetensorsHeaderColumns, safetensorsRoleAt } from '../formats/safetensors/header-columns.ts';
+import { safetensorsRoleAt } from '../formats/safetensors/header-columns.ts';
 import type { WriteOptions } from './atomic-file.ts';
 import { openSafetensorsFile, writeSafetensorsFile } from './safetensors-file.ts';
 import { encodeRowBlocks, type RowBlockSizes } from './safetensors-row-encoder.ts';
@@ -134,13 +134,13 @@ async function compressStreamed(
       },
       onHeader: (header) => {
         // Before any output is written: a filter that selects nothing is the recipe's mistake.
-        const columns = safetensorsHeaderColumns(header);
+        const { columns } = header;
         checkPreparedSelection(prepared, {
-          count: columns.paramCount,
-          nameAt: (index) => columns.paramName(index),
+          count: columns.count,
+          nameAt: (index) => columns.name(index),
           roleAt: (index) => safetensorsRoleAt(header, index),
         });
-        total = columns.paramCount;
+        total = columns.count;
       },
     },
   );

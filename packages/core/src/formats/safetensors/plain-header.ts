@@ -14,8 +14,45 @@ export interface PlainHeader {
   readonly values: unknown[];
 }
 
+/**
+ * What a plain header is read into, entry by entry. `shape` and `offsets` are lists of
+ * non-negative integers of at most 15 digits (undefined when the entry lacks the field), reused
+ * between calls: a sink that keeps them copies them. Returning false gives up on the fast path.
+ */
+export interface PlainHeaderSink {
+  /** A tensor entry, its name being `text.slice(nameStart, nameEnd)` (not sliced here: a million names). */
+  tensor(
+    text: string,
+    nameStart: number,
+    nameEnd: number,
+    dtype: string | undefined,
+    shape: readonly number[] | undefined,
+    offsets: readonly number[] | undefined,
+  ): boolean;
+  metadata(entries: Record<string, string>): boolean;
+}
+
 /** Integers longer than this may not be safe integers: the general path decides. */
 const MAX_INTEGER_DIGITS = 15;
+
+/**
+ * Reads `text` into `sink` when it is a header of the common shape, and returns true; returns
+ * false as soon as it is not (or the sink gives up), having given the sink part of it.
+ *
+ * @example
+ * ```ts
+ * readPlainHeader('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}  ', sink); // true
+ * ```
+ */
+export function readPlainHeader(text: string, sink: PlainHeaderSink): boolean {
+  try {
+    new PlainReader(text, sink).header();
+    return true;
+  } catch (error) {
+    if (error === BAIL) return false;
+    throw error;
+  }
+}
 
 /**
  * The top-level pairs of `text`, when it is a header of the common shape; otherwise `undefined`.
@@ -27,14 +64,31 @@ const MAX_INTEGER_DIGITS = 15;
  * ```
  */
 export function parsePlainHeader(text: string): PlainHeader | undefined {
-  const reader = new PlainReader(text);
-  try {
-    return reader.header();
-  } catch (error) {
-    if (error === BAIL) return undefined;
-    throw error;
-  }
+  const keys: string[] = [];
+  const values: unknown[] = [];
+  const seen = new Set<string>();
+  const add = (key: string, value: unknown): boolean => {
+    if (seen.has(key)) return false;
+    seen.add(key);
+    keys.push(key);
+    values.push(value);
+    return true;
+  };
+  const sink: PlainHeaderSink = {
+    tensor(text, nameStart, nameEnd, dtype, shape, offsets) {
+      const name = text.slice(nameStart, nameEnd);
+      const entry: Record<string, unknown> = {};
+      if (dtype !== undefined) entry.dtype = dtype;
+      if (shape !== undefined) entry.shape = [...shape];
+      if (offsets !== undefined) entry.data_offsets = [...offsets];
+      return add(name, entry);
+    },
+    metadata: (entries) => add('__metadata__', entries),
+  };
+  return readPlainHeader(text, sink) ? { keys, values } : undefined;
 }
+
+const METADATA = '__metadata__';
 
 /** Thrown inside the reader to give up; never leaves this module. */
 const BAIL = Symbol('bail');
@@ -42,30 +96,35 @@ const BAIL = Symbol('bail');
 class PlainReader {
   private index = 0;
 
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly sink: PlainHeaderSink,
+  ) {}
 
-  header(): PlainHeader {
-    const keys: string[] = [];
-    const values: unknown[] = [];
-    const seen = new Set<string>();
+  header(): void {
+    let metadataSeen = false;
     this.expect(0x7b);
     if (!this.take(0x7d)) {
       do {
-        const key = this.string();
-        if (seen.has(key)) throw BAIL;
-        seen.add(key);
+        const start = this.stringRange();
+        const end = this.index - 1;
         this.expect(0x3a);
-        keys.push(key);
-        values.push(key === '__metadata__' ? this.metadata() : this.entry());
+        if (end - start === METADATA.length && this.text.startsWith(METADATA, start)) {
+          if (metadataSeen) throw BAIL;
+          metadataSeen = true;
+          if (!this.sink.metadata(this.metadata())) throw BAIL;
+        } else this.entry(start, end);
       } while (this.take(0x2c));
       this.expect(0x7d);
     }
     this.skipWhitespace();
     if (this.index !== this.text.length) throw BAIL;
-    return { keys, values };
   }
 
-  private entry(): Record<string, unknown> {
+  private readonly shapeScratch: number[] = [];
+  private readonly offsetsScratch: number[] = [];
+
+  private entry(nameStart: number, nameEnd: number): void {
     let dtype: string | undefined;
     let shape: number[] | undefined;
     let offsets: number[] | undefined;
@@ -79,19 +138,15 @@ class PlainReader {
           dtype = this.string();
         } else if (this.field('shape"') && shape === undefined) {
           this.expect(0x3a);
-          shape = this.integers();
+          shape = this.integers(this.shapeScratch);
         } else if (this.field('data_offsets"') && offsets === undefined) {
           this.expect(0x3a);
-          offsets = this.integers();
+          offsets = this.integers(this.offsetsScratch);
         } else throw BAIL;
       } while (this.take(0x2c));
       this.expect(0x7d);
     }
-    const entry: Record<string, unknown> = {};
-    if (dtype !== undefined) entry.dtype = dtype;
-    if (shape !== undefined) entry.shape = shape;
-    if (offsets !== undefined) entry.data_offsets = offsets;
-    return entry;
+    if (!this.sink.tensor(this.text, nameStart, nameEnd, dtype, shape, offsets)) throw BAIL;
   }
 
   /** Moves past `name` (a field name and its closing quote) when the text goes on with it. */
@@ -116,18 +171,15 @@ class PlainReader {
     return entries;
   }
 
-  /** Reused for every list, which is then copied at its exact length: an array grown by `push` keeps room for 17. */
-  private readonly scratch: number[] = [];
-
-  private integers(): number[] {
-    const { scratch } = this;
+  /** Fills `scratch` (reused for every entry: the sink copies what it keeps). */
+  private integers(scratch: number[]): number[] {
     scratch.length = 0;
     this.expect(0x5b);
-    if (this.take(0x5d)) return [];
+    if (this.take(0x5d)) return scratch;
     do scratch.push(this.integer());
     while (this.take(0x2c));
     this.expect(0x5d);
-    return scratch.slice();
+    return scratch;
   }
 
   private integer(): number {
@@ -148,6 +200,12 @@ class PlainReader {
 
   /** A string without escapes or control characters (the text came from valid UTF-8, so no lone surrogates). */
   private string(): string {
+    const start = this.stringRange();
+    return this.text.slice(start, this.index - 1);
+  }
+
+  /** Moves past a string like {@link string} and returns where its characters start (they end before the closing quote). */
+  private stringRange(): number {
     this.expect(0x22);
     const { text } = this;
     const start = this.index;
@@ -155,7 +213,7 @@ class PlainReader {
       const code = text.charCodeAt(this.index);
       if (code === 0x22) {
         this.index++;
-        return text.slice(start, this.index - 1);
+        return start;
       }
       if (code === 0x5c || code < 0x20) throw BAIL;
       this.index++;

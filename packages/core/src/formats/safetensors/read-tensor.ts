@@ -33,6 +33,23 @@ export async function readSafetensorsTensor(
 }
 
 /**
+ * Reads tensor `index` (in file order) of `header`: {@link readSafetensorsTensor} without a name
+ * lookup or an entry object, unless its dtype is one whittle cannot hold.
+ *
+ * @example
+ * ```ts
+ * const first = await readTableTensor(source, header, 0);
+ * ```
+ */
+export async function readTableTensor(source: ByteSource, header: SafetensorsHeader, index: number): Promise<HostTensor> {
+  const table = header.columns.tensors;
+  const dtype = toWhittleDType(table.dtype(index)) ?? readableDType(table.info(index), header.file);
+  const begin = table.begin(index);
+  const bytes = await readExactly(source, header.dataOffset + begin, table.end(index) - begin);
+  return { dtype, shape: table.shape(index), data: tensorData(bytes, dtype) } as HostTensor;
+}
+
+/**
  * The header entry of tensor `name`, or an `invalid-argument` error.
  *
  * @example
