@@ -231,7 +231,11 @@ export class TensorTable {
 
   /** A fresh array of tensor `index`'s shape. */
   shape(index: number): number[] {
-    return Array.from(this.dims.subarray(this.shapeStarts[index], this.shapeStarts[index + 1]));
+    // A loop, not Array.from(subarray): a typed-array view per call costs more than the copy.
+    const from = this.shapeStarts[index]!;
+    const shape = new Array<number>(this.shapeStarts[index + 1]! - from);
+    for (let axis = 0; axis < shape.length; axis++) shape[axis] = this.dims[from + axis]!;
+    return shape;
   }
 
   /** Elements of tensor `index`. */
