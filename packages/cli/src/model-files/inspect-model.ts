@@ -1,6 +1,6 @@
 import { WhittleError, describeEncoding, type SafetensorsDType, isWhittleError, safetensorsRoleAt, listParams, toWhittleDType, type ModelFormat, type ParamRole } from '@whittle/core';
 import { openSafetensorsFile, readTfjsModelFile, type SafetensorsFile } from '@whittle/core/fs';
-import type { ModelLocation } from './model-location.ts';
+import { formatOf, type ModelLocation } from './model-format.ts';
 
 /** How core starts a header error for bytes that cannot be safetensors at all. */
 const NOT_SAFETENSORS = 'not a safetensors file: ';
@@ -102,7 +102,7 @@ export function listingOf(report: InspectReport): InspectListing {
  * ```
  */
 export async function inspectModel(location: ModelLocation): Promise<InspectListing> {
-  return location.format === 'tfjs' ? inspectTfjs(location.modelJson) : inspectSafetensors(location.path);
+  return formatOf(location).inspect(location);
 }
 
 /**
