@@ -80,7 +80,6 @@ export async function readSafetensorsHeader(source: ByteSource): Promise<Safeten
   if (8 + headerSize > source.size) {
     malformed(file, 'headerSize', `${NOT_SAFETENSORS}: its first 8 bytes give a header of ${headerSize} bytes, which does not fit in its ${source.size} bytes`);
   }
-  // Passed straight on, so that the parser can let the bytes go once it has the text.
   return parseSafetensorsHeader(await readExactly(source, 8, headerSize), file, source.size);
 }
 
@@ -96,19 +95,14 @@ export async function readSafetensorsHeader(source: ByteSource): Promise<Safeten
 export function parseSafetensorsHeader(bytes: Uint8Array, file: string, fileSize: number): SafetensorsHeader {
   const headerSize = bytes.byteLength;
   const dataOffset = 8 + headerSize;
-  let text: string;
-  try {
-    // ignoreBOM keeps a byte-order mark in the text, so JSON.parse rejects it as the reference does.
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-    // The text is all the parse needs: up to 100 MB of bytes need not stay beside it.
-    bytes = EMPTY_BYTES;
-  } catch (error) {
-    malformed(file, 'header', 'the header is not valid UTF-8', error);
-  }
-  if (!text.startsWith('{')) malformed(file, 'header', `${NOT_SAFETENSORS}: the header must start with "{"`);
+  checkUtf8(bytes, file);
+  // ignoreBOM keeps a byte-order mark (bytes EF BB BF), which JSON rejects as the reference does.
+  if (bytes[0] !== 0x7b) malformed(file, 'header', `${NOT_SAFETENSORS}: the header must start with "{"`);
   const dataSize = fileSize - dataOffset;
-  const general = (): { builder: TensorTableBuilder; entries: Record<string, string> } => readGeneral(text, file, dataSize);
-  const read = readPlain(text, file, dataSize) ?? general();
+  // The whole text is made only for a header off the fast path (an escape, a float, an error).
+  const general = (): { builder: TensorTableBuilder; entries: Record<string, string> } =>
+    readGeneral(new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes), file, dataSize);
+  const read = readPlain(bytes, file, dataSize) ?? general();
   const table = read.builder.build((name) => {
     // The plain path keeps no set of keys (a million of them): the general one names the duplicate.
     general();
@@ -126,7 +120,7 @@ export function parseSafetensorsHeader(bytes: Uint8Array, file: string, fileSize
   };
 }
 
-// Made outside parseSafetensorsHeader: a closure there would keep its scope, the header text
+// Made outside parseSafetensorsHeader: a closure there would keep its scope, the header bytes
 // included, alive as long as the header.
 function paramMap(params: ParamTable): ReadonlyMap<string, SafetensorsParamInfo> {
   return new IndexedMap(params.count, (index) => params.name(index), (index) => params.info(index), (name) => params.indexOf(name));
@@ -141,14 +135,14 @@ function tensorMap(table: TensorTable): ReadonlyMap<string, SafetensorsTensorInf
  * is not of that shape or any entry is wrong: the general path then finds the first error, in the
  * order it always has (the JSON first, then each entry in text order).
  */
-function readPlain(text: string, file: string, dataSize: number): { builder: TensorTableBuilder; entries: Record<string, string> } | undefined {
+function readPlain(bytes: Uint8Array, file: string, dataSize: number): { builder: TensorTableBuilder; entries: Record<string, string> } | undefined {
   const builder = new TensorTableBuilder(file, dataSize);
   let entries: Record<string, string> = {};
   let failed = false;
-  const plain = readPlainHeader(text, {
-    tensor(text, nameStart, nameEnd, dtype, shape, offsets) {
+  const plain = readPlainHeader(bytes, {
+    tensor(source, nameStart, nameEnd, dtype, shape, offsets) {
       try {
-        builder.addPlain(text, nameStart, nameEnd, dtype, shape, offsets);
+        builder.addPlain(source, nameStart, nameEnd, dtype, shape, offsets);
         return true;
       } catch {
         failed = true;
@@ -181,7 +175,21 @@ function readGeneral(text: string, file: string, dataSize: number): { builder: T
   return { builder, entries };
 }
 
-const EMPTY_BYTES = new Uint8Array(0);
+/** Bytes validated per decoder call: the header's text is never made whole just to check it. */
+const UTF8_CHUNK = 1 << 20;
+
+/** Throws `malformed-file` unless `bytes` are valid UTF-8, holding one chunk of text at a time. */
+function checkUtf8(bytes: Uint8Array, file: string): void {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  try {
+    for (let start = 0; start < bytes.byteLength; start += UTF8_CHUNK) {
+      decoder.decode(bytes.subarray(start, Math.min(bytes.byteLength, start + UTF8_CHUNK)), { stream: true });
+    }
+    decoder.decode();
+  } catch (error) {
+    malformed(file, 'header', 'the header is not valid UTF-8', error);
+  }
+}
 
 /** The top-level pairs of a header by the general path: strict JSON, every error named. */
 function parseHeaderJson(text: string, file: string): { keys: string[]; values: unknown[] } {

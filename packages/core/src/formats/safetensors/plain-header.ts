@@ -1,8 +1,9 @@
 /**
  * A fast path for the common shape of a safetensors header: tensor entries of `dtype`, `shape`
  * and `data_offsets` only, strings without escapes, non-negative integers, and a `__metadata__`
- * of plain strings. A header listing a million tensors is read in one pass over the text, with
- * no million-key object from `JSON.parse` and no key scan beside it. Anything else (an escape, a
+ * of plain strings. A header listing a million tensors is read in one pass over its UTF-8 bytes
+ * (checked valid beforehand), with no text of the whole header, no million-key object from
+ * `JSON.parse` and no key scan beside it. Anything else (an escape, a
  * float, a duplicate key, an unknown field, a syntax error) gives `undefined`, and the caller
  * parses the text the general way, which says exactly what is wrong. Internal to the safetensors
  * folder.
@@ -20,9 +21,9 @@ export interface PlainHeader {
  * between calls: a sink that keeps them copies them. Returning false gives up on the fast path.
  */
 export interface PlainHeaderSink {
-  /** A tensor entry, its name being `text.slice(nameStart, nameEnd)` (not sliced here: a million names). */
+  /** A tensor entry, its name being the UTF-8 `bytes[nameStart, nameEnd)` (not decoded here: a million names). */
   tensor(
-    text: string,
+    bytes: Uint8Array,
     nameStart: number,
     nameEnd: number,
     dtype: string | undefined,
@@ -36,17 +37,18 @@ export interface PlainHeaderSink {
 const MAX_INTEGER_DIGITS = 15;
 
 /**
- * Reads `text` into `sink` when it is a header of the common shape, and returns true; returns
- * false as soon as it is not (or the sink gives up), having given the sink part of it.
+ * Reads the header JSON `bytes` (valid UTF-8) into `sink` when it is a header of the common
+ * shape, and returns true; returns false as soon as it is not (or the sink gives up), having
+ * given the sink part of it.
  *
  * @example
  * ```ts
- * readPlainHeader('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}  ', sink); // true
+ * readPlainHeader(new TextEncoder().encode('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}'), sink); // true
  * ```
  */
-export function readPlainHeader(text: string, sink: PlainHeaderSink): boolean {
+export function readPlainHeader(bytes: Uint8Array, sink: PlainHeaderSink): boolean {
   try {
-    new PlainReader(text, sink).header();
+    new PlainReader(bytes, sink).header();
     return true;
   } catch (error) {
     if (error === BAIL) return false;
@@ -75,8 +77,8 @@ export function parsePlainHeader(text: string): PlainHeader | undefined {
     return true;
   };
   const sink: PlainHeaderSink = {
-    tensor(text, nameStart, nameEnd, dtype, shape, offsets) {
-      const name = text.slice(nameStart, nameEnd);
+    tensor(bytes, nameStart, nameEnd, dtype, shape, offsets) {
+      const name = decodeUtf8(bytes, nameStart, nameEnd);
       const entry: Record<string, unknown> = {};
       if (dtype !== undefined) entry.dtype = dtype;
       if (shape !== undefined) entry.shape = [...shape];
@@ -85,7 +87,27 @@ export function parsePlainHeader(text: string): PlainHeader | undefined {
     },
     metadata: (entries) => add('__metadata__', entries),
   };
-  return readPlainHeader(text, sink) ? { keys, values } : undefined;
+  return readPlainHeader(new TextEncoder().encode(text), sink) ? { keys, values } : undefined;
+}
+
+const DECODER = new TextDecoder();
+
+/**
+ * The string of UTF-8 `bytes[start, end)` (valid UTF-8), without a decoder call for the ASCII
+ * names and dtypes nearly every header holds.
+ *
+ * @example
+ * ```ts
+ * decodeUtf8(new TextEncoder().encode('"F32"'), 1, 4); // 'F32'
+ * ```
+ */
+export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start <= 64) {
+    let ascii = true;
+    for (let at = start; at < end; at++) if (bytes[at]! >= 0x80) ascii = false;
+    if (ascii) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  }
+  return DECODER.decode(bytes.subarray(start, end));
 }
 
 const METADATA = '__metadata__';
@@ -97,7 +119,7 @@ class PlainReader {
   private index = 0;
 
   constructor(
-    private readonly text: string,
+    private readonly text: Uint8Array,
     private readonly sink: PlainHeaderSink,
   ) {}
 
@@ -109,7 +131,7 @@ class PlainReader {
         const start = this.stringRange();
         const end = this.index - 1;
         this.expect(0x3a);
-        if (end - start === METADATA.length && this.text.startsWith(METADATA, start)) {
+        if (end - start === METADATA.length && this.startsWith(METADATA, start)) {
           if (metadataSeen) throw BAIL;
           metadataSeen = true;
           if (!this.sink.metadata(this.metadata())) throw BAIL;
@@ -119,6 +141,13 @@ class PlainReader {
     }
     this.skipWhitespace();
     if (this.index !== this.text.length) throw BAIL;
+  }
+
+  /** Whether the bytes at `at` spell the ASCII `word`. */
+  private startsWith(word: string, at: number): boolean {
+    if (at + word.length > this.text.length) return false;
+    for (let offset = 0; offset < word.length; offset++) if (this.text[at + offset] !== word.charCodeAt(offset)) return false;
+    return true;
   }
 
   private readonly shapeScratch: number[] = [];
@@ -151,7 +180,7 @@ class PlainReader {
 
   /** Moves past `name` (a field name and its closing quote) when the text goes on with it. */
   private field(name: string): boolean {
-    if (!this.text.startsWith(name, this.index)) return false;
+    if (!this.startsWith(name, this.index)) return false;
     this.index += name.length;
     return true;
   }
@@ -188,20 +217,20 @@ class PlainReader {
     const start = this.index;
     let value = 0;
     while (this.index < text.length) {
-      const code = text.charCodeAt(this.index);
+      const code = text[this.index]!;
       if (code < 0x30 || code > 0x39) break;
       value = value * 10 + (code - 0x30);
       this.index++;
     }
     const digits = this.index - start;
-    if (digits === 0 || digits > MAX_INTEGER_DIGITS || (digits > 1 && text.charCodeAt(start) === 0x30)) throw BAIL;
+    if (digits === 0 || digits > MAX_INTEGER_DIGITS || (digits > 1 && text[start] === 0x30)) throw BAIL;
     return value;
   }
 
-  /** A string without escapes or control characters (the text came from valid UTF-8, so no lone surrogates). */
+  /** A string without escapes or control characters (the bytes are valid UTF-8, so no lone surrogates). */
   private string(): string {
     const start = this.stringRange();
-    return this.text.slice(start, this.index - 1);
+    return decodeUtf8(this.text, start, this.index - 1);
   }
 
   /** Moves past a string like {@link string} and returns where its characters start (they end before the closing quote). */
@@ -210,7 +239,7 @@ class PlainReader {
     const { text } = this;
     const start = this.index;
     while (this.index < text.length) {
-      const code = text.charCodeAt(this.index);
+      const code = text[this.index]!;
       if (code === 0x22) {
         this.index++;
         return start;
@@ -227,7 +256,7 @@ class PlainReader {
 
   private take(code: number): boolean {
     this.skipWhitespace();
-    if (this.text.charCodeAt(this.index) !== code) return false;
+    if (this.text[this.index]! !== code) return false;
     this.index++;
     return true;
   }
@@ -235,7 +264,7 @@ class PlainReader {
   private skipWhitespace(): void {
     const { text } = this;
     while (this.index < text.length) {
-      const code = text.charCodeAt(this.index);
+      const code = text[this.index]!;
       if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09) return;
       this.index++;
     }

@@ -8,6 +8,7 @@ import { MAX_ELEMENTS, MAX_EXTENT, MAX_RANK } from '../../tensor/shape-limits.ts
 import { safetensorsDTypeBits, type SafetensorsDType } from './dtypes.ts';
 import { malformed } from './malformed.ts';
 import { headerField } from './naming.ts';
+import { decodeUtf8 } from './plain-header.ts';
 import { readTensorEntry, type SafetensorsTensorInfo } from './tensor-entries.ts';
 
 /** Every dtype the format defines, in code order: a tensor's dtype is its index here. */
@@ -38,9 +39,9 @@ class NumberColumn {
  * order, checks that none overlap, and indexes their names.
  */
 export class TensorTableBuilder {
-  /** Names given whole (the general path); the plain path gives ranges of one text instead. */
+  /** Names given whole (the general path); the plain path gives ranges of the header's UTF-8 bytes instead. */
   private readonly names: string[] = [];
-  private nameText = '';
+  private nameBytes: Uint8Array = new Uint8Array(0);
   private readonly nameStarts = new NumberColumn();
   private readonly nameEnds = new NumberColumn();
   private readonly dtypes = new NumberColumn();
@@ -68,7 +69,7 @@ export class TensorTableBuilder {
    * anything. The name came from valid UTF-8 without escapes, so it has no lone surrogates.
    */
   addPlain(
-    text: string,
+    bytes: Uint8Array,
     nameStart: number,
     nameEnd: number,
     dtype: string | undefined,
@@ -84,14 +85,14 @@ export class TensorTableBuilder {
       const bits = size * DTYPE_BITS[code!]!;
       valid &&= begin <= end && end <= this.dataSize && bits % 8 === 0 && bits / 8 === end - begin;
       if (valid) {
-        this.nameText = text;
+        this.nameBytes = bytes;
         this.nameStarts.push(nameStart);
         this.nameEnds.push(nameEnd);
         this.pushColumns(code!, shape!, begin, end);
         return;
       }
     }
-    const name = text.slice(nameStart, nameEnd);
+    const name = decodeUtf8(bytes, nameStart, nameEnd);
     // Something is wrong: the general check says exactly what.
     const entry: Record<string, unknown> = {};
     if (dtype !== undefined) entry.dtype = dtype;
@@ -100,6 +101,34 @@ export class TensorTableBuilder {
     // Should readTensorEntry accept what the fast check refused, its verdict stands.
     const info = readTensorEntry(name, entry, this.file, this.dataSize);
     this.push(name, DTYPE_CODES.get(info.dtype)!, info.shape, info.dataOffsets[0], info.dataOffsets[1]);
+  }
+
+  /** The plain path's names, in file order, as one string decoded once, and where each starts in it. */
+  private decodeNames(count: number, at: (index: number) => number): { nameText: string; nameStarts: Uint32Array } {
+    const starts = this.nameStarts.values;
+    const ends = this.nameEnds.values;
+    let size = 0;
+    for (let index = 0; index < count; index++) size += ends[index]! - starts[index]!;
+    const bytes = new Uint8Array(size);
+    const byteStarts = new Uint32Array(count + 1);
+    for (let index = 0; index < count; index++) {
+      const source = at(index);
+      bytes.set(this.nameBytes.subarray(starts[source], ends[source]), byteStarts[index]!);
+      byteStarts[index + 1] = byteStarts[index]! + ends[source]! - starts[source]!;
+    }
+    const nameText = new TextDecoder().decode(bytes);
+    if (nameText.length === size) return { nameText, nameStarts: byteStarts };
+    // Not all ASCII: count each name's UTF-16 units from its bytes (one per sequence, two for four-byte ones).
+    const nameStarts = new Uint32Array(count + 1);
+    for (let index = 0; index < count; index++) {
+      let units = 0;
+      for (let offset = byteStarts[index]!; offset < byteStarts[index + 1]!; offset++) {
+        const byte = bytes[offset]!;
+        if (byte < 0x80 || byte >= 0xc0) units += byte >= 0xf0 ? 2 : 1;
+      }
+      nameStarts[index + 1] = nameStarts[index]! + units;
+    }
+    return { nameText, nameStarts };
   }
 
   private push(name: string, code: number, shape: readonly number[], begin: number, end: number): void {
@@ -122,11 +151,6 @@ export class TensorTableBuilder {
    */
   build(onDuplicate: (name: string) => never): TensorTable {
     const count = this.dtypes.length;
-    // One builder is fed by one path: whole names from the general one, ranges from the plain one.
-    const nameOf =
-      this.names.length === count
-        ? (index: number) => this.names[index]!
-        : (index: number) => this.nameText.slice(this.nameStarts.values[index], this.nameEnds.values[index]);
     let order: Uint32Array | undefined;
     const begins = this.begins.values;
     for (let index = 1; index < count; index++) {
@@ -136,23 +160,8 @@ export class TensorTableBuilder {
       }
     }
     const at = (index: number): number => (order === undefined ? index : order[index]!);
-    const nameStarts = new Uint32Array(count + 1);
-    // Joined in batches, so no list of a million names is held at once.
-    const batches: string[] = [];
-    let batch: string[] = [];
-    let length = 0;
-    for (let index = 0; index < count; index++) {
-      const name = nameOf(at(index));
-      batch.push(name);
-      length += name.length;
-      nameStarts[index + 1] = length;
-      if (batch.length === 4096) {
-        batches.push(batch.join(''));
-        batch = [];
-      }
-    }
-    batches.push(batch.join(''));
-    const nameText = batches.join('');
+    // One builder is fed by one path: whole names from the general one, byte ranges from the plain one.
+    const { nameText, nameStarts } = this.names.length === count ? joinNames(count, (index) => this.names[at(index)]!) : this.decodeNames(count, at);
     const dtypes = new Uint8Array(count);
     const tensorBegins = new Float64Array(count);
     const tensorEnds = new Float64Array(count);
@@ -295,6 +304,26 @@ export class TensorTable {
     for (let at = 0; at < end - start; at++) if (this.nameText.charCodeAt(from + at) !== text.charCodeAt(start + at)) return false;
     return true;
   }
+}
+
+/** Names joined into one string (in batches, so no second list of them is held), and where each starts. */
+function joinNames(count: number, nameAt: (index: number) => string): { nameText: string; nameStarts: Uint32Array } {
+  const nameStarts = new Uint32Array(count + 1);
+  const batches: string[] = [];
+  let batch: string[] = [];
+  let length = 0;
+  for (let index = 0; index < count; index++) {
+    const name = nameAt(index);
+    batch.push(name);
+    length += name.length;
+    nameStarts[index + 1] = length;
+    if (batch.length === 4096) {
+      batches.push(batch.join(''));
+      batch = [];
+    }
+  }
+  batches.push(batch.join(''));
+  return { nameText: batches.join(''), nameStarts };
 }
 
 /**
