@@ -253,24 +253,44 @@ function renderHeader(metadata: readonly [string, string][], params: readonly Sa
 /** The header of `metadata` and tensor entries (each `"name":{…}`, or several joined by commas). */
 function renderHeaderText(metadata: readonly [string, string][], tensorEntries: readonly string[]): Uint8Array {
   // Built by hand: JSON.stringify of an object would move integer-like names ("0") to the front.
-  const entries: string[] = [];
+  const parts: string[] = [];
   if (metadata.length > 0) {
     const pairs = metadata.map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`);
-    entries.push(`${JSON.stringify(METADATA_KEY)}:{${pairs.join(',')}}`);
+    parts.push(`${JSON.stringify(METADATA_KEY)}:{${pairs.join(',')}}`);
   }
-  for (const entry of tensorEntries) if (entry.length > 0) entries.push(entry);
-  const json = new TextEncoder().encode(`{${entries.join(',')}}`);
-  const headerSize = json.byteLength + ((8 - ((8 + json.byteLength) % 8)) % 8);
+  for (const entry of tensorEntries) if (entry.length > 0) parts.push(entry);
+  // Each part is encoded straight into the header: no text of the whole header (a million
+  // entries make tens of megabytes) is made beside it.
+  let jsonSize = 2 + Math.max(0, parts.length - 1);
+  for (const part of parts) jsonSize += utf8Length(part);
+  const headerSize = jsonSize + ((8 - ((8 + jsonSize) % 8)) % 8);
   if (headerSize > MAX_SAFETENSORS_HEADER_SIZE) {
     fail(
       `the header would take ${headerSize} bytes, over the ${MAX_SAFETENSORS_HEADER_SIZE}-byte limit readers accept`,
       'params'
     );
   }
-  const header = new Uint8Array(8 + headerSize).fill(0x20, 8 + json.byteLength);
+  const header = new Uint8Array(8 + headerSize).fill(0x20, 8 + jsonSize);
   new DataView(header.buffer).setBigUint64(0, BigInt(headerSize), true);
-  header.set(json, 8);
+  const encoder = new TextEncoder();
+  let at = 8;
+  header[at++] = 0x7b;
+  parts.forEach((part, index) => {
+    if (index > 0) header[at++] = 0x2c;
+    at += encoder.encodeInto(part, header.subarray(at)).written;
+  });
+  header[at] = 0x7d;
   return header;
+}
+
+/** Bytes of `text` in UTF-8 (its names are well-formed: a surrogate pair's four bytes are two units of two). */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code >= 0x80) bytes += code < 0x800 || (code >= 0xd800 && code <= 0xdfff) ? 1 : 2;
+  }
+  return bytes;
 }
 
 /**
