@@ -27,6 +27,10 @@ export function formatInspectReport(path: string, report: InspectListing): strin
  */
 export function* inspectReportChunks(path: string, report: InspectListing): Generator<string> {
   // Made as the table needs them, twice, rather than held: a listing may have a million rows.
+  // Most rows of a large listing repeat a few sizes, so their texts are made once each.
+  const counts = boundedMemo((params: number) => formatCount(params));
+  const sizes = boundedMemo((bytes: number) => formatBytes(bytes));
+  const bits = boundedMemo((ratio: number) => formatFixed(ratio, 2));
   function* rows(): Generator<string[]> {
     for (const tensor of report.tensors()) {
       yield [
@@ -34,9 +38,9 @@ export function* inspectReportChunks(path: string, report: InspectListing): Gene
         tensor.role,
         formatShape(tensor.shape),
         tensor.encoding,
-        formatCount(tensor.params),
-        formatBytes(tensor.bytes),
-        bitsPerWeight(tensor.bytes, tensor.params),
+        counts(tensor.params),
+        sizes(tensor.bytes),
+        tensor.params === 0 ? '' : bits((8 * tensor.bytes) / tensor.params),
       ];
     }
     yield ['total', '', '', '', formatCount(report.params), formatBytes(report.bytes), bitsPerWeight(report.bytes, report.params)];
@@ -105,6 +109,20 @@ export function* inspectReportJsonChunks(report: InspectListing): Generator<stri
  */
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
+}
+
+/** `format`, remembering up to a thousand of its results (then starting afresh). */
+function boundedMemo(format: (value: number) => string): (value: number) => string {
+  let known = new Map<number, string>();
+  return (value) => {
+    let text = known.get(value);
+    if (text === undefined) {
+      if (known.size >= 1000) known = new Map();
+      text = format(value);
+      known.set(value, text);
+    }
+    return text;
+  };
 }
 
 function bitsPerWeight(bytes: number, params: number): string {

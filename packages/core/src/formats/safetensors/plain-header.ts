@@ -112,6 +112,9 @@ export function decodeUtf8(bytes: Uint8Array, start: number, end: number): strin
 
 const METADATA = '__metadata__';
 
+/** The dtypes most headers hold, first the commonest. */
+const KNOWN_DTYPES = ['F32', 'F16', 'BF16', 'I8', 'U8', 'I32', 'I64', 'F64', 'BOOL', 'I16', 'U16'];
+
 /** Thrown inside the reader to give up; never leaves this module. */
 const BAIL = Symbol('bail');
 
@@ -164,7 +167,7 @@ class PlainReader {
         this.expect(0x22);
         if (this.field('dtype"') && dtype === undefined) {
           this.expect(0x3a);
-          dtype = this.string();
+          dtype = this.dtypeString();
         } else if (this.field('shape"') && shape === undefined) {
           this.expect(0x3a);
           shape = this.integers(this.shapeScratch);
@@ -225,6 +228,14 @@ class PlainReader {
     const digits = this.index - start;
     if (digits === 0 || digits > MAX_INTEGER_DIGITS || (digits > 1 && text[start] === 0x30)) throw BAIL;
     return value;
+  }
+
+  /** A dtype string: one of the format's names, shared rather than decoded afresh for each of a million entries. */
+  private dtypeString(): string {
+    const start = this.stringRange();
+    const end = this.index - 1;
+    for (const dtype of KNOWN_DTYPES) if (dtype.length === end - start && this.startsWith(dtype, start)) return dtype;
+    return decodeUtf8(this.text, start, end);
   }
 
   /** A string without escapes or control characters (the bytes are valid UTF-8, so no lone surrogates). */
