@@ -1,7 +1,7 @@
 /**
  * The inferred roles of a checked header's params, in a column: one byte per param, inferred once
- * per header (roles need every sibling's name, and a header may list a million). Internal to
- * core; `safetensorsHeaderRoles` gives them as a map.
+ * per header (roles need every sibling's name, and a header may list a million);
+ * `safetensorsHeaderRoles` gives them as a map.
  */
 import { inferRole } from '../../model/infer-role.ts';
 import { PARAM_ROLES } from '../../model/param-roles.ts';

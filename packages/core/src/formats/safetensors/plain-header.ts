@@ -3,9 +3,10 @@
  * and `data_offsets` only, strings without escapes, non-negative integers, and a `__metadata__`
  * of plain strings. A header listing a million tensors is read in one pass over its UTF-8 bytes
  * (checked valid beforehand), with no text of the whole header, no million-key object from
- * `JSON.parse` and no key scan beside it. Anything else (an escape, a
- * float, a duplicate key, an unknown field, a syntax error) gives `undefined`, and the caller
- * parses the text the general way, which says exactly what is wrong. Internal to the safetensors
+ * `JSON.parse` and no key scan beside it. Anything else (an escape, a float, a repeated field or
+ * `__metadata__`, an unknown field, a syntax error) gives up, and the caller parses the text the
+ * general way, which says exactly what is wrong. Repeated tensor names are left to the sink (the
+ * header's name index finds them without a set of a million keys). Internal to the safetensors
  * folder.
  */
 
