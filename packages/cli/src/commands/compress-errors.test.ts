@@ -171,7 +171,7 @@ test('a step that needs the whole model reads the safetensors file whole, and sa
   const output = join(outputs, 'whole.safetensors');
   const run = await runRecorded('compress', safetensors, '--recipe', '[{"kind":"test.whole-model"},{"kind":"cast","dtype":"float16"}]', '-o', output, '--json');
   expect(run.status).toBe(0);
-  expect(run.err).toMatch(/^compress: the recipe \(test\.whole-model, cast\) needs the whole model: reading all of .* into memory$/m);
+  expect(run.err).toMatch(/^compress: the recipe \(test\.whole-model\) needs the whole model: reading all of .* into memory$/m);
   const report = JSON.parse(run.out) as { steps: Array<{ kind: string }>; output: { params: number } };
   expect(report.steps.map(({ kind }) => kind)).toEqual(['test.whole-model', 'cast']);
   expect(report.output.params).toBe(3338);

@@ -1,12 +1,10 @@
 import { defaultRegistry, isWhittleError, WhittleError, type RecipeRegistry } from '@whittle/core';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { join } from 'node:path';
 import type { CliIo } from '../cli-io.ts';
 import type { CompressReport } from '../compress/compress-report.ts';
-import { compressSafetensorsFile } from '../compress/compress-safetensors.ts';
-import { compressTfjsModel } from '../compress/compress-tfjs.ts';
 import { formatCompressReport } from '../format/compress-report.ts';
 import { formatBytes } from '../format/numbers.ts';
+import { formatOf } from '../model-files/model-format.ts';
 import { locateModel } from '../model-files/model-location.ts';
 import { resolveOutput } from '../model-files/output-path.ts';
 import { createProgressReporter } from '../progress/progress-reporter.ts';
@@ -46,8 +44,9 @@ export interface CompressCommandOptions {
 export async function runCompress(path: string, options: CompressCommandOptions, io: CliIo): Promise<CompressReport> {
   const recipe = await loadRecipe(options);
   const location = await locateModel(path);
-  if (location.format === 'safetensors' && options.shardSize !== undefined) {
-    throw new WhittleError('invalid-argument', 'a safetensors output is one file; --shard-size applies to TFJS output only', { field: '--shard-size' });
+  const format = formatOf(location);
+  if (!format.writesShards && options.shardSize !== undefined) {
+    throw new WhittleError('invalid-argument', `a ${format.name} output is one file; --shard-size applies to TFJS output only`, { field: '--shard-size' });
   }
   const force = options.force === true;
   // The writers make the output's folder, and remove it again if the write fails.
@@ -56,30 +55,22 @@ export async function runCompress(path: string, options: CompressCommandOptions,
   const stepCount = recipe.steps.length;
   let report: CompressReport;
   try {
-    report =
-      location.format === 'tfjs'
-        ? await inRecipe(
-            recipe,
-            compressTfjsModel(location, output, recipe.steps, {
-              force,
-              ...(options.shardSize === undefined ? {} : { shardBytes: options.shardSize }),
-              onProgress: ({ step, kind, param, done, total }) => progress.update(done, total, `step ${step}/${stepCount} ${kind}: ${param}`),
-              onStep: (step) =>
-                progress.note(`${step.kind}: ${formatBytes(step.bytesBefore)} → ${formatBytes(step.bytesAfter)} in ${step.seconds.toFixed(3)} s`),
-            }),
-          )
-        : await inRecipe(
-            recipe,
-            compressSafetensorsFile(location.path, output, recipe.steps, {
-              force,
-              progress: (message) => progress.note(message),
-              onParam: (param, done, total) => progress.update(done, total, param),
-            }),
-          );
+    report = await inRecipe(
+      recipe,
+      format.compress(location, output, recipe.steps, {
+        force,
+        ...(options.shardSize === undefined ? {} : { shardBytes: options.shardSize }),
+        note: (message) => progress.note(message),
+        // A recipe run step by step over the whole model says which step; a streamed one, the param.
+        onProgress: ({ step, kind, param, done, total }) =>
+          progress.update(done, total, step === undefined ? param : `step ${step}/${stepCount} ${kind}: ${param}`),
+        onStep: (step) => progress.note(`${step.kind}: ${formatBytes(step.bytesBefore)} → ${formatBytes(step.bytesAfter)} in ${step.seconds.toFixed(3)} s`),
+      }),
+    );
   } finally {
     progress.close();
   }
-  const written = location.format === 'tfjs' ? join(output, 'model.json') : output;
+  const written = format.writtenPath(output);
   io.stdout(options.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${formatCompressReport({ input: path, output: written, report })}\n`);
   return report;
 }

@@ -1,9 +1,9 @@
 import type { StockDType } from '@whittle/core';
 import { Option, type Command } from 'commander';
-import { join } from 'node:path';
 import type { CliIo } from '../cli-io.ts';
-import { decompressModel, type DecompressReport } from '../compress/decompress-file.ts';
+import type { DecompressReport } from '../compress/decompress-file.ts';
 import { formatDecompressReport } from '../format/compress-report.ts';
+import { formatOf } from '../model-files/model-format.ts';
 import { locateModel } from '../model-files/model-location.ts';
 import { resolveOutput } from '../model-files/output-path.ts';
 
@@ -32,8 +32,9 @@ export async function runDecompress(path: string, options: DecompressCommandOpti
   const location = await locateModel(path);
   const force = options.force === true;
   const output = await resolveOutput(location, options.output, { force });
-  const report = await decompressModel(location, output, { dtype: options.dtype ?? 'float32', force });
-  const written = location.format === 'tfjs' ? join(output, 'model.json') : output;
+  const format = formatOf(location);
+  const report = await format.decompress(location, output, { dtype: options.dtype ?? 'float32', force });
+  const written = format.writtenPath(output);
   io.stdout(options.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${formatDecompressReport({ input: path, output: written, report })}\n`);
   return report;
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.ts';
 import { inspectReportChunks, inspectReportJsonChunks } from '../format/inspect-report.ts';
-import { inspectModel, type InspectReport } from '../model-files/inspect-model.ts';
+import { inspectModel, type InspectListing } from '../model-files/inspect-model.ts';
 import { locateModel } from '../model-files/model-location.ts';
 
 /** Options of `whittle inspect`. */
@@ -19,7 +19,7 @@ export interface InspectCommandOptions {
  * const report = await runInspect('model.safetensors', { json: true }, processIo());
  * ```
  */
-export async function runInspect(path: string, options: InspectCommandOptions, io: CliIo): Promise<InspectReport> {
+export async function runInspect(path: string, options: InspectCommandOptions, io: CliIo): Promise<InspectListing> {
   const report = await inspectModel(await locateModel(path));
   // Written in pieces: a listing of a million tensors would otherwise be one string of hundreds of megabytes.
   for (const chunk of options.json === true ? inspectReportJsonChunks(report) : inspectReportChunks(path, report)) io.stdout(chunk);

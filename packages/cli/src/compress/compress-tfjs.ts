@@ -1,6 +1,6 @@
 import { compress, isWhittleError, locateError, type CompressProgress, type RecipeStep, type StepReport } from '@whittle/core';
 import { readTfjsModelFile, writeTfjsModelFiles } from '@whittle/core/fs';
-import { modelInputs, type TfjsLocation } from '../model-files/model-location.ts';
+import type { TfjsLocation } from '../model-files/tfjs-format.ts';
 import { compressReport, sizeOf, type CompressReport } from './compress-report.ts';
 
 /** Options of {@link compressTfjsModel}. */
@@ -12,6 +12,8 @@ export interface CompressTfjsOptions {
   readonly onStep?: (report: StepReport) => void;
   /** Called after each param a step finishes, for a progress bar. */
   readonly onProgress?: (progress: CompressProgress) => void;
+  /** What steps need besides JSON, by name (see core's `compress`). */
+  readonly resources?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -37,6 +39,7 @@ export async function compressTfjsModel(
     result = await compress(model, steps, {
       ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      ...(options.resources === undefined ? {} : { resources: options.resources }),
     });
   } catch (error) {
     // A step's error (NaN weights, say) names the param and field; the user also needs the
@@ -45,7 +48,7 @@ export async function compressTfjsModel(
   }
   await writeTfjsModelFiles(result.model, output, {
     force: options.force,
-    inputs: modelInputs(location),
+    inputs: [location.directory, location.modelJson],
     ...(options.shardBytes === undefined ? {} : { shardBytes: options.shardBytes }),
   });
   return compressReport(sizeOf(model), sizeOf(result.model), result.steps);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
-import type { InspectReport, InspectedTensor } from '../model-files/inspect-model.ts';
+import { listingOf, type InspectReport, type InspectedTensor } from '../model-files/inspect-model.ts';
 import { formatInspectReport, inspectReportChunks, inspectReportJsonChunks } from './inspect-report.ts';
 import { formatTable, formatTableChunks } from './table.ts';
 
@@ -18,18 +18,19 @@ function reportOf(tensors: InspectedTensor[]): InspectReport {
 }
 
 /** Many tensors, so the pieces cross several chunk boundaries. */
-const many = reportOf(
+const manyReport = reportOf(
   Array.from({ length: 25_001 }, (_, index) => ({ name: `t${index}`, role: 'other' as const, shape: [index % 3, 2], encoding: 'dense float32', params: 2, bytes: 8 })),
 );
+const many = listingOf(manyReport);
 
 test('the JSON pieces join to exactly JSON.stringify of the report', () => {
   fc.assert(
     fc.property(fc.array(tensor, { maxLength: 5 }), (tensors) => {
       const report = reportOf(tensors);
-      expect([...inspectReportJsonChunks(report)].join('')).toBe(JSON.stringify(report, null, 2));
+      expect([...inspectReportJsonChunks(listingOf(report))].join('')).toBe(JSON.stringify(report, null, 2));
     }),
   );
-  expect([...inspectReportJsonChunks(many)].join('')).toBe(JSON.stringify(many, null, 2));
+  expect([...inspectReportJsonChunks(many)].join('')).toBe(JSON.stringify(manyReport, null, 2));
 });
 
 test('the text pieces join to the whole table, in pieces of bounded size', () => {
@@ -38,7 +39,7 @@ test('the text pieces join to the whole table, in pieces of bounded size', () =>
   const text = chunks.join('');
   expect(text).toBe(formatInspectReport('many.safetensors', many));
   const lines = text.split('\n');
-  expect(lines).toHaveLength(many.tensors.length + 5);
+  expect(lines).toHaveLength(manyReport.tensors.length + 5);
   expect(lines[0]).toBe('model: many.safetensors (safetensors), 25,001 tensors');
   expect(lines[4 + 25_000]!.startsWith('t25000 ')).toBe(true);
   expect(lines[lines.length - 1]!.startsWith('total')).toBe(true);

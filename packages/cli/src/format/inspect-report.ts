@@ -1,5 +1,5 @@
 import { escapeControlCharacters } from '@whittle/core';
-import type { InspectReport } from '../model-files/inspect-model.ts';
+import type { InspectListing, InspectedTensor } from '../model-files/inspect-model.ts';
 import { formatBytes, formatCount, formatFixed } from './numbers.ts';
 import { formatTableChunks, type TableColumn } from './table.ts';
 
@@ -12,7 +12,7 @@ import { formatTableChunks, type TableColumn } from './table.ts';
  * io.stdout(formatInspectReport('model.safetensors', report));
  * ```
  */
-export function formatInspectReport(path: string, report: InspectReport): string {
+export function formatInspectReport(path: string, report: InspectListing): string {
   return [...inspectReportChunks(path, report)].join('');
 }
 
@@ -25,18 +25,22 @@ export function formatInspectReport(path: string, report: InspectReport): string
  * for (const chunk of inspectReportChunks('model.safetensors', report)) io.stdout(chunk);
  * ```
  */
-export function* inspectReportChunks(path: string, report: InspectReport): Generator<string> {
+export function* inspectReportChunks(path: string, report: InspectListing): Generator<string> {
   // Made as the table needs them, twice, rather than held: a listing may have a million rows.
+  // Most rows of a large listing repeat a few sizes, so their texts are made once each.
+  const counts = boundedMemo((params: number) => formatCount(params));
+  const sizes = boundedMemo((bytes: number) => formatBytes(bytes));
+  const bits = boundedMemo((ratio: number) => formatFixed(ratio, 2));
   function* rows(): Generator<string[]> {
-    for (const tensor of report.tensors) {
+    for (const tensor of report.tensors()) {
       yield [
         tensor.name,
         tensor.role,
         formatShape(tensor.shape),
         tensor.encoding,
-        formatCount(tensor.params),
-        formatBytes(tensor.bytes),
-        bitsPerWeight(tensor.bytes, tensor.params),
+        counts(tensor.params),
+        sizes(tensor.bytes),
+        tensor.params === 0 ? '' : bits((8 * tensor.bytes) / tensor.params),
       ];
     }
     yield ['total', '', '', '', formatCount(report.params), formatBytes(report.bytes), bitsPerWeight(report.bytes, report.params)];
@@ -50,7 +54,7 @@ export function* inspectReportChunks(path: string, report: InspectReport): Gener
     { header: 'bytes', align: 'right' },
     { header: 'bits/weight', align: 'right' },
   ];
-  const count = report.tensors.length;
+  const count = report.tensorCount;
   yield `model: ${escapeControlCharacters(path)} (${report.format}), ${formatCount(count)} ${count === 1 ? 'tensor' : 'tensors'}\n\n`;
   yield* formatTableChunks(columns, rows);
 }
@@ -68,22 +72,31 @@ const TENSORS_PER_CHUNK = 10_000;
  * for (const chunk of inspectReportJsonChunks(report)) io.stdout(chunk);
  * ```
  */
-export function* inspectReportJsonChunks(report: InspectReport): Generator<string> {
-  const { tensors } = report;
-  if (tensors.length === 0) {
-    yield JSON.stringify(report, null, 2);
+export function* inspectReportJsonChunks(report: InspectListing): Generator<string> {
+  const head = { format: report.format, params: report.params, bytes: report.bytes };
+  if (report.tensorCount === 0) {
+    yield JSON.stringify({ ...head, tensors: [] }, null, 2);
     return;
   }
   // The report's own key order, with a placeholder list whose text is cut off at its first element.
-  const head = JSON.stringify({ ...report, tensors: [0] }, null, 2);
-  const placeholder = head.lastIndexOf('\n    0\n  ]');
-  yield head.slice(0, placeholder + 1);
-  for (let start = 0; start < tensors.length; start += TENSORS_PER_CHUNK) {
-    // A slice as a list of its own, one level in: its brackets dropped, its lines indented once more.
-    const list = JSON.stringify(tensors.slice(start, start + TENSORS_PER_CHUNK), null, 2);
-    yield (start === 0 ? '  ' : ',\n  ') + list.slice(2, -2).replace(/\n/g, '\n  ');
+  const text = JSON.stringify({ ...head, tensors: [0] }, null, 2);
+  const placeholder = text.lastIndexOf('\n    0\n  ]');
+  yield text.slice(0, placeholder + 1);
+  let batch: InspectedTensor[] = [];
+  let first = true;
+  const flush = function* (): Generator<string> {
+    // A batch as a list of its own, one level in: its brackets dropped, its lines indented once more.
+    const list = JSON.stringify(batch, null, 2);
+    yield (first ? '  ' : ',\n  ') + list.slice(2, -2).replace(/\n/g, '\n  ');
+    first = false;
+    batch = [];
+  };
+  for (const tensor of report.tensors()) {
+    batch.push(tensor);
+    if (batch.length === TENSORS_PER_CHUNK) yield* flush();
   }
-  yield head.slice(placeholder + '\n    0'.length);
+  if (batch.length > 0) yield* flush();
+  yield text.slice(placeholder + '\n    0'.length);
 }
 
 /**
@@ -96,6 +109,20 @@ export function* inspectReportJsonChunks(report: InspectReport): Generator<strin
  */
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
+}
+
+/** `format`, remembering up to a thousand of its results (then starting afresh). */
+function boundedMemo(format: (value: number) => string): (value: number) => string {
+  let known = new Map<number, string>();
+  return (value) => {
+    let text = known.get(value);
+    if (text === undefined) {
+      if (known.size >= 1000) known = new Map();
+      text = format(value);
+      known.set(value, text);
+    }
+    return text;
+  };
 }
 
 function bitsPerWeight(bytes: number, params: number): string {

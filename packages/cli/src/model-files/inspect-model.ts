@@ -1,6 +1,6 @@
-import { WhittleError, describeEncoding, type SafetensorsDType, isWhittleError, safetensorsHeaderRoles, listParams, toWhittleDType, type ModelFormat, type ParamRole } from '@whittle/core';
+import { WhittleError, describeEncoding, type SafetensorsDType, isWhittleError, safetensorsRoleAt, listParams, toWhittleDType, type ModelFormat, type ParamRole } from '@whittle/core';
 import { openSafetensorsFile, readTfjsModelFile, type SafetensorsFile } from '@whittle/core/fs';
-import type { ModelLocation } from './model-location.ts';
+import { formatOf, type ModelLocation } from './model-format.ts';
 
 /** How core starts a header error for bytes that cannot be safetensors at all. */
 const NOT_SAFETENSORS = 'not a safetensors file: ';
@@ -65,6 +65,31 @@ export interface InspectReport {
 }
 
 /**
+ * An {@link InspectReport} whose rows are made as they are read, in order: a safetensors file
+ * may list a million tensors, which need not be held as a million objects.
+ */
+export interface InspectListing {
+  readonly format: ModelFormat;
+  readonly params: number;
+  readonly bytes: number;
+  readonly tensorCount: number;
+  /** The rows, in file order, made afresh on each call. */
+  tensors(): Iterable<InspectedTensor>;
+}
+
+/**
+ * A listing of the rows of a report held whole.
+ *
+ * @example
+ * ```ts
+ * const listing = listingOf({ format: 'tfjs', params: 0, bytes: 0, tensors: [] });
+ * ```
+ */
+export function listingOf(report: InspectReport): InspectListing {
+  return { format: report.format, params: report.params, bytes: report.bytes, tensorCount: report.tensors.length, tensors: () => report.tensors };
+}
+
+/**
  * Lists a model's params with their role, shape, encoding, element count and bytes, and the
  * totals. A TFJS model is read whole (encodings are described from the decoded manifest); a
  * safetensors file is described from its header alone, whatever its size: roles are inferred
@@ -72,24 +97,31 @@ export interface InspectReport {
  *
  * @example
  * ```ts
- * const report = await inspectModel(await locateModel('model.safetensors'));
- * console.log(report.params, report.bytes);
+ * const listing = await inspectModel(await locateModel('model.safetensors'));
+ * console.log(listing.params, listing.bytes);
  * ```
  */
-export async function inspectModel(location: ModelLocation): Promise<InspectReport> {
-  const tensors = location.format === 'tfjs' ? await inspectTfjs(location.modelJson) : await inspectSafetensors(location.path);
-  return {
-    format: tensors.format,
-    params: tensors.rows.reduce((total, row) => total + row.params, 0),
-    bytes: tensors.rows.reduce((total, row) => total + row.bytes, 0),
-    tensors: tensors.rows,
-  };
+export async function inspectModel(location: ModelLocation): Promise<InspectListing> {
+  return formatOf(location).inspect(location);
 }
 
-async function inspectTfjs(modelJson: string): Promise<{ format: ModelFormat; rows: InspectedTensor[] }> {
+/**
+ * The listing of a TFJS model (read whole).
+ *
+ * @example
+ * ```ts
+ * const listing = await inspectTfjs('model/model.json');
+ * ```
+ */
+export async function inspectTfjs(modelJson: string): Promise<InspectListing> {
   const model = await readTfjsModelFile(modelJson);
   const rows = listParams(model).map(({ name, role, shape, encoding, params, bytes }) => ({ name, role, shape: [...shape], encoding, params, bytes }));
-  return { format: model.format, rows };
+  return listingOf({
+    format: model.format,
+    params: rows.reduce((total, row) => total + row.params, 0),
+    bytes: rows.reduce((total, row) => total + row.bytes, 0),
+    tensors: rows,
+  });
 }
 
 /** `dense <dtype>` per dtype, made once: a million rows share a handful of names. */
@@ -104,27 +136,40 @@ function denseName(dtype: SafetensorsDType | undefined): string {
   return name;
 }
 
-async function inspectSafetensors(path: string): Promise<{ format: ModelFormat; rows: InspectedTensor[] }> {
+/**
+ * The listing of a safetensors file, from its header alone (held in columns; each row is made
+ * when the listing is read).
+ *
+ * @example
+ * ```ts
+ * const listing = await inspectSafetensors('model.safetensors');
+ * ```
+ */
+export async function inspectSafetensors(path: string): Promise<InspectListing> {
   const file = await openSafetensorsModel(path);
-  try {
-    const { header } = file;
-    const roles = safetensorsHeaderRoles(header);
-    const rows = Array.from(header.params.values(), (param): InspectedTensor => {
-      const tensor = header.tensors.get(param.name);
-      // A plain tensor's dtype may be one whittle cannot hold (I64, F8…): show the file's name for it.
-      const encoding = param.encoding !== undefined ? describeEncoding(param.encoding) : denseName(tensor?.dtype);
-      return {
-        name: param.name,
-        role: roles.get(param.name) ?? 'other',
-        // The header's own array, not a copy: nothing changes it, and a header may list a million.
-        shape: param.shape,
-        encoding,
-        params: param.shape.reduce((product, dimension) => product * dimension, 1),
-        bytes: param.byteLength,
-      };
-    });
-    return { format: 'safetensors', rows };
-  } finally {
-    await file.close();
+  await file.close();
+  const { header } = file;
+  const { columns } = header;
+  let params = 0;
+  let bytes = 0;
+  for (let index = 0; index < columns.count; index++) {
+    params += columns.elements(index);
+    bytes += columns.byteLength(index);
   }
+  function* tensors(): Generator<InspectedTensor> {
+    for (let index = 0; index < columns.count; index++) {
+      const encoding = columns.encoding(index);
+      const plain = columns.plainTensor(index);
+      yield {
+        name: columns.name(index),
+        role: safetensorsRoleAt(header, index),
+        shape: columns.shape(index),
+        // A plain tensor's dtype may be one whittle cannot hold (I64, F8…): show the file's name for it.
+        encoding: encoding !== undefined ? describeEncoding(encoding) : denseName(plain >= 0 ? columns.tensors.dtype(plain) : undefined),
+        params: columns.elements(index),
+        bytes: columns.byteLength(index),
+      };
+    }
+  }
+  return { format: 'safetensors', params, bytes, tensorCount: columns.count, tensors };
 }

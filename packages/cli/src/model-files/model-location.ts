@@ -1,34 +1,17 @@
 import { WhittleError } from '@whittle/core';
 import { fileError, openRegularFile } from '@whittle/core/fs';
 import { stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { formatOf, MODEL_FORMATS, type ModelLocation } from './model-format.ts';
 
-/** Where a model lives on disk, and in which format. */
-export type ModelLocation = TfjsLocation | SafetensorsLocation;
-
-/** TFJS artifacts: a model.json and the shards beside it. */
-export interface TfjsLocation {
-  readonly format: 'tfjs';
-  /** The path as the user gave it. */
-  readonly path: string;
-  readonly modelJson: string;
-  /** The directory holding model.json (and, by tfjs's rules, its shards). */
-  readonly directory: string;
-}
-
-/** One safetensors file. */
-export interface SafetensorsLocation {
-  readonly format: 'safetensors';
-  readonly path: string;
-}
+export type { ModelLocation } from './model-format.ts';
 
 /**
- * Finds the model at `path`: a directory holding a `model.json`, a model.json itself, or a
- * safetensors file. Names decide where they can (`.json`, `.safetensors`); otherwise the first
- * byte does (a model.json starts with `{`, a safetensors file with its header length). Throws a
- * one-line WhittleError naming the path when it cannot be opened, is neither a directory nor a
- * regular file (a FIFO, `/dev/zero`: refused before any read, never waited on) or holds no
- * model.json.
+ * Finds the model at `path`, asking each format in turn (see `MODEL_FORMATS`): a directory
+ * holding a `model.json`, a model.json itself, or a safetensors file. Names decide where they
+ * can (`.json`, `.safetensors`); otherwise the first byte does (a model.json starts with `{`, a
+ * safetensors file with its header length). Throws a one-line WhittleError naming the path when
+ * it cannot be opened, is neither a directory nor a regular file (a FIFO, `/dev/zero`: refused
+ * before any read, never waited on) or holds no model.json.
  *
  * @example
  * ```ts
@@ -42,19 +25,16 @@ export async function locateModel(path: string): Promise<ModelLocation> {
   } catch (error) {
     throw fileError(path, 'cannot open the model', error);
   }
-  if (info.isDirectory()) {
-    const modelJson = join(path, 'model.json');
-    if (!(await isFile(modelJson))) {
-      throw new WhittleError('invalid-argument', 'the directory holds no model.json; give a model.json, a directory holding one, or a .safetensors file', { file: path });
-    }
-    return { format: 'tfjs', path, modelJson, directory: path };
-  }
-  if (!info.isFile()) {
+  if (!info.isDirectory() && !info.isFile()) {
     throw new WhittleError('invalid-argument', 'cannot open the model: it is not a regular file or a directory', { file: path });
   }
-  const lower = path.toLowerCase();
-  const isJson = lower.endsWith('.json') || (!lower.endsWith('.safetensors') && (await firstByte(path)) === '{'.charCodeAt(0));
-  return isJson ? { format: 'tfjs', path, modelJson: path, directory: dirname(path) } : { format: 'safetensors', path };
+  let first: Promise<number | undefined> | undefined;
+  const candidate = { path, isDirectory: info.isDirectory(), firstByte: () => (first ??= firstByte(path)) };
+  for (const format of MODEL_FORMATS) {
+    const location = await format.detect(candidate);
+    if (location !== undefined) return location;
+  }
+  throw new WhittleError('invalid-argument', 'not a model whittle reads; give a .safetensors file, a model.json, or the directory holding one', { file: path });
 }
 
 /**
@@ -67,15 +47,7 @@ export async function locateModel(path: string): Promise<ModelLocation> {
  * ```
  */
 export function modelInputs(location: ModelLocation): string[] {
-  return location.format === 'tfjs' ? [location.directory, location.modelJson] : [location.path];
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
+  return formatOf(location).inputs(location);
 }
 
 async function firstByte(path: string): Promise<number | undefined> {

@@ -1,8 +1,6 @@
 import { WhittleError } from '@whittle/core';
 import { assertSafeOutput, exists } from '@whittle/core/fs';
-import { stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { modelInputs, type ModelLocation } from './model-location.ts';
+import { formatOf, type ModelLocation } from './model-format.ts';
 
 /**
  * Checks and resolves `-o` for a model read from `location`, before any work is done: a TFJS
@@ -21,30 +19,11 @@ import { modelInputs, type ModelLocation } from './model-location.ts';
  * ```
  */
 export async function resolveOutput(location: ModelLocation, output: string, options: { readonly force: boolean }): Promise<string> {
-  const lower = output.toLowerCase();
-  let target = output;
-  if (location.format === 'tfjs') {
-    if (lower.endsWith('.json') || lower.endsWith('.safetensors')) {
-      throw new WhittleError('invalid-argument', 'a TFJS model is written as a directory (model.json and shards); give -o a directory', { file: output });
-    }
-  } else {
-    if (lower.endsWith('.json')) {
-      throw new WhittleError('invalid-argument', 'a safetensors model is written as a .safetensors file; give -o a file name or a directory', { file: output });
-    }
-    if (await isDirectory(output)) target = join(output, basename(location.path));
-  }
-  await assertSafeOutput(modelInputs(location), target, options);
-  const existing = location.format === 'tfjs' ? join(target, 'model.json') : target;
+  const format = formatOf(location);
+  const { target, existing } = await format.outputPath(location, output);
+  await assertSafeOutput(format.inputs(location), target, options);
   if (!options.force && (await exists(existing))) {
     throw new WhittleError('invalid-argument', 'the output exists already; pass --force to replace it', { file: existing });
   }
   return target;
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
 }

@@ -10,7 +10,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { WhittleError } from '../errors.ts';
 import { MAX_SAFETENSORS_HEADER_SIZE, type SafetensorsHeader } from '../formats/safetensors/header.ts';
-import { planSafetensors, tensorEntryJson } from '../formats/safetensors/plan.ts';
+import { tensorEntryJson } from '../formats/safetensors/plan.ts';
 import { spillParams } from '../formats/safetensors/write.ts';
 import type { StreamedParam } from '../formats/safetensors/row-blocks.ts';
 import type { Param } from '../model/types.ts';
@@ -118,7 +118,7 @@ export async function writeReservedSafetensors(
       await writeAll(handle, pending.subarray(0, pendingSize), dataStart + dataSize - pendingSize, path);
       pendingSize = 0;
     };
-    const layouts = await spillParams(params, {
+    const planner = await spillParams(params, {
       async write(chunk) {
         if (pendingSize + chunk.byteLength > GATHER_SIZE) await flush();
         if (chunk.byteLength >= GATHER_SIZE) {
@@ -129,9 +129,9 @@ export async function writeReservedSafetensors(
         }
         dataSize += chunk.byteLength;
       },
-    });
+    }, options.metadata === undefined ? {} : { metadata: options.metadata });
     await flush();
-    const plan = planSafetensors(layouts, options.metadata === undefined ? {} : { metadata: options.metadata });
+    const plan = { header: planner.header(), dataSize: planner.dataSize };
     if (plan.dataSize !== dataSize) {
       throw new WhittleError('invalid-argument', `wrote ${dataSize} bytes of data, the plan has ${plan.dataSize}`, {
         field: 'params',

@@ -2,7 +2,8 @@ import { locateError } from '../errors.ts';
 import { readSafetensorsHeader, type SafetensorsHeader } from '../formats/safetensors/header.ts';
 import { toWhittleDType } from '../formats/safetensors/dtypes.ts';
 import { readAhead } from '../formats/safetensors/read-ahead.ts';
-import { readSafetensorsParam, safetensorsHeaderRoles } from '../formats/safetensors/read-params.ts';
+import { safetensorsRoleAt } from '../formats/safetensors/header-columns.ts';
+import { readSafetensorsParamAt } from '../formats/safetensors/read-params.ts';
 import { readSafetensorsRows } from '../formats/safetensors/read-tensor.ts';
 import type { StreamedParam } from '../formats/safetensors/row-blocks.ts';
 import type { DType } from '../tensor/dtype.ts';
@@ -67,14 +68,12 @@ export async function transformSafetensorsFile(
   await assertSafeOutput([input], output, options);
   const source = await fileSource(input);
   try {
-    // Only the stream holds the header once it starts (it drops it at the end), so the header is
-    // freed before the output's header is planned: with a million tensors each takes hundreds
-    // of megabytes.
-    const holder: { header?: SafetensorsHeader } = { header: await readSafetensorsHeader(source) };
-    options.onHeader?.(holder.header!);
-    const metadata = options.metadata ?? holder.header!.metadata;
-    const reservation = estimateHeaderReservation(holder.header!, metadata);
-    await writeReservedSafetensors(output, transformedParams(source, holder, input, transform, options), {
+    // The header is held in columns (tens of megabytes for a million tensors), for the whole run.
+    const header = await readSafetensorsHeader(source);
+    options.onHeader?.(header);
+    const metadata = options.metadata ?? header.metadata;
+    const reservation = estimateHeaderReservation(header, metadata);
+    await writeReservedSafetensors(output, transformedParams(source, header, input, transform, options), {
       metadata,
       reservation,
       ...(options.force === undefined ? {} : { force: options.force }),
@@ -84,43 +83,37 @@ export async function transformSafetensorsFile(
   }
 }
 
-/** The params of the held header, each transformed (or streamed in blocks of rows), in file order. */
+/** The params of the header, each transformed (or streamed in blocks of rows), in file order. */
 async function* transformedParams(
   source: FileSource,
-  holder: { header?: SafetensorsHeader },
+  header: SafetensorsHeader,
   input: string,
   transform: (param: Param) => Param | Promise<Param>,
   options: TransformSafetensorsOptions
 ): AsyncGenerator<Param | StreamedParam> {
-  let header = holder.header!;
-  holder.header = undefined;
   const ahead = readAhead(source);
-  let roles = safetensorsHeaderRoles(header);
-  for (const [name, info] of header.params) {
+  const { columns } = header;
+  for (let index = 0; index < columns.count; index++) {
     let result: Param | StreamedParam | undefined;
-    const dtype = info.encoding === undefined ? toWhittleDType(header.tensors.get(name)!.dtype) : undefined;
+    const plain = columns.plainTensor(index);
+    const dtype = plain >= 0 ? toWhittleDType(columns.tensors.dtype(plain)) : undefined;
     try {
       if (options.streamTensor !== undefined && dtype !== undefined) {
-        const from = header;
+        const name = columns.name(index);
         result = await options.streamTensor({
           name,
-          role: roles.get(name) ?? 'other',
+          role: safetensorsRoleAt(header, index),
           dtype,
-          shape: info.shape,
-          byteLength: info.byteLength,
-          readRows: (start, count) => readSafetensorsRows(source, from, name, start, count),
+          shape: columns.shape(index),
+          byteLength: columns.byteLength(index),
+          readRows: (start, count) => readSafetensorsRows(source, header, name, start, count),
         });
       }
-      result ??= await transform(await readSafetensorsParam(ahead, header, name));
+      result ??= await transform(await readSafetensorsParamAt(ahead, header, index));
     } catch (error) {
       // A step's error (a NaN weight, a bad shape) names the param and field, not the file.
       throw locateError(error, { file: input });
     }
     yield result;
   }
-  // The writer keeps this stream until it is done; what the stream held need not stay with it.
-  header = EMPTY_HEADER;
-  roles = new Map();
 }
-
-const EMPTY_HEADER: SafetensorsHeader = { file: '', headerSize: 0, dataOffset: 8, tensors: new Map(), params: new Map(), metadata: {} };

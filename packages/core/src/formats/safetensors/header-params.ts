@@ -11,7 +11,7 @@ import { toSafetensorsDType } from './dtypes.ts';
 import { checkedShapeSize, malformed } from './malformed.ts';
 import { safetensorsComponentName, SAFETENSORS_ENCODING_PREFIX, metadataField, setEntry } from './naming.ts';
 import { parseStrictJson } from './strict-json.ts';
-import type { SafetensorsTensorInfo } from './tensor-entries.ts';
+import type { TensorTable } from './tensor-table.ts';
 
 /** A param as the header describes it, before any of its bytes are read. */
 export interface SafetensorsParamInfo {
@@ -32,8 +32,78 @@ export interface SafetensorsParamInfo {
 
 /** Params in file order, and the metadata entries that are not whittle's. */
 export interface HeaderParams {
-  readonly params: Map<string, SafetensorsParamInfo>;
+  readonly params: ParamTable;
   readonly metadata: Record<string, string>;
+}
+
+/**
+ * A header's params in file order, by index: a plain tensor is a param of its own (nothing is
+ * stored for it but its tensor's index), an encoded param is an object (there are few).
+ */
+export class ParamTable {
+  readonly count: number;
+
+  constructor(
+    readonly tensors: TensorTable,
+    /** Per param: its plain tensor's index, or -(k + 1) for `encoded[k]`. */
+    private readonly tensorOf: Int32Array,
+    /** Per tensor: the index of the plain param it is, or -1 for a component. */
+    private readonly paramOf: Int32Array,
+    private readonly encoded: readonly SafetensorsParamInfo[],
+    private readonly encodedIndex: ReadonlyMap<string, number>,
+  ) {
+    this.count = tensorOf.length;
+  }
+
+  name(index: number): string {
+    const tensor = this.tensorOf[index]!;
+    return tensor >= 0 ? this.tensors.name(tensor) : this.encoded[-tensor - 1]!.name;
+  }
+
+  /** The plain tensor param `index` is, or -1 for an encoded param. */
+  plainTensor(index: number): number {
+    return Math.max(-1, this.tensorOf[index]!);
+  }
+
+  /** whittle's encoding metadata of param `index`, or undefined for a plain tensor. */
+  encoding(index: number): Readonly<Record<string, unknown>> | undefined {
+    const tensor = this.tensorOf[index]!;
+    return tensor >= 0 ? undefined : this.encoded[-tensor - 1]!.encoding;
+  }
+
+  /** A fresh array of the shape param `index` decodes to. */
+  shape(index: number): number[] {
+    const tensor = this.tensorOf[index]!;
+    return tensor >= 0 ? this.tensors.shape(tensor) : [...this.encoded[-tensor - 1]!.shape];
+  }
+
+  /** Elements of the tensor param `index` decodes to. */
+  elements(index: number): number {
+    const tensor = this.tensorOf[index]!;
+    return tensor >= 0 ? this.tensors.elements(tensor) : this.encoded[-tensor - 1]!.shape.reduce((product, dimension) => product * dimension, 1);
+  }
+
+  /** Bytes of param `index`'s tensors in the file. */
+  byteLength(index: number): number {
+    const tensor = this.tensorOf[index]!;
+    return tensor >= 0 ? this.tensors.end(tensor) - this.tensors.begin(tensor) : this.encoded[-tensor - 1]!.byteLength;
+  }
+
+  /** Param `index` as an object (made on each call for a plain tensor). */
+  info(index: number): SafetensorsParamInfo {
+    const tensor = this.tensorOf[index]!;
+    if (tensor < 0) return this.encoded[-tensor - 1]!;
+    const name = this.tensors.name(tensor);
+    return { name, shape: this.tensors.shape(tensor), tensors: [name], byteLength: this.byteLength(index) };
+  }
+
+  /** The index of param `name`, or -1. */
+  indexOf(name: string): number {
+    const encoded = this.encodedIndex.get(name);
+    if (encoded !== undefined) return encoded;
+    const tensor = this.tensors.indexOf(name);
+    return tensor < 0 ? -1 : this.paramOf[tensor]!;
+  }
 }
 
 /**
@@ -46,13 +116,14 @@ export interface HeaderParams {
  * ```
  */
 export function readHeaderParams(
-  tensors: ReadonlyMap<string, SafetensorsTensorInfo>,
+  tensors: TensorTable,
   entries: Readonly<Record<string, string>>,
   file: string
 ): HeaderParams {
   const metadata: Record<string, string> = {};
   const encoded = new Map<string, { shape: number[]; encoding: Record<string, unknown> }>();
-  const owner = new Map<string, string>();
+  // Component tensor index → the param that claims it.
+  const owner = new Map<number, string>();
   for (const [key, value] of Object.entries(entries)) {
     if (!key.startsWith(SAFETENSORS_ENCODING_PREFIX)) {
       setEntry(metadata, key, value);
@@ -77,9 +148,10 @@ export function readHeaderParams(
         );
       }
       const tensorName = safetensorsComponentName(name, reference.buffer);
-      const tensor = tensors.get(tensorName);
-      if (tensor === undefined) malformed(file, field, `tensor ${JSON.stringify(tensorName)} is missing`);
-      if (owner.has(tensorName)) malformed(file, field, `tensor ${JSON.stringify(tensorName)} is referenced twice`);
+      const index = tensors.indexOf(tensorName);
+      if (index < 0) malformed(file, field, `tensor ${JSON.stringify(tensorName)} is missing`);
+      if (owner.has(index)) malformed(file, field, `tensor ${JSON.stringify(tensorName)} is referenced twice`);
+      const tensor = tensors.info(index);
       if (!isDType(reference.dtype) || toSafetensorsDType(reference.dtype) !== tensor.dtype) {
         malformed(
           file,
@@ -94,14 +166,15 @@ export function readHeaderParams(
           `shape ${describe(reference.shape)} does not match the tensor's ${describeShape(tensor.shape)}`
         );
       }
-      owner.set(tensorName, name);
+      owner.set(index, name);
     }
     checkedShapeSize(encoding.shape, file, metadataField(key, 'shape'));
     encoded.set(name, { shape: [...(encoding.shape as number[])], encoding });
   }
   for (const name of encoded.keys()) {
     // A param named like a tensor another param claims would make two params of one name.
-    if (tensors.has(name) && !owner.has(name)) {
+    const index = tensors.indexOf(name);
+    if (index >= 0 && !owner.has(index)) {
       malformed(
         file,
         metadataField(`${SAFETENSORS_ENCODING_PREFIX}${name}`),
@@ -134,37 +207,45 @@ function readEncodingEntry(key: string, value: string, file: string): Record<str
 }
 
 function listParams(
-  tensors: ReadonlyMap<string, SafetensorsTensorInfo>,
+  tensors: TensorTable,
   encoded: ReadonlyMap<string, { shape: number[]; encoding: Record<string, unknown> }>,
-  owner: ReadonlyMap<string, string>
-): Map<string, SafetensorsParamInfo> {
-  const members = new Map<string, SafetensorsTensorInfo[]>();
-  const params = new Map<string, SafetensorsParamInfo>();
-  for (const tensor of tensors.values()) {
-    const name = owner.get(tensor.name);
+  owner: ReadonlyMap<number, string>
+): ParamTable {
+  const tensorOf = new Int32Array(tensors.count - owner.size + encoded.size);
+  const paramOf = new Int32Array(tensors.count).fill(-1);
+  const members = new Map<string, number[]>();
+  const encodedIndex = new Map<string, number>();
+  const infos: SafetensorsParamInfo[] = [];
+  let count = 0;
+  for (let tensor = 0; tensor < tensors.count; tensor++) {
+    const name = owner.get(tensor);
     if (name === undefined) {
-      // A plain tensor is a param of its own: no grouping (a header may list a million).
-      const byteLength = tensor.dataOffsets[1] - tensor.dataOffsets[0];
-      params.set(tensor.name, { name: tensor.name, shape: tensor.shape, tensors: [tensor.name], byteLength });
+      // A plain tensor is a param of its own: no object (a header may list a million).
+      paramOf[tensor] = count;
+      tensorOf[count++] = tensor;
       continue;
     }
     const list = members.get(name);
-    if (list === undefined) {
-      members.set(name, [tensor]);
-      // Holds the param's place in file order; filled in below.
-      params.set(name, undefined as unknown as SafetensorsParamInfo);
-    } else list.push(tensor);
+    if (list !== undefined) {
+      list.push(tensor);
+      continue;
+    }
+    // The param takes its first component's place in file order.
+    members.set(name, [tensor]);
+    encodedIndex.set(name, count);
+    tensorOf[count++] = -(infos.length + 1);
+    infos.push(undefined as unknown as SafetensorsParamInfo);
   }
   for (const [name, list] of members) {
-    const byteLength = list.reduce((total, tensor) => total + tensor.dataOffsets[1] - tensor.dataOffsets[0], 0);
+    const byteLength = list.reduce((total, tensor) => total + tensors.end(tensor) - tensors.begin(tensor), 0);
     const entry = encoded.get(name)!;
-    params.set(name, {
+    infos[-tensorOf[encodedIndex.get(name)!]! - 1] = {
       name,
       shape: entry.shape,
-      tensors: list.map((tensor) => tensor.name),
+      tensors: list.map((tensor) => tensors.name(tensor)),
       byteLength,
       encoding: entry.encoding,
-    });
+    };
   }
-  return params;
+  return new ParamTable(tensors, tensorOf.subarray(0, count), paramOf, infos, encodedIndex);
 }

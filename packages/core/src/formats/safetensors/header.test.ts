@@ -136,6 +136,19 @@ describe('readSafetensorsHeader rejects malformed files, naming file and field',
       'header["b"].data_offsets',
     ],
     [
+      'overlapping tensors listed out of file order',
+      fileOf(`{"b":${entry('U8', [8], [4, 12])},"c":${entry('U8', [0], [2, 2])},"a":${entry('U8', [8], [0, 8])}}`, new Uint8Array(12)),
+      'header["b"].data_offsets',
+    ],
+    [
+      'a duplicate tensor name far from its first use',
+      fileOf(
+        `{${Array.from({ length: 3000 }, (_, index) => `"t${index}":${entry('U8', [1], [index, index + 1])}`).join(',')},"t7":${entry('U8', [0], [0, 0])}}`,
+        new Uint8Array(3000),
+      ),
+      'header',
+    ],
+    [
       'a duplicate tensor name',
       fileOf(`{"w":${entry('U8', [1], [0, 1])},"w":${entry('U8', [1], [1, 2])}}`, [0, 0]),
       'header',

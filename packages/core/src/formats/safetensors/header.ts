@@ -7,12 +7,14 @@
 import { WhittleError } from '../../errors.ts';
 import { describe } from '../../tensor/shape.ts';
 import type { ByteSource } from '../byte-source.ts';
-import { readHeaderParams, type SafetensorsParamInfo } from './header-params.ts';
+import { readHeaderParams, type ParamTable, type SafetensorsParamInfo } from './header-params.ts';
+import { IndexedMap } from './indexed-map.ts';
 import { malformed } from './malformed.ts';
 import { headerField, isWellFormedName, METADATA_KEY, metadataField, setEntry } from './naming.ts';
-import { parsePlainHeader, type PlainHeader } from './plain-header.ts';
+import { readPlainHeader } from './plain-header.ts';
 import { parseStrictJson } from './strict-json.ts';
-import { checkNoOverlap, readTensorEntry, type SafetensorsTensorInfo } from './tensor-entries.ts';
+import type { SafetensorsTensorInfo } from './tensor-entries.ts';
+import { TensorTableBuilder, type TensorTable } from './tensor-table.ts';
 
 /** The largest header whittle reads or writes (the Rust reference's bound, 100 MB). */
 export const MAX_SAFETENSORS_HEADER_SIZE = 100_000_000;
@@ -31,10 +33,18 @@ export interface SafetensorsHeader {
   readonly headerSize: number;
   /** Where the data section starts in the file: 8 + N. */
   readonly dataOffset: number;
-  /** Every tensor, in file order (by data offset), components of encodings included. */
+  /**
+   * Every tensor, in file order (by data offset), components of encodings included: a view of
+   * {@link columns}, each entry made when asked for.
+   */
   readonly tensors: ReadonlyMap<string, SafetensorsTensorInfo>;
-  /** whittle's params in file order: plain tensors, and encodings reassembled from components. */
+  /** whittle's params in file order: plain tensors, and encodings reassembled from components (a view, as `tensors`). */
   readonly params: ReadonlyMap<string, SafetensorsParamInfo>;
+  /**
+   * The params by index, in file order, and their tensors (`columns.tensors`), in columns: what
+   * code visiting every param of a checkpoint of a million tensors reads, with no object per param.
+   */
+  readonly columns: ParamTable;
   /** `__metadata__` without whittle's `whittle:` entries. */
   readonly metadata: Readonly<Record<string, string>>;
 }
@@ -70,8 +80,7 @@ export async function readSafetensorsHeader(source: ByteSource): Promise<Safeten
   if (8 + headerSize > source.size) {
     malformed(file, 'headerSize', `${NOT_SAFETENSORS}: its first 8 bytes give a header of ${headerSize} bytes, which does not fit in its ${source.size} bytes`);
   }
-  const bytes = await readExactly(source, 8, headerSize);
-  return parseSafetensorsHeader(bytes, file, source.size);
+  return parseSafetensorsHeader(await readExactly(source, 8, headerSize), file, source.size);
 }
 
 /**
@@ -86,34 +95,104 @@ export async function readSafetensorsHeader(source: ByteSource): Promise<Safeten
 export function parseSafetensorsHeader(bytes: Uint8Array, file: string, fileSize: number): SafetensorsHeader {
   const headerSize = bytes.byteLength;
   const dataOffset = 8 + headerSize;
-  let text: string;
-  try {
-    // ignoreBOM keeps a byte-order mark in the text, so JSON.parse rejects it as the reference does.
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch (error) {
-    malformed(file, 'header', 'the header is not valid UTF-8', error);
-  }
-  if (!text.startsWith('{')) malformed(file, 'header', `${NOT_SAFETENSORS}: the header must start with "{"`);
-  const { keys, values } = parsePlainHeader(text) ?? parseHeaderJson(text, file);
+  checkUtf8(bytes, file);
+  // ignoreBOM keeps a byte-order mark (bytes EF BB BF), which JSON rejects as the reference does.
+  if (bytes[0] !== 0x7b) malformed(file, 'header', `${NOT_SAFETENSORS}: the header must start with "{"`);
   const dataSize = fileSize - dataOffset;
+  // The whole text is made only for a header off the fast path (an escape, a float, an error).
+  const general = (): { builder: TensorTableBuilder; entries: Record<string, string> } =>
+    readGeneral(new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes), file, dataSize);
+  const read = readPlain(bytes, file, dataSize) ?? general();
+  const table = read.builder.build((name) => {
+    // The plain path keeps no set of keys (a million of them): the general one names the duplicate.
+    general();
+    malformed(file, headerField(name), `the key ${JSON.stringify(name)} appears twice`);
+  });
+  const { params, metadata } = readHeaderParams(table, read.entries, file);
+  return {
+    file,
+    headerSize,
+    dataOffset,
+    tensors: tensorMap(table),
+    params: paramMap(params),
+    metadata,
+    columns: params,
+  };
+}
+
+// Made outside parseSafetensorsHeader: a closure there would keep its scope, the header bytes
+// included, alive as long as the header.
+function paramMap(params: ParamTable): ReadonlyMap<string, SafetensorsParamInfo> {
+  return new IndexedMap(params.count, (index) => params.name(index), (index) => params.info(index), (name) => params.indexOf(name));
+}
+
+function tensorMap(table: TensorTable): ReadonlyMap<string, SafetensorsTensorInfo> {
+  return new IndexedMap(table.count, (index) => table.name(index), (index) => table.info(index), (name) => table.indexOf(name));
+}
+
+/**
+ * The fast path: a header of the common shape read straight into columns. Undefined when the text
+ * is not of that shape or any entry is wrong: the general path then finds the first error, in the
+ * order it always has (the JSON first, then each entry in text order).
+ */
+function readPlain(bytes: Uint8Array, file: string, dataSize: number): { builder: TensorTableBuilder; entries: Record<string, string> } | undefined {
+  const builder = new TensorTableBuilder(file, dataSize);
   let entries: Record<string, string> = {};
-  const list: SafetensorsTensorInfo[] = [];
+  let failed = false;
+  const plain = readPlainHeader(bytes, {
+    tensor(source, nameStart, nameEnd, dtype, shape, offsets) {
+      try {
+        builder.addPlain(source, nameStart, nameEnd, dtype, shape, offsets);
+        return true;
+      } catch {
+        failed = true;
+        return false;
+      }
+    },
+    metadata(value) {
+      try {
+        entries = readMetadata(value, file);
+        return true;
+      } catch {
+        failed = true;
+        return false;
+      }
+    },
+  });
+  return plain && !failed ? { builder, entries } : undefined;
+}
+
+/** The general path: strict JSON, then each entry checked in text order. */
+function readGeneral(text: string, file: string, dataSize: number): { builder: TensorTableBuilder; entries: Record<string, string> } {
+  const { keys, values } = parseHeaderJson(text, file);
+  const builder = new TensorTableBuilder(file, dataSize);
+  let entries: Record<string, string> = {};
   for (let index = 0; index < keys.length; index++) {
     const name = keys[index]!;
     if (name === METADATA_KEY) entries = readMetadata(values[index], file);
-    else list.push(readTensorEntry(name, values[index], file, dataSize));
+    else builder.addEntry(name, values[index]);
   }
-  // The sort is stable, so text order breaks ties between empty tensors at one offset.
-  list.sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0]);
-  checkNoOverlap(list, file);
-  const tensors = new Map<string, SafetensorsTensorInfo>();
-  for (const tensor of list) tensors.set(tensor.name, tensor);
-  const { params, metadata } = readHeaderParams(tensors, entries, file);
-  return { file, headerSize, dataOffset, tensors, params, metadata };
+  return { builder, entries };
+}
+
+/** Bytes validated per decoder call: the header's text is never made whole just to check it. */
+const UTF8_CHUNK = 1 << 20;
+
+/** Throws `malformed-file` unless `bytes` are valid UTF-8, holding one chunk of text at a time. */
+function checkUtf8(bytes: Uint8Array, file: string): void {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  try {
+    for (let start = 0; start < bytes.byteLength; start += UTF8_CHUNK) {
+      decoder.decode(bytes.subarray(start, Math.min(bytes.byteLength, start + UTF8_CHUNK)), { stream: true });
+    }
+    decoder.decode();
+  } catch (error) {
+    malformed(file, 'header', 'the header is not valid UTF-8', error);
+  }
 }
 
 /** The top-level pairs of a header by the general path: strict JSON, every error named. */
-function parseHeaderJson(text: string, file: string): PlainHeader {
+function parseHeaderJson(text: string, file: string): { keys: string[]; values: unknown[] } {
   const parsed = parseStrictJson(text);
   if ('kind' in parsed) {
     if (parsed.kind === 'syntax') malformed(file, 'header', `the header is not JSON (${parsed.message})`);

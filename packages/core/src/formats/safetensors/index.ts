@@ -16,7 +16,10 @@ export type { SafetensorsParamInfo } from './header-params.ts';
 export { MAX_SAFETENSORS_HEADER_SIZE, readSafetensorsHeader, type SafetensorsHeader } from './header.ts';
 export { readSafetensorsRows, readSafetensorsTensor } from './read-tensor.ts';
 export { concatenateRowBlocks, type BlockEncoder, type StreamedParam } from './row-blocks.ts';
-export { iterateSafetensorsParams, readSafetensorsModel, readSafetensorsParam, safetensorsHeaderRoles } from './read-params.ts';
+export { iterateSafetensorsParams, readSafetensorsModel, readSafetensorsParam, readSafetensorsParamAt, safetensorsHeaderRoles } from './read-params.ts';
+export { safetensorsRoleAt } from './header-columns.ts';
+export type { ParamTable as SafetensorsParamColumns } from './header-params.ts';
+export type { TensorTable as SafetensorsTensorColumns } from './tensor-table.ts';
 export {
   planSafetensors,
   safetensorsParamLayout,

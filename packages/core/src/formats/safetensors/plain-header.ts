@@ -1,10 +1,12 @@
 /**
  * A fast path for the common shape of a safetensors header: tensor entries of `dtype`, `shape`
  * and `data_offsets` only, strings without escapes, non-negative integers, and a `__metadata__`
- * of plain strings. A header listing a million tensors is read in one pass over the text, with
- * no million-key object from `JSON.parse` and no key scan beside it. Anything else (an escape, a
- * float, a duplicate key, an unknown field, a syntax error) gives `undefined`, and the caller
- * parses the text the general way, which says exactly what is wrong. Internal to the safetensors
+ * of plain strings. A header listing a million tensors is read in one pass over its UTF-8 bytes
+ * (checked valid beforehand), with no text of the whole header, no million-key object from
+ * `JSON.parse` and no key scan beside it. Anything else (an escape, a float, a repeated field or
+ * `__metadata__`, an unknown field, a syntax error) gives up, and the caller parses the text the
+ * general way, which says exactly what is wrong. Repeated tensor names are left to the sink (the
+ * header's name index finds them without a set of a million keys). Internal to the safetensors
  * folder.
  */
 
@@ -14,8 +16,46 @@ export interface PlainHeader {
   readonly values: unknown[];
 }
 
+/**
+ * What a plain header is read into, entry by entry. `shape` and `offsets` are lists of
+ * non-negative integers of at most 15 digits (undefined when the entry lacks the field), reused
+ * between calls: a sink that keeps them copies them. Returning false gives up on the fast path.
+ */
+export interface PlainHeaderSink {
+  /** A tensor entry, its name being the UTF-8 `bytes[nameStart, nameEnd)` (not decoded here: a million names). */
+  tensor(
+    bytes: Uint8Array,
+    nameStart: number,
+    nameEnd: number,
+    dtype: string | undefined,
+    shape: readonly number[] | undefined,
+    offsets: readonly number[] | undefined,
+  ): boolean;
+  metadata(entries: Record<string, string>): boolean;
+}
+
 /** Integers longer than this may not be safe integers: the general path decides. */
 const MAX_INTEGER_DIGITS = 15;
+
+/**
+ * Reads the header JSON `bytes` (valid UTF-8) into `sink` when it is a header of the common
+ * shape, and returns true; returns false as soon as it is not (or the sink gives up), having
+ * given the sink part of it.
+ *
+ * @example
+ * ```ts
+ * readPlainHeader(new TextEncoder().encode('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}'), sink); // true
+ * ```
+ */
+export function readPlainHeader(bytes: Uint8Array, sink: PlainHeaderSink): boolean {
+  try {
+    new PlainReader(bytes, sink).header();
+    return true;
+  } catch (error) {
+    if (error === BAIL) return false;
+    throw error;
+  }
+}
 
 /**
  * The top-level pairs of `text`, when it is a header of the common shape; otherwise `undefined`.
@@ -27,14 +67,54 @@ const MAX_INTEGER_DIGITS = 15;
  * ```
  */
 export function parsePlainHeader(text: string): PlainHeader | undefined {
-  const reader = new PlainReader(text);
-  try {
-    return reader.header();
-  } catch (error) {
-    if (error === BAIL) return undefined;
-    throw error;
-  }
+  const keys: string[] = [];
+  const values: unknown[] = [];
+  const seen = new Set<string>();
+  const add = (key: string, value: unknown): boolean => {
+    if (seen.has(key)) return false;
+    seen.add(key);
+    keys.push(key);
+    values.push(value);
+    return true;
+  };
+  const sink: PlainHeaderSink = {
+    tensor(bytes, nameStart, nameEnd, dtype, shape, offsets) {
+      const name = decodeUtf8(bytes, nameStart, nameEnd);
+      const entry: Record<string, unknown> = {};
+      if (dtype !== undefined) entry.dtype = dtype;
+      if (shape !== undefined) entry.shape = [...shape];
+      if (offsets !== undefined) entry.data_offsets = [...offsets];
+      return add(name, entry);
+    },
+    metadata: (entries) => add('__metadata__', entries),
+  };
+  return readPlainHeader(new TextEncoder().encode(text), sink) ? { keys, values } : undefined;
 }
+
+const DECODER = new TextDecoder();
+
+/**
+ * The string of UTF-8 `bytes[start, end)` (valid UTF-8), without a decoder call for the ASCII
+ * names and dtypes nearly every header holds.
+ *
+ * @example
+ * ```ts
+ * decodeUtf8(new TextEncoder().encode('"F32"'), 1, 4); // 'F32'
+ * ```
+ */
+export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start <= 64) {
+    let ascii = true;
+    for (let at = start; at < end; at++) if (bytes[at]! >= 0x80) ascii = false;
+    if (ascii) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  }
+  return DECODER.decode(bytes.subarray(start, end));
+}
+
+const METADATA = '__metadata__';
+
+/** The dtypes most headers hold, first the commonest. */
+const KNOWN_DTYPES = ['F32', 'F16', 'BF16', 'I8', 'U8', 'I32', 'I64', 'F64', 'BOOL', 'I16', 'U16'];
 
 /** Thrown inside the reader to give up; never leaves this module. */
 const BAIL = Symbol('bail');
@@ -42,30 +122,42 @@ const BAIL = Symbol('bail');
 class PlainReader {
   private index = 0;
 
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: Uint8Array,
+    private readonly sink: PlainHeaderSink,
+  ) {}
 
-  header(): PlainHeader {
-    const keys: string[] = [];
-    const values: unknown[] = [];
-    const seen = new Set<string>();
+  header(): void {
+    let metadataSeen = false;
     this.expect(0x7b);
     if (!this.take(0x7d)) {
       do {
-        const key = this.string();
-        if (seen.has(key)) throw BAIL;
-        seen.add(key);
+        const start = this.stringRange();
+        const end = this.index - 1;
         this.expect(0x3a);
-        keys.push(key);
-        values.push(key === '__metadata__' ? this.metadata() : this.entry());
+        if (end - start === METADATA.length && this.startsWith(METADATA, start)) {
+          if (metadataSeen) throw BAIL;
+          metadataSeen = true;
+          if (!this.sink.metadata(this.metadata())) throw BAIL;
+        } else this.entry(start, end);
       } while (this.take(0x2c));
       this.expect(0x7d);
     }
     this.skipWhitespace();
     if (this.index !== this.text.length) throw BAIL;
-    return { keys, values };
   }
 
-  private entry(): Record<string, unknown> {
+  /** Whether the bytes at `at` spell the ASCII `word`. */
+  private startsWith(word: string, at: number): boolean {
+    if (at + word.length > this.text.length) return false;
+    for (let offset = 0; offset < word.length; offset++) if (this.text[at + offset] !== word.charCodeAt(offset)) return false;
+    return true;
+  }
+
+  private readonly shapeScratch: number[] = [];
+  private readonly offsetsScratch: number[] = [];
+
+  private entry(nameStart: number, nameEnd: number): void {
     let dtype: string | undefined;
     let shape: number[] | undefined;
     let offsets: number[] | undefined;
@@ -76,27 +168,23 @@ class PlainReader {
         this.expect(0x22);
         if (this.field('dtype"') && dtype === undefined) {
           this.expect(0x3a);
-          dtype = this.string();
+          dtype = this.dtypeString();
         } else if (this.field('shape"') && shape === undefined) {
           this.expect(0x3a);
-          shape = this.integers();
+          shape = this.integers(this.shapeScratch);
         } else if (this.field('data_offsets"') && offsets === undefined) {
           this.expect(0x3a);
-          offsets = this.integers();
+          offsets = this.integers(this.offsetsScratch);
         } else throw BAIL;
       } while (this.take(0x2c));
       this.expect(0x7d);
     }
-    const entry: Record<string, unknown> = {};
-    if (dtype !== undefined) entry.dtype = dtype;
-    if (shape !== undefined) entry.shape = shape;
-    if (offsets !== undefined) entry.data_offsets = offsets;
-    return entry;
+    if (!this.sink.tensor(this.text, nameStart, nameEnd, dtype, shape, offsets)) throw BAIL;
   }
 
   /** Moves past `name` (a field name and its closing quote) when the text goes on with it. */
   private field(name: string): boolean {
-    if (!this.text.startsWith(name, this.index)) return false;
+    if (!this.startsWith(name, this.index)) return false;
     this.index += name.length;
     return true;
   }
@@ -116,18 +204,15 @@ class PlainReader {
     return entries;
   }
 
-  /** Reused for every list, which is then copied at its exact length: an array grown by `push` keeps room for 17. */
-  private readonly scratch: number[] = [];
-
-  private integers(): number[] {
-    const { scratch } = this;
+  /** Fills `scratch` (reused for every entry: the sink copies what it keeps). */
+  private integers(scratch: number[]): number[] {
     scratch.length = 0;
     this.expect(0x5b);
-    if (this.take(0x5d)) return [];
+    if (this.take(0x5d)) return scratch;
     do scratch.push(this.integer());
     while (this.take(0x2c));
     this.expect(0x5d);
-    return scratch.slice();
+    return scratch;
   }
 
   private integer(): number {
@@ -136,26 +221,40 @@ class PlainReader {
     const start = this.index;
     let value = 0;
     while (this.index < text.length) {
-      const code = text.charCodeAt(this.index);
+      const code = text[this.index]!;
       if (code < 0x30 || code > 0x39) break;
       value = value * 10 + (code - 0x30);
       this.index++;
     }
     const digits = this.index - start;
-    if (digits === 0 || digits > MAX_INTEGER_DIGITS || (digits > 1 && text.charCodeAt(start) === 0x30)) throw BAIL;
+    if (digits === 0 || digits > MAX_INTEGER_DIGITS || (digits > 1 && text[start] === 0x30)) throw BAIL;
     return value;
   }
 
-  /** A string without escapes or control characters (the text came from valid UTF-8, so no lone surrogates). */
+  /** A dtype string: one of the format's names, shared rather than decoded afresh for each of a million entries. */
+  private dtypeString(): string {
+    const start = this.stringRange();
+    const end = this.index - 1;
+    for (const dtype of KNOWN_DTYPES) if (dtype.length === end - start && this.startsWith(dtype, start)) return dtype;
+    return decodeUtf8(this.text, start, end);
+  }
+
+  /** A string without escapes or control characters (the bytes are valid UTF-8, so no lone surrogates). */
   private string(): string {
+    const start = this.stringRange();
+    return decodeUtf8(this.text, start, this.index - 1);
+  }
+
+  /** Moves past a string like {@link string} and returns where its characters start (they end before the closing quote). */
+  private stringRange(): number {
     this.expect(0x22);
     const { text } = this;
     const start = this.index;
     while (this.index < text.length) {
-      const code = text.charCodeAt(this.index);
+      const code = text[this.index]!;
       if (code === 0x22) {
         this.index++;
-        return text.slice(start, this.index - 1);
+        return start;
       }
       if (code === 0x5c || code < 0x20) throw BAIL;
       this.index++;
@@ -169,7 +268,7 @@ class PlainReader {
 
   private take(code: number): boolean {
     this.skipWhitespace();
-    if (this.text.charCodeAt(this.index) !== code) return false;
+    if (this.text[this.index]! !== code) return false;
     this.index++;
     return true;
   }
@@ -177,7 +276,7 @@ class PlainReader {
   private skipWhitespace(): void {
     const { text } = this;
     while (this.index < text.length) {
-      const code = text.charCodeAt(this.index);
+      const code = text[this.index]!;
       if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09) return;
       this.index++;
     }

@@ -21,6 +21,7 @@ import {
   isWellFormedName,
   METADATA_KEY,
 } from './naming.ts';
+import { NameIndex } from './name-index.ts';
 import type { SafetensorsTensorInfo } from './tensor-entries.ts';
 
 /** What the header must say about one param before its bytes are written. */
@@ -120,6 +121,63 @@ export function planSafetensors(
   return { header, params, dataSize: offset, byteLength: header.byteLength + offset };
 }
 
+/** Tensor entries joined per chunk of a {@link SafetensorsHeaderPlanner}'s header text. */
+const ENTRIES_PER_CHUNK = 4096;
+
+/**
+ * Plans a header one param at a time, for a stream whose layouts are known only as it goes: each
+ * param's tensor entries are rendered as it comes and kept as text, its names in a
+ * {@link NameIndex}, so a million params leave a few strings and typed arrays rather than a
+ * layout, a planned param and a set entry each. The header it renders is the one
+ * {@link planSafetensors} renders for the same layouts.
+ *
+ * @example
+ * ```ts
+ * const planner = new SafetensorsHeaderPlanner({ metadata });
+ * planner.add(safetensorsParamLayout(param), 0);
+ * const header = planner.header();
+ * ```
+ */
+export class SafetensorsHeaderPlanner {
+  /** Bytes of the data section laid out so far. */
+  dataSize = 0;
+  private readonly metadata: [string, string][];
+  private readonly names = new NameIndex();
+  private readonly chunks: string[] = [];
+  private entries: string[] = [];
+
+  constructor(options: SafetensorsPlanOptions = {}) {
+    this.metadata = checkMetadata(options.metadata ?? {});
+  }
+
+  /**
+   * Lays out the next param (`index` for error fields) after those before it; returns its
+   * tensors, in the order their bytes must follow.
+   */
+  add(layout: SafetensorsParamLayout, index: number): ReturnType<typeof layoutTensors> {
+    const tensors = layoutTensors(layout, `params[${index}]`);
+    for (const tensor of tensors) {
+      if (!this.names.add(tensor.name)) fail(`the tensor name ${JSON.stringify(tensor.name)} is used twice`, `params[${index}].name`);
+      const dataOffsets = [this.dataSize, this.dataSize + tensor.byteLength] as const;
+      this.dataSize += tensor.byteLength;
+      this.entries.push(`${JSON.stringify(tensor.name)}:${tensorEntryJson({ dtype: toSafetensorsDType(tensor.dtype), shape: tensor.shape, dataOffsets })}`);
+      if (this.entries.length === ENTRIES_PER_CHUNK) {
+        this.chunks.push(this.entries.join(','));
+        this.entries = [];
+      }
+    }
+    if (layout.encoding.kind !== 'dense') this.metadata.push([safetensorsEncodingKey(layout.name), JSON.stringify(layout.encoding)]);
+    return tensors;
+  }
+
+  /** The 8-byte size and the padded JSON header of the params added. */
+  header(): Uint8Array {
+    if (this.entries.length > 0) this.chunks.push(this.entries.join(','));
+    this.entries = [];
+    return renderHeaderText(this.metadata, this.chunks);
+  }
+}
+
 /**
  * A layout's tensors in the order they are written, before offsets. Checks the layout and
  * throws `invalid-argument` naming `field`.
@@ -185,27 +243,54 @@ function checkMetadata(metadata: Readonly<Record<string, string>>): [string, str
 }
 
 function renderHeader(metadata: readonly [string, string][], params: readonly SafetensorsPlannedParam[]): Uint8Array {
-  // Built by hand: JSON.stringify of an object would move integer-like names ("0") to the front.
   const entries: string[] = [];
-  if (metadata.length > 0) {
-    const pairs = metadata.map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`);
-    entries.push(`${JSON.stringify(METADATA_KEY)}:{${pairs.join(',')}}`);
-  }
   for (const param of params) {
     for (const tensor of param.tensors) entries.push(`${JSON.stringify(tensor.name)}:${tensorEntryJson(tensor)}`);
   }
-  const json = new TextEncoder().encode(`{${entries.join(',')}}`);
-  const headerSize = json.byteLength + ((8 - ((8 + json.byteLength) % 8)) % 8);
+  return renderHeaderText(metadata, entries);
+}
+
+/** The header of `metadata` and tensor entries (each `"name":{…}`, or several joined by commas). */
+function renderHeaderText(metadata: readonly [string, string][], tensorEntries: readonly string[]): Uint8Array {
+  // Built by hand: JSON.stringify of an object would move integer-like names ("0") to the front.
+  const parts: string[] = [];
+  if (metadata.length > 0) {
+    const pairs = metadata.map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`);
+    parts.push(`${JSON.stringify(METADATA_KEY)}:{${pairs.join(',')}}`);
+  }
+  for (const entry of tensorEntries) if (entry.length > 0) parts.push(entry);
+  // Each part is encoded straight into the header: no text of the whole header (a million
+  // entries make tens of megabytes) is made beside it.
+  let jsonSize = 2 + Math.max(0, parts.length - 1);
+  for (const part of parts) jsonSize += utf8Length(part);
+  const headerSize = jsonSize + ((8 - ((8 + jsonSize) % 8)) % 8);
   if (headerSize > MAX_SAFETENSORS_HEADER_SIZE) {
     fail(
       `the header would take ${headerSize} bytes, over the ${MAX_SAFETENSORS_HEADER_SIZE}-byte limit readers accept`,
       'params'
     );
   }
-  const header = new Uint8Array(8 + headerSize).fill(0x20, 8 + json.byteLength);
+  const header = new Uint8Array(8 + headerSize).fill(0x20, 8 + jsonSize);
   new DataView(header.buffer).setBigUint64(0, BigInt(headerSize), true);
-  header.set(json, 8);
+  const encoder = new TextEncoder();
+  let at = 8;
+  header[at++] = 0x7b;
+  parts.forEach((part, index) => {
+    if (index > 0) header[at++] = 0x2c;
+    at += encoder.encodeInto(part, header.subarray(at)).written;
+  });
+  header[at] = 0x7d;
   return header;
+}
+
+/** Bytes of `text` in UTF-8 (its names are well-formed: a surrogate pair's four bytes are two units of two). */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code >= 0x80) bytes += code < 0x800 || (code >= 0xd800 && code <= 0xdfff) ? 1 : 2;
+  }
+  return bytes;
 }
 
 /**

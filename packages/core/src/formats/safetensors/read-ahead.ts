@@ -6,6 +6,21 @@
  */
 import type { ByteSource } from '../byte-source.ts';
 
+const WINDOWS = new WeakSet<ArrayBufferLike>();
+
+/**
+ * True when `bytes` lie in a window {@link readAhead} read: its own memory, never rewritten, so
+ * a tensor may view them in place rather than copy them.
+ *
+ * @example
+ * ```ts
+ * isReadAheadWindow(await readAhead(source).read(0, 4)); // true
+ * ```
+ */
+export function isReadAheadWindow(bytes: Uint8Array): boolean {
+  return WINDOWS.has(bytes.buffer);
+}
+
 /** Bytes read at once for small tensors. */
 export const READ_AHEAD_SIZE = 1024 * 1024;
 
@@ -30,6 +45,7 @@ export function readAhead(source: ByteSource, windowSize: number = READ_AHEAD_SI
       if (offset < windowStart || offset + length > windowStart + window.byteLength) {
         windowStart = offset;
         window = await source.read(offset, Math.max(length, Math.min(windowSize, source.size - offset)));
+        WINDOWS.add(window.buffer);
       }
       return window.subarray(offset - windowStart, offset - windowStart + length);
     },

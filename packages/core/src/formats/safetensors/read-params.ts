@@ -6,14 +6,14 @@ import { assembleEncoding } from '../../encoding/serialize.ts';
 import { denseEncoding } from '../../encoding/dense.ts';
 import { WhittleError } from '../../errors.ts';
 import { createModel } from '../../model/create-model.ts';
-import { inferRoles } from '../../model/infer-role.ts';
 import type { Model, Param, ParamRole } from '../../model/types.ts';
 import type { ByteSource } from '../byte-source.ts';
+import { safetensorsRoleAt } from './header-columns.ts';
 import { readSafetensorsHeader, type SafetensorsHeader } from './header.ts';
 import { asMalformed } from './malformed.ts';
 import { SAFETENSORS_COMPONENT_SEPARATOR, headerField, safetensorsEncodingKey, metadataField } from './naming.ts';
 import { readAhead } from './read-ahead.ts';
-import { findTensor, readSafetensorsTensor, readTensorBytes } from './read-tensor.ts';
+import { findTensor, readTableTensor, readTensorBytes } from './read-tensor.ts';
 
 /**
  * Reads param `name`: a plain tensor as a dense param, or an encoding assembled from its
@@ -31,16 +31,32 @@ export async function readSafetensorsParam(
   header: SafetensorsHeader,
   name: string
 ): Promise<Param> {
-  const info = header.params.get(name);
-  if (info === undefined) {
+  const index = header.columns.indexOf(name);
+  if (index < 0) {
     throw new WhittleError('invalid-argument', `the file has no param ${JSON.stringify(name)}`, {
       file: header.file,
       field: 'name',
     });
   }
-  const role = safetensorsHeaderRoles(header).get(name) ?? 'other';
-  if (info.encoding === undefined) {
-    const tensor = await readSafetensorsTensor(source, header, name);
+  return readSafetensorsParamAt(source, header, index);
+}
+
+/**
+ * Reads param `index` (in file order) of `header`: {@link readSafetensorsParam} without a name
+ * lookup, for code that visits every param.
+ *
+ * @example
+ * ```ts
+ * const first = await readSafetensorsParamAt(source, header, 0);
+ * ```
+ */
+export async function readSafetensorsParamAt(source: ByteSource, header: SafetensorsHeader, index: number): Promise<Param> {
+  const { columns } = header;
+  const name = columns.name(index);
+  const role = safetensorsRoleAt(header, index);
+  const plain = columns.plainTensor(index);
+  if (plain >= 0) {
+    const tensor = await readTableTensor(source, header, plain);
     try {
       return { name, role, shape: [...tensor.shape], value: denseEncoding(tensor) };
     } catch (error) {
@@ -48,6 +64,7 @@ export async function readSafetensorsParam(
       throw asMalformed(error, header.file, headerField(name));
     }
   }
+  const info = columns.info(index);
   const buffers = new Map<string, Uint8Array>();
   for (const tensorName of info.tensors) {
     // Component names are `<param>#<buffer>`; the metadata refers to them by `<buffer>`.
@@ -57,7 +74,7 @@ export async function readSafetensorsParam(
     );
   }
   try {
-    const value = assembleEncoding(info.encoding, buffers);
+    const value = assembleEncoding(info.encoding!, buffers);
     return { name, role, shape: [...info.shape], value };
   } catch (error) {
     throw asMalformed(error, header.file, metadataField(safetensorsEncodingKey(name)));
@@ -76,7 +93,7 @@ export async function readSafetensorsParam(
 export async function* iterateSafetensorsParams(source: ByteSource, header?: SafetensorsHeader): AsyncGenerator<Param> {
   const checked = header ?? (await readSafetensorsHeader(source));
   const ahead = readAhead(source);
-  for (const name of checked.params.keys()) yield await readSafetensorsParam(ahead, checked, name);
+  for (let index = 0; index < checked.columns.count; index++) yield await readSafetensorsParamAt(ahead, checked, index);
 }
 
 /**
@@ -95,11 +112,10 @@ export async function readSafetensorsModel(source: ByteSource): Promise<Model> {
   return createModel({ format: 'safetensors', topology: null, params });
 }
 
-const ROLES = new WeakMap<SafetensorsHeader, Map<string, ParamRole>>();
-
 /**
  * The roles of a header's params (see `inferRoles`), inferred once per header and cached: roles
- * need every sibling's name (BatchNorm modules), and a header may hold a million of them.
+ * need every sibling's name (BatchNorm modules), and a header may hold a million of them. A map
+ * of every param: code visiting a large header reads `safetensorsRoleAt` instead.
  *
  * @example
  * ```ts
@@ -107,10 +123,7 @@ const ROLES = new WeakMap<SafetensorsHeader, Map<string, ParamRole>>();
  * ```
  */
 export function safetensorsHeaderRoles(header: SafetensorsHeader): Map<string, ParamRole> {
-  let roles = ROLES.get(header);
-  if (roles === undefined) {
-    roles = inferRoles([...header.params.values()].map((param) => [param.name, param.shape] as const));
-    ROLES.set(header, roles);
-  }
+  const roles = new Map<string, ParamRole>();
+  for (let index = 0; index < header.columns.count; index++) roles.set(header.columns.name(index), safetensorsRoleAt(header, index));
   return roles;
 }

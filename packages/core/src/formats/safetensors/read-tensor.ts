@@ -6,6 +6,7 @@ import type { HostTensor } from '../../tensor/host-tensor.ts';
 import type { ByteSource } from '../byte-source.ts';
 import { READABLE_SAFETENSORS_DTYPES, toWhittleDType } from './dtypes.ts';
 import { readExactly, type SafetensorsHeader } from './header.ts';
+import { isReadAheadWindow } from './read-ahead.ts';
 import { malformed } from './malformed.ts';
 import { headerField } from './naming.ts';
 import type { SafetensorsTensorInfo } from './tensor-entries.ts';
@@ -30,6 +31,23 @@ export async function readSafetensorsTensor(
   const dtype = readableDType(info, header.file);
   const bytes = await readTensorBytes(source, header, info);
   return { dtype, shape: [...info.shape], data: tensorData(bytes, dtype) } as HostTensor;
+}
+
+/**
+ * Reads tensor `index` (in file order) of `header`: {@link readSafetensorsTensor} without a name
+ * lookup or an entry object, unless its dtype is one whittle cannot hold.
+ *
+ * @example
+ * ```ts
+ * const first = await readTableTensor(source, header, 0);
+ * ```
+ */
+export async function readTableTensor(source: ByteSource, header: SafetensorsHeader, index: number): Promise<HostTensor> {
+  const table = header.columns.tensors;
+  const dtype = toWhittleDType(table.dtype(index)) ?? readableDType(table.info(index), header.file);
+  const begin = table.begin(index);
+  const bytes = await readExactly(source, header.dataOffset + begin, table.end(index) - begin);
+  return { dtype, shape: table.shape(index), data: tensorData(bytes, dtype) } as HostTensor;
 }
 
 /**
@@ -87,6 +105,12 @@ function tensorData(bytes: Uint8Array, dtype: DType): HostTypedArray {
   const owned =
     bytes.byteOffset === 0 && bytes.buffer instanceof ArrayBuffer && bytes.byteLength === bytes.buffer.byteLength;
   if (owned && HOST_IS_LITTLE_ENDIAN) return new type(bytes.buffer as ArrayBuffer);
+  // A small tensor served from a read-ahead window (never rewritten: see readAhead) is viewed in
+  // place when aligned: a million tiny tensors would otherwise cost a million buffers to collect.
+  if (HOST_IS_LITTLE_ENDIAN && isReadAheadWindow(bytes) && bytes.byteOffset % type.BYTES_PER_ELEMENT === 0) {
+    const view = type as unknown as new (buffer: ArrayBuffer, byteOffset: number, length: number) => HostTypedArray;
+    return new view(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength / type.BYTES_PER_ELEMENT);
+  }
   return fromLittleEndianBytes(bytes, type);
 }
 

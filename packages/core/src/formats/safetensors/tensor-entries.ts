@@ -1,6 +1,7 @@
 /**
- * Checks of the tensor entries of a safetensors header: dtype, shape, data offsets, byte length,
- * and that no two tensors share bytes. Internal to the safetensors folder.
+ * Checks of one tensor entry of a safetensors header: dtype, shape, data offsets, byte length
+ * (that no two tensors share bytes is checked over the whole table: see tensor-table.ts).
+ * Internal to the safetensors folder.
  */
 import { describeShape } from '../../tensor/shape-limits.ts';
 import { describe } from '../../tensor/shape.ts';
@@ -69,39 +70,4 @@ export function readTensorEntry(name: string, value: unknown, file: string, data
   // The arrays come fresh from JSON.parse and are checked: kept as they are, not copied (a header
   // may list a million tensors).
   return { name, dtype, shape: shape as number[], dataOffsets: offsets as [number, number] };
-}
-
-/**
- * Throws when two tensors share a byte. Empty tensors hold no bytes and overlap nothing; gaps
- * between tensors and bytes after the last one are allowed (they are never read).
- *
- * @example
- * ```ts
- * checkNoOverlap([...tensors.values()], 'model.safetensors');
- * ```
- */
-export function checkNoOverlap(tensors: readonly SafetensorsTensorInfo[], file: string): void {
-  const filled = tensors.filter((tensor) => tensor.dataOffsets[1] > tensor.dataOffsets[0]);
-  if (!isSortedByBegin(filled)) filled.sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1]);
-  for (let index = 1; index < filled.length; index++) {
-    const previous = filled[index - 1]!;
-    const current = filled[index]!;
-    if (current.dataOffsets[0] < previous.dataOffsets[1]) {
-      malformed(
-        file,
-        headerField(current.name, 'data_offsets'),
-        `bytes [${current.dataOffsets.join(', ')}) overlap those of ${JSON.stringify(
-          previous.name
-        )} [${previous.dataOffsets.join(', ')})`
-      );
-    }
-  }
-}
-
-/** Files are nearly always written in offset order; checking is cheaper than sorting a million. */
-function isSortedByBegin(tensors: readonly SafetensorsTensorInfo[]): boolean {
-  for (let index = 1; index < tensors.length; index++) {
-    if (tensors[index]!.dataOffsets[0] < tensors[index - 1]!.dataOffsets[0]) return false;
-  }
-  return true;
 }

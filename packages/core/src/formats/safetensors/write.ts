@@ -23,7 +23,9 @@ import type { ByteSink } from '../byte-source.ts';
 import {
   layoutTensors,
   planSafetensors,
+  SafetensorsHeaderPlanner,
   safetensorsParamLayout,
+  type SafetensorsPlanOptions,
   type SafetensorsParamLayout,
   type SafetensorsPlan,
   type SafetensorsPlannedParam,
@@ -154,7 +156,8 @@ async function writeSpilled(
   options: WriteSafetensorsOptions
 ): Promise<void> {
   try {
-    const plan = planSafetensors(await spillParams(params, spill), options);
+    const planner = await spillParams(params, spill, options);
+    const plan = { header: planner.header(), dataSize: planner.dataSize };
     await sink.write(plan.header);
     let copied = 0;
     for await (const chunk of spill.drain()) {
@@ -173,36 +176,36 @@ async function writeSpilled(
 
 /**
  * Checks each param of a one-shot stream and hands its tensors' bytes to `spill.write` in the
- * order a plan lays them out, holding one param at a time; returns the layouts to plan the header
- * from. Internal: shared by the spill path here and the fs writer that writes data after space
+ * order a plan lays them out, holding one param at a time; returns the planner holding the
+ * header. Internal: shared by the spill path here and the fs writer that writes data after space
  * reserved for the header.
  *
  * @example
  * ```ts
- * const plan = planSafetensors(await spillParams(stream, spill), { metadata });
+ * const header = (await spillParams(stream, spill, { metadata })).header();
  * ```
  */
 export async function spillParams(
   params: Iterable<Param | StreamedParam> | AsyncIterable<Param | StreamedParam>,
-  spill: Pick<SpillStore, 'write'>
-): Promise<SafetensorsParamLayout[]> {
-  const layouts: SafetensorsParamLayout[] = [];
+  spill: Pick<SpillStore, 'write'>,
+  options: SafetensorsPlanOptions = {}
+): Promise<SafetensorsHeaderPlanner> {
+  // The metadata is checked before any param is read.
+  const planner = new SafetensorsHeaderPlanner(options);
   let index = 0;
   for await (const value of params) {
     if (isStreamedParam(value)) {
-      layouts.push(await spillStreamed(value, spill, index));
+      await spillStreamed(value, spill, index, planner);
       index++;
       continue;
     }
     const param = checkParam(value, index);
     const { metadata, buffers } = encodingParts(param.value);
-    const layout = { name: param.name, encoding: metadata };
     const bytes = new Map(buffers.map((buffer) => [buffer.name, buffer.bytes]));
-    for (const tensor of layoutTensors(layout, `params[${index}]`)) await spill.write(bytes.get(tensor.buffer)!);
-    layouts.push(layout);
+    for (const tensor of planner.add({ name: param.name, encoding: metadata }, index)) await spill.write(bytes.get(tensor.buffer)!);
     index++;
   }
-  return layouts;
+  return planner;
 }
 
 function isStreamedParam(value: unknown): value is StreamedParam {
@@ -213,13 +216,14 @@ function isStreamedParam(value: unknown): value is StreamedParam {
 async function spillStreamed(
   param: StreamedParam,
   spill: Pick<SpillStore, 'write'>,
-  index: number
-): Promise<SafetensorsParamLayout> {
+  index: number,
+  planner: SafetensorsHeaderPlanner
+): Promise<void> {
   if (typeof param.name !== 'string' || param.name.length === 0) {
     fail(`a param needs a non-empty name, got ${describe(param.name)}`, `params[${index}].name`);
   }
   const layout = { name: param.name, encoding: param.encoding };
-  const expected = layoutTensors(layout, `params[${index}]`).reduce((total, tensor) => total + tensor.byteLength, 0);
+  const expected = planner.add(layout, index).reduce((total, tensor) => total + tensor.byteLength, 0);
   let written = 0;
   for await (const chunk of param.chunks()) {
     written += chunk.byteLength;
@@ -229,7 +233,6 @@ async function spillStreamed(
   if (written !== expected) {
     fail(`param ${JSON.stringify(param.name)} gave ${written} bytes, its layout needs ${expected}`, `params[${index}]`);
   }
-  return layout;
 }
 
 /** A param checked far enough to be written: a non-empty name and a valid encoding. */

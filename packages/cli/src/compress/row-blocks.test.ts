@@ -1,8 +1,26 @@
 import '@whittle/quantize/register';
-import { hostTensor, memorySink, planSafetensors, writeSafetensors, type HostTensor, type Param, type RecipeStep, type StreamedParam } from '@whittle/core';
-import type { TensorRows } from '@whittle/core/fs';
+import { compress, createModel, encodingParamCount, hostTensor, memorySink, planSafetensors, writeSafetensors, type HostTensor, type Param, type RecipeStep, type StreamedParam } from '@whittle/core';
+import { encodeRowBlocks, type TensorRows } from '@whittle/core/fs';
 import { describe, expect, test } from 'vitest';
-import { compressParam, compressRows, type CompressedFigures } from './per-param-recipe.ts';
+
+/** A recipe run on one param through core's whole-model `compress`. */
+async function compressParam(param: Param, steps: readonly RecipeStep[]): Promise<{ param: Param }> {
+  const result = await compress(createModel({ format: 'safetensors', topology: null, params: [param] }), steps, { requireSelection: false });
+  return { param: result.model.params.get(param.name)! };
+}
+
+/** `encodeRowBlocks` with each block run through {@link compressParam}, its element count as figures. */
+function compressRows(tensor: TensorRows, steps: readonly RecipeStep[], onBlocks: (figures: readonly number[]) => void, sizes?: { threshold: number; blockBytes: number }) {
+  return encodeRowBlocks(
+    tensor,
+    async (block) => {
+      const { param } = await compressParam(block, steps);
+      return { encoding: param.value, figures: encodingParamCount(param.value) };
+    },
+    onBlocks,
+    sizes,
+  );
+}
 
 const ROWS = 90;
 const COLUMNS = 64;
@@ -52,7 +70,7 @@ async function streamedFile(streamed: StreamedParam): Promise<Uint8Array> {
 
 const SIZES = { threshold: 1024, blockBytes: 2048 };
 
-describe('compressRows', () => {
+describe('encodeRowBlocks', () => {
   test.each<[string, RecipeStep[]]>([
     ['a cast', [{ kind: 'cast', dtype: 'float16' }]],
     ['int8 per output channel', [{ kind: 'quantize.affine', bits: 8, granularity: { kind: 'axis' } }]],
@@ -61,14 +79,14 @@ describe('compressRows', () => {
   ])('%s in blocks of rows writes what the whole tensor would', async (_, steps) => {
     const tensor = weights();
     const reads: number[][] = [];
-    const figures: CompressedFigures[] = [];
+    const figures: number[] = [];
     const streamed = await compressRows(rowsOf('fc.weight', tensor, reads), steps, (results) => figures.push(...results), SIZES);
     expect(streamed).toBeDefined();
     // Blocks of 8 rows (2 KiB), the last keeping the remainder: no read holds the tensor.
     expect(Math.max(...reads.map(([, count]) => count!))).toBeLessThan(ROWS);
     const whole = await compressParam({ name: 'fc.weight', role: 'linear-weight', shape: [ROWS, COLUMNS], value: { kind: 'dense', tensor } }, steps);
     expect(await streamedFile(streamed!)).toEqual(await fileOf(whole.param));
-    expect(figures.reduce((total, figure) => total + figure.params, 0)).toBe(ROWS * COLUMNS);
+    expect(figures.reduce((total, figure) => total + figure, 0)).toBe(ROWS * COLUMNS);
   });
 
   test('a recipe whose result does not split by rows compresses the tensor whole', async () => {
