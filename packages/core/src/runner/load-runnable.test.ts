@@ -5,6 +5,7 @@ import { useBackend } from '../backend/use-backend.ts';
 import { codebookFromIndices } from '../encoding/codebook.ts';
 import { castDense } from '../encoding/dense.ts';
 import { decode } from '../encoding/decode.ts';
+import type { Encoding } from '../encoding/types.ts';
 import { modelFromTensors } from '../model/model-from-tensors.ts';
 import { replaceParams } from '../model/replace-params.ts';
 import { hostTensor } from '../tensor/host-tensor.ts';
@@ -58,7 +59,7 @@ describe('loadRunnable on a Keras model', () => {
     });
     const compressed = replaceParams(
       model,
-      new Map([
+      new Map<string, Encoding>([
         ['hidden/kernel', codebook],
         ['head/kernel', castDense(decode(model.params.get('head/kernel')!.value), 'float16')],
       ]),

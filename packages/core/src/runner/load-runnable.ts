@@ -2,9 +2,10 @@
  * Loading a whittle Model onto the current tfjs backend, as tfjs-layers or tfjs-converter runs it.
  */
 import * as tfconverter from '@tensorflow/tfjs-converter';
+import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { WhittleError, isWhittleError } from '../errors.ts';
-import { whittleIOHandler } from '../formats/tfjs/io-handler.ts';
+import { toModelArtifacts } from '../formats/tfjs/io-handler.ts';
 import { modelJsonFields } from '../formats/tfjs/model-json-fields.ts';
 import type { Model } from '../model/types.ts';
 import { graphEngine } from './graph-engine.ts';
@@ -38,11 +39,7 @@ export interface LoadRunnableOptions {
  */
 export async function loadRunnable(model: Model, options: LoadRunnableOptions = {}): Promise<Runnable> {
   const kind = options.kind ?? runnableKind(model);
-  const handler = whittleIOHandler(model);
-  if (kind === 'graph') {
-    const graphModel = await loading(() => tfconverter.loadGraphModel(handler));
-    return createRunnable(graphEngine(graphModel, modelJsonFields(model).modelTopology));
-  }
+  if (kind === 'graph') return createRunnable(graphEngine(loadGraph(model), modelJsonFields(model).modelTopology));
   return createRunnable(layersEngine(await loadLayers(model)));
 }
 
@@ -70,7 +67,9 @@ export function runnableKind(model: Model): 'layers' | 'graph' {
 }
 
 /**
- * A tfjs-layers LayersModel of `model` (a Keras topology), its weights the decoded params.
+ * A tfjs-layers LayersModel of `model` (a Keras topology), its weights the decoded params. The
+ * model is built, then its weights set, each step undone if it fails, so a topology or weights
+ * that tfjs refuses leave no tensor behind.
  *
  * @example
  * ```ts
@@ -81,15 +80,48 @@ export async function loadLayers(model: Model): Promise<tfl.LayersModel> {
   if (runnableKind(model) !== 'layers') {
     throw new WhittleError('invalid-model', 'the model is a TensorFlow graph; only a Keras (layers) model has a trainable form', { field: 'topology' });
   }
-  return loading(() => tfl.loadLayersModel(whittleIOHandler(model)));
+  const artifacts = toModelArtifacts(model);
+  const variables = new Set(Object.keys(tf.engine().registeredVariables));
+  let layersModel: tfl.LayersModel;
+  try {
+    // Building runs synchronously inside this call (tfjs awaits only to fetch weights, and none
+    // are given), so the variables registered since the snapshot are this model's alone.
+    layersModel = await tfl.models.modelFromJSON({ modelTopology: artifacts.modelTopology as never });
+  } catch (error) {
+    for (const [name, variable] of Object.entries(tf.engine().registeredVariables)) if (!variables.has(name)) variable.dispose();
+    throw loadError(error);
+  }
+  const weights = tf.io.decodeWeights(artifacts.weightData!, artifacts.weightSpecs!);
+  try {
+    layersModel.loadWeights(weights, true);
+  } catch (error) {
+    layersModel.dispose();
+    throw loadError(error);
+  } finally {
+    tf.dispose(Object.values(weights));
+  }
+  return layersModel;
 }
 
-async function loading<Value>(load: () => Promise<Value>): Promise<Value> {
+/** A tfjs-converter GraphModel of `model` (a GraphDef); a graph tfjs refuses leaves no tensor behind. */
+function loadGraph(model: Model): tfconverter.GraphModel {
+  const decoded: tf.NamedTensorMap[] = [];
+  // The converter decodes the weights through the io it is given: this one remembers them, so
+  // they can be freed when the graph cannot be built.
+  const io = { ...tf.io, decodeWeights: (...args: Parameters<typeof tf.io.decodeWeights>) => (decoded.push(tf.io.decodeWeights(...args)), decoded.at(-1)!) };
+  const artifacts = toModelArtifacts(model);
+  const graphModel = new tfconverter.GraphModel({ load: async () => artifacts }, {}, io as typeof tf.io);
   try {
-    return await load();
+    graphModel.loadSync(artifacts);
   } catch (error) {
-    if (isWhittleError(error)) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    throw new WhittleError('invalid-model', `tfjs cannot load the model: ${message}`, { field: 'topology' }, { cause: error });
+    for (const weights of decoded) tf.dispose(Object.values(weights));
+    throw loadError(error);
   }
+  return graphModel;
+}
+
+function loadError(error: unknown): unknown {
+  if (isWhittleError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new WhittleError('invalid-model', `tfjs cannot load the model: ${message}`, { field: 'topology' }, { cause: error });
 }
