@@ -13,6 +13,8 @@ export interface CompressFileOptions {
   readonly progress: (message: string) => void;
   /** Called after each param is compressed: its name, the params done, and the params in the file. */
   readonly onParam?: (param: string, done: number, total: number) => void;
+  /** What steps need besides JSON (calibration data), passed to `compress`. */
+  readonly resources?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -139,11 +141,10 @@ async function compressWholeFile(input: string, output: string, steps: readonly 
   const { model, metadata } = await readSafetensorsWithMetadata(input);
   let result;
   try {
-    result = await compress(
-      model,
-      steps,
-      options.onParam === undefined ? {} : { onProgress: ({ param, done, total }) => options.onParam!(param, done, total) },
-    );
+    result = await compress(model, steps, {
+      ...(options.resources === undefined ? {} : { resources: options.resources }),
+      ...(options.onParam === undefined ? {} : { onProgress: ({ param, done, total }) => options.onParam!(param, done, total) }),
+    });
   } catch (error) {
     // A step's error names the param and field; the user also needs the file. A recipe's own
     // mistake is named after the recipe instead (by the command).

@@ -12,6 +12,8 @@ export interface CompressTfjsOptions {
   readonly onStep?: (report: StepReport) => void;
   /** Called after each param a step finishes, for a progress bar. */
   readonly onProgress?: (progress: CompressProgress) => void;
+  /** What steps need besides JSON (calibration data), passed to `compress`. */
+  readonly resources?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function compressTfjsModel(
   let result;
   try {
     result = await compress(model, steps, {
+      ...(options.resources === undefined ? {} : { resources: options.resources }),
       ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     });
