@@ -19,6 +19,7 @@ import {
   type ResourceNeed,
   type StepContext,
 } from '@whittle/core';
+import type * as Runner from '@whittle/core/runner';
 import type { BatchData } from '@whittle/core/runner';
 import type { CalibrationSource } from './calibration.ts';
 import { GPTQ_ROLES, type GptqRole } from './gptq-options.ts';
@@ -138,9 +139,7 @@ function mappedHessians(calibration: LayerCalibrationMap, context: StepContext):
 
 /** Hessians of every selected param's layer inputs, captured running the model on `data`. */
 async function capturedHessians(model: Model, selected: readonly Param[], data: BatchData, context: StepContext): Promise<HessianLookup> {
-  // Loaded only here: the runner brings tfjs-layers and tfjs-converter, which nothing else in
-  // GPTQ needs.
-  const { loadRunnable, runnableKind } = await import('@whittle/core/runner');
+  const { loadRunnable, runnableKind } = await loadRunner(context);
   try {
     runnableKind(model);
   } catch (error) {
@@ -183,6 +182,25 @@ async function capturedHessians(model: Model, selected: readonly Param[], data: 
     throw new WhittleError('invalid-argument', 'the calibration batches hold no samples', { field: `resources.${CALIBRATION_RESOURCE}`, step: context.step });
   }
   return async (param) => accumulators.get(param.name)!.result();
+}
+
+/**
+ * The runner's entry, loaded only when GPTQ runs a model: it brings tfjs-layers and
+ * tfjs-converter (optional peers), which nothing else in GPTQ needs. The specifier is a variable,
+ * not a literal, so a bundle of GPTQ builds without them (as the CLI's does).
+ */
+async function loadRunner(context: StepContext): Promise<typeof Runner> {
+  const specifier = '@whittle/core/runner';
+  try {
+    return (await import(/* @vite-ignore */ specifier)) as typeof Runner;
+  } catch (error) {
+    throw new WhittleError(
+      'invalid-argument',
+      'batches of model inputs are run through @whittle/core/runner, which needs @tensorflow/tfjs-layers and @tensorflow/tfjs-converter installed',
+      { field: `resources.${CALIBRATION_RESOURCE}`, step: context.step },
+      { cause: error },
+    );
+  }
 }
 
 /** Batches of model inputs: an array of batches or a function returning them (a map is neither). */
