@@ -11,7 +11,7 @@ import { replaceParams } from '../model/replace-params.ts';
 import { hostTensor } from '../tensor/host-tensor.ts';
 import type { Batch } from './batch-data.ts';
 import { loadRunnable, runnableKind } from './load-runnable.ts';
-import { mlpModel, mlpReference, randomMatrix } from './runner.test-support.ts';
+import { denseLayer, mlpModel, mlpReference, randomMatrix } from './runner.test-support.ts';
 
 beforeAll(async () => {
   await useBackend('cpu');
@@ -49,6 +49,29 @@ describe('loadRunnable on a Keras model', () => {
     } finally {
       runnable.dispose();
     }
+  });
+
+  it('predicts relu(x·W + b) for any Dense layer (property)', async () => {
+    const layer = fc.record({ inputs: fc.integer({ min: 1, max: 9 }), units: fc.integer({ min: 1, max: 9 }), rows: fc.integer({ min: 1, max: 5 }), seed: fc.nat() });
+    await fc.assert(
+      fc.asyncProperty(layer, async ({ inputs: width, units, rows: count, seed }) => {
+        const kernel = randomMatrix(width, units, seed);
+        const bias = randomMatrix(1, units, seed + 1);
+        const x = randomMatrix(count, width, seed + 2);
+        const topology = { class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: { name: 'd', units, activation: 'relu', batch_input_shape: [null, width] } }] } };
+        const dense = modelFromTensors({ 'd/kernel': hostTensor('float32', [width, units], kernel), 'd/bias': hostTensor('float32', [units], bias) }, { topology });
+        const runnable = await loadRunnable(dense);
+        try {
+          const output = runnable.predict(hostTensor('float32', [count, width], x)) as tf.Tensor;
+          const actual = await output.data();
+          output.dispose();
+          expectClose(actual, denseLayer(x, count, kernel, width, units, bias, true));
+        } finally {
+          runnable.dispose();
+        }
+      }),
+      { numRuns: 12 },
+    );
   });
 
   it('runs every encoding as what it decodes to', async () => {

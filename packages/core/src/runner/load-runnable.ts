@@ -85,7 +85,8 @@ export async function loadLayers(model: Model): Promise<tfl.LayersModel> {
   let layersModel: tfl.LayersModel;
   try {
     // Building runs synchronously inside this call (tfjs awaits only to fetch weights, and none
-    // are given), so the variables registered since the snapshot are this model's alone.
+    // are given), so the variables registered since the snapshot are this model's alone. The
+    // initializers run once here: tfjs's way of skipping them is internal to its own loader.
     layersModel = await tfl.models.modelFromJSON({ modelTopology: artifacts.modelTopology as never });
   } catch (error) {
     for (const [name, variable] of Object.entries(tf.engine().registeredVariables)) if (!variables.has(name)) variable.dispose();
