@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { hostTensor, type Model } from '@whittle/core';
-import { fromLayersModel, loadRunnable, type Batch } from '@whittle/core/runner';
+import type { Batch } from '@whittle/core/runner';
 import { MNIST_CLASSES, MNIST_IMAGE_SIZE, type Digits } from './mnist-digits.ts';
 
 /** How to train {@link trainMnistMlp}'s classifier. */
@@ -96,6 +96,7 @@ export async function trainMnistMlp(train: Digits, options: MnistMlpOptions): Pr
     labels.dispose();
   }
   const trainSeconds = (performance.now() - started) / 1000;
+  const { fromLayersModel } = await import('@whittle/core/runner');
   const model = await fromLayersModel(layers);
   return {
     model,
@@ -139,6 +140,8 @@ export function digitBatches(digits: Digits, count = digits.count): Batch[] {
  * ```
  */
 export async function mnistAccuracy(model: Model, digits: Digits): Promise<number> {
+  // Loaded when called, as tfjs-layers is: importing the bench costs neither.
+  const { loadRunnable } = await import('@whittle/core/runner');
   const runnable = await loadRunnable(model);
   try {
     return 100 * (await runnable.evaluate(digitBatches(digits), 'accuracy'));
