@@ -4,9 +4,10 @@ import { useBackend } from '../backend/use-backend.ts';
 import { decode } from '../encoding/decode.ts';
 import { fromLayersModel } from './from-layers-model.ts';
 
+// Loading the backend (and the tfjs modules the test bundler transforms) can take a while on a busy machine.
 beforeAll(async () => {
   await useBackend('cpu');
-});
+}, 120_000);
 
 describe('fromLayersModel', () => {
   it('reads a LayersModel as tfjs saves it: names, roles, topology and weights', async () => {

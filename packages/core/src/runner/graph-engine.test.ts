@@ -11,9 +11,10 @@ import { hostTensor } from '../tensor/host-tensor.ts';
 import { loadRunnable } from './load-runnable.ts';
 import { denseLayer, randomMatrix } from './runner.test-support.ts';
 
+// Loading the backend (and the tfjs modules the test bundler transforms) can take a while on a busy machine.
 beforeAll(async () => {
   await useBackend('cpu');
-});
+}, 120_000);
 
 const float = { type: 'DT_FLOAT' };
 const constant = (name: string, dims: number[]) => ({

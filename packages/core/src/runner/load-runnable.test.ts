@@ -13,9 +13,10 @@ import type { Batch } from './batch-data.ts';
 import { loadRunnable, runnableKind } from './load-runnable.ts';
 import { denseLayer, mlpModel, mlpReference, randomMatrix } from './runner.test-support.ts';
 
+// Loading the backend (and the tfjs modules the test bundler transforms) can take a while on a busy machine.
 beforeAll(async () => {
   await useBackend('cpu');
-});
+}, 120_000);
 
 const model = mlpModel();
 const rows = 7;

@@ -17,9 +17,10 @@ import type { Runnable } from './runnable.ts';
 import { loadTrainable } from './trainable.ts';
 import { mlpModel, randomMatrix } from './runner.test-support.ts';
 
+// Loading the backend (and the tfjs modules the test bundler transforms) can take a while on a busy machine.
 beforeAll(async () => {
   await useBackend('cpu');
-});
+}, 120_000);
 
 const model = mlpModel();
 
@@ -65,7 +66,7 @@ describe('runner memory', () => {
     let runnable: Runnable;
     beforeAll(async () => {
       runnable = await loadRunnable(model);
-    });
+    }, 60_000);
 
     it('predict, once its output is disposed, and when it throws', async () => {
       expect(await tensorsLeftBy(() => tf.dispose(runnable.predict(goodBatch(3, 1).inputs)))).toBe(0);

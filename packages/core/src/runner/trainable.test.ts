@@ -11,9 +11,10 @@ import type { Batch } from './batch-data.ts';
 import { loadTrainable } from './trainable.ts';
 import { mlpModel, randomMatrix } from './runner.test-support.ts';
 
+// Loading the backend (and the tfjs modules the test bundler transforms) can take a while on a busy machine.
 beforeAll(async () => {
   await useBackend('cpu');
-});
+}, 120_000);
 
 /** y = x · [2, -3] + 1, a linear fit a Dense layer can learn exactly. */
 function regressionBatches(): Batch[] {
