@@ -10,9 +10,11 @@ export default packageBuild({
     test: 'src/testing/index.ts',
     fs: 'src/fs/index.ts',
     graph: 'src/graph/index.ts',
+    // Only this entry imports tfjs-layers and tfjs-converter (optional peers): the root does not.
+    runner: 'src/runner/index.ts',
   },
   noExternal: [/register_all_gradients/],
-  external: ['@tensorflow/tfjs-core', /^@tensorflow\/tfjs-backend-/, 'fast-check', /^node:/],
+  external: ['@tensorflow/tfjs-core', /^@tensorflow\/tfjs-backend-/, '@tensorflow/tfjs-layers', '@tensorflow/tfjs-converter', 'fast-check', /^node:/],
   esbuildPlugins: [
     {
       // tfjs-core ships its gradient registrations only as extension-less ESM that Node and Deno

@@ -6,6 +6,7 @@ import './encodings.mjs';
 import './recipes.mjs';
 import './fs.mjs';
 import './formats.mjs';
+import './runner.mjs';
 
 const failed = await run(detectRuntime().name);
 if (failed > 0) {

@@ -11,9 +11,11 @@ import { createProgressReporter } from '../progress/progress-reporter.ts';
 import { inFile } from '../recipe/located-error.ts';
 import { RECIPE_PRESET_NAMES, RECIPE_PRESETS } from '../recipe/presets.ts';
 import { presetRecipe, readRecipe, type LoadedRecipe } from '../recipe/read-recipe.ts';
+import { checkFlagResources, resourcesFromFlags, type ResourceFlags } from '../resources/compress-resources.ts';
+import { DATA_NAMES } from '../resources/mnist-calibration.ts';
 
 /** Options of `whittle compress`: exactly one of `recipe` and `preset`. */
-export interface CompressCommandOptions {
+export interface CompressCommandOptions extends ResourceFlags {
   /** A recipe JSON file, or inline JSON: an array of steps or one step. */
   readonly recipe?: string;
   /** A preset's name (see `RECIPE_PRESETS`). */
@@ -43,6 +45,8 @@ export interface CompressCommandOptions {
  */
 export async function runCompress(path: string, options: CompressCommandOptions, io: CliIo): Promise<CompressReport> {
   const recipe = await loadRecipe(options);
+  const resources = await resourcesFromFlags(options);
+  checkFlagResources(recipe.steps, resources);
   const location = await locateModel(path);
   const format = formatOf(location);
   if (!format.writesShards && options.shardSize !== undefined) {
@@ -59,6 +63,7 @@ export async function runCompress(path: string, options: CompressCommandOptions,
       recipe,
       format.compress(location, output, recipe.steps, {
         force,
+        resources,
         ...(options.shardSize === undefined ? {} : { shardBytes: options.shardSize }),
         note: (message) => progress.note(message),
         // A recipe run step by step over the whole model says which step; a streamed one, the param.
@@ -87,6 +92,8 @@ export function addCompressCommand(program: Command, io: CliIo): void {
     .option('--json', 'print the report as JSON')
     .option('--force', 'replace an existing output (never the input)')
     .option('--shard-size <MiB>', 'weight shard size of TFJS output, in MiB (default 4)', parseShardSize)
+    .option('--calibration <file>', 'calibration inputs for quantize.gptq: a safetensors file (tensor "inputs": model inputs; else layer inputs by param name)')
+    .addOption(new Option('--data <name>', 'take calibration inputs for quantize.gptq from a dataset (512 MNIST digits)').choices(DATA_NAMES).conflicts('calibration'))
     .addHelpText('after', () => `\n${compressHelp()}`)
     .action(async (path: string, options: CompressCommandOptions, command: Command) => {
       if (options.recipe === undefined && options.preset === undefined) {
@@ -140,6 +147,8 @@ export function compressHelp(registry: RecipeRegistry = defaultRegistry): string
     `  whittle compress model/ --recipe '{"kind":"quantize.kmeans","bits":4}' -o model-k4/`,
     `  whittle compress model/ --recipe '[{"kind":"quantize.affine","bits":4,"granularity":{"kind":"group","size":32}},{"kind":"cast","dtype":"float16","roles":["bias"]}]' -o small/`,
     '  whittle compress model/ --recipe recipe.json -o small/ --json > report.json',
+    `  whittle compress model/ --recipe '{"kind":"quantize.gptq","bits":4}' --data mnist -o model-gptq/`,
+    `  whittle compress model/ --recipe gptq.json --calibration inputs.safetensors -o model-gptq/`,
   ].join('\n');
 }
 

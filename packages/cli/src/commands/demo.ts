@@ -6,7 +6,7 @@ import '@whittle/quantize/register';
 import { Option, type Command } from 'commander';
 import type { CliIo } from '../cli-io.ts';
 import { evaluateVariant, type VariantResult } from '../demo/evaluate-variant.ts';
-import { predictOnce } from '../demo/dense-stack.ts';
+import { predictLogits } from '../demo/predict-logits.ts';
 import { DEMO_TRAINING, trainedClassifier } from '../demo/trained-classifier.ts';
 import { DEMO_VARIANTS } from '../demo/variants.ts';
 import { formatDemoReport } from '../format/demo-report.ts';
@@ -64,7 +64,7 @@ export async function runDemo(options: DemoCommandOptions, io: CliIo): Promise<D
     const inputs = tf.tensor2d(test.images, [test.count, MNIST_IMAGE_SIZE]);
     let logits: tf.Tensor2D | undefined;
     try {
-      logits = predictOnce(model, inputs);
+      logits = await predictLogits(model, inputs);
       for (const variant of DEMO_VARIANTS) {
         variants.push(
           await evaluateVariant(

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { bitsPerWeight, compress, countParams, modelByteLength, type CompressOptions, type Model, type Recipe } from '@whittle/core';
 import { top1Accuracy } from './accuracy.ts';
-import { predictOnce } from './dense-stack.ts';
+import { predictLogits } from './predict-logits.ts';
 import { outputAgreement } from './output-agreement.ts';
 import type { DemoVariant } from './variants.ts';
 import { weightError } from './weight-error.ts';
@@ -63,7 +63,7 @@ export async function evaluateVariant(variant: DemoVariant, reference: Reference
   const params = countParams(model);
   const bytes = modelByteLength(model);
   const weights = weightError(reference.model, model);
-  const logits = predictOnce(model, reference.inputs);
+  const logits = await predictLogits(model, reference.inputs);
   const [accuracy, agreement] = await Promise.all([
     top1Accuracy(logits, reference.labels),
     outputAgreement(reference.logits, logits),

@@ -25,7 +25,7 @@ export type GptqSettings = Omit<GptqOptions, 'role'>;
 
 /**
  * A `quantize.gptq` step. Selects Dense kernels and Linear weights (`roles` may narrow that, not
- * widen it); each selected param needs calibration data (see `createGptqHandler`).
+ * widen it); each selected param needs calibration data (the `calibration` resource; see `gptqHandler`).
  */
 export interface GptqStep extends RecipeStep, ParamFilter, GptqSettings {
   readonly kind: typeof GPTQ_KIND;

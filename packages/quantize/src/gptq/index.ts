@@ -36,10 +36,9 @@ export {
   type GptqStep,
 } from './gptq-step.ts';
 export {
-  createGptqHandler,
+  CALIBRATION_RESOURCE,
   gptqHandler,
-  gptqRegistry,
   type GptqCalibration,
-  type GptqHandlerOptions,
   type LayerCalibration,
+  type LayerCalibrationMap,
 } from './gptq-handler.ts';

@@ -12,8 +12,7 @@ import { uint16Handler, uint8Handler } from './tfjs-stock-steps.ts';
  * The handlers for `quantize.float16`, `quantize.bfloat16`, `quantize.uint8`, `quantize.uint16`,
  * `quantize.affine`, `quantize.kmeans` and `quantize.gptq`. `@whittle/quantize/register` adds
  * them to core's default registry; use this to build your own. The `quantize.gptq` handler here
- * validates steps but needs calibration data to apply: bind it with `gptqRegistry` or
- * `createGptqHandler`.
+ * needs calibration data to apply: pass it as `compress`'s `calibration` resource.
  *
  * @example
  * ```ts

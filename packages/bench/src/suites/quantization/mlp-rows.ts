@@ -1,17 +1,17 @@
 import { countParams, modelByteLength, type Model } from '@whittle/core';
 import type { ResultRow } from '../../result-row.ts';
 import { MNIST_CLASSES, MNIST_IMAGE_SIZE, loadMnistDigits, splitDigits } from './mnist-digits.ts';
-import { trainMnistMlp } from './mnist-mlp.ts';
+import { digitBatches, trainMnistMlp } from './mnist-mlp.ts';
 import type { QuantizationMethod } from './quantization-methods.ts';
 import type { QuantizationPlan } from './quantization-plan.ts';
 
 /**
  * The trained-model half of the quantization suite: an MLP trained on real MNIST digits on the
  * current backend, then every method applied to its Dense kernels (biases stay float32) and the
- * decoded weights set back into the model. Per method: top-1 accuracy on held-out test digits
- * (case `float32` is the model before quantization), the model's bytes, and its bits per
- * parameter. GPTQ calibrates on each layer's inputs over the first training digits, taken from
- * the float model.
+ * result run by core's runner (every encoding as what it decodes to). Per method: top-1
+ * accuracy on held-out test digits (case `float32` is the model before quantization), the
+ * model's bytes, and its bits per parameter. GPTQ calibrates on the first training digits: it
+ * runs the float model on them and captures each layer's inputs.
  *
  * @example
  * ```ts
@@ -30,7 +30,8 @@ export async function mlpRows(
   const { train, test } = splitDigits(await loadMnistDigits(), { train: settings.train, test: settings.test, seed: 1 });
   const mlp = await trainMnistMlp(train, { ...settings, seed: 1 });
   try {
-    const calibration = await mlp.layerInputs(train, settings.calibrationSamples);
+    // GPTQ runs each candidate's float model on these digits to see what every layer sees.
+    const calibration = digitBatches(train, settings.calibrationSamples);
     const rows: ResultRow[] = [];
     const measureModel = async (name: string, model: Model): Promise<void> => {
       const row = (metric: string, value: number, unit: string, rowBackend = 'js'): ResultRow => ({

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { WhittleError, decode, fromTensor, loadGradients, modelFromTensors, toTensor, type HostTensor, type Model } from '@whittle/core';
+import { hostTensor, loadGradients, type Model } from '@whittle/core';
+import type { Batch } from '@whittle/core/runner';
 import { MNIST_CLASSES, MNIST_IMAGE_SIZE, type Digits } from './mnist-digits.ts';
 
 /** How to train {@link trainMnistMlp}'s classifier. */
@@ -20,7 +20,7 @@ export interface MnistMlpOptions {
   readonly onBatch?: (done: number, total: number) => void;
 }
 
-/** A trained MNIST classifier, as a whittle Model and runnable on the current backend. */
+/** A trained MNIST classifier, as a whittle Model. */
 export interface MnistMlp {
   /**
    * The trained weights: a Keras `Sequential` topology of `Dense` layers `dense_1`, `dense_2`, …
@@ -29,14 +29,9 @@ export interface MnistMlp {
   readonly model: Model;
   /** Training time, in seconds. */
   readonly trainSeconds: number;
-  /** Top-1 accuracy, in percent, of `candidate` (this model's topology, any encodings) on `digits`. */
+  /** Top-1 accuracy, in percent, of `candidate` (this model's topology, any encodings) on `digits`, run by the runner. */
   accuracy(candidate: Model, digits: Digits): Promise<number>;
-  /**
-   * What each Dense kernel sees on the first `count` images of `digits` in the trained float
-   * model, `[count, inputs]` by kernel name: calibration for GPTQ.
-   */
-  layerInputs(digits: Digits, count: number): Promise<Record<string, HostTensor>>;
-  /** Frees the tfjs model. */
+  /** Frees the tfjs model it was trained as. */
   dispose(): void;
 }
 
@@ -103,54 +98,58 @@ export async function trainMnistMlp(train: Digits, options: MnistMlpOptions): Pr
     labels.dispose();
   }
   const trainSeconds = (performance.now() - started) / 1000;
-  const named: Array<readonly [string, HostTensor]> = [];
-  for (const weight of layers.weights) named.push([weight.originalName, await fromTensor(weight.read())]);
-  const model = modelFromTensors(named, { topology: layers.toJSON(null, false) });
+  const { fromLayersModel } = await import('@whittle/core/runner');
+  const model = await fromLayersModel(layers);
   return {
     model,
     trainSeconds,
-    accuracy: (candidate, digits) => accuracy(layers, candidate, digits),
-    layerInputs: (digits, count) => layerInputs(layers, digits, count),
+    accuracy: (candidate, digits) => mnistAccuracy(candidate, digits),
     dispose: () => layers.dispose(),
   };
 }
 
-async function accuracy(layers: LayersModel, candidate: Model, digits: Digits): Promise<number> {
-  const original = layers.getWeights();
-  const weights = layers.weights.map(({ originalName }) => {
-    const param = candidate.params.get(originalName);
-    if (param === undefined) throw new WhittleError('invalid-model', `missing param ${originalName}`, { field: 'params' });
-    return toTensor(decode(param.value));
-  });
-  try {
-    layers.setWeights(weights);
-    const predicted = tf.tidy(() => tf.argMax(layers.predict(imageTensor(digits)) as tf.Tensor2D, 1));
-    const classes = await predicted.data();
-    predicted.dispose();
-    let correct = 0;
-    for (let index = 0; index < digits.count; index++) if (classes[index] === digits.labels[index]) correct++;
-    return (100 * correct) / digits.count;
-  } finally {
-    // The trained weights go back, so every candidate starts from the same model.
-    layers.setWeights(original);
-    tf.dispose(weights);
+/** Rows per batch when a model runs on digits: bounds the activations held at once. */
+const DIGIT_BATCH = 500;
+
+/**
+ * MNIST digits as the runner's batches: images `[rows, 784]` and labels as class indices, up to
+ * {@link DIGIT_BATCH} digits a batch (views of `digits`, no copy), from the first `count` digits.
+ *
+ * @example
+ * ```ts
+ * const accuracy = await runnable.evaluate(digitBatches(test), 'accuracy');
+ * ```
+ */
+export function digitBatches(digits: Digits, count = digits.count): Batch[] {
+  const batches: Batch[] = [];
+  for (let start = 0; start < Math.min(count, digits.count); start += DIGIT_BATCH) {
+    const rows = Math.min(DIGIT_BATCH, count - start, digits.count - start);
+    batches.push({
+      inputs: hostTensor('float32', [rows, MNIST_IMAGE_SIZE], digits.images.subarray(start * MNIST_IMAGE_SIZE, (start + rows) * MNIST_IMAGE_SIZE)),
+      targets: hostTensor('uint8', [rows], digits.labels.subarray(start, start + rows)),
+    });
   }
+  return batches;
 }
 
-async function layerInputs(layers: LayersModel, digits: Digits, count: number): Promise<Record<string, HostTensor>> {
-  const inputs: Record<string, HostTensor> = {};
-  let activations = tf.tensor2d(digits.images.subarray(0, count * MNIST_IMAGE_SIZE), [count, MNIST_IMAGE_SIZE]);
+/**
+ * Top-1 accuracy, in percent, of a classifier of MNIST images (any whittle Model that runs: a
+ * Keras or graph topology taking `[batch, 784]`, any encodings) on `digits`.
+ *
+ * @example
+ * ```ts
+ * await mnistAccuracy(model, test); // about 95
+ * ```
+ */
+export async function mnistAccuracy(model: Model, digits: Digits): Promise<number> {
+  // Loaded when called, as tfjs-layers is: importing the bench costs neither.
+  const { loadRunnable } = await import('@whittle/core/runner');
+  const runnable = await loadRunnable(model);
   try {
-    for (const layer of layers.layers) {
-      inputs[`${layer.name}/kernel`] = await fromTensor(activations);
-      const next = tf.tidy(() => layer.apply(activations) as tf.Tensor2D);
-      activations.dispose();
-      activations = next;
-    }
+    return 100 * (await runnable.evaluate(digitBatches(digits), 'accuracy'));
   } finally {
-    activations.dispose();
+    runnable.dispose();
   }
-  return inputs;
 }
 
 function imageTensor(digits: Digits): tf.Tensor2D {

@@ -12,7 +12,6 @@ import {
   bfloat16,
   float16,
   gptq,
-  gptqRegistry,
   int2,
   int3,
   int4,
@@ -31,7 +30,8 @@ export interface QuantizationMethod {
   readonly name: string;
   /**
    * A new model with the method applied to every Dense kernel (and Linear weight); biases stay
-   * float32. `calibration` holds each kernel's layer inputs, for the methods that use them.
+   * float32. `calibration` is GPTQ's calibration resource (model-input batches, or each
+   * kernel's layer inputs by name), for the methods that use it.
    */
   quantize(model: Model, calibration: GptqCalibration): Promise<Model>;
 }
@@ -73,7 +73,7 @@ export const QUANTIZATION_METHODS: readonly QuantizationMethod[] = [
 function recipeMethod(name: string, step: RecipeStep): QuantizationMethod {
   return {
     name,
-    quantize: async (model, calibration) => (await compress(model, [step], { registry: gptqRegistry(calibration, REGISTRY) })).model,
+    quantize: async (model, calibration) => (await compress(model, [step], { registry: REGISTRY, resources: { calibration } })).model,
   };
 }
 

@@ -1,0 +1,79 @@
+/**
+ * The resources `whittle compress` passes to recipe steps, made from its flags, and the flag to
+ * pass when a step needs one that is missing.
+ */
+import { WhittleError, checkResources, defaultRegistry, isWhittleError, useBackend, validateRecipe, type RecipeStep } from '@whittle/core';
+import { readCalibrationFile } from './calibration-file.ts';
+import { mnistCalibration, type DataName } from './mnist-calibration.ts';
+
+/** The flags of `compress` that make resources. */
+export interface ResourceFlags {
+  /** A safetensors file of calibration inputs (see `readCalibrationFile`). */
+  readonly calibration?: string;
+  /** A dataset calibration is taken from. */
+  readonly data?: DataName;
+}
+
+/** For each resource a step may need, the flags that give it. */
+export const RESOURCE_FLAGS: Readonly<Record<string, string>> = {
+  calibration: '--calibration <inputs.safetensors> or --data mnist',
+};
+
+/**
+ * The resources the flags make, read and checked before any model is (a calibration file's
+ * header, the MNIST digits). Steps that take calibration run the model and their maths on tfjs:
+ * with any resource, tfjs's wasm backend is set up too.
+ *
+ * @example
+ * ```ts
+ * const resources = await resourcesFromFlags({ calibration: 'inputs.safetensors' });
+ * ```
+ */
+export async function resourcesFromFlags(flags: ResourceFlags): Promise<Record<string, unknown>> {
+  if (flags.calibration !== undefined && flags.data !== undefined) {
+    throw new WhittleError('invalid-argument', 'pass either --calibration or --data, not both', { field: '--data' });
+  }
+  let calibration: unknown;
+  if (flags.calibration !== undefined) calibration = await readCalibrationFile(flags.calibration);
+  else if (flags.data === 'mnist') calibration = await mnistCalibration();
+  else return {};
+  await useBackend();
+  return { calibration };
+}
+
+/**
+ * A step's missing resource restated as the flag that gives it; any other error unchanged.
+ *
+ * @example
+ * ```ts
+ * throw withResourceFlag(error); // step 1: --calibration: quantize.gptq needs calibration data: pass --calibration …
+ * ```
+ */
+export function withResourceFlag(error: unknown): unknown {
+  if (!isWhittleError(error, 'missing-resource') || error.field === undefined || !error.field.startsWith('resources.')) return error;
+  const name = error.field.slice('resources.'.length);
+  const flags = RESOURCE_FLAGS[name];
+  if (flags === undefined) return error;
+  const kind = /^(\S+) needs/.exec(error.detail)?.[1] ?? 'the step';
+  return new WhittleError('missing-resource', `${kind} needs ${name} data: pass ${flags}`, {
+    ...(error.step === undefined ? {} : { step: error.step }),
+    field: flags.split(' ')[0]!,
+  }, { cause: error });
+}
+
+/**
+ * Checks, before any model is read, that every step has the resources it needs from the flags
+ * given; a missing one is named as the flag to pass.
+ *
+ * @example
+ * ```ts
+ * checkFlagResources(recipe.steps, await resourcesFromFlags(options));
+ * ```
+ */
+export function checkFlagResources(steps: readonly RecipeStep[], resources: Readonly<Record<string, unknown>>): void {
+  try {
+    checkResources(validateRecipe(steps), defaultRegistry, resources);
+  } catch (error) {
+    throw withResourceFlag(error);
+  }
+}
