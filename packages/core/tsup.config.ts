@@ -6,6 +6,8 @@ const require = createRequire(import.meta.url);
 export default packageBuild({
   entry: {
     index: 'src/index.ts',
+    tfjs: 'src/formats/tfjs/index.ts',
+    safetensors: 'src/formats/safetensors/index.ts',
     'register-gradients': 'src/backend/register-gradients.ts',
     test: 'src/testing/index.ts',
     fs: 'src/fs/index.ts',

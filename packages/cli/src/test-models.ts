@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { seededRandom } from '@whittle/bench';
-import { createModel, denseEncoding, quantizeStockAffine, useBackend } from '@whittle/core';
+import { createModel, denseEncoding, useBackend } from '@whittle/core';
+import { quantizeStockAffine } from '@whittle/core/tfjs';
 import { writeSafetensorsFile } from '@whittle/core/fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,5 @@
-import type { RecipeStep, SafetensorsHeader } from '@whittle/core';
+import type { RecipeStep } from '@whittle/core';
+import type { SafetensorsHeader } from '@whittle/core/safetensors';
 import { compressSafetensorsFile } from '@whittle/core/fs';
 import { notAModel, openSafetensorsModel } from '../model-files/inspect-model.ts';
 import { compressReport, type CompressReport, type ModelSize } from './compress-report.ts';

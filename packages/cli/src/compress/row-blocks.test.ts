@@ -1,5 +1,15 @@
 import '@whittle/quantize/register';
-import { compress, createModel, encodingParamCount, hostTensor, memorySink, planSafetensors, writeSafetensors, type HostTensor, type Param, type RecipeStep, type StreamedParam } from '@whittle/core';
+import {
+  compress,
+  createModel,
+  encodingParamCount,
+  hostTensor,
+  memorySink,
+  type HostTensor,
+  type Param,
+  type RecipeStep,
+} from '@whittle/core';
+import { planSafetensors, writeSafetensors, type StreamedParam } from '@whittle/core/safetensors';
 import { encodeRowBlocks, type TensorRows } from '@whittle/core/fs';
 import { describe, expect, test } from 'vitest';
 

@@ -1,4 +1,12 @@
-import { WhittleError, describeEncoding, type SafetensorsDType, isWhittleError, safetensorsRoleAt, listParams, toWhittleDType, type ModelFormat, type ParamRole } from '@whittle/core';
+import {
+  WhittleError,
+  describeEncoding,
+  isWhittleError,
+  listParams,
+  type ModelFormat,
+  type ParamRole,
+} from '@whittle/core';
+import { type SafetensorsDType, safetensorsRoleAt, toWhittleDType } from '@whittle/core/safetensors';
 import { openSafetensorsFile, readTfjsModelFile, type SafetensorsFile } from '@whittle/core/fs';
 import { formatOf, type ModelLocation } from './model-format.ts';
 

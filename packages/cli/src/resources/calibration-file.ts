@@ -1,7 +1,8 @@
 /**
  * `--calibration <file>`: calibration data in a safetensors file, read batch by batch.
  */
-import { WhittleError, readSafetensorsHeader, readSafetensorsRows, type HostTensor, type SafetensorsHeader } from '@whittle/core';
+import { WhittleError, type HostTensor } from '@whittle/core';
+import { readSafetensorsHeader, readSafetensorsRows, type SafetensorsHeader } from '@whittle/core/safetensors';
 import { fileSource } from '@whittle/core/fs';
 
 /** The tensor name that marks a calibration file as model inputs (any other names are params). */

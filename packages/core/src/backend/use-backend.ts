@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { WhittleError } from '../errors.ts';
-import { describe } from '../tensor/shape.ts';
+import { describeValue } from '../tensor/shape.ts';
 import { gradientsRegistered, loadGradients } from './gradients.ts';
 import { importAtRuntime } from './import-at-runtime.ts';
 import { keepProcessErrorHandling } from './keep-process-error-handling.ts';
@@ -87,7 +87,7 @@ export async function useBackend(name: BackendName = 'wasm', options: UseBackend
   const candidates = [name, ...(options.fallback ?? []).filter((fallback) => fallback !== name)];
   const failures: string[] = [];
   if (options.gradients !== undefined && typeof options.gradients !== 'boolean') {
-    throw new WhittleError('invalid-argument', `gradients must be true or false, got ${describe(options.gradients)}`, {
+    throw new WhittleError('invalid-argument', `gradients must be true or false, got ${describeValue(options.gradients)}`, {
       field: 'gradients',
     });
   }
@@ -120,7 +120,7 @@ export async function backendInfo(): Promise<BackendInfo> {
   requireBackend('backendInfo');
   const current = tf.getBackend();
   if (current !== 'wasm' && current !== 'cpu' && current !== 'webgpu') {
-    throw new WhittleError('backend-unavailable', `tfjs backend ${describe(current)} is not one of whittle's`, {
+    throw new WhittleError('backend-unavailable', `tfjs backend ${describeValue(current)} is not one of whittle's`, {
       field: 'backend',
     });
   }
@@ -184,7 +184,7 @@ function assertBackendName(name: unknown): asserts name is BackendName {
   if (!BACKEND_NAMES.includes(name as BackendName)) {
     throw new WhittleError(
       'invalid-argument',
-      `unknown backend ${describe(name)}; expected one of ${BACKEND_NAMES.join(', ')}`,
+      `unknown backend ${describeValue(name)}; expected one of ${BACKEND_NAMES.join(', ')}`,
       { field: 'backend' },
     );
   }

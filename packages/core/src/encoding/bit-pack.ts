@@ -4,7 +4,7 @@
  * `floor(k / 8)`. Signed codes are stored two's complement in `bits` bits.
  */
 import { WhittleError } from '../errors.ts';
-import { describe } from '../tensor/shape.ts';
+import { describeValue } from '../tensor/shape.ts';
 import { littleEndianBytes } from './byte-order.ts';
 
 
@@ -72,7 +72,7 @@ export function packBits(codes: ArrayLike<number>, bits: number, signed?: boolea
     if (!(code >= min && code <= max) || (code | 0) !== code) {
       throw new WhittleError(
         'invalid-argument',
-        `code ${describe(code)} does not fit ${bits} ${
+        `code ${describeValue(code)} does not fit ${bits} ${
           signed === undefined ? '' : signed ? 'signed ' : 'unsigned '
         }bits`,
         { field: `codes[${index}]` }
@@ -152,7 +152,7 @@ export function packMaskedCodes(codes: Uint8Array | Uint16Array, bits: number): 
 function wrongArray(bits: number, codes: unknown): WhittleError {
   return new WhittleError(
     'invalid-argument',
-    `packs 1–8-bit codes from a Uint8Array or 16-bit codes from a Uint16Array, got ${describe(bits)} bits and ${describe(codes)}`,
+    `packs 1–8-bit codes from a Uint8Array or 16-bit codes from a Uint16Array, got ${describeValue(bits)} bits and ${describeValue(codes)}`,
     { field: 'codes' },
   );
 }
@@ -254,13 +254,13 @@ export function forEachCodeChunk(
 
 function checkBits(bits: number): void {
   if (!isValidBits(bits)) {
-    throw new WhittleError('invalid-argument', `bits must be 1–8 or 16, got ${describe(bits)}`, { field: 'bits' });
+    throw new WhittleError('invalid-argument', `bits must be 1–8 or 16, got ${describeValue(bits)}`, { field: 'bits' });
   }
 }
 
 function checkCount(count: number): void {
   if (!Number.isSafeInteger(count) || count < 0) {
-    throw new WhittleError('invalid-argument', `count must be a non-negative integer, got ${describe(count)}`, {
+    throw new WhittleError('invalid-argument', `count must be a non-negative integer, got ${describeValue(count)}`, {
       field: 'count',
     });
   }

@@ -3,7 +3,7 @@
  * (k-means) is the quantize package's job; this file builds and checks the result (`codebook-codec.ts` decodes it).
  */
 import { WhittleError } from '../errors.ts';
-import { describe } from '../tensor/shape.ts';
+import { describeValue } from '../tensor/shape.ts';
 import { packBits } from './bit-pack.ts';
 import type { CodebookEncoding } from './types.ts';
 import { validateEncoding } from './validate.ts';
@@ -19,7 +19,7 @@ import { validateEncoding } from './validate.ts';
  */
 export function bitsForCount(count: number): number {
   if (!Number.isSafeInteger(count) || count < 0 || count > 2 ** 16) {
-    throw new WhittleError('invalid-argument', `count must be an integer in [0, 65536], got ${describe(count)}`, {
+    throw new WhittleError('invalid-argument', `count must be an integer in [0, 65536], got ${describeValue(count)}`, {
       field: 'count',
     });
   }

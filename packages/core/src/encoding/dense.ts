@@ -4,7 +4,7 @@
 import { WhittleError } from '../errors.ts';
 import { float32ArrayToBfloat16, float32ArrayToFloat16 } from '../tensor/half.ts';
 import { toFloat32, type HostTensor } from '../tensor/host-tensor.ts';
-import { describe } from '../tensor/shape.ts';
+import { describeValue } from '../tensor/shape.ts';
 import type { DenseEncoding } from './types.ts';
 import { validateEncoding } from './validate.ts';
 
@@ -35,7 +35,7 @@ export function castDense(tensor: HostTensor, dtype: 'float32' | 'float16' | 'bf
   if (dtype !== 'float32' && dtype !== 'float16' && dtype !== 'bfloat16') {
     throw new WhittleError(
       'invalid-argument',
-      `dense floats are float32, float16 or bfloat16, got ${describe(dtype)}`,
+      `dense floats are float32, float16 or bfloat16, got ${describeValue(dtype)}`,
       {
         field: 'dtype',
       }

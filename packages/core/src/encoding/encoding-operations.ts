@@ -6,7 +6,7 @@
 import { WhittleError, type ErrorLocation } from '../errors.ts';
 import type { DType } from '../tensor/dtype.ts';
 import type { HostTensor } from '../tensor/host-tensor.ts';
-import { describe as describeValue, shapesEqual } from '../tensor/shape.ts';
+import { describeValue as describeValue, shapesEqual } from '../tensor/shape.ts';
 import { littleEndianBytes } from './byte-order.ts';
 import { fieldText, fieldsOf } from './describe-fields.ts';
 import type { EncodingCodec, EncodingCodecTable, NestedEncodings, PartsWriter } from './encoding-codec.ts';

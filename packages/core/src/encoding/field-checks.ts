@@ -6,7 +6,7 @@
 import { WhittleError, type ErrorLocation } from '../errors.ts';
 import { isDType, matchesDType, type DType } from '../tensor/dtype.ts';
 import type { HostTensor } from '../tensor/host-tensor.ts';
-import { describe, shapeSize, shapesEqual } from '../tensor/shape.ts';
+import { describeValue, shapeSize, shapesEqual } from '../tensor/shape.ts';
 import { isValidBits } from './bit-pack.ts';
 
 /** How deep encodings may nest (sparse values, low-rank factors) before input is rejected. */
@@ -58,7 +58,7 @@ export function fail(message: string, location: ErrorLocation): never {
  */
 export function readRecord(value: unknown, location: ErrorLocation): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) {
-    fail(`expected an object, got ${describe(value)}`, location);
+    fail(`expected an object, got ${describeValue(value)}`, location);
   }
   return value as Record<string, unknown>;
 }
@@ -73,7 +73,7 @@ export function readRecord(value: unknown, location: ErrorLocation): Record<stri
  */
 export function readInteger(value: unknown, location: ErrorLocation, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    fail(`expected an integer in [${min}, ${max}], got ${describe(value)}`, location);
+    fail(`expected an integer in [${min}, ${max}], got ${describeValue(value)}`, location);
   }
   return value;
 }
@@ -87,7 +87,7 @@ export function readInteger(value: unknown, location: ErrorLocation, min: number
  * ```
  */
 export function readBits(value: unknown, location: ErrorLocation): number {
-  if (!isValidBits(value)) fail(`bits must be 1–8 or 16, got ${describe(value)}`, location);
+  if (!isValidBits(value)) fail(`bits must be 1–8 or 16, got ${describeValue(value)}`, location);
   return value;
 }
 
@@ -100,7 +100,7 @@ export function readBits(value: unknown, location: ErrorLocation): number {
  * ```
  */
 export function readBoolean(value: unknown, location: ErrorLocation): boolean {
-  if (typeof value !== 'boolean') fail(`expected a boolean, got ${describe(value)}`, location);
+  if (typeof value !== 'boolean') fail(`expected a boolean, got ${describeValue(value)}`, location);
   return value;
 }
 
@@ -133,7 +133,7 @@ export function readShape(value: unknown, location: ErrorLocation): { shape: rea
 export function readBytes(value: unknown, length: number, location: ErrorLocation): Uint8Array {
   // ArrayBuffer.isView checks the internal slot, so objects merely posing as typed arrays fail.
   if (!ArrayBuffer.isView(value) || !(value instanceof Uint8Array)) {
-    fail(`expected a Uint8Array, got ${describe(value)}`, location);
+    fail(`expected a Uint8Array, got ${describeValue(value)}`, location);
   }
   if (value.length !== length) fail(`expected ${length} bytes, got ${value.length}`, location);
   return value;
@@ -157,7 +157,7 @@ export function readTensor<D extends DType>(
   const record = readRecord(value, location);
   const dtype = record.dtype;
   if (!isDType(dtype) || !(dtypes as readonly DType[]).includes(dtype)) {
-    fail(`dtype must be one of ${dtypes.join(', ')}, got ${describe(dtype)}`, child(location, 'dtype'));
+    fail(`dtype must be one of ${dtypes.join(', ')}, got ${describeValue(dtype)}`, child(location, 'dtype'));
   }
   const { shape, size } = readShape(record.shape, child(location, 'shape'));
   if (expectedShape !== undefined && !shapesEqual(shape, expectedShape)) {
@@ -165,7 +165,7 @@ export function readTensor<D extends DType>(
   }
   const data = record.data;
   if (!ArrayBuffer.isView(data) || !matchesDType(dtype, data)) {
-    fail(`dtype ${dtype} needs its own typed array, got ${describe(data)}`, child(location, 'data'));
+    fail(`dtype ${dtype} needs its own typed array, got ${describeValue(data)}`, child(location, 'data'));
   }
   const length = (data as unknown as ArrayLike<number>).length;
   if (length !== size) fail(`shape needs ${size} elements, data has ${length}`, child(location, 'data'));

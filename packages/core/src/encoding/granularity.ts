@@ -2,7 +2,7 @@
  * How affine scales are shared across a tensor, and the shape of the scales it implies.
  */
 import type { ErrorLocation } from '../errors.ts';
-import { describe } from '../tensor/shape.ts';
+import { describeValue } from '../tensor/shape.ts';
 import { child, fail, readInteger, readRecord } from './field-checks.ts';
 import type { Granularity } from './types.ts';
 
@@ -57,7 +57,7 @@ export function readGranularity(value: unknown, shape: readonly number[], locati
   const kind = record.kind;
   if (kind === 'tensor') return record as unknown as Granularity;
   if (kind !== 'axis' && kind !== 'group') {
-    fail(`granularity kind must be tensor, axis or group, got ${describe(kind)}`, child(location, 'kind'));
+    fail(`granularity kind must be tensor, axis or group, got ${describeValue(kind)}`, child(location, 'kind'));
   }
   if (shape.length === 0) fail(`a ${kind} granularity needs a tensor of rank ≥ 1`, child(location, 'kind'));
   readInteger(record.axis, child(location, 'axis'), 0, shape.length - 1);

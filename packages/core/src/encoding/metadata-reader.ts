@@ -8,7 +8,7 @@ import type { ErrorLocation } from '../errors.ts';
 import { bytesPerElement, typedArrayConstructor, type DType } from '../tensor/dtype.ts';
 import type { HostTensor } from '../tensor/host-tensor.ts';
 import { describeShape } from '../tensor/shape-limits.ts';
-import { describe } from '../tensor/shape.ts';
+import { describeValue } from '../tensor/shape.ts';
 import { fromLittleEndianBytes, type TypedArrayType } from './byte-order.ts';
 import { MAX_ENCODING_DEPTH, child, fail, readRecord, readShape } from './field-checks.ts';
 import type { EncodingCodec, PartsReader } from './encoding-codec.ts';
@@ -79,23 +79,23 @@ export class MetadataReader {
     const record = readRecord(value, location);
     const name = record.buffer;
     if (typeof name !== 'string')
-      fail(`buffer must be a buffer name, got ${describe(name)}`, child(location, 'buffer'));
+      fail(`buffer must be a buffer name, got ${describeValue(name)}`, child(location, 'buffer'));
     if (name !== expected) {
-      fail(`buffer must be ${JSON.stringify(expected)}, the name of this component, got ${describe(name)}`, child(location, 'buffer'));
+      fail(`buffer must be ${JSON.stringify(expected)}, the name of this component, got ${describeValue(name)}`, child(location, 'buffer'));
     }
     const dtype = record.dtype as DType;
     if (!dtypes.includes(dtype))
-      fail(`dtype must be one of ${dtypes.join(', ')}, got ${describe(dtype)}`, child(location, 'dtype'));
+      fail(`dtype must be one of ${dtypes.join(', ')}, got ${describeValue(dtype)}`, child(location, 'dtype'));
     const { shape, size } = readShape(record.shape, child(location, 'shape'));
     const bytes = this.lookup(name);
-    if (bytes === undefined) fail(`buffer ${describe(name)} is missing`, child(location, 'buffer'));
+    if (bytes === undefined) fail(`buffer ${describeValue(name)} is missing`, child(location, 'buffer'));
     if (!ArrayBuffer.isView(bytes) || !(bytes instanceof Uint8Array)) {
-      fail(`buffer ${describe(name)} must be a Uint8Array, got ${describe(bytes)}`, child(location, 'buffer'));
+      fail(`buffer ${describeValue(name)} must be a Uint8Array, got ${describeValue(bytes)}`, child(location, 'buffer'));
     }
     const byteCount = size * bytesPerElement(dtype);
     if (bytes.length !== byteCount) {
       fail(
-        `buffer ${describe(name)} has ${bytes.length} bytes, ${dtype} ${describeShape(shape)} needs ${byteCount}`,
+        `buffer ${describeValue(name)} has ${bytes.length} bytes, ${dtype} ${describeShape(shape)} needs ${byteCount}`,
         child(location, 'buffer')
       );
     }

@@ -3,7 +3,7 @@
  * values sit, and the values themselves as a 1-D encoding of any kind.
  */
 import { toFloat32 } from '../tensor/host-tensor.ts';
-import { describe } from '../tensor/shape.ts';
+import { describeValue } from '../tensor/shape.ts';
 import { fieldText, fieldsOf } from './describe-fields.ts';
 import type { EncodingCodec, PartsReader, PartsWriter } from './encoding-codec.ts';
 import { child, fail, readRecord, readShape } from './field-checks.ts';
@@ -91,7 +91,7 @@ function readLayoutParts(value: unknown, reader: PartsReader): SparseLayout {
         positions: reader.bytes(record.positions, 'layout.positions'),
       };
     default:
-      return fail(`layout kind must be bitmask, csr or nm, got ${describe(record.kind)}`, child(location, 'kind'));
+      return fail(`layout kind must be bitmask, csr or nm, got ${describeValue(record.kind)}`, child(location, 'kind'));
   }
 }
 

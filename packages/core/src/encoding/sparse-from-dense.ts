@@ -5,7 +5,7 @@
 import { checkEntriesBound } from '../tensor/shape-limits.ts';
 import { WhittleError } from '../errors.ts';
 import { validateHostTensor, type HostTensor } from '../tensor/host-tensor.ts';
-import { describe, normalizeAxis } from '../tensor/shape.ts';
+import { describeValue, normalizeAxis } from '../tensor/shape.ts';
 import { isValidBits, packBits } from './bit-pack.ts';
 import { denseEncoding } from './dense.ts';
 import { matrixDimensions } from './matrix-shape.ts';
@@ -41,7 +41,7 @@ export function sparseFromDense(
 ): SparseEncoding {
   validateHostTensor(tensor, { field: 'tensor' });
   if (tensor.dtype !== 'float32') {
-    throw new WhittleError('invalid-argument', `expected a float32 tensor, got ${describe(tensor.dtype)}`, {
+    throw new WhittleError('invalid-argument', `expected a float32 tensor, got ${describeValue(tensor.dtype)}`, {
       field: 'tensor.dtype',
     });
   }
@@ -73,7 +73,7 @@ function buildLayout(
     case 'nm':
       return buildNm(shape, words, data, request);
     default:
-      throw new WhittleError('invalid-argument', `layout kind must be bitmask, csr or nm, got ${describe(kind)}`, {
+      throw new WhittleError('invalid-argument', `layout kind must be bitmask, csr or nm, got ${describeValue(kind)}`, {
         field: 'layout.kind',
       });
   }
@@ -95,7 +95,7 @@ function buildBitmask(words: Uint32Array, data: Float32Array): Built {
 
 function buildCsr(shape: readonly number[], words: Uint32Array, data: Float32Array, indexBits: number): Built {
   if (!isValidBits(indexBits)) {
-    throw new WhittleError('invalid-argument', `indexBits must be 1–8 or 16, got ${describe(indexBits)}`, {
+    throw new WhittleError('invalid-argument', `indexBits must be 1–8 or 16, got ${describeValue(indexBits)}`, {
       field: 'layout.indexBits',
     });
   }
@@ -142,7 +142,7 @@ function buildNm(
   if (!Number.isInteger(n) || !Number.isInteger(m) || n < 1 || m < n || m > MAX_NM_M) {
     throw new WhittleError(
       'invalid-argument',
-      `N:M needs integers 1 ≤ n ≤ m ≤ ${MAX_NM_M}, got ${describe(n)}:${describe(m)}`,
+      `N:M needs integers 1 ≤ n ≤ m ≤ ${MAX_NM_M}, got ${describeValue(n)}:${describeValue(m)}`,
       {
         field: 'layout',
       }

@@ -3,7 +3,7 @@
  * against a shape and scatters decoded values back into a dense tensor.
  */
 import type { ErrorLocation } from '../errors.ts';
-import { describe } from '../tensor/shape.ts';
+import { describeValue } from '../tensor/shape.ts';
 import { forEachCodeChunk, packedByteLength, unpackBits } from './bit-pack.ts';
 import { child, element, fail, readBits, readBytes, readInteger, readRecord } from './field-checks.ts';
 import { matrixDimensions } from './matrix-shape.ts';
@@ -78,7 +78,7 @@ export function readSparseLayout(
     case 'nm':
       return { layout, entryCount: readNm(record, shape, size, location) };
     default:
-      return fail(`layout kind must be bitmask, csr or nm, got ${describe(record.kind)}`, child(location, 'kind'));
+      return fail(`layout kind must be bitmask, csr or nm, got ${describeValue(record.kind)}`, child(location, 'kind'));
   }
 }
 
@@ -88,7 +88,7 @@ function readCsr(record: Record<string, unknown>, shape: readonly number[], loca
   const pointersLocation = child(location, 'rowPointers');
   const rowPointers = record.rowPointers;
   if (!ArrayBuffer.isView(rowPointers) || !(rowPointers instanceof Uint32Array)) {
-    fail(`expected a Uint32Array, got ${describe(rowPointers)}`, pointersLocation);
+    fail(`expected a Uint32Array, got ${describeValue(rowPointers)}`, pointersLocation);
   }
   if (rowPointers.length !== rows + 1) {
     fail(`${rows} rows need ${rows + 1} row pointers, got ${rowPointers.length}`, pointersLocation);

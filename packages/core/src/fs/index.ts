@@ -1,3 +1,7 @@
+/**
+ * `@whittle/core/fs`: whittle models and checkpoints as files (Node, Deno and Bun): contained
+ * reads, atomic writes, and safetensors checkpoints streamed param by param.
+ */
 export { fileError, fileSource, openRegularFile, type FileSource, type RegularFile } from './file-source.ts';
 export {
   assertSafeOutput,
@@ -8,5 +12,21 @@ export {
   type AtomicFile,
   type WriteOptions,
 } from './atomic-file.ts';
-export * from './tfjs-exports.ts';
-export * from './safetensors-exports.ts';
+export { modelJsonPath, readTfjsModelFile, type ReadTfjsModelFileOptions } from './tfjs-read.ts';
+export { writeTfjsModelFiles, type TfjsModelFiles, type WriteTfjsModelFilesOptions } from './tfjs-write.ts';
+export { whittleFileHandler } from './tfjs-file-handler.ts';
+export {
+  openSafetensorsFile,
+  readSafetensorsFile,
+  writeSafetensorsFile,
+  type SafetensorsFile,
+  type WriteSafetensorsFileOptions,
+} from './safetensors-file.ts';
+export { transformSafetensorsFile, type TensorRows, type TransformSafetensorsOptions } from './safetensors-transform.ts';
+export { fileSpill } from './safetensors-spill.ts';
+export {
+  compressSafetensorsFile,
+  type CompressSafetensorsOptions,
+  type CompressSafetensorsResult,
+} from './safetensors-compress.ts';
+export { ROW_BLOCK_BYTES, ROW_STREAM_THRESHOLD, encodeRowBlocks, type RowBlockSizes } from './safetensors-row-encoder.ts';

@@ -10,7 +10,7 @@ import { malformed } from '../formats/tfjs/malformed.ts';
 import { MAX_MODEL_JSON_BYTES, parseModelJson } from '../formats/tfjs/parse-model-json.ts';
 import { readParsedTfjsModel } from '../formats/tfjs/read-tfjs-model.ts';
 import type { Model } from '../model/types.ts';
-import { describe } from '../tensor/shape.ts';
+import { describeValue } from '../tensor/shape.ts';
 import { describeCause, fileError, openRegularFile, type RegularFile } from './file-source.ts';
 import { isBelow } from './is-below.ts';
 
@@ -72,7 +72,7 @@ export async function readTfjsModelFile(path: string, options: ReadTfjsModelFile
     const cause = describeCause(error);
     return new WhittleError(
       'malformed-file',
-      `the weight shard ${describe(shard)} ${reason}${cause === '' ? '' : ` (${cause})`}`,
+      `the weight shard ${describeValue(shard)} ${reason}${cause === '' ? '' : ` (${cause})`}`,
       { file, field: fields.get(shard) ?? 'weightsManifest' },
       error === undefined ? undefined : { cause: error }
     );
@@ -92,7 +92,7 @@ export async function readTfjsModelFile(path: string, options: ReadTfjsModelFile
     }
     // Two names for one file would declare its bytes twice (see parseModelJson's listed-twice check).
     const other = spellings.get(real);
-    if (other !== undefined && other !== shard) throw shardError(shard, `is the same file as the shard ${describe(other)}`);
+    if (other !== undefined && other !== shard) throw shardError(shard, `is the same file as the shard ${describeValue(other)}`);
     spellings.set(real, shard);
     return real;
   };

@@ -4,7 +4,7 @@ import type { Encoding } from '../encoding/types.ts';
 import { validateEncoding } from '../encoding/validate.ts';
 import type { Param, ParamRole } from '../model/types.ts';
 import { validateHostTensor, type HostTensor } from '../tensor/host-tensor.ts';
-import { describe } from '../tensor/shape.ts';
+import { describeValue } from '../tensor/shape.ts';
 import { graphDefParamInputs } from './graph-def-ops.ts';
 import { isRecord, quote } from './graph-error.ts';
 import { kerasWeights } from './keras-layers.ts';
@@ -42,17 +42,17 @@ export interface Materialized {
  * ```
  */
 export function materialize(graph: ModelGraph, node: NewNode, field: string, taken: Set<string>): Materialized {
-  if (!isRecord(node)) rewriteFail(`expected a node, got ${describe(node)}`, field);
+  if (!isRecord(node)) rewriteFail(`expected a node, got ${describeValue(node)}`, field);
   const { name, op } = node;
   const attributes = node.attributes ?? {};
   const given = node.params ?? {};
   if (typeof name !== 'string' || name.length === 0)
-    rewriteFail(`a node needs a non-empty name, got ${describe(name)}`, `${field}.name`);
+    rewriteFail(`a node needs a non-empty name, got ${describeValue(name)}`, `${field}.name`);
   if (typeof op !== 'string' || op.length === 0)
-    rewriteFail(`node ${quote(name)} needs an op, got ${describe(op)}`, `${field}.op`);
+    rewriteFail(`node ${quote(name)} needs an op, got ${describeValue(op)}`, `${field}.op`);
   if (!isRecord(attributes))
-    rewriteFail(`attributes must be an object, got ${describe(attributes)}`, `${field}.attributes`);
-  if (!isRecord(given)) rewriteFail(`params must be an object of slots, got ${describe(given)}`, `${field}.params`);
+    rewriteFail(`attributes must be an object, got ${describeValue(attributes)}`, `${field}.attributes`);
+  if (!isRecord(given)) rewriteFail(`params must be an object of slots, got ${describeValue(given)}`, `${field}.params`);
   if (op === 'InputLayer' || op === 'Placeholder') rewriteFail(`a rewrite cannot add a model input`, `${field}.op`);
   claim(taken, name, `${field}.name`);
   if (graph.format !== 'keras' && graph.format !== 'graph-def') {

@@ -2,7 +2,7 @@
  * Reading a tfjs GraphModel's GraphDef (model.json `modelTopology`) into a ModelGraph.
  */
 import type { Param } from '../model/types.ts';
-import { describe } from '../tensor/shape.ts';
+import { describeValue } from '../tensor/shape.ts';
 import { graphError, isRecord, quote } from './graph-error.ts';
 import { topologicalOrder } from './graph-queries.ts';
 import { graphDefParamInputs } from './graph-def-ops.ts';
@@ -27,9 +27,9 @@ const REFERENCE = /^(\^)?([^:]+)(?::(\d+))?$/;
  */
 export function readGraphDef(graphDef: unknown, params: ReadonlyMap<string, Param>, signature?: unknown): ModelGraph {
   const field = 'modelTopology';
-  if (!isRecord(graphDef)) graphError(`expected a GraphDef object, got ${describe(graphDef)}`, field);
+  if (!isRecord(graphDef)) graphError(`expected a GraphDef object, got ${describeValue(graphDef)}`, field);
   const list = graphDef.node ?? [];
-  if (!Array.isArray(list)) graphError(`node must be an array, got ${describe(list)}`, `${field}.node`);
+  if (!Array.isArray(list)) graphError(`node must be an array, got ${describeValue(list)}`, `${field}.node`);
   const raw = list.map((value, index) => readNode(value, `${field}.node[${index}]`));
   const names = new Map<string, number>();
   raw.forEach((node, index) => {
@@ -44,7 +44,7 @@ export function readGraphDef(graphDef: unknown, params: ReadonlyMap<string, Para
     node.inputs.forEach((reference, at) => {
       const where = `${field}.node[${index}].input[${at}]`;
       const match = REFERENCE.exec(reference);
-      if (match === null) graphError(`expected an input such as "name" or "name:1", got ${describe(reference)}`, where);
+      if (match === null) graphError(`expected an input such as "name" or "name:1", got ${describeValue(reference)}`, where);
       const [, control, from, outputText] = match;
       if (!names.has(from!))
         graphError(`node ${quote(node.name)} reads from ${quote(from!)}, which is not a node`, where);
@@ -88,19 +88,19 @@ interface RawNode {
 }
 
 function readNode(value: unknown, field: string): RawNode {
-  if (!isRecord(value)) graphError(`expected a node object, got ${describe(value)}`, field);
+  if (!isRecord(value)) graphError(`expected a node object, got ${describeValue(value)}`, field);
   const { name, op, input, attr } = value;
   if (typeof name !== 'string' || name.length === 0)
-    graphError(`a node needs a non-empty name, got ${describe(name)}`, `${field}.name`);
+    graphError(`a node needs a non-empty name, got ${describeValue(name)}`, `${field}.name`);
   if (typeof op !== 'string' || op.length === 0)
-    graphError(`node ${quote(name)} needs an op name, got ${describe(op)}`, `${field}.op`);
+    graphError(`node ${quote(name)} needs an op name, got ${describeValue(op)}`, `${field}.op`);
   const inputs = input ?? [];
   if (!Array.isArray(inputs) || !inputs.every((item) => typeof item === 'string')) {
-    graphError(`node ${quote(name)}'s input must be an array of strings, got ${describe(input)}`, `${field}.input`);
+    graphError(`node ${quote(name)}'s input must be an array of strings, got ${describeValue(input)}`, `${field}.input`);
   }
   const attributes = attr ?? {};
   if (!isRecord(attributes))
-    graphError(`node ${quote(name)}'s attr must be an object, got ${describe(attr)}`, `${field}.attr`);
+    graphError(`node ${quote(name)}'s attr must be an object, got ${describeValue(attr)}`, `${field}.attr`);
   const extra: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     if (!NODE_FIELDS.has(key))
@@ -152,7 +152,7 @@ function readOutputs(
       const match = typeof reference === 'string' ? REFERENCE.exec(reference) : null;
       if (match === null || match[1] !== undefined || !names.has(match[2]!)) {
         graphError(
-          `signature output ${quote(key)} names no node: ${describe(reference)}`,
+          `signature output ${quote(key)} names no node: ${describeValue(reference)}`,
           `signature.outputs[${JSON.stringify(key)}]`,
         );
       }

@@ -2,7 +2,7 @@
  * Reading a Keras / tfjs-layers topology (Sequential or functional) into a ModelGraph.
  */
 import type { Param } from '../model/types.ts';
-import { describe } from '../tensor/shape.ts';
+import { describeValue } from '../tensor/shape.ts';
 import { graphError, isRecord, quote } from './graph-error.ts';
 import { topologicalOrder } from './graph-queries.ts';
 import { KERAS_MODEL_CLASSES, kerasWeights } from './keras-layers.ts';
@@ -45,18 +45,18 @@ export function readKerasGraph(topology: unknown, params: ReadonlyMap<string, Pa
     root = root.model_config;
     field = `${field}.model_config`;
   }
-  if (!isRecord(root)) graphError(`expected a Keras model object, got ${describe(root)}`, field);
+  if (!isRecord(root)) graphError(`expected a Keras model object, got ${describeValue(root)}`, field);
   const className = root.class_name;
   if (typeof className !== 'string' || !KERAS_MODEL_CLASSES.has(className)) {
-    graphError(`expected a Sequential or functional model, got class ${describe(className)}`, `${field}.class_name`);
+    graphError(`expected a Sequential or functional model, got class ${describeValue(className)}`, `${field}.class_name`);
   }
   const rootExtra = withoutKeys(root, new Set(['class_name', 'config']));
   const config = root.config;
   const legacyList = Array.isArray(config);
-  if (!legacyList && !isRecord(config)) graphError(`expected an object, got ${describe(config)}`, `${field}.config`);
+  if (!legacyList && !isRecord(config)) graphError(`expected an object, got ${describeValue(config)}`, `${field}.config`);
   const layersValue = legacyList ? config : config.layers;
   const layersField = legacyList ? `${field}.config` : `${field}.config.layers`;
-  if (!Array.isArray(layersValue)) graphError(`layers must be an array, got ${describe(layersValue)}`, layersField);
+  if (!Array.isArray(layersValue)) graphError(`layers must be an array, got ${describeValue(layersValue)}`, layersField);
   const layers = layersValue.map((value, index) =>
     readLayer(value, `${layersField}[${index}]`, className === 'Sequential'),
   );
@@ -90,15 +90,15 @@ export function readKerasGraph(topology: unknown, params: ReadonlyMap<string, Pa
 }
 
 function readLayer(value: unknown, field: string, sequential: boolean): RawLayer {
-  if (!isRecord(value)) graphError(`expected a layer object, got ${describe(value)}`, field);
+  if (!isRecord(value)) graphError(`expected a layer object, got ${describeValue(value)}`, field);
   const className = value.class_name;
-  if (typeof className !== 'string') graphError(`expected a string, got ${describe(className)}`, `${field}.class_name`);
+  if (typeof className !== 'string') graphError(`expected a string, got ${describeValue(className)}`, `${field}.class_name`);
   const config = value.config;
-  if (!isRecord(config)) graphError(`expected an object, got ${describe(config)}`, `${field}.config`);
+  if (!isRecord(config)) graphError(`expected an object, got ${describeValue(config)}`, `${field}.config`);
   // Functional models repeat the name beside the config; Sequential ones keep it inside.
   const name = sequential ? config.name ?? value.name : value.name ?? config.name;
   if (typeof name !== 'string' || name.length === 0)
-    graphError(`a layer needs a non-empty name, got ${describe(name)}`, `${field}.name`);
+    graphError(`a layer needs a non-empty name, got ${describeValue(name)}`, `${field}.name`);
   if (KERAS_MODEL_CLASSES.has(className)) {
     graphError(
       `layer ${quote(name)} is a nested model (${className}); flatten it into one model first`,
@@ -156,7 +156,7 @@ function functionalGraph(
   for (const layer of layers) {
     const inbound = layer.record.inbound_nodes ?? [];
     const inboundField = `${layer.field}.inbound_nodes`;
-    if (!Array.isArray(inbound)) graphError(`expected an array, got ${describe(inbound)}`, inboundField);
+    if (!Array.isArray(inbound)) graphError(`expected an array, got ${describeValue(inbound)}`, inboundField);
     if (inbound.length > 1) {
       graphError(
         `layer ${quote(layer.name)} is called ${inbound.length} times; shared layers are not supported`,
@@ -167,7 +167,7 @@ function functionalGraph(
     const call = inbound[0];
     if (!Array.isArray(call)) {
       graphError(
-        `expected a list of inbound tensors (the tfjs-layers / Keras 2 form), got ${describe(call)}`,
+        `expected a list of inbound tensors (the tfjs-layers / Keras 2 form), got ${describeValue(call)}`,
         `${inboundField}[0]`,
       );
     }
@@ -201,43 +201,43 @@ function readReference(
   layer: string,
 ): { name: string; output: number; kwargs: Record<string, unknown> | undefined } {
   if (!Array.isArray(reference) || reference.length < 3 || reference.length > 4) {
-    graphError(`expected [layer name, node index, tensor index, kwargs], got ${describe(reference)}`, field);
+    graphError(`expected [layer name, node index, tensor index, kwargs], got ${describeValue(reference)}`, field);
   }
   const [name, nodeIndex, output, kwargs] = reference as unknown[];
-  if (typeof name !== 'string') graphError(`expected a layer name, got ${describe(name)}`, `${field}[0]`);
+  if (typeof name !== 'string') graphError(`expected a layer name, got ${describeValue(name)}`, `${field}[0]`);
   if (!names.has(name))
     graphError(`layer ${quote(layer)} reads from ${quote(name)}, which is not a layer of the model`, `${field}[0]`);
   if (nodeIndex !== 0) {
     graphError(
-      `layer ${quote(layer)} reads call ${describe(nodeIndex)} of ${quote(name)}; shared layers are not supported`,
+      `layer ${quote(layer)} reads call ${describeValue(nodeIndex)} of ${quote(name)}; shared layers are not supported`,
       `${field}[1]`,
     );
   }
   readIndex(output, `${field}[2]`);
   if (kwargs !== undefined && !isRecord(kwargs))
-    graphError(`expected an object of call arguments, got ${describe(kwargs)}`, `${field}[3]`);
+    graphError(`expected an object of call arguments, got ${describeValue(kwargs)}`, `${field}[3]`);
   return { name, output: output as number, kwargs: kwargs as Record<string, unknown> | undefined };
 }
 
 function readEndpoints(value: unknown, field: string, names: ReadonlySet<string>): GraphOutput[] {
   if (!Array.isArray(value))
-    graphError(`expected an array of [layer name, node index, tensor index], got ${describe(value)}`, field);
+    graphError(`expected an array of [layer name, node index, tensor index], got ${describeValue(value)}`, field);
   return value.map((entry: unknown, index) => {
     const at = `${field}[${index}]`;
     if (!Array.isArray(entry) || entry.length !== 3)
-      graphError(`expected [layer name, node index, tensor index], got ${describe(entry)}`, at);
+      graphError(`expected [layer name, node index, tensor index], got ${describeValue(entry)}`, at);
     const [name, nodeIndex, output] = entry as unknown[];
     if (typeof name !== 'string' || !names.has(name))
-      graphError(`${describe(name)} is not a layer of the model`, `${at}[0]`);
+      graphError(`${describeValue(name)} is not a layer of the model`, `${at}[0]`);
     if (nodeIndex !== 0)
-      graphError(`call ${describe(nodeIndex)} of ${quote(name)}: shared layers are not supported`, `${at}[1]`);
+      graphError(`call ${describeValue(nodeIndex)} of ${quote(name)}: shared layers are not supported`, `${at}[1]`);
     return { node: name, output: readIndex(output, `${at}[2]`) };
   });
 }
 
 function readIndex(value: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > MAX_OUTPUT_INDEX) {
-    graphError(`expected a tensor index from 0 to ${MAX_OUTPUT_INDEX}, got ${describe(value)}`, field);
+    graphError(`expected a tensor index from 0 to ${MAX_OUTPUT_INDEX}, got ${describeValue(value)}`, field);
   }
   return value;
 }

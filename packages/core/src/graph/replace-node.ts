@@ -1,5 +1,5 @@
 import type { Param } from '../model/types.ts';
-import { describe } from '../tensor/shape.ts';
+import { describeValue } from '../tensor/shape.ts';
 import { quote } from './graph-error.ts';
 import { consumers, graphNode, producers } from './graph-queries.ts';
 import { materialize, type NewNode } from './new-node.ts';
@@ -18,12 +18,12 @@ import type { GraphEdge } from './types.ts';
 export function replaceNode(state: RewriteState, name: string, chain: readonly NewNode[]): RewriteState {
   const graph = state.graph;
   if (typeof name !== 'string' || !graph.nodes.some((node) => node.name === name))
-    rewriteFail(`the graph has no node named ${describe(name)}`, 'name');
+    rewriteFail(`the graph has no node named ${describeValue(name)}`, 'name');
   const replaced = graphNode(graph, name);
   if (graph.inputs.includes(name) || replaced.op === 'Const')
     rewriteFail(`node ${quote(name)} is a model input or a constant`, 'name');
   if (!Array.isArray(chain) || chain.length === 0)
-    rewriteFail(`expected a non-empty array of nodes, got ${describe(chain)}`, 'chain');
+    rewriteFail(`expected a non-empty array of nodes, got ${describeValue(chain)}`, 'chain');
   // Constants feeding only the replaced node go with it.
   const incoming = producers(graph, name);
   const constants = new Set(
@@ -92,7 +92,7 @@ export function replaceNode(state: RewriteState, name: string, chain: readonly N
 export function insertNode(state: RewriteState, after: string, node: NewNode): RewriteState {
   const graph = state.graph;
   if (typeof after !== 'string' || !graph.nodes.some((entry) => entry.name === after))
-    rewriteFail(`the graph has no node named ${describe(after)}`, 'after');
+    rewriteFail(`the graph has no node named ${describeValue(after)}`, 'after');
   if (graphNode(graph, after).op === 'Const') rewriteFail(`node ${quote(after)} is a constant`, 'after');
   const taken = new Set(graph.nodes.map((entry) => entry.name));
   const part = materialize(graph, node, 'node', taken);

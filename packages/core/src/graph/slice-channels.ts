@@ -1,7 +1,7 @@
 import { decode } from '../encoding/decode.ts';
 import { denseEncoding } from '../encoding/dense.ts';
 import type { Param } from '../model/types.ts';
-import { describe } from '../tensor/shape.ts';
+import { describeValue } from '../tensor/shape.ts';
 import { isRecord, quote } from './graph-error.ts';
 import { keepAlongAxis } from './keep-along-axis.ts';
 import { rewriteFail, type RewriteState } from './rewrite-state.ts';
@@ -24,15 +24,15 @@ export function sliceChannels(
   keep: readonly number[],
 ): RewriteState {
   if (!isRecord(group) || !Array.isArray(group.entries) || typeof group.channels !== 'number') {
-    rewriteFail(`expected a channel group, got ${describe(group)}`, 'group');
+    rewriteFail(`expected a channel group, got ${describeValue(group)}`, 'group');
   }
   if (!group.prunable)
     rewriteFail(`group ${group.id} is not prunable: ${group.reasons[0] ?? 'no reason given'}`, 'group');
-  if (!Array.isArray(keep)) rewriteFail(`keep must be an array of channel indices, got ${describe(keep)}`, 'keep');
+  if (!Array.isArray(keep)) rewriteFail(`keep must be an array of channel indices, got ${describeValue(keep)}`, 'keep');
   const kept = new Set<number>();
   keep.forEach((channel, index) => {
     if (!Number.isSafeInteger(channel) || channel < 0 || channel >= group.channels) {
-      rewriteFail(`channel ${describe(channel)} is not one of the group's ${group.channels}`, `keep[${index}]`);
+      rewriteFail(`channel ${describeValue(channel)} is not one of the group's ${group.channels}`, `keep[${index}]`);
     }
     if (kept.has(channel)) rewriteFail(`channel ${channel} is listed twice`, `keep[${index}]`);
     kept.add(channel);

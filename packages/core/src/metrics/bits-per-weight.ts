@@ -1,5 +1,5 @@
 import { WhittleError } from '../errors.ts';
-import { describe } from '../tensor/shape.ts';
+import { describeValue } from '../tensor/shape.ts';
 
 /**
  * Storage cost in bits per weight: 8 · bytes / params (32 for float32, about 4.25 for int4 with
@@ -16,7 +16,7 @@ export function bitsPerWeight(bytes: number, params: number): number {
     ['params', params],
   ] as const) {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw new WhittleError('invalid-argument', `${field} must be a non-negative number, got ${describe(value)}`, {
+      throw new WhittleError('invalid-argument', `${field} must be a non-negative number, got ${describeValue(value)}`, {
         field,
       });
     }

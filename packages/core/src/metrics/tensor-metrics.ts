@@ -1,6 +1,6 @@
 import { WhittleError } from '../errors.ts';
 import { toFloat32, type HostTensor } from '../tensor/host-tensor.ts';
-import { describe, shapesEqual } from '../tensor/shape.ts';
+import { describeValue, shapesEqual } from '../tensor/shape.ts';
 
 /** What the metrics compare: raw float32 values, or tensors of any dtype (read as float32). */
 export type MetricInput = Float32Array | HostTensor;
@@ -138,7 +138,7 @@ function readValues(input: MetricInput, field: string): Float32Array {
   if (typeof input === 'object' && input !== null && 'dtype' in input && 'data' in input && 'shape' in input) {
     return toFloat32(input).data;
   }
-  throw new WhittleError('invalid-argument', `expected a Float32Array or HostTensor, got ${describe(input)}`, { field });
+  throw new WhittleError('invalid-argument', `expected a Float32Array or HostTensor, got ${describeValue(input)}`, { field });
 }
 
 function shapeText(input: MetricInput): string {

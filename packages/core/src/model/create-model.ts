@@ -1,7 +1,7 @@
 import { encodingShape, validateEncoding } from '../encoding/index.ts';
 import type { Encoding } from '../encoding/types.ts';
 import { WhittleError } from '../errors.ts';
-import { describe, shapesEqual } from '../tensor/shape.ts';
+import { describeValue, shapesEqual } from '../tensor/shape.ts';
 import { isParamRole } from './param-roles.ts';
 import type { Model, ModelFormat, Param, ParamRole } from './types.ts';
 
@@ -45,17 +45,17 @@ export interface ModelInit {
  */
 export function createModel(init: ModelInit): Model {
   if (typeof init !== 'object' || init === null || Array.isArray(init)) {
-    fail(`expected a model object, got ${describe(init)}`, 'model');
+    fail(`expected a model object, got ${describeValue(init)}`, 'model');
   }
   const { format, topology } = init as { format?: unknown; topology?: unknown };
   if (typeof format !== 'string' || !(MODEL_FORMATS as readonly string[]).includes(format)) {
-    fail(`format must be one of ${MODEL_FORMATS.join(', ')}; got ${describe(format)}`, 'format');
+    fail(`format must be one of ${MODEL_FORMATS.join(', ')}; got ${describeValue(format)}`, 'format');
   }
   const params = new Map<string, Param>();
   let index = 0;
   for (const value of iterateParams((init as { params?: unknown }).params)) {
     const param = readParam(value, `params[${index}]`);
-    if (params.has(param.name)) fail(`duplicate param name ${describe(param.name)}`, `params[${index}].name`);
+    if (params.has(param.name)) fail(`duplicate param name ${describeValue(param.name)}`, `params[${index}].name`);
     params.set(param.name, param);
     index++;
   }
@@ -69,21 +69,21 @@ function iterateParams(params: unknown): Iterable<unknown> {
   if (typeof params === 'object' && params !== null && Symbol.iterator in params) {
     return params as Iterable<unknown>;
   }
-  fail(`params must be an array or iterable of params, got ${describe(params)}`, 'params');
+  fail(`params must be an array or iterable of params, got ${describeValue(params)}`, 'params');
 }
 
 function readParam(value: unknown, field: string): Param {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    fail(`expected a param object, got ${describe(value)}`, field);
+    fail(`expected a param object, got ${describeValue(value)}`, field);
   }
   const candidate = value as Record<string, unknown>;
   const { name, role, layer } = candidate;
   if (typeof name !== 'string' || name.length === 0) {
-    fail(`a param needs a non-empty string name, got ${describe(name)}`, `${field}.name`);
+    fail(`a param needs a non-empty string name, got ${describeValue(name)}`, `${field}.name`);
   }
-  if (!isParamRole(role)) fail(`unknown role ${describe(role)}`, `${field}.role`);
+  if (!isParamRole(role)) fail(`unknown role ${describeValue(role)}`, `${field}.role`);
   if (layer !== undefined && typeof layer !== 'string') {
-    fail(`layer must be a string, got ${describe(layer)}`, `${field}.layer`);
+    fail(`layer must be a string, got ${describeValue(layer)}`, `${field}.layer`);
   }
   const encoding = validateEncoding(candidate.value, { field: `${field}.value` });
   const decodedShape = encodingShape(encoding);
@@ -102,10 +102,10 @@ function readParam(value: unknown, field: string): Param {
 }
 
 function readShape(value: unknown, field: string): readonly number[] {
-  if (!Array.isArray(value)) fail(`shape must be an array of integers, got ${describe(value)}`, field);
+  if (!Array.isArray(value)) fail(`shape must be an array of integers, got ${describeValue(value)}`, field);
   for (const [axis, dimension] of value.entries()) {
     if (typeof dimension !== 'number' || !Number.isSafeInteger(dimension) || dimension < 0) {
-      fail(`dimension ${axis} must be a non-negative integer, got ${describe(dimension)}`, field);
+      fail(`dimension ${axis} must be a non-negative integer, got ${describeValue(dimension)}`, field);
     }
   }
   return value as readonly number[];

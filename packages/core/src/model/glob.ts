@@ -1,5 +1,5 @@
 import { WhittleError } from '../errors.ts';
-import { describe } from '../tensor/shape.ts';
+import { describeValue } from '../tensor/shape.ts';
 
 /**
  * Compiles a param-name glob to an anchored RegExp. Names are split into `/`-separated segments:
@@ -29,7 +29,7 @@ import { describe } from '../tensor/shape.ts';
  */
 export function globToRegExp(glob: string): RegExp {
   if (typeof glob !== 'string') {
-    throw new WhittleError('invalid-argument', `a glob must be a string, got ${describe(glob)}`, { field: 'glob' });
+    throw new WhittleError('invalid-argument', `a glob must be a string, got ${describeValue(glob)}`, { field: 'glob' });
   }
   const unsupported = unsupportedGlobSyntax(glob);
   if (unsupported !== undefined) throw new WhittleError('invalid-argument', unsupported, { field: 'glob' });

@@ -1,5 +1,5 @@
 import { WhittleError } from '../errors.ts';
-import { describe } from '../tensor/shape.ts';
+import { describeValue } from '../tensor/shape.ts';
 import type { ParamRole } from './types.ts';
 
 /** The role of one Keras weight and the layer that owns it. */
@@ -85,7 +85,7 @@ function visitModel(node: unknown, field: string, depth: number, roles: Map<stri
   const record = readRecord(node, field);
   const className = readString(record.class_name, `${field}.class_name`);
   if (!MODEL_CLASSES.has(className)) {
-    fail(`expected a Sequential or functional model, got class ${describe(className)}`, `${field}.class_name`);
+    fail(`expected a Sequential or functional model, got class ${describeValue(className)}`, `${field}.class_name`);
   }
   const { layers, layersField } = readLayers(record.config, `${field}.config`);
   layers.forEach((layer, index) => visitLayer(layer, `${layersField}[${index}]`, depth, roles));
@@ -96,7 +96,7 @@ function readLayers(config: unknown, field: string): { layers: readonly unknown[
   if (Array.isArray(config)) return { layers: config, layersField: field };
   const record = readRecord(config, field);
   if (!Array.isArray(record.layers)) {
-    fail(`layers must be an array, got ${describe(record.layers)}`, `${field}.layers`);
+    fail(`layers must be an array, got ${describeValue(record.layers)}`, `${field}.layers`);
   }
   return { layers: record.layers, layersField: `${field}.layers` };
 }
@@ -184,7 +184,7 @@ function readLayerName(record: Record<string, unknown>, config: Record<string, u
   // Functional models repeat the name beside the config; Sequential ones keep it inside.
   const name = config.name ?? record.name;
   if (typeof name !== 'string' || name.length === 0) {
-    fail(`a layer needs a non-empty name, got ${describe(name)}`, `${field}.config.name`);
+    fail(`a layer needs a non-empty name, got ${describeValue(name)}`, `${field}.config.name`);
   }
   return name;
 }
@@ -194,12 +194,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function readRecord(value: unknown, field: string): Record<string, unknown> {
-  if (!isRecord(value)) fail(`expected an object, got ${describe(value)}`, field);
+  if (!isRecord(value)) fail(`expected an object, got ${describeValue(value)}`, field);
   return value;
 }
 
 function readString(value: unknown, field: string): string {
-  if (typeof value !== 'string') fail(`expected a string, got ${describe(value)}`, field);
+  if (typeof value !== 'string') fail(`expected a string, got ${describeValue(value)}`, field);
   return value;
 }
 

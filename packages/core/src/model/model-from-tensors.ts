@@ -1,7 +1,7 @@
 import { denseEncoding } from '../encoding/index.ts';
 import { WhittleError } from '../errors.ts';
 import { validateHostTensor, type HostTensor } from '../tensor/host-tensor.ts';
-import { describe } from '../tensor/shape.ts';
+import { describeValue } from '../tensor/shape.ts';
 import { createModel, type ParamInit } from './create-model.ts';
 import { inferRoles } from './infer-role.ts';
 import { lookupKerasRole, rolesFromKerasTopology } from './keras-roles.ts';
@@ -56,12 +56,12 @@ function readEntries(
   tensors: Readonly<Record<string, HostTensor>> | Iterable<readonly [string, HostTensor]>,
 ): Array<readonly [string, HostTensor]> {
   if (typeof tensors !== 'object' || tensors === null) {
-    throw new WhittleError('invalid-argument', `expected named tensors, got ${describe(tensors)}`, { field: 'tensors' });
+    throw new WhittleError('invalid-argument', `expected named tensors, got ${describeValue(tensors)}`, { field: 'tensors' });
   }
   const raw: unknown[] = Symbol.iterator in tensors ? [...(tensors as Iterable<unknown>)] : Object.entries(tensors);
   return raw.map((entry, index) => {
     if (!Array.isArray(entry) || typeof entry[0] !== 'string') {
-      throw new WhittleError('invalid-argument', `expected a [name, tensor] pair, got ${describe(entry)}`, {
+      throw new WhittleError('invalid-argument', `expected a [name, tensor] pair, got ${describeValue(entry)}`, {
         field: `tensors[${index}]`,
       });
     }

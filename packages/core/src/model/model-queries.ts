@@ -1,6 +1,6 @@
 import { byteLength, encodingParamCount } from '../encoding/index.ts';
 import { WhittleError } from '../errors.ts';
-import { describe } from '../tensor/shape.ts';
+import { describeValue } from '../tensor/shape.ts';
 import type { Model, Param } from './types.ts';
 
 /**
@@ -48,7 +48,7 @@ export function getParam(model: Model, name: string): Param {
     const shown = names.slice(0, 10).join(', ') + (names.length > 10 ? `, … (${names.length} in all)` : '');
     throw new WhittleError(
       'invalid-argument',
-      `no param named ${describe(name)}; the model has ${names.length === 0 ? 'none' : shown}`,
+      `no param named ${describeValue(name)}; the model has ${names.length === 0 ? 'none' : shown}`,
       { field: 'name' },
     );
   }

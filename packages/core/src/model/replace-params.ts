@@ -1,7 +1,7 @@
 import { encodingShape, validateEncoding } from '../encoding/index.ts';
 import type { Encoding } from '../encoding/types.ts';
 import { WhittleError } from '../errors.ts';
-import { describe, shapesEqual } from '../tensor/shape.ts';
+import { describeValue, shapesEqual } from '../tensor/shape.ts';
 import type { Model, Param } from './types.ts';
 
 /**
@@ -23,7 +23,7 @@ export function replaceParams(model: Model, updates: ReadonlyMap<string, Encodin
     const field = `updates[${JSON.stringify(name)}]`;
     const param = model.params.get(name);
     if (param === undefined) {
-      throw new WhittleError('invalid-argument', `the model has no param named ${describe(name)}`, { field });
+      throw new WhittleError('invalid-argument', `the model has no param named ${describeValue(name)}`, { field });
     }
     const encoding = validateEncoding(value, { field });
     const shape = encodingShape(encoding);

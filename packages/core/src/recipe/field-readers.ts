@@ -7,7 +7,7 @@ import { WhittleError } from '../errors.ts';
 import { unsupportedGlobSyntax } from '../model/glob.ts';
 import { PARAM_ROLES, isParamRole } from '../model/param-roles.ts';
 import type { ParamRole } from '../model/types.ts';
-import { describe } from '../tensor/shape.ts';
+import { describeValue } from '../tensor/shape.ts';
 import type { ParamFilter, StepContext } from './types.ts';
 
 /** The fields a step is read from: a recipe step, or any object nested in one. */
@@ -41,7 +41,7 @@ export function readInteger(
   const { min = -Infinity, max = Infinity } = options;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
     const range = rangeText(min, max);
-    fail(`${field} must be an integer${range}, got ${describe(value)}`, field, context);
+    fail(`${field} must be an integer${range}, got ${describeValue(value)}`, field, context);
   }
   return value;
 }
@@ -76,7 +76,7 @@ export function readNumber(
     (maxExclusive ? value < max : value <= max);
   if (!inRange) {
     const range = `${minExclusive ? '(' : '['}${min}, ${max}${maxExclusive ? ')' : ']'}`;
-    fail(`${field} must be a finite number in ${range}, got ${describe(value)}`, field, context);
+    fail(`${field} must be a finite number in ${range}, got ${describeValue(value)}`, field, context);
   }
   return value as number;
 }
@@ -97,7 +97,7 @@ export function readBoolean(
 ): boolean {
   const value = readPath(source, field, context);
   if (value === undefined && options.default !== undefined) return options.default;
-  if (typeof value !== 'boolean') fail(`${field} must be true or false, got ${describe(value)}`, field, context);
+  if (typeof value !== 'boolean') fail(`${field} must be true or false, got ${describeValue(value)}`, field, context);
   return value;
 }
 
@@ -118,7 +118,7 @@ export function readString(
   const value = readPath(source, field, context);
   if (value === undefined && options.default !== undefined) return options.default;
   if (typeof value !== 'string' || (value.length === 0 && options.allowEmpty !== true)) {
-    fail(`${field} must be a non-empty string, got ${describe(value)}`, field, context);
+    fail(`${field} must be a non-empty string, got ${describeValue(value)}`, field, context);
   }
   return value;
 }
@@ -141,7 +141,7 @@ export function readEnum<Value extends string>(
   const value = readPath(source, field, context);
   if (value === undefined && options.default !== undefined) return options.default;
   if (typeof value !== 'string' || !(values as readonly string[]).includes(value)) {
-    fail(`${field} must be one of ${values.join(', ')}; got ${describe(value)}`, field, context);
+    fail(`${field} must be one of ${values.join(', ')}; got ${describeValue(value)}`, field, context);
   }
   return value as Value;
 }
@@ -168,7 +168,7 @@ export function readFilter(step: StepFields, context?: StepLocation): ParamFilte
   if (roles !== undefined) {
     filter.roles = Array.from(readArray(roles, 'roles', context), (role, index) => {
       if (!isParamRole(role)) {
-        fail(`unknown role ${describe(role)}; roles are ${PARAM_ROLES.join(', ')}`, `roles[${index}]`, context);
+        fail(`unknown role ${describeValue(role)}; roles are ${PARAM_ROLES.join(', ')}`, `roles[${index}]`, context);
       }
       return role;
     });
@@ -213,7 +213,7 @@ export function rejectUnknownFields(
   const target = path === undefined ? source : readPath(source, path, context);
   if (target === undefined) return;
   if (typeof target !== 'object' || target === null || Array.isArray(target)) {
-    fail(`${path} must be an object, got ${describe(target)}`, path ?? '', context);
+    fail(`${path} must be an object, got ${describeValue(target)}`, path ?? '', context);
   }
   for (const field of Object.keys(target)) {
     if (field === 'kind' || allowed.includes(field)) continue;
@@ -221,7 +221,7 @@ export function rejectUnknownFields(
     const hint = nearest === undefined ? '' : ` (did you mean ${JSON.stringify(nearest)}?)`;
     const known = allowed.length === 0 ? 'none' : allowed.join(', ');
     const location = path === undefined ? field : `${path}.${field}`;
-    fail(`unknown field ${describe(location)}${hint}; known fields: ${known}`, location, context);
+    fail(`unknown field ${describeValue(location)}${hint}; known fields: ${known}`, location, context);
   }
 }
 
@@ -236,7 +236,7 @@ function readPath(source: StepFields, field: string, context: StepLocation | und
   for (const name of field.split('.')) {
     if (value === undefined) return undefined;
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      fail(`${walked} must be an object, got ${describe(value)}`, walked, context);
+      fail(`${walked} must be an object, got ${describeValue(value)}`, walked, context);
     }
     // Own fields only: `toString` or `__proto__` are never recipe fields.
     value = Object.hasOwn(value, name) ? (value as Record<string, unknown>)[name] : undefined;
@@ -246,13 +246,13 @@ function readPath(source: StepFields, field: string, context: StepLocation | und
 }
 
 function readArray(value: unknown, field: string, context: StepLocation | undefined): readonly unknown[] {
-  if (!Array.isArray(value)) fail(`${field} must be an array, got ${describe(value)}`, field, context);
+  if (!Array.isArray(value)) fail(`${field} must be an array, got ${describeValue(value)}`, field, context);
   return value;
 }
 
 function readGlob(value: unknown, field: string, context: StepLocation | undefined): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_GLOB_LENGTH) {
-    fail(`expected a glob of 1 to ${MAX_GLOB_LENGTH} characters, got ${describe(value)}`, field, context);
+    fail(`expected a glob of 1 to ${MAX_GLOB_LENGTH} characters, got ${describeValue(value)}`, field, context);
   }
   const unsupported = unsupportedGlobSyntax(value);
   if (unsupported !== undefined) fail(unsupported, field, context);

@@ -5,7 +5,7 @@ import { hostTensor } from '../tensor/host-tensor.ts';
 import type { Param } from '../model/types.ts';
 import { castHandler } from './cast.ts';
 import { createRecipeRegistry } from './registry.ts';
-import { checkPreparedSelection, encodePreparedParam, prepareRecipe, type StreamingDecision } from './prepared-recipe.ts';
+import { checkPreparedSelection, encodePreparedParam, prepareRecipe } from './prepared-recipe.ts';
 import { checkStepSelection } from './step-selection.ts';
 import type { RecipeHandler } from './types.ts';
 
@@ -26,7 +26,7 @@ function renamedCast(kind: string, changes: Partial<RecipeHandler>): RecipeHandl
 }
 
 /** A per-param handler whose `whole: true` setting needs the whole model. */
-const settingDependent: RecipeHandler & StreamingDecision = {
+const settingDependent: RecipeHandler = {
   kind: 'test.setting',
   description: 'a step whose settings decide whether it streams',
   effect: 're-encodes-params',

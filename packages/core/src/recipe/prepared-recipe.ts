@@ -19,16 +19,6 @@ import { checkStepSelection, stepFilter, type FilterTarget } from './step-select
 import type { RecipeHandler, RecipeStep, StepContext } from './types.ts';
 import { validateRecipe } from './validate-recipe.ts';
 
-/**
- * What a per-param handler may add to say, per config, whether a step can run one param at a
- * time: a step whose settings need the whole model (a codebook shared across tensors, a budget
- * over the whole file) answers false, and the checkpoint is then read whole. Handlers without it
- * stream whenever they are `perParam`.
- */
-export interface StreamingDecision<Config extends RecipeStep = RecipeStep> {
-  streamsConfig?(config: Config): boolean;
-}
-
 /** One step of a {@link PreparedRecipe}. */
 export interface PreparedStep {
   /** The step's number, counting from 1. */
@@ -75,8 +65,7 @@ export function prepareRecipe(recipe: unknown, options: PrepareRecipeOptions = {
   checkResources(configs, registry, resources);
   const steps = configs.map((config, index): PreparedStep => {
     const handler = registry.get(config.kind)!;
-    const decision = (handler as RecipeHandler & StreamingDecision).streamsConfig;
-    const streams = handler.perParam === true && (decision === undefined || decision.call(handler, config));
+    const streams = handler.perParam === true && (handler.streamsConfig?.(config) ?? true);
     const byName = compileNameFilter(stepFilter(config));
     const roles: ReadonlySet<ParamRole> = new Set(stepFilter(config).roles ?? handler.defaultRoles ?? []);
     // A handler without default roles picks its own params: every param is offered to it.

@@ -1,5 +1,5 @@
 import { WhittleError } from '../errors.ts';
-import { describe } from '../tensor/shape.ts';
+import { describeValue } from '../tensor/shape.ts';
 import { HANDLER_EFFECTS, type RecipeHandler } from './types.ts';
 
 /** Handlers by recipe kind: what `compress` looks a step's kind up in. */
@@ -51,13 +51,13 @@ export function createRecipeRegistry(handlers: Iterable<RecipeHandler> = []): Re
 
 function checkHandler(handler: unknown): asserts handler is RecipeHandler {
   if (typeof handler !== 'object' || handler === null) {
-    throw new WhittleError('invalid-argument', `expected a recipe handler, got ${describe(handler)}`, {
+    throw new WhittleError('invalid-argument', `expected a recipe handler, got ${describeValue(handler)}`, {
       field: 'handler',
     });
   }
   const { kind, validate, apply, effect } = handler as Partial<RecipeHandler>;
   if (typeof kind !== 'string' || kind.length === 0 || /\s/.test(kind)) {
-    throw new WhittleError('invalid-argument', `a handler kind must be a non-empty word, got ${describe(kind)}`, {
+    throw new WhittleError('invalid-argument', `a handler kind must be a non-empty word, got ${describeValue(kind)}`, {
       field: 'kind',
     });
   }
@@ -69,7 +69,7 @@ function checkHandler(handler: unknown): asserts handler is RecipeHandler {
   if (!(HANDLER_EFFECTS as readonly unknown[]).includes(effect)) {
     throw new WhittleError(
       'invalid-argument',
-      `the handler for ${JSON.stringify(kind)} must say its effect (${HANDLER_EFFECTS.join(', ')}), got ${describe(effect)}`,
+      `the handler for ${JSON.stringify(kind)} must say its effect (${HANDLER_EFFECTS.join(', ')}), got ${describeValue(effect)}`,
       { field: 'effect' },
     );
   }

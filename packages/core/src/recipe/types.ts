@@ -96,6 +96,13 @@ export interface RecipeHandler<Config extends RecipeStep = RecipeStep> {
    * ranking, structural surgery).
    */
   readonly perParam?: boolean;
+  /**
+   * For {@link perParam} handlers whose settings decide it: whether a step with this config can
+   * run one param at a time. A step whose settings need the whole model (a codebook shared across
+   * tensors, a budget over the whole file) answers false, and a checkpoint is then read whole.
+   * Absent: every config of a `perParam` handler streams.
+   */
+  streamsConfig?(config: Config): boolean;
   /** What the step does to a model (see {@link HandlerEffect}). */
   readonly effect: HandlerEffect;
   /**

@@ -1,5 +1,5 @@
 import { WhittleError, isWhittleError } from '../errors.ts';
-import { describe } from '../tensor/shape.ts';
+import { describeValue } from '../tensor/shape.ts';
 import { defaultRegistry } from './default-registry.ts';
 import type { RecipeRegistry } from './registry.ts';
 import type { Recipe, RecipeStep } from './types.ts';
@@ -24,7 +24,7 @@ export function validateRecipe(recipe: unknown, registry: RecipeRegistry = defau
       const known = registry.kinds();
       throw new WhittleError(
         'unknown-kind',
-        `unknown recipe kind ${describe(step.kind)}; known kinds: ${known.length === 0 ? 'none' : known.join(', ')}` +
+        `unknown recipe kind ${describeValue(step.kind)}; known kinds: ${known.length === 0 ? 'none' : known.join(', ')}` +
           ' (is the package that provides it imported?)',
         { step: index + 1, field: 'kind' },
       );
@@ -51,7 +51,7 @@ export function validateRecipe(recipe: unknown, registry: RecipeRegistry = defau
  */
 export function parseRecipe(text: string, file?: string): Recipe {
   if (typeof text !== 'string') {
-    throw new WhittleError('invalid-recipe', `expected recipe JSON text, got ${describe(text)}`, { file });
+    throw new WhittleError('invalid-recipe', `expected recipe JSON text, got ${describeValue(text)}`, { file });
   }
   let parsed: unknown;
   try {
@@ -66,19 +66,19 @@ export function parseRecipe(text: string, file?: string): Recipe {
 
 function checkSteps(recipe: unknown, file: string | undefined, expected: string): RecipeStep[] {
   if (!Array.isArray(recipe)) {
-    throw new WhittleError('invalid-recipe', `a recipe must be ${expected}, got ${describe(recipe)}`, { file });
+    throw new WhittleError('invalid-recipe', `a recipe must be ${expected}, got ${describeValue(recipe)}`, { file });
   }
   // Array.from visits holes (as undefined), where map would skip them.
   return Array.from(recipe as unknown[], (step, index) => {
     if (typeof step !== 'object' || step === null || Array.isArray(step)) {
-      throw new WhittleError('invalid-recipe', `a step must be an object with a kind, got ${describe(step)}`, {
+      throw new WhittleError('invalid-recipe', `a step must be an object with a kind, got ${describeValue(step)}`, {
         file,
         step: index + 1,
       });
     }
     const { kind } = step as { kind?: unknown };
     if (typeof kind !== 'string' || !Object.hasOwn(step, 'kind')) {
-      throw new WhittleError('invalid-recipe', `a step needs a string kind, got ${describe(kind)}`, {
+      throw new WhittleError('invalid-recipe', `a step needs a string kind, got ${describeValue(kind)}`, {
         file,
         step: index + 1,
         field: 'kind',
@@ -96,7 +96,7 @@ function locateError(error: unknown, step: number, kind: string): WhittleError {
   }
   // A handler that throws something else on bad input has a bug, but the user still needs to
   // know which step to fix; the original stays as the cause.
-  const reason = error instanceof Error ? error.message : describe(error);
+  const reason = error instanceof Error ? error.message : describeValue(error);
   return new WhittleError('invalid-recipe', `the ${kind} handler rejected this step: ${reason}`, { step }, { cause: error });
 }
 

@@ -7,7 +7,7 @@ import {
   type TypedArrayByDType,
 } from './dtype.ts';
 import { bfloat16ArrayToFloat32, float16ArrayToFloat32 } from './half.ts';
-import { describe, shapeSize } from './shape.ts';
+import { describeValue, shapeSize } from './shape.ts';
 
 /**
  * Plain tensor data: the currency at every boundary (formats, encodings, streaming).
@@ -52,17 +52,17 @@ export function validateHostTensor(value: unknown, location: ErrorLocation = {})
     field: location.field === undefined ? field : `${location.field}.${field}`,
   });
   if (typeof value !== 'object' || value === null) {
-    throw new WhittleError('invalid-tensor', `expected a tensor object, got ${describe(value)}`, location);
+    throw new WhittleError('invalid-tensor', `expected a tensor object, got ${describeValue(value)}`, location);
   }
   const candidate = value as Record<string, unknown>;
   if (!isDType(candidate.dtype)) {
-    throw new WhittleError('invalid-tensor', `unknown dtype ${describe(candidate.dtype)}`, at('dtype'));
+    throw new WhittleError('invalid-tensor', `unknown dtype ${describeValue(candidate.dtype)}`, at('dtype'));
   }
   const size = shapeSize(candidate.shape, at('shape'));
   if (!matchesDType(candidate.dtype, candidate.data)) {
     throw new WhittleError(
       'invalid-tensor',
-      `dtype ${candidate.dtype} needs its own typed array, got ${describe(candidate.data)}`,
+      `dtype ${candidate.dtype} needs its own typed array, got ${describeValue(candidate.data)}`,
       at('data'),
     );
   }

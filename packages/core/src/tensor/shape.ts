@@ -31,7 +31,7 @@ export function stridesOf(shape: readonly number[]): number[] {
 /** Normalises a possibly negative axis against `rank`, or throws naming `field`. */
 export function normalizeAxis(axis: number, rank: number, field = 'axis'): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    throw new WhittleError('invalid-argument', `axis ${describe(axis)} is out of range for rank ${rank}`, { field });
+    throw new WhittleError('invalid-argument', `axis ${describeValue(axis)} is out of range for rank ${rank}`, { field });
   }
   return axis < 0 ? axis + rank : axis;
 }
@@ -42,7 +42,7 @@ export function shapesEqual(a: readonly number[], b: readonly number[]): boolean
 }
 
 /** A short, safe description of an arbitrary value for error messages. */
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `array(${value.length})`;
   if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as Uint8Array).length ?? value.byteLength})`;

@@ -3,7 +3,7 @@
  * tensor, or a stream of batches that never has to fit in memory at once.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { WhittleError, describe, requireBackend, toFloat32, validateHostTensor, type HostTensor } from '@whittle/core';
+import { WhittleError, describeValue, requireBackend, toFloat32, validateHostTensor, type HostTensor } from '@whittle/core';
 
 /**
  * One batch of a layer's inputs, `[samples, inputs]`. Any rank works: every axis but the last
@@ -42,7 +42,7 @@ export async function* calibrationBatches(source: CalibrationSource): AsyncGener
   }
   throw new WhittleError(
     'invalid-argument',
-    `calibration must be a tensor or an iterable of tensors, got ${describe(source)}`,
+    `calibration must be a tensor or an iterable of tensors, got ${describeValue(source)}`,
     { field: 'calibration' },
   );
 }
@@ -84,7 +84,7 @@ function isBatch(value: unknown): value is CalibrationBatch {
 
 function checkBatch(value: unknown): CalibrationBatch {
   if (isBatch(value)) return value;
-  throw new WhittleError('invalid-argument', `a calibration batch must be a tensor, got ${describe(value)}`, {
+  throw new WhittleError('invalid-argument', `a calibration batch must be a tensor, got ${describeValue(value)}`, {
     field: 'calibration',
   });
 }

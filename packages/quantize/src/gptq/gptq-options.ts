@@ -1,7 +1,7 @@
 /**
  * The configuration GPTQ and its round-to-nearest baseline share, and its checks.
  */
-import { WhittleError, describe, type ParamRole } from '@whittle/core';
+import { WhittleError, describeValue, type ParamRole } from '@whittle/core';
 
 /** Every {@link GptqRole}: the list the type is derived from. */
 export const GPTQ_ROLES = ['dense-kernel', 'linear-weight'] as const satisfies readonly ParamRole[];
@@ -87,21 +87,21 @@ export const GPTQ_MAX_SIZE = 2 ** 31;
  */
 export function resolveGptqOptions(options: GptqOptions): ResolvedGptqOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new WhittleError('invalid-argument', `expected GPTQ options, got ${describe(options)}`, { field: 'options' });
+    throw new WhittleError('invalid-argument', `expected GPTQ options, got ${describeValue(options)}`, { field: 'options' });
   }
   const bits = integer(options.bits, 'bits', GPTQ_BITS.min, GPTQ_BITS.max);
   const groupSize = integer(options.groupSize ?? GPTQ_DEFAULTS.groupSize, 'groupSize', PER_CHANNEL, GPTQ_MAX_SIZE);
   if (groupSize === 0) fail('groupSize must be -1 (per channel) or positive, got 0', 'groupSize');
   const damp = options.damp ?? GPTQ_DEFAULTS.damp;
   if (typeof damp !== 'number' || !(damp > 0) || !Number.isFinite(damp)) {
-    fail(`damp must be a positive finite number, got ${describe(damp)}`, 'damp');
+    fail(`damp must be a positive finite number, got ${describeValue(damp)}`, 'damp');
   }
   const scaleDType = options.scaleDType ?? (groupSize === PER_CHANNEL ? 'float32' : 'float16');
   if (!GPTQ_SCALE_DTYPES.includes(scaleDType)) {
-    fail(`scaleDType must be float32 or float16, got ${describe(scaleDType)}`, 'scaleDType');
+    fail(`scaleDType must be float32 or float16, got ${describeValue(scaleDType)}`, 'scaleDType');
   }
   const role = options.role ?? GPTQ_DEFAULTS.role;
-  if (!GPTQ_ROLES.includes(role)) fail(`role must be one of ${GPTQ_ROLES.join(', ')}; got ${describe(role)}`, 'role');
+  if (!GPTQ_ROLES.includes(role)) fail(`role must be one of ${GPTQ_ROLES.join(', ')}; got ${describeValue(role)}`, 'role');
   return {
     bits,
     groupSize: groupSize === PER_CHANNEL ? undefined : groupSize,
@@ -116,13 +116,13 @@ export function resolveGptqOptions(options: GptqOptions): ResolvedGptqOptions {
 
 function integer(value: unknown, field: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    fail(`${field} must be an integer from ${min} to ${max}, got ${describe(value)}`, field);
+    fail(`${field} must be an integer from ${min} to ${max}, got ${describeValue(value)}`, field);
   }
   return value;
 }
 
 function boolean(value: unknown, field: string): boolean {
-  if (typeof value !== 'boolean') fail(`${field} must be true or false, got ${describe(value)}`, field);
+  if (typeof value !== 'boolean') fail(`${field} must be true or false, got ${describeValue(value)}`, field);
   return value;
 }
 

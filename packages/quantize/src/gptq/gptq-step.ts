@@ -4,7 +4,7 @@
 import {
   FILTER_FIELDS,
   WhittleError,
-  describe,
+  describeValue,
   readBoolean,
   readEnum,
   readFilter,
@@ -88,7 +88,7 @@ export function validateGptqStep(step: RecipeStep, context: StepLocation): GptqC
     if (!(GPTQ_ROLES as readonly string[]).includes(role)) {
       throw new WhittleError(
         'invalid-recipe',
-        `GPTQ quantizes ${GPTQ_ROLES.join(' and ')} params, not ${describe(role)}`,
+        `GPTQ quantizes ${GPTQ_ROLES.join(' and ')} params, not ${describeValue(role)}`,
         { field: `roles[${index}]`, step: context.step },
       );
     }

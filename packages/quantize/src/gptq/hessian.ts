@@ -3,7 +3,7 @@
  * batch by batch so the calibration set never has to fit in memory.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { WhittleError, describe, type HostTensor } from '@whittle/core';
+import { WhittleError, describeValue, type HostTensor } from '@whittle/core';
 import { batchMatrix, calibrationBatches, type CalibrationBatch, type CalibrationSource } from './calibration.ts';
 
 /**
@@ -44,7 +44,7 @@ export interface HessianAccumulator {
  */
 export function createHessianAccumulator(inputs?: number): HessianAccumulator {
   if (inputs !== undefined && (!Number.isSafeInteger(inputs) || inputs < 1)) {
-    throw new WhittleError('invalid-argument', `inputs must be a positive integer, got ${describe(inputs)}`, {
+    throw new WhittleError('invalid-argument', `inputs must be a positive integer, got ${describeValue(inputs)}`, {
       field: 'inputs',
     });
   }
@@ -156,7 +156,7 @@ export function checkHessian(hessian: Hessian, inputs: number): Float64Array {
   if (!ok) {
     throw new WhittleError(
       'invalid-argument',
-      `the Hessian must be a float64 [${inputs}, ${inputs}] matrix for a layer of ${inputs} inputs, got ${describe(hessian.inputs)} inputs`,
+      `the Hessian must be a float64 [${inputs}, ${inputs}] matrix for a layer of ${inputs} inputs, got ${describeValue(hessian.inputs)} inputs`,
       { field: 'hessian' },
     );
   }

@@ -1,7 +1,7 @@
 /**
  * Choosing a scale and zero point from a range (torchao's `choose_qparams_affine`).
  */
-import { WhittleError, describe } from '@whittle/core';
+import { WhittleError, describeValue } from '@whittle/core';
 import { quantizationRange } from './quantization-range.ts';
 import { representableScale, type ScaleDType } from './representable-scale.ts';
 import { roundHalfToEven } from './round-half-even.ts';
@@ -57,7 +57,7 @@ export function chooseQParams(minimum: number, maximum: number, options: QParams
   if (!Number.isFinite(minimum) || !Number.isFinite(maximum) || minimum > maximum) {
     throw new WhittleError(
       'invalid-argument',
-      `expected finite bounds with minimum ≤ maximum, got [${describe(minimum)}, ${describe(maximum)}]`,
+      `expected finite bounds with minimum ≤ maximum, got [${describeValue(minimum)}, ${describeValue(maximum)}]`,
       { field: 'minimum' },
     );
   }

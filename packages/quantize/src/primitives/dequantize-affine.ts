@@ -1,7 +1,7 @@
 /**
  * The inverse of quantizeAffine (torchao's `dequantize_affine`).
  */
-import { WhittleError, decode, describe, validateEncoding, type AffineEncoding, type HostTensor } from '@whittle/core';
+import { WhittleError, decode, describeValue, validateEncoding, type AffineEncoding, type HostTensor } from '@whittle/core';
 
 /**
  * The float32 values an affine encoding stands for: (code − zeroPoint) · scale, or code · scale +
@@ -16,7 +16,7 @@ import { WhittleError, decode, describe, validateEncoding, type AffineEncoding, 
 export function dequantizeAffine(encoding: AffineEncoding): HostTensor<'float32'> {
   const kind = (encoding as { kind?: unknown } | null)?.kind;
   if (kind !== 'affine') {
-    throw new WhittleError('invalid-encoding', `expected an affine encoding, got kind ${describe(kind)}`, { field: 'kind' });
+    throw new WhittleError('invalid-encoding', `expected an affine encoding, got kind ${describeValue(kind)}`, { field: 'kind' });
   }
   return decode(validateEncoding(encoding)) as HostTensor<'float32'>;
 }

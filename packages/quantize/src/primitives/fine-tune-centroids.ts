@@ -5,7 +5,7 @@
 import {
   WhittleError,
   codebookEncoding,
-  describe,
+  describeValue,
   float32ArrayToFloat16,
   isFloatDType,
   shapesEqual,
@@ -34,7 +34,7 @@ export function centroidGradients(encoding: CodebookEncoding, gradients: HostTen
   if (!isFloatDType(gradients.dtype) || !shapesEqual(gradients.shape, encoding.shape)) {
     throw new WhittleError(
       'invalid-argument',
-      `gradients must be a float tensor of shape [${encoding.shape.join(', ')}], got ${describe(gradients.dtype)} [${gradients.shape.join(', ')}]`,
+      `gradients must be a float tensor of shape [${encoding.shape.join(', ')}], got ${describeValue(gradients.dtype)} [${gradients.shape.join(', ')}]`,
       { field: 'gradients' },
     );
   }
@@ -75,7 +75,7 @@ export function fineTuneCentroids(
   learningRate: number,
 ): CodebookEncoding {
   if (!Number.isFinite(learningRate)) {
-    throw new WhittleError('invalid-argument', `learningRate must be a finite number, got ${describe(learningRate)}`, {
+    throw new WhittleError('invalid-argument', `learningRate must be a finite number, got ${describeValue(learningRate)}`, {
       field: 'learningRate',
     });
   }
@@ -104,7 +104,7 @@ export function fineTuneCentroids(
 function checkCodebook(encoding: CodebookEncoding): void {
   const kind = (encoding as { kind?: unknown } | null)?.kind;
   if (kind !== 'codebook') {
-    throw new WhittleError('invalid-encoding', `expected a codebook encoding, got kind ${describe(kind)}`, {
+    throw new WhittleError('invalid-encoding', `expected a codebook encoding, got kind ${describeValue(kind)}`, {
       field: 'kind',
     });
   }

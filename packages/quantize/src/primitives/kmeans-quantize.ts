@@ -6,7 +6,7 @@ import {
   WhittleError,
   codebookByteLength,
   codebookEncoding,
-  describe,
+  describeValue,
   isFloatDType,
   toFloat32,
   type CodebookEncoding,
@@ -44,23 +44,23 @@ export interface KmeansOptions {
  */
 export function kmeansQuantize(tensor: HostTensor, options: KmeansOptions): CodebookEncoding {
   if (!isFloatDType(tensor.dtype)) {
-    throw new WhittleError('invalid-tensor', `quantizes float tensors, got ${describe(tensor.dtype)}`, {
+    throw new WhittleError('invalid-tensor', `quantizes float tensors, got ${describeValue(tensor.dtype)}`, {
       field: 'dtype',
     });
   }
   const { bits, iterations = 50, seed = 0 } = options;
   if (!Number.isInteger(bits) || bits < 1 || bits > 8) {
-    throw new WhittleError('invalid-argument', `k-means bits must be an integer from 1 to 8, got ${describe(bits)}`, {
+    throw new WhittleError('invalid-argument', `k-means bits must be an integer from 1 to 8, got ${describeValue(bits)}`, {
       field: 'bits',
     });
   }
   if (!Number.isSafeInteger(iterations) || iterations < 0) {
-    throw new WhittleError('invalid-argument', `iterations must be a non-negative integer, got ${describe(iterations)}`, {
+    throw new WhittleError('invalid-argument', `iterations must be a non-negative integer, got ${describeValue(iterations)}`, {
       field: 'iterations',
     });
   }
   if (!Number.isSafeInteger(seed)) {
-    throw new WhittleError('invalid-argument', `seed must be an integer, got ${describe(seed)}`, { field: 'seed' });
+    throw new WhittleError('invalid-argument', `seed must be an integer, got ${describeValue(seed)}`, { field: 'seed' });
   }
   const values = toFloat32(tensor).data;
   const index = firstNonFinite(values);

@@ -1,7 +1,7 @@
 /**
  * The integer range codes of a given width may take.
  */
-import { WhittleError, describe, isValidBits } from '@whittle/core';
+import { WhittleError, describeValue, isValidBits } from '@whittle/core';
 
 /** The smallest and largest code a quantizer may produce. */
 export interface QuantizationRange {
@@ -23,7 +23,7 @@ export interface QuantizationRange {
  */
 export function quantizationRange(bits: number, signed: boolean, narrowRange = false): QuantizationRange {
   if (!isValidBits(bits)) {
-    throw new WhittleError('invalid-argument', `bits must be 1–8 or 16, got ${describe(bits)}`, { field: 'bits' });
+    throw new WhittleError('invalid-argument', `bits must be 1–8 or 16, got ${describeValue(bits)}`, { field: 'bits' });
   }
   const qmin = (signed ? -(2 ** (bits - 1)) : 0) + (narrowRange ? 1 : 0);
   const qmax = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;

@@ -7,7 +7,7 @@ import {
   affineByteLength,
   affineEncoding,
   checkEntriesBound,
-  describe,
+  describeValue,
   float32ArrayToFloat16,
   isFloatDType,
   normalizeGranularity,
@@ -56,7 +56,7 @@ export interface QuantizeAffineOptions {
  */
 export function quantizeAffine(tensor: HostTensor, options: QuantizeAffineOptions): AffineEncoding {
   if (!isFloatDType(tensor.dtype)) {
-    throw new WhittleError('invalid-tensor', `quantizes float tensors, got ${describe(tensor.dtype)}`, {
+    throw new WhittleError('invalid-tensor', `quantizes float tensors, got ${describeValue(tensor.dtype)}`, {
       field: 'dtype',
     });
   }
@@ -131,7 +131,7 @@ export function quantizeAffineByteLength(shape: readonly number[], options: Quan
 function checkScaleDType(scaleDType: unknown, granularity: Granularity): 'float32' | 'float16' {
   const chosen = scaleDType ?? (granularity.kind === 'group' ? 'float16' : 'float32');
   if (chosen !== 'float32' && chosen !== 'float16') {
-    throw new WhittleError('invalid-argument', `scaleDType must be float32 or float16, got ${describe(chosen)}`, {
+    throw new WhittleError('invalid-argument', `scaleDType must be float32 or float16, got ${describeValue(chosen)}`, {
       field: 'scaleDType',
     });
   }
@@ -143,7 +143,7 @@ function checkGranularity(granularity: Granularity, shape: readonly number[]): G
   const kind = (granularity as { kind?: unknown } | undefined)?.kind;
   if (kind === 'tensor') return { kind };
   if (kind !== 'axis' && kind !== 'group') {
-    throw new WhittleError('invalid-argument', `granularity kind must be tensor, axis or group, got ${describe(kind)}`, {
+    throw new WhittleError('invalid-argument', `granularity kind must be tensor, axis or group, got ${describeValue(kind)}`, {
       field: 'granularity.kind',
     });
   }
@@ -152,12 +152,12 @@ function checkGranularity(granularity: Granularity, shape: readonly number[]): G
   if (!Number.isInteger(normalized.axis) || normalized.axis < 0 || normalized.axis >= rank) {
     throw new WhittleError(
       'invalid-argument',
-      `axis ${describe(granularity.kind === 'tensor' ? undefined : granularity.axis)} is not an axis of a rank-${rank} tensor`,
+      `axis ${describeValue(granularity.kind === 'tensor' ? undefined : granularity.axis)} is not an axis of a rank-${rank} tensor`,
       { field: 'granularity.axis' },
     );
   }
   if (normalized.kind === 'group' && (!Number.isSafeInteger(normalized.size) || normalized.size < 1)) {
-    throw new WhittleError('invalid-argument', `group size must be a positive integer, got ${describe(normalized.size)}`, {
+    throw new WhittleError('invalid-argument', `group size must be a positive integer, got ${describeValue(normalized.size)}`, {
       field: 'granularity.size',
     });
   }

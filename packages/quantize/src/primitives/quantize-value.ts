@@ -1,7 +1,7 @@
 /**
  * Quantizing a single number: the reference the bulk quantizers agree with (ties aside).
  */
-import { WhittleError, describe } from '@whittle/core';
+import { WhittleError, describeValue } from '@whittle/core';
 import { roundHalfToEven } from './round-half-even.ts';
 
 /**
@@ -20,7 +20,7 @@ export function quantizeValue(value: number, scale: number, zeroPoint: number, q
     throw new WhittleError('invalid-argument', 'cannot quantize NaN', { field: 'value' });
   }
   if (!(scale > 0) || !Number.isFinite(scale)) {
-    throw new WhittleError('invalid-argument', `scale must be a positive finite number, got ${describe(scale)}`, {
+    throw new WhittleError('invalid-argument', `scale must be a positive finite number, got ${describeValue(scale)}`, {
       field: 'scale',
     });
   }

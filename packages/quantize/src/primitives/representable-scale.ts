@@ -3,7 +3,7 @@
  * the stored scale, and that scale must not be smaller than the one asked for, or the largest
  * values would clamp and break the half-a-step error bound. So scales round up, never to zero.
  */
-import { WhittleError, describe } from '@whittle/core';
+import { WhittleError, describeValue } from '@whittle/core';
 
 /** The dtypes an affine encoding stores its scales (and offsets) in. */
 export type ScaleDType = 'float64' | 'float32' | 'float16';
@@ -29,7 +29,7 @@ const HIGH_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
  */
 export function representableScale(scale: number, dtype: ScaleDType): number {
   if (!(scale > 0) || !Number.isFinite(scale)) {
-    throw new WhittleError('invalid-argument', `scale must be a positive finite number, got ${describe(scale)}`, {
+    throw new WhittleError('invalid-argument', `scale must be a positive finite number, got ${describeValue(scale)}`, {
       field: 'scale',
     });
   }
@@ -45,7 +45,7 @@ export function representableScale(scale: number, dtype: ScaleDType): number {
     default:
       throw new WhittleError(
         'invalid-argument',
-        `scale dtype must be float64, float32 or float16, got ${describe(dtype)}`,
+        `scale dtype must be float64, float32 or float16, got ${describeValue(dtype)}`,
         { field: 'scaleDType' },
       );
   }

@@ -9,16 +9,16 @@
 import {
   WhittleError,
   affineByteLength,
-  describe,
+  describeValue,
   isFloatDType,
-  quantizeStockAffine,
   toFloat32,
   type AffineEncoding,
   type HostTensor,
 } from '@whittle/core';
+import { quantizeStockAffine } from '@whittle/core/tfjs';
 import { firstNonFinite, nonFiniteError } from './non-finite.ts';
 
-export { tfjsStockQParams, type TfjsStockQParams } from '@whittle/core';
+export { tfjsStockQParams, type TfjsStockQParams } from '@whittle/core/tfjs';
 
 /** The code dtypes stock tfjs dequantizes. */
 export type TfjsStockDType = 'uint8' | 'uint16';
@@ -38,12 +38,12 @@ export type TfjsStockDType = 'uint8' | 'uint16';
  */
 export function quantizeTfjsStock(tensor: HostTensor, dtype: TfjsStockDType): AffineEncoding {
   if (!isFloatDType(tensor.dtype)) {
-    throw new WhittleError('invalid-tensor', `quantizes float tensors, got ${describe(tensor.dtype)}`, {
+    throw new WhittleError('invalid-tensor', `quantizes float tensors, got ${describeValue(tensor.dtype)}`, {
       field: 'dtype',
     });
   }
   if (dtype !== 'uint8' && dtype !== 'uint16') {
-    throw new WhittleError('invalid-argument', `stock tfjs quantization is uint8 or uint16, got ${describe(dtype)}`, {
+    throw new WhittleError('invalid-argument', `stock tfjs quantization is uint8 or uint16, got ${describeValue(dtype)}`, {
       field: 'dtype',
     });
   }

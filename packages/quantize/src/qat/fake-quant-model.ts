@@ -13,7 +13,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import {
   WhittleError,
-  describe,
+  describeValue,
   globToRegExp,
   requireGradients,
   roleAxes,
@@ -183,7 +183,7 @@ export function applyFakeQuant<Model extends LayersModelLike>(
  */
 export function kernelFakeQuantOptions(options: FakeQuantModelOptions, role: ParamRole, rank: number): FakeQuantOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new WhittleError('invalid-argument', `expected options, got ${describe(options)}`, { field: 'options' });
+    throw new WhittleError('invalid-argument', `expected options, got ${describeValue(options)}`, { field: 'options' });
   }
   const { outputAxis, inputAxis } = roleAxes(role, rank);
   const requested = options.granularity ?? 'channel';
@@ -198,7 +198,7 @@ export function kernelFakeQuantOptions(options: FakeQuantModelOptions, role: Par
   } else {
     throw new WhittleError(
       'invalid-argument',
-      `granularity must be 'tensor', 'channel' or { groupSize: a positive integer }, got ${describe(requested)}`,
+      `granularity must be 'tensor', 'channel' or { groupSize: a positive integer }, got ${describeValue(requested)}`,
       { field: 'granularity' },
     );
   }

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   WhittleError,
   affineFromCodes,
-  describe,
+  describeValue,
   normalizeGranularity,
   scalesShape,
   type AffineEncoding,
@@ -131,23 +131,23 @@ export interface ResolvedFakeQuantOptions {
  * ```
  */
 export function resolveFakeQuantOptions(options: FakeQuantOptions, shape: readonly number[]): ResolvedFakeQuantOptions {
-  if (typeof options !== 'object' || options === null) fail(`expected options, got ${describe(options)}`, 'options');
+  if (typeof options !== 'object' || options === null) fail(`expected options, got ${describeValue(options)}`, 'options');
   const { bits, symmetric = true, narrowRange = false, range } = options;
   if (typeof bits !== 'number' || !Number.isInteger(bits) || bits < 2 || bits > 8) {
-    fail(`bits must be an integer from 2 to 8, got ${describe(bits)}`, 'bits');
+    fail(`bits must be an integer from 2 to 8, got ${describeValue(bits)}`, 'bits');
   }
-  if (typeof symmetric !== 'boolean') fail(`symmetric must be true or false, got ${describe(symmetric)}`, 'symmetric');
-  if (typeof narrowRange !== 'boolean') fail(`narrowRange must be true or false, got ${describe(narrowRange)}`, 'narrowRange');
+  if (typeof symmetric !== 'boolean') fail(`symmetric must be true or false, got ${describeValue(symmetric)}`, 'symmetric');
+  if (typeof narrowRange !== 'boolean') fail(`narrowRange must be true or false, got ${describeValue(narrowRange)}`, 'narrowRange');
   const granularity = normalizeGranularity(options.granularity ?? { kind: 'tensor' }, shape.length);
   if (granularity.kind !== 'tensor') {
     if (granularity.kind !== 'axis' && granularity.kind !== 'group') {
-      fail(`granularity kind must be tensor, axis or group, got ${describe((granularity as { kind: unknown }).kind)}`, 'granularity.kind');
+      fail(`granularity kind must be tensor, axis or group, got ${describeValue((granularity as { kind: unknown }).kind)}`, 'granularity.kind');
     }
     if (!Number.isInteger(granularity.axis) || granularity.axis < 0 || granularity.axis >= shape.length) {
-      fail(`axis ${describe(granularity.axis)} is out of range for rank ${shape.length}`, 'granularity.axis');
+      fail(`axis ${describeValue(granularity.axis)} is out of range for rank ${shape.length}`, 'granularity.axis');
     }
     if (granularity.kind === 'group' && (!Number.isSafeInteger(granularity.size) || granularity.size < 1)) {
-      fail(`group size must be a positive integer, got ${describe(granularity.size)}`, 'granularity.size');
+      fail(`group size must be a positive integer, got ${describeValue(granularity.size)}`, 'granularity.size');
     }
   }
   if (range !== undefined) {
@@ -157,7 +157,7 @@ export function resolveFakeQuantOptions(options: FakeQuantOptions, shape: readon
       Number.isFinite(range.minimum) &&
       Number.isFinite(range.maximum) &&
       range.minimum <= range.maximum;
-    if (!ok) fail(`range must hold finite minimum ≤ maximum, got ${describe(range)}`, 'range');
+    if (!ok) fail(`range must hold finite minimum ≤ maximum, got ${describeValue(range)}`, 'range');
   }
   const { qmin, qmax } = quantizationRange(bits, symmetric, narrowRange);
   return { bits, symmetric, qmin, qmax, granularity, range };

@@ -1,4 +1,5 @@
-import { denseEncoding, safetensorsParamLayout, writeSafetensors, type Param, type SafetensorsParamLayout } from '@whittle/core';
+import { denseEncoding, type Param } from '@whittle/core';
+import { safetensorsParamLayout, writeSafetensors, type SafetensorsParamLayout } from '@whittle/core/safetensors';
 import { atomicFileSink } from '@whittle/core/fs';
 import { seededRandom } from '../../seeded-random.ts';
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { decodeToFloat32, readTfjsModel, type BackendName, type Model } from '@whittle/core';
+import { decodeToFloat32, type BackendName, type Model } from '@whittle/core';
+import { readTfjsModel } from '@whittle/core/tfjs';
 import { readTfjsModelFile } from '@whittle/core/fs';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';

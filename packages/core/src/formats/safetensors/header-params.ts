@@ -5,7 +5,7 @@
  */
 import { isDType } from '../../tensor/dtype.ts';
 import { describeShape } from '../../tensor/shape-limits.ts';
-import { describe, shapesEqual } from '../../tensor/shape.ts';
+import { describeValue, shapesEqual } from '../../tensor/shape.ts';
 import { bufferReferences } from './buffer-references.ts';
 import { toSafetensorsDType } from './dtypes.ts';
 import { checkedShapeSize, malformed } from './malformed.ts';
@@ -156,14 +156,14 @@ export function readHeaderParams(
         malformed(
           file,
           `${field}.dtype`,
-          `dtype ${describe(reference.dtype)} does not match the tensor's ${tensor.dtype}`
+          `dtype ${describeValue(reference.dtype)} does not match the tensor's ${tensor.dtype}`
         );
       }
       if (!Array.isArray(reference.shape) || !shapesEqual(reference.shape as number[], tensor.shape)) {
         malformed(
           file,
           `${field}.shape`,
-          `shape ${describe(reference.shape)} does not match the tensor's ${describeShape(tensor.shape)}`
+          `shape ${describeValue(reference.shape)} does not match the tensor's ${describeShape(tensor.shape)}`
         );
       }
       owner.set(index, name);
@@ -198,11 +198,11 @@ function readEncodingEntry(key: string, value: string, file: string): Record<str
   }
   const encoding = parsed.value;
   if (typeof encoding !== 'object' || encoding === null || Array.isArray(encoding)) {
-    malformed(file, metadataField(key), `expected an encoding object, got ${describe(encoding)}`);
+    malformed(file, metadataField(key), `expected an encoding object, got ${describeValue(encoding)}`);
   }
   const record = encoding as Record<string, unknown>;
   if (typeof record.kind !== 'string')
-    malformed(file, metadataField(key, 'kind'), `expected a kind, got ${describe(record.kind)}`);
+    malformed(file, metadataField(key, 'kind'), `expected a kind, got ${describeValue(record.kind)}`);
   return record;
 }
 

@@ -5,7 +5,7 @@
  * size and {@link MAX_SAFETENSORS_HEADER_SIZE}, so a lying length never allocates.
  */
 import { WhittleError } from '../../errors.ts';
-import { describe } from '../../tensor/shape.ts';
+import { describeValue } from '../../tensor/shape.ts';
 import type { ByteSource } from '../byte-source.ts';
 import { readHeaderParams, type ParamTable, type SafetensorsParamInfo } from './header-params.ts';
 import { IndexedMap } from './indexed-map.ts';
@@ -201,7 +201,7 @@ function parseHeaderJson(text: string, file: string): { keys: string[]; values: 
     malformed(file, field, `the key ${JSON.stringify(parsed.key)} appears twice`);
   }
   if (typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value)) {
-    malformed(file, 'header', `expected a JSON object, got ${describe(parsed.value)}`);
+    malformed(file, 'header', `expected a JSON object, got ${describeValue(parsed.value)}`);
   }
   const record = parsed.value as Record<string, unknown>;
   return { keys: [...parsed.keys], values: parsed.keys.map((key) => record[key]) };
@@ -209,12 +209,12 @@ function parseHeaderJson(text: string, file: string): { keys: string[]; values: 
 
 function readMetadata(value: unknown, file: string): Record<string, string> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    malformed(file, headerField(METADATA_KEY), `expected a map of strings to strings, got ${describe(value)}`);
+    malformed(file, headerField(METADATA_KEY), `expected a map of strings to strings, got ${describeValue(value)}`);
   }
   const entries: Record<string, string> = {};
   for (const [key, entry] of Object.entries(value)) {
     if (typeof entry !== 'string') {
-      malformed(file, metadataField(key), `metadata values must be strings, got ${describe(entry)}`);
+      malformed(file, metadataField(key), `metadata values must be strings, got ${describeValue(entry)}`);
     }
     // As for tensor names: a lone surrogate has no UTF-8 form, so the entry could not be written back.
     if (!isWellFormedName(key) || !isWellFormedName(entry)) {
@@ -236,7 +236,7 @@ function readMetadata(value: unknown, file: string): Record<string, string> {
 export async function readExactly(source: ByteSource, offset: number, length: number): Promise<Uint8Array> {
   const bytes = await source.read(offset, length);
   if (!(bytes instanceof Uint8Array) || bytes.byteLength !== length) {
-    throw new WhittleError('malformed-file', `reading ${length} bytes at ${offset} returned ${describe(bytes)}`, {
+    throw new WhittleError('malformed-file', `reading ${length} bytes at ${offset} returned ${describeValue(bytes)}`, {
       file: source.name,
     });
   }

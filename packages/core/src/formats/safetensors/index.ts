@@ -1,33 +1,35 @@
+/**
+ * `@whittle/core/safetensors`: safetensors checkpoints in memory or behind a byte source: the
+ * header, params and tensors, and the writer.
+ */
 export {
+  READABLE_SAFETENSORS_DTYPES,
   isSafetensorsDType,
   toSafetensorsDType,
   toWhittleDType,
-  READABLE_SAFETENSORS_DTYPES,
-  type SafetensorsDType,
 } from './dtypes.ts';
-export {
-  SAFETENSORS_COMPONENT_SEPARATOR,
-  SAFETENSORS_ENCODING_PREFIX,
-  safetensorsComponentName,
-  safetensorsEncodingKey,
-} from './naming.ts';
-export type { SafetensorsTensorInfo } from './tensor-entries.ts';
-export type { SafetensorsParamInfo } from './header-params.ts';
-export { MAX_SAFETENSORS_HEADER_SIZE, readSafetensorsHeader, type SafetensorsHeader } from './header.ts';
-export { readSafetensorsRows, readSafetensorsTensor } from './read-tensor.ts';
-export { concatenateRowBlocks, type BlockEncoder, type StreamedParam } from './row-blocks.ts';
-export { iterateSafetensorsParams, readSafetensorsModel, readSafetensorsParam, readSafetensorsParamAt, safetensorsHeaderRoles } from './read-params.ts';
+export type { SafetensorsDType } from './dtypes.ts';
 export { safetensorsRoleAt } from './header-columns.ts';
-export type { ParamTable as SafetensorsParamColumns } from './header-params.ts';
-export type { TensorTable as SafetensorsTensorColumns } from './tensor-table.ts';
-export {
-  planSafetensors,
-  safetensorsParamLayout,
-  type SafetensorsParamLayout,
-  type SafetensorsPlan,
-  type SafetensorsPlanOptions,
-  type SafetensorsPlannedParam,
-  type SafetensorsPlannedTensor,
+export type { SafetensorsParamInfo } from './header-params.ts';
+export { MAX_SAFETENSORS_HEADER_SIZE, readSafetensorsHeader } from './header.ts';
+export type { SafetensorsHeader } from './header.ts';
+export { planSafetensors, safetensorsParamLayout } from './plan.ts';
+export type {
+  SafetensorsParamLayout,
+  SafetensorsPlan,
+  SafetensorsPlanOptions,
+  SafetensorsPlannedParam,
+  SafetensorsPlannedTensor,
 } from './plan.ts';
-export { memorySpill, type SpillStore } from './spill.ts';
-export { writeSafetensors, type SafetensorsParams, type WriteSafetensorsOptions } from './write.ts';
+export {
+  iterateSafetensorsParams,
+  readSafetensorsModel,
+  readSafetensorsParam,
+  readSafetensorsParamAt,
+  safetensorsHeaderRoles,
+} from './read-params.ts';
+export { readSafetensorsRows, readSafetensorsTensor } from './read-tensor.ts';
+export type { StreamedParam } from './row-blocks.ts';
+export type { SafetensorsTensorInfo } from './tensor-entries.ts';
+export { writeSafetensors } from './write.ts';
+export type { SafetensorsParams, WriteSafetensorsOptions } from './write.ts';

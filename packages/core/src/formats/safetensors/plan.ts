@@ -10,7 +10,7 @@ import type { EncodingMetadata } from '../../encoding/metadata.ts';
 import type { Encoding } from '../../encoding/types.ts';
 import { WhittleError } from '../../errors.ts';
 import { bytesPerElement, isDType, type DType } from '../../tensor/dtype.ts';
-import { describe, shapeSize } from '../../tensor/shape.ts';
+import { describeValue, shapeSize } from '../../tensor/shape.ts';
 import { bufferReferences } from './buffer-references.ts';
 import { toSafetensorsDType } from './dtypes.ts';
 import { MAX_SAFETENSORS_HEADER_SIZE } from './header.ts';
@@ -191,23 +191,23 @@ export function layoutTensors(
   layout: SafetensorsParamLayout,
   field: string
 ): { name: string; buffer: string; dtype: DType; shape: number[]; byteLength: number }[] {
-  if (typeof layout !== 'object' || layout === null) fail(`expected a param, got ${describe(layout)}`, field);
+  if (typeof layout !== 'object' || layout === null) fail(`expected a param, got ${describeValue(layout)}`, field);
   const { name, encoding } = layout;
   if (typeof name !== 'string' || name.length === 0 || name === METADATA_KEY || !isWellFormedName(name)) {
     fail(
-      `a param needs a non-empty, well-formed name other than ${METADATA_KEY}, got ${describe(name)}`,
+      `a param needs a non-empty, well-formed name other than ${METADATA_KEY}, got ${describeValue(name)}`,
       `${field}.name`
     );
   }
   if (typeof encoding !== 'object' || encoding === null || typeof encoding.kind !== 'string') {
-    fail(`expected encoding metadata, got ${describe(encoding)}`, `${field}.encoding`);
+    fail(`expected encoding metadata, got ${describeValue(encoding)}`, `${field}.encoding`);
   }
   const references = bufferReferences(encoding, (message, path) => fail(message, `${field}.encoding.${path}`));
   if (encoding.kind === 'dense' && references.length !== 1)
     fail('a dense encoding has one tensor', `${field}.encoding`);
   const tensors = references.map((reference) => {
     const at = `${field}.encoding.${reference.path}`;
-    if (!isDType(reference.dtype)) fail(`unknown dtype ${describe(reference.dtype)}`, `${at}.dtype`);
+    if (!isDType(reference.dtype)) fail(`unknown dtype ${describeValue(reference.dtype)}`, `${at}.dtype`);
     let size: number;
     try {
       size = shapeSize(reference.shape, {});
@@ -229,12 +229,12 @@ export function layoutTensors(
 
 function checkMetadata(metadata: Readonly<Record<string, string>>): [string, string][] {
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
-    fail(`metadata must map strings to strings, got ${describe(metadata)}`, 'metadata');
+    fail(`metadata must map strings to strings, got ${describeValue(metadata)}`, 'metadata');
   }
   return Object.entries(metadata).map(([key, value]) => {
     const field = `metadata[${JSON.stringify(key)}]`;
     if (typeof value !== 'string' || !isWellFormedName(value))
-      fail(`expected a well-formed string, got ${describe(value)}`, field);
+      fail(`expected a well-formed string, got ${describeValue(value)}`, field);
     if (!isWellFormedName(key)) fail('metadata keys must be well-formed strings', field);
     if (key.startsWith(SAFETENSORS_ENCODING_PREFIX))
       fail(`keys starting with ${SAFETENSORS_ENCODING_PREFIX} are whittle's own`, field);

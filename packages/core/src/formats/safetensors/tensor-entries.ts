@@ -4,7 +4,7 @@
  * Internal to the safetensors folder.
  */
 import { describeShape } from '../../tensor/shape-limits.ts';
-import { describe } from '../../tensor/shape.ts';
+import { describeValue } from '../../tensor/shape.ts';
 import { isSafetensorsDType, safetensorsDTypeBits, type SafetensorsDType } from './dtypes.ts';
 import { checkedShapeSize, malformed } from './malformed.ts';
 import { headerField, isWellFormedName } from './naming.ts';
@@ -31,23 +31,23 @@ export function readTensorEntry(name: string, value: unknown, file: string, data
   // JSON can spell a lone surrogate (`"\\ud800"`); UTF-8 cannot hold it, so no writer could write it back.
   if (!isWellFormedName(name)) malformed(file, headerField(name), 'the tensor name holds a lone surrogate, which UTF-8 cannot encode');
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    malformed(file, headerField(name), `expected a tensor entry object, got ${describe(value)}`);
+    malformed(file, headerField(name), `expected a tensor entry object, got ${describeValue(value)}`);
   }
   const entry = value as Record<string, unknown>;
   const { dtype, shape, data_offsets: offsets } = entry;
   if (!isSafetensorsDType(dtype)) {
-    malformed(file, headerField(name, 'dtype'), `unknown dtype ${describe(dtype)}`);
+    malformed(file, headerField(name, 'dtype'), `unknown dtype ${describeValue(dtype)}`);
   }
   // Field paths are built only for an error: a header may list a million tensors.
   const size = checkedShapeSize(shape, file, () => headerField(name, 'shape'));
   const offsetsField = (): string => headerField(name, 'data_offsets');
   if (!Array.isArray(offsets) || offsets.length !== 2) {
-    malformed(file, offsetsField(), `expected [begin, end], got ${describe(offsets)}`);
+    malformed(file, offsetsField(), `expected [begin, end], got ${describeValue(offsets)}`);
   }
   const [begin, end] = offsets as unknown[];
   for (const offset of [begin, end]) {
     if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
-      malformed(file, offsetsField(), `offsets must be non-negative integers, got ${describe(offset)}`);
+      malformed(file, offsetsField(), `offsets must be non-negative integers, got ${describeValue(offset)}`);
     }
   }
   const [first, last] = [begin as number, end as number];

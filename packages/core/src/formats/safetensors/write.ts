@@ -18,7 +18,7 @@ import { encodingParts } from '../../encoding/serialize.ts';
 import { validateEncoding } from '../../encoding/validate.ts';
 import { WhittleError } from '../../errors.ts';
 import type { Model, Param } from '../../model/types.ts';
-import { describe } from '../../tensor/shape.ts';
+import { describeValue } from '../../tensor/shape.ts';
 import type { ByteSink } from '../byte-source.ts';
 import {
   layoutTensors,
@@ -106,7 +106,7 @@ function inMemoryParams(params: SafetensorsParams): readonly Param[] | undefined
     return [...(params as Model).params.values()];
   }
   if (typeof params !== 'object' || params === null || !(Symbol.iterator in params || Symbol.asyncIterator in params)) {
-    throw new WhittleError('invalid-argument', `expected a model or params, got ${describe(params)}`, {
+    throw new WhittleError('invalid-argument', `expected a model or params, got ${describeValue(params)}`, {
       field: 'params',
     });
   }
@@ -220,7 +220,7 @@ async function spillStreamed(
   planner: SafetensorsHeaderPlanner
 ): Promise<void> {
   if (typeof param.name !== 'string' || param.name.length === 0) {
-    fail(`a param needs a non-empty name, got ${describe(param.name)}`, `params[${index}].name`);
+    fail(`a param needs a non-empty name, got ${describeValue(param.name)}`, `params[${index}].name`);
   }
   const layout = { name: param.name, encoding: param.encoding };
   const expected = planner.add(layout, index).reduce((total, tensor) => total + tensor.byteLength, 0);
@@ -237,10 +237,10 @@ async function spillStreamed(
 
 /** A param checked far enough to be written: a non-empty name and a valid encoding. */
 function checkParam(value: unknown, index: number): Param {
-  if (typeof value !== 'object' || value === null) fail(`expected a param, got ${describe(value)}`, `params[${index}]`);
+  if (typeof value !== 'object' || value === null) fail(`expected a param, got ${describeValue(value)}`, `params[${index}]`);
   const param = value as Param;
   if (typeof param.name !== 'string' || param.name.length === 0) {
-    fail(`a param needs a non-empty name, got ${describe(param.name)}`, `params[${index}].name`);
+    fail(`a param needs a non-empty name, got ${describeValue(param.name)}`, `params[${index}].name`);
   }
   validateEncoding(param.value, { field: `params[${index}].value` });
   return param;

@@ -10,7 +10,7 @@ import { replaceParams } from '../../model/replace-params.ts';
 import type { Model } from '../../model/types.ts';
 import { isFloatDType } from '../../tensor/dtype.ts';
 import { toFloat32 } from '../../tensor/host-tensor.ts';
-import { describe } from '../../tensor/shape.ts';
+import { describeValue } from '../../tensor/shape.ts';
 import { quantizeStockAffine } from './stock-uint8.ts';
 import { stockWeight } from './stock-weights.ts';
 
@@ -42,7 +42,7 @@ export interface DecompressOptions {
 export function decompress(model: Model, options: DecompressOptions = {}): Model {
   const dtype = options.dtype ?? 'float32';
   if (dtype !== 'float32' && dtype !== 'float16' && dtype !== 'uint8') {
-    throw new WhittleError('invalid-argument', `dtype must be float32, float16 or uint8, got ${describe(dtype)}`, {
+    throw new WhittleError('invalid-argument', `dtype must be float32, float16 or uint8, got ${describeValue(dtype)}`, {
       field: 'dtype',
     });
   }

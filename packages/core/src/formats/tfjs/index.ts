@@ -1,23 +1,27 @@
-export type * from './model-json-types.ts';
-export {
-  MAX_MODEL_JSON_BYTES,
-  MAX_MODEL_JSON_DEPTH,
-  parseModelJson,
-  type ParseModelJsonOptions,
-} from './parse-model-json.ts';
-export { sha256Hex, withShardHashes } from './shard-hashes.ts';
-export { readTfjsModel, readParsedTfjsModel, type LoadShard, type ReadTfjsModelOptions } from './read-tfjs-model.ts';
-export {
-  MAX_SHARD_COUNT,
-  writeTfjsArtifacts,
-  type TfjsArtifacts,
-  type TfjsShard,
-  type WriteTfjsArtifactsOptions,
-} from './write-tfjs-artifacts.ts';
-export { modelJsonFields } from './model-json-fields.ts';
-export { DEFAULT_SHARD_BYTES } from './shard-bytes.ts';
-export { decodeStockEntry, stockWeight, type StockWeight } from './stock-weights.ts';
-export { quantizeStockAffine, tfjsStockQParams, type TfjsStockQParams } from './stock-uint8.ts';
-export { decompress, type DecompressOptions, type StockDType } from './decompress.ts';
+/**
+ * `@whittle/core/tfjs`: TensorFlow.js model.json and weight shards in memory: read, write, and
+ * run any whittle model with stock tfjs through an IOHandler.
+ */
 export { toModelArtifacts, whittleIOHandler } from './io-handler.ts';
-export { checkWeightPath } from './weight-path.ts';
+export { WHITTLE_SECTION, WHITTLE_SECTION_VERSION } from './model-json-types.ts';
+export type {
+  StockWeightDType,
+  TfjsModelJson,
+  TfjsModelJsonObject,
+  TfjsQuantization,
+  TfjsShardHash,
+  TfjsWeightEntry,
+  TfjsWeightEntryJson,
+  TfjsWeightGroup,
+  TfjsWhittleParam,
+  WhittleWeightDType,
+} from './model-json-types.ts';
+export { MAX_MODEL_JSON_BYTES, MAX_MODEL_JSON_DEPTH, parseModelJson } from './parse-model-json.ts';
+export type { ParseModelJsonOptions } from './parse-model-json.ts';
+export { readParsedTfjsModel, readTfjsModel } from './read-tfjs-model.ts';
+export type { LoadShard, ReadTfjsModelOptions } from './read-tfjs-model.ts';
+export { DEFAULT_SHARD_BYTES } from './shard-bytes.ts';
+export { quantizeStockAffine, tfjsStockQParams } from './stock-uint8.ts';
+export type { TfjsStockQParams } from './stock-uint8.ts';
+export { MAX_SHARD_COUNT, writeTfjsArtifacts } from './write-tfjs-artifacts.ts';
+export type { TfjsArtifacts, TfjsShard, WriteTfjsArtifactsOptions } from './write-tfjs-artifacts.ts';

@@ -2,7 +2,7 @@
  * Parsing and validating an untrusted `model.json`: every field tfjs reads, every weight entry,
  * every shard path, and whittle's section, before a single shard byte is read.
  */
-import { describe } from '../../tensor/shape.ts';
+import { describeValue } from '../../tensor/shape.ts';
 import { parseStrictJson } from '../safetensors/strict-json.ts';
 import { malformed } from './malformed.ts';
 import { setOwn } from './set-own.ts';
@@ -69,16 +69,16 @@ const OBJECT_FIELDS = [
 export function parseModelJson(json: unknown, file = 'model.json', options: ParseModelJsonOptions = {}): TfjsModelJson {
   const value = readJson(json, file);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    malformed(`model.json must hold a JSON object, got ${describe(value)}`, file);
+    malformed(`model.json must hold a JSON object, got ${describeValue(value)}`, file);
   }
   const record = value as Record<string, unknown>;
   for (const field of STRING_FIELDS) {
     if (record[field] !== undefined && typeof record[field] !== 'string') {
-      malformed(`${field} must be a string, got ${describe(record[field])}`, file, field);
+      malformed(`${field} must be a string, got ${describeValue(record[field])}`, file, field);
     }
   }
   if (record.convertedBy !== undefined && record.convertedBy !== null && typeof record.convertedBy !== 'string') {
-    malformed(`convertedBy must be a string or null, got ${describe(record.convertedBy)}`, file, 'convertedBy');
+    malformed(`convertedBy must be a string or null, got ${describeValue(record.convertedBy)}`, file, 'convertedBy');
   }
   for (const field of OBJECT_FIELDS) {
     const fieldValue = record[field];
@@ -87,7 +87,7 @@ export function parseModelJson(json: unknown, file = 'model.json', options: Pars
       fieldValue !== null &&
       (typeof fieldValue !== 'object' || Array.isArray(fieldValue))
     ) {
-      malformed(`${field} must be an object, got ${describe(fieldValue)}`, file, field);
+      malformed(`${field} must be an object, got ${describeValue(fieldValue)}`, file, field);
     }
   }
   const weightsManifest = readManifest(record.weightsManifest, file, options.allowUrls === true);
@@ -125,7 +125,7 @@ function readJson(json: unknown, file: string): unknown {
       (path: string, key) => (key === '[]' ? `${path}[]` : path === '' ? key : `${path}.${key}`),
       ''
     );
-    malformed(`the key ${describe(parsed.key)} appears twice in one object`, file, field);
+    malformed(`the key ${describeValue(parsed.key)} appears twice in one object`, file, field);
   }
   malformed(`model.json is not JSON (${parsed.message.slice(0, 200)})`, file);
 }
@@ -166,7 +166,7 @@ function detectFormat(record: Record<string, unknown>): TfjsModelJson['format'] 
 
 function readManifest(value: unknown, file: string, allowUrls: boolean): TfjsWeightGroup[] {
   if (!Array.isArray(value))
-    malformed(`weightsManifest must be an array of groups, got ${describe(value)}`, file, 'weightsManifest');
+    malformed(`weightsManifest must be an array of groups, got ${describeValue(value)}`, file, 'weightsManifest');
   const names = new Set<string>();
   // Where each shard is listed: a shard listed twice would have its bytes declared (and decoded)
   // twice, so the weights could outgrow the distinct bytes on disk without bound.
@@ -175,18 +175,18 @@ function readManifest(value: unknown, file: string, allowUrls: boolean): TfjsWei
   return Array.from(value, (group: unknown, groupIndex) => {
     const field = `weightsManifest[${groupIndex}]`;
     if (typeof group !== 'object' || group === null || Array.isArray(group)) {
-      malformed(`a manifest group must be an object, got ${describe(group)}`, file, field);
+      malformed(`a manifest group must be an object, got ${describeValue(group)}`, file, field);
     }
     const { paths, weights } = group as Record<string, unknown>;
     if (!Array.isArray(paths))
-      malformed(`paths must be an array of strings, got ${describe(paths)}`, file, `${field}.paths`);
+      malformed(`paths must be an array of strings, got ${describeValue(paths)}`, file, `${field}.paths`);
     if (!Array.isArray(weights))
-      malformed(`weights must be an array of entries, got ${describe(weights)}`, file, `${field}.weights`);
+      malformed(`weights must be an array of entries, got ${describeValue(weights)}`, file, `${field}.weights`);
     const checkedPaths = Array.from(paths, (path: unknown, index) => {
       const pathField = `${field}.paths[${index}]`;
       const checked = checkWeightPath(path, file, pathField, allowUrls);
       const earlier = listed.get(checked);
-      if (earlier !== undefined) malformed(`the shard ${describe(checked)} is listed twice (first at ${earlier})`, file, pathField);
+      if (earlier !== undefined) malformed(`the shard ${describeValue(checked)} is listed twice (first at ${earlier})`, file, pathField);
       listed.set(checked, pathField);
       return checked;
     });
@@ -195,7 +195,7 @@ function readManifest(value: unknown, file: string, allowUrls: boolean): TfjsWei
       const entryField = `${field}.weights[${index}]`;
       const parsed = parseWeightEntry(entry, file, entryField);
       if (names.has(parsed.name))
-        malformed(`duplicate weight name ${describe(parsed.name)}`, file, `${entryField}.name`);
+        malformed(`duplicate weight name ${describeValue(parsed.name)}`, file, `${entryField}.name`);
       names.add(parsed.name);
       byteLength += parsed.byteLength;
       if (!Number.isSafeInteger(byteLength))
@@ -213,31 +213,31 @@ function readWhittleSection(
   if (value === undefined) return { params: [], shards: [] };
   const field = WHITTLE_SECTION;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    malformed(`the whittle section must be an object, got ${describe(value)}`, file, field);
+    malformed(`the whittle section must be an object, got ${describeValue(value)}`, file, field);
   }
   const { version, params, shards } = value as Record<string, unknown>;
   if (version !== WHITTLE_SECTION_VERSION) {
     malformed(
-      `unsupported whittle section version ${describe(version)}; this whittle reads ${WHITTLE_SECTION_VERSION}`,
+      `unsupported whittle section version ${describeValue(version)}; this whittle reads ${WHITTLE_SECTION_VERSION}`,
       file,
       `${field}.version`
     );
   }
-  if (!Array.isArray(params)) malformed(`params must be an array, got ${describe(params)}`, file, `${field}.params`);
+  if (!Array.isArray(params)) malformed(`params must be an array, got ${describeValue(params)}`, file, `${field}.params`);
   const names = new Set<string>();
   const whittleParams = Array.from(params, (param: unknown, index) => {
     const paramField = `${field}.params[${index}]`;
     if (typeof param !== 'object' || param === null || Array.isArray(param)) {
-      malformed(`a whittle param must be an object, got ${describe(param)}`, file, paramField);
+      malformed(`a whittle param must be an object, got ${describeValue(param)}`, file, paramField);
     }
     const { name, encoding } = param as Record<string, unknown>;
     if (typeof name !== 'string' || name.length === 0) {
-      malformed(`a whittle param needs a non-empty string name, got ${describe(name)}`, file, `${paramField}.name`);
+      malformed(`a whittle param needs a non-empty string name, got ${describeValue(name)}`, file, `${paramField}.name`);
     }
-    if (names.has(name)) malformed(`duplicate whittle param ${describe(name)}`, file, `${paramField}.name`);
+    if (names.has(name)) malformed(`duplicate whittle param ${describeValue(name)}`, file, `${paramField}.name`);
     names.add(name);
     if (typeof encoding !== 'object' || encoding === null || Array.isArray(encoding)) {
-      malformed(`encoding must be an object, got ${describe(encoding)}`, file, `${paramField}.encoding`);
+      malformed(`encoding must be an object, got ${describeValue(encoding)}`, file, `${paramField}.encoding`);
     }
     return { name, encoding };
   });
@@ -247,19 +247,19 @@ function readWhittleSection(
 function readShardHashes(value: unknown, file: string): TfjsShardHash[] {
   if (value === undefined) return [];
   const field = `${WHITTLE_SECTION}.shards`;
-  if (!Array.isArray(value)) malformed(`shards must be an array, got ${describe(value)}`, file, field);
+  if (!Array.isArray(value)) malformed(`shards must be an array, got ${describeValue(value)}`, file, field);
   const paths = new Set<string>();
   return Array.from(value, (shard: unknown, index) => {
     const shardField = `${field}[${index}]`;
     if (typeof shard !== 'object' || shard === null || Array.isArray(shard)) {
-      malformed(`a shard entry must be an object, got ${describe(shard)}`, file, shardField);
+      malformed(`a shard entry must be an object, got ${describeValue(shard)}`, file, shardField);
     }
     const { path, sha256 } = shard as Record<string, unknown>;
-    if (typeof path !== 'string') malformed(`path must be a string, got ${describe(path)}`, file, `${shardField}.path`);
-    if (paths.has(path)) malformed(`the shard ${describe(path)} is listed twice`, file, `${shardField}.path`);
+    if (typeof path !== 'string') malformed(`path must be a string, got ${describeValue(path)}`, file, `${shardField}.path`);
+    if (paths.has(path)) malformed(`the shard ${describeValue(path)} is listed twice`, file, `${shardField}.path`);
     paths.add(path);
     if (typeof sha256 !== 'string' || !SHA256_HEX.test(sha256)) {
-      malformed(`sha256 must be 64 lowercase hex digits, got ${describe(sha256)}`, file, `${shardField}.sha256`);
+      malformed(`sha256 must be 64 lowercase hex digits, got ${describeValue(sha256)}`, file, `${shardField}.sha256`);
     }
     return { path, sha256, field: `${shardField}.sha256` };
   });
@@ -275,7 +275,7 @@ function checkShardHashes(groups: readonly TfjsWeightGroup[], hashes: readonly T
       manifest.add(path);
       if (!listed.has(path)) {
         malformed(
-          `the shard ${describe(path)} has no SHA-256 in ${WHITTLE_SECTION}.shards`,
+          `the shard ${describeValue(path)} has no SHA-256 in ${WHITTLE_SECTION}.shards`,
           file,
           `weightsManifest[${groupIndex}].paths[${index}]`
         );
@@ -284,7 +284,7 @@ function checkShardHashes(groups: readonly TfjsWeightGroup[], hashes: readonly T
   );
   hashes.forEach((hash, index) => {
     if (!manifest.has(hash.path)) {
-      malformed(`the shard ${describe(hash.path)} is not in weightsManifest`, file, `${WHITTLE_SECTION}.shards[${index}].path`);
+      malformed(`the shard ${describeValue(hash.path)} is not in weightsManifest`, file, `${WHITTLE_SECTION}.shards[${index}].path`);
     }
   });
 }
@@ -302,14 +302,14 @@ function checkWhittleEntries(
       const field = `weightsManifest[${groupIndex}].weights[${index}]`;
       if (!entry.dtype.startsWith('whittle/')) {
         if (declared.has(entry.name))
-          malformed(`${describe(entry.name)} is both a stock weight and a whittle param`, file, `${field}.name`);
+          malformed(`${describeValue(entry.name)} is both a stock weight and a whittle param`, file, `${field}.name`);
         return;
       }
       const cut = entry.name.lastIndexOf(COMPONENT_SEPARATOR);
       const param = cut <= 0 ? undefined : entry.name.slice(0, cut);
       if (param === undefined || !declared.has(param)) {
         malformed(
-          `the whittle entry ${describe(entry.name)} belongs to no param of the whittle section`,
+          `the whittle entry ${describeValue(entry.name)} belongs to no param of the whittle section`,
           file,
           `${field}.name`
         );
@@ -320,7 +320,7 @@ function checkWhittleEntries(
   params.forEach((param, index) => {
     if (!seen.has(param.name))
       malformed(
-        `the whittle param ${describe(param.name)} has no manifest entries`,
+        `the whittle param ${describeValue(param.name)} has no manifest entries`,
         file,
         `${WHITTLE_SECTION}.params[${index}]`
       );

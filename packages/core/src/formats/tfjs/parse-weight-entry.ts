@@ -3,7 +3,7 @@
  * bytes it occupies, computed from its validated shape so a lying manifest never sizes a read.
  */
 import { bytesPerElement, isDType } from '../../tensor/dtype.ts';
-import { describe, shapeSize } from '../../tensor/shape.ts';
+import { describeValue, shapeSize } from '../../tensor/shape.ts';
 import { asMalformed, malformed } from './malformed.ts';
 import type { StockWeightDType, TfjsQuantization, TfjsWeightEntry, WhittleWeightDType } from './model-json-types.ts';
 
@@ -23,17 +23,17 @@ const QUANTIZED_BYTES = { uint8: 1, uint16: 2, float16: 2 } as const;
  */
 export function parseWeightEntry(value: unknown, file: string, field: string): TfjsWeightEntry {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    malformed(`a weight entry must be an object, got ${describe(value)}`, file, field);
+    malformed(`a weight entry must be an object, got ${describeValue(value)}`, file, field);
   }
   const record = value as Record<string, unknown>;
   const { name, dtype, group } = record;
   if (typeof name !== 'string' || name.length === 0) {
-    malformed(`a weight needs a non-empty string name, got ${describe(name)}`, file, `${field}.name`);
+    malformed(`a weight needs a non-empty string name, got ${describeValue(name)}`, file, `${field}.name`);
   }
   const size = asMalformed(() => shapeSize(record.shape, {}), file, `${field}.shape`);
   const shape = [...(record.shape as number[])];
   if (group !== undefined && typeof group !== 'string') {
-    malformed(`group must be a string, got ${describe(group)}`, file, `${field}.group`);
+    malformed(`group must be a string, got ${describeValue(group)}`, file, `${field}.group`);
   }
   const checkedDType = readDType(dtype, file, `${field}.dtype`);
   const base = { name, shape, dtype: checkedDType, ...(group === undefined ? {} : { group }) };
@@ -55,18 +55,18 @@ function readDType(dtype: unknown, file: string, field: string): StockWeightDTyp
   if (dtype === 'string' || dtype === 'complex64') {
     malformed(`${dtype} weights are not supported`, file, field);
   }
-  malformed(`unknown weight dtype ${describe(dtype)}; expected float32, int32, bool or whittle/<dtype>`, file, field);
+  malformed(`unknown weight dtype ${describeValue(dtype)}; expected float32, int32, bool or whittle/<dtype>`, file, field);
 }
 
 function readQuantization(value: unknown, dtype: string, file: string, field: string): TfjsQuantization {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    malformed(`quantization must be an object, got ${describe(value)}`, file, field);
+    malformed(`quantization must be an object, got ${describeValue(value)}`, file, field);
   }
   const record = value as Record<string, unknown>;
   const quantized = record.dtype;
   if (quantized !== 'uint8' && quantized !== 'uint16' && quantized !== 'float16') {
     malformed(
-      `unknown quantization dtype ${describe(quantized)}; expected uint8, uint16 or float16`,
+      `unknown quantization dtype ${describeValue(quantized)}; expected uint8, uint16 or float16`,
       file,
       `${field}.dtype`
     );
@@ -87,7 +87,7 @@ function readQuantization(value: unknown, dtype: string, file: string, field: st
 
 function readFinite(value: unknown, file: string, field: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    malformed(`expected a finite number, got ${describe(value)}`, file, field);
+    malformed(`expected a finite number, got ${describeValue(value)}`, file, field);
   }
   return value;
 }

@@ -9,7 +9,7 @@ import { createModel, type ParamInit } from '../../model/create-model.ts';
 import { inferRoles } from '../../model/infer-role.ts';
 import { lookupKerasRole, rolesFromKerasTopology } from '../../model/keras-roles.ts';
 import type { Model } from '../../model/types.ts';
-import { describe } from '../../tensor/shape.ts';
+import { describeValue } from '../../tensor/shape.ts';
 import { graphRoles } from './graph-roles.ts';
 import { asMalformed, malformed } from './malformed.ts';
 import { COMPONENT_SEPARATOR, type TfjsModelJson, type TfjsWeightEntry } from './model-json-types.ts';
@@ -128,7 +128,7 @@ function checkedLoader(parsed: TfjsModelJson, loadShard: LoadShard, file: string
     const hash = hashes.get(path);
     if (hash !== undefined && shard instanceof Uint8Array && (await sha256Hex(shard)) !== hash.sha256) {
       malformed(
-        `the shard ${describe(path)} does not match its SHA-256: it is not the shard this model.json was written with`,
+        `the shard ${describeValue(path)} does not match its SHA-256: it is not the shard this model.json was written with`,
         file,
         hash.field
       );
@@ -167,7 +167,7 @@ async function loadGroup(
   for (const [index, path] of paths.entries()) {
     const bytes = await loadShard(path);
     if (!(bytes instanceof Uint8Array)) {
-      throw new WhittleError('invalid-argument', `loadShard must return a Uint8Array, got ${describe(bytes)}`, {
+      throw new WhittleError('invalid-argument', `loadShard must return a Uint8Array, got ${describeValue(bytes)}`, {
         file,
         field: `weightsManifest[${groupIndex}].paths[${index}]`,
       });

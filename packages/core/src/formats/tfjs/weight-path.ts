@@ -2,7 +2,7 @@
  * Weight shard paths from an untrusted manifest: relative paths that stay inside the model's
  * directory (or, when allowed, absolute http(s) URLs).
  */
-import { describe } from '../../tensor/shape.ts';
+import { describeValue } from '../../tensor/shape.ts';
 import { malformed } from './malformed.ts';
 
 // `.` and `..` also hide as percent escapes: the URL standard treats `%2e%2e` as `..`.
@@ -22,10 +22,10 @@ const SCHEME_OR_DRIVE = /^[a-z][a-z0-9+.-]*:/i;
  */
 export function checkWeightPath(path: unknown, file: string, field: string, allowUrls = false): string {
   if (typeof path !== 'string' || path.length === 0)
-    malformed(`a weight path must be a non-empty string, got ${describe(path)}`, file, field);
+    malformed(`a weight path must be a non-empty string, got ${describeValue(path)}`, file, field);
   if (allowUrls && /^https?:\/\/[^/\\]/i.test(path) && !/[\\\0]/.test(path)) return path;
   const escape = (reason: string): never =>
-    malformed(`the weight path ${describe(path)} ${reason}; paths must stay inside the model's directory`, file, field);
+    malformed(`the weight path ${describeValue(path)} ${reason}; paths must stay inside the model's directory`, file, field);
   if (path.includes('\\')) escape('contains a backslash');
   if (path.includes('\0')) escape('contains a NUL byte');
   if (SCHEME_OR_DRIVE.test(path)) escape('is a URL or names a drive');

@@ -6,7 +6,7 @@
 import { encodingParts, assembleEncoding } from '../../encoding/serialize.ts';
 import type { EncodingMetadata } from '../../encoding/metadata.ts';
 import type { Encoding } from '../../encoding/types.ts';
-import { describe, shapesEqual } from '../../tensor/shape.ts';
+import { describeValue, shapesEqual } from '../../tensor/shape.ts';
 import { asMalformed, malformed } from './malformed.ts';
 import { COMPONENT_SEPARATOR, type TfjsWeightEntry, type WhittleWeightDType } from './model-json-types.ts';
 
@@ -73,7 +73,7 @@ export function assembleWhittleParam(
     const entry = entries.get(buffer.name)!;
     if (entry.dtype !== `whittle/${buffer.dtype}` || !shapesEqual(entry.shape, buffer.shape)) {
       malformed(
-        `the entry ${describe(entry.name)} is ${entry.dtype} [${entry.shape.join(
+        `the entry ${describeValue(entry.name)} is ${entry.dtype} [${entry.shape.join(
           ', '
         )}] but the encoding reads whittle/${buffer.dtype} [${buffer.shape.join(', ')}]`,
         file,
@@ -85,7 +85,7 @@ export function assembleWhittleParam(
   const unused = entries.values().next();
   if (!unused.done)
     malformed(
-      `the entry ${describe(unused.value.name)} is not used by its param's encoding`,
+      `the entry ${describeValue(unused.value.name)} is not used by its param's encoding`,
       file,
       `${field}.encoding`
     );

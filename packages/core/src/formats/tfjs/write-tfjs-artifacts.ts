@@ -5,7 +5,7 @@
 import type { EncodingMetadata } from '../../encoding/metadata.ts';
 import { WhittleError } from '../../errors.ts';
 import type { Model } from '../../model/types.ts';
-import { describe } from '../../tensor/shape.ts';
+import { describeValue } from '../../tensor/shape.ts';
 import { modelJsonFields } from './model-json-fields.ts';
 import {
   WHITTLE_SECTION,
@@ -62,13 +62,13 @@ export interface TfjsArtifacts {
 export function writeTfjsArtifacts(model: Model, options: WriteTfjsArtifactsOptions = {}): TfjsArtifacts {
   const shardBytes = options.shardBytes ?? DEFAULT_SHARD_BYTES;
   if (!Number.isSafeInteger(shardBytes) || shardBytes <= 0) {
-    throw new WhittleError('invalid-argument', `shardBytes must be a positive integer, got ${describe(shardBytes)}`, {
+    throw new WhittleError('invalid-argument', `shardBytes must be a positive integer, got ${describeValue(shardBytes)}`, {
       field: 'shardBytes',
     });
   }
   const prefix = options.weightPathPrefix ?? '';
   if (typeof prefix !== 'string') {
-    throw new WhittleError('invalid-argument', `weightPathPrefix must be a string, got ${describe(prefix)}`, {
+    throw new WhittleError('invalid-argument', `weightPathPrefix must be a string, got ${describeValue(prefix)}`, {
       field: 'weightPathPrefix',
     });
   }
@@ -77,7 +77,7 @@ export function writeTfjsArtifacts(model: Model, options: WriteTfjsArtifactsOpti
   } catch (error) {
     throw new WhittleError(
       'invalid-argument',
-      `the prefix ${describe(prefix)} would put shards outside the model's directory`,
+      `the prefix ${describeValue(prefix)} would put shards outside the model's directory`,
       { field: 'weightPathPrefix' },
       { cause: error }
     );
@@ -88,7 +88,7 @@ export function writeTfjsArtifacts(model: Model, options: WriteTfjsArtifactsOpti
   const names = new Set<string>();
   const add = (entry: TfjsWeightEntryJson, bytes: Uint8Array, param: string): void => {
     if (names.has(entry.name)) {
-      throw new WhittleError('invalid-argument', `two weights would both be named ${describe(entry.name)}`, {
+      throw new WhittleError('invalid-argument', `two weights would both be named ${describeValue(entry.name)}`, {
         field: `params[${JSON.stringify(param)}]`,
       });
     }
