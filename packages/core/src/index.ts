@@ -149,4 +149,4 @@ export {
   checkShapeLimits,
 } from './tensor/shape-limits.ts';
 export { describeValue, shapeSize, shapesEqual } from './tensor/shape.ts';
-export { fromTensor, toTensor } from './tensor/tfjs-tensor.ts';
+export { fromTensor, fromTensorSync, toTensor } from './tensor/tfjs-tensor.ts';
