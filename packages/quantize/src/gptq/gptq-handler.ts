@@ -6,14 +6,18 @@
  */
 import {
   WhittleError,
+  affineByteLength,
   decode,
+  estimateParams,
   isFloatDType,
   isWhittleError,
   replaceParams,
   roleAxes,
   selectParams,
   type Encoding,
+  type Granularity,
   type Model,
+  type ModelSize,
   type Param,
   type RecipeHandler,
   type ResourceNeed,
@@ -22,7 +26,7 @@ import {
 import type * as Runner from '@whittle/core/runner';
 import type { BatchData } from '@whittle/core/runner';
 import type { CalibrationSource } from './calibration.ts';
-import { GPTQ_ROLES, type GptqRole } from './gptq-options.ts';
+import { GPTQ_ROLES, PER_CHANNEL, type GptqRole } from './gptq-options.ts';
 import { gptqQuantizeWithHessian } from './gptq-quantize.ts';
 import { GPTQ_KIND, gptq, validateGptqStep, type GptqConfig } from './gptq-step.ts';
 import { accumulateHessian, createHessianAccumulator, isHessian, type Hessian, type HessianAccumulator } from './hessian.ts';
@@ -82,8 +86,37 @@ export const gptqHandler: RecipeHandler<GptqConfig> = {
   defaultRoles: GPTQ_ROLES,
   needs: () => [CALIBRATION_NEED],
   validate: validateGptqStep,
+  estimate: (model, config, context) => estimateGptq(model, config, context),
   apply: (model, config, context) => applyGptq(model, config, context),
 };
+
+/**
+ * The params and bytes of the model {@link gptqHandler} makes, from shapes and the config alone:
+ * each param it quantizes becomes an affine encoding whose size the data cannot change; every
+ * other param keeps its bytes. Calibration is not looked at, so a step that `compress` refuses
+ * for want of it (or for a non-finite weight) is still sized as if it had succeeded.
+ */
+function estimateGptq(model: Model, config: GptqConfig, context: Pick<StepContext, 'step'>): ModelSize {
+  return estimateParams(model, config, GPTQ_ROLES, context, (param) =>
+    isDenseFloat(param) && !param.shape.includes(0) ? gptqByteLength(param.shape, param.role as GptqRole, config) : undefined,
+  );
+}
+
+/** The bytes of GPTQ's encoding of a `shape` weight of `role`: see `gridEncoding`. */
+function gptqByteLength(shape: readonly number[], role: GptqRole, config: GptqConfig): number {
+  const { outputAxis, inputAxis } = roleAxes(role, 2);
+  const granularity: Granularity =
+    config.groupSize === PER_CHANNEL
+      ? { kind: 'axis', axis: outputAxis! }
+      : { kind: 'group', axis: inputAxis!, size: config.groupSize };
+  return affineByteLength({
+    shape,
+    bits: config.bits,
+    granularity,
+    scaleDType: config.scaleDType,
+    ...(config.symmetric ? {} : { zeroPointDType: 'uint8' as const }),
+  });
+}
 
 async function applyGptq(model: Model, config: GptqConfig, context: StepContext): Promise<Model> {
   // An empty weight has nothing to quantize, and its shape alone must not size a Hessian.

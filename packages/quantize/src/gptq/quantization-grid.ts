@@ -3,7 +3,7 @@
  * inputs) — and the encoding they make with the codes. GPTQ and round-to-nearest share it, so
  * both choose and apply scales exactly as `quantize.affine` does (the package's primitives).
  */
-import { affineFromCodes, float32ArrayToFloat16, type AffineEncoding, type Granularity, type HostTensor } from '@whittle/core';
+import { affineFromCodes, float32ArrayToFloat16, type AffineEncoding, type Granularity } from '@whittle/core';
 import { chooseQParams, quantizationRange, quantizeValue } from '../primitives/index.ts';
 import type { WeightMatrix } from './weight-matrix.ts';
 import { storedIndex } from './weight-matrix.ts';
@@ -180,21 +180,9 @@ export function gridEncoding(grid: QuantizationGrid, matrix: WeightMatrix, codes
       grid.scaleDType === 'float16'
         ? { dtype: 'float16', shape: scalesShape, data: float32ArrayToFloat16(scales) }
         : { dtype: 'float32', shape: scalesShape, data: scales },
-    ...(zeroPoints.every((zeroPoint) => zeroPoint === 0) ? {} : { zeroPoints: narrowZeroPoints(scalesShape, zeroPoints) }),
+    // Asymmetric zero points are stored even when every one is 0, and always as uint8 (unsigned
+    // codes of at most 8 bits put them in [0, 255]): the size then follows from the step and the
+    // shape alone, as `quantize.affine`'s does, so it can be estimated without the data.
+    ...(grid.symmetric ? {} : { zeroPoints: { dtype: 'uint8', shape: scalesShape, data: Uint8Array.from(zeroPoints) } }),
   });
-}
-
-function narrowZeroPoints(
-  shape: number[],
-  zeroPoints: Int32Array,
-): HostTensor<'int8' | 'uint8' | 'int16' | 'uint16' | 'int32'> {
-  let minimum = 0;
-  let maximum = 0;
-  for (const zeroPoint of zeroPoints) {
-    minimum = Math.min(minimum, zeroPoint);
-    maximum = Math.max(maximum, zeroPoint);
-  }
-  if (minimum >= 0 && maximum <= 255) return { dtype: 'uint8', shape, data: Uint8Array.from(zeroPoints) };
-  if (minimum >= -128 && maximum <= 127) return { dtype: 'int8', shape, data: Int8Array.from(zeroPoints) };
-  return { dtype: 'int32', shape, data: zeroPoints };
 }

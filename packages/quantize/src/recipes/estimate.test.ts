@@ -1,26 +1,31 @@
 /**
- * `estimate` against what `compress` actually produces, for every per-param quantize kind: the
- * params and bytes must agree exactly, since each kind's output size depends only on shapes and
- * the step (the data can only make a step refuse, never change its size).
+ * `estimate` against what `compress` actually produces, for every quantize kind (GPTQ with its
+ * calibration given by param name): the params and bytes must agree exactly, since each kind's
+ * output size depends only on shapes and the step (the data can only make a step refuse, never
+ * change its size).
  */
 import {
   PARAM_ROLES,
   WEIGHT_ROLES,
   compress,
   countParams,
+  createModel,
   createRecipeRegistry,
   estimate,
   hostTensor,
+  isFloatDType,
   matchesFilter,
   modelByteLength,
-  modelFromTensors,
+  roleAxes,
+  useBackend,
+  type HostTensor,
   type Model,
   type ParamFilter,
   type RecipeStep,
 } from '@whittle/core';
 import { modelArbitrary } from '@whittle/core/test';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { gptq } from '../gptq/index.ts';
 import { affine } from './affine-step.ts';
 import { bfloat16, float16 } from './half-float.ts';
@@ -29,6 +34,11 @@ import { kmeans } from './kmeans-step.ts';
 import { uint16, uint8 } from './tfjs-stock-steps.ts';
 
 const registry = createRecipeRegistry(quantizeHandlers);
+
+// GPTQ turns its calibration inputs into Hessians on tfjs.
+beforeAll(async () => {
+  await useBackend('cpu');
+});
 
 const filterArbitrary: fc.Arbitrary<ParamFilter> = fc.record(
   {
@@ -69,6 +79,50 @@ const kmeansArbitrary = fc
   .record({ bits: fc.integer({ min: 1, max: 5 }), iterations: fc.integer({ min: 0, max: 4 }), seed: fc.nat(), filter: filterArbitrary })
   .map(({ bits, iterations, seed, filter }) => kmeans({ bits, iterations, seed, ...filter }));
 
+const gptqArbitrary = fc
+  .record(
+    {
+      bits: fc.integer({ min: 2, max: 8 }),
+      groupSize: fc.oneof(fc.constant(-1), fc.integer({ min: 1, max: 8 })),
+      symmetric: fc.boolean(),
+      scaleDType: fc.constantFrom('float32' as const, 'float16' as const),
+      actOrder: fc.boolean(),
+      filter: filterArbitrary,
+    },
+    { requiredKeys: ['bits', 'filter'] },
+  )
+  .map(({ filter, ...settings }) => {
+    // GPTQ's roles may only narrow its own two.
+    const roles = filter.roles?.filter((role) => role === 'dense-kernel' || role === 'linear-weight');
+    return gptq({ ...settings, ...filter, roles: roles?.length === 0 ? undefined : roles });
+  });
+
+/** The model with its rank-2 params made Dense kernels and Linear weights, so GPTQ has work. */
+function withGptqRoles(model: Model): Model {
+  const params = [...model.params.values()].map((param, index) =>
+    param.shape.length === 2 ? { ...param, role: index % 2 === 0 ? ('dense-kernel' as const) : ('linear-weight' as const) } : param,
+  );
+  return createModel({ format: model.format, params });
+}
+
+/** Seeded `[3, inputs]` calibration inputs for every rank-2 float Dense kernel and Linear weight, by name. */
+function layerInputs(model: Model, seed: number): Map<string, HostTensor> {
+  const inputs = new Map<string, HostTensor>();
+  let state = seed;
+  for (const param of model.params.values()) {
+    const { value, role, shape } = param;
+    if ((role !== 'dense-kernel' && role !== 'linear-weight') || shape.length !== 2 || shape.includes(0)) continue;
+    if (value.kind !== 'dense' || !isFloatDType(value.tensor.dtype)) continue;
+    const width = shape[roleAxes(role, 2).inputAxis!]!;
+    const data = Float32Array.from({ length: 3 * width }, () => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state / 2 ** 31 - 1;
+    });
+    inputs.set(param.name, hostTensor('float32', [3, width], data));
+  }
+  return inputs;
+}
+
 const STEPS: ReadonlyArray<readonly [string, fc.Arbitrary<RecipeStep>]> = [
   ['quantize.affine', affineArbitrary],
   ['quantize.kmeans', kmeansArbitrary],
@@ -88,7 +142,7 @@ async function outcome<T>(work: () => T | Promise<T>): Promise<{ value: T } | { 
 }
 
 describe('estimate of quantize steps', () => {
-  it('covers every per-param handler here (GPTQ needs calibration and is sized elsewhere)', () => {
+  it('covers every per-param handler here (GPTQ, which needs calibration, has its own property)', () => {
     const perParam = quantizeHandlers.filter((handler) => handler.perParam === true).map((handler) => handler.kind);
     expect(perParam.toSorted()).toEqual(STEPS.map(([kind]) => kind).toSorted());
     for (const handler of quantizeHandlers.filter((candidate) => candidate.perParam === true)) {
@@ -97,11 +151,28 @@ describe('estimate of quantize steps', () => {
     }
   });
 
-  it('names quantize.gptq, whose handler gives no estimate', () => {
-    const model = modelFromTensors({ 'dense/kernel': hostTensor('float32', [8, 4]) });
-    expect(() => estimate(model, gptq({ bits: 4 }), { registry })).toThrow(
-      expect.objectContaining({ code: 'invalid-recipe', step: 1, field: 'kind', message: expect.stringContaining('quantize.gptq steps cannot be estimated') }),
+  it('quantize.gptq: equals what compress produces with layer inputs by param name, whenever it succeeds', async () => {
+    let succeeded = 0;
+    let quantized = 0;
+    await fc.assert(
+      fc.asyncProperty(modelArbitrary({ maxParams: 4 }).map(withGptqRoles), gptqArbitrary, fc.nat(), async (model: Model, step, seed) => {
+        const estimated = estimate(model, step, { registry });
+        const resources = { calibration: layerInputs(model, seed) };
+        const compressed = await outcome(() => compress(model, [step], { registry, requireSelection: false, resources }));
+        if (!('value' in compressed)) {
+          // Only what the shapes cannot show (a weight float16 overflowed to infinity) may refuse.
+          expect(compressed).toMatchObject({ code: 'invalid-tensor' });
+          return;
+        }
+        succeeded++;
+        const result = compressed.value.model;
+        if (modelByteLength(result) !== modelByteLength(model)) quantized++;
+        expect(estimated).toEqual({ params: countParams(result), bytes: modelByteLength(result) });
+      }),
+      { numRuns: 150 },
     );
+    expect(succeeded).toBeGreaterThan(100);
+    expect(quantized).toBeGreaterThan(10);
   });
 
   it.each(STEPS)('%s: equals the params and bytes of what compress produces, or fails alike', async (kind, steps) => {
