@@ -63,3 +63,15 @@ test('before the build, the command says to run npm run build', async () => {
     assert(result.stdout === '', `stdout: ${result.stdout}`);
   });
 });
+
+test('a reader that closes the pipe early (whittle --help | head -1) ends the command quietly', async () => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [join(packageRoot, 'bin', 'whittle.js'), '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  // Close our end at once, as `head` does after its first line.
+  child.stdout.destroy();
+  const status = await new Promise((resolve) => child.on('close', (code) => resolve(code)));
+  assert(status === 0, `exit status ${status}: ${stderr}`);
+  assert(!stderr.includes('EPIPE') && !stderr.includes('Error'), `stderr: ${stderr}`);
+});

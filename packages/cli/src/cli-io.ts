@@ -25,9 +25,19 @@ export interface CliIo {
  * ```
  */
 export function processIo(): CliIo {
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', ignoreClosedPipe);
   return {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
     ...(process.stderr.isTTY ? { terminal: process.stderr } : {}),
   };
+}
+
+/**
+ * A reader that stops early (`whittle inspect model.safetensors | head`) closes the pipe; the
+ * command still finishes its work (an output file is never left half-written), and what it would
+ * have printed there is dropped, as Unix tools do. Any other stream error is a real failure.
+ */
+function ignoreClosedPipe(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') throw error;
 }
