@@ -10,7 +10,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { WhittleError } from '../errors.ts';
 import { MAX_SAFETENSORS_HEADER_SIZE, type SafetensorsHeader } from '../formats/safetensors/header.ts';
-import { tensorEntryJson } from '../formats/safetensors/plan.ts';
+import { tensorEntryJson, utf8Length } from '../formats/safetensors/plan.ts';
 import { spillParams } from '../formats/safetensors/write.ts';
 import type { StreamedParam } from '../formats/safetensors/row-blocks.ts';
 import type { Param } from '../model/types.ts';
@@ -148,17 +148,6 @@ export async function writeReservedSafetensors(
     await undoDirectory();
     throw error;
   }
-}
-
-/** Bytes of `text` in UTF-8, without encoding it (a header may list a million tensors). */
-function utf8Length(text: string): number {
-  let bytes = text.length;
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    // Two bytes below U+0800, three above; a surrogate pair's four bytes are two units of two.
-    if (code >= 0x80) bytes += code < 0x800 || (code >= 0xd800 && code <= 0xdfff) ? 1 : 2;
-  }
-  return bytes;
 }
 
 /**

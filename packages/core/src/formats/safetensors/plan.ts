@@ -283,11 +283,19 @@ function renderHeaderText(metadata: readonly [string, string][], tensorEntries: 
   return header;
 }
 
-/** Bytes of `text` in UTF-8 (its names are well-formed: a surrogate pair's four bytes are two units of two). */
-function utf8Length(text: string): number {
+/**
+ * Bytes of `text` in UTF-8, without encoding it (a header may list a million tensors).
+ *
+ * @example
+ * ```ts
+ * utf8Length('é1'); // 3
+ * ```
+ */
+export function utf8Length(text: string): number {
   let bytes = text.length;
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
+    // Two bytes below U+0800, three above; a surrogate pair's four bytes are two units of two.
     if (code >= 0x80) bytes += code < 0x800 || (code >= 0xd800 && code <= 0xdfff) ? 1 : 2;
   }
   return bytes;
