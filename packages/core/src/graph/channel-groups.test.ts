@@ -6,6 +6,7 @@ import type { Model } from '../model/types.ts';
 import { hostTensor } from '../tensor/host-tensor.ts';
 import { channelGroups } from './channel-groups.ts';
 import { buildSeeded, LAYERS_CASES, savedModel } from './layers-models.test-support.ts';
+import { groupWith } from './group-queries.test-support.ts';
 import { readModelGraph } from './read-model-graph.ts';
 import type { ChannelGroup } from './types.ts';
 
@@ -17,15 +18,6 @@ async function groupsOf(name: string): Promise<{ model: Model; groups: readonly 
   const layersCase = LAYERS_CASES.find((entry) => entry.name === name)!;
   const { model } = await savedModel(buildSeeded(layersCase));
   return { model, groups: channelGroups(readModelGraph(model), model) };
-}
-
-/** The group holding `param`'s `axis` with `effect`. */
-function groupWith(groups: readonly ChannelGroup[], param: string, axis: number, effect = 'produces'): ChannelGroup {
-  const found = groups.filter((group) =>
-    group.entries.some((entry) => entry.param === param && entry.axis === axis && entry.effect === effect),
-  );
-  expect(found).toHaveLength(1);
-  return found[0]!;
 }
 
 function summary(group: ChannelGroup): Record<string, string> {

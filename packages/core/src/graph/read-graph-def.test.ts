@@ -10,6 +10,7 @@ import { hostTensor } from '../tensor/host-tensor.ts';
 import { channelGroups } from './channel-groups.ts';
 import { GRAPH_CASES, graphModel, runStockGraph } from './graph-defs.test-support.ts';
 import { consumers, producers } from './graph-queries.ts';
+import { groupWith } from './group-queries.test-support.ts';
 import { readModelGraph, topologyWithGraph } from './read-model-graph.ts';
 import { rewriteModel } from './rewrite-model.ts';
 import type { ChannelGroup } from './types.ts';
@@ -23,14 +24,6 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
   for (const graphCase of GRAPH_CASES) models.set(graphCase.name, await graphModel(graphCase));
 });
-
-function groupWith(groups: readonly ChannelGroup[], param: string, axis: number, effect = 'produces'): ChannelGroup {
-  const found = groups.filter((group) =>
-    group.entries.some((entry) => entry.param === param && entry.axis === axis && entry.effect === effect),
-  );
-  expect(found).toHaveLength(1);
-  return found[0]!;
-}
 
 function summary(group: ChannelGroup): Record<string, string> {
   return Object.fromEntries(
