@@ -104,7 +104,7 @@ export {
   readString,
   rejectUnknownFields,
 } from './recipe/field-readers.ts';
-export type { StepFields, StepLocation } from './recipe/field-readers.ts';
+export type { StepFields } from './recipe/field-readers.ts';
 export { estimateParams, mapParams } from './recipe/map-params.ts';
 export type { ParamEncoder, ParamSizer } from './recipe/map-params.ts';
 export { isPerParamRecipe } from './recipe/per-param.ts';
@@ -123,6 +123,7 @@ export type {
   RecipeStep,
   ResourceNeed,
   StepContext,
+  StepLocation,
   StepReport,
 } from './recipe/types.ts';
 export { parseRecipe, validateRecipe } from './recipe/validate-recipe.ts';

@@ -8,13 +8,10 @@ import { unsupportedGlobSyntax } from '../model/glob.ts';
 import { PARAM_ROLES, isParamRole } from '../model/param-roles.ts';
 import type { ParamRole } from '../model/types.ts';
 import { describeValue } from '../tensor/shape.ts';
-import type { ParamFilter, StepContext } from './types.ts';
+import type { ParamFilter, StepLocation } from './types.ts';
 
 /** The fields a step is read from: a recipe step, or any object nested in one. */
 export type StepFields = Readonly<Record<string, unknown>>;
-
-/** Where the step sits in its recipe, for error messages (a handler's `StepContext` will do). */
-export type StepLocation = Pick<StepContext, 'step'>;
 
 /** The fields of {@link ParamFilter}, for lists of allowed fields. */
 export const FILTER_FIELDS: readonly string[] = ['include', 'exclude', 'roles'];

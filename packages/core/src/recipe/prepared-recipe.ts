@@ -66,8 +66,9 @@ export function prepareRecipe(recipe: unknown, options: PrepareRecipeOptions = {
   const steps = configs.map((config, index): PreparedStep => {
     const handler = registry.get(config.kind)!;
     const streams = handler.perParam === true && (handler.streamsConfig?.(config) ?? true);
-    const byName = compileNameFilter(stepFilter(config));
-    const roles: ReadonlySet<ParamRole> = new Set(stepFilter(config).roles ?? handler.defaultRoles ?? []);
+    const filter = stepFilter(config);
+    const byName = compileNameFilter(filter);
+    const roles: ReadonlySet<ParamRole> = new Set(filter.roles ?? handler.defaultRoles ?? []);
     // A handler without default roles picks its own params: every param is offered to it.
     const selects =
       handler.defaultRoles === undefined ? () => true : (name: string, role: ParamRole) => roles.has(role) && byName(name);

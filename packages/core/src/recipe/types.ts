@@ -41,6 +41,9 @@ export interface StepContext {
   readonly resources: Readonly<Record<string, unknown>>;
 }
 
+/** Where the step sits in its recipe, for error messages (a handler's `StepContext` will do). */
+export type StepLocation = Pick<StepContext, 'step'>;
+
 /**
  * What a step does to a model: re-encodes params (same names and shapes, smaller storage),
  * reshapes params (same layers, fewer units or channels), or rewrites the topology (layers added,
@@ -122,8 +125,8 @@ export interface RecipeHandler<Config extends RecipeStep = RecipeStep> {
    * config alone, without running it (a budget search sizes thousands of candidates this way).
    * Handlers without it cannot be estimated; `estimate` says so naming the kind.
    */
-  estimate?(model: Model, config: Config, context: { readonly step: number }): ModelSize;
-  validate(step: RecipeStep, context: { readonly step: number }): Config;
+  estimate?(model: Model, config: Config, context: StepLocation): ModelSize;
+  validate(step: RecipeStep, context: StepLocation): Config;
   apply(model: Model, config: Config, context: StepContext): Model | Promise<Model>;
 }
 
