@@ -46,15 +46,15 @@ export async function resourcesFromFlags(flags: ResourceFlags): Promise<Record<s
  *
  * @example
  * ```ts
- * throw withResourceFlag(error); // step 1: --calibration: quantize.gptq needs calibration data: pass --calibration …
+ * throw withResourceFlag(error, steps); // step 1: --calibration: quantize.gptq needs calibration data: pass --calibration …
  * ```
  */
-export function withResourceFlag(error: unknown): unknown {
+export function withResourceFlag(error: unknown, steps: readonly RecipeStep[]): unknown {
   if (!isWhittleError(error, 'missing-resource') || error.field === undefined || !error.field.startsWith('resources.')) return error;
   const name = error.field.slice('resources.'.length);
   const flags = RESOURCE_FLAGS[name];
   if (flags === undefined) return error;
-  const kind = /^(\S+) needs/.exec(error.detail)?.[1] ?? 'the step';
+  const kind = (error.step === undefined ? undefined : steps[error.step - 1]?.kind) ?? 'the step';
   return new WhittleError('missing-resource', `${kind} needs ${name} data: pass ${flags}`, {
     ...(error.step === undefined ? {} : { step: error.step }),
     field: flags.split(' ')[0]!,
@@ -74,6 +74,6 @@ export function checkFlagResources(steps: readonly RecipeStep[], resources: Read
   try {
     checkResources(validateRecipe(steps), defaultRegistry, resources);
   } catch (error) {
-    throw withResourceFlag(error);
+    throw withResourceFlag(error, steps);
   }
 }
