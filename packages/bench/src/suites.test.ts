@@ -6,17 +6,18 @@ test('finds a suite by name', () => {
   expect(findSuite('backends').name).toBe('backends');
   expect(findSuite('formats').name).toBe('formats');
   expect(findSuite('kernels').name).toBe('kernels');
+  expect(findSuite('pruning').name).toBe('pruning');
   expect(findSuite('quantization').name).toBe('quantization');
-  expect(SUITES.map(({ name }) => name)).toEqual(['backends', 'formats', 'kernels', 'quantization']);
+  expect(SUITES.map(({ name }) => name)).toEqual(['backends', 'formats', 'kernels', 'pruning', 'quantization']);
 });
 
 test('an unknown suite is a WhittleError naming the known ones', () => {
   let caught: unknown;
   try {
-    findSuite('pruning');
+    findSuite('sparsity');
   } catch (error) {
     caught = error;
   }
   expect(isWhittleError(caught, 'invalid-argument')).toBe(true);
-  expect(String(caught)).toMatch(/unknown suite "pruning"; expected one of backends, formats, kernels, quantization/);
+  expect(String(caught)).toMatch(/unknown suite "sparsity"; expected one of backends, formats, kernels, pruning, quantization/);
 });

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 // Side effect: registers the quantize.* recipe kinds in core's default registry, so `whittle
 // compress` runs them. The CLI's one registration import.
 import '@whittle/quantize/register';
+import '@whittle/prune/register';
 import { version } from '../package.json';
 import type { CliIo } from './cli-io.ts';
 import { addBenchCommand } from './commands/bench.ts';

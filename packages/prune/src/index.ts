@@ -1,7 +1,8 @@
 /**
- * `@whittle/prune`: pruning and sparse storage for whittle models (not yet released).
- *
- * Nothing is exported yet; see this package's README for what it will hold.
+ * `@whittle/prune`: pruning for whittle models. Keep-mask primitives (exact-count lowest-score
+ * selection, N:M), recipe handlers for core's `compress`; import `@whittle/prune/register` to add
+ * the handlers to core's default registry.
  * @packageDocumentation
  */
-export {};
+export * from "./masks/index.ts";
+export * from "./recipes/index.ts";

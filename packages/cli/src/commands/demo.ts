@@ -3,6 +3,7 @@ import type { BackendStatus } from '@whittle/bench';
 import { countParams, useBackend } from '@whittle/core';
 // Side effect: adds the quantize.* recipe kinds the demo's variants use to core's registry.
 import '@whittle/quantize/register';
+import '@whittle/prune/register';
 import { Option, type Command } from 'commander';
 import type { CliIo } from '../cli-io.ts';
 import { evaluateVariant, type VariantResult } from '../demo/evaluate-variant.ts';

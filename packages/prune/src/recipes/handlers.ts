@@ -1,0 +1,16 @@
+/**
+ * Every recipe handler this package provides, for registering into a registry of your own.
+ */
+import type { RecipeHandler } from "@whittle/core";
+
+/**
+ * The handlers for the `prune.*` recipe kinds. `@whittle/prune/register` adds them to core's
+ * default registry; use this to build your own.
+ *
+ * @example
+ * ```ts
+ * const registry = createRecipeRegistry(pruneHandlers);
+ * ```
+ */
+export const pruneHandlers: readonly RecipeHandler[] =
+  [] as readonly RecipeHandler[];

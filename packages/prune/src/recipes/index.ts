@@ -1,0 +1,1 @@
+export { pruneHandlers } from "./handlers.ts";
