@@ -6,11 +6,13 @@ export interface ModelSize {
   readonly bytes: number;
 }
 
-/** One recipe step as `whittle compress --json` reports it: bytes after the step, and its time. */
+/** One recipe step as `whittle compress --json` reports it: bytes after the step, its time, and what it noted. */
 export interface CompressedStep {
   readonly kind: string;
   readonly bytes: number;
   readonly seconds: number;
+  /** What the step noted about its result (groups it left alone, say); empty when nothing. */
+  readonly notes: readonly string[];
 }
 
 /** What `whittle compress --json` prints. */
@@ -36,7 +38,7 @@ export function compressReport(input: ModelSize, output: ModelSize, steps: reado
     input,
     output,
     ratio: output.bytes === 0 ? (input.bytes === 0 ? 1 : Infinity) : input.bytes / output.bytes,
-    steps: steps.map(({ kind, bytesAfter, seconds }) => ({ kind, bytes: bytesAfter, seconds })),
+    steps: steps.map(({ kind, bytesAfter, seconds, notes }) => ({ kind, bytes: bytesAfter, seconds, notes: [...notes] })),
   };
 }
 

@@ -1,3 +1,4 @@
+import { escapeControlCharacters } from '@whittle/core';
 import type { CompressReport, ModelSize } from '../compress/compress-report.ts';
 import type { DecompressReport } from '../compress/decompress-file.ts';
 import { formatBytes, formatCount, formatFixed } from './numbers.ts';
@@ -5,7 +6,7 @@ import { formatTable } from './table.ts';
 
 /**
  * What `whittle compress` printed as text: input and output sizes and the ratio, then one row
- * per recipe step with the bytes after it and its time.
+ * per recipe step with the bytes after it and its time, then what each step noted.
  *
  * @example
  * ```ts
@@ -23,6 +24,8 @@ export function formatCompressReport(run: { readonly input: string; readonly out
     `output: ${run.output}: ${formatSize(report.output)} (${formatFixed(report.ratio, 2)}× smaller)`,
     '',
     table,
+    // Notes (groups a step left alone, and why) follow the table, one per line, numbered by step.
+    ...report.steps.flatMap((step, index) => step.notes.map((note) => `step ${index + 1} ${step.kind}: ${escapeControlCharacters(note)}`)),
   ].join('\n');
 }
 

@@ -145,13 +145,14 @@ async function compressStreamed(
     },
   );
   const steps = prepared.steps.map(
-    ({ config }, index): StepReport => ({
+    ({ config, notes }, index): StepReport => ({
       kind: config.kind,
       paramsBefore: params[index]!,
       paramsAfter: params[index + 1]!,
       bytesBefore: bytes[index]!,
       bytesAfter: bytes[index + 1]!,
       seconds: seconds[index]!,
+      notes: [...notes],
     }),
   );
   return {

@@ -118,3 +118,22 @@ describe('compress', () => {
     expect(seen).toEqual([undefined]);
   });
 });
+
+describe('step notes', () => {
+  it('collects what each step noted, in order, in its report', async () => {
+    const noting: RecipeHandler = {
+      kind: 'noting',
+      description: 'notes twice',
+      effect: 're-encodes-params',
+      validate: (step) => step,
+      apply(input, _config, context) {
+        context.note?.('left group 3 alone: it feeds a Softmax');
+        context.note?.('kept 1 channel of dense/kernel');
+        return input;
+      },
+    };
+    const registry = createRecipeRegistry([noting, castHandler]);
+    const { steps } = await compress(model, [{ kind: 'noting' }, cast('float16')], { registry });
+    expect(steps.map(({ notes }) => notes)).toEqual([['left group 3 alone: it feeds a Softmax', 'kept 1 channel of dense/kernel'], []]);
+  });
+});

@@ -36,7 +36,8 @@ export interface CompressOptions {
  * spends minutes), then applies the steps in order, each to the previous step's result. Before a
  * step runs, its filter must select some param (a glob that matches nothing is a typo, not a
  * no-op). The input model is never mutated. Reports per step the params and exact bytes before
- * and after and the seconds it took; with `onProgress`, each param as a step finishes it.
+ * and after, the seconds it took and what the step noted about its result (groups it left alone,
+ * say); with `onProgress`, each param as a step finishes it.
  *
  * @example
  * ```ts
@@ -62,9 +63,13 @@ export async function compress(model: Model, recipe: Recipe, options: CompressOp
     if (requireSelection && handler.defaultRoles !== undefined) {
       checkStepSelection(current.params.values(), stepFilter(config), handler.defaultRoles, step);
     }
+    const notes: string[] = [];
     const context: StepContext = {
       step,
       resources,
+      note: (message: string) => {
+        notes.push(String(message));
+      },
       ...(signal === undefined ? {} : { signal }),
       ...(onProgress === undefined
         ? {}
@@ -81,7 +86,7 @@ export async function compress(model: Model, recipe: Recipe, options: CompressOp
     }
     const paramsAfter = countParams(next);
     const bytesAfter = modelByteLength(next);
-    const report: StepReport = { kind: config.kind, paramsBefore, paramsAfter, bytesBefore, bytesAfter, seconds };
+    const report: StepReport = { kind: config.kind, paramsBefore, paramsAfter, bytesBefore, bytesAfter, seconds, notes };
     steps.push(report);
     onStep?.(report);
     current = next;

@@ -30,6 +30,8 @@ export interface PreparedStep {
   readonly streams: boolean;
   /** The step's compiled filter: true for a param the step re-encodes. */
   readonly selects: (name: string, role: ParamRole) => boolean;
+  /** What the step noted while it ran on params so far (see `StepContext.note`), in order. */
+  readonly notes: string[];
 }
 
 /** A recipe validated, its resources checked and its filters compiled: see {@link prepareRecipe}. */
@@ -72,7 +74,7 @@ export function prepareRecipe(recipe: unknown, options: PrepareRecipeOptions = {
     // A handler without default roles picks its own params: every param is offered to it.
     const selects =
       handler.defaultRoles === undefined ? () => true : (name: string, role: ParamRole) => roles.has(role) && byName(name);
-    return { step: index + 1, config, handler, streams, selects };
+    return { step: index + 1, config, handler, streams, selects, notes: [] };
   });
   const wholeModelKinds = [...new Set(steps.filter((step) => !step.streams).map((step) => step.config.kind))];
   return { steps, resources, streams: wholeModelKinds.length === 0, wholeModelKinds };
@@ -189,7 +191,14 @@ async function encodeStep(
   signal: AbortSignal | undefined,
 ): Promise<Param> {
   const { handler, config } = step;
-  const context: StepContext = { step: step.step, resources, ...(signal === undefined ? {} : { signal }) };
+  const context: StepContext = {
+    step: step.step,
+    resources,
+    note: (message: string) => {
+      step.notes.push(String(message));
+    },
+    ...(signal === undefined ? {} : { signal }),
+  };
   if (handler.encodeParam !== undefined && handler.defaultRoles !== undefined) {
     const encoded: Encoding | undefined = encodeLocated(param, step.step, (target) => handler.encodeParam!(target, config, context));
     return encoded === undefined ? param : { ...param, value: encoded };

@@ -39,6 +39,12 @@ export interface StepContext {
    * resource the step's handler {@link RecipeHandler.needs | needs} is here.
    */
   readonly resources: Readonly<Record<string, unknown>>;
+  /**
+   * Records something the user should know about the step's result that is not an error: params
+   * or groups it left alone and why, a target it could only approach. `compress` collects the
+   * notes in the step's {@link StepReport.notes}, in order.
+   */
+  readonly note?: (message: string) => void;
 }
 
 /** Where the step sits in its recipe, for error messages (a handler's `StepContext` will do). */
@@ -138,6 +144,8 @@ export interface StepReport {
   readonly bytesBefore: number;
   readonly bytesAfter: number;
   readonly seconds: number;
+  /** What the step noted about its result (see {@link StepContext.note}); empty when nothing. */
+  readonly notes: readonly string[];
 }
 
 /** Where `compress` is: reported after each param a step has finished (see `StepContext.onParam`). */
