@@ -4,5 +4,6 @@
  * the handlers to core's default registry.
  * @packageDocumentation
  */
-export * from "./masks/index.ts";
-export * from "./recipes/index.ts";
+export * from './masks/index.ts';
+export * from './storage/index.ts';
+export * from './recipes/index.ts';

@@ -4,8 +4,8 @@
  * A kind that is already registered (by a second copy of this package in a bundle, say) is left
  * with the handler it has.
  */
-import { defaultRegistry, registerRecipeHandler } from "@whittle/core";
-import { pruneHandlers } from "./recipes/handlers.ts";
+import { defaultRegistry, registerRecipeHandler } from '@whittle/core';
+import { pruneHandlers } from './recipes/handlers.ts';
 
 for (const handler of pruneHandlers) {
   if (!defaultRegistry.has(handler.kind)) registerRecipeHandler(handler);

@@ -1,4 +1,4 @@
-export { applyMask, countPruned } from "./apply-mask.ts";
-export { magnitudeScores } from "./magnitude-scores.ts";
-export { nmMask, type NmPattern } from "./nm-mask.ts";
-export { pruneLowest, pruneLowestAcross } from "./prune-lowest.ts";
+export { applyMask, countPruned } from './apply-mask.ts';
+export { magnitudeScores } from './magnitude-scores.ts';
+export { nmMask, type NmPattern } from './nm-mask.ts';
+export { pruneLowest, pruneLowestAcross } from './prune-lowest.ts';

@@ -12,7 +12,6 @@
  */
 export function magnitudeScores(weights: Float32Array): Float32Array {
   const scores = new Float32Array(weights.length);
-  for (let index = 0; index < weights.length; index++)
-    scores[index] = Math.abs(weights[index]!);
+  for (let index = 0; index < weights.length; index++) scores[index] = Math.abs(weights[index]!);
   return scores;
 }

@@ -3,7 +3,7 @@
  * found by a two-level radix select on the scores' bit patterns (three linear passes, no sort and
  * no copy of the scores), so it stays memory-bound on tens of millions of params.
  */
-import { WhittleError } from "@whittle/core";
+import { WhittleError } from '@whittle/core';
 
 /** 2^16 buckets per radix level: the top and then the bottom half of a 32-bit key. */
 const BUCKETS = 65_536;
@@ -31,20 +31,11 @@ export function pruneLowest(scores: Float32Array, count: number): Uint8Array {
  * pruneLowestAcross([new Float32Array([5, 1]), new Float32Array([2, 9])], 2); // [[1, 0], [0, 1]]
  * ```
  */
-export function pruneLowestAcross(
-  scores: readonly Float32Array[],
-  count: number
-): Uint8Array[] {
-  const words = scores.map(
-    (array) => new Uint32Array(array.buffer, array.byteOffset, array.length)
-  );
+export function pruneLowestAcross(scores: readonly Float32Array[], count: number): Uint8Array[] {
+  const words = scores.map((array) => new Uint32Array(array.buffer, array.byteOffset, array.length));
   const total = words.reduce((sum, array) => sum + array.length, 0);
-  const target = Math.max(
-    0,
-    Math.min(total, Math.floor(Number.isFinite(count) ? count : 0))
-  );
-  if (target === 0)
-    return words.map((array) => new Uint8Array(array.length).fill(1));
+  const target = Math.max(0, Math.min(total, Math.floor(Number.isFinite(count) ? count : 0)));
+  if (target === 0) return words.map((array) => new Uint8Array(array.length).fill(1));
   if (target === total) {
     checkNoNaN(words);
     return words.map((array) => new Uint8Array(array.length));
@@ -66,10 +57,7 @@ export function pruneLowestAcross(
 }
 
 /** The key of the target-th lowest score and how many elements equal to it are pruned. */
-function selectThreshold(
-  words: readonly Uint32Array[],
-  target: number
-): { threshold: number; equalToPrune: number } {
+function selectThreshold(words: readonly Uint32Array[], target: number): { threshold: number; equalToPrune: number } {
   checkNoNaN(words);
   const high = new Float64Array(BUCKETS);
   for (const array of words)
@@ -93,10 +81,7 @@ function selectThreshold(
 }
 
 /** The bucket holding the rank-th element (1-based) and how many elements sit in lower buckets. */
-function findBucket(
-  histogram: Float64Array,
-  rank: number
-): { bucket: number; before: number } {
+function findBucket(histogram: Float64Array, rank: number): { bucket: number; before: number } {
   let before = 0;
   for (let bucket = 0; bucket < histogram.length; bucket++) {
     const size = histogram[bucket]!;
@@ -117,11 +102,7 @@ function checkNoNaN(words: readonly Uint32Array[]): void {
     for (let index = 0; index < array.length; index++) {
       if ((array[index]! & 0x7fffffff) > 0x7f800000) {
         const at = words.length === 1 ? `${index}` : `${arrayIndex}][${index}`;
-        throw new WhittleError(
-          "invalid-argument",
-          `score is NaN at element ${at}`,
-          { field: `scores[${at}]` }
-        );
+        throw new WhittleError('invalid-argument', `score is NaN at element ${at}`, { field: `scores[${at}]` });
       }
     }
   }

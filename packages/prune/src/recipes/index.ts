@@ -1,1 +1,1 @@
-export { pruneHandlers } from "./handlers.ts";
+export { pruneHandlers } from './handlers.ts';
