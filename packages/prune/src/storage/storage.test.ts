@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { byteLength, decode, type HostTensor } from '@whittle/core';
-import { sparseSizes, storeSparse } from './index.ts';
+import { sparseSizes, storeSparse, type StorageLayout } from './index.ts';
 
 /** A float32 tensor of the given shape with roughly `density` of its elements nonzero. */
 const sparseTensor = fc
@@ -19,7 +19,7 @@ const sparseTensor = fc
 describe('storeSparse', () => {
   it('round-trips exactly, and the bytes it reports are the bytes it stores', () => {
     fc.assert(
-      fc.property(sparseTensor, fc.constantFrom('auto', 'bitmask', 'csr', 'dense') as fc.Arbitrary<'auto'>, (tensor, layout) => {
+      fc.property(sparseTensor, fc.constantFrom<StorageLayout>('auto', 'bitmask', 'csr', 'dense'), (tensor, layout) => {
         const encoding = storeSparse(tensor, { layout });
         const decoded = decode(encoding);
         expect(decoded.shape).toEqual(tensor.shape);
