@@ -73,7 +73,8 @@ function relativeOutputError(inputs: HostTensor, kernel: HostTensor, pruned: Hos
  */
 export const wandaVersusMagnitude: PruningPart = async ({ quick, backend, progress }) => {
   const settings = quick ? SETTINGS.quick : SETTINGS.full;
-  const size = `mnist mlp ${[MNIST_IMAGE_SIZE, ...settings.hiddenSizes, MNIST_CLASSES].join('-')}`;
+  // The calibration count is part of the size: other parts train MLPs of the same widths.
+  const size = `mnist mlp ${[MNIST_IMAGE_SIZE, ...settings.hiddenSizes, MNIST_CLASSES].join('-')} calib ${settings.calibrationSamples}`;
   progress(`wanda vs magnitude: train ${size} on ${settings.train} digits for ${settings.epochs} epoch(s) on ${backend}`);
   const { train, test } = splitDigits(await loadMnistDigits(), { train: settings.train, test: settings.test, seed: 1 });
   const mlp = await trainMnistMlp(train, { ...settings, seed: 1 });
@@ -99,7 +100,7 @@ export const wandaVersusMagnitude: PruningPart = async ({ quick, backend, progre
       value,
       unit,
     });
-    rows.push(row('wanda-float32', 'top1-accuracy', await mlp.accuracy(mlp.model, test), '%'));
+    rows.push(row('unpruned', 'top1-accuracy', await mlp.accuracy(mlp.model, test), '%'));
     for (const pattern of PATTERNS) {
       const candidates: Array<[string, () => Promise<Model>]> = [
         [`magnitude ${pattern.name}`, async () => magnitudePruned(mlp.model, pattern, 'layer')],
