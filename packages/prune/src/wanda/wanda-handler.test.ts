@@ -118,6 +118,22 @@ describe('prune.wanda from layer inputs by param name', () => {
       field: 'resources.calibration["head.weight"]',
       message: expect.stringContaining('32 inputs, the layer 8'),
     });
+    await expect(compress(model, [wanda({ sparsity: 0.5 })], { registry, resources: { calibration: { ...calibration, 'head.weight': hiddenInputs } } })).rejects.toMatchObject({
+      field: 'resources.calibration["head.weight"]',
+      message: expect.stringContaining('32 inputs, the layer 8'),
+    });
+    const broken = modelFromTensors({ 'hidden/kernel': hostTensor('float32', [32, 8], normalMatrix(32, 8, 1).data.map((value, index) => (index === 5 ? Number.NaN : value))) });
+    await expect(compress(broken, [wanda({ sparsity: 0.5 })], { registry, resources: { calibration } })).rejects.toMatchObject({
+      code: 'invalid-argument',
+      step: 1,
+      field: 'params["hidden/kernel"]',
+      message: expect.stringContaining('weight 5 is NaN'),
+    });
+    const loud = { 'hidden/kernel': hostTensor('float32', [1, 32], new Float32Array(32).fill(3e38)) };
+    await expect(compress(model, [wanda({ sparsity: 0.5, include: ['hidden/*'] })], { registry, resources: { calibration: loud } })).rejects.toMatchObject({
+      field: 'resources.calibration["hidden/kernel"]',
+      message: expect.stringContaining('NaN or infinite'),
+    });
     // A filter that selects nothing is an error; one that selects only what Wanda leaves alone reads no calibration.
     await expect(compress(model, [wanda({ sparsity: 0.5, include: ['nothing'] })], { registry })).rejects.toMatchObject({ step: 1 });
     const alone = await wandaHandler.apply(model, config({ sparsity: 0.5, include: ['conv/*'] }), { step: 1, resources: {} });

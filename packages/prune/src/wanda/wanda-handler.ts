@@ -74,17 +74,23 @@ async function applyWanda(model: Model, config: WandaConfig, context: StepContex
     context.signal?.throwIfAborted();
     const inputAxis = inputAxisOf(param);
     const weights = decode(param.value) as Parameters<typeof wandaScores>[0];
-    let mask: Uint8Array;
+    let norms: Float64Array;
     try {
-      const scores = wandaScores(weights, await normsOf(param), inputAxis);
-      mask =
-        config.n !== undefined && config.m !== undefined
-          ? perOutputNmMask(scores, weights.shape, { n: config.n, m: config.m, inputAxis })
-          : perOutputMask(scores, weights.shape, { sparsity: config.sparsity, inputAxis });
+      norms = await normsOf(param);
+      // A source shared with a layer of another width gives that layer's norms.
+      if (norms.length !== inputWidth(param)) {
+        throw new WhittleError('invalid-argument', `a calibration batch has ${norms.length} inputs, the layer ${inputWidth(param)}`, { field: 'calibration' });
+      }
     } catch (error) {
       if (!isWhittleError(error)) throw error;
       throw new WhittleError(error.code, `${param.name}: ${error.detail}`, { field: calibrationField(param), step: context.step }, { cause: error });
     }
+    checkFinite(param, weights.data, context);
+    const scores = wandaScores(weights, norms, inputAxis);
+    const mask =
+      config.n !== undefined && config.m !== undefined
+        ? perOutputNmMask(scores, weights.shape, { n: config.n, m: config.m, inputAxis })
+        : perOutputMask(scores, weights.shape, { sparsity: config.sparsity, inputAxis });
     const pruned = { dtype: 'float32' as const, shape: [...weights.shape], data: applyMask(weights.data, mask) };
     updates.set(param.name, storeSparse(pruned, config.storage));
     context.onParam?.(param.name, index + 1, selected.length);
@@ -111,6 +117,18 @@ async function capturedNorms(model: Model, selected: readonly Param[], data: Bat
     (name, inputs) => accumulators.get(name)!.add(inputs),
   );
   return async (param) => accumulators.get(param.name)!.result();
+}
+
+/** A NaN or infinite weight has no rank: the step refuses it, naming the param and the element. */
+function checkFinite(param: Param, data: Float32Array, context: StepContext): void {
+  for (let index = 0; index < data.length; index++) {
+    if (!Number.isFinite(data[index]!)) {
+      throw new WhittleError('invalid-argument', `param ${JSON.stringify(param.name)}: weight ${index} is ${String(data[index])}`, {
+        field: `params[${JSON.stringify(param.name)}]`,
+        step: context.step,
+      });
+    }
+  }
 }
 
 /** Why Wanda leaves `param` alone, or `undefined` when it prunes it. */
