@@ -1,3 +1,4 @@
+export { createConvInputNormAccumulator, type ConvGeometry } from './conv-input-norms.ts';
 export { createInputNormAccumulator, inputNorms, type InputNormAccumulator } from './input-norms.ts';
 export { perOutputMask, perOutputNmMask } from './per-output-mask.ts';
 export { wandaHandler } from './wanda-handler.ts';

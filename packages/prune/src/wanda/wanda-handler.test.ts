@@ -213,3 +213,64 @@ describe('prune.wanda from batches of model inputs', () => {
     await expect(compress(mlp, [wanda({ sparsity: 0.5 })], { registry, resources: { calibration: [] } })).rejects.toMatchObject({ field: 'resources.calibration' });
   });
 });
+
+describe('prune.wanda on Conv2D kernels', () => {
+  // Conv2D 3×3, stride 2, same padding on 7×7×2 images → Flatten → Dense: the conv kernel is the
+  // Dense kernel [18, 4] of its patches.
+  const convKernel = hostTensor('float32', [3, 3, 2, 4], normalMatrix(18, 4, 41).data);
+  const headKernel = normalMatrix(64, 3, 42, 0.2);
+  const topology = {
+    class_name: 'Sequential',
+    config: {
+      name: 'cnn',
+      layers: [
+        {
+          class_name: 'Conv2D',
+          config: { name: 'conv', filters: 4, kernel_size: [3, 3], strides: [2, 2], padding: 'same', dilation_rate: [1, 1], data_format: 'channels_last', activation: 'relu', use_bias: false, batch_input_shape: [null, 7, 7, 2] },
+        },
+        { class_name: 'Flatten', config: { name: 'flatten' } },
+        { class_name: 'Dense', config: { name: 'head', units: 3, activation: 'linear', use_bias: false } },
+      ],
+    },
+  };
+  const cnn = modelFromTensors({ 'conv/kernel': convKernel, 'head/kernel': headKernel }, { topology });
+  const images = normalMatrix(24 * 7 * 7, 2, 43);
+
+  /** ‖X_j‖ of each patch feature: stock tfjs's conv2d of x² with a kernel that copies each one out. */
+  async function patchNorms(): Promise<Float64Array> {
+    const picker = tf.buffer([3, 3, 2, 18]);
+    for (let feature = 0; feature < 18; feature++) picker.set(1, Math.floor(feature / 6), Math.floor(feature / 2) % 3, feature % 2, feature);
+    const sums = tf.tidy(() => tf.sum(tf.conv2d(tf.square(tf.tensor4d(images.data, [24, 7, 7, 2])), picker.toTensor() as tf.Tensor4D, 2, 'same'), [0, 1, 2]));
+    const values = await sums.data();
+    sums.dispose();
+    return Float64Array.from(values, Math.sqrt);
+  }
+
+  it("prunes a Conv2D kernel by its patches' input norms, with the layer's strides and padding", async () => {
+    const batches = () => [0, 12].map((start) => ({ inputs: hostTensor('float32', [12, 7, 7, 2], images.data.slice(start * 98, (start + 12) * 98)) }));
+    const { model: pruned, steps } = await compress(cnn, [wanda({ sparsity: 0.5, include: ['conv/*'] })], { registry, resources: { calibration: batches } });
+    const norms = await patchNorms();
+    const mask = referenceColumnMask(18, 4, 9, (input, output) => Math.fround(Math.abs(convKernel.data[input * 4 + output]!) * Math.fround(norms[input]!)));
+    const after = decode(getParam(pruned, 'conv/kernel').value);
+    expect(after.shape).toEqual([3, 3, 2, 4]);
+    expect(Array.from(after.data, (value) => (value === 0 ? 0 : 1))).toEqual(Array.from(mask));
+    expect(steps[0]!.notes).toEqual([]);
+    // By param name, the conv layer's own inputs give the same result.
+    const { model: mapped } = await compress(cnn, [wanda({ sparsity: 0.5, include: ['conv/*'] })], {
+      registry,
+      resources: { calibration: { 'conv/kernel': hostTensor('float32', [24, 7, 7, 2], images.data) } },
+    });
+    expect(decode(getParam(mapped, 'conv/kernel').value).data).toEqual(after.data);
+  });
+
+  it('leaves alone a conv kernel whose layer it cannot read, and says why', async () => {
+    const channelsFirst = JSON.parse(JSON.stringify(topology));
+    channelsFirst.config.layers[0].config.data_format = 'channels_first';
+    channelsFirst.config.layers[0].config.batch_input_shape = [null, 2, 7, 7];
+    const other = modelFromTensors({ 'conv/kernel': convKernel, 'head/kernel': headKernel }, { topology: channelsFirst });
+    const calibration = { 'head/kernel': normalMatrix(8, 64, 44) };
+    const { model: pruned, steps } = await compress(other, [wanda({ sparsity: 0.5 })], { registry, resources: { calibration } });
+    expect(getParam(pruned, 'conv/kernel').value).toBe(getParam(other, 'conv/kernel').value);
+    expect(steps[0]!.notes).toEqual([expect.stringMatching(/conv\/kernel left alone: .*channels_first/)]);
+  });
+});

@@ -5,6 +5,7 @@
 import {
   WEIGHT_ROLES,
   WhittleError,
+  calibrationBatches,
   calibrationField,
   calibrationNeed,
   decode,
@@ -26,7 +27,9 @@ import {
 import type { BatchData } from '@whittle/core/runner';
 import { applyMask } from '../masks/index.ts';
 import { storeSparse } from '../storage/index.ts';
-import { createInputNormAccumulator, inputNorms, type InputNormAccumulator } from './input-norms.ts';
+import { convGeometries } from './conv-geometry.ts';
+import { createConvInputNormAccumulator, type ConvGeometry } from './conv-input-norms.ts';
+import { createInputNormAccumulator, type InputNormAccumulator } from './input-norms.ts';
 import { perOutputMask, perOutputNmMask } from './per-output-mask.ts';
 import { WANDA_KIND, validateWandaStep, type WandaConfig } from './wanda-step.ts';
 import { wandaScores } from './wanda-scores.ts';
@@ -35,8 +38,11 @@ import { wandaScores } from './wanda-scores.ts';
  * The `prune.wanda` handler: prunes each selected float32 Dense kernel and Linear weight by
  * |W_ij|·‖X_j‖₂, ranked within each output unit, from its layer's inputs in the `calibration`
  * resource (batches of model inputs, run through the model as given, or each layer's inputs by
- * param name). Other params the filter selects (convolution kernels, embeddings, params already
- * sparse or quantized) are left alone, and the step notes each.
+ * param name). A Conv2D kernel of a Keras topology is pruned as the Dense kernel
+ * `[kh · kw · in, out]` it is over its input patches, ‖X_j‖₂ taken over every patch with the
+ * layer's strides, padding and dilation. Other params the filter selects (depthwise, separable
+ * and transposed convolutions, embeddings, params already sparse or quantized) are left alone,
+ * and the step notes each.
  *
  * @example
  * ```ts
@@ -47,7 +53,7 @@ import { wandaScores } from './wanda-scores.ts';
  */
 export const wandaHandler: RecipeHandler<WandaConfig> = {
   kind: WANDA_KIND,
-  description: 'Wanda: prunes Dense and Linear weights by |weight| × input norm within each output unit, unstructured or N:M (resource "calibration"; CLI: --calibration or --data)',
+  description: 'Wanda: prunes Dense, Linear and Conv2D weights by |weight| × input norm within each output unit, unstructured or N:M (resource "calibration"; CLI: --calibration or --data)',
   example: { kind: WANDA_KIND, sparsity: 0.5 } as WandaConfig,
   effect: 're-encodes-params',
   defaultRoles: WEIGHT_ROLES,
@@ -60,20 +66,28 @@ export const wandaHandler: RecipeHandler<WandaConfig> = {
 const WANDA_ROLES = new Set(['dense-kernel', 'linear-weight']);
 
 async function applyWanda(model: Model, config: WandaConfig, context: StepContext): Promise<Model> {
+  const candidates = selectParams(model, config, WEIGHT_ROLES);
+  const geometries = candidates.some(({ role }) => role === 'conv2d-kernel') ? convGeometries(model) : new Map<string, ConvGeometry | string>();
   const selected: Param[] = [];
-  for (const param of selectParams(model, config, WEIGHT_ROLES)) {
-    const reason = unprunable(param);
+  for (const param of candidates) {
+    const reason = unprunable(param, geometries);
     if (reason === undefined) selected.push(param);
     else context.note?.(`${param.name} left alone: ${reason}`);
   }
   if (selected.length === 0) return model;
   const calibration = requireCalibration(context, 'Wanda');
-  const normsOf = isModelInputs(calibration) ? await capturedNorms(model, selected, calibration, context) : mappedNorms(calibration, context);
+  const accumulatorOf = (param: Param): InputNormAccumulator => {
+    const geometry = geometries.get(param.name);
+    return typeof geometry === 'object' ? createConvInputNormAccumulator(param.shape, geometry) : createInputNormAccumulator(inputWidth(param));
+  };
+  const normsOf = isModelInputs(calibration) ? await capturedNorms(model, selected, calibration, context, accumulatorOf) : mappedNorms(calibration, context, accumulatorOf);
   const updates = new Map<string, Encoding>();
   for (const [index, param] of selected.entries()) {
     context.signal?.throwIfAborted();
     const inputAxis = inputAxisOf(param);
-    const weights = decode(param.value) as Parameters<typeof wandaScores>[0];
+    // A Conv2D kernel [kh, kw, in, out] is, row-major, the Dense kernel [kh · kw · in, out] of its patches.
+    const decoded = decode(param.value) as Parameters<typeof wandaScores>[0];
+    const weights = { ...decoded, shape: param.role === 'conv2d-kernel' ? [inputWidth(param), param.shape[3]!] : decoded.shape };
     let norms: Float64Array;
     try {
       norms = await normsOf(param);
@@ -91,7 +105,7 @@ async function applyWanda(model: Model, config: WandaConfig, context: StepContex
       config.n !== undefined && config.m !== undefined
         ? perOutputNmMask(scores, weights.shape, { n: config.n, m: config.m, inputAxis })
         : perOutputMask(scores, weights.shape, { sparsity: config.sparsity, inputAxis });
-    const pruned = { dtype: 'float32' as const, shape: [...weights.shape], data: applyMask(weights.data, mask) };
+    const pruned = { dtype: 'float32' as const, shape: [...decoded.shape], data: applyMask(weights.data, mask) };
     updates.set(param.name, storeSparse(pruned, config.storage));
     context.onParam?.(param.name, index + 1, selected.length);
   }
@@ -101,14 +115,24 @@ async function applyWanda(model: Model, config: WandaConfig, context: StepContex
 type NormLookup = (param: Param) => Promise<Float64Array>;
 
 /** Input norms from layer inputs given by param name; a source shared by several params is read once. */
-function mappedNorms(calibration: LayerInputsMap, context: StepContext): NormLookup {
-  return mappedLayerInputs(calibration, context, (source, param) => inputNorms(source, inputWidth(param)));
+function mappedNorms(calibration: LayerInputsMap, context: StepContext, accumulatorOf: (param: Param) => InputNormAccumulator): NormLookup {
+  return mappedLayerInputs(calibration, context, async (source, param) => {
+    const accumulator = accumulatorOf(param);
+    for await (const batch of calibrationBatches(source)) await accumulator.add(batch);
+    return accumulator.result();
+  });
 }
 
 /** Input norms of every selected param's layer, captured running the model on `data`. */
-async function capturedNorms(model: Model, selected: readonly Param[], data: BatchData, context: StepContext): Promise<NormLookup> {
+async function capturedNorms(
+  model: Model,
+  selected: readonly Param[],
+  data: BatchData,
+  context: StepContext,
+  accumulatorOf: (param: Param) => InputNormAccumulator,
+): Promise<NormLookup> {
   const { captureCalibrationInputs } = await loadCalibrationRunner(context);
-  const accumulators = new Map<string, InputNormAccumulator>(selected.map((param) => [param.name, createInputNormAccumulator(inputWidth(param))]));
+  const accumulators = new Map<string, InputNormAccumulator>(selected.map((param) => [param.name, accumulatorOf(param)]));
   await captureCalibrationInputs(
     model,
     selected.map(({ name }) => name),
@@ -132,18 +156,27 @@ function checkFinite(param: Param, data: Float32Array, context: StepContext): vo
 }
 
 /** Why Wanda leaves `param` alone, or `undefined` when it prunes it. */
-function unprunable(param: Param): string | undefined {
-  if (!WANDA_ROLES.has(param.role) || param.shape.length !== 2) return `Wanda prunes 2-D Dense kernels and Linear weights, not a ${param.role} of shape [${param.shape.join(', ')}]`;
+function unprunable(param: Param, geometries: ReadonlyMap<string, ConvGeometry | string>): string | undefined {
+  if (param.role === 'conv2d-kernel' && param.shape.length === 4) {
+    const geometry = geometries.get(param.name);
+    if (geometry === undefined) return "Wanda prunes Conv2D kernels of a Keras topology's Conv2D layers, and this one's layer is not one";
+    if (typeof geometry === 'string') return geometry;
+  } else if (!WANDA_ROLES.has(param.role) || param.shape.length !== 2) {
+    return `Wanda prunes 2-D Dense kernels, Linear weights and Conv2D kernels, not a ${param.role} of shape [${param.shape.join(', ')}]`;
+  }
   if (param.value.kind !== 'dense') return `it is stored ${param.value.kind}, not as dense float32 weights`;
   if (param.value.tensor.dtype !== 'float32') return `its weights are ${param.value.tensor.dtype}, not float32`;
   if (param.shape.includes(0)) return 'it is empty';
   return undefined;
 }
 
+/** The input axis of the 2-D weight Wanda scores: a Conv2D kernel's flattened patch axis is 0. */
 function inputAxisOf(param: Param): 0 | 1 {
-  return roleAxes(param.role, 2).inputAxis as 0 | 1;
+  return param.role === 'conv2d-kernel' ? 0 : (roleAxes(param.role, 2).inputAxis as 0 | 1);
 }
 
+/** Input features of the 2-D weight Wanda scores: `kh · kw · in` for a Conv2D kernel. */
 function inputWidth(param: Param): number {
+  if (param.role === 'conv2d-kernel') return param.shape[0]! * param.shape[1]! * param.shape[2]!;
   return param.shape[inputAxisOf(param)]!;
 }
