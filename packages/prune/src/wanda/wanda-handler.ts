@@ -62,7 +62,7 @@ export const wandaHandler: RecipeHandler<WandaConfig> = {
   apply: (model, config, context) => applyWanda(model, config, context),
 };
 
-/** What a Wanda step can prune: a float32 dense rank-2 weight whose input axis its role names. */
+/** The rank-2 roles Wanda prunes, their input axis as `roleAxes` names it (Conv2D kernels are flattened). */
 const WANDA_ROLES = new Set(['dense-kernel', 'linear-weight']);
 
 async function applyWanda(model: Model, config: WandaConfig, context: StepContext): Promise<Model> {
