@@ -86,6 +86,18 @@ export { PARAM_ROLES, WEIGHT_ROLES, isParamRole, roleAxes } from './model/param-
 export type { RoleAxes } from './model/param-roles.ts';
 export { replaceParams } from './model/replace-params.ts';
 export type { Model, ModelFormat, Param, ParamRole } from './model/types.ts';
+export {
+  CALIBRATION_RESOURCE,
+  calibrationField,
+  calibrationNeed,
+  isModelInputs,
+  loadCalibrationRunner,
+  mappedLayerInputs,
+  requireCalibration,
+} from './recipe/calibration-resource.ts';
+export type { CalibrationResource, CalibrationRunner, LayerInputsMap } from './recipe/calibration-resource.ts';
+export { batchMatrix, calibrationBatches } from './recipe/calibration-source.ts';
+export type { CalibrationBatch, CalibrationSource } from './recipe/calibration-source.ts';
 export { CAST_DTYPES, cast, castHandler } from './recipe/cast.ts';
 export type { CastDType, CastStep } from './recipe/cast.ts';
 export { checkResources, compress } from './recipe/compress.ts';

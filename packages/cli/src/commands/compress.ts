@@ -92,8 +92,8 @@ export function addCompressCommand(program: Command, io: CliIo): void {
     .option('--json', 'print the report as JSON')
     .option('--force', 'replace an existing output (never the input)')
     .option('--shard-size <MiB>', 'weight shard size of TFJS output, in MiB (default 4)', parseShardSize)
-    .option('--calibration <file>', 'calibration inputs for quantize.gptq: a safetensors file (tensor "inputs": model inputs; else layer inputs by param name)')
-    .addOption(new Option('--data <name>', 'take calibration inputs for quantize.gptq from a dataset (512 MNIST digits)').choices(DATA_NAMES).conflicts('calibration'))
+    .option('--calibration <file>', 'calibration inputs for quantize.gptq and prune.wanda: a safetensors file (tensor "inputs": model inputs; else layer inputs by param name)')
+    .addOption(new Option('--data <name>', 'take calibration inputs for quantize.gptq and prune.wanda from a dataset (512 MNIST digits)').choices(DATA_NAMES).conflicts('calibration'))
     .addHelpText('after', () => `\n${compressHelp()}`)
     .action(async (path: string, options: CompressCommandOptions, command: Command) => {
       if (options.recipe === undefined && options.preset === undefined) {

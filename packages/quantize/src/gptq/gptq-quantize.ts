@@ -2,8 +2,7 @@
  * GPTQ and its round-to-nearest baseline on one weight tensor: the direct functions behind the
  * `quantize.gptq` recipe kind.
  */
-import { WhittleError, shapesEqual, type AffineEncoding, type HostTensor } from '@whittle/core';
-import type { CalibrationSource } from './calibration.ts';
+import { WhittleError, shapesEqual, type AffineEncoding, type CalibrationSource, type HostTensor } from '@whittle/core';
 import { gptqMatrix, outputError, roundToNearestMatrix } from './gptq-matrix.ts';
 import { resolveGptqOptions, type GptqOptions, type GptqRole } from './gptq-options.ts';
 import { accumulateHessian, checkHessian, isHessian, type Hessian } from './hessian.ts';

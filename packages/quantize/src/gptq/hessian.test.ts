@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { hostTensor, useBackend, type HostTensor } from '@whittle/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { calibrationBatches, type CalibrationBatch } from './calibration.ts';
+import { calibrationBatches, type CalibrationBatch } from '@whittle/core';
 import { accumulateHessian, createHessianAccumulator, isHessian } from './hessian.ts';
 import { correlatedInputs } from './test-layers.ts';
 

@@ -3,8 +3,15 @@
  * batch by batch so the calibration set never has to fit in memory.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { WhittleError, describeValue, type HostTensor } from '@whittle/core';
-import { batchMatrix, calibrationBatches, type CalibrationBatch, type CalibrationSource } from './calibration.ts';
+import {
+  WhittleError,
+  batchMatrix,
+  calibrationBatches,
+  describeValue,
+  type CalibrationBatch,
+  type CalibrationSource,
+  type HostTensor,
+} from '@whittle/core';
 
 /**
  * A layer's Hessian for GPTQ: `matrix` is H = 2/n · XᵀX, `[inputs, inputs]` in float64, over the

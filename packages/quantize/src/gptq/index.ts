@@ -1,4 +1,5 @@
-export { calibrationBatches, type CalibrationBatch, type CalibrationSource } from './calibration.ts';
+// Calibration inputs are core's, shared with every step that reads activations.
+export { calibrationBatches, type CalibrationBatch, type CalibrationSource } from '@whittle/core';
 export {
   accumulateHessian,
   createHessianAccumulator,

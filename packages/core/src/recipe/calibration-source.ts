@@ -1,9 +1,13 @@
 /**
  * Calibration data: the inputs a layer sees on representative data, as the user has them — one
- * tensor, or a stream of batches that never has to fit in memory at once.
+ * tensor, or a stream of batches that never has to fit in memory at once. Techniques that read
+ * activations (GPTQ's Hessian, Wanda's input norms) take a layer's inputs in this form.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { WhittleError, describeValue, requireBackend, toFloat32, validateHostTensor, type HostTensor } from '@whittle/core';
+import { requireBackend } from '../backend/require-backend.ts';
+import { WhittleError } from '../errors.ts';
+import { toFloat32, validateHostTensor, type HostTensor } from '../tensor/host-tensor.ts';
+import { describeValue } from '../tensor/shape.ts';
 
 /**
  * One batch of a layer's inputs, `[samples, inputs]`. Any rank works: every axis but the last
@@ -56,7 +60,7 @@ export async function* calibrationBatches(source: CalibrationSource): AsyncGener
  * ```
  */
 export function batchMatrix(batch: CalibrationBatch): tf.Tensor2D {
-  requireBackend('GPTQ calibration');
+  requireBackend('calibration');
   return tf.tidy(() => {
     const tensor = batch instanceof tf.Tensor ? batch : toFloatTensor(batch);
     if (tensor.rank === 0) {
@@ -72,7 +76,7 @@ export function batchMatrix(batch: CalibrationBatch): tf.Tensor2D {
 
 function toFloatTensor(host: HostTensor): tf.Tensor {
   validateHostTensor(host, { field: 'calibration' });
-  // 16-bit floats and integers widen to the float32 the Hessian is accumulated in.
+  // 16-bit floats and integers widen to float32, what every statistic of the inputs is taken in.
   return tf.tensor(toFloat32(host).data, [...host.shape], 'float32');
 }
 
