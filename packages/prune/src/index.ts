@@ -6,3 +6,4 @@
  */
 export * from "./masks/index.ts";
 export * from "./recipes/index.ts";
+export * from "./structured/index.ts";

@@ -1,0 +1,71 @@
+/**
+ * The settings of structured pruning and the plan it makes: plain data, so a plan can be shown,
+ * checked or stored before it is applied.
+ */
+import type { Model, ParamFilter } from "@whittle/core";
+import type { ChannelGroup } from "@whittle/core/graph";
+
+/** The norms a group's channels can be scored by; the type is derived from this list. */
+export const STRUCTURED_NORMS = ["l1", "l2"] as const;
+
+/** `l1`: the sum of |w|; `l2`: the square root of the sum of w², over every scored entry of the group. */
+export type StructuredNorm = (typeof STRUCTURED_NORMS)[number];
+
+/** How channels are ranked; the type is derived from this list. */
+export const STRUCTURED_SCOPES = ["group", "global"] as const;
+
+/**
+ * `group`: each group loses `sparsity` of its own channels. `global`: every candidate group's
+ * importances are divided by the group's mean, then ranked together, and `sparsity` of all their
+ * channels are removed wherever they rank lowest.
+ */
+export type StructuredScope = (typeof STRUCTURED_SCOPES)[number];
+
+/**
+ * A user's importance of each channel of `group` (higher is kept first): one finite number per
+ * channel, `group.channels` of them.
+ */
+export type ChannelImportance = (group: ChannelGroup, model: Model) => ArrayLike<number>;
+
+/** The JSON settings of structured pruning (what a `prune.structured` step holds besides `kind`). */
+export interface StructuredSettings extends ParamFilter {
+  /** The fraction of channels removed, in [0, 1). */
+  readonly sparsity: number;
+  /** How a channel's weights are scored (default `l1`). */
+  readonly norm?: StructuredNorm;
+  /** Ranking per group or across groups (default `group`). */
+  readonly scope?: StructuredScope;
+  /** Kept channel counts are a multiple of this (default 1); a group smaller than it is kept whole. */
+  readonly roundTo?: number;
+  /** Layer (node) or param name globs: a group that touches any of them is left alone. */
+  readonly ignore?: readonly string[];
+}
+
+/** Options of {@link planStructuredPruning} and {@link pruneStructured}: the settings and, in code, an importance function. */
+export interface StructuredOptions extends StructuredSettings {
+  /** Scores channels instead of `norm` (code only: a function cannot ride in a JSON recipe). */
+  readonly importance?: ChannelImportance;
+}
+
+/** A group the plan prunes: the channels it keeps, in ascending order. */
+export interface PlannedGroup {
+  readonly group: ChannelGroup;
+  readonly keep: readonly number[];
+}
+
+/** A group the plan leaves whole, and why, in one line. */
+export interface SkippedGroup {
+  readonly group: ChannelGroup;
+  readonly reason: string;
+}
+
+/**
+ * What structured pruning will do: the groups it prunes, the groups it leaves alone (with the
+ * reason), and notes about groups it prunes that the user should know about (a caveat of the
+ * graph, a group clamped to one channel).
+ */
+export interface StructuredPlan {
+  readonly pruned: readonly PlannedGroup[];
+  readonly skipped: readonly SkippedGroup[];
+  readonly notes: readonly string[];
+}
