@@ -68,8 +68,27 @@ export function groupImportance(
   model: Model,
   group: ChannelGroup,
   norm: StructuredNorm,
-  scored: (param: Param) => boolean,
-  sums: AxisSums = new AxisSums()
+  scored: (param: Param) => boolean
+): Float64Array {
+  return groupImportanceFrom(new AxisSums(), model, group, norm, scored);
+}
+
+/**
+ * {@link groupImportance} reading its per-axis sums from `sums`, so a plan over many groups
+ * decodes and sums each param once.
+ *
+ * @example
+ * ```ts
+ * const sums = new AxisSums();
+ * const scores = groups.map((group) => groupImportanceFrom(sums, model, group, 'l1', isKernel));
+ * ```
+ */
+export function groupImportanceFrom(
+  sums: AxisSums,
+  model: Model,
+  group: ChannelGroup,
+  norm: StructuredNorm,
+  scored: (param: Param) => boolean
 ): Float64Array {
   const importance = new Float64Array(group.channels);
   for (const entry of group.entries) {

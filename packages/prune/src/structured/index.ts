@@ -1,5 +1,4 @@
 export { groupImportance } from "./group-importance.ts";
-export { groupLabel } from "./group-selection.ts";
 export { keptChannelCount } from "./kept-channel-count.ts";
 export { planStructuredPruning } from "./plan-structured-pruning.ts";
 export { applyStructuredPlan, pruneStructured, type StructuredResult } from "./prune-structured.ts";

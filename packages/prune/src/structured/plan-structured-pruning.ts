@@ -12,7 +12,7 @@ import {
 } from "@whittle/core";
 import { channelGroups, readModelGraph, type ChannelGroup } from "@whittle/core/graph";
 import { pruneLowest, pruneLowestAcross } from "../masks/prune-lowest.ts";
-import { AxisSums, groupImportance } from "./group-importance.ts";
+import { AxisSums, groupImportanceFrom } from "./group-importance.ts";
 import { groupLabel, groupSelector } from "./group-selection.ts";
 import { keptChannelCount, roundKeptCount } from "./kept-channel-count.ts";
 import { readStructuredOptions } from "./read-structured-options.ts";
@@ -65,7 +65,7 @@ export function planStructuredPruning(
   const sums = new AxisSums();
   const scores = candidates.map((group) =>
     settings.importance === undefined
-      ? normScores(groupImportance(model, group, settings.norm, (param) => roles.has(param.role), sums), group, context)
+      ? normScores(groupImportanceFrom(sums, model, group, settings.norm, (param) => roles.has(param.role)), group, context)
       : userScores(settings.importance, group, model, context)
   );
   const notes: string[] = [];

@@ -94,6 +94,24 @@ describe("prune.structured through compress", () => {
     );
   });
 
+  test("a group carried through LayerNormalization is pruned, with the graph's caveat in the notes", async () => {
+    const tfl = await import("@tensorflow/tfjs-layers");
+    const { fromLayersModel } = await import("@whittle/core/runner");
+    const layers = tfl.sequential({
+      layers: [
+        tfl.layers.dense({ units: 6, inputShape: [4], name: "wide" }),
+        tfl.layers.layerNormalization({ name: "layer_norm" }),
+        tfl.layers.dense({ units: 2, name: "head" }),
+      ],
+    });
+    const model = await fromLayersModel(layers);
+    layers.dispose();
+    const { model: pruned, steps } = await compress(model, [structured({ sparsity: 0.5 })], { registry });
+    expect(pruned.params.get("layer_norm/gamma")!.shape).toEqual([3]);
+    expect(steps[0]!.notes.some((note) => /"wide"\) pruned although .*LayerNormalization normalizes over every channel/.test(note))).toBe(true);
+    expect((await stockPredictions(pruned, [4], 1)).every(Number.isFinite)).toBe(true);
+  });
+
   test("a weights-only model is a typed error naming the step and the topology", async () => {
     const weightsOnly = modelFromTensors({
       "dense/kernel": hostTensor("float32", [2, 3], new Float32Array(6).fill(1)),

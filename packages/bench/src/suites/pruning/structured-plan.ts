@@ -24,13 +24,13 @@ export interface StructuredBenchPlan {
   readonly runs: number;
 }
 
-/** A 784 → 512 → 512 → 10 MLP and a 32/64-filter CNN on 8,000 digits; 15 timed rounds. */
+/** A 784 → 512 → 512 → 10 MLP and a 16/32-filter CNN on 8,000 digits; 15 timed rounds. */
 export const FULL_STRUCTURED_PLAN: StructuredBenchPlan = {
   train: 8000,
   test: 2000,
   mlpHidden: [512, 512],
-  cnnFilters: [32, 64],
-  cnnDense: 128,
+  cnnFilters: [16, 32],
+  cnnDense: 64,
   epochs: 3,
   cnnEpochs: 1,
   fineTuneEpochs: 1,
