@@ -10,7 +10,9 @@ import type { StructuredOptions, StructuredPlan } from "./structured-options.ts"
 
 /** What {@link pruneStructured} returns: the smaller model and the plan it carried out. */
 export interface StructuredResult {
+  /** The pruned model (the input itself when the plan prunes nothing). */
   readonly model: Model;
+  /** What was pruned and what was left whole, and why. */
   readonly plan: StructuredPlan;
 }
 

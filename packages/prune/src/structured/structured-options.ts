@@ -49,13 +49,17 @@ export interface StructuredOptions extends StructuredSettings {
 
 /** A group the plan prunes: the channels it keeps, in ascending order. */
 export interface PlannedGroup {
+  /** The group, as `channelGroups` lists it for the model planned on. */
   readonly group: ChannelGroup;
+  /** The channels that stay, in ascending order (at least one, fewer than `group.channels`). */
   readonly keep: readonly number[];
 }
 
 /** A group the plan leaves whole, and why, in one line. */
 export interface SkippedGroup {
+  /** The group, as `channelGroups` lists it. */
   readonly group: ChannelGroup;
+  /** Why it stays whole, in one line (`not prunable: "head" is a model output`). */
   readonly reason: string;
 }
 
@@ -65,7 +69,10 @@ export interface SkippedGroup {
  * graph, a group clamped to one channel).
  */
 export interface StructuredPlan {
+  /** The groups that lose channels, in graph order. */
   readonly pruned: readonly PlannedGroup[];
+  /** The groups left whole, by group id. */
   readonly skipped: readonly SkippedGroup[];
+  /** One line per thing to know about a pruned group (a caveat, a clamp to one channel). */
   readonly notes: readonly string[];
 }

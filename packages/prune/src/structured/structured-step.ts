@@ -15,6 +15,7 @@ import type { StructuredOptions } from "./structured-options.ts";
 
 /** A `prune.structured` step. */
 export interface StructuredStep extends RecipeStep, StructuredOptions {
+  /** The recipe kind. */
   readonly kind: "prune.structured";
 }
 

@@ -48,7 +48,7 @@ export const structuredPart: PruningPart = async ({ quick, backend, progress }) 
   }
 
   const cnnSize = `mnist cnn ${plan.cnnFilters.map((filters) => `c${filters}`).join('-')}-d${plan.cnnDense}`;
-  progress(`structured: train ${cnnSize} for ${plan.epochs} epoch(s) on ${backend}`);
+  progress(`structured: train ${cnnSize} for ${plan.cnnEpochs} epoch(s) on ${backend}`);
   const cnn = await trainMnistCnn(train, plan, 1);
   rows.push(...(await structuredRows(cnnSize, cnn, plan.cnnLatencyRows, { train, test, plan, backend, progress })));
   return rows;
