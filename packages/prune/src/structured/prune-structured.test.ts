@@ -100,6 +100,46 @@ describe("pruneStructured on every kind of coupling", () => {
     });
   }
 
+  test("every group of every case silenced at random channels and pruned in one global plan keeps outputs", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat(50), fc.array(fc.nat(), { minLength: 8, maxLength: 8 }), async (seed, picks) => {
+        for (const structuredCase of STRUCTURED_CASES) {
+          const model = await seededModel(structuredCase, seed);
+          const groups = channelGroups(readModelGraph(model), model).filter((group) => group.prunable && group.channels > 1);
+          // Each group drops a random non-empty proper subset of its channels.
+          const dropped = new Map<number, number[]>();
+          let silent = model;
+          groups.forEach((group, index) => {
+            const bits = picks[index % picks.length]! + index;
+            let channels = Array.from({ length: group.channels }, (_, channel) => channel).filter((channel) => (bits >> channel) & 1);
+            if (channels.length === 0 || channels.length === group.channels) channels = [bits % group.channels];
+            dropped.set(group.id, channels);
+            silent = silenceChannels(silent, group, channels);
+          });
+          const total = groups.reduce((sum, group) => sum + group.channels, 0);
+          const removed = [...dropped.values()].reduce((sum, channels) => sum + channels.length, 0);
+          const { model: pruned, plan } = pruneStructured(silent, {
+            sparsity: (removed + 0.5) / total,
+            scope: "global",
+            importance: (group) =>
+              Array.from({ length: group.channels }, (_, channel) => (dropped.get(group.id)!.includes(channel) ? 0 : 1)),
+          });
+          expect(plan.pruned.map(({ group }) => group.id)).toEqual(groups.map((group) => group.id));
+          for (const { group, keep } of plan.pruned)
+            expect(keep).toEqual(
+              Array.from({ length: group.channels }, (_, channel) => channel).filter((channel) => !dropped.get(group.id)!.includes(channel))
+            );
+          expect(countParams(pruned)).toBeLessThan(countParams(model));
+          close(
+            await stockPredictions(pruned, structuredCase.inputShape, seed),
+            await stockPredictions(silent, structuredCase.inputShape, seed)
+          );
+        }
+      }),
+      { numRuns: 4 }
+    );
+  });
+
   test("every case pruned at 50% by L1 and by L2, every group at once, loads in stock tfjs with the planned widths", async () => {
     for (const structuredCase of STRUCTURED_CASES) {
       for (const norm of ["l1", "l2"] as const) {
