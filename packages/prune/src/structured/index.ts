@@ -1,3 +1,4 @@
+export { estimateStructured } from "./estimate-structured.ts";
 export { groupImportance } from "./group-importance.ts";
 export { keptChannelCount } from "./kept-channel-count.ts";
 export { planStructuredPruning } from "./plan-structured-pruning.ts";

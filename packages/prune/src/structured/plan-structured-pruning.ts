@@ -98,7 +98,16 @@ export function planStructuredPruning(
   return { pruned, skipped, notes };
 }
 
-function readGroups(model: Model, context: StepLocation | undefined): readonly ChannelGroup[] {
+/**
+ * The channel groups of `model`'s graph, or the typed error structured pruning gives for a model
+ * that is not one or has no topology, with the step in its location.
+ *
+ * @example
+ * ```ts
+ * const groups = readGroups(model, { step: 2 });
+ * ```
+ */
+export function readGroups(model: Model, context: StepLocation | undefined): readonly ChannelGroup[] {
   if (typeof model !== "object" || model === null || !(model.params instanceof Map)) {
     throw new WhittleError("invalid-argument", `expected a whittle Model, got ${describeValue(model)}`, {
       field: "model",

@@ -8,6 +8,7 @@ import {
   type RecipeHandler,
   type RecipeStep,
 } from "@whittle/core";
+import { estimateStructured } from "./estimate-structured.ts";
 import { pruneStructured } from "./prune-structured.ts";
 import { groupLabel } from "./group-selection.ts";
 import { readStructuredOptions } from "./read-structured-options.ts";
@@ -53,6 +54,7 @@ export const structuredHandler: RecipeHandler<StructuredStep> = {
   validate(step, context) {
     return { ...readStructuredOptions(step, context), kind: "prune.structured" };
   },
+  estimate: (model, config, context) => estimateStructured(model, config, context),
   apply(model, config, context) {
     const { model: pruned, plan } = pruneStructured(model, config, context);
     for (const { group, reason } of plan.skipped)
