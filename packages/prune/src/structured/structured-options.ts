@@ -27,7 +27,13 @@ export type StructuredScope = (typeof STRUCTURED_SCOPES)[number];
  */
 export type ChannelImportance = (group: ChannelGroup, model: Model) => ArrayLike<number>;
 
-/** The JSON settings of structured pruning (what a `prune.structured` step holds besides `kind`). */
+/**
+ * The JSON settings of structured pruning (what a `prune.structured` step holds besides `kind`).
+ * The filter fields choose groups by the params that produce their channels: `roles` (default:
+ * the weight roles) says which producers count and which params' weights score a channel;
+ * `include`/`exclude` must select every counted producer of a group for it to be pruned, so an
+ * excluded layer's outputs are never cut (its inputs may be, as the layer before it shrinks).
+ */
 export interface StructuredSettings extends ParamFilter {
   /** The fraction of channels removed, in [0, 1). */
   readonly sparsity: number;
@@ -37,7 +43,10 @@ export interface StructuredSettings extends ParamFilter {
   readonly scope?: StructuredScope;
   /** Kept channel counts are a multiple of this (default 1); a group smaller than it is kept whole. */
   readonly roundTo?: number;
-  /** Layer (node) or param name globs: a group that touches any of them is left alone. */
+  /**
+   * Layer (node) or param name globs: a group that touches any of them is left alone, so an
+   * ignored layer keeps every param whole (its inputs and its outputs).
+   */
   readonly ignore?: readonly string[];
 }
 
