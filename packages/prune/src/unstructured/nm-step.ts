@@ -138,7 +138,7 @@ function pruneNm(param: Param, config: NmStep, context: StepLocation & Partial<S
   if (axis === undefined) {
     axis = rank === 0 ? undefined : roleAxes(param.role, rank).inputAxis;
     if (axis === undefined) {
-      context.note?.(`${param.name}: left alone: a ${param.role} param of rank ${rank} has no input axis (give axis to choose one)`);
+      context.note?.(`${param.name}: left alone: role ${param.role} at rank ${rank} has no input axis (give axis to choose one)`);
       return undefined;
     }
   } else if (axis < -rank || axis >= rank) {
