@@ -39,9 +39,9 @@ describe('a TFJS model', () => {
     const report = JSON.parse(out) as CompressReport;
     // Kernels halve; the 74 biases stay float32.
     expect(report.input).toEqual({ params: 2762, bytes: 2762 * 4 });
-    expect(report.output).toEqual({ params: 2762, bytes: 2688 * 2 + 74 * 4 });
+    expect(report.output).toEqual({ params: 2762, bytes: 2688 * 2 + 74 * 4, gzipBytes: expect.any(Number) });
     expect(report.ratio).toBeCloseTo((2762 * 4) / (2688 * 2 + 74 * 4), 10);
-    expect(report.steps).toEqual([{ kind: 'cast', bytes: 2688 * 2 + 74 * 4, seconds: expect.any(Number) }]);
+    expect(report.steps).toEqual([{ kind: 'cast', bytes: 2688 * 2 + 74 * 4, seconds: expect.any(Number), notes: [] }]);
     expect(await shardBytes(output)).toBe(report.output.bytes);
     expect(await shardBytes(tfjsModel)).toBe(report.input.bytes);
 
@@ -87,12 +87,12 @@ describe('a safetensors file', () => {
       });
       expect(file.header.metadata).toEqual({ format: 'pt' });
       const bytes = [...file.header.params.values()].reduce((total, param) => total + param.byteLength, 0);
-      expect(report.output).toEqual({ params: 3338, bytes });
+      expect(report.output).toEqual({ params: 3338, bytes, gzipBytes: expect.any(Number) });
     } finally {
       await file.close();
     }
     expect(report.input).toEqual({ params: 3338, bytes: 1616 + (1024 + 64 + 640 + 10) * 4 });
-    expect(report.steps).toEqual([{ kind: 'cast', bytes: report.output.bytes, seconds: expect.any(Number) }]);
+    expect(report.steps).toEqual([{ kind: 'cast', bytes: report.output.bytes, seconds: expect.any(Number), notes: [] }]);
     expect(report.ratio).toBeCloseTo(report.input.bytes / report.output.bytes, 10);
   });
 
