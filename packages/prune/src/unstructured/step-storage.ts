@@ -3,7 +3,7 @@
  * options), read from untrusted recipe JSON.
  */
 import { WhittleError, readEnum, readInteger, rejectUnknownFields, type StepFields, type StepLocation } from '@whittle/core';
-import { CSR_INDEX_BITS, STORAGE_LAYOUTS, type StorageOptions } from '../storage/index.ts';
+import { CSR_INDEX_BITS } from '../storage/index.ts';
 
 /** The fields of a step's `storage` object. */
 export const STORAGE_FIELDS = ['layout', 'indexBits', 'valueBits'] as const;
@@ -57,11 +57,9 @@ export function readStorage<Layout extends string>(
  * alwaysStoresSparse([0.01], {}); // false: dense may be smallest
  * ```
  */
-export function alwaysStoresSparse(sparsities: readonly number[], storage: StorageOptions | { readonly layout?: string; readonly valueBits?: number }): boolean {
+export function alwaysStoresSparse(sparsities: readonly number[], storage: { readonly layout?: string; readonly valueBits?: number }): boolean {
   if (storage.layout === 'dense') return false;
   if (storage.layout !== undefined && storage.layout !== 'auto') return true;
   const valueBits = storage.valueBits ?? 16;
   return sparsities.every((sparsity) => sparsity >= 2 / valueBits);
 }
-
-export { STORAGE_LAYOUTS };

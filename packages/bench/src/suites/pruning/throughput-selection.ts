@@ -35,6 +35,12 @@ export const QUICK_THROUGHPUT_PLAN: ThroughputPlan = { sizes: [2 ** 20], timed: 
  * call, as a pruning step does; the copies are `Float32Array.prototype.set` of the same weights
  * into a new array (`copy-fresh`: the same page faults the kernels pay) and into one reused array
  * (`copy-reused`: the memory bound once pages are mapped).
+ *
+ * @example
+ * ```ts
+ * const tasks = throughputTasks(weights);
+ * tasks['select-lowest'](); // a keep-mask pruning 90% of the weights
+ * ```
  */
 export function throughputTasks(weights: Float32Array): Record<string, () => unknown> {
   const scores = magnitudeScores(weights);
