@@ -1,6 +1,8 @@
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { getParam } from '@whittle/core';
+import { readTfjsModelFile } from '@whittle/core/fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { formatCompressReport } from '../format/compress-report.ts';
 import { runRecorded } from '../test-io.ts';
@@ -53,6 +55,19 @@ describe('the gzip figure of whittle compress', () => {
     const report = JSON.parse(out) as CompressReport;
     expect(report.output.gzipBytes).toBe(await gzippedFiles([output]));
     expect(report.steps.map(({ kind }) => kind)).toEqual(['prune.magnitude']);
+  });
+
+  test('of prune → k-means, one recipe: sparse params whose stored values share 16 values, smaller again', async () => {
+    const output = join(outputs, 'mlp-pruned-shared');
+    const recipe = '[{"kind":"prune.magnitude","sparsity":0.9,"storage":{"valueBits":4}},{"kind":"quantize.kmeans","bits":4}]';
+    const { status, out } = await runRecorded('compress', tfjsModel, '--recipe', recipe, '-o', output, '--json');
+    expect(status).toBe(0);
+    const report = JSON.parse(out) as CompressReport;
+    expect(report.steps.map(({ kind }) => kind)).toEqual(['prune.magnitude', 'quantize.kmeans']);
+    expect(report.steps[1]!.bytes).toBeLessThan(report.steps[0]!.bytes);
+    expect(report.output.gzipBytes).toBe(await gzippedFiles((await readdir(output)).map((name) => join(output, name))));
+    const model = await readTfjsModelFile(join(output, 'model.json'));
+    expect(getParam(model, 'hidden/kernel').value).toMatchObject({ kind: 'sparse', values: { kind: 'codebook', bits: 4 } });
   });
 
   test('gzipByteLength of no files is 0, and of a missing file an error', async () => {
