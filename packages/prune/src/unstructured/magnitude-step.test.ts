@@ -133,6 +133,22 @@ describe('prune.magnitude, global scope', () => {
   });
 });
 
+describe('pruning steps and their input', () => {
+  it('never mutate the input model', async () => {
+    await fc.assert(
+      fc.asyncProperty(denseTensorsArbitrary, async (tensors) => {
+        const model = modelOf(tensors);
+        const snapshot = structuredClone([...model.params.entries()]);
+        await run(model, [magnitude({ sparsity: 0.7 })]);
+        await run(model, [magnitude({ sparsity: 0.7, scope: 'global' })]);
+        await run(model, [{ kind: 'prune.nm', n: 1, m: 2 }]);
+        expect([...model.params.entries()]).toStrictEqual(snapshot);
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
+
 describe('prune.magnitude estimate', () => {
   it('gives exactly the params and bytes apply leaves, in both scopes', async () => {
     await fc.assert(
