@@ -5,7 +5,7 @@ export * from './commands/compress.ts';
 export * from './commands/decompress.ts';
 export * from './commands/demo.ts';
 export * from './commands/inspect.ts';
-export type { CompressReport, CompressedStep, ModelSize } from './compress/compress-report.ts';
+export type { CompressReport, CompressedStep, ModelSize, OutputSize } from './compress/compress-report.ts';
 export type { DecompressReport } from './compress/decompress-file.ts';
 export type { InspectReport, InspectedTensor } from './model-files/inspect-model.ts';
 export * from './progress/progress-reporter.ts';

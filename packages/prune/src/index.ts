@@ -7,5 +7,6 @@
 export * from './masks/index.ts';
 export * from './storage/index.ts';
 export * from './recipes/index.ts';
+export * from './unstructured/index.ts';
 export * from './structured/index.ts';
 export * from './wanda/index.ts';

@@ -39,7 +39,7 @@ describe('a TFJS model', () => {
     const report = JSON.parse(out) as CompressReport;
     // Kernels halve; the 74 biases stay float32.
     expect(report.input).toEqual({ params: 2762, bytes: 2762 * 4 });
-    expect(report.output).toEqual({ params: 2762, bytes: 2688 * 2 + 74 * 4 });
+    expect(report.output).toEqual({ params: 2762, bytes: 2688 * 2 + 74 * 4, gzipBytes: expect.any(Number) });
     expect(report.ratio).toBeCloseTo((2762 * 4) / (2688 * 2 + 74 * 4), 10);
     expect(report.steps).toEqual([{ kind: 'cast', bytes: 2688 * 2 + 74 * 4, seconds: expect.any(Number), notes: [] }]);
     expect(await shardBytes(output)).toBe(report.output.bytes);
@@ -87,7 +87,7 @@ describe('a safetensors file', () => {
       });
       expect(file.header.metadata).toEqual({ format: 'pt' });
       const bytes = [...file.header.params.values()].reduce((total, param) => total + param.byteLength, 0);
-      expect(report.output).toEqual({ params: 3338, bytes });
+      expect(report.output).toEqual({ params: 3338, bytes, gzipBytes: expect.any(Number) });
     } finally {
       await file.close();
     }

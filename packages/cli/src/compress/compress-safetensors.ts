@@ -2,7 +2,7 @@ import type { RecipeStep } from '@whittle/core';
 import type { SafetensorsHeader } from '@whittle/core/safetensors';
 import { compressSafetensorsFile } from '@whittle/core/fs';
 import { notAModel, openSafetensorsModel } from '../model-files/inspect-model.ts';
-import { compressReport, type CompressReport, type ModelSize } from './compress-report.ts';
+import { compressReport, gzipByteLength, type CompressReport, type ModelSize } from './compress-report.ts';
 
 /** Options of {@link compressSafetensorsModel}. */
 export interface CompressFileOptions {
@@ -35,8 +35,9 @@ export async function compressSafetensorsModel(
   options: CompressFileOptions,
 ): Promise<CompressReport> {
   const { onParam } = options;
+  let result;
   try {
-    const result = await compressSafetensorsFile(input, output, steps, {
+    result = await compressSafetensorsFile(input, output, steps, {
       force: options.force,
       ...(options.resources === undefined ? {} : { resources: options.resources }),
       onPlan: ({ streams, wholeModelKinds }) => {
@@ -44,10 +45,10 @@ export async function compressSafetensorsModel(
       },
       ...(onParam === undefined ? {} : { onProgress: ({ param, done, total }) => onParam(param, done, total) }),
     });
-    return compressReport(result.input, result.output, result.steps);
   } catch (error) {
     throw notAModel(error, input);
   }
+  return compressReport(result.input, { ...result.output, gzipBytes: await gzipByteLength([output]) }, result.steps);
 }
 
 /**

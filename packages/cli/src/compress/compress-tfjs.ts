@@ -1,7 +1,7 @@
 import { compress, isWhittleError, locateError, type CompressProgress, type RecipeStep, type StepReport } from '@whittle/core';
 import { readTfjsModelFile, writeTfjsModelFiles } from '@whittle/core/fs';
 import type { TfjsLocation } from '../model-files/tfjs-format.ts';
-import { compressReport, sizeOf, type CompressReport } from './compress-report.ts';
+import { compressReport, gzipByteLength, sizeOf, type CompressReport } from './compress-report.ts';
 
 /** Options of {@link compressTfjsModel}. */
 export interface CompressTfjsOptions {
@@ -46,10 +46,11 @@ export async function compressTfjsModel(
     // model.json. A recipe's own mistake is named after the recipe instead (by the command).
     throw isWhittleError(error, 'invalid-recipe') ? error : locateError(error, { file: location.modelJson });
   }
-  await writeTfjsModelFiles(result.model, output, {
+  const written = await writeTfjsModelFiles(result.model, output, {
     force: options.force,
     inputs: [location.directory, location.modelJson],
     ...(options.shardBytes === undefined ? {} : { shardBytes: options.shardBytes }),
   });
-  return compressReport(sizeOf(model), sizeOf(result.model), result.steps);
+  const gzipBytes = await gzipByteLength([written.modelJson, ...written.shards]);
+  return compressReport(sizeOf(model), { ...sizeOf(result.model), gzipBytes }, result.steps);
 }

@@ -5,7 +5,8 @@ import { formatBytes, formatCount, formatFixed } from './numbers.ts';
 import { formatTable } from './table.ts';
 
 /**
- * What `whittle compress` printed as text: input and output sizes and the ratio, then one row
+ * What `whittle compress` printed as text: input and output sizes and the ratio, the output's
+ * gzipped size (what a browser downloads), then one row
  * per recipe step with the bytes after it and its time, then what each step noted.
  *
  * @example
@@ -22,6 +23,8 @@ export function formatCompressReport(run: { readonly input: string; readonly out
   return [
     `input:  ${run.input}: ${formatSize(report.input)}`,
     `output: ${run.output}: ${formatSize(report.output)} (${formatFixed(report.ratio, 2)}× smaller)`,
+    // What a browser downloads: every written file (model.json too) gzipped.
+    `gzip:   ${formatBytes(report.output.gzipBytes)} to download (each written file gzipped)`,
     '',
     table,
     // Notes (groups a step left alone, and why) follow the table, one per line, numbered by step.

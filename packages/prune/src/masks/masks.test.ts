@@ -54,6 +54,17 @@ describe('pruneLowest', () => {
     }
     expect(isWhittleError(caught) && caught.message).toMatch(/NaN at element 1/);
   });
+
+  it('refuses NaN of either sign beside infinities, and ranks the infinities', () => {
+    const scores = new Float32Array([Number.POSITIVE_INFINITY, 1, Number.NEGATIVE_INFINITY, 0]);
+    expect(Array.from(pruneLowest(scores, 2))).toEqual([1, 1, 0, 0]);
+    const words = new Uint32Array(scores.buffer);
+    for (const bits of [0xffc00000, 0x7f800001, 0xff800001]) {
+      words[3] = bits;
+      expect(() => pruneLowest(scores, 2)).toThrow(/NaN at element 3/);
+      expect(() => pruneLowestAcross([new Float32Array(2), scores], 5)).toThrow(/NaN at element 1\]\[3/);
+    }
+  });
 });
 
 describe('nmMask', () => {

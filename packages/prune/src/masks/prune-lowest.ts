@@ -1,7 +1,8 @@
 /**
  * Exact-count selection of the lowest scores: the mask that prunes precisely `count` elements,
- * found by a two-level radix select on the scores' bit patterns (three linear passes, no sort and
- * no copy of the scores), so it stays memory-bound on tens of millions of params.
+ * found by a two-level radix select on the scores' bit patterns: one pass counts the high 16 bits,
+ * a second writes the mask of every element outside the bucket holding the cut and gathers that
+ * bucket's members, whose low 16 bits then settle the rest. No sort and no copy of the scores.
  */
 import { WhittleError } from '@whittle/core';
 
@@ -32,52 +33,78 @@ export function pruneLowest(scores: Float32Array, count: number): Uint8Array {
  * ```
  */
 export function pruneLowestAcross(scores: readonly Float32Array[], count: number): Uint8Array[] {
-  const words = scores.map((array) => new Uint32Array(array.buffer, array.byteOffset, array.length));
+  // Signed 32-bit views: int32 loads keep V8's loops on small integers (a uint32 above 2^31 is a double).
+  const words = scores.map((array) => new Int32Array(array.buffer, array.byteOffset, array.length));
   const total = words.reduce((sum, array) => sum + array.length, 0);
   const target = Math.max(0, Math.min(total, Math.floor(Number.isFinite(count) ? count : 0)));
   if (target === 0) return words.map((array) => new Uint8Array(array.length).fill(1));
-  if (target === total) {
-    checkNoNaN(words);
-    return words.map((array) => new Uint8Array(array.length));
-  }
-  const { threshold, equalToPrune } = selectThreshold(words, target);
-  let ties = equalToPrune;
-  return words.map((array) => {
+  const high = highHistogram(words);
+  // NaN keys sort below -Infinity or above +Infinity; only those buckets need an exact look.
+  if (holdsNonFinite(high)) checkNoNaN(words);
+  if (target === total) return words.map((array) => new Uint8Array(array.length));
+  const { bucket: top, before: belowTop } = findBucket(high, target);
+  // Pass 2: every element outside the top bucket is decided by its high half; the top bucket's
+  // members (in index order) are gathered and decided by their low half.
+  const members = new Uint32Array(high[top]!);
+  const memberEnds: number[] = [];
+  let gathered = 0;
+  const masks = words.map((array) => {
     const mask = new Uint8Array(array.length);
-    for (let index = 0; index < array.length; index++) {
-      const key = sortableKey(array[index]!);
-      if (key > threshold) mask[index] = 1;
-      else if (key === threshold) {
+    gathered = splitByHighHalf(array, top, mask, members, gathered);
+    memberEnds.push(gathered);
+    return mask;
+  });
+  const low = new Float64Array(BUCKETS);
+  let member = 0;
+  words.forEach((array, arrayIndex) => {
+    for (; member < memberEnds[arrayIndex]!; member++) {
+      const bucket = sortableKey(array[members[member]!]!) & 0xffff;
+      low[bucket] = low[bucket]! + 1;
+    }
+  });
+  const { bucket: bottom, before } = findBucket(low, target - belowTop);
+  let ties = target - belowTop - before;
+  member = 0;
+  words.forEach((array, arrayIndex) => {
+    const mask = masks[arrayIndex]!;
+    for (; member < memberEnds[arrayIndex]!; member++) {
+      const index = members[member]!;
+      const bucket = sortableKey(array[index]!) & 0xffff;
+      if (bucket > bottom) mask[index] = 1;
+      else if (bucket === bottom) {
+        // The lowest-index ties are pruned first.
         if (ties > 0) ties--;
         else mask[index] = 1;
       }
     }
-    return mask;
   });
+  return masks;
 }
 
-/** The key of the target-th lowest score and how many elements equal to it are pruned. */
-function selectThreshold(words: readonly Uint32Array[], target: number): { threshold: number; equalToPrune: number } {
-  checkNoNaN(words);
+/** Counts of every element's key by its high 16 bits. */
+function highHistogram(words: readonly Int32Array[]): Float64Array {
   const high = new Float64Array(BUCKETS);
-  for (const array of words)
+  for (const array of words) {
     for (let index = 0; index < array.length; index++) {
       const bucket = sortableKey(array[index]!) >>> 16;
       high[bucket] = high[bucket]! + 1;
     }
-  const { bucket: top, before: belowTop } = findBucket(high, target);
-  const low = new Float64Array(BUCKETS);
-  for (const array of words) {
-    for (let index = 0; index < array.length; index++) {
-      const key = sortableKey(array[index]!);
-      if (key >>> 16 === top) low[key & 0xffff] = low[key & 0xffff]! + 1;
-    }
   }
-  const { bucket: bottom, before } = findBucket(low, target - belowTop);
-  return {
-    threshold: ((top << 16) | bottom) >>> 0,
-    equalToPrune: target - belowTop - before,
-  };
+  return high;
+}
+
+/**
+ * Keeps (1) the elements whose key's high half is above `top` and gathers the indices of those
+ * equal to it into `members` from `gathered` on; returns where the gathering ended.
+ */
+function splitByHighHalf(array: Int32Array, top: number, mask: Uint8Array, members: Uint32Array, gathered: number): number {
+  let cursor = gathered;
+  for (let index = 0; index < array.length; index++) {
+    const bucket = sortableKey(array[index]!) >>> 16;
+    if (bucket > top) mask[index] = 1;
+    else if (bucket === top) members[cursor++] = index;
+  }
+  return cursor;
 }
 
 /** The bucket holding the rank-th element (1-based) and how many elements sit in lower buckets. */
@@ -92,12 +119,23 @@ function findBucket(histogram: Float64Array, rank: number): { bucket: number; be
   return { bucket: histogram.length - 1, before };
 }
 
-/** Maps float32 bits to a uint32 whose unsigned order is the float order (-0 just below +0). */
+/**
+ * Maps float32 bits (as int32) to an int32 whose bits, read unsigned, order as the floats do
+ * (-0 just below +0): negative floats have every bit flipped, the rest only the sign bit.
+ */
 function sortableKey(bits: number): number {
-  return (bits & 0x80000000 ? ~bits : bits | 0x80000000) >>> 0;
+  return bits ^ ((bits >> 31) | 0x80000000);
 }
 
-function checkNoNaN(words: readonly Uint32Array[]): void {
+/** Whether the high-half buckets of -Infinity, +Infinity or NaN hold anything. */
+function holdsNonFinite(high: Float64Array): boolean {
+  // Keys below 0x00800000 are -Infinity and negative NaNs; from 0xff800000 on, +Infinity and NaNs.
+  for (let bucket = 0; bucket < 0x80; bucket++) if (high[bucket] !== 0) return true;
+  for (let bucket = 0xff80; bucket < BUCKETS; bucket++) if (high[bucket] !== 0) return true;
+  return false;
+}
+
+function checkNoNaN(words: readonly Int32Array[]): void {
   for (const [arrayIndex, array] of words.entries()) {
     for (let index = 0; index < array.length; index++) {
       if ((array[index]! & 0x7fffffff) > 0x7f800000) {

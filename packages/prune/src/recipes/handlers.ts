@@ -2,6 +2,7 @@
  * Every recipe handler this package provides, for registering into a registry of your own.
  */
 import type { RecipeHandler } from '@whittle/core';
+import { unstructuredHandlers } from '../unstructured/handlers.ts';
 import { structuredHandler } from '../structured/structured-step.ts';
 import { wandaHandler } from '../wanda/wanda-handler.ts';
 
@@ -14,4 +15,4 @@ import { wandaHandler } from '../wanda/wanda-handler.ts';
  * const registry = createRecipeRegistry(pruneHandlers);
  * ```
  */
-export const pruneHandlers: readonly RecipeHandler[] = [structuredHandler, wandaHandler] as readonly RecipeHandler[];
+export const pruneHandlers: readonly RecipeHandler[] = [...unstructuredHandlers, structuredHandler, wandaHandler] as readonly RecipeHandler[];
