@@ -12,12 +12,12 @@ import {
   type Model,
   type ModelSize,
   type StepLocation,
-} from "@whittle/core";
-import { groupLabel, groupSelector } from "./group-selection.ts";
-import { keptChannelCount } from "./kept-channel-count.ts";
-import { readGroups } from "./plan-structured-pruning.ts";
-import { readStructuredOptions } from "./read-structured-options.ts";
-import type { StructuredOptions } from "./structured-options.ts";
+} from '@whittle/core';
+import { groupLabel, groupSelector } from './group-selection.ts';
+import { keptChannelCount } from './kept-channel-count.ts';
+import { readGroups } from './plan-structured-pruning.ts';
+import { readStructuredOptions } from './read-structured-options.ts';
+import type { StructuredOptions } from './structured-options.ts';
 
 /**
  * The params and exact bytes `pruneStructured(model, options)` would leave, from the graph, the
@@ -32,17 +32,13 @@ import type { StructuredOptions } from "./structured-options.ts";
  * const { params, bytes } = estimateStructured(model, { sparsity: 0.5, roundTo: 8 });
  * ```
  */
-export function estimateStructured(
-  model: Model,
-  options: StructuredOptions,
-  context?: StepLocation
-): ModelSize {
+export function estimateStructured(model: Model, options: StructuredOptions, context?: StepLocation): ModelSize {
   const settings = readStructuredOptions(options, context);
   const fail = (message: string, field: string): never => {
-    throw new WhittleError("invalid-recipe", message, { field, step: context?.step });
+    throw new WhittleError('invalid-recipe', message, { field, step: context?.step });
   };
-  if (settings.scope === "global")
-    fail("a global ranking's channel counts follow the weights, so the step cannot be estimated from shapes", "scope");
+  if (settings.scope === 'global')
+    fail("a global ranking's channel counts follow the weights, so the step cannot be estimated from shapes", 'scope');
   const whyLeftAlone = groupSelector(model, settings);
   const removed = new Map<string, Map<number, number>>();
   const touched = new Set<string>();
@@ -53,7 +49,10 @@ export function estimateStructured(
     for (const entry of group.entries) {
       const owned = entry.indices[0]?.length ?? 0;
       if (entry.indices.some((indices) => indices.length !== owned))
-        fail(`${groupLabel(group)}: its channels own unequal parts of ${JSON.stringify(entry.param)}, so the size depends on which go`, "sparsity");
+        fail(
+          `${groupLabel(group)}: its channels own unequal parts of ${JSON.stringify(entry.param)}, so the size depends on which go`,
+          'sparsity'
+        );
       const axes = removed.get(entry.param) ?? new Map<number, number>();
       removed.set(entry.param, axes);
       axes.set(entry.axis, (axes.get(entry.axis) ?? 0) + cut * owned);
@@ -70,8 +69,8 @@ export function estimateStructured(
       continue;
     }
     const value = param.value;
-    if (value.kind !== "dense")
-      return fail(`${JSON.stringify(param.name)} is ${value.kind}-encoded: estimate structured pruning before re-encoding`, "include");
+    if (value.kind !== 'dense')
+      return fail(`${JSON.stringify(param.name)} is ${value.kind}-encoded: estimate structured pruning before re-encoding`, 'include');
     const shape = [...param.shape];
     for (const [axis, count] of removed.get(param.name) ?? []) shape[axis] = shape[axis]! - count;
     params += shapeSize(shape);
@@ -82,5 +81,5 @@ export function estimateStructured(
 
 /** The dtype a sliced dense param is stored in: what decoding gives, 16-bit floats widened. */
 function slicedDType(dtype: DType): DType {
-  return dtype === "float16" || dtype === "bfloat16" ? "float32" : dtype;
+  return dtype === 'float16' || dtype === 'bfloat16' ? 'float32' : dtype;
 }

@@ -2,9 +2,9 @@
  * The magnitude of each channel of a coupling group: every weight a channel owns, in every param
  * of the group that is scored (its producers' columns, depthwise channels, consumers' rows).
  */
-import { decodeToFloat32, type Model, type Param } from "@whittle/core";
-import type { ChannelGroup } from "@whittle/core/graph";
-import type { StructuredNorm } from "./structured-options.ts";
+import { decodeToFloat32, type Model, type Param } from '@whittle/core';
+import type { ChannelGroup } from '@whittle/core/graph';
+import type { StructuredNorm } from './structured-options.ts';
 
 /**
  * Per-axis sums of |w| or w², cached by param, axis and norm so that a kernel shared by two groups
@@ -34,8 +34,7 @@ export class AxisSums {
     }
     const size = param.shape[axis] ?? 0;
     let inner = 1;
-    for (let index = axis + 1; index < param.shape.length; index++)
-      inner *= param.shape[index]!;
+    for (let index = axis + 1; index < param.shape.length; index++) inner *= param.shape[index]!;
     sums = new Float64Array(size);
     const block = inner * size;
     for (let start = 0; start < data.length; start += block) {
@@ -44,7 +43,7 @@ export class AxisSums {
         const from = start + position * inner;
         for (let offset = from; offset < from + inner; offset++) {
           const value = data[offset]!;
-          total += norm === "l1" ? Math.abs(value) : value * value;
+          total += norm === 'l1' ? Math.abs(value) : value * value;
         }
         sums[position] = sums[position]! + total;
       }
@@ -64,12 +63,7 @@ export class AxisSums {
  * const scores = groupImportance(model, group, 'l2', (param) => WEIGHT_ROLES.includes(param.role));
  * ```
  */
-export function groupImportance(
-  model: Model,
-  group: ChannelGroup,
-  norm: StructuredNorm,
-  scored: (param: Param) => boolean
-): Float64Array {
+export function groupImportance(model: Model, group: ChannelGroup, norm: StructuredNorm, scored: (param: Param) => boolean): Float64Array {
   return groupImportanceFrom(new AxisSums(), model, group, norm, scored);
 }
 
@@ -96,12 +90,9 @@ export function groupImportanceFrom(
     if (param === undefined || !scored(param)) continue;
     const axisSums = sums.of(param, entry.axis, norm);
     entry.indices.forEach((positions, channel) => {
-      for (const position of positions)
-        importance[channel] = importance[channel]! + (axisSums[position] ?? 0);
+      for (const position of positions) importance[channel] = importance[channel]! + (axisSums[position] ?? 0);
     });
   }
-  if (norm === "l2")
-    for (let channel = 0; channel < importance.length; channel++)
-      importance[channel] = Math.sqrt(importance[channel]!);
+  if (norm === 'l2') for (let channel = 0; channel < importance.length; channel++) importance[channel] = Math.sqrt(importance[channel]!);
   return importance;
 }

@@ -1,16 +1,8 @@
 /**
  * Which coupling groups structured pruning may touch, and in one line why it leaves the others.
  */
-import {
-  PARAM_ROLES,
-  WEIGHT_ROLES,
-  compileFilter,
-  globToRegExp,
-  type Model,
-  type ParamFilter,
-  type ParamRole,
-} from "@whittle/core";
-import type { ChannelGroup } from "@whittle/core/graph";
+import { PARAM_ROLES, WEIGHT_ROLES, compileFilter, globToRegExp, type Model, type ParamFilter, type ParamRole } from '@whittle/core';
+import type { ChannelGroup } from '@whittle/core/graph';
 
 /** Most names a group's label lists before "…". */
 const LABEL_NAMES = 3;
@@ -25,13 +17,11 @@ const LABEL_NAMES = 3;
  * ```
  */
 export function groupLabel(group: ChannelGroup): string {
-  const producers = group.entries.filter((entry) => entry.effect === "produces");
-  const nodes = [
-    ...new Set((producers.length > 0 ? producers : group.entries).map((entry) => entry.node)),
-  ];
+  const producers = group.entries.filter((entry) => entry.effect === 'produces');
+  const nodes = [...new Set((producers.length > 0 ? producers : group.entries).map((entry) => entry.node))];
   const shown = nodes.slice(0, LABEL_NAMES).map((node) => JSON.stringify(node));
-  if (nodes.length > LABEL_NAMES) shown.push("…");
-  return `group ${group.id} (${shown.join(", ")})`;
+  if (nodes.length > LABEL_NAMES) shown.push('…');
+  return `group ${group.id} (${shown.join(', ')})`;
 }
 
 /** What decides whether a group is a candidate. */
@@ -56,29 +46,24 @@ export interface GroupSelection extends ParamFilter {
  * groups.filter((group) => why(group) === undefined);
  * ```
  */
-export function groupSelector(
-  model: Model,
-  selection: GroupSelection
-): (group: ChannelGroup) => string | undefined {
+export function groupSelector(model: Model, selection: GroupSelection): (group: ChannelGroup) => string | undefined {
   const ignore = selection.ignore.map((glob) => ({ glob, pattern: globToRegExp(glob) }));
   // Names alone: roles decide which producers count, the globs which of those are selected.
   const selectsName = compileFilter({ include: selection.include, exclude: selection.exclude }, PARAM_ROLES);
   const named = (name: string): boolean => selectsName(model.params.get(name)!);
   const roles: ReadonlySet<ParamRole> = new Set(selection.roles ?? WEIGHT_ROLES);
   return (group) => {
-    if (!group.prunable)
-      return `not prunable: ${group.reasons.join("; ") || "the graph gives no reason"}`;
+    if (!group.prunable) return `not prunable: ${group.reasons.join('; ') || 'the graph gives no reason'}`;
     for (const entry of group.entries) {
       for (const name of [entry.node, entry.param]) {
         const match = ignore.find(({ pattern }) => pattern.test(name));
-        if (match !== undefined)
-          return `ignored: ${JSON.stringify(name)} matches ignore glob ${JSON.stringify(match.glob)}`;
+        if (match !== undefined) return `ignored: ${JSON.stringify(name)} matches ignore glob ${JSON.stringify(match.glob)}`;
       }
     }
     const producers = [
       ...new Set(
         group.entries
-          .filter((entry) => entry.effect === "produces")
+          .filter((entry) => entry.effect === 'produces')
           .map((entry) => entry.param)
           .filter((name) => {
             const role = model.params.get(name)?.role;
@@ -86,19 +71,16 @@ export function groupSelector(
           })
       ),
     ];
-    if (producers.length === 0)
-      return `no param producing its channels has a role in roles (${[...roles].join(", ")})`;
+    if (producers.length === 0) return `no param producing its channels has a role in roles (${[...roles].join(', ')})`;
     const outside = producers.filter((name) => !named(name));
-    if (outside.length === producers.length)
-      return `not selected: include/exclude selects none of ${quoteList(producers)}`;
-    if (outside.length > 0)
-      return `not selected: include/exclude leaves out ${quoteList(outside)}, which share its channels`;
-    if (group.channels < 2) return "it has one channel: pruning would drop below one";
+    if (outside.length === producers.length) return `not selected: include/exclude selects none of ${quoteList(producers)}`;
+    if (outside.length > 0) return `not selected: include/exclude leaves out ${quoteList(outside)}, which share its channels`;
+    if (group.channels < 2) return 'it has one channel: pruning would drop below one';
     return undefined;
   };
 }
 
 function quoteList(names: readonly string[]): string {
   const shown = names.slice(0, LABEL_NAMES).map((name) => JSON.stringify(name));
-  return names.length > LABEL_NAMES ? `${shown.join(", ")}, …` : shown.join(", ");
+  return names.length > LABEL_NAMES ? `${shown.join(', ')}, …` : shown.join(', ');
 }

@@ -1,8 +1,8 @@
-export { estimateStructured } from "./estimate-structured.ts";
-export { groupImportance } from "./group-importance.ts";
-export { keptChannelCount } from "./kept-channel-count.ts";
-export { planStructuredPruning } from "./plan-structured-pruning.ts";
-export { applyStructuredPlan, pruneStructured, type StructuredResult } from "./prune-structured.ts";
+export { estimateStructured } from './estimate-structured.ts';
+export { groupImportance } from './group-importance.ts';
+export { keptChannelCount } from './kept-channel-count.ts';
+export { planStructuredPruning } from './plan-structured-pruning.ts';
+export { applyStructuredPlan, pruneStructured, type StructuredResult } from './prune-structured.ts';
 export {
   STRUCTURED_NORMS,
   STRUCTURED_SCOPES,
@@ -14,5 +14,5 @@ export {
   type StructuredPlan,
   type StructuredScope,
   type StructuredSettings,
-} from "./structured-options.ts";
-export { structured, structuredHandler, type StructuredStep } from "./structured-step.ts";
+} from './structured-options.ts';
+export { structured, structuredHandler, type StructuredStep } from './structured-step.ts';

@@ -2,26 +2,14 @@
  * Planning structured pruning: which channels of each coupling group stay, chosen by importance,
  * and which groups are left whole and why. Reads the model; changes nothing.
  */
-import {
-  WEIGHT_ROLES,
-  WhittleError,
-  describeValue,
-  isWhittleError,
-  type Model,
-  type StepLocation,
-} from "@whittle/core";
-import { channelGroups, readModelGraph, type ChannelGroup } from "@whittle/core/graph";
-import { pruneLowest, pruneLowestAcross } from "../masks/prune-lowest.ts";
-import { AxisSums, groupImportanceFrom } from "./group-importance.ts";
-import { groupLabel, groupSelector } from "./group-selection.ts";
-import { keptChannelCount, roundKeptCount } from "./kept-channel-count.ts";
-import { readStructuredOptions } from "./read-structured-options.ts";
-import type {
-  PlannedGroup,
-  SkippedGroup,
-  StructuredOptions,
-  StructuredPlan,
-} from "./structured-options.ts";
+import { WEIGHT_ROLES, WhittleError, describeValue, isWhittleError, type Model, type StepLocation } from '@whittle/core';
+import { channelGroups, readModelGraph, type ChannelGroup } from '@whittle/core/graph';
+import { pruneLowest, pruneLowestAcross } from '../masks/prune-lowest.ts';
+import { AxisSums, groupImportanceFrom } from './group-importance.ts';
+import { groupLabel, groupSelector } from './group-selection.ts';
+import { keptChannelCount, roundKeptCount } from './kept-channel-count.ts';
+import { readStructuredOptions } from './read-structured-options.ts';
+import type { PlannedGroup, SkippedGroup, StructuredOptions, StructuredPlan } from './structured-options.ts';
 
 /**
  * Plans structured pruning of `model` (a `tfjs-layers` or `tfjs-graph` model with its topology):
@@ -46,11 +34,7 @@ import type {
  * plan.skipped.map(({ reason }) => reason); // ['not prunable: "head" is a model output']
  * ```
  */
-export function planStructuredPruning(
-  model: Model,
-  options: StructuredOptions,
-  context?: StepLocation
-): StructuredPlan {
+export function planStructuredPruning(model: Model, options: StructuredOptions, context?: StepLocation): StructuredPlan {
   const settings = readStructuredOptions(options, context);
   const groups = readGroups(model, context);
   const whyLeftAlone = groupSelector(model, settings);
@@ -65,15 +49,17 @@ export function planStructuredPruning(
   const sums = new AxisSums();
   const scores = candidates.map((group) =>
     settings.importance === undefined
-      ? normScores(groupImportanceFrom(sums, model, group, settings.norm, (param) => roles.has(param.role)), group, context)
+      ? normScores(
+          groupImportanceFrom(sums, model, group, settings.norm, (param) => roles.has(param.role)),
+          group,
+          context
+        )
       : userScores(settings.importance, group, model, context)
   );
   const notes: string[] = [];
   const keptCounts =
-    settings.scope === "group"
-      ? candidates.map((group) =>
-          keptChannelCount(group.channels, settings.sparsity, settings.roundTo)
-        )
+    settings.scope === 'group'
+      ? candidates.map((group) => keptChannelCount(group.channels, settings.sparsity, settings.roundTo))
       : globalKeptCounts(candidates, scores, settings.sparsity, settings.roundTo, notes);
   const pruned: PlannedGroup[] = [];
   candidates.forEach((group, index) => {
@@ -91,8 +77,7 @@ export function planStructuredPruning(
       if (bit === 1) keep.push(channel);
     });
     pruned.push({ group, keep });
-    for (const caveat of group.caveats)
-      notes.push(`${groupLabel(group)} pruned although ${caveat}: other channels' values change`);
+    for (const caveat of group.caveats) notes.push(`${groupLabel(group)} pruned although ${caveat}: other channels' values change`);
   });
   skipped.sort((left, right) => left.group.id - right.group.id);
   return { pruned, skipped, notes };
@@ -108,24 +93,29 @@ export function planStructuredPruning(
  * ```
  */
 export function readGroups(model: Model, context: StepLocation | undefined): readonly ChannelGroup[] {
-  if (typeof model !== "object" || model === null || !(model.params instanceof Map)) {
-    throw new WhittleError("invalid-argument", `expected a whittle Model, got ${describeValue(model)}`, {
-      field: "model",
+  if (typeof model !== 'object' || model === null || !(model.params instanceof Map)) {
+    throw new WhittleError('invalid-argument', `expected a whittle Model, got ${describeValue(model)}`, {
+      field: 'model',
       step: context?.step,
     });
   }
   if (model.topology === null || model.topology === undefined) {
     throw new WhittleError(
-      "invalid-model",
+      'invalid-model',
       `structured pruning needs the model's topology to find its layers, and this ${model.format} model holds weights only`,
-      { field: "topology", step: context?.step }
+      { field: 'topology', step: context?.step }
     );
   }
   try {
     return channelGroups(readModelGraph(model), model);
   } catch (error) {
     if (!isWhittleError(error) || error.step !== undefined || context === undefined) throw error;
-    throw new WhittleError(error.code, error.detail, { ...(error.field === undefined ? {} : { field: error.field }), step: context.step }, { cause: error });
+    throw new WhittleError(
+      error.code,
+      error.detail,
+      { ...(error.field === undefined ? {} : { field: error.field }), step: context.step },
+      { cause: error }
+    );
   }
 }
 
@@ -134,9 +124,9 @@ function normScores(scores: Float64Array, group: ChannelGroup, context: StepLoca
   const channel = scores.findIndex((score) => !Number.isFinite(score));
   if (channel >= 0) {
     throw new WhittleError(
-      "invalid-tensor",
+      'invalid-tensor',
       `${groupLabel(group)}: channel ${channel} scores ${scores[channel]}: its weights hold NaN or infinity`,
-      { field: "params", step: context?.step }
+      { field: 'params', step: context?.step }
     );
   }
   return scores;
@@ -144,25 +134,25 @@ function normScores(scores: Float64Array, group: ChannelGroup, context: StepLoca
 
 /** The user's scores for `group`, checked: one finite number per channel. */
 function userScores(
-  importance: NonNullable<StructuredOptions["importance"]>,
+  importance: NonNullable<StructuredOptions['importance']>,
   group: ChannelGroup,
   model: Model,
   context: StepLocation | undefined
 ): Float64Array {
   const fail = (message: string): never => {
-    throw new WhittleError("invalid-argument", `${groupLabel(group)}: ${message}`, {
-      field: "importance",
+    throw new WhittleError('invalid-argument', `${groupLabel(group)}: ${message}`, {
+      field: 'importance',
       step: context?.step,
     });
   };
   const scores = importance(group, model);
   const length = (scores as { length?: unknown } | null | undefined)?.length;
-  if (typeof length !== "number" || length !== group.channels)
+  if (typeof length !== 'number' || length !== group.channels)
     fail(`importance must give ${group.channels} scores, one per channel; got ${describeValue(scores)}`);
   const checked = new Float64Array(group.channels);
   for (let channel = 0; channel < group.channels; channel++) {
     const score = scores[channel];
-    if (typeof score !== "number" || !Number.isFinite(score))
+    if (typeof score !== 'number' || !Number.isFinite(score))
       fail(`importance gave ${describeValue(score)} for channel ${channel}, not a finite number`);
     checked[channel] = score as number;
   }
@@ -189,8 +179,7 @@ function globalKeptCounts(
   const masks = pruneLowestAcross(normalised, Math.floor(total * sparsity));
   return groups.map((group, index) => {
     const kept = masks[index]!.reduce((sum, bit) => sum + bit, 0);
-    if (kept === 0)
-      notes.push(`${groupLabel(group)}: every channel ranked among the lowest; its most important one is kept`);
+    if (kept === 0) notes.push(`${groupLabel(group)}: every channel ranked among the lowest; its most important one is kept`);
     return roundKeptCount(kept, group.channels, roundTo);
   });
 }

@@ -2,11 +2,11 @@
  * Structured pruning applied: the channels a plan removes cut out of every param of their group
  * by core's graph rewrite, giving a smaller model that stock tfjs loads.
  */
-import { WhittleError, type Model, type StepLocation } from "@whittle/core";
-import { rewriteModel, type ChannelGroup, type ModelRewrite } from "@whittle/core/graph";
-import { groupLabel } from "./group-selection.ts";
-import { planStructuredPruning } from "./plan-structured-pruning.ts";
-import type { StructuredOptions, StructuredPlan } from "./structured-options.ts";
+import { WhittleError, type Model, type StepLocation } from '@whittle/core';
+import { rewriteModel, type ChannelGroup, type ModelRewrite } from '@whittle/core/graph';
+import { groupLabel } from './group-selection.ts';
+import { planStructuredPruning } from './plan-structured-pruning.ts';
+import type { StructuredOptions, StructuredPlan } from './structured-options.ts';
 
 /** What {@link pruneStructured} returns: the smaller model and the plan it carried out. */
 export interface StructuredResult {
@@ -29,11 +29,7 @@ export interface StructuredResult {
  * const layers = await tf.loadLayersModel(whittleIOHandler(smaller)); // runs in stock tfjs
  * ```
  */
-export function pruneStructured(
-  model: Model,
-  options: StructuredOptions,
-  context?: StepLocation
-): StructuredResult {
+export function pruneStructured(model: Model, options: StructuredOptions, context?: StepLocation): StructuredResult {
   const plan = planStructuredPruning(model, options, context);
   return { model: applyStructuredPlan(model, plan), plan };
 }
@@ -67,8 +63,8 @@ function sameGroup(rewrite: ModelRewrite, group: ChannelGroup): ChannelGroup {
   const found = rewrite.groups().find((candidate) => groupKey(candidate) === key);
   // Slicing changes sizes only, never which channels couple, so the group is always found.
   if (found === undefined || found.channels !== group.channels) {
-    throw new WhittleError("invalid-model", `${groupLabel(group)} is gone after pruning the groups before it`, {
-      field: "topology",
+    throw new WhittleError('invalid-model', `${groupLabel(group)} is gone after pruning the groups before it`, {
+      field: 'topology',
     });
   }
   return found;
@@ -78,5 +74,5 @@ function groupKey(group: ChannelGroup): string {
   return group.entries
     .map((entry) => `${entry.node}\u0000${entry.param}\u0000${entry.axis}\u0000${entry.effect}`)
     .sort()
-    .join("\u0001");
+    .join('\u0001');
 }

@@ -2,17 +2,17 @@
  * The settings of structured pruning and the plan it makes: plain data, so a plan can be shown,
  * checked or stored before it is applied.
  */
-import type { Model, ParamFilter } from "@whittle/core";
-import type { ChannelGroup } from "@whittle/core/graph";
+import type { Model, ParamFilter } from '@whittle/core';
+import type { ChannelGroup } from '@whittle/core/graph';
 
 /** The norms a group's channels can be scored by; the type is derived from this list. */
-export const STRUCTURED_NORMS = ["l1", "l2"] as const;
+export const STRUCTURED_NORMS = ['l1', 'l2'] as const;
 
 /** `l1`: the sum of |w|; `l2`: the square root of the sum of w², over every scored entry of the group. */
 export type StructuredNorm = (typeof STRUCTURED_NORMS)[number];
 
 /** How channels are ranked; the type is derived from this list. */
-export const STRUCTURED_SCOPES = ["group", "global"] as const;
+export const STRUCTURED_SCOPES = ['group', 'global'] as const;
 
 /**
  * `group`: each group loses `sparsity` of its own channels. `global`: every candidate group's

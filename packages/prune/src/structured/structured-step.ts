@@ -2,22 +2,17 @@
  * `prune.structured`: removes whole Dense units and Conv2D / SeparableConv2D filters, a coupling
  * group at a time, so the model gets smaller and faster, not just sparser.
  */
-import {
-  WEIGHT_ROLES,
-  copyFilter,
-  type RecipeHandler,
-  type RecipeStep,
-} from "@whittle/core";
-import { estimateStructured } from "./estimate-structured.ts";
-import { pruneStructured } from "./prune-structured.ts";
-import { groupLabel } from "./group-selection.ts";
-import { readStructuredOptions } from "./read-structured-options.ts";
-import type { StructuredOptions } from "./structured-options.ts";
+import { WEIGHT_ROLES, copyFilter, type RecipeHandler, type RecipeStep } from '@whittle/core';
+import { estimateStructured } from './estimate-structured.ts';
+import { pruneStructured } from './prune-structured.ts';
+import { groupLabel } from './group-selection.ts';
+import { readStructuredOptions } from './read-structured-options.ts';
+import type { StructuredOptions } from './structured-options.ts';
 
 /** A `prune.structured` step. */
 export interface StructuredStep extends RecipeStep, StructuredOptions {
   /** The recipe kind. */
-  readonly kind: "prune.structured";
+  readonly kind: 'prune.structured';
 }
 
 /**
@@ -32,7 +27,7 @@ export interface StructuredStep extends RecipeStep, StructuredOptions {
 export function structured(options: StructuredOptions): StructuredStep {
   const { sparsity, norm, scope, roundTo, ignore, importance } = options;
   return {
-    kind: "prune.structured",
+    kind: 'prune.structured',
     sparsity,
     ...(norm === undefined ? {} : { norm }),
     ...(scope === undefined ? {} : { scope }),
@@ -45,20 +40,18 @@ export function structured(options: StructuredOptions): StructuredStep {
 
 /** The handler for `prune.structured` steps. */
 export const structuredHandler: RecipeHandler<StructuredStep> = {
-  kind: "prune.structured",
-  description:
-    "structured pruning: removes whole Dense units and conv filters, a channel-coupling group at a time",
-  example: { kind: "prune.structured", sparsity: 0.5, norm: "l1", roundTo: 8 },
-  effect: "reshapes-params",
+  kind: 'prune.structured',
+  description: 'structured pruning: removes whole Dense units and conv filters, a channel-coupling group at a time',
+  example: { kind: 'prune.structured', sparsity: 0.5, norm: 'l1', roundTo: 8 },
+  effect: 'reshapes-params',
   defaultRoles: WEIGHT_ROLES,
   validate(step, context) {
-    return { ...readStructuredOptions(step, context), kind: "prune.structured" };
+    return { ...readStructuredOptions(step, context), kind: 'prune.structured' };
   },
   estimate: (model, config, context) => estimateStructured(model, config, context),
   apply(model, config, context) {
     const { model: pruned, plan } = pruneStructured(model, config, context);
-    for (const { group, reason } of plan.skipped)
-      context.note?.(`${groupLabel(group)} left whole: ${reason}`);
+    for (const { group, reason } of plan.skipped) context.note?.(`${groupLabel(group)} left whole: ${reason}`);
     for (const note of plan.notes) context.note?.(note);
     return pruned;
   },
