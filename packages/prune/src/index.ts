@@ -7,3 +7,4 @@
 export * from './masks/index.ts';
 export * from './storage/index.ts';
 export * from './recipes/index.ts';
+export * from './gradual/index.ts';

@@ -2,6 +2,7 @@
  * Every recipe handler this package provides, for registering into a registry of your own.
  */
 import type { RecipeHandler } from '@whittle/core';
+import { gradualHandler } from '../gradual/gradual-handler.ts';
 
 /**
  * The handlers for the `prune.*` recipe kinds. `@whittle/prune/register` adds them to core's
@@ -12,4 +13,6 @@ import type { RecipeHandler } from '@whittle/core';
  * const registry = createRecipeRegistry(pruneHandlers);
  * ```
  */
-export const pruneHandlers: readonly RecipeHandler[] = [] as readonly RecipeHandler[];
+export const pruneHandlers: readonly RecipeHandler[] = [
+  gradualHandler,
+] as readonly RecipeHandler[];
