@@ -74,17 +74,29 @@ export const TRAINING_NEED: ResourceNeed = {
  * ```
  */
 export function classificationLoss(targets: tf.Tensor, outputs: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    const labels = tf.cast(targets, 'float32');
-    const scores = tf.cast(outputs, 'float32');
-    const axis = scores.rank - 1;
-    const probabilities = tf.logicalAnd(
-      tf.all(tf.greaterEqual(scores, 0), axis),
-      tf.less(tf.abs(tf.sub(tf.sum(scores, axis), 1)), 1e-3),
-    );
-    // Clipped so the branch not taken stays finite, and so its zero gradient stays zero.
-    const fromProbabilities = tf.neg(tf.sum(tf.mul(labels, tf.log(tf.clipByValue(scores, 1e-7, 1))), axis));
-    const fromLogits = tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(scores, axis)), axis));
-    return tf.mean(tf.where(probabilities, fromProbabilities, fromLogits));
-  });
+  return crossEntropy(tf.cast(targets, 'float32'), tf.cast(outputs, 'float32'));
 }
+
+/**
+ * The loss and its gradient written out, so the test of which rows are probabilities (a boolean
+ * with no gradient of its own) stays off the tape: d/dz of logits rows is softmax(z) − t, d/dp of
+ * probability rows is −t/p, each over the batch.
+ */
+const crossEntropy = tf.customGrad(((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [targets, outputs, save] = inputs as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+  const axis = outputs.rank - 1;
+  const rows = outputs.size / Math.max(1, outputs.shape[axis] ?? 1);
+  const isProbability = tf.logicalAnd(tf.all(tf.greaterEqual(outputs, 0), axis, true), tf.less(tf.abs(tf.sub(tf.sum(outputs, axis, true), 1)), 1e-3));
+  const clipped = tf.clipByValue(outputs, 1e-7, 1);
+  const softmax = tf.softmax(outputs, axis);
+  const perRow = tf.neg(tf.sum(tf.mul(targets, tf.where(isProbability, tf.log(clipped), tf.logSoftmax(outputs, axis))), axis));
+  save([targets, clipped, softmax, isProbability]);
+  return {
+    value: tf.mean(perRow),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [savedTargets, savedClipped, savedSoftmax, savedIsProbability] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+      const perOutput = tf.where(savedIsProbability, tf.neg(tf.div(savedTargets, savedClipped)), tf.sub(savedSoftmax, savedTargets));
+      return [tf.zerosLike(savedTargets), tf.mul(tf.div(perOutput, rows), dy)];
+    },
+  };
+}) as Parameters<typeof tf.customGrad>[0]) as (targets: tf.Tensor, outputs: tf.Tensor) => tf.Tensor;
