@@ -1,11 +1,14 @@
 import { useBackend, type BackendName } from '@whittle/core';
 import type { Suite, SuiteOptions, SuiteResult } from '../suite.ts';
+import { gradualPart } from './pruning/gradual-part.ts';
 import type { PruningPart } from './pruning/pruning-part.ts';
 
 const DEFAULT_BACKEND: BackendName = 'wasm';
 
 /** The suite's parts, run in this order. */
-const PARTS: readonly PruningPart[] = [];
+const PARTS: readonly PruningPart[] = [
+  gradualPart,
+];
 
 /**
  * The `pruning` suite: what pruning buys in bytes (raw and gzip), accuracy and latency, and what
