@@ -135,6 +135,7 @@ describe('loadTrainable', () => {
     try {
       await expect(trainable.fit(regressionBatches(), { optimizer, loss: 'meanSquaredError', epochs: 0 })).rejects.toMatchObject({ field: 'epochs' });
       await expect(trainable.fit(regressionBatches(), { optimizer: 'adam' as never, loss: 'meanSquaredError' })).rejects.toMatchObject({ field: 'optimizer' });
+      await expect(trainable.fit(regressionBatches(), { optimizer, loss: 'noSuchLoss' })).rejects.toMatchObject({ code: 'invalid-argument', field: 'loss' });
       await expect(trainable.fit([{ inputs: hostTensor('float32', [2, 2]) }], { optimizer, loss: 'meanSquaredError' })).rejects.toMatchObject({ field: 'data[0].targets' });
       await expect(trainable.fit([{ inputs: hostTensor('float32', [2, 3]), targets: hostTensor('float32', [2, 1]) }], { optimizer, loss: 'meanSquaredError' })).rejects.toMatchObject({
         code: 'invalid-argument',

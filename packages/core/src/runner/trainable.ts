@@ -76,7 +76,13 @@ export async function loadTrainable(model: Model): Promise<Trainable> {
       const epochs = options.epochs ?? 1;
       if (!Number.isSafeInteger(epochs) || epochs < 1) throw new WhittleError('invalid-argument', `epochs must be a positive integer, got ${String(epochs)}`, { field: 'epochs' });
       if (!(options.optimizer instanceof tf.Optimizer)) throw new WhittleError('invalid-argument', 'optimizer must be a tfjs optimizer (tf.train.adam(…))', { field: 'optimizer' });
-      layersModel.compile({ optimizer: options.optimizer, loss: options.loss as never });
+      try {
+        layersModel.compile({ optimizer: options.optimizer, loss: options.loss as never });
+      } catch (error) {
+        // tfjs-layers refuses an unknown loss name with its own ValueError.
+        const message = error instanceof Error ? error.message : String(error);
+        throw new WhittleError('invalid-argument', `the model cannot train with this loss: ${message}`, { field: 'loss' }, { cause: error });
+      }
       const losses: number[] = [];
       let step = 0;
       for (let epoch = 1; epoch <= epochs; epoch++) {

@@ -89,6 +89,10 @@ describe('prune.gradual through compress', () => {
       field: 'resources.training.batches[0].targets',
       step: 1,
     });
+    await expect(compress(classifierModel(), [step], { registry, resources: { training: { ...training, loss: 'noSuchLoss' } } })).rejects.toMatchObject({
+      field: 'resources.training.loss',
+      step: 1,
+    });
     await expect(gradualHandler.apply(classifierModel(), validateGradualStep(step, { step: 4 }), { step: 4, resources: { training: 'digits' } })).rejects.toMatchObject({
       field: 'resources.training',
       step: 4,

@@ -102,6 +102,8 @@ function formatPercent(fraction: number): string {
  */
 function inResource(error: unknown, context: StepContext): unknown {
   if (!isWhittleError(error) || error.step !== undefined) return error;
-  const field = error.field?.startsWith('data') === true ? `resources.${TRAINING_RESOURCE}.batches${error.field.slice('data'.length)}` : error.field;
+  let field = error.field;
+  if (field?.startsWith('data') === true) field = `resources.${TRAINING_RESOURCE}.batches${field.slice('data'.length)}`;
+  else if (field === 'loss') field = `resources.${TRAINING_RESOURCE}.loss`;
   return new WhittleError(error.code, error.detail, { ...(field === undefined ? {} : { field }), ...(error.file === undefined ? {} : { file: error.file }), step: context.step }, { cause: error });
 }

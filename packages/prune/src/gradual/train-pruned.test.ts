@@ -185,6 +185,17 @@ describe('trainPruned', () => {
   });
 });
 
+describe('trainPruned refuses', () => {
+  it('a schedule or scope that is not one, before anything trains', async () => {
+    const optimizer = tf.train.sgd(0.1);
+    const base = { data: classificationBatches(1, 4), loss: 'categoricalCrossentropy', optimizer };
+    await expect(trainPruned(classifierModel(), { ...base, schedule: { ...constantSchedule(0.5), finalSparsity: 2 } })).rejects.toMatchObject({ field: 'finalSparsity' });
+    await expect(trainPruned(classifierModel(), { ...base, schedule: constantSchedule(0.5), scope: 'model' as never })).rejects.toMatchObject({ field: 'scope' });
+    await expect(trainPruned(classifierModel(), { ...base, schedule: constantSchedule(0.5), batchSize: 0 })).rejects.toMatchObject({ field: 'batchSize' });
+    optimizer.dispose();
+  });
+});
+
 describe('stripPruning', () => {
   it('refuses a mask for a param the model lacks, or of the wrong length', () => {
     const model = classifierModel();

@@ -9,6 +9,7 @@ import {
   WEIGHT_ROLES,
   WhittleError,
   decodeToFloat32,
+  describeValue,
   loadGradients,
   selectParams,
   type Model,
@@ -16,9 +17,9 @@ import {
   type ParamFilter,
 } from '@whittle/core';
 import type { BatchData } from '@whittle/core/runner';
-import { magnitudeMasks, type PruningScope } from './magnitude-masks.ts';
+import { PRUNING_SCOPES, magnitudeMasks, type PruningScope } from './magnitude-masks.ts';
 import { loadRunner } from './load-runner.ts';
-import { sparsityAt, type PolynomialSchedule } from './polynomial-schedule.ts';
+import { polynomialSchedule, sparsityAt, type PolynomialSchedule } from './polynomial-schedule.ts';
 import { splitBatches } from './split-batches.ts';
 import type { TrainingLoss } from './training-resource.ts';
 
@@ -85,7 +86,12 @@ export interface PrunedTraining {
  * ```
  */
 export async function trainPruned(model: Model, options: TrainPrunedOptions): Promise<PrunedTraining> {
-  const { schedule, scope = 'layer', signal } = options;
+  const { scope = 'layer', signal } = options;
+  // Checked again: a schedule may come from anywhere, not only from `polynomialSchedule`.
+  const schedule = polynomialSchedule(options.schedule);
+  if (!(PRUNING_SCOPES as readonly unknown[]).includes(scope)) {
+    throw new WhittleError('invalid-argument', `scope must be one of ${PRUNING_SCOPES.join(', ')}, got ${describeValue(scope)}`, { field: 'scope' });
+  }
   const selected = selectParams(model, options, WEIGHT_ROLES);
   const runner = await loadRunner('model');
   // tfjs-layers registers the gradients as it loads; a bundled app may have dropped them.
