@@ -53,18 +53,26 @@ export interface GradualSettings extends PolynomialScheduleOptions {
 
 /** A `prune.gradual` step. Needs the `training` resource (see `gradualHandler`). */
 export interface GradualStep extends RecipeStep, ParamFilter, GradualSettings {
+  /** Always `prune.gradual`. */
   readonly kind: typeof GRADUAL_KIND;
 }
 
 /** A validated {@link GradualStep}: defaults filled in, the schedule as one piece of data. */
 export interface GradualConfig extends RecipeStep, ParamFilter {
   readonly kind: typeof GRADUAL_KIND;
+  /** The step's schedule fields, checked. */
   readonly schedule: PolynomialSchedule;
+  /** Passes over the training data. */
   readonly epochs: number;
+  /** Rows per optimizer step; absent: the training batches as given. */
   readonly batchSize?: number;
+  /** The optimizer's learning rate. */
   readonly learningRate: number;
+  /** The tfjs optimizer the step makes (and disposes). */
   readonly optimizer: TrainingOptimizer;
+  /** Where magnitudes are ranked. */
   readonly scope: PruningScope;
+  /** How the pruned params are stored. */
   readonly storage: StorageOptions;
 }
 

@@ -11,6 +11,7 @@ import { WhittleError, isWhittleError, readInteger, readNumber, type StepFields,
  * between them, s_f from `endStep` on, and 0 (dense) before `beginStep`.
  */
 export interface PolynomialSchedule {
+  /** Always `polynomial`: the schedule's form, for data that may hold others. */
   readonly kind: 'polynomial';
   /** s_i: the sparsity at `beginStep`, from 0 to under 1. */
   readonly initialSparsity: number;
@@ -28,9 +29,11 @@ export interface PolynomialSchedule {
 export interface PolynomialScheduleOptions {
   /** Default 0. */
   readonly initialSparsity?: number;
+  /** s_f, at least s_i and under 1. */
   readonly finalSparsity: number;
   /** Default 0. */
   readonly beginStep?: number;
+  /** The step that reaches s_f, at least `beginStep`. */
   readonly endStep: number;
   /** Default 100 steps between mask updates. */
   readonly frequency?: number;

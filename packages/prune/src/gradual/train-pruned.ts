@@ -41,6 +41,7 @@ export interface TrainPrunedOptions extends ParamFilter {
   readonly schedule: PolynomialSchedule;
   /** Batches of inputs with targets, read once per epoch. */
   readonly data: BatchData;
+  /** Compares the model's outputs with the targets (see `TrainingLoss`). */
   readonly loss: TrainingLoss;
   /** The optimizer; the caller owns it (and its state) and disposes it. */
   readonly optimizer: tf.Optimizer;
@@ -50,6 +51,7 @@ export interface TrainPrunedOptions extends ParamFilter {
   readonly batchSize?: number;
   /** Rank magnitudes within each param (`layer`, default) or across all selected params (`global`). */
   readonly scope?: PruningScope;
+  /** Stops training between steps (the error is the signal's reason). */
   readonly signal?: AbortSignal;
   /** Called after each step, once the masks hold again (awaited before the next step). */
   readonly onBatch?: (progress: PruningProgress) => void | Promise<void>;

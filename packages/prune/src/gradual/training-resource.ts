@@ -24,7 +24,9 @@ export type TrainingLoss = FitOptions['loss'];
  * ```
  */
 export interface TrainingData {
+  /** Inputs with targets, in every batch. */
   readonly batches: BatchData;
+  /** Compares the model's outputs with the targets. */
   readonly loss: TrainingLoss;
 }
 
