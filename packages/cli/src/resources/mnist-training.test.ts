@@ -35,7 +35,7 @@ describe('--data mnist as training data', () => {
     const { batches, loss } = resources.training as TrainingData;
     expect(typeof loss).toBe('function');
     let row = 0;
-    for (const batch of batches as readonly { inputs: { shape: number[]; data: Float32Array }; targets: { shape: number[]; data: Float32Array } }[]) {
+    for (const batch of batches as unknown as readonly { inputs: { shape: number[]; data: Float32Array }; targets: { shape: number[]; data: Float32Array } }[]) {
       const rows = batch.inputs.shape[0]!;
       expect(batch.inputs.shape).toEqual([rows, 784]);
       expect(batch.targets.shape).toEqual([rows, 10]);
