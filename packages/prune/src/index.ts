@@ -10,3 +10,4 @@ export * from './recipes/index.ts';
 export * from './unstructured/index.ts';
 export * from './structured/index.ts';
 export * from './wanda/index.ts';
+export * from './gradual/index.ts';

@@ -2,13 +2,14 @@ import { useBackend, type BackendName } from '@whittle/core';
 import type { Suite, SuiteOptions, SuiteResult } from '../suite.ts';
 import type { PruningPart } from './pruning/pruning-part.ts';
 import { selectionThroughput } from './pruning/throughput-selection.ts';
+import { gradualPart } from './pruning/gradual-part.ts';
 import { structuredPart } from './pruning/structured-part.ts';
 import { wandaVersusMagnitude } from './pruning/wanda-vs-magnitude.ts';
 
 const DEFAULT_BACKEND: BackendName = 'wasm';
 
 /** The suite's parts, run in this order. */
-const PARTS: readonly PruningPart[] = [selectionThroughput, structuredPart, wandaVersusMagnitude];
+const PARTS: readonly PruningPart[] = [selectionThroughput, gradualPart, structuredPart, wandaVersusMagnitude];
 
 /**
  * The `pruning` suite: what pruning buys in bytes (raw and gzip), accuracy and latency, and what

@@ -93,7 +93,7 @@ export function addCompressCommand(program: Command, io: CliIo): void {
     .option('--force', 'replace an existing output (never the input)')
     .option('--shard-size <MiB>', 'weight shard size of TFJS output, in MiB (default 4)', parseShardSize)
     .option('--calibration <file>', 'calibration inputs for quantize.gptq and prune.wanda: a safetensors file (tensor "inputs": model inputs; else layer inputs by param name)')
-    .addOption(new Option('--data <name>', 'take calibration inputs for quantize.gptq and prune.wanda from a dataset (512 MNIST digits)').choices(DATA_NAMES).conflicts('calibration'))
+    .addOption(new Option('--data <name>', 'take data from a dataset: 512 MNIST digits as calibration for quantize.gptq and prune.wanda, 8,000 labelled ones as prune.gradual training').choices(DATA_NAMES).conflicts('calibration'))
     .addHelpText('after', () => `\n${compressHelp()}`)
     .action(async (path: string, options: CompressCommandOptions, command: Command) => {
       if (options.recipe === undefined && options.preset === undefined) {

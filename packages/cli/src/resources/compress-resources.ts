@@ -4,25 +4,29 @@
  */
 import { WhittleError, checkResources, defaultRegistry, isWhittleError, useBackend, validateRecipe, type RecipeStep } from '@whittle/core';
 import { readCalibrationFile } from './calibration-file.ts';
+import { loadBench } from '../load-bench.ts';
 import { mnistCalibration, type DataName } from './mnist-calibration.ts';
+import { mnistTraining } from './mnist-training.ts';
 
 /** The flags of `compress` that make resources. */
 export interface ResourceFlags {
   /** A safetensors file of calibration inputs (see `readCalibrationFile`). */
   readonly calibration?: string;
-  /** A dataset calibration is taken from. */
+  /** A dataset calibration and training data are taken from. */
   readonly data?: DataName;
 }
 
 /** For each resource a step may need, the flags that give it. */
 export const RESOURCE_FLAGS: Readonly<Record<string, string>> = {
   calibration: '--calibration <inputs.safetensors> or --data mnist',
+  training: '--data mnist',
 };
 
 /**
  * The resources the flags make, read and checked before any model is (a calibration file's
- * header, the MNIST digits). Steps that take calibration run the model and their maths on tfjs:
- * with any resource, tfjs's wasm backend is set up too.
+ * header, the MNIST digits: `--data mnist` gives both `calibration` and `training`). Steps that
+ * take calibration or training run the model and their maths on tfjs: with any resource, tfjs's
+ * wasm backend is set up too.
  *
  * @example
  * ```ts
@@ -33,12 +37,14 @@ export async function resourcesFromFlags(flags: ResourceFlags): Promise<Record<s
   if (flags.calibration !== undefined && flags.data !== undefined) {
     throw new WhittleError('invalid-argument', 'pass either --calibration or --data, not both', { field: '--data' });
   }
-  let calibration: unknown;
-  if (flags.calibration !== undefined) calibration = await readCalibrationFile(flags.calibration);
-  else if (flags.data === 'mnist') calibration = await mnistCalibration();
-  else return {};
+  let resources: Record<string, unknown>;
+  if (flags.calibration !== undefined) resources = { calibration: await readCalibrationFile(flags.calibration) };
+  else if (flags.data === 'mnist') {
+    const digits = await (await loadBench('compress --data mnist')).loadMnistDigits();
+    resources = { calibration: await mnistCalibration(digits), training: await mnistTraining(digits) };
+  } else return {};
   await useBackend();
-  return { calibration };
+  return resources;
 }
 
 /**

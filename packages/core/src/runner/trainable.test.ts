@@ -95,12 +95,47 @@ describe('loadTrainable', () => {
     }
   });
 
+  it('calls onBatch after every optimizer step, counting on across epochs, and awaits it before the next batch', async () => {
+    const trainable = await loadTrainable(linearModel());
+    const optimizer = tf.train.sgd(0.1);
+    try {
+      const kernel = trainable.layersModel.getLayer('fit').getWeights()[0]!;
+      const seen: { step: number; loss: number; kernel: number[] }[] = [];
+      let pending = 0;
+      const losses = await trainable.fit(regressionBatches(), {
+        optimizer,
+        loss: 'meanSquaredError',
+        epochs: 2,
+        onBatch: async (step, loss) => {
+          expect(pending).toBe(0);
+          pending++;
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          seen.push({ step, loss, kernel: Array.from(trainable.layersModel.getLayer('fit').getWeights()[0]!.dataSync()) });
+          // A write here is what the next batch trains from (how pruning masks hold between steps).
+          trainable.layersModel.getLayer('fit').setWeights([tf.tensor2d([[0], [0]]), trainable.layersModel.getLayer('fit').getWeights()[1]!]);
+          pending--;
+        },
+      });
+      expect(seen.map(({ step }) => step)).toEqual([1, 2, 3, 4]);
+      // Each epoch's loss is the mean of its two batch losses.
+      expect(losses[0]).toBeCloseTo((seen[0]!.loss + seen[1]!.loss) / 2, 5);
+      expect(losses[1]).toBeCloseTo((seen[2]!.loss + seen[3]!.loss) / 2, 5);
+      // Every step moved the kernel away from the zeros the hook wrote before it.
+      for (const { kernel: values } of seen) expect(values.some((value) => value !== 0)).toBe(true);
+      expect(Array.from(kernel.dataSync())).toEqual([0, 0]);
+    } finally {
+      trainable.dispose();
+      optimizer.dispose();
+    }
+  });
+
   it('refuses bad options and batches without targets', async () => {
     const trainable = await loadTrainable(linearModel());
     const optimizer = tf.train.sgd(0.1);
     try {
       await expect(trainable.fit(regressionBatches(), { optimizer, loss: 'meanSquaredError', epochs: 0 })).rejects.toMatchObject({ field: 'epochs' });
       await expect(trainable.fit(regressionBatches(), { optimizer: 'adam' as never, loss: 'meanSquaredError' })).rejects.toMatchObject({ field: 'optimizer' });
+      await expect(trainable.fit(regressionBatches(), { optimizer, loss: 'noSuchLoss' })).rejects.toMatchObject({ code: 'invalid-argument', field: 'loss' });
       await expect(trainable.fit([{ inputs: hostTensor('float32', [2, 2]) }], { optimizer, loss: 'meanSquaredError' })).rejects.toMatchObject({ field: 'data[0].targets' });
       await expect(trainable.fit([{ inputs: hostTensor('float32', [2, 3]), targets: hostTensor('float32', [2, 1]) }], { optimizer, loss: 'meanSquaredError' })).rejects.toMatchObject({
         code: 'invalid-argument',

@@ -25,6 +25,12 @@ export interface FitOptions {
   readonly loss: string | ((targets: tf.Tensor, outputs: tf.Tensor) => tf.Tensor);
   /** Called after each epoch with its number (from 1) and mean loss over its batches. */
   readonly onEpoch?: (epoch: number, loss: number) => void;
+  /**
+   * Called after each batch's optimizer step, and awaited before the next batch, with the number
+   * of batches trained so far in this `fit` (from 1, counting on across epochs) and the batch's
+   * loss: the place to constrain the weights between steps (pruning masks, clipping).
+   */
+  readonly onBatch?: (step: number, loss: number) => void | Promise<void>;
 }
 
 /** A model being trained. Call `dispose` when done. */
@@ -70,8 +76,15 @@ export async function loadTrainable(model: Model): Promise<Trainable> {
       const epochs = options.epochs ?? 1;
       if (!Number.isSafeInteger(epochs) || epochs < 1) throw new WhittleError('invalid-argument', `epochs must be a positive integer, got ${String(epochs)}`, { field: 'epochs' });
       if (!(options.optimizer instanceof tf.Optimizer)) throw new WhittleError('invalid-argument', 'optimizer must be a tfjs optimizer (tf.train.adam(…))', { field: 'optimizer' });
-      layersModel.compile({ optimizer: options.optimizer, loss: options.loss as never });
+      try {
+        layersModel.compile({ optimizer: options.optimizer, loss: options.loss as never });
+      } catch (error) {
+        // tfjs-layers refuses an unknown loss name with its own ValueError.
+        const message = error instanceof Error ? error.message : String(error);
+        throw new WhittleError('invalid-argument', `the model cannot train with this loss: ${message}`, { field: 'loss' }, { cause: error });
+      }
       const losses: number[] = [];
+      let step = 0;
       for (let epoch = 1; epoch <= epochs; epoch++) {
         let sum = 0;
         let batches = 0;
@@ -79,16 +92,20 @@ export async function loadTrainable(model: Model): Promise<Trainable> {
           const field = `data[${batches}]`;
           if (batch.targets === undefined) throw new WhittleError('invalid-argument', 'training needs targets in every batch', { field: `${field}.targets` });
           const owned: tf.Tensor[] = [];
+          let batchLoss: number;
           try {
             const inputs = batchTensors(batch.inputs, owned, `${field}.inputs`);
             const targets = batchTensors(batch.targets, owned, `${field}.targets`);
             batchSize(inputs, `${field}.inputs`);
             const loss = await training(field, () => layersModel.trainOnBatch(inputs.length === 1 ? inputs[0]! : inputs, targets.length === 1 ? targets[0]! : targets));
-            sum += Array.isArray(loss) ? loss[0]! : loss;
+            batchLoss = Array.isArray(loss) ? loss[0]! : loss;
           } finally {
             tf.dispose(owned);
           }
+          sum += batchLoss;
           batches++;
+          step++;
+          await options.onBatch?.(step, batchLoss);
         }
         if (batches === 0) throw new WhittleError('invalid-argument', 'there are no batches to train on', { field: 'data' });
         losses.push(sum / batches);

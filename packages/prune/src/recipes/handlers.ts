@@ -5,6 +5,7 @@ import type { RecipeHandler } from '@whittle/core';
 import { unstructuredHandlers } from '../unstructured/handlers.ts';
 import { structuredHandler } from '../structured/structured-step.ts';
 import { wandaHandler } from '../wanda/wanda-handler.ts';
+import { gradualHandler } from '../gradual/gradual-handler.ts';
 
 /**
  * The handlers for the `prune.*` recipe kinds. `@whittle/prune/register` adds them to core's
@@ -15,4 +16,4 @@ import { wandaHandler } from '../wanda/wanda-handler.ts';
  * const registry = createRecipeRegistry(pruneHandlers);
  * ```
  */
-export const pruneHandlers: readonly RecipeHandler[] = [...unstructuredHandlers, structuredHandler, wandaHandler] as readonly RecipeHandler[];
+export const pruneHandlers: readonly RecipeHandler[] = [...unstructuredHandlers, structuredHandler, wandaHandler, gradualHandler] as readonly RecipeHandler[];

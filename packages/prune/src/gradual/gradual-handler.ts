@@ -1,0 +1,109 @@
+/**
+ * The `prune.gradual` recipe handler: trains the model while its weights are pruned on the
+ * step's schedule, then stores them sparse. Training data is not JSON, so it is the `training`
+ * resource `compress` is given by name (the CLI's `--data mnist` makes it).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { WEIGHT_ROLES, WhittleError, isWhittleError, type Model, type RecipeHandler, type StepContext } from '@whittle/core';
+import { GRADUAL_KIND, gradual, validateGradualStep, type GradualConfig, type TrainingOptimizer } from './gradual-step.ts';
+import { stripPruning } from './strip-pruning.ts';
+import { trainPruned } from './train-pruned.ts';
+import { TRAINING_NEED, TRAINING_RESOURCE, checkTrainingData } from './training-resource.ts';
+
+/**
+ * The `prune.gradual` handler: `trainPruned` on the `training` resource with the step's
+ * schedule, optimizer and scope, then `stripPruning` with its storage. Notes when training ends
+ * before `endStep`, so the masks stop short of `finalSparsity`.
+ *
+ * @example
+ * ```ts
+ * const { model: pruned } = await compress(model, [gradual({ finalSparsity: 0.9, endStep: 640, epochs: 10, batchSize: 100 })], {
+ *   resources: { training: { batches, loss: 'categoricalCrossentropy' } },
+ * });
+ * ```
+ */
+export const gradualHandler: RecipeHandler<GradualConfig> = {
+  kind: GRADUAL_KIND,
+  description: 'gradual magnitude pruning while training, on the cubic schedule of Zhu & Gupta; stores the result sparse (resource "training"; CLI: --data mnist)',
+  example: gradual({ finalSparsity: 0.9, endStep: 640, frequency: 40, epochs: 10, batchSize: 100 }) as unknown as GradualConfig,
+  effect: 're-encodes-params',
+  defaultRoles: WEIGHT_ROLES,
+  needs: () => [TRAINING_NEED],
+  validate: validateGradualStep,
+  apply: (model, config, context) => applyGradual(model, config, context),
+};
+
+async function applyGradual(model: Model, config: GradualConfig, context: StepContext): Promise<Model> {
+  const training = context.resources[TRAINING_RESOURCE];
+  if (training === undefined) {
+    throw new WhittleError('missing-resource', 'prune.gradual needs the "training" resource: batches of inputs with targets, and the loss', {
+      field: `resources.${TRAINING_RESOURCE}`,
+      step: context.step,
+    });
+  }
+  try {
+    checkTrainingData(training);
+  } catch (error) {
+    throw inResource(error, context);
+  }
+  const optimizer = createOptimizer(config.optimizer, config.learningRate);
+  try {
+    const { schedule } = config;
+    const result = await trainPruned(model, {
+      ...config,
+      data: training.batches,
+      loss: training.loss,
+      optimizer,
+      ...(context.signal === undefined ? {} : { signal: context.signal }),
+      onEpoch: (epoch) => context.onParam?.(`epoch ${epoch}`, epoch, config.epochs),
+    }).catch((error: unknown) => {
+      throw inResource(error, context);
+    });
+    if (result.steps < schedule.endStep) {
+      context.note?.(
+        `training took ${result.steps} optimizer steps, fewer than endStep ${schedule.endStep}: the weights are ${formatPercent(sparsityReached(result.masks))} sparse, not ${formatPercent(schedule.finalSparsity)}; add epochs or lower endStep`,
+      );
+    }
+    return stripPruning(result.model, result.masks, config.storage);
+  } finally {
+    optimizer.dispose();
+  }
+}
+
+function createOptimizer(name: TrainingOptimizer, learningRate: number): tf.Optimizer {
+  switch (name) {
+    case 'adam':
+      return tf.train.adam(learningRate);
+    case 'sgd':
+      return tf.train.sgd(learningRate);
+    case 'rmsprop':
+      return tf.train.rmsprop(learningRate);
+  }
+}
+
+/** The share of masked elements across all masks. */
+function sparsityReached(masks: ReadonlyMap<string, Uint8Array>): number {
+  let pruned = 0;
+  let total = 0;
+  for (const mask of masks.values()) {
+    total += mask.length;
+    for (let element = 0; element < mask.length; element++) if (mask[element] === 0) pruned++;
+  }
+  return total === 0 ? 0 : pruned / total;
+}
+
+function formatPercent(fraction: number): string {
+  return `${(100 * fraction).toFixed(1)}%`;
+}
+
+/**
+ * An error of the training data restated against the resource the user passed (the runner says
+ * `data[2].targets`; the user gave `resources.training.batches`), and every error given the step.
+ */
+function inResource(error: unknown, context: StepContext): unknown {
+  if (!isWhittleError(error) || error.step !== undefined) return error;
+  let field = error.field;
+  if (field?.startsWith('data') === true) field = `resources.${TRAINING_RESOURCE}.batches${field.slice('data'.length)}`;
+  else if (field === 'loss') field = `resources.${TRAINING_RESOURCE}.loss`;
+  return new WhittleError(error.code, error.detail, { ...(field === undefined ? {} : { field }), ...(error.file === undefined ? {} : { file: error.file }), step: context.step }, { cause: error });
+}
