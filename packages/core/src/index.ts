@@ -96,6 +96,8 @@ export {
   requireCalibration,
 } from './recipe/calibration-resource.ts';
 export type { CalibrationResource, CalibrationRunner, LayerInputsMap } from './recipe/calibration-resource.ts';
+export { loadRunner } from './recipe/load-runner.ts';
+export type { RunnerEntry } from './recipe/load-runner.ts';
 export { batchMatrix, calibrationBatches } from './recipe/calibration-source.ts';
 export type { CalibrationBatch, CalibrationSource } from './recipe/calibration-source.ts';
 export { CAST_DTYPES, cast, castHandler } from './recipe/cast.ts';

@@ -3,6 +3,7 @@
  * is not JSON, so it cannot ride in the recipe; `compress` is given it by name in `resources`
  * (the CLI's `--calibration` and `--data` flags make it), and the recipe stays plain data.
  */
+import { loadRunner } from './load-runner.ts';
 import { WhittleError } from '../errors.ts';
 import type { Param } from '../model/types.ts';
 import type { captureCalibrationInputs } from '../runner/capture-calibration-inputs.ts';
@@ -47,7 +48,7 @@ const CALIBRATION_NEED: ResourceNeed = {
     if (isModelInputs(value) || value instanceof Map || (typeof value === 'object' && value !== null)) return;
     throw new WhittleError(
       'invalid-argument',
-      'calibration must be batches of model inputs ({ inputs } objects in an array, or a function returning them) or layer inputs by param name (a Map or an object)',
+      'calibration must be batches of model inputs ({ inputs } objects in an array, or a function returning them) or layer inputs by param name (a Map or an object)'
     );
   },
 };
@@ -79,10 +80,14 @@ export function isModelInputs(value: unknown): value is BatchData {
 export function requireCalibration<Layer = CalibrationSource>(context: StepContext, technique: string): CalibrationResource<Layer> {
   const calibration = context.resources[CALIBRATION_RESOURCE];
   if (calibration === undefined) {
-    throw new WhittleError('missing-resource', `${technique} needs the "${CALIBRATION_RESOURCE}" resource: batches of model inputs, or each layer's inputs by param name`, {
-      field: `resources.${CALIBRATION_RESOURCE}`,
-      step: context.step,
-    });
+    throw new WhittleError(
+      'missing-resource',
+      `${technique} needs the "${CALIBRATION_RESOURCE}" resource: batches of model inputs, or each layer's inputs by param name`,
+      {
+        field: `resources.${CALIBRATION_RESOURCE}`,
+        step: context.step,
+      }
+    );
   }
   return calibration as CalibrationResource<Layer>;
 }
@@ -115,16 +120,20 @@ export function calibrationField(param: Pick<Param, 'name'>): string {
 export function mappedLayerInputs<Layer, Summary>(
   calibration: LayerInputsMap<Layer>,
   context: StepLocation,
-  summarise: (layer: Layer, param: Param) => Promise<Summary>,
+  summarise: (layer: Layer, param: Param) => Promise<Summary>
 ): (param: Param) => Promise<Summary> {
   const cache = new Map<Layer, Promise<Summary>>();
   return (param) => {
     const layer = lookup(calibration, param);
     if (layer === undefined || layer === null) {
-      throw new WhittleError('invalid-argument', `no calibration inputs for ${param.name}; give some, or leave the param out with exclude`, {
-        field: calibrationField(param),
-        step: context.step,
-      });
+      throw new WhittleError(
+        'invalid-argument',
+        `no calibration inputs for ${param.name}; give some, or leave the param out with exclude`,
+        {
+          field: calibrationField(param),
+          step: context.step,
+        }
+      );
     }
     let summary = cache.get(layer);
     if (summary === undefined) {
@@ -141,11 +150,8 @@ export interface CalibrationRunner {
 }
 
 /**
- * The runner's entry (`@whittle/core/runner`), loaded only when a step runs a model on
- * calibration batches: it brings tfjs-layers and tfjs-converter (optional peers), which nothing
- * else in a step needs. The specifier is a variable, not a literal, so a bundle of a technique
- * builds without them. Missing peers are an `invalid-argument` WhittleError naming the resource
- * and the step.
+ * The runner's entry (see `loadRunner`), loaded when a step runs a model on calibration batches;
+ * missing peers are an `invalid-argument` WhittleError naming the resource and the step.
  *
  * @example
  * ```ts
@@ -153,17 +159,7 @@ export interface CalibrationRunner {
  * ```
  */
 export async function loadCalibrationRunner(context: StepLocation): Promise<CalibrationRunner> {
-  const specifier = '@whittle/core/runner';
-  try {
-    return (await import(/* @vite-ignore */ specifier)) as CalibrationRunner;
-  } catch (error) {
-    throw new WhittleError(
-      'invalid-argument',
-      'batches of model inputs are run through @whittle/core/runner, which needs @tensorflow/tfjs-layers and @tensorflow/tfjs-converter installed',
-      { field: `resources.${CALIBRATION_RESOURCE}`, step: context.step },
-      { cause: error },
-    );
-  }
+  return loadRunner('batches of model inputs', { field: `resources.${CALIBRATION_RESOURCE}`, step: context.step });
 }
 
 function lookup<Layer>(calibration: LayerInputsMap<Layer>, param: Param): Layer | undefined {

@@ -3,9 +3,8 @@
  * consecutive runs of rows, so a dataset's loader need not know the step's batch size.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { WhittleError, type HostTensor } from '@whittle/core';
+import { WhittleError, type HostTensor, loadRunner } from '@whittle/core';
 import type { Batch, BatchData, BatchTensor, BatchTensors } from '@whittle/core/runner';
-import { loadRunner } from './load-runner.ts';
 
 /**
  * `data` read again on every pass, with each batch cut into batches of at most `batchSize` rows
@@ -23,7 +22,7 @@ export function splitBatches(data: BatchData, batchSize: number): BatchData {
     throw new WhittleError('invalid-argument', `batchSize must be a positive integer, got ${String(batchSize)}`, { field: 'batchSize' });
   }
   return async function* split(): AsyncGenerator<Batch> {
-    const { readBatches } = await loadRunner('data');
+    const { readBatches } = await loadRunner('training', { field: 'data' });
     for await (const batch of readBatches(data)) {
       const rows = firstAxis(batch.inputs);
       if (rows === undefined || rows <= batchSize) {
@@ -68,5 +67,9 @@ function sliceTensor(tensor: BatchTensor, start: number, end: number, owned: tf.
   const rowLength = host.shape.slice(1).reduce((product, size) => product * size, 1);
   const data = host.data as unknown as { readonly length: number; subarray?: (begin: number, end: number) => HostTensor['data'] };
   if (typeof data.subarray !== 'function' || data.length !== rows * rowLength) return tensor;
-  return { dtype: host.dtype, shape: [end - start, ...host.shape.slice(1)], data: data.subarray(start * rowLength, end * rowLength) } as HostTensor;
+  return {
+    dtype: host.dtype,
+    shape: [end - start, ...host.shape.slice(1)],
+    data: data.subarray(start * rowLength, end * rowLength),
+  } as HostTensor;
 }

@@ -15,10 +15,10 @@ import {
   type Model,
   type Param,
   type ParamFilter,
+  loadRunner,
 } from '@whittle/core';
 import type { BatchData } from '@whittle/core/runner';
 import { PRUNING_SCOPES, magnitudeMasks, type PruningScope } from './magnitude-masks.ts';
-import { loadRunner } from './load-runner.ts';
 import { polynomialSchedule, sparsityAt, type PolynomialSchedule } from './polynomial-schedule.ts';
 import { splitBatches } from './split-batches.ts';
 import type { TrainingLoss } from './training-resource.ts';
@@ -92,10 +92,12 @@ export async function trainPruned(model: Model, options: TrainPrunedOptions): Pr
   // Checked again: a schedule may come from anywhere, not only from `polynomialSchedule`.
   const schedule = polynomialSchedule(options.schedule);
   if (!(PRUNING_SCOPES as readonly unknown[]).includes(scope)) {
-    throw new WhittleError('invalid-argument', `scope must be one of ${PRUNING_SCOPES.join(', ')}, got ${describeValue(scope)}`, { field: 'scope' });
+    throw new WhittleError('invalid-argument', `scope must be one of ${PRUNING_SCOPES.join(', ')}, got ${describeValue(scope)}`, {
+      field: 'scope',
+    });
   }
   const selected = selectParams(model, options, WEIGHT_ROLES);
-  const runner = await loadRunner('model');
+  const runner = await loadRunner('training', { field: 'model' });
   // tfjs-layers registers the gradients as it loads; a bundled app may have dropped them.
   await loadGradients();
   const data = options.batchSize === undefined ? options.data : splitBatches(options.data, options.batchSize);
@@ -150,7 +152,9 @@ export async function trainPruned(model: Model, options: TrainPrunedOptions): Pr
 function layerVariable(layersModel: tfl.LayersModel, param: Param): tfl.LayerVariable {
   const variable = layersModel.weights.find((weight) => weight.originalName === param.name);
   if (variable === undefined || variable.dtype !== 'float32') {
-    throw new WhittleError('invalid-argument', `${param.name} is not a float32 weight of the model's layers, so it cannot be trained`, { field: param.name });
+    throw new WhittleError('invalid-argument', `${param.name} is not a float32 weight of the model's layers, so it cannot be trained`, {
+      field: param.name,
+    });
   }
   return variable;
 }
@@ -169,9 +173,13 @@ function checkNoNaN(params: readonly Param[], weights: readonly Float32Array[]):
   weights.forEach((values, index) => {
     const element = values.findIndex(Number.isNaN);
     if (element >= 0) {
-      throw new WhittleError('invalid-argument', `training diverged: ${params[index]!.name} is NaN at element ${element}; lower the learning rate`, {
-        field: params[index]!.name,
-      });
+      throw new WhittleError(
+        'invalid-argument',
+        `training diverged: ${params[index]!.name} is NaN at element ${element}; lower the learning rate`,
+        {
+          field: params[index]!.name,
+        }
+      );
     }
   });
 }
