@@ -10,7 +10,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { WhittleError } from '../errors.ts';
 import { MAX_SAFETENSORS_HEADER_SIZE, type SafetensorsHeader } from '../formats/safetensors/header.ts';
-import { tensorEntryJson, utf8Length } from '../formats/safetensors/plan.ts';
+import { jsonStringUtf8Length, tensorEntryJsonLength, utf8Length } from '../formats/safetensors/plan.ts';
 import { spillParams } from '../formats/safetensors/write.ts';
 import type { StreamedParam } from '../formats/safetensors/row-blocks.ts';
 import type { Param } from '../model/types.ts';
@@ -62,18 +62,20 @@ export function estimateHeaderReservation(
 ): number {
   const limit = MAX_SAFETENSORS_HEADER_SIZE - (MAX_SAFETENSORS_HEADER_SIZE % 8);
   let bytes = BASE_BUDGET + 2 * utf8Length(JSON.stringify(metadata));
-  // Counting stops at the limit: past it the answer is the limit, however many tensors follow.
-  for (const tensor of header.tensors.values()) {
+  // Counted from the header's columns: the length of each entry's text (the name as JSON, a
+  // comma after it), with no text or object made per tensor. Counting stops at the limit: past
+  // it the answer is the limit, however many tensors follow.
+  const { columns } = header;
+  const { tensors } = columns;
+  for (let index = 0; index < tensors.count; index++) {
     if (bytes >= limit) return limit;
-    // UTF-8 bytes, not UTF-16 units: names may hold any character.
-    bytes += 2 * utf8Length(`${JSON.stringify(tensor.name)}:${tensorEntryJson(tensor)},`);
+    bytes += 2 * (jsonStringUtf8Length(tensors.name(index)) + 1 + tensorEntryJsonLength(tensors, index) + 1);
   }
-  for (const param of header.params.values()) {
+  for (let index = 0; index < columns.count; index++) {
     if (bytes >= limit) return limit;
     bytes += PARAM_BUDGET;
-    if (param.encoding !== undefined) {
-      bytes += 2 * utf8Length(JSON.stringify(JSON.stringify(param.encoding)));
-    }
+    const encoding = columns.encoding(index);
+    if (encoding !== undefined) bytes += 2 * utf8Length(JSON.stringify(JSON.stringify(encoding)));
   }
   return Math.min(alignUp(bytes), limit);
 }

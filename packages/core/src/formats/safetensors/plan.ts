@@ -23,6 +23,7 @@ import {
 } from './naming.ts';
 import { NameIndex } from './name-index.ts';
 import type { SafetensorsTensorInfo } from './tensor-entries.ts';
+import type { TensorTable } from './tensor-table.ts';
 
 /** What the header must say about one param before its bytes are written. */
 export interface SafetensorsParamLayout {
@@ -160,14 +161,33 @@ export class SafetensorsHeaderPlanner {
       if (!this.names.add(tensor.name)) fail(`the tensor name ${JSON.stringify(tensor.name)} is used twice`, `params[${index}].name`);
       const dataOffsets = [this.dataSize, this.dataSize + tensor.byteLength] as const;
       this.dataSize += tensor.byteLength;
-      this.entries.push(`${JSON.stringify(tensor.name)}:${tensorEntryJson({ dtype: toSafetensorsDType(tensor.dtype), shape: tensor.shape, dataOffsets })}`);
-      if (this.entries.length === ENTRIES_PER_CHUNK) {
-        this.chunks.push(this.entries.join(','));
-        this.entries = [];
-      }
+      this.pushEntry(`${JSON.stringify(tensor.name)}:${tensorEntryJson({ dtype: toSafetensorsDType(tensor.dtype), shape: tensor.shape, dataOffsets })}`);
     }
     if (layout.encoding.kind !== 'dense') this.metadata.push([safetensorsEncodingKey(layout.name), JSON.stringify(layout.encoding)]);
     return tensors;
+  }
+
+  /**
+   * Lays out the next param when it is dense (`index` for error fields): one tensor under its
+   * own name, as {@link add} lays out its layout, without the layout's metadata objects.
+   * Returns its bytes in the data.
+   */
+  addDense(name: string, dtype: DType, shape: readonly number[], index: number): number {
+    checkParamName(name, `params[${index}]`);
+    const byteLength = shapeSize(shape, {}) * bytesPerElement(dtype);
+    if (!this.names.add(name)) fail(`the tensor name ${JSON.stringify(name)} is used twice`, `params[${index}].name`);
+    const dataOffsets = [this.dataSize, this.dataSize + byteLength] as const;
+    this.dataSize += byteLength;
+    this.pushEntry(`${JSON.stringify(name)}:${tensorEntryJson({ dtype: toSafetensorsDType(dtype), shape, dataOffsets })}`);
+    return byteLength;
+  }
+
+  private pushEntry(entry: string): void {
+    this.entries.push(entry);
+    if (this.entries.length === ENTRIES_PER_CHUNK) {
+      this.chunks.push(this.entries.join(','));
+      this.entries = [];
+    }
   }
 
   /** The 8-byte size and the padded JSON header of the params added. */
@@ -193,12 +213,7 @@ export function layoutTensors(
 ): { name: string; buffer: string; dtype: DType; shape: number[]; byteLength: number }[] {
   if (typeof layout !== 'object' || layout === null) fail(`expected a param, got ${describeValue(layout)}`, field);
   const { name, encoding } = layout;
-  if (typeof name !== 'string' || name.length === 0 || name === METADATA_KEY || !isWellFormedName(name)) {
-    fail(
-      `a param needs a non-empty, well-formed name other than ${METADATA_KEY}, got ${describeValue(name)}`,
-      `${field}.name`
-    );
-  }
+  checkParamName(name, field);
   if (typeof encoding !== 'object' || encoding === null || typeof encoding.kind !== 'string') {
     fail(`expected encoding metadata, got ${describeValue(encoding)}`, `${field}.encoding`);
   }
@@ -225,6 +240,15 @@ export function layoutTensors(
     };
   });
   return tensors.sort((a, b) => bytesPerElement(b.dtype) - bytesPerElement(a.dtype));
+}
+
+function checkParamName(name: unknown, field: string): void {
+  if (typeof name !== 'string' || name.length === 0 || name === METADATA_KEY || !isWellFormedName(name)) {
+    fail(
+      `a param needs a non-empty, well-formed name other than ${METADATA_KEY}, got ${describeValue(name)}`,
+      `${field}.name`
+    );
+  }
 }
 
 function checkMetadata(metadata: Readonly<Record<string, string>>): [string, string][] {
@@ -299,6 +323,63 @@ export function utf8Length(text: string): number {
     if (code >= 0x80) bytes += code < 0x800 || (code >= 0xd800 && code <= 0xdfff) ? 1 : 2;
   }
   return bytes;
+}
+
+/**
+ * Bytes of `JSON.stringify(text)` in UTF-8, counted without making it: quotes, the two-character
+ * escapes (`\"`, `\\`, `\n`…), six for other control characters and lone surrogates.
+ *
+ * @example
+ * ```ts
+ * jsonStringUtf8Length('a"é'); // 7: "a\"é"
+ * ```
+ */
+export function jsonStringUtf8Length(text: string): number {
+  let bytes = 2 + text.length;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code >= 0x20 && code < 0x80) {
+      if (code === 0x22 || code === 0x5c) bytes += 1;
+    } else if (code < 0x20) {
+      bytes += code === 0x08 || code === 0x09 || code === 0x0a || code === 0x0c || code === 0x0d ? 1 : 5;
+    } else if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && index + 1 < text.length && isLowSurrogate(text.charCodeAt(index + 1))) {
+      // A pair: four bytes for two units.
+      bytes += 2;
+      index++;
+    } else if (code >= 0xd800 && code <= 0xdfff) bytes += 5;
+    else bytes += 2;
+  }
+  return bytes;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+/**
+ * Characters of tensor `index`'s entry as {@link tensorEntryJson} writes it, counted from the
+ * table's columns without making it (all ASCII, so also its bytes).
+ *
+ * @example
+ * ```ts
+ * tensorEntryJsonLength(header.columns.tensors, 0); // 53 for {"dtype":"F32","shape":[1,1],"data_offsets":[0,4]}
+ * ```
+ */
+export function tensorEntryJsonLength(tensors: TensorTable, index: number): number {
+  // {"dtype":"  ","shape":[  ],"data_offsets":[  ,  ]}
+  let length = 10 + tensors.dtype(index).length + 11 + 18 + 1 + 2;
+  const rank = tensors.rank(index);
+  for (let axis = 0; axis < rank; axis++) length += (axis > 0 ? 1 : 0) + numberLength(tensors.dimension(index, axis));
+  return length + numberLength(tensors.begin(index)) + numberLength(tensors.end(index));
+}
+
+/** Characters of `String(value)`, counted for the non-negative integers a header holds. */
+function numberLength(value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) return String(value).length;
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  return digits;
 }
 
 /**

@@ -247,6 +247,11 @@ export class TensorTable {
     return shape;
   }
 
+  /** Dimension `axis` of tensor `index`'s shape (no array made). */
+  dimension(index: number, axis: number): number {
+    return this.dims[this.shapeStarts[index]! + axis]!;
+  }
+
   /** Elements of tensor `index`. */
   elements(index: number): number {
     let product = 1;
