@@ -10,7 +10,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { WhittleError } from '../errors.ts';
 import { MAX_SAFETENSORS_HEADER_SIZE, type SafetensorsHeader } from '../formats/safetensors/header.ts';
-import { jsonStringUtf8Length, tensorEntryJsonLength, utf8Length } from '../formats/safetensors/plan.ts';
+import { jsonStringUtf8Length, tensorEntryJsonLength, utf8Length, type SafetensorsHeaderParts } from '../formats/safetensors/plan.ts';
 import { spillParams } from '../formats/safetensors/write.ts';
 import type { StreamedParam } from '../formats/safetensors/row-blocks.ts';
 import type { Param } from '../model/types.ts';
@@ -133,18 +133,19 @@ export async function writeReservedSafetensors(
       },
     }, options.metadata === undefined ? {} : { metadata: options.metadata });
     await flush();
-    const plan = { header: planner.header(), dataSize: planner.dataSize };
-    if (plan.dataSize !== dataSize) {
-      throw new WhittleError('invalid-argument', `wrote ${dataSize} bytes of data, the plan has ${plan.dataSize}`, {
+    // In pieces: the header of a million tensors is never copied into one buffer.
+    const header = planner.headerParts();
+    if (planner.dataSize !== dataSize) {
+      throw new WhittleError('invalid-argument', `wrote ${dataSize} bytes of data, the plan has ${planner.dataSize}`, {
         field: 'params',
       });
     }
-    const fitted = plan.header.byteLength <= dataStart;
-    if (!fitted) await moveData(handle, dataStart, plan.header.byteLength, dataSize, path);
-    if (fitted) await writePaddedHeader(handle, plan.header, reserved, path);
-    else await writeAll(handle, plan.header, 0, path);
+    const fitted = header.byteLength <= dataStart;
+    if (!fitted) await moveData(handle, dataStart, header.byteLength, dataSize, path);
+    if (fitted) await writePaddedHeader(handle, header, reserved, path);
+    else await writeParts(handle, header.parts, 0, path);
     await file.commit();
-    return { fitted, headerSize: fitted ? reserved : plan.header.byteLength - 8 };
+    return { fitted, headerSize: fitted ? reserved : header.byteLength - 8 };
   } catch (error) {
     await file.discard();
     await undoDirectory();
@@ -156,14 +157,24 @@ export async function writeReservedSafetensors(
  * Writes `header` (8-byte size, JSON, spaces) re-padded with spaces to `size` bytes of JSON,
  * without a padded copy: the room may be the 100 MB limit, mostly spaces.
  */
-async function writePaddedHeader(handle: FileHandle, header: Uint8Array, size: number, path: string): Promise<void> {
+async function writePaddedHeader(handle: FileHandle, header: SafetensorsHeaderParts, size: number, path: string): Promise<void> {
   const prefix = new Uint8Array(8);
   new DataView(prefix.buffer).setBigUint64(0, BigInt(size), true);
   await writeAll(handle, prefix, 0, path);
-  await writeAll(handle, header.subarray(8), 8, path);
+  // The first part is the plan's own 8-byte size, replaced by the room's.
+  await writeParts(handle, header.parts.slice(1), 8, path);
   const spaces = new Uint8Array(Math.min(GATHER_SIZE, 8 + size - header.byteLength)).fill(0x20);
   for (let at = header.byteLength; at < 8 + size; at += spaces.byteLength) {
     await writeAll(handle, spaces.subarray(0, Math.min(spaces.byteLength, 8 + size - at)), at, path);
+  }
+}
+
+/** Writes `parts` one after another from `position`. */
+async function writeParts(handle: FileHandle, parts: readonly Uint8Array[], position: number, path: string): Promise<void> {
+  let at = position;
+  for (const part of parts) {
+    await writeAll(handle, part, at, path);
+    at += part.byteLength;
   }
 }
 

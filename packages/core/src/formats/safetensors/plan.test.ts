@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import { readSafetensorsHeader } from './header.ts';
-import { jsonStringUtf8Length, tensorEntryJson, tensorEntryJsonLength } from './plan.ts';
+import { jsonStringUtf8Length, planSafetensors, SafetensorsHeaderPlanner, tensorEntryJson, tensorEntryJsonLength } from './plan.ts';
 
 test('a string counts as the UTF-8 bytes of its JSON text, whatever its characters', () => {
   const special = fc.constantFrom('"', '\\', '\n', '\b', '\f', '\r', '\t', '\u0000', '\u001f', '\u007f', '\u0080', 'é', '\u07ff', '\u0800', '€', '\uffff', '🙂', '\ud800', '\udfff');
@@ -46,4 +46,33 @@ test("an entry's length is that of its text, counted from the header's columns",
     }),
     { numRuns: 40 },
   );
+});
+
+test('the streaming planner renders the header planSafetensors renders, across blocks and in pieces', () => {
+  // Enough entries to fill more than one block, with names of one- to four-byte characters.
+  const layouts = Array.from({ length: 90_000 }, (_, index) => ({
+    name: `${['layer', 'ядро', '核', '🙂'][index % 4]}.${index}${index % 7 === 0 ? '"\n' : ''}`,
+    encoding: {
+      kind: 'dense' as const,
+      shape: [index % 5, 2],
+      tensor: { buffer: 'tensor', dtype: index % 3 === 0 ? ('float16' as const) : ('float32' as const), shape: [index % 5, 2] },
+    },
+  }));
+  const metadata = { format: 'pt', 'ключ': 'значение' };
+  const planner = new SafetensorsHeaderPlanner({ metadata });
+  layouts.forEach((layout, index) => planner.add(layout, index));
+  const expected = planSafetensors(layouts, { metadata }).header;
+  const { byteLength, parts } = planner.headerParts();
+  expect(byteLength).toBe(expected.byteLength);
+  expect(parts.length).toBeGreaterThan(4);
+  expect(Buffer.compare(Buffer.concat(parts), expected)).toBe(0);
+  expect(parts[0]!.byteLength).toBe(8);
+  // Dense params laid out without their layouts' metadata give the same header.
+  const dense = new SafetensorsHeaderPlanner({ metadata });
+  layouts.forEach((layout, index) => dense.addDense(layout.name, layout.encoding.tensor.dtype, layout.encoding.shape, index));
+  expect(Buffer.compare(dense.header(), expected)).toBe(0);
+  expect(dense.dataSize).toBe(planner.dataSize);
+  const empty = new SafetensorsHeaderPlanner({ metadata });
+  expect(Buffer.compare(empty.header(), planSafetensors([], { metadata }).header)).toBe(0);
+  expect(Buffer.compare(new SafetensorsHeaderPlanner().header(), planSafetensors([]).header)).toBe(0);
 });

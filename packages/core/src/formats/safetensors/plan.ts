@@ -122,15 +122,27 @@ export function planSafetensors(
   return { header, params, dataSize: offset, byteLength: header.byteLength + offset };
 }
 
-/** Tensor entries joined per chunk of a {@link SafetensorsHeaderPlanner}'s header text. */
+/** Tensor entries joined per batch before a {@link SafetensorsHeaderPlanner} encodes them. */
 const ENTRIES_PER_CHUNK = 4096;
+
+/** Bytes per block of a planner's encoded entries: a batch of entries wastes little of one. */
+const BLOCK_SIZE = 4 << 20;
+
+/** A header in pieces which joined are the header: the 8-byte size first, then the padded JSON. */
+export interface SafetensorsHeaderParts {
+  /** Bytes of the whole header, the 8-byte size included. */
+  readonly byteLength: number;
+  /** The pieces in order; the first is the 8-byte size. */
+  readonly parts: readonly Uint8Array[];
+}
 
 /**
  * Plans a header one param at a time, for a stream whose layouts are known only as it goes: each
- * param's tensor entries are rendered as it comes and kept as text, its names in a
- * {@link NameIndex}, so a million params leave a few strings and typed arrays rather than a
- * layout, a planned param and a set entry each. The header it renders is the one
- * {@link planSafetensors} renders for the same layouts.
+ * param's tensor entries are rendered as it comes and kept as UTF-8 bytes in blocks of a
+ * few megabytes, its names in a {@link NameIndex}, so a million params leave a few blocks and typed
+ * arrays rather than a layout, a planned param, a set entry or a string each, and the header is
+ * handed out in pieces (see {@link SafetensorsHeaderPlanner.headerParts}) rather than copied
+ * whole. The header it renders is the one {@link planSafetensors} renders for the same layouts.
  *
  * @example
  * ```ts
@@ -144,8 +156,13 @@ export class SafetensorsHeaderPlanner {
   dataSize = 0;
   private readonly metadata: [string, string][];
   private readonly names = new NameIndex();
-  private readonly chunks: string[] = [];
   private entries: string[] = [];
+  /** Entries encoded so far, commas between them: full blocks, and the one being filled. */
+  private readonly blocks: Uint8Array[] = [];
+  private block = new Uint8Array(0);
+  private blockUsed = 0;
+  private entryBytes = 0;
+  private readonly encoder = new TextEncoder();
 
   constructor(options: SafetensorsPlanOptions = {}) {
     this.metadata = checkMetadata(options.metadata ?? {});
@@ -182,19 +199,63 @@ export class SafetensorsHeaderPlanner {
     return byteLength;
   }
 
-  private pushEntry(entry: string): void {
-    this.entries.push(entry);
-    if (this.entries.length === ENTRIES_PER_CHUNK) {
-      this.chunks.push(this.entries.join(','));
-      this.entries = [];
+  /** The 8-byte size and the padded JSON header of the params added, whole. */
+  header(): Uint8Array {
+    const { byteLength, parts } = this.headerParts();
+    const header = new Uint8Array(byteLength);
+    let at = 0;
+    for (const part of parts) {
+      header.set(part, at);
+      at += part.byteLength;
     }
+    return header;
   }
 
-  /** The 8-byte size and the padded JSON header of the params added. */
-  header(): Uint8Array {
-    if (this.entries.length > 0) this.chunks.push(this.entries.join(','));
+  /**
+   * {@link header} in pieces, most of them views of the planner's blocks: a header of a million
+   * entries is written out piece by piece rather than copied into one buffer first.
+   */
+  headerParts(): SafetensorsHeaderParts {
+    this.encodeEntries();
+    if (this.blockUsed > 0) this.blocks.push(this.block.subarray(0, this.blockUsed));
+    this.block = new Uint8Array(0);
+    this.blockUsed = 0;
+    // Built by hand: JSON.stringify of an object would move integer-like names ("0") to the front.
+    const pairs = this.metadata.map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`);
+    const metadata = this.metadata.length > 0 ? this.encoder.encode(`${JSON.stringify(METADATA_KEY)}:{${pairs.join(',')}}`) : new Uint8Array(0);
+    const both = metadata.byteLength > 0 && this.entryBytes > 0;
+    const jsonSize = 2 + metadata.byteLength + (both ? 1 : 0) + this.entryBytes;
+    const headerSize = jsonSize + ((8 - ((8 + jsonSize) % 8)) % 8);
+    checkHeaderSize(headerSize);
+    const prefix = new Uint8Array(8);
+    new DataView(prefix.buffer).setBigUint64(0, BigInt(headerSize), true);
+    const open = Uint8Array.of(0x7b);
+    const close = new Uint8Array(1 + headerSize - jsonSize).fill(0x20);
+    close[0] = 0x7d;
+    const parts = [prefix, open, metadata, ...(both ? [Uint8Array.of(0x2c)] : []), ...this.blocks, close];
+    return { byteLength: 8 + headerSize, parts: parts.filter((part) => part.byteLength > 0) };
+  }
+
+  private pushEntry(entry: string): void {
+    this.entries.push(entry);
+    if (this.entries.length === ENTRIES_PER_CHUNK) this.encodeEntries();
+  }
+
+  /** Encodes the entries not yet encoded, as one text, into the blocks. */
+  private encodeEntries(): void {
+    if (this.entries.length === 0) return;
+    const text = (this.entryBytes > 0 ? ',' : '') + this.entries.join(',');
     this.entries = [];
-    return renderHeaderText(this.metadata, this.chunks);
+    // Names are well-formed and JSON escapes what is not, so utf8Length is exact and the text fits.
+    const size = utf8Length(text);
+    if (this.block.byteLength - this.blockUsed < size) {
+      if (this.blockUsed > 0) this.blocks.push(this.block.subarray(0, this.blockUsed));
+      this.block = new Uint8Array(Math.max(BLOCK_SIZE, size));
+      this.blockUsed = 0;
+    }
+    const { written } = this.encoder.encodeInto(text, this.block.subarray(this.blockUsed));
+    this.blockUsed += written;
+    this.entryBytes += written;
   }
 }
 
@@ -240,6 +301,15 @@ export function layoutTensors(
     };
   });
   return tensors.sort((a, b) => bytesPerElement(b.dtype) - bytesPerElement(a.dtype));
+}
+
+function checkHeaderSize(headerSize: number): void {
+  if (headerSize > MAX_SAFETENSORS_HEADER_SIZE) {
+    fail(
+      `the header would take ${headerSize} bytes, over the ${MAX_SAFETENSORS_HEADER_SIZE}-byte limit readers accept`,
+      'params'
+    );
+  }
 }
 
 function checkParamName(name: unknown, field: string): void {
@@ -288,12 +358,7 @@ function renderHeaderText(metadata: readonly [string, string][], tensorEntries: 
   let jsonSize = 2 + Math.max(0, parts.length - 1);
   for (const part of parts) jsonSize += utf8Length(part);
   const headerSize = jsonSize + ((8 - ((8 + jsonSize) % 8)) % 8);
-  if (headerSize > MAX_SAFETENSORS_HEADER_SIZE) {
-    fail(
-      `the header would take ${headerSize} bytes, over the ${MAX_SAFETENSORS_HEADER_SIZE}-byte limit readers accept`,
-      'params'
-    );
-  }
+  checkHeaderSize(headerSize);
   const header = new Uint8Array(8 + headerSize).fill(0x20, 8 + jsonSize);
   new DataView(header.buffer).setBigUint64(0, BigInt(headerSize), true);
   const encoder = new TextEncoder();
