@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import { listingOf, type InspectReport, type InspectedTensor } from '../model-files/inspect-model.ts';
 import { formatInspectReport, inspectReportChunks, inspectReportJsonChunks } from './inspect-report.ts';
+import { formatBytes, formatCount } from './numbers.ts';
 import { formatTable, formatTableChunks } from './table.ts';
 
 const tensor = fc.record({
@@ -52,4 +53,37 @@ test('table pieces join to one table whatever the row count', () => {
   expect(text).toBe(formatTable(columns, rows));
   expect(text.split('\n')).toHaveLength(20_002);
   expect(text.split('\n')[10_001]).toBe('r9999    9999');
+});
+
+test('the listing lays out as the generic table of its rows, whatever the names, shapes and sizes', () => {
+  const anyTensor = fc.record({
+    name: fc.string({ unit: 'binary', maxLength: 12 }),
+    role: fc.constantFrom('linear-weight' as const, 'bias' as const, 'other' as const),
+    shape: fc.array(fc.nat({ max: 100_000 }), { maxLength: 4 }),
+    encoding: fc.constantFrom('dense float32', 'affine uint8 per-tensor', 'dense float16'),
+    params: fc.nat({ max: 10 }),
+    bytes: fc.nat({ max: 3_000_000 }),
+  }) satisfies fc.Arbitrary<InspectedTensor>;
+  fc.assert(
+    fc.property(fc.array(anyTensor, { maxLength: 12 }), fc.boolean(), (tensors, repeat) => {
+      // Runs of equal cells are what the layout reuses text for, so half the cases repeat rows.
+      const listed = repeat ? tensors.flatMap((each) => [each, { ...each, name: `${each.name}′` }, { ...each, shape: [...each.shape] }]) : tensors;
+      const report = reportOf(listed);
+      const bits = (bytes: number, params: number): string => (params === 0 ? '' : ((8 * bytes) / params).toFixed(2));
+      const rows = listed.map((each) => [
+        each.name,
+        each.role,
+        `[${each.shape.join(', ')}]`,
+        each.encoding,
+        formatCount(each.params),
+        formatBytes(each.bytes),
+        bits(each.bytes, each.params),
+      ]);
+      rows.push(['total', '', '', '', formatCount(report.params), formatBytes(report.bytes), bits(report.bytes, report.params)]);
+      const columns = ['name', 'role', 'shape', 'encoding'].map((header) => ({ header }));
+      const table = formatTable([...columns, ...['params', 'bytes', 'bits/weight'].map((header) => ({ header, align: 'right' as const }))], rows);
+      const count = listed.length;
+      expect(formatInspectReport('m', listingOf(report))).toBe(`model: m (safetensors), ${formatCount(count)} ${count === 1 ? 'tensor' : 'tensors'}\n\n${table}`);
+    }),
+  );
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
-import { formatTable } from './table.ts';
+import { cellWidth, formatTable, layoutTableChunks } from './table.ts';
 
 test('pads columns to their widest cell, numbers right-aligned', () => {
   const text = formatTable(
@@ -44,4 +44,27 @@ test('a table of 200,000 rows lays out in linear time (no spread of every cell i
   expect(lines).toHaveLength(200_002);
   expect(lines[2]).toBe(`layers.0.weight${' '.repeat(12)}0`);
   expect(performance.now() - started).toBeLessThan(10_000);
+});
+
+test('a table laid out from given widths is the measured table when they are its widest cells, rows repeated or not', () => {
+  const cell = fc.oneof(fc.constantFrom('', 'a', 'bb', '∞', '12 kB'), fc.string({ unit: 'binary', maxLength: 6 }));
+  fc.assert(
+    fc.property(fc.array(fc.array(cell, { minLength: 3, maxLength: 3 }), { maxLength: 15 }), fc.nat({ max: 3 }), (distinct, copies) => {
+      const rows = distinct.flatMap((row) => Array.from({ length: copies + 1 }, (_, copy) => (copy % 2 === 0 ? row : [`${row[0]}x`, row[1]!, row[2]!])));
+      const columns = [{ header: 'a' }, { header: 'b', align: 'right' as const }, { header: 'c' }];
+      const widths = columns.map((_, index) => Math.max(0, ...rows.map((row) => cellWidth(row[index]!))));
+      // One array refilled for every row, as a listing hands them over.
+      const shared: string[] = [];
+      const refilled = rows.map((row) => () => (shared.splice(0, shared.length, ...row), shared));
+      const laidOut = [...layoutTableChunks(columns, widths, (function* () { for (const fill of refilled) yield fill(); })())].join('');
+      expect(laidOut).toBe(formatTable(columns, rows));
+    }),
+  );
+});
+
+test('a cell is as wide as its escaped text, in code points', () => {
+  expect(cellWidth('2.00×')).toBe(5);
+  expect(cellWidth('a\nb')).toBe(4);
+  expect(cellWidth('\u001b')).toBe(6);
+  expect(cellWidth('🙂')).toBe(1);
 });

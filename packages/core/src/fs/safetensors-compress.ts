@@ -16,7 +16,7 @@ import type { StepReport } from '../recipe/types.ts';
 import { safetensorsRoleAt } from '../formats/safetensors/header-columns.ts';
 import type { WriteOptions } from './atomic-file.ts';
 import { openSafetensorsFile, writeSafetensorsFile } from './safetensors-file.ts';
-import { encodeRowBlocks, type RowBlockSizes } from './safetensors-row-encoder.ts';
+import { encodeRowBlocks, ROW_STREAM_THRESHOLD, type RowBlockSizes } from './safetensors-row-encoder.ts';
 import { transformSafetensorsFile } from './safetensors-transform.ts';
 
 /** Options of {@link compressSafetensorsFile}. */
@@ -117,6 +117,8 @@ async function compressStreamed(
     {
       ...(options.force === undefined ? {} : { force: options.force }),
       ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
+      // encodeRowBlocks encodes only tensors over the threshold in blocks; smaller ones are not offered.
+      streamTensorOver: options.rowBlocks?.threshold ?? ROW_STREAM_THRESHOLD,
       streamTensor: async (tensor) => {
         const streamed = await encodeRowBlocks(
           tensor,

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { affineFromCodes } from '../encoding/affine.ts';
 import { castDense } from '../encoding/dense.ts';
 import { memorySink } from '../formats/byte-source.ts';
+import { isWellFormedName } from '../formats/safetensors/naming.ts';
 import { writeSafetensors } from '../formats/safetensors/write.ts';
 import type { Param } from '../model/types.ts';
 import { isFloatDType } from '../tensor/dtype.ts';
@@ -225,5 +226,40 @@ describe('transformSafetensorsFile in one pass', () => {
     await transformSafetensorsFile(input, output, lengthen);
     expect(Buffer.compare(await readFile(output), await reference(PARAMS.map(lengthen)))).toBe(0);
     expect(await readdir(join(directory, 'out'))).toEqual(['long.safetensors']);
+  });
+});
+
+describe('estimateHeaderReservation', () => {
+  /** The budget written plainly: each entry's JSON text made and measured, every param's info read. */
+  function plainEstimate(file: Awaited<ReturnType<typeof openSafetensorsFile>>, metadata: Record<string, string>): number {
+    let bytes = 4096 + 2 * Buffer.byteLength(JSON.stringify(metadata));
+    for (const tensor of file.header.tensors.values()) {
+      const entry = JSON.stringify({ dtype: tensor.dtype, shape: tensor.shape, data_offsets: tensor.dataOffsets });
+      bytes += 2 * Buffer.byteLength(`${JSON.stringify(tensor.name)}:${entry},`);
+    }
+    for (const param of file.header.params.values()) {
+      bytes += 1024 + (param.encoding === undefined ? 0 : 2 * Buffer.byteLength(JSON.stringify(JSON.stringify(param.encoding))));
+    }
+    return Math.min(Math.ceil(bytes / 8) * 8, 100_000_000);
+  }
+
+  test('is the budget of the entries as written, whatever the names and encodings', async () => {
+    const name = fc
+      .oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 8 }), fc.constantFrom('a"b', 'back\\slash', 'new\nline', 'ü', '€', '🙂', '\u007f', '0'))
+      .filter((text) => isWellFormedName(text) && text !== '__metadata__' && !text.includes('#'));
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(name, { minLength: 1, maxLength: 6 }), fc.boolean(), async (names, quantized) => {
+        const input = join(directory, 'in', `estimate.safetensors`);
+        const params = names.map((each, index) =>
+          dense(each, { dtype: 'float32', shape: [index + 1, 2], data: new Float32Array(2 * (index + 1)).map((_, at) => at - index) }),
+        );
+        const metadata = { format: 'pt', note: 'é"' };
+        await writeSafetensorsFile(input, quantized ? params.map(quantize) : params, { metadata, force: true });
+        const file = await openSafetensorsFile(input);
+        await file.close();
+        expect(estimateHeaderReservation(file.header, metadata)).toBe(plainEstimate(file, metadata));
+      }),
+      { numRuns: 25 },
+    );
   });
 });

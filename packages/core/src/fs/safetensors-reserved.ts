@@ -10,7 +10,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { WhittleError } from '../errors.ts';
 import { MAX_SAFETENSORS_HEADER_SIZE, type SafetensorsHeader } from '../formats/safetensors/header.ts';
-import { tensorEntryJson, utf8Length } from '../formats/safetensors/plan.ts';
+import { jsonStringUtf8Length, tensorEntryJsonLength, utf8Length, type SafetensorsHeaderParts } from '../formats/safetensors/plan.ts';
 import { spillParams } from '../formats/safetensors/write.ts';
 import type { StreamedParam } from '../formats/safetensors/row-blocks.ts';
 import type { Param } from '../model/types.ts';
@@ -62,18 +62,20 @@ export function estimateHeaderReservation(
 ): number {
   const limit = MAX_SAFETENSORS_HEADER_SIZE - (MAX_SAFETENSORS_HEADER_SIZE % 8);
   let bytes = BASE_BUDGET + 2 * utf8Length(JSON.stringify(metadata));
-  // Counting stops at the limit: past it the answer is the limit, however many tensors follow.
-  for (const tensor of header.tensors.values()) {
+  // Counted from the header's columns: the length of each entry's text (the name as JSON, a
+  // comma after it), with no text or object made per tensor. Counting stops at the limit: past
+  // it the answer is the limit, however many tensors follow.
+  const { columns } = header;
+  const { tensors } = columns;
+  for (let index = 0; index < tensors.count; index++) {
     if (bytes >= limit) return limit;
-    // UTF-8 bytes, not UTF-16 units: names may hold any character.
-    bytes += 2 * utf8Length(`${JSON.stringify(tensor.name)}:${tensorEntryJson(tensor)},`);
+    bytes += 2 * (jsonStringUtf8Length(tensors.name(index)) + 1 + tensorEntryJsonLength(tensors, index) + 1);
   }
-  for (const param of header.params.values()) {
+  for (let index = 0; index < columns.count; index++) {
     if (bytes >= limit) return limit;
     bytes += PARAM_BUDGET;
-    if (param.encoding !== undefined) {
-      bytes += 2 * utf8Length(JSON.stringify(JSON.stringify(param.encoding)));
-    }
+    const encoding = columns.encoding(index);
+    if (encoding !== undefined) bytes += 2 * utf8Length(JSON.stringify(JSON.stringify(encoding)));
   }
   return Math.min(alignUp(bytes), limit);
 }
@@ -131,18 +133,19 @@ export async function writeReservedSafetensors(
       },
     }, options.metadata === undefined ? {} : { metadata: options.metadata });
     await flush();
-    const plan = { header: planner.header(), dataSize: planner.dataSize };
-    if (plan.dataSize !== dataSize) {
-      throw new WhittleError('invalid-argument', `wrote ${dataSize} bytes of data, the plan has ${plan.dataSize}`, {
+    // In pieces: the header of a million tensors is never copied into one buffer.
+    const header = planner.headerParts();
+    if (planner.dataSize !== dataSize) {
+      throw new WhittleError('invalid-argument', `wrote ${dataSize} bytes of data, the plan has ${planner.dataSize}`, {
         field: 'params',
       });
     }
-    const fitted = plan.header.byteLength <= dataStart;
-    if (!fitted) await moveData(handle, dataStart, plan.header.byteLength, dataSize, path);
-    if (fitted) await writePaddedHeader(handle, plan.header, reserved, path);
-    else await writeAll(handle, plan.header, 0, path);
+    const fitted = header.byteLength <= dataStart;
+    if (!fitted) await moveData(handle, dataStart, header.byteLength, dataSize, path);
+    if (fitted) await writePaddedHeader(handle, header, reserved, path);
+    else await writeParts(handle, header.parts, 0, path);
     await file.commit();
-    return { fitted, headerSize: fitted ? reserved : plan.header.byteLength - 8 };
+    return { fitted, headerSize: fitted ? reserved : header.byteLength - 8 };
   } catch (error) {
     await file.discard();
     await undoDirectory();
@@ -154,14 +157,24 @@ export async function writeReservedSafetensors(
  * Writes `header` (8-byte size, JSON, spaces) re-padded with spaces to `size` bytes of JSON,
  * without a padded copy: the room may be the 100 MB limit, mostly spaces.
  */
-async function writePaddedHeader(handle: FileHandle, header: Uint8Array, size: number, path: string): Promise<void> {
+async function writePaddedHeader(handle: FileHandle, header: SafetensorsHeaderParts, size: number, path: string): Promise<void> {
   const prefix = new Uint8Array(8);
   new DataView(prefix.buffer).setBigUint64(0, BigInt(size), true);
   await writeAll(handle, prefix, 0, path);
-  await writeAll(handle, header.subarray(8), 8, path);
+  // The first part is the plan's own 8-byte size, replaced by the room's.
+  await writeParts(handle, header.parts.slice(1), 8, path);
   const spaces = new Uint8Array(Math.min(GATHER_SIZE, 8 + size - header.byteLength)).fill(0x20);
   for (let at = header.byteLength; at < 8 + size; at += spaces.byteLength) {
     await writeAll(handle, spaces.subarray(0, Math.min(spaces.byteLength, 8 + size - at)), at, path);
+  }
+}
+
+/** Writes `parts` one after another from `position`. */
+async function writeParts(handle: FileHandle, parts: readonly Uint8Array[], position: number, path: string): Promise<void> {
+  let at = position;
+  for (const part of parts) {
+    await writeAll(handle, part, at, path);
+    at += part.byteLength;
   }
 }
 

@@ -35,6 +35,11 @@ export interface TransformSafetensorsOptions extends WriteOptions {
    * `undefined` reads it whole and passes it to `transform`.
    */
   readonly streamTensor?: (tensor: TensorRows) => Promise<StreamedParam | undefined>;
+  /**
+   * Only tensors of more than this many bytes are offered to `streamTensor` (default 0: every
+   * one), so the many small tensors of a checkpoint go straight to `transform`.
+   */
+  readonly streamTensorOver?: number;
   /** Called with the input's checked header before any param is read (its sizes, for a report). */
   readonly onHeader?: (header: SafetensorsHeader) => void;
 }
@@ -93,10 +98,11 @@ async function* transformedParams(
 ): AsyncGenerator<Param | StreamedParam> {
   const ahead = readAhead(source);
   const { columns } = header;
+  const streamOver = options.streamTensorOver ?? 0;
   for (let index = 0; index < columns.count; index++) {
     let result: Param | StreamedParam | undefined;
     const plain = columns.plainTensor(index);
-    const dtype = plain >= 0 ? toWhittleDType(columns.tensors.dtype(plain)) : undefined;
+    const dtype = plain >= 0 && options.streamTensor !== undefined && !(columns.byteLength(index) <= streamOver) ? toWhittleDType(columns.tensors.dtype(plain)) : undefined;
     try {
       if (options.streamTensor !== undefined && dtype !== undefined) {
         const name = columns.name(index);

@@ -23,6 +23,7 @@ import {
 } from './naming.ts';
 import { NameIndex } from './name-index.ts';
 import type { SafetensorsTensorInfo } from './tensor-entries.ts';
+import type { TensorTable } from './tensor-table.ts';
 
 /** What the header must say about one param before its bytes are written. */
 export interface SafetensorsParamLayout {
@@ -121,15 +122,27 @@ export function planSafetensors(
   return { header, params, dataSize: offset, byteLength: header.byteLength + offset };
 }
 
-/** Tensor entries joined per chunk of a {@link SafetensorsHeaderPlanner}'s header text. */
+/** Tensor entries joined per batch before a {@link SafetensorsHeaderPlanner} encodes them. */
 const ENTRIES_PER_CHUNK = 4096;
+
+/** Bytes per block of a planner's encoded entries: a batch of entries wastes little of one. */
+const BLOCK_SIZE = 4 << 20;
+
+/** A header in pieces which joined are the header: the 8-byte size first, then the padded JSON. */
+export interface SafetensorsHeaderParts {
+  /** Bytes of the whole header, the 8-byte size included. */
+  readonly byteLength: number;
+  /** The pieces in order; the first is the 8-byte size. */
+  readonly parts: readonly Uint8Array[];
+}
 
 /**
  * Plans a header one param at a time, for a stream whose layouts are known only as it goes: each
- * param's tensor entries are rendered as it comes and kept as text, its names in a
- * {@link NameIndex}, so a million params leave a few strings and typed arrays rather than a
- * layout, a planned param and a set entry each. The header it renders is the one
- * {@link planSafetensors} renders for the same layouts.
+ * param's tensor entries are rendered as it comes and kept as UTF-8 bytes in blocks of a
+ * few megabytes, its names in a {@link NameIndex}, so a million params leave a few blocks and typed
+ * arrays rather than a layout, a planned param, a set entry or a string each, and the header is
+ * handed out in pieces (see {@link SafetensorsHeaderPlanner.headerParts}) rather than copied
+ * whole. The header it renders is the one {@link planSafetensors} renders for the same layouts.
  *
  * @example
  * ```ts
@@ -143,8 +156,13 @@ export class SafetensorsHeaderPlanner {
   dataSize = 0;
   private readonly metadata: [string, string][];
   private readonly names = new NameIndex();
-  private readonly chunks: string[] = [];
   private entries: string[] = [];
+  /** Entries encoded so far, commas between them: full blocks, and the one being filled. */
+  private readonly blocks: Uint8Array[] = [];
+  private block = new Uint8Array(0);
+  private blockUsed = 0;
+  private entryBytes = 0;
+  private readonly encoder = new TextEncoder();
 
   constructor(options: SafetensorsPlanOptions = {}) {
     this.metadata = checkMetadata(options.metadata ?? {});
@@ -160,21 +178,84 @@ export class SafetensorsHeaderPlanner {
       if (!this.names.add(tensor.name)) fail(`the tensor name ${JSON.stringify(tensor.name)} is used twice`, `params[${index}].name`);
       const dataOffsets = [this.dataSize, this.dataSize + tensor.byteLength] as const;
       this.dataSize += tensor.byteLength;
-      this.entries.push(`${JSON.stringify(tensor.name)}:${tensorEntryJson({ dtype: toSafetensorsDType(tensor.dtype), shape: tensor.shape, dataOffsets })}`);
-      if (this.entries.length === ENTRIES_PER_CHUNK) {
-        this.chunks.push(this.entries.join(','));
-        this.entries = [];
-      }
+      this.pushEntry(`${JSON.stringify(tensor.name)}:${tensorEntryJson({ dtype: toSafetensorsDType(tensor.dtype), shape: tensor.shape, dataOffsets })}`);
     }
     if (layout.encoding.kind !== 'dense') this.metadata.push([safetensorsEncodingKey(layout.name), JSON.stringify(layout.encoding)]);
     return tensors;
   }
 
-  /** The 8-byte size and the padded JSON header of the params added. */
+  /**
+   * Lays out the next param when it is dense (`index` for error fields): one tensor under its
+   * own name, as {@link add} lays out its layout, without the layout's metadata objects.
+   * Returns its bytes in the data.
+   */
+  addDense(name: string, dtype: DType, shape: readonly number[], index: number): number {
+    checkParamName(name, `params[${index}]`);
+    const byteLength = shapeSize(shape, {}) * bytesPerElement(dtype);
+    if (!this.names.add(name)) fail(`the tensor name ${JSON.stringify(name)} is used twice`, `params[${index}].name`);
+    const dataOffsets = [this.dataSize, this.dataSize + byteLength] as const;
+    this.dataSize += byteLength;
+    this.pushEntry(`${JSON.stringify(name)}:${tensorEntryJson({ dtype: toSafetensorsDType(dtype), shape, dataOffsets })}`);
+    return byteLength;
+  }
+
+  /** The 8-byte size and the padded JSON header of the params added, whole. */
   header(): Uint8Array {
-    if (this.entries.length > 0) this.chunks.push(this.entries.join(','));
+    const { byteLength, parts } = this.headerParts();
+    const header = new Uint8Array(byteLength);
+    let at = 0;
+    for (const part of parts) {
+      header.set(part, at);
+      at += part.byteLength;
+    }
+    return header;
+  }
+
+  /**
+   * {@link header} in pieces, most of them views of the planner's blocks: a header of a million
+   * entries is written out piece by piece rather than copied into one buffer first.
+   */
+  headerParts(): SafetensorsHeaderParts {
+    this.encodeEntries();
+    if (this.blockUsed > 0) this.blocks.push(this.block.subarray(0, this.blockUsed));
+    this.block = new Uint8Array(0);
+    this.blockUsed = 0;
+    // Built by hand: JSON.stringify of an object would move integer-like names ("0") to the front.
+    const pairs = this.metadata.map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`);
+    const metadata = this.metadata.length > 0 ? this.encoder.encode(`${JSON.stringify(METADATA_KEY)}:{${pairs.join(',')}}`) : new Uint8Array(0);
+    const both = metadata.byteLength > 0 && this.entryBytes > 0;
+    const jsonSize = 2 + metadata.byteLength + (both ? 1 : 0) + this.entryBytes;
+    const headerSize = jsonSize + ((8 - ((8 + jsonSize) % 8)) % 8);
+    checkHeaderSize(headerSize);
+    const prefix = new Uint8Array(8);
+    new DataView(prefix.buffer).setBigUint64(0, BigInt(headerSize), true);
+    const open = Uint8Array.of(0x7b);
+    const close = new Uint8Array(1 + headerSize - jsonSize).fill(0x20);
+    close[0] = 0x7d;
+    const parts = [prefix, open, metadata, ...(both ? [Uint8Array.of(0x2c)] : []), ...this.blocks, close];
+    return { byteLength: 8 + headerSize, parts: parts.filter((part) => part.byteLength > 0) };
+  }
+
+  private pushEntry(entry: string): void {
+    this.entries.push(entry);
+    if (this.entries.length === ENTRIES_PER_CHUNK) this.encodeEntries();
+  }
+
+  /** Encodes the entries not yet encoded, as one text, into the blocks. */
+  private encodeEntries(): void {
+    if (this.entries.length === 0) return;
+    const text = (this.entryBytes > 0 ? ',' : '') + this.entries.join(',');
     this.entries = [];
-    return renderHeaderText(this.metadata, this.chunks);
+    // Names are well-formed and JSON escapes what is not, so utf8Length is exact and the text fits.
+    const size = utf8Length(text);
+    if (this.block.byteLength - this.blockUsed < size) {
+      if (this.blockUsed > 0) this.blocks.push(this.block.subarray(0, this.blockUsed));
+      this.block = new Uint8Array(Math.max(BLOCK_SIZE, size));
+      this.blockUsed = 0;
+    }
+    const { written } = this.encoder.encodeInto(text, this.block.subarray(this.blockUsed));
+    this.blockUsed += written;
+    this.entryBytes += written;
   }
 }
 
@@ -193,12 +274,7 @@ export function layoutTensors(
 ): { name: string; buffer: string; dtype: DType; shape: number[]; byteLength: number }[] {
   if (typeof layout !== 'object' || layout === null) fail(`expected a param, got ${describeValue(layout)}`, field);
   const { name, encoding } = layout;
-  if (typeof name !== 'string' || name.length === 0 || name === METADATA_KEY || !isWellFormedName(name)) {
-    fail(
-      `a param needs a non-empty, well-formed name other than ${METADATA_KEY}, got ${describeValue(name)}`,
-      `${field}.name`
-    );
-  }
+  checkParamName(name, field);
   if (typeof encoding !== 'object' || encoding === null || typeof encoding.kind !== 'string') {
     fail(`expected encoding metadata, got ${describeValue(encoding)}`, `${field}.encoding`);
   }
@@ -225,6 +301,24 @@ export function layoutTensors(
     };
   });
   return tensors.sort((a, b) => bytesPerElement(b.dtype) - bytesPerElement(a.dtype));
+}
+
+function checkHeaderSize(headerSize: number): void {
+  if (headerSize > MAX_SAFETENSORS_HEADER_SIZE) {
+    fail(
+      `the header would take ${headerSize} bytes, over the ${MAX_SAFETENSORS_HEADER_SIZE}-byte limit readers accept`,
+      'params'
+    );
+  }
+}
+
+function checkParamName(name: unknown, field: string): void {
+  if (typeof name !== 'string' || name.length === 0 || name === METADATA_KEY || !isWellFormedName(name)) {
+    fail(
+      `a param needs a non-empty, well-formed name other than ${METADATA_KEY}, got ${describeValue(name)}`,
+      `${field}.name`
+    );
+  }
 }
 
 function checkMetadata(metadata: Readonly<Record<string, string>>): [string, string][] {
@@ -264,12 +358,7 @@ function renderHeaderText(metadata: readonly [string, string][], tensorEntries: 
   let jsonSize = 2 + Math.max(0, parts.length - 1);
   for (const part of parts) jsonSize += utf8Length(part);
   const headerSize = jsonSize + ((8 - ((8 + jsonSize) % 8)) % 8);
-  if (headerSize > MAX_SAFETENSORS_HEADER_SIZE) {
-    fail(
-      `the header would take ${headerSize} bytes, over the ${MAX_SAFETENSORS_HEADER_SIZE}-byte limit readers accept`,
-      'params'
-    );
-  }
+  checkHeaderSize(headerSize);
   const header = new Uint8Array(8 + headerSize).fill(0x20, 8 + jsonSize);
   new DataView(header.buffer).setBigUint64(0, BigInt(headerSize), true);
   const encoder = new TextEncoder();
@@ -299,6 +388,63 @@ export function utf8Length(text: string): number {
     if (code >= 0x80) bytes += code < 0x800 || (code >= 0xd800 && code <= 0xdfff) ? 1 : 2;
   }
   return bytes;
+}
+
+/**
+ * Bytes of `JSON.stringify(text)` in UTF-8, counted without making it: quotes, the two-character
+ * escapes (`\"`, `\\`, `\n`…), six for other control characters and lone surrogates.
+ *
+ * @example
+ * ```ts
+ * jsonStringUtf8Length('a"é'); // 7: "a\"é"
+ * ```
+ */
+export function jsonStringUtf8Length(text: string): number {
+  let bytes = 2 + text.length;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code >= 0x20 && code < 0x80) {
+      if (code === 0x22 || code === 0x5c) bytes += 1;
+    } else if (code < 0x20) {
+      bytes += code === 0x08 || code === 0x09 || code === 0x0a || code === 0x0c || code === 0x0d ? 1 : 5;
+    } else if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && index + 1 < text.length && isLowSurrogate(text.charCodeAt(index + 1))) {
+      // A pair: four bytes for two units.
+      bytes += 2;
+      index++;
+    } else if (code >= 0xd800 && code <= 0xdfff) bytes += 5;
+    else bytes += 2;
+  }
+  return bytes;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+/**
+ * Characters of tensor `index`'s entry as {@link tensorEntryJson} writes it, counted from the
+ * table's columns without making it (all ASCII, so also its bytes).
+ *
+ * @example
+ * ```ts
+ * tensorEntryJsonLength(header.columns.tensors, 0); // 53 for {"dtype":"F32","shape":[1,1],"data_offsets":[0,4]}
+ * ```
+ */
+export function tensorEntryJsonLength(tensors: TensorTable, index: number): number {
+  // {"dtype":"  ","shape":[  ],"data_offsets":[  ,  ]}
+  let length = 10 + tensors.dtype(index).length + 11 + 18 + 1 + 2;
+  const rank = tensors.rank(index);
+  for (let axis = 0; axis < rank; axis++) length += (axis > 0 ? 1 : 0) + numberLength(tensors.dimension(index, axis));
+  return length + numberLength(tensors.begin(index)) + numberLength(tensors.end(index));
+}
+
+/** Characters of `String(value)`, counted for the non-negative integers a header holds. */
+function numberLength(value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) return String(value).length;
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  return digits;
 }
 
 /**

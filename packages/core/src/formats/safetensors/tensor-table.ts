@@ -19,19 +19,36 @@ const DTYPES: readonly SafetensorsDType[] = [
 const DTYPE_CODES = new Map<string, number>(DTYPES.map((dtype, code) => [dtype, code]));
 const DTYPE_BITS = Uint8Array.from(DTYPES, safetensorsDTypeBits);
 
-/** A growable Float64Array. */
-class NumberColumn {
-  values = new Float64Array(1024);
+/** The typed arrays a {@link Column} may hold. */
+type ColumnArray = Float64Array | Uint32Array | Uint8Array;
+
+/**
+ * A growable typed array of the narrowest type that holds its values: offsets and dimensions
+ * need doubles, positions in a header of at most 100 MB fit 32 bits, a dtype code a byte.
+ */
+class Column<Values extends ColumnArray> {
   length = 0;
+  constructor(
+    public values: Values,
+    private readonly make: (length: number) => Values,
+  ) {}
   push(value: number): void {
     if (this.length === this.values.length) {
-      const grown = new Float64Array(this.values.length * 2);
+      const grown = this.make(this.values.length * 2);
       grown.set(this.values);
       this.values = grown;
     }
     this.values[this.length++] = value;
   }
+  /** The values pushed, without a copy. */
+  view(): Values {
+    return this.values.subarray(0, this.length) as Values;
+  }
 }
+
+const doubles = (): Column<Float64Array> => new Column(new Float64Array(1024), (length) => new Float64Array(length));
+const integers = (): Column<Uint32Array> => new Column(new Uint32Array(1024), (length) => new Uint32Array(length));
+const bytes = (): Column<Uint8Array> => new Column(new Uint8Array(1024), (length) => new Uint8Array(length));
 
 /**
  * Collects a header's tensor entries one at a time, checking each as `readTensorEntry` does (an
@@ -42,13 +59,13 @@ export class TensorTableBuilder {
   /** Names given whole (the general path); the plain path gives ranges of the header's UTF-8 bytes instead. */
   private readonly names: string[] = [];
   private nameBytes: Uint8Array = new Uint8Array(0);
-  private readonly nameStarts = new NumberColumn();
-  private readonly nameEnds = new NumberColumn();
-  private readonly dtypes = new NumberColumn();
-  private readonly begins = new NumberColumn();
-  private readonly ends = new NumberColumn();
-  private readonly shapeStarts = new NumberColumn();
-  private readonly dims = new NumberColumn();
+  private readonly nameStarts = integers();
+  private readonly nameEnds = integers();
+  private readonly dtypes = bytes();
+  private readonly begins = doubles();
+  private readonly ends = doubles();
+  private readonly shapeStarts = integers();
+  private readonly dims = doubles();
 
   constructor(
     private readonly file: string,
@@ -162,6 +179,22 @@ export class TensorTableBuilder {
     const at = (index: number): number => (order === undefined ? index : order[index]!);
     // One builder is fed by one path: whole names from the general one, byte ranges from the plain one.
     const { nameText, nameStarts } = this.names.length === count ? joinNames(count, (index) => this.names[at(index)]!) : this.decodeNames(count, at);
+    if (order === undefined) {
+      // Already in file order, as nearly every file is: the columns are kept as they are, not copied.
+      const table = new TensorTable(
+        this.file,
+        nameText,
+        nameStarts,
+        this.dtypes.view(),
+        this.begins.view(),
+        this.ends.view(),
+        this.shapeStarts.view(),
+        this.dims.view(),
+        onDuplicate,
+      );
+      table.checkNoOverlap();
+      return table;
+    }
     const dtypes = new Uint8Array(count);
     const tensorBegins = new Float64Array(count);
     const tensorEnds = new Float64Array(count);
@@ -245,6 +278,11 @@ export class TensorTable {
     const shape = new Array<number>(this.shapeStarts[index + 1]! - from);
     for (let axis = 0; axis < shape.length; axis++) shape[axis] = this.dims[from + axis]!;
     return shape;
+  }
+
+  /** Dimension `axis` of tensor `index`'s shape (no array made). */
+  dimension(index: number, axis: number): number {
+    return this.dims[this.shapeStarts[index]! + axis]!;
   }
 
   /** Elements of tensor `index`. */

@@ -14,6 +14,7 @@
  *    (`@whittle/core/fs` uses one in `writeSafetensorsFile`; `transformSafetensorsFile` instead
  *    reserves room for the header and writes each param's bytes once, see {@link spillParams}).
  */
+import { littleEndianBytes } from '../../encoding/byte-order.ts';
 import { encodingParts } from '../../encoding/serialize.ts';
 import { validateEncoding } from '../../encoding/validate.ts';
 import { WhittleError } from '../../errors.ts';
@@ -200,6 +201,14 @@ export async function spillParams(
       continue;
     }
     const param = checkParam(value, index);
+    if (param.value.kind === 'dense') {
+      // Most params of a large checkpoint are dense: one tensor, laid out with no parts or metadata objects.
+      const { tensor } = param.value;
+      planner.addDense(param.name, tensor.dtype, tensor.shape, index);
+      await spill.write(littleEndianBytes(tensor.data));
+      index++;
+      continue;
+    }
     const { metadata, buffers } = encodingParts(param.value);
     const bytes = new Map(buffers.map((buffer) => [buffer.name, buffer.bytes]));
     for (const tensor of planner.add({ name: param.name, encoding: metadata }, index)) await spill.write(bytes.get(tensor.buffer)!);
