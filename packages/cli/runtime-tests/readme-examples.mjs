@@ -128,6 +128,7 @@ test('the TypeScript examples typecheck (strict, nodenext)', async () => {
 test('the JSON recipes in the READMEs are valid', async () => {
   const { parseRecipe, validateRecipe } = await import('@whittle/core');
   await import('@whittle/quantize/register');
+  await import('@whittle/prune/register');
   let recipes = 0;
   for (const readme of readmePaths()) {
     for (const block of codeBlocks(readFileSync(join(repositoryRoot, readme), 'utf8')).filter(({ language }) => language === 'json')) {
