@@ -97,6 +97,8 @@ export {
 } from './recipe/calibration-resource.ts';
 export type { CalibrationResource, CalibrationRunner, LayerInputsMap } from './recipe/calibration-resource.ts';
 export { loadRunner } from './recipe/load-runner.ts';
+export { TRAINING_NEED, TRAINING_RESOURCE, checkTrainingData, classificationLoss } from './recipe/training-resource.ts';
+export type { TrainingData, TrainingLoss } from './recipe/training-resource.ts';
 export type { RunnerEntry } from './recipe/load-runner.ts';
 export { batchMatrix, calibrationBatches } from './recipe/calibration-source.ts';
 export type { CalibrationBatch, CalibrationSource } from './recipe/calibration-source.ts';

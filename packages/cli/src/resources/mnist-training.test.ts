@@ -1,7 +1,7 @@
 import { decodeToFloat32, type Model } from '@whittle/core';
 import { readTfjsModelFile } from '@whittle/core/fs';
 import { loadMnistDigits, mnistAccuracy, splitDigits, type Digits } from '@whittle/bench';
-import { checkTrainingData, type TrainingData } from '@whittle/prune';
+import { checkTrainingData, type TrainingData } from '@whittle/core';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

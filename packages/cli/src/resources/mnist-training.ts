@@ -6,7 +6,7 @@
 import type { Digits } from '@whittle/bench';
 import { hostTensor } from '@whittle/core';
 import type { Batch } from '@whittle/core/runner';
-import { classificationLoss, type TrainingData } from '@whittle/prune';
+import { classificationLoss, type TrainingData } from '@whittle/core';
 import { loadBench } from '../load-bench.ts';
 
 /**

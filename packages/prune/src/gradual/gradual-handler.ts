@@ -4,11 +4,20 @@
  * resource `compress` is given by name (the CLI's `--data mnist` makes it).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { WEIGHT_ROLES, WhittleError, isWhittleError, type Model, type RecipeHandler, type StepContext } from '@whittle/core';
+import {
+  TRAINING_NEED,
+  TRAINING_RESOURCE,
+  WEIGHT_ROLES,
+  WhittleError,
+  checkTrainingData,
+  isWhittleError,
+  type Model,
+  type RecipeHandler,
+  type StepContext,
+} from '@whittle/core';
 import { GRADUAL_KIND, gradual, validateGradualStep, type GradualConfig, type TrainingOptimizer } from './gradual-step.ts';
 import { stripPruning } from './strip-pruning.ts';
 import { trainPruned } from './train-pruned.ts';
-import { TRAINING_NEED, TRAINING_RESOURCE, checkTrainingData } from './training-resource.ts';
 
 /**
  * The `prune.gradual` handler: `trainPruned` on the `training` resource with the step's

@@ -7,4 +7,3 @@ export type { PolynomialSchedule, PolynomialScheduleOptions } from './polynomial
 export { splitBatches } from './split-batches.ts';
 export { stripPruning } from './strip-pruning.ts';
 export { trainPruned, type PrunedTraining, type PruningProgress, type TrainPrunedOptions } from './train-pruned.ts';
-export { TRAINING_NEED, TRAINING_RESOURCE, checkTrainingData, classificationLoss, type TrainingData, type TrainingLoss } from './training-resource.ts';

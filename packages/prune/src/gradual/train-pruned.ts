@@ -21,7 +21,7 @@ import type { BatchData } from '@whittle/core/runner';
 import { PRUNING_SCOPES, magnitudeMasks, type PruningScope } from './magnitude-masks.ts';
 import { polynomialSchedule, sparsityAt, type PolynomialSchedule } from './polynomial-schedule.ts';
 import { splitBatches } from './split-batches.ts';
-import type { TrainingLoss } from './training-resource.ts';
+import type { TrainingLoss } from '@whittle/core';
 
 /** Where {@link trainPruned} is, after each optimizer step. */
 export interface PruningProgress {

@@ -3,8 +3,8 @@
  * LeNet-300-100 and a small CNN (real MNIST digits), one-shot against gradual with retraining.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { WEIGHT_ROLES, decodeToFloat32, selectParams, type BackendName, type Model } from '@whittle/core';
-import { classificationLoss, constantSchedule, magnitudeMasks, polynomialSchedule, stripPruning, trainPruned, type PolynomialSchedule } from '@whittle/prune';
+import { WEIGHT_ROLES, classificationLoss, decodeToFloat32, selectParams, type BackendName, type Model } from '@whittle/core';
+import { constantSchedule, magnitudeMasks, polynomialSchedule, stripPruning, trainPruned, type PolynomialSchedule } from '@whittle/prune';
 import type { ResultRow } from '../../result-row.ts';
 import { loadMnistDigits, splitDigits, type Digits } from '../quantization/mnist-digits.ts';
 import { mnistAccuracy } from '../quantization/mnist-mlp.ts';

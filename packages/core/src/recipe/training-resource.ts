@@ -1,11 +1,14 @@
 /**
- * The `training` resource: what a step that trains (gradual pruning, fine-tuning) learns from.
+ * The `training` resource: what a step that trains (gradual pruning, fine-tuning, distillation)
+ * learns from.
  * Batches and a loss are not JSON, so they cannot ride in the recipe: `compress` is given them by
  * name in `resources` (the CLI's `--data mnist` makes them).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { WhittleError, describeValue, type ResourceNeed } from '@whittle/core';
-import type { BatchData, FitOptions } from '@whittle/core/runner';
+import { WhittleError } from '../errors.ts';
+import type { BatchData, FitOptions } from '../runner/index.ts';
+import { describeValue } from '../tensor/shape.ts';
+import type { ResourceNeed } from './types.ts';
 
 /** The name the training data is passed under in `compress`'s `resources`. */
 export const TRAINING_RESOURCE = 'training';
@@ -20,7 +23,7 @@ export type TrainingLoss = FitOptions['loss'];
  * @example
  * ```ts
  * const training: TrainingData = { batches: [{ inputs: images, targets: oneHotLabels }], loss: 'categoricalCrossentropy' };
- * await compress(model, [gradual({ finalSparsity: 0.9, endStep: 400, epochs: 5 })], { resources: { training } });
+ * await compress(model, recipe, { resources: { training } }); // a recipe with a step that trains
  * ```
  */
 export interface TrainingData {
