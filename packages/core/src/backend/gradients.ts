@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { WhittleError } from '../errors.ts';
+import { registerConvolutionGradients } from './convolution-gradients.ts';
 import { importAtRuntime } from './import-at-runtime.ts';
 
 /** The entry that registers tfjs's gradients (its side effect is the whole point). */
@@ -26,7 +27,8 @@ export function gradientsRegistered(): boolean {
  * loaded only when asked for, so an inference bundle does not carry them (about 120 KB
  * minified). Node, Deno and Bun load them here; a bundled app imports
  * `@whittle/core/register-gradients` once instead, and this then finds them registered. Throws a
- * `backend-unavailable` WhittleError saying so when they cannot be loaded.
+ * `backend-unavailable` WhittleError saying so when they cannot be loaded. Conv2D's filter
+ * gradient is made to work on backends without its kernel (tfjs's wasm backend).
  *
  * @example
  * ```ts
@@ -36,7 +38,10 @@ export function gradientsRegistered(): boolean {
  * ```
  */
 export async function loadGradients(importModule: (specifier: string) => Promise<unknown> = importAtRuntime): Promise<void> {
-  if (gradientsRegistered()) return;
+  if (gradientsRegistered()) {
+    registerConvolutionGradients();
+    return;
+  }
   try {
     await importModule(GRADIENTS_ENTRY);
   } catch (error) {
@@ -50,6 +55,7 @@ export async function loadGradients(importModule: (specifier: string) => Promise
   if (!gradientsRegistered()) {
     throw new WhittleError('backend-unavailable', `${GRADIENTS_ENTRY} registered no gradients`, { field: 'gradients' });
   }
+  registerConvolutionGradients();
 }
 
 /**

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { denseEncoding } from '../encoding/dense.ts';
+import { registerConvolutionGradients } from '../backend/convolution-gradients.ts';
 import { decode } from '../encoding/decode.ts';
 import type { Encoding } from '../encoding/types.ts';
 import { WhittleError, isWhittleError } from '../errors.ts';
@@ -76,6 +77,8 @@ export async function loadTrainable(model: Model): Promise<Trainable> {
       const epochs = options.epochs ?? 1;
       if (!Number.isSafeInteger(epochs) || epochs < 1) throw new WhittleError('invalid-argument', `epochs must be a positive integer, got ${String(epochs)}`, { field: 'epochs' });
       if (!(options.optimizer instanceof tf.Optimizer)) throw new WhittleError('invalid-argument', 'optimizer must be a tfjs optimizer (tf.train.adam(…))', { field: 'optimizer' });
+      // tfjs-layers may have registered tfjs's gradients again as it loaded, over Conv2D's wasm one.
+      registerConvolutionGradients();
       try {
         layersModel.compile({ optimizer: options.optimizer, loss: options.loss as never });
       } catch (error) {

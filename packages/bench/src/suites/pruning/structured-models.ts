@@ -2,14 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { hostTensor, loadGradients, type Model } from '@whittle/core';
 import type { Batch } from '@whittle/core/runner';
 import { MNIST_CLASSES, MNIST_IMAGE_SIZE, type Digits } from '../quantization/mnist-digits.ts';
-import { withConvolutionGradients } from './structured-conv-gradient.ts';
 import type { StructuredBenchPlan } from './structured-plan.ts';
 
 /** Side of an MNIST image. */
 const IMAGE_SIDE = 28;
 
 /**
- * Trains a small CNN on MNIST digits with tfjs-layers (on the wasm backend too, see {@link withConvolutionGradients}): the flat 784 input
+ * Trains a small CNN on MNIST digits with tfjs-layers (on the wasm backend too: core's `loadGradients` gives Conv2D a filter gradient there): the flat 784 input
  * reshaped to 28 × 28 × 1, then per entry of `plan.cnnFilters` a 3 × 3 ReLU conv and 2 × 2 max
  * pooling, a flatten, a ReLU dense layer and linear logits. Seeded and unshuffled, so a run
  * repeats exactly. Returns it as a whittle Model (Keras topology, params as tfjs names them).
@@ -20,7 +19,7 @@ const IMAGE_SIDE = 28;
  * ```
  */
 export function trainMnistCnn(train: Digits, plan: StructuredBenchPlan, seed: number): Promise<Model> {
-  return withConvolutionGradients(() => trainCnn(train, plan, seed));
+  return trainCnn(train, plan, seed);
 }
 
 async function trainCnn(train: Digits, plan: StructuredBenchPlan, seed: number): Promise<Model> {
@@ -91,8 +90,7 @@ export function oneHotBatches(digits: Digits, batchSize: number): Batch[] {
 
 /**
  * `model` fine-tuned on `train` for `epochs` with Adam through core's runner (`loadTrainable`
- * → `fit` → `toModel`), softmax cross-entropy on the logits, on the current backend (see
- * {@link withConvolutionGradients}).
+ * → `fit` → `toModel`), softmax cross-entropy on the logits, on the current backend.
  *
  * @example
  * ```ts
@@ -100,7 +98,7 @@ export function oneHotBatches(digits: Digits, batchSize: number): Batch[] {
  * ```
  */
 export function fineTune(model: Model, train: Digits, plan: StructuredBenchPlan): Promise<Model> {
-  return withConvolutionGradients(() => fineTuneHere(model, train, plan));
+  return fineTuneHere(model, train, plan);
 }
 
 async function fineTuneHere(model: Model, train: Digits, plan: StructuredBenchPlan): Promise<Model> {
