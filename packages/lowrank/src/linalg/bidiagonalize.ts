@@ -1,0 +1,133 @@
+/**
+ * Householder bidiagonalisation (Golub & Kahan 1965) of a tall matrix held column by column, so
+ * both the left reflections (down a column) and the right ones (along a row, applied as column
+ * updates) run over contiguous memory.
+ */
+
+/** A = U·B·Vᵀ with B upper bidiagonal; U is `rows × columns`, V is `columns × columns`. */
+export interface Bidiagonalization {
+  /** B's diagonal, `columns` values. */
+  readonly diagonal: Float64Array;
+  /** B's superdiagonal, `columns − 1` values (one spare slot at the end, always 0). */
+  readonly superdiagonal: Float64Array;
+  /** U column-major: column j is `u[j·rows … j·rows + rows)`. */
+  readonly u: Float64Array;
+  /** V column-major: column j is `v[j·columns … j·columns + columns)`. */
+  readonly v: Float64Array;
+}
+
+/**
+ * Bidiagonalises the column-major `rows × columns` matrix `a` (rows ≥ columns), overwriting it
+ * with the left reflectors, and returns B with the orthonormal factors formed explicitly.
+ *
+ * @example
+ * ```ts
+ * // the 2×2 matrix [[3, 0], [4, 5]], column by column
+ * const { diagonal, superdiagonal } = bidiagonalize(new Float64Array([3, 4, 0, 5]), 2, 2);
+ * ```
+ */
+export function bidiagonalize(a: Float64Array, rows: number, columns: number): Bidiagonalization {
+  const diagonal = new Float64Array(columns);
+  const superdiagonal = new Float64Array(columns);
+  const leftScale = new Float64Array(columns);
+  const rightScale = new Float64Array(columns);
+  // Right reflector k lives in row k of `right`, in columns k+1 … columns−1.
+  const right = new Float64Array(columns * columns);
+  const rowSums = new Float64Array(rows);
+
+  for (let k = 0; k < columns; k++) {
+    const column = k * rows;
+    const beta = makeReflector(a, column + k, rows - k);
+    const scale = reflectorScale(beta, a[column + k]!);
+    leftScale[k] = scale;
+    diagonal[k] = beta;
+    if (scale !== 0) {
+      for (let j = k + 1; j < columns; j++) {
+        const target = j * rows;
+        let dot = 0;
+        for (let i = k; i < rows; i++) dot += a[column + i]! * a[target + i]!;
+        const factor = scale * dot;
+        for (let i = k; i < rows; i++) a[target + i]! -= factor * a[column + i]!;
+      }
+    }
+    if (k >= columns - 1) continue;
+
+    const reflector = k * columns;
+    for (let j = k + 1; j < columns; j++) right[reflector + j] = a[j * rows + k]!;
+    const rowBeta = makeReflector(right, reflector + k + 1, columns - k - 1);
+    const rowScale = reflectorScale(rowBeta, right[reflector + k + 1]!);
+    rightScale[k] = rowScale;
+    superdiagonal[k] = rowBeta;
+    if (rowScale === 0) continue;
+    // Rows k+1 … rows−1 times the reflector: w = A·v as a sum of columns, then A −= scale·w·vᵀ.
+    rowSums.fill(0, k + 1);
+    for (let j = k + 1; j < columns; j++) {
+      const weight = right[reflector + j]!;
+      const source = j * rows;
+      for (let i = k + 1; i < rows; i++) rowSums[i]! += weight * a[source + i]!;
+    }
+    for (let j = k + 1; j < columns; j++) {
+      const weight = rowScale * right[reflector + j]!;
+      const target = j * rows;
+      for (let i = k + 1; i < rows; i++) a[target + i]! -= weight * rowSums[i]!;
+    }
+  }
+
+  const u = new Float64Array(rows * columns);
+  for (let j = 0; j < columns; j++) u[j * rows + j] = 1;
+  // Back-accumulation: reflector k touches only columns ≥ k of U, still the identity's below k.
+  for (let k = columns - 1; k >= 0; k--) {
+    const scale = leftScale[k]!;
+    if (scale === 0) continue;
+    const column = k * rows;
+    for (let j = k; j < columns; j++) {
+      const target = j * rows;
+      let dot = 0;
+      for (let i = k; i < rows; i++) dot += a[column + i]! * u[target + i]!;
+      const factor = scale * dot;
+      for (let i = k; i < rows; i++) u[target + i]! -= factor * a[column + i]!;
+    }
+  }
+  const v = new Float64Array(columns * columns);
+  for (let j = 0; j < columns; j++) v[j * columns + j] = 1;
+  for (let k = columns - 2; k >= 0; k--) {
+    const scale = rightScale[k]!;
+    if (scale === 0) continue;
+    const reflector = k * columns;
+    for (let j = k + 1; j < columns; j++) {
+      const target = j * columns;
+      let dot = 0;
+      for (let i = k + 1; i < columns; i++) dot += right[reflector + i]! * v[target + i]!;
+      const factor = scale * dot;
+      for (let i = k + 1; i < columns; i++) v[target + i]! -= factor * right[reflector + i]!;
+    }
+  }
+  return { diagonal, superdiagonal, u, v };
+}
+
+/**
+ * Turns x = data[start … start+length) into the Householder vector v = x − β·e₁, in place, so that
+ * (I − scale·v·vᵀ)·x = β·e₁; returns β, or 0 when x is zero (then v is zero too).
+ */
+function makeReflector(data: Float64Array, start: number, length: number): number {
+  let largest = 0;
+  for (let i = 0; i < length; i++) largest = Math.max(largest, Math.abs(data[start + i]!));
+  if (largest === 0) return 0;
+  // Summing squares of values scaled to at most 1 cannot overflow or lose tiny columns.
+  let sumOfSquares = 0;
+  for (let i = 0; i < length; i++) {
+    const scaled = data[start + i]! / largest;
+    sumOfSquares += scaled * scaled;
+  }
+  const norm = largest * Math.sqrt(sumOfSquares);
+  const head = data[start]!;
+  // β takes the sign opposite to x₀ so that v₀ = x₀ − β never cancels.
+  const beta = head > 0 ? -norm : norm;
+  data[start] = head - beta;
+  return beta;
+}
+
+/** The reflector's 2/vᵀv: vᵀv = −2β·v₀, positive by the choice of β's sign; 0 for no reflector. */
+function reflectorScale(beta: number, head: number): number {
+  return beta === 0 ? 0 : 1 / (-beta * head);
+}
