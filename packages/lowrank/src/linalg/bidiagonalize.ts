@@ -3,6 +3,7 @@
  * both the left reflections (down a column) and the right ones (along a row, applied as column
  * updates) run over contiguous memory.
  */
+import { makeReflector } from './householder.ts';
 
 /** A = U·B·Vᵀ with B upper bidiagonal; U is `rows × columns`, V is `columns × columns`. */
 export interface Bidiagonalization {
@@ -37,8 +38,7 @@ export function bidiagonalize(a: Float64Array, rows: number, columns: number): B
 
   for (let k = 0; k < columns; k++) {
     const column = k * rows;
-    const beta = makeReflector(a, column + k, rows - k);
-    const scale = reflectorScale(beta, a[column + k]!);
+    const { beta, scale } = makeReflector(a, column + k, rows - k);
     leftScale[k] = scale;
     diagonal[k] = beta;
     if (scale !== 0) {
@@ -54,8 +54,7 @@ export function bidiagonalize(a: Float64Array, rows: number, columns: number): B
 
     const reflector = k * columns;
     for (let j = k + 1; j < columns; j++) right[reflector + j] = a[j * rows + k]!;
-    const rowBeta = makeReflector(right, reflector + k + 1, columns - k - 1);
-    const rowScale = reflectorScale(rowBeta, right[reflector + k + 1]!);
+    const { beta: rowBeta, scale: rowScale } = makeReflector(right, reflector + k + 1, columns - k - 1);
     rightScale[k] = rowScale;
     superdiagonal[k] = rowBeta;
     if (rowScale === 0) continue;
@@ -103,31 +102,4 @@ export function bidiagonalize(a: Float64Array, rows: number, columns: number): B
     }
   }
   return { diagonal, superdiagonal, u, v };
-}
-
-/**
- * Turns x = data[start … start+length) into the Householder vector v = x − β·e₁, in place, so that
- * (I − scale·v·vᵀ)·x = β·e₁; returns β, or 0 when x is zero (then v is zero too).
- */
-function makeReflector(data: Float64Array, start: number, length: number): number {
-  let largest = 0;
-  for (let i = 0; i < length; i++) largest = Math.max(largest, Math.abs(data[start + i]!));
-  if (largest === 0) return 0;
-  // Summing squares of values scaled to at most 1 cannot overflow or lose tiny columns.
-  let sumOfSquares = 0;
-  for (let i = 0; i < length; i++) {
-    const scaled = data[start + i]! / largest;
-    sumOfSquares += scaled * scaled;
-  }
-  const norm = largest * Math.sqrt(sumOfSquares);
-  const head = data[start]!;
-  // β takes the sign opposite to x₀ so that v₀ = x₀ − β never cancels.
-  const beta = head > 0 ? -norm : norm;
-  data[start] = head - beta;
-  return beta;
-}
-
-/** The reflector's 2/vᵀv: vᵀv = −2β·v₀, positive by the choice of β's sign; 0 for no reflector. */
-function reflectorScale(beta: number, head: number): number {
-  return beta === 0 ? 0 : 1 / (-beta * head);
 }
