@@ -2,9 +2,12 @@
  * Householder reflectors, the building block of the QR and bidiagonal factorizations here.
  */
 
+/** Vectors whose largest entry is below this count as zero (2⁻⁹⁰⁰, far above the denormals). */
+export const NEGLIGIBLE_MAGNITUDE = 2 ** -900;
+
 /** A reflector H = I − scale·v·vᵀ with H·x = beta·e₁. */
 export interface Reflector {
-  /** The value x is mapped onto: ±‖x‖, 0 when x is zero. */
+  /** The value x is mapped onto: ±‖x‖, 0 when x is zero (or negligible). */
   readonly beta: number;
   /** 2/vᵀv, between 1 and 2, or 0 when x is zero (H = I). */
   readonly scale: number;
@@ -24,7 +27,9 @@ export interface Reflector {
 export function makeReflector(data: Float64Array, start: number, length: number): Reflector {
   let largest = 0;
   for (let i = 0; i < length; i++) largest = Math.max(largest, Math.abs(data[start + i]!));
-  if (largest === 0) return { beta: 0, scale: 0 };
+  // Below this the reflector would be computed in denormal arithmetic and lose orthogonality;
+  // callers scale their matrices to norm about 1, so such a vector is rounding noise.
+  if (largest < NEGLIGIBLE_MAGNITUDE) return { beta: 0, scale: 0 };
   // Summing squares of values scaled to at most 1 cannot overflow or underflow to zero.
   let sumOfSquares = 0;
   for (let i = 0; i < length; i++) {

@@ -72,6 +72,13 @@ describe('svd', () => {
     );
   });
 
+  test('keeps U orthonormal when rounding noise reaches the denormal range (repeated rows, 1e29 next to 1e-45)', () => {
+    const row = [4.2e-45, 0, 0, 0, 0, 1.31e27, 0, 0, 1.4e29, 0, -2.94e-44, 0, 7.26e-18];
+    const matrix = new Float32Array(14 * 13);
+    for (let i = 0; i < 14; i++) matrix.set(row, i * 13);
+    expectValidDecomposition(matrix, 14, 13);
+  });
+
   test('recovers a known spectrum (Q₁·diag(σ)·Q₂ᵀ) to 1e-10 of σ_max', () => {
     fc.assert(
       fc.property(
