@@ -4,15 +4,15 @@
  * every superdiagonal entry is negligible, and the rotations are applied to U's and V's columns.
  */
 import { WhittleError } from '@whittle/core';
-import { rotateVectors } from './givens.ts';
+import { rotateColumnPair, rotateColumnSequence } from './givens.ts';
 
 /** Sweeps allowed per singular value before giving up; convergence takes about two. */
 const SWEEPS_PER_VALUE = 75;
 
 /**
  * Diagonalises B = bidiag(`diagonal`, `superdiagonal`) in place, so that `diagonal` holds the
- * (signed, unsorted) singular values, and applies the same rotations to the column-major `u`
- * (`uRows` long columns) and `v` (`diagonal.length` long columns).
+ * (signed, unsorted) singular values, and applies the same rotations to the columns of the
+ * row-major `u` (`uRows × diagonal.length`) and `v` (`diagonal.length × diagonal.length`).
  *
  * @example
  * ```ts
@@ -37,6 +37,12 @@ export function diagonalizeBidiagonal(
   // Entries below ε·‖B‖ are set to zero: a backward error of ε·‖B‖, so every singular value stays
   // accurate to that absolute size however ill-conditioned B is.
   const negligible = Number.EPSILON * norm;
+  const rotations: SweepRotations = {
+    rightCosines: new Float64Array(size),
+    rightSines: new Float64Array(size),
+    leftCosines: new Float64Array(size),
+    leftSines: new Float64Array(size),
+  };
   let sweepsLeft = SWEEPS_PER_VALUE * size;
   let high = size - 1;
   while (high > 0) {
@@ -65,11 +71,13 @@ export function diagonalizeBidiagonal(
       }
     }
     if (zeroAt >= 0) {
-      chaseRowOut(diagonal, superdiagonal, u, uRows, zeroAt, high);
+      chaseRowOut(diagonal, superdiagonal, u, uRows, size, zeroAt, high);
     } else if (diagonal[high] === 0) {
       chaseColumnOut(diagonal, superdiagonal, v, size, low, high);
     } else {
-      shiftedSweep(diagonal, superdiagonal, u, uRows, v, size, low, high);
+      shiftedSweep(diagonal, superdiagonal, rotations, low, high);
+      rotateColumnSequence(u, uRows, size, low, high, rotations.leftCosines, rotations.leftSines);
+      rotateColumnSequence(v, size, size, low, high, rotations.rightCosines, rotations.rightSines);
     }
   }
 }
@@ -80,6 +88,7 @@ function chaseRowOut(
   superdiagonal: Float64Array,
   u: Float64Array,
   uRows: number,
+  size: number,
   k: number,
   high: number,
 ): void {
@@ -94,7 +103,7 @@ function chaseRowOut(
       bulge = -sine * superdiagonal[j]!;
       superdiagonal[j] = cosine * superdiagonal[j]!;
     }
-    rotateVectors(u, j * uRows, k * uRows, uRows, cosine, sine);
+    rotateColumnPair(u, uRows, size, j, k, cosine, sine);
   }
 }
 
@@ -118,18 +127,26 @@ function chaseColumnOut(
       bulge = -sine * superdiagonal[j - 1]!;
       superdiagonal[j - 1] = cosine * superdiagonal[j - 1]!;
     }
-    rotateVectors(v, j * size, high * size, size, cosine, sine);
+    rotateColumnPair(v, size, size, j, high, cosine, sine);
   }
 }
 
-/** One implicit QR sweep on the unreduced block low … high with a Wilkinson shift. */
+/** The rotations of one sweep, (k, k+1) at index k − low, applied to U and V after the sweep. */
+interface SweepRotations {
+  readonly rightCosines: Float64Array;
+  readonly rightSines: Float64Array;
+  readonly leftCosines: Float64Array;
+  readonly leftSines: Float64Array;
+}
+
+/**
+ * One implicit QR sweep on the unreduced block low … high with a Wilkinson shift; records its
+ * rotations so they can be applied to U and V row by row in one pass each.
+ */
 function shiftedSweep(
   diagonal: Float64Array,
   superdiagonal: Float64Array,
-  u: Float64Array,
-  uRows: number,
-  v: Float64Array,
-  size: number,
+  rotations: SweepRotations,
   low: number,
   high: number,
 ): void {
@@ -158,7 +175,8 @@ function shiftedSweep(
     superdiagonal[k] = cosine * ek - sine * dk;
     const below = sine * next;
     diagonal[k + 1] = cosine * next;
-    rotateVectors(v, k * size, (k + 1) * size, size, cosine, sine);
+    rotations.rightCosines[k - low] = cosine;
+    rotations.rightSines[k - low] = sine;
 
     // Row rotation (k, k+1): zeroes the bulge below the diagonal.
     y = diagonal[k]!;
@@ -176,6 +194,7 @@ function shiftedSweep(
       superdiagonal[k + 1] = cosine * superdiagonal[k + 1]!;
     }
     y = superdiagonal[k]!;
-    rotateVectors(u, k * uRows, (k + 1) * uRows, uRows, cosine, sine);
+    rotations.leftCosines[k - low] = cosine;
+    rotations.leftSines[k - low] = sine;
   }
 }

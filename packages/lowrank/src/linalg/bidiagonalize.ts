@@ -11,9 +11,9 @@ export interface Bidiagonalization {
   readonly diagonal: Float64Array;
   /** B's superdiagonal, `columns − 1` values (one spare slot at the end, always 0). */
   readonly superdiagonal: Float64Array;
-  /** U column-major: column j is `u[j·rows … j·rows + rows)`. */
+  /** U, row-major `rows × columns`. */
   readonly u: Float64Array;
-  /** V column-major: column j is `v[j·columns … j·columns + columns)`. */
+  /** V, row-major `columns × columns`. */
   readonly v: Float64Array;
 }
 
@@ -101,5 +101,15 @@ export function bidiagonalize(a: Float64Array, rows: number, columns: number): B
       for (let i = k + 1; i < columns; i++) v[target + i]! -= factor * right[reflector + i]!;
     }
   }
-  return { diagonal, superdiagonal, u, v };
+  return { diagonal, superdiagonal, u: transpose(u, columns, rows), v: transpose(v, columns, columns) };
+}
+
+/** The row-major transpose of the row-major `rows × columns` matrix. */
+function transpose(matrix: Float64Array, rows: number, columns: number): Float64Array {
+  const result = new Float64Array(matrix.length);
+  for (let i = 0; i < rows; i++) {
+    const source = i * columns;
+    for (let j = 0; j < columns; j++) result[j * rows + i] = matrix[source + j]!;
+  }
+  return result;
 }

@@ -75,10 +75,8 @@ export function svd(values: MatrixValues, shape: MatrixShape): SingularValueDeco
     singularValues[target] = Math.abs(value) * scale;
     // A negative σ moves its sign into V's column.
     const sign = value < 0 ? -1 : 1;
-    const uColumn = source * tall;
-    for (let i = 0; i < tall; i++) tallFactor[i * narrow + target] = u[uColumn + i]!;
-    const vColumn = source * narrow;
-    for (let i = 0; i < narrow; i++) narrowFactor[i * narrow + target] = sign * v[vColumn + i]!;
+    for (let i = 0; i < tall; i++) tallFactor[i * narrow + target] = u[i * narrow + source]!;
+    for (let i = 0; i < narrow; i++) narrowFactor[i * narrow + target] = sign * v[i * narrow + source]!;
   }
   return transposed
     ? { rows, columns, count: narrow, u: narrowFactor, singularValues, v: tallFactor }
