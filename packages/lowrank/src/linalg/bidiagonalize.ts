@@ -4,6 +4,7 @@
  * updates) run over contiguous memory.
  */
 import { makeReflector } from './householder.ts';
+import { dot, subtractScaled } from './vector-kernels.ts';
 
 /** A = U·B·Vᵀ with B upper bidiagonal; U is `rows × columns`, V is `columns × columns`. */
 export interface Bidiagonalization {
@@ -44,10 +45,8 @@ export function bidiagonalize(a: Float64Array, rows: number, columns: number): B
     if (scale !== 0) {
       for (let j = k + 1; j < columns; j++) {
         const target = j * rows;
-        let dot = 0;
-        for (let i = k; i < rows; i++) dot += a[column + i]! * a[target + i]!;
-        const factor = scale * dot;
-        for (let i = k; i < rows; i++) a[target + i]! -= factor * a[column + i]!;
+        const factor = scale * dot(a, column + k, a, target + k, rows - k);
+        subtractScaled(a, target + k, a, column + k, rows - k, factor);
       }
     }
     if (k >= columns - 1) continue;
@@ -81,10 +80,8 @@ export function bidiagonalize(a: Float64Array, rows: number, columns: number): B
     const column = k * rows;
     for (let j = k; j < columns; j++) {
       const target = j * rows;
-      let dot = 0;
-      for (let i = k; i < rows; i++) dot += a[column + i]! * u[target + i]!;
-      const factor = scale * dot;
-      for (let i = k; i < rows; i++) u[target + i]! -= factor * a[column + i]!;
+      const factor = scale * dot(a, column + k, u, target + k, rows - k);
+      subtractScaled(u, target + k, a, column + k, rows - k, factor);
     }
   }
   const v = new Float64Array(columns * columns);
@@ -95,10 +92,8 @@ export function bidiagonalize(a: Float64Array, rows: number, columns: number): B
     const reflector = k * columns;
     for (let j = k + 1; j < columns; j++) {
       const target = j * columns;
-      let dot = 0;
-      for (let i = k + 1; i < columns; i++) dot += right[reflector + i]! * v[target + i]!;
-      const factor = scale * dot;
-      for (let i = k + 1; i < columns; i++) v[target + i]! -= factor * right[reflector + i]!;
+      const factor = scale * dot(right, reflector + k + 1, v, target + k + 1, columns - k - 1);
+      subtractScaled(v, target + k + 1, right, reflector + k + 1, columns - k - 1, factor);
     }
   }
   return { diagonal, superdiagonal, u: transpose(u, columns, rows), v: transpose(v, columns, columns) };

@@ -3,6 +3,7 @@
  * re-orthonormalisation step between the randomized SVD's power iterations.
  */
 import { makeReflector } from './householder.ts';
+import { dot, subtractScaled } from './vector-kernels.ts';
 
 /**
  * The thin Q (`rows × columns`, row-major) of the row-major `rows × columns` matrix `values`
@@ -29,10 +30,8 @@ export function orthonormalBasis(values: ArrayLike<number>, rows: number, column
     scales[k] = scale;
     for (let j = k + 1; j < columns; j++) {
       const target = j * rows;
-      let dot = 0;
-      for (let i = k; i < rows; i++) dot += work[column + i]! * work[target + i]!;
-      const factor = scale * dot;
-      for (let i = k; i < rows; i++) work[target + i]! -= factor * work[column + i]!;
+      const factor = scale * dot(work, column + k, work, target + k, rows - k);
+      subtractScaled(work, target + k, work, column + k, rows - k, factor);
     }
   }
   // Q = H₀·H₁·…·H_{n−1} applied to the first columns of the identity, last reflector first.
@@ -44,10 +43,8 @@ export function orthonormalBasis(values: ArrayLike<number>, rows: number, column
     const column = k * rows;
     for (let j = k; j < columns; j++) {
       const target = j * rows;
-      let dot = 0;
-      for (let i = k; i < rows; i++) dot += work[column + i]! * q[target + i]!;
-      const factor = scale * dot;
-      for (let i = k; i < rows; i++) q[target + i]! -= factor * work[column + i]!;
+      const factor = scale * dot(work, column + k, q, target + k, rows - k);
+      subtractScaled(q, target + k, work, column + k, rows - k, factor);
     }
   }
   const result = new Float64Array(rows * columns);
