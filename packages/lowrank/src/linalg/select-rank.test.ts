@@ -132,6 +132,47 @@ describe('selectRanksForBudget', () => {
     );
   });
 
+  test('is within the first triplet that did not fit of the best choice found by enumeration', () => {
+    const small = fc
+      .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }))
+      .chain(([rows, columns]) =>
+        fc
+          .array(fc.double({ min: 0, max: 10, noNaN: true }), { minLength: Math.min(rows, columns), maxLength: Math.min(rows, columns) })
+          .map((values) => ({ rows, columns, singularValues: values.sort((a, b) => b - a) })),
+      );
+    fc.assert(
+      fc.property(fc.array(small, { minLength: 1, maxLength: 3 }), fc.double({ min: 0, max: 1, noNaN: true }), (layers, budget) => {
+        const allowed = budget * layers.reduce((sum, layer) => sum + layer.rows * layer.columns, 0);
+        // Every combination of ranks 0 … k per layer, plus keeping it dense (rank k at rows·columns).
+        let best = Number.POSITIVE_INFINITY;
+        const visit = (index: number, cost: number, error: number): void => {
+          if (cost > allowed + 1e-9) return;
+          if (index === layers.length) {
+            best = Math.min(best, error);
+            return;
+          }
+          const { rows, columns, singularValues } = layers[index]!;
+          for (let rank = 0; rank <= singularValues.length; rank++) {
+            const discarded = singularValues.slice(rank).reduce((sum, value) => sum + value * value, 0);
+            visit(index + 1, cost + rank * (rows + columns), error + discarded);
+          }
+          visit(index + 1, cost + rows * columns, error);
+        };
+        visit(0, 0, 0);
+        const selection = selectRanksForBudget(layers, budget);
+        const error = selection.layers.reduce(
+          (sum, choice, index) =>
+            sum + (choice.factorize ? layers[index]!.singularValues.slice(choice.rank).reduce((total, value) => total + value * value, 0) : 0),
+          0,
+        );
+        const largestTriplet = Math.max(0, ...layers.flatMap((layer) => layer.singularValues.map((value) => value * value)));
+        expect(error).toBeGreaterThanOrEqual(best - 1e-9);
+        expect(error).toBeLessThanOrEqual(best + largestTriplet + 1e-9);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   test('spends a budget on the layer whose triplets remove most error per parameter', () => {
     const steep = { rows: 10, columns: 10, singularValues: [10, 9, 8, 0, 0, 0, 0, 0, 0, 0] };
     const flat = { rows: 10, columns: 10, singularValues: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1] };

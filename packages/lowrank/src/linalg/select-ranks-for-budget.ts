@@ -30,11 +30,13 @@ export interface BudgetSelection {
  * `budget` (0 ≤ budget ≤ 1) of its parameters before, greedily: every further singular triplet of
  * every layer costs rows + columns parameters and removes σ² of squared error, and the triplets
  * are taken in order of σ²/(rows + columns), largest first, while they fit (a triplet that does
- * not fit ends its layer; smaller ones of other layers may still fit). This minimises the total
- * squared Frobenius error Σ discarded σ² over all layers, to within one triplet per layer (the
- * fractional knapsack bound). A layer whose chosen rank would not save parameters is kept dense
- * instead: that costs no more and loses nothing. A rank of 0 means the budget left nothing for
- * that layer.
+ * not fit ends its layer; smaller ones of other layers may still fit). Each layer's σ² fall, so
+ * this is the fractional-knapsack greedy: the total squared Frobenius error Σ discarded σ² over all
+ * layers is at most the smallest any choice within the budget reaches plus the σ² of the first
+ * triplet that did not fit. Absolute σ² are compared, so layers with larger weights count for
+ * more; normalise each spectrum first to weigh layers equally. A layer whose chosen rank would
+ * not save parameters is kept dense instead: that costs no more and loses nothing. A rank of 0
+ * means the budget left nothing for that layer.
  *
  * @example
  * ```ts
