@@ -2,8 +2,7 @@
  * An orthonormal basis of a tall matrix's column space by Householder QR (the thin Q), the
  * re-orthonormalisation step between the randomized SVD's power iterations.
  */
-import { makeReflector } from './householder.ts';
-import { dot, subtractScaled } from './vector-kernels.ts';
+import { householderQr, thinQ } from './householder-qr.ts';
 
 /**
  * The thin Q (`rows × columns`, row-major) of the row-major `rows × columns` matrix `values`
@@ -22,31 +21,7 @@ export function orthonormalBasis(values: ArrayLike<number>, rows: number, column
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < columns; j++) work[j * rows + i] = values[i * columns + j]!;
   }
-  const scales = new Float64Array(columns);
-  for (let k = 0; k < columns; k++) {
-    const column = k * rows;
-    const { scale } = makeReflector(work, column + k, rows - k);
-    if (scale === 0) continue;
-    scales[k] = scale;
-    for (let j = k + 1; j < columns; j++) {
-      const target = j * rows;
-      const factor = scale * dot(work, column + k, work, target + k, rows - k);
-      subtractScaled(work, target + k, work, column + k, rows - k, factor);
-    }
-  }
-  // Q = H₀·H₁·…·H_{n−1} applied to the first columns of the identity, last reflector first.
-  const q = new Float64Array(rows * columns);
-  for (let j = 0; j < columns; j++) q[j * rows + j] = 1;
-  for (let k = columns - 1; k >= 0; k--) {
-    const scale = scales[k]!;
-    if (scale === 0) continue;
-    const column = k * rows;
-    for (let j = k; j < columns; j++) {
-      const target = j * rows;
-      const factor = scale * dot(work, column + k, q, target + k, rows - k);
-      subtractScaled(q, target + k, work, column + k, rows - k, factor);
-    }
-  }
+  const q = thinQ(work, rows, columns, householderQr(work, rows, columns));
   const result = new Float64Array(rows * columns);
   for (let j = 0; j < columns; j++) {
     for (let i = 0; i < rows; i++) result[i * columns + j] = q[j * rows + i]!;

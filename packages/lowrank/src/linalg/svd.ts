@@ -4,6 +4,7 @@
  * ill-conditioned matrices (no eigendecomposition of AᵀA, which would square the condition number).
  */
 import { bidiagonalize } from './bidiagonalize.ts';
+import { householderQr, thinQ } from './householder-qr.ts';
 import { diagonalizeBidiagonal } from './bidiagonal-qr.ts';
 import { validateMatrix, type MatrixShape, type MatrixValues } from './matrix-input.ts';
 
@@ -61,8 +62,7 @@ export function svd(values: MatrixValues, shape: MatrixShape): SingularValueDeco
     }
   }
 
-  const { diagonal, superdiagonal, u, v } = bidiagonalize(work, tall, narrow);
-  diagonalizeBidiagonal(diagonal, superdiagonal, u, tall, v);
+  const { diagonal, u, v } = tall >= 2 * narrow ? decomposeThroughQr(work, tall, narrow) : decompose(work, tall, narrow);
 
   const order = Array.from({ length: narrow }, (_, index) => index);
   order.sort((left, right) => Math.abs(diagonal[right]!) - Math.abs(diagonal[left]!) || left - right);
@@ -81,4 +81,48 @@ export function svd(values: MatrixValues, shape: MatrixShape): SingularValueDeco
   return transposed
     ? { rows, columns, count: narrow, u: narrowFactor, singularValues, v: tallFactor }
     : { rows, columns, count: narrow, u: tallFactor, singularValues, v: narrowFactor };
+}
+
+/** Signed, unsorted σ with row-major U (tall × narrow) and V (narrow × narrow). */
+interface RawDecomposition {
+  readonly diagonal: Float64Array;
+  readonly u: Float64Array;
+  readonly v: Float64Array;
+}
+
+function decompose(work: Float64Array, tall: number, narrow: number): RawDecomposition {
+  const { diagonal, superdiagonal, u, v } = bidiagonalize(work, tall, narrow);
+  diagonalizeBidiagonal(diagonal, superdiagonal, u, tall, v);
+  return { diagonal, u, v };
+}
+
+/**
+ * A = Q·R first, then R = U_R·Σ·Vᵀ and U = Q·U_R: for a matrix at least twice as tall as wide the
+ * QR iteration's rotations then run over R's short columns instead of A's long ones, which
+ * roughly halves the work (Chan 1982).
+ */
+function decomposeThroughQr(work: Float64Array, tall: number, narrow: number): RawDecomposition {
+  const scales = householderQr(work, tall, narrow);
+  const r = new Float64Array(narrow * narrow);
+  for (let j = 0; j < narrow; j++) {
+    for (let i = 0; i <= j; i++) r[j * narrow + i] = work[j * tall + i]!;
+  }
+  const q = thinQ(work, tall, narrow, scales);
+  const small = decompose(r, narrow, narrow);
+  // U = Q·U_R, row-major, in blocks of U_R's rows small enough to stay in cache.
+  const u = new Float64Array(tall * narrow);
+  const block = 64;
+  for (let start = 0; start < narrow; start += block) {
+    const end = Math.min(narrow, start + block);
+    for (let i = 0; i < tall; i++) {
+      const target = i * narrow;
+      for (let j = start; j < end; j++) {
+        const weight = q[j * tall + i]!;
+        if (weight === 0) continue;
+        const source = j * narrow;
+        for (let c = 0; c < narrow; c++) u[target + c]! += weight * small.u[source + c]!;
+      }
+    }
+  }
+  return { diagonal: small.diagonal, u, v: small.v };
 }
