@@ -32,7 +32,9 @@ export interface SingularValueDecomposition {
  * not modified). Wide matrices are decomposed through their transpose. Throws an
  * `invalid-argument` WhittleError for a non-finite value, a mis-sized array or a bad shape.
  *
- * Cost is about 8·rows·columns² flops for rows ≥ columns (U and V formed explicitly).
+ * Work grows as max(rows, columns)·min(rows, columns)², in plain JavaScript on one thread, with
+ * U and V formed explicitly; a matrix at least twice as tall as wide is factorized as Q·R first.
+ * For a truncated decomposition of a large matrix, {@link randomizedSvd} is far faster.
  *
  * @example
  * ```ts
