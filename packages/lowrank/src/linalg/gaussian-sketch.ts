@@ -2,9 +2,13 @@
  * Seeded standard-normal matrices for randomized sketches: the same seed gives the same sketch on
  * every platform, so a randomized decomposition is reproducible.
  */
+import { WhittleError } from '@whittle/core';
+
+/** The most values one sketch may hold: 2³⁰ float32 values, 4 GiB. */
+export const MAX_SKETCH_VALUES = 2 ** 30;
 
 /**
- * `count` standard-normal float32 values from `seed` (any 32-bit integer): a mulberry32 stream
+ * `count` standard-normal float32 values from `seed` (an integer; only its low 32 bits count): a mulberry32 stream
  * through the Box–Muller transform.
  *
  * @example
@@ -13,6 +17,14 @@
  * ```
  */
 export function gaussianSketch(count: number, seed: number): Float32Array {
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0 || count > MAX_SKETCH_VALUES) {
+    throw new WhittleError('invalid-argument', `gaussianSketch needs count to be an integer from 0 to ${MAX_SKETCH_VALUES}`, {
+      field: 'count',
+    });
+  }
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
+    throw new WhittleError('invalid-argument', 'gaussianSketch needs seed to be an integer', { field: 'seed' });
+  }
   let state = seed >>> 0;
   const uniform = (): number => {
     state = (state + 0x6d2b79f5) >>> 0;
