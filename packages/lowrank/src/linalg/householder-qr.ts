@@ -1,0 +1,65 @@
+/**
+ * Householder QR of a tall matrix held column by column: the reflectors overwrite the matrix
+ * below its diagonal and R is left on and above it.
+ */
+import { makeReflector } from './householder.ts';
+import { dot, subtractScaled } from './vector-kernels.ts';
+
+/**
+ * Factorizes the column-major `rows × columns` matrix `work` (rows ≥ columns) in place and returns
+ * each reflector's scale (0 where a column was already zero): afterwards R = the upper triangle of
+ * `work`, and column k below the diagonal holds reflector k (its unit head on the diagonal is
+ * implied, the diagonal itself holds R's entry).
+ *
+ * @example
+ * ```ts
+ * const work = new Float64Array([3, 4]); // the 2 × 1 matrix [3; 4]
+ * const scales = householderQr(work, 2, 1); // R = [[-5]]
+ * ```
+ */
+export function householderQr(work: Float64Array, rows: number, columns: number): Float64Array {
+  const scales = new Float64Array(columns);
+  for (let k = 0; k < columns; k++) {
+    const column = k * rows;
+    const { beta, scale } = makeReflector(work, column + k, rows - k);
+    scales[k] = scale;
+    if (scale !== 0) {
+      for (let j = k + 1; j < columns; j++) {
+        const target = j * rows;
+        const factor = scale * dot(work, column + k, work, target + k, rows - k);
+        subtractScaled(work, target + k, work, column + k, rows - k, factor);
+      }
+    }
+    // The reflector's head is 1 by construction; its slot now holds R's diagonal entry.
+    work[column + k] = scale === 0 ? work[column + k]! : beta;
+  }
+  return scales;
+}
+
+/**
+ * The thin Q (column-major `rows × columns`) of a {@link householderQr} result: the reflectors
+ * applied, last first, to the first columns of the identity.
+ *
+ * @example
+ * ```ts
+ * const q = thinQ(work, 2, 1, scales); // [-0.6, -0.8]
+ * ```
+ */
+export function thinQ(work: Float64Array, rows: number, columns: number, scales: Float64Array): Float64Array {
+  const q = new Float64Array(rows * columns);
+  for (let j = 0; j < columns; j++) q[j * rows + j] = 1;
+  for (let k = columns - 1; k >= 0; k--) {
+    const scale = scales[k]!;
+    if (scale === 0) continue;
+    const column = k * rows;
+    const diagonal = work[column + k]!;
+    work[column + k] = 1;
+    for (let j = k; j < columns; j++) {
+      const target = j * rows;
+      const factor = scale * dot(work, column + k, q, target + k, rows - k);
+      subtractScaled(q, target + k, work, column + k, rows - k, factor);
+    }
+    work[column + k] = diagonal;
+  }
+  return q;
+}

@@ -1,0 +1,12 @@
+export { svd } from './svd.ts';
+export type { SingularValueDecomposition } from './svd.ts';
+export { randomizedSvd, MAX_POWER_ITERATIONS } from './randomized-svd.ts';
+export type { RandomizedSvdOptions } from './randomized-svd.ts';
+export { validateMatrix } from './matrix-input.ts';
+export type { MatrixShape, MatrixValues } from './matrix-input.ts';
+export { orthonormalBasis } from './orthonormal-basis.ts';
+export { gaussianSketch, MAX_SKETCH_VALUES } from './gaussian-sketch.ts';
+export { selectRank, RANK_CRITERIA } from './select-rank.ts';
+export type { RankCriterion, RankSelection } from './select-rank.ts';
+export { selectRanksForBudget } from './select-ranks-for-budget.ts';
+export type { BudgetSelection, LayerSpectrum } from './select-ranks-for-budget.ts';
