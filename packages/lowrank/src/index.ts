@@ -4,4 +4,4 @@
  * Nothing is exported yet; see this package's README for what it will hold.
  * @packageDocumentation
  */
-export {};
+export * from './lora/index.ts';
