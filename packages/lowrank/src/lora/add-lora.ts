@@ -101,7 +101,7 @@ export async function addLora(model: Model, options: LoraOptions): Promise<LoraM
   const trainable = await loadTrainable(model);
   const adapted: { layer: LoraLayer; kernel: LayerWeight; baseRead: () => tf.Variable; a: LayerWeight; b: LayerWeight }[] = [];
   try {
-    for (const weight of trainable.layersModel.weights as unknown as LayerWeight[]) weight.trainable = false;
+    freeze(trainable.layersModel as unknown as FreezableLayer);
     for (const [index, layer] of layers.entries()) {
       const dense = findDense(trainable, layer);
       const kernel = dense.kernel!;
@@ -195,6 +195,26 @@ function findDense(trainable: Trainable, layer: LoraLayer): DenseLayer {
     throw new WhittleError('invalid-model', `LoRA adapts Dense layers only, got ${found.getClassName()} holding ${layer.kernel}`, { field });
   }
   return found;
+}
+
+/** The part of a tfjs-layers layer or nested model that freezing uses. */
+interface FreezableLayer {
+  readonly layers?: readonly FreezableLayer[];
+  _trainableWeights: LayerWeight[];
+  _nonTrainableWeights: LayerWeight[];
+}
+
+/**
+ * Makes every weight of `layer` non-trainable. The weights move to the non-trainable list rather
+ * than being flagged: tfjs-layers sets the flag of every listed weight back to `true` when a
+ * Sequential model is built for training.
+ */
+function freeze(layer: FreezableLayer): void {
+  for (const inner of layer.layers ?? []) freeze(inner);
+  if (layer._trainableWeights.length === 0) return;
+  for (const weight of layer._trainableWeights) weight.trainable = false;
+  layer._nonTrainableWeights = [...layer._trainableWeights, ...layer._nonTrainableWeights];
+  layer._trainableWeights = [];
 }
 
 function addAdapterWeight(layer: DenseLayer, name: string, shape: [number, number], values: Float32Array | undefined): LayerWeight {
