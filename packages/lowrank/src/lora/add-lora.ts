@@ -8,13 +8,14 @@ import {
   compileFilter,
   denseEncoding,
   fromTensor,
+  loadRunner,
   replaceParams,
   type Encoding,
   type HostTensor,
   type Model,
   type Param,
 } from '@whittle/core';
-import { loadTrainable, type BatchData, type FitOptions, type Trainable } from '@whittle/core/runner';
+import type { BatchData, FitOptions, Trainable } from '@whittle/core/runner';
 import { checkAdapters, checkLoraScale } from './check-adapters.ts';
 import type { LoraAdapters, LoraLayerAdapter, LoraOptions } from './lora-types.ts';
 import { seededGaussian } from './seeded-gaussian.ts';
@@ -98,6 +99,8 @@ export async function addLora(model: Model, options: LoraOptions): Promise<LoraM
   }
   const layers = given === undefined ? selectLayers(model, options, rank!) : checkAdapters(model, given, 'adapters');
   const scale = alpha! / rank!;
+  // The runner (and tfjs-layers under it) loads only when LoRA is used, so the rest of this package works without them.
+  const { loadTrainable } = await loadRunner('LoRA', { field: 'model' });
   const trainable = await loadTrainable(model);
   const adapted: { layer: LoraLayer; kernel: LayerWeight; baseRead: () => tf.Variable; a: LayerWeight; b: LayerWeight }[] = [];
   try {
