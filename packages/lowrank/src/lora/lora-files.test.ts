@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { denseEncoding, hostTensor, useBackend, type DType, type Model, type Param } from '@whittle/core';
+import { bytesSource, denseEncoding, hostTensor, useBackend, type DType, type Model, type Param } from '@whittle/core';
 import { openSafetensorsFile, writeSafetensorsFile } from '@whittle/core/fs';
 import { addLora } from './add-lora.ts';
-import { loadLoraAdapters, saveLoraAdapters } from './lora-files.ts';
+import { encodeLoraAdapters, loadLoraAdapters, readLoraAdapters, saveLoraAdapters } from './lora-files.ts';
 import type { LoraAdapters } from './lora-types.ts';
 import { CLASSES, HIDDEN, INPUTS, classificationBatches, classifierModel, predict, randomInputs } from './lora.test-support.ts';
 
@@ -77,6 +77,24 @@ describe('saveLoraAdapters and loadLoraAdapters', () => {
     } finally {
       await file.close();
     }
+  });
+
+  it('encode and read work on bytes alone, and match the file', async () => {
+    const adapters: LoraAdapters = { rank: 1, alpha: 3, layers: [{ layer: 'head', a: hostTensor('float32', [HIDDEN, 1], Float32Array.from({ length: HIDDEN }, (_, index) => index / 7)), b: hostTensor('float32', [1, CLASSES], Float32Array.of(1, -2, 3, -4)) }] };
+    const bytes = await encodeLoraAdapters(adapters);
+    expect(await readLoraAdapters(bytesSource(bytes, 'adapter.safetensors'), model)).toEqual(adapters);
+    const path = nextPath();
+    await saveLoraAdapters(path, adapters);
+    expect(await loadLoraAdapters(path)).toEqual(adapters);
+  });
+
+  it('refuses adapters that are not float32 matrices, leaving no file behind', async () => {
+    const folder = join(directory, 'refused');
+    await mkdir(folder);
+    const adapters = { rank: 1, alpha: 1, layers: [{ layer: 'head', a: hostTensor('int32', [HIDDEN, 1]), b: hostTensor('float32', [1, CLASSES]) }] } as unknown as LoraAdapters;
+    await expect(saveLoraAdapters(join(folder, 'adapter.safetensors'), adapters)).rejects.toMatchObject({ name: 'WhittleError', field: 'adapters.layers[0].a' });
+    await expect(saveLoraAdapters(join(folder, 'adapter.safetensors'), { ...adapters, rank: 0 })).rejects.toMatchObject({ name: 'WhittleError', field: 'adapters.rank' });
+    expect(await readdir(folder)).toEqual([]);
   });
 
   it('restores a trained adapted model exactly from the file', async () => {

@@ -1,8 +1,10 @@
 /**
- * LoRA adapters alone as safetensors, named as PEFT names them where the orientation maps.
+ * LoRA adapters alone as safetensors, named as PEFT names them where the orientation maps: as
+ * bytes anywhere, as files in Node, Deno and Bun.
  */
-import { WhittleError, denseEncoding, hostTensor, toFloat32, type HostTensor, type Model, type Param } from '@whittle/core';
-import { openSafetensorsFile, writeSafetensorsFile, type WriteOptions } from '@whittle/core/fs';
+import { WhittleError, denseEncoding, hostTensor, memorySink, toFloat32, type ByteSink, type ByteSource, type HostTensor, type Model, type Param } from '@whittle/core';
+import type * as CoreFiles from '@whittle/core/fs';
+import { readSafetensorsHeader, readSafetensorsTensor, writeSafetensors } from '@whittle/core/safetensors';
 import { checkAdapters, checkLoraScale } from './check-adapters.ts';
 import type { LoraAdapters, LoraLayerAdapter } from './lora-types.ts';
 
@@ -12,18 +14,32 @@ const MAX_ADAPTED_LAYERS = 100_000;
 const TENSOR_NAME = /^(.+)\.lora_([AB])\.weight$/su;
 
 /**
- * Writes `adapters` to `path` as safetensors, atomically: per layer `<layer>.lora_A.weight`
- * `[r, in]` and `<layer>.lora_B.weight` `[out, r]` (PEFT's names and its PyTorch orientation),
- * and `r` and `alpha` in `__metadata__`. A Keras Dense kernel is `[in, out]` (the transpose of a
- * PyTorch Linear weight `[out, in]`), and its update is A·B with A `[in, r]` and B `[r, out]`; so the
- * file's `lora_A` is Aᵀ and `lora_B` is Bᵀ, and PEFT's B_pt·A_pt is the transpose of that update.
+ * Writes `adapters` as safetensors to `sink` (then closes it): per layer `<layer>.lora_A.weight`
+ * `[r, in]` and `<layer>.lora_B.weight` `[out, r]` (PEFT's names and its PyTorch orientation), and
+ * `r` and `alpha` in `__metadata__`. A Keras Dense kernel is `[in, out]` (the transpose of a
+ * PyTorch Linear weight `[out, in]`), and its update is A·B with A `[in, r]` and B `[r, out]`; so
+ * the file's `lora_A` is Aᵀ and `lora_B` is Bᵀ, and PEFT's B_pt·A_pt is the transpose of that update.
  *
  * @example
  * ```ts
- * await saveLoraAdapters('adapter.safetensors', await lora.adapters());
+ * const sink = memorySink();
+ * await writeLoraAdapters(sink, await lora.adapters());
+ * const bytes = sink.bytes();
  * ```
  */
-export async function saveLoraAdapters(path: string, adapters: LoraAdapters, options: WriteOptions = {}): Promise<void> {
+export async function writeLoraAdapters(sink: ByteSink, adapters: LoraAdapters): Promise<void> {
+  let params: Param[];
+  try {
+    params = adapterParams(adapters);
+  } catch (error) {
+    // writeSafetensors aborts the sink on its own failures; these come before it starts.
+    await sink.abort(error);
+    throw error;
+  }
+  await writeSafetensors(sink, params, { metadata: { format: 'pt', r: String(adapters.rank), alpha: String(adapters.alpha) } });
+}
+
+function adapterParams(adapters: LoraAdapters): Param[] {
   checkLoraScale(adapters.rank, adapters.alpha, 'adapters');
   const params: Param[] = [];
   for (const [index, adapter] of adapters.layers.entries()) {
@@ -35,15 +51,100 @@ export async function saveLoraAdapters(path: string, adapters: LoraAdapters, opt
       params.push({ name: `${adapter.layer}.lora_${letter}.weight`, role: 'linear-weight', shape: value.shape, value: denseEncoding(value) });
     }
   }
-  await writeSafetensorsFile(path, params, { ...options, metadata: { format: 'pt', r: String(adapters.rank), alpha: String(adapters.alpha) } });
+  return params;
 }
 
 /**
- * Reads adapters written by {@link saveLoraAdapters} (or PEFT tensors of Dense-shaped layers with
- * `r` and `alpha` in the metadata), transposed back to Keras orientation. Given `model`, each
- * adapter's shapes are checked against its layer's kernel. Every fault is a `malformed-file`
- * WhittleError naming the file and the tensor: a missing `lora_A` or `lora_B`, a shape that does
- * not match r or the model, a NaN or infinity, an unknown tensor name.
+ * `adapters` as the bytes of a safetensors file (see {@link writeLoraAdapters}).
+ *
+ * @example
+ * ```ts
+ * const bytes = await encodeLoraAdapters(await lora.adapters());
+ * ```
+ */
+export async function encodeLoraAdapters(adapters: LoraAdapters): Promise<Uint8Array> {
+  const sink = memorySink();
+  await writeLoraAdapters(sink, adapters);
+  return sink.bytes();
+}
+
+/**
+ * Writes `adapters` to the file `path` atomically (see {@link writeLoraAdapters}); Node, Deno and Bun.
+ *
+ * @example
+ * ```ts
+ * await saveLoraAdapters('adapter.safetensors', await lora.adapters());
+ * ```
+ */
+export async function saveLoraAdapters(path: string, adapters: LoraAdapters, options: CoreFiles.WriteOptions = {}): Promise<void> {
+  const files = await coreFiles();
+  const sink = await files.atomicFileSink(path, options);
+  await writeLoraAdapters(sink, adapters);
+}
+
+/**
+ * Reads adapters written by {@link writeLoraAdapters} (or PEFT tensors of Dense-shaped layers with
+ * `r` and `alpha` in the metadata) from `source`, transposed back to Keras orientation; only the
+ * header and the adapters' bytes are read. Given `model`, each adapter's shapes are checked against
+ * its layer's kernel. Every fault is a `malformed-file` WhittleError naming the source and the
+ * tensor: a missing `lora_A` or `lora_B`, a shape that does not match r or the model, a NaN or
+ * infinity, a tensor that is not LoRA's.
+ *
+ * @example
+ * ```ts
+ * const adapters = await readLoraAdapters(bytesSource(bytes, 'adapter.safetensors'), model);
+ * ```
+ */
+export async function readLoraAdapters(source: ByteSource, model?: Model): Promise<LoraAdapters> {
+  const path = source.name;
+  const fail = (message: string, field: string): never => {
+    throw new WhittleError('malformed-file', message, { file: path, field });
+  };
+  const header = await readSafetensorsHeader(source);
+  const { metadata, tensors } = header;
+  const rank = Number(metadata.r);
+  const alpha = Number(metadata.alpha);
+  if (metadata.r === undefined || !/^[1-9][0-9]{0,8}$/u.test(metadata.r)) fail(`r must be a positive integer, got ${String(metadata.r)}`, '__metadata__.r');
+  if (metadata.alpha === undefined || !(Number.isFinite(alpha) && alpha > 0)) fail(`alpha must be a positive number, got ${String(metadata.alpha)}`, '__metadata__.alpha');
+  const pairs = new Map<string, { A?: string; B?: string }>();
+  for (const name of tensors.keys()) {
+    const match = TENSOR_NAME.exec(name);
+    if (match === null) fail('not a LoRA tensor (expected <layer>.lora_A.weight or <layer>.lora_B.weight)', name);
+    const pair = pairs.get(match![1]!) ?? {};
+    pair[match![2] as 'A' | 'B'] = name;
+    pairs.set(match![1]!, pair);
+    if (pairs.size > MAX_ADAPTED_LAYERS) fail(`more than ${MAX_ADAPTED_LAYERS} adapted layers`, name);
+  }
+  if (pairs.size === 0) fail('holds no LoRA tensors', 'tensors');
+  const read = (name: string): Promise<HostTensor> => readSafetensorsTensor(source, header, name);
+  const layers: LoraLayerAdapter[] = [];
+  for (const [layer, pair] of pairs) {
+    if (pair.A === undefined) fail(`layer ${layer} has lora_B but no lora_A`, `${layer}.lora_A.weight`);
+    if (pair.B === undefined) fail(`layer ${layer} has lora_A but no lora_B`, `${layer}.lora_B.weight`);
+    const a = tensors.get(pair.A!)!;
+    const b = tensors.get(pair.B!)!;
+    // Shapes come from the header: checked before any tensor is read.
+    if (a.shape.length !== 2 || a.shape[0] !== rank) fail(`expected [r = ${rank}, in], got [${a.shape.join(', ')}]`, pair.A!);
+    if (b.shape.length !== 2 || b.shape[1] !== rank) fail(`expected [out, r = ${rank}], got [${b.shape.join(', ')}]`, pair.B!);
+    layers.push({ layer, a: transpose(await readFinite(read, pair.A!, fail)), b: transpose(await readFinite(read, pair.B!, fail)) });
+  }
+  const adapters: LoraAdapters = { rank, alpha, layers };
+  if (model !== undefined) {
+    try {
+      checkAdapters(model, adapters, 'adapters');
+    } catch (error) {
+      const field = error instanceof WhittleError ? error.field ?? '' : '';
+      const index = /^adapters\.layers\[(\d+)\]\.?(a|b)?/u.exec(field);
+      const layer = index === null ? undefined : layers[Number(index[1])]!.layer;
+      const tensor = layer === undefined ? 'tensors' : `${layer}.lora_${index![2] === 'b' ? 'B' : 'A'}.weight`;
+      throw new WhittleError('malformed-file', `does not fit the model: ${error instanceof WhittleError ? error.detail : String(error)}`, { file: path, field: tensor }, { cause: error });
+    }
+  }
+  return adapters;
+}
+
+/**
+ * Reads adapters from the file `path` (see {@link readLoraAdapters}); Node, Deno and Bun.
  *
  * @example
  * ```ts
@@ -52,53 +153,19 @@ export async function saveLoraAdapters(path: string, adapters: LoraAdapters, opt
  * ```
  */
 export async function loadLoraAdapters(path: string, model?: Model): Promise<LoraAdapters> {
-  const fail = (message: string, field: string): never => {
-    throw new WhittleError('malformed-file', message, { file: path, field });
-  };
-  const file = await openSafetensorsFile(path);
+  const files = await coreFiles();
+  const source = await files.fileSource(path);
   try {
-    const { metadata, tensors } = file.header;
-    const rank = Number(metadata.r);
-    const alpha = Number(metadata.alpha);
-    if (metadata.r === undefined || !/^[1-9][0-9]{0,8}$/u.test(metadata.r)) fail(`r must be a positive integer, got ${String(metadata.r)}`, '__metadata__.r');
-    if (metadata.alpha === undefined || !(Number.isFinite(alpha) && alpha > 0)) fail(`alpha must be a positive number, got ${String(metadata.alpha)}`, '__metadata__.alpha');
-    const pairs = new Map<string, { A?: string; B?: string }>();
-    for (const name of tensors.keys()) {
-      const match = TENSOR_NAME.exec(name);
-      if (match === null) fail('not a LoRA tensor (expected <layer>.lora_A.weight or <layer>.lora_B.weight)', name);
-      const pair = pairs.get(match![1]!) ?? {};
-      pair[match![2] as 'A' | 'B'] = name;
-      pairs.set(match![1]!, pair);
-      if (pairs.size > MAX_ADAPTED_LAYERS) fail(`more than ${MAX_ADAPTED_LAYERS} adapted layers`, name);
-    }
-    if (pairs.size === 0) fail('holds no LoRA tensors', 'tensors');
-    const layers: LoraLayerAdapter[] = [];
-    for (const [layer, pair] of pairs) {
-      if (pair.A === undefined) fail(`layer ${layer} has lora_B but no lora_A`, `${layer}.lora_A.weight`);
-      if (pair.B === undefined) fail(`layer ${layer} has lora_A but no lora_B`, `${layer}.lora_B.weight`);
-      const a = tensors.get(pair.A!)!;
-      const b = tensors.get(pair.B!)!;
-      // Shapes come from the header: checked before any tensor is read.
-      if (a.shape.length !== 2 || a.shape[0] !== rank) fail(`expected [r = ${rank}, in], got [${a.shape.join(', ')}]`, pair.A!);
-      if (b.shape.length !== 2 || b.shape[1] !== rank) fail(`expected [out, r = ${rank}], got [${b.shape.join(', ')}]`, pair.B!);
-      layers.push({ layer, a: transpose(await readFinite(file.readTensor.bind(file), pair.A!, fail)), b: transpose(await readFinite(file.readTensor.bind(file), pair.B!, fail)) });
-    }
-    const adapters: LoraAdapters = { rank, alpha, layers };
-    if (model !== undefined) {
-      try {
-        checkAdapters(model, adapters, 'adapters');
-      } catch (error) {
-        const field = error instanceof WhittleError ? error.field ?? '' : '';
-        const index = /^adapters\.layers\[(\d+)\]\.?(a|b)?/u.exec(field);
-        const layer = index === null ? undefined : layers[Number(index[1])]!.layer;
-        const tensor = layer === undefined ? 'tensors' : `${layer}.lora_${index![2] === 'b' ? 'B' : 'A'}.weight`;
-        throw new WhittleError('malformed-file', `does not fit the model: ${error instanceof WhittleError ? error.detail : String(error)}`, { file: path, field: tensor }, { cause: error });
-      }
-    }
-    return adapters;
+    return await readLoraAdapters(source, model);
   } finally {
-    await file.close();
+    await source.close();
   }
+}
+
+/** `@whittle/core/fs`, loaded only when a file is asked for, so the rest of this package runs in browsers. */
+async function coreFiles(): Promise<typeof CoreFiles> {
+  const specifier = '@whittle/core/fs';
+  return (await import(/* @vite-ignore */ specifier)) as typeof CoreFiles;
 }
 
 async function readFinite(read: (name: string) => Promise<HostTensor>, name: string, fail: (message: string, field: string) => never): Promise<HostTensor<'float32'>> {
