@@ -49,7 +49,7 @@ describe('addLora', () => {
       fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.double({ min: 0.5, max: 64, noNaN: true }), fc.integer({ min: 0, max: 2 ** 31 }), async (rank, alpha, seed) => {
         const lora = await addLora(model, { rank, alpha, seed });
         try {
-          expect(predict(lora.trainable.layersModel, inputs)).toEqual(expected);
+          expect(predict(lora.layersModel, inputs)).toEqual(expected);
           const adapters = await lora.adapters();
           // A starts non-zero (Gaussian), B zero, so the product is zero.
           for (const adapter of adapters.layers) {
@@ -75,7 +75,7 @@ describe('addLora', () => {
       expect(head.trainableParamCount).toBe(3 * (HIDDEN + CLASSES));
       expect(hidden.layers.map((layer) => layer.layer)).toEqual(['hidden']);
       // tfjs-layers itself trains exactly the adapters.
-      expect(head.trainable.layersModel.trainableWeights.map((weight) => weight.originalName)).toEqual(['head/lora_A', 'head/lora_B']);
+      expect(head.layersModel.trainableWeights.map((weight) => weight.originalName)).toEqual(['head/lora_A', 'head/lora_B']);
     } finally {
       all.dispose();
       head.dispose();
@@ -105,13 +105,18 @@ describe('addLora', () => {
     const lora = await addLora(model, { rank: 2, alpha: 4, seed: 5 });
     const optimizer = tf.train.adam(0.05);
     try {
-      const initial = rawWeights(lora.trainable.layersModel);
+      const initial = rawWeights(lora.layersModel);
       const counts: number[] = [];
       const losses = await lora.fit(batches, { epochs: 4, optimizer, loss: 'categoricalCrossentropy', onEpoch: () => void counts.push(tf.memory().numTensors) });
       expect(losses.at(-1)!).toBeLessThan(losses[0]!);
       // Adam's moments appear in the first step; after that the count holds.
       expect(new Set(counts).size).toBe(1);
-      const trained = rawWeights(lora.trainable.layersModel);
+      const settled = tf.memory().numTensors;
+      predict(lora.layersModel, randomInputs(4, 2));
+      await lora.adapters();
+      await lora.merge();
+      expect(tf.memory().numTensors).toBe(settled);
+      const trained = rawWeights(lora.layersModel);
       for (const [name, values] of initial) {
         if (name.endsWith('/lora_B')) expect(trained.get(name)!.some((value) => value !== 0), name).toBe(true);
         else if (name.endsWith('/lora_A')) expect(trained.get(name), name).not.toEqual(values);
@@ -161,7 +166,7 @@ describe('addLora', () => {
         await fc.assert(
           fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 }), fc.integer({ min: 1, max: 12 }), async (seed, rows) => {
             const inputs = randomInputs(rows, seed);
-            const adapted = predict(lora.trainable.layersModel, inputs);
+            const adapted = predict(lora.layersModel, inputs);
             const reloaded = predict(stock, inputs);
             for (let index = 0; index < adapted.length; index++) expect(Math.abs(reloaded[index]! - adapted[index]!)).toBeLessThan(1e-6);
           }),

@@ -15,6 +15,7 @@ import {
   type Model,
   type Param,
 } from '@whittle/core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import type { BatchData, FitOptions, Trainable } from '@whittle/core/runner';
 import { checkAdapters, checkLoraScale } from './check-adapters.ts';
 import type { LoraAdapters, LoraLayerAdapter, LoraOptions } from './lora-types.ts';
@@ -55,8 +56,12 @@ export interface LoraModel {
   readonly layers: readonly LoraLayer[];
   /** Elements of all adapters: the parameters that train, r·(in + out) per layer. */
   readonly trainableParamCount: number;
-  /** The runner's LayersModel with the adapters in its forward pass (`predict` runs the adapted model). */
-  readonly trainable: Trainable;
+  /**
+   * The runner's LayersModel with the adapters in its forward pass: `predict` runs the adapted
+   * model. Its adapted kernels read as W + (α / r)·A·B, a new tensor each read: take weights
+   * through `adapters()` and `merge()`, not `getWeights()`.
+   */
+  readonly layersModel: tfl.LayersModel;
   /** Trains the adapters on `data` (core's `fit`: `epochs`, `optimizer`, `loss`, `onEpoch`, `onBatch`); the mean loss of each epoch. */
   fit(data: BatchData, options: FitOptions): Promise<number[]>;
   /** The adapters now, as plain host tensors in Keras orientation. */
@@ -130,7 +135,7 @@ export async function addLora(model: Model, options: LoraOptions): Promise<LoraM
     alpha: alpha!,
     layers: adapted.map((entry) => entry.layer),
     trainableParamCount: layers.reduce((total, layer) => total + rank! * (layer.inputs + layer.outputs), 0),
-    trainable,
+    layersModel: trainable.layersModel,
     fit(data, fitOptions) {
       check();
       return trainable.fit(data, fitOptions);

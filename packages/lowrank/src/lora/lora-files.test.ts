@@ -108,7 +108,7 @@ describe('saveLoraAdapters and loadLoraAdapters', () => {
       const restored = await addLora(model, { adapters: await loadLoraAdapters(path, model) });
       try {
         const inputs = randomInputs(10, 77);
-        expect(predict(restored.trainable.layersModel, inputs)).toEqual(predict(trained.trainable.layersModel, inputs));
+        expect(predict(restored.layersModel, inputs)).toEqual(predict(trained.layersModel, inputs));
       } finally {
         restored.dispose();
       }
