@@ -44,13 +44,17 @@ export interface LoraLayer {
   readonly layer: string;
   /** Its kernel param (`dense_1/kernel`), `[inputs, outputs]`. */
   readonly kernel: string;
+  /** The kernel's input size (its rows). */
   readonly inputs: number;
+  /** The kernel's output size (its columns, the layer's units). */
   readonly outputs: number;
 }
 
 /** A model with LoRA adapters: only the adapters train. Call `dispose` when done. */
 export interface LoraModel {
+  /** r, the adapters' rank. */
   readonly rank: number;
+  /** α: the update is scaled by α / r. */
   readonly alpha: number;
   /** The adapted layers, in model order. */
   readonly layers: readonly LoraLayer[];

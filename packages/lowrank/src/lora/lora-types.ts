@@ -12,8 +12,11 @@ export interface LoraLayerAdapter {
 
 /** A set of LoRA adapters: plain host tensors, one pair per adapted Dense layer, in model order. */
 export interface LoraAdapters {
+  /** r, the rank of every adapter. */
   readonly rank: number;
+  /** α: the update is scaled by α / r. */
   readonly alpha: number;
+  /** One adapter per adapted Dense layer, in model order. */
   readonly layers: readonly LoraLayerAdapter[];
 }
 
