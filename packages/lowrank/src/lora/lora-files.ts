@@ -5,7 +5,7 @@
 import { WhittleError, denseEncoding, hostTensor, memorySink, toFloat32, type ByteSink, type ByteSource, type HostTensor, type Model, type Param } from '@whittle/core';
 import type * as CoreFiles from '@whittle/core/fs';
 import { readSafetensorsHeader, readSafetensorsTensor, writeSafetensors } from '@whittle/core/safetensors';
-import { checkAdapters, checkLoraScale } from './check-adapters.ts';
+import { checkLoraScale } from './check-adapters.ts';
 import type { LoraAdapters, LoraLayerAdapter } from './lora-types.ts';
 
 /** The most adapted layers a file may hold (a header could otherwise list millions of names). */
@@ -86,7 +86,7 @@ export async function saveLoraAdapters(path: string, adapters: LoraAdapters, opt
  * Reads adapters written by {@link writeLoraAdapters} (or PEFT tensors of Dense-shaped layers with
  * `r` and `alpha` in the metadata) from `source`, transposed back to Keras orientation; only the
  * header and the adapters' bytes are read. Given `model`, each adapter's shapes are checked against
- * its layer's kernel. Every fault is a `malformed-file` WhittleError naming the source and the
+ * its layer's kernel before any tensor is read. Every fault is a `malformed-file` WhittleError naming the source and the
  * tensor: a missing `lora_A` or `lora_B`, a shape that does not match r or the model, a NaN or
  * infinity, a tensor that is not LoRA's.
  *
@@ -116,30 +116,29 @@ export async function readLoraAdapters(source: ByteSource, model?: Model): Promi
     if (pairs.size > MAX_ADAPTED_LAYERS) fail(`more than ${MAX_ADAPTED_LAYERS} adapted layers`, name);
   }
   if (pairs.size === 0) fail('holds no LoRA tensors', 'tensors');
-  const read = (name: string): Promise<HostTensor> => readSafetensorsTensor(source, header, name);
-  const layers: LoraLayerAdapter[] = [];
+  const kernels = model === undefined ? undefined : denseKernelShapes(model);
+  // Every shape is checked from the header, against r and the model, before any tensor is read.
   for (const [layer, pair] of pairs) {
     if (pair.A === undefined) fail(`layer ${layer} has lora_B but no lora_A`, `${layer}.lora_A.weight`);
     if (pair.B === undefined) fail(`layer ${layer} has lora_A but no lora_B`, `${layer}.lora_B.weight`);
     const a = tensors.get(pair.A!)!;
     const b = tensors.get(pair.B!)!;
-    // Shapes come from the header: checked before any tensor is read.
     if (a.shape.length !== 2 || a.shape[0] !== rank) fail(`expected [r = ${rank}, in], got [${a.shape.join(', ')}]`, pair.A!);
     if (b.shape.length !== 2 || b.shape[1] !== rank) fail(`expected [out, r = ${rank}], got [${b.shape.join(', ')}]`, pair.B!);
+    if (kernels !== undefined) {
+      const kernel = kernels.get(layer);
+      if (kernel === undefined) fail(`the model has no Dense kernel in layer ${JSON.stringify(layer)}`, pair.A!);
+      const [inputs, outputs] = kernel!.shape;
+      if (a.shape[1] !== inputs) fail(`expected [${rank}, ${inputs}] for ${kernel!.name} [${inputs}, ${outputs}], got [${a.shape.join(', ')}]`, pair.A!);
+      if (b.shape[0] !== outputs) fail(`expected [${outputs}, ${rank}] for ${kernel!.name} [${inputs}, ${outputs}], got [${b.shape.join(', ')}]`, pair.B!);
+    }
+  }
+  const read = (name: string): Promise<HostTensor> => readSafetensorsTensor(source, header, name);
+  const layers: LoraLayerAdapter[] = [];
+  for (const [layer, pair] of pairs) {
     layers.push({ layer, a: transpose(await readFinite(read, pair.A!, fail)), b: transpose(await readFinite(read, pair.B!, fail)) });
   }
   const adapters: LoraAdapters = { rank, alpha, layers };
-  if (model !== undefined) {
-    try {
-      checkAdapters(model, adapters, 'adapters');
-    } catch (error) {
-      const field = error instanceof WhittleError ? error.field ?? '' : '';
-      const index = /^adapters\.layers\[(\d+)\]\.?(a|b)?/u.exec(field);
-      const layer = index === null ? undefined : layers[Number(index[1])]!.layer;
-      const tensor = layer === undefined ? 'tensors' : `${layer}.lora_${index![2] === 'b' ? 'B' : 'A'}.weight`;
-      throw new WhittleError('malformed-file', `does not fit the model: ${error instanceof WhittleError ? error.detail : String(error)}`, { file: path, field: tensor }, { cause: error });
-    }
-  }
   return adapters;
 }
 
@@ -174,6 +173,16 @@ async function readFinite(read: (name: string) => Promise<HostTensor>, name: str
   const values = toFloat32(tensor);
   if (!values.data.every(Number.isFinite)) fail('holds NaN or an infinity', name);
   return values;
+}
+
+/** Each Dense layer's kernel name and `[in, out]` shape, by layer name. */
+function denseKernelShapes(model: Model): Map<string, { name: string; shape: readonly [number, number] }> {
+  const kernels = new Map<string, { name: string; shape: readonly [number, number] }>();
+  for (const param of model.params.values()) {
+    if (param.role !== 'dense-kernel' || param.shape.length !== 2) continue;
+    kernels.set(param.layer ?? param.name.slice(0, param.name.lastIndexOf('/')), { name: param.name, shape: param.shape as [number, number] });
+  }
+  return kernels;
 }
 
 function transpose(tensor: HostTensor<'float32'>): HostTensor<'float32'> {
