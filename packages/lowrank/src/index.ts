@@ -1,7 +1,8 @@
 /**
- * `@whittle/lowrank`: low-rank factorization for whittle models (not yet released).
- *
- * Nothing is exported yet; see this package's README for what it will hold.
+ * `@whittle/lowrank`: low-rank factorization for whittle models. Exact and randomized SVD, rank
+ * selection (fixed rank, energy, tolerance, parameter budgets per layer or per model), and LoRA
+ * adapters for parameter-efficient fine-tuning.
  * @packageDocumentation
  */
 export * from './linalg/index.ts';
+export * from './lora/index.ts';
