@@ -5,10 +5,10 @@ import { countParams, modelByteLength } from '../model/model-queries.ts';
 import { compress } from '../recipe/compress.ts';
 import {
   checkPreparedSelection,
-  encodePreparedParam,
+  preparedParamEncoder,
+  PreparedTally,
   prepareRecipe,
   type ParamSize,
-  type PreparedParamResult,
   type PreparedRecipe,
 } from '../recipe/prepared-recipe.ts';
 import type { RecipeRegistry } from '../recipe/registry.ts';
@@ -88,32 +88,29 @@ async function compressStreamed(
 ): Promise<CompressSafetensorsResult> {
   const { signal, onProgress } = options;
   const stepCount = prepared.steps.length;
-  // sizes[s]: the file's params and bytes before step s + 1 (sizes[stepCount]: the output).
-  const params = new Float64Array(stepCount + 1);
-  const bytes = new Float64Array(stepCount + 1);
-  const seconds = new Float64Array(stepCount);
-  const record = (result: Pick<PreparedParamResult, 'sizes' | 'seconds'>): void => {
-    result.sizes.forEach((size, index) => {
-      params[index]! += size.params;
-      bytes[index]! += size.bytes;
-    });
-    result.seconds.forEach((taken, index) => {
-      seconds[index]! += taken;
-    });
-  };
+  // The file's params and bytes before each step (the last entry: the output), and each step's seconds.
+  const tally = new PreparedTally(stepCount);
+  const encodeOptions = signal === undefined ? {} : { signal };
+  const encode = preparedParamEncoder(prepared, tally, encodeOptions);
   let total = 0;
   let done = 0;
   let rowBlocked = 0;
-  const encodeOptions = signal === undefined ? {} : { signal };
   await transformSafetensorsFile(
     input,
     output,
-    async (param) => {
-      const result = await encodePreparedParam(prepared, param, encodeOptions);
-      record(result);
-      onProgress?.({ param: param.name, done: ++done, total });
-      return result.param;
-    },
+    onProgress === undefined
+      ? encode
+      : (param) => {
+          const result = encode(param);
+          if (result instanceof Promise) {
+            return result.then((encoded) => {
+              onProgress({ param: param.name, done: ++done, total });
+              return encoded;
+            });
+          }
+          onProgress({ param: param.name, done: ++done, total });
+          return result;
+        },
     {
       ...(options.force === undefined ? {} : { force: options.force }),
       ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
@@ -123,10 +120,14 @@ async function compressStreamed(
         const streamed = await encodeRowBlocks(
           tensor,
           async (block) => {
-            const result = await encodePreparedParam(prepared, block, encodeOptions);
-            return { encoding: result.param.value, figures: { sizes: result.sizes, seconds: result.seconds } };
+            // A block's figures count only once the whole tensor has gone through in blocks.
+            const figures = new PreparedTally(stepCount);
+            const encoded = await preparedParamEncoder(prepared, figures, encodeOptions)(block);
+            return { encoding: encoded.value, figures };
           },
-          (figures) => figures.forEach(record),
+          (figures) => {
+            for (const figure of figures) tally.add(figure);
+          },
           options.rowBlocks,
         );
         if (streamed === undefined) return undefined;
@@ -146,6 +147,7 @@ async function compressStreamed(
       },
     },
   );
+  const { params, bytes, seconds } = tally;
   const steps = prepared.steps.map(
     ({ config, notes }, index): StepReport => ({
       kind: config.kind,

@@ -120,16 +120,23 @@ export async function writeReservedSafetensors(
       await writeAll(handle, pending.subarray(0, pendingSize), dataStart + dataSize - pendingSize, path);
       pendingSize = 0;
     };
+    const writeLater = async (chunk: Uint8Array): Promise<void> => {
+      await flush();
+      if (chunk.byteLength >= GATHER_SIZE) await writeAll(handle, chunk, dataStart + dataSize, path);
+      else {
+        pending.set(chunk, pendingSize);
+        pendingSize += chunk.byteLength;
+      }
+      dataSize += chunk.byteLength;
+    };
     const planner = await spillParams(params, {
-      async write(chunk) {
-        if (pendingSize + chunk.byteLength > GATHER_SIZE) await flush();
-        if (chunk.byteLength >= GATHER_SIZE) {
-          await writeAll(handle, chunk, dataStart + dataSize, path);
-        } else {
-          pending.set(chunk, pendingSize);
-          pendingSize += chunk.byteLength;
-        }
+      // A chunk that fits what is gathered is taken at once, with no promise (a million tiny tensors).
+      write(chunk) {
+        if (pendingSize + chunk.byteLength > GATHER_SIZE || chunk.byteLength >= GATHER_SIZE) return writeLater(chunk);
+        pending.set(chunk, pendingSize);
+        pendingSize += chunk.byteLength;
         dataSize += chunk.byteLength;
+        return undefined;
       },
     }, options.metadata === undefined ? {} : { metadata: options.metadata });
     await flush();

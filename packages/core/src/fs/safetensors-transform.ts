@@ -3,7 +3,7 @@ import { readSafetensorsHeader, type SafetensorsHeader } from '../formats/safete
 import { toWhittleDType } from '../formats/safetensors/dtypes.ts';
 import { readAhead } from '../formats/safetensors/read-ahead.ts';
 import { safetensorsRoleAt } from '../formats/safetensors/header-columns.ts';
-import { readSafetensorsParamAt } from '../formats/safetensors/read-params.ts';
+import { plainSafetensorsParamAt, readSafetensorsParamAt } from '../formats/safetensors/read-params.ts';
 import { readSafetensorsRows } from '../formats/safetensors/read-tensor.ts';
 import type { StreamedParam } from '../formats/safetensors/row-blocks.ts';
 import type { DType } from '../tensor/dtype.ts';
@@ -98,6 +98,7 @@ async function* transformedParams(
 ): AsyncGenerator<Param | StreamedParam> {
   const ahead = readAhead(source);
   const { columns } = header;
+  const { tensors } = columns;
   const streamOver = options.streamTensorOver ?? 0;
   for (let index = 0; index < columns.count; index++) {
     let result: Param | StreamedParam | undefined;
@@ -115,11 +116,21 @@ async function* transformedParams(
           readRows: (start, count) => readSafetensorsRows(source, header, name, start, count),
         });
       }
-      result ??= await transform(await readSafetensorsParamAt(ahead, header, index));
+      if (result === undefined) {
+        // A small plain tensor lies in the window read ahead: taken, and transformed, without a promise of its own.
+        const bytes = plain >= 0 ? ahead.peek(header.dataOffset + tensors.begin(plain), tensors.end(plain) - tensors.begin(plain)) : undefined;
+        const param = bytes === undefined ? await readSafetensorsParamAt(ahead, header, index) : plainSafetensorsParamAt(header, index, bytes)!;
+        const transformed = transform(param);
+        result = isThenable(transformed) ? await transformed : transformed;
+      }
     } catch (error) {
       // A step's error (a NaN weight, a bad shape) names the param and field, not the file.
       throw locateError(error, { file: input });
     }
     yield result;
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<Param> {
+  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<Param>).then === 'function';
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { inferRole, inferRoles } from './infer-role.ts';
 import { isParamRole } from './param-roles.ts';
+import type { ParamRole } from './types.ts';
 
 describe('inferRole', () => {
   it.each([
@@ -74,5 +75,53 @@ describe('inferRoles', () => {
       ['classifier.bias', [10]],
     ]);
     expect([...roles.values()]).toEqual(['other', 'norm-gamma', 'norm-beta', 'norm-mean', 'norm-variance', 'bias']);
+  });
+});
+
+describe('inferRole against the rules read plainly', () => {
+  /** The documented rules, written as they read: split the whole name, then first match wins. */
+  function referenceRole(name: string, shape: readonly number[]): ParamRole {
+    const segments = name.replace(/:\d+$/, '').toLowerCase().split(/[./]/);
+    const last = segments[segments.length - 1]!;
+    const modules = segments.slice(0, -1);
+    const rank = shape.length;
+    const norm = modules.some((segment) => segment.includes('norm') || /(^|_)(ln|bn)(_|\d|$)/.test(segment));
+    if (last === 'running_mean' || last === 'moving_mean') return rank === 1 ? 'norm-mean' : 'other';
+    if (last === 'running_var' || last === 'moving_variance') return rank === 1 ? 'norm-variance' : 'other';
+    if (rank === 1 && norm && ['weight', 'gamma', 'scale'].includes(last)) return 'norm-gamma';
+    if (rank === 1 && norm && ['bias', 'beta'].includes(last)) return 'norm-beta';
+    if (last === 'bias' || last.endsWith('_bias')) return rank === 1 ? 'bias' : 'other';
+    if (last === 'weight' || last === 'in_proj_weight') {
+      if (rank !== 2) return 'other';
+      if (segments.some((segment) => segment.includes('embed') || segment === 'wte' || segment === 'wpe')) return 'embedding';
+      if (modules.some((segment) => ['c_attn', 'c_proj', 'c_fc'].includes(segment))) return 'dense-kernel';
+      return 'linear-weight';
+    }
+    if (last === 'kernel') return rank === 2 ? 'dense-kernel' : rank >= 3 && rank <= 5 ? 'conv2d-kernel' : 'other';
+    if (last === 'recurrent_kernel') return rank === 2 ? 'dense-kernel' : 'other';
+    if (last === 'depthwise_kernel') return rank >= 3 ? 'depthwise-kernel' : 'other';
+    if (last === 'pointwise_kernel') return rank >= 3 ? 'pointwise-kernel' : 'other';
+    if (last === 'embeddings') return rank === 2 ? 'embedding' : 'other';
+    if (last === 'gamma') return rank === 1 ? 'norm-gamma' : 'other';
+    if (last === 'beta') return rank === 1 ? 'norm-beta' : 'other';
+    return 'other';
+  }
+
+  const segment = fc.constantFrom(
+    'weight', 'Weight', 'bias', 'in_proj_bias', 'in_proj_weight', 'gamma', 'beta', 'scale', 'kernel', 'recurrent_kernel',
+    'depthwise_kernel', 'pointwise_kernel', 'embeddings', 'running_mean', 'moving_mean', 'running_var', 'moving_variance',
+    'LayerNorm', 'ln_1', 'bn1', 'wte', 'wpe', 'embed_tokens', 'c_attn', 'c_fc', 'layers', '0', 'mlp', 'x', '',
+  );
+  const name = fc
+    .tuple(fc.array(fc.tuple(segment, fc.constantFrom('.', '/')), { maxLength: 4 }), segment, fc.constantFrom('', ':0', ':12'))
+    .map(([modules, last, suffix]) => modules.map(([part, separator]) => part + separator).join('') + last + suffix);
+
+  it('gives the role the plain rules give, for any name and rank', () => {
+    fc.assert(
+      fc.property(name, fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 6 }), (paramName, shape) => {
+        expect(inferRole(paramName, shape)).toBe(referenceRole(paramName, shape));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -26,46 +26,69 @@ import type { ParamRole } from './types.ts';
  * ```
  */
 export function inferRole(name: string, shape: readonly number[]): ParamRole {
-  const segments = splitName(name);
-  const last = segments[segments.length - 1] ?? '';
-  const modules = segments.slice(0, -1);
+  const stripped = stripDeviceSuffix(name);
+  const cut = Math.max(stripped.lastIndexOf('.'), stripped.lastIndexOf('/'));
+  const last = stripped.slice(cut + 1).toLowerCase();
   const rank = shape.length;
+  const rule = LAST_SEGMENT_RULES.get(last);
+  if (rule !== undefined) return rule(rank, stripped, cut);
+  if (last.endsWith('_bias')) return rank === 1 ? 'bias' : 'other';
+  return 'other';
+}
 
-  if (last === 'running_mean' || last === 'moving_mean') return rank === 1 ? 'norm-mean' : 'other';
-  if (last === 'running_var' || last === 'moving_variance') return rank === 1 ? 'norm-variance' : 'other';
+/**
+ * The rules, compiled into one lookup by the lower-cased last segment, each given the rank, the
+ * name without its `:0` and where its last segment starts: the module segments are looked at
+ * only by the few rules that need them, so a checkpoint of a million names splits almost none.
+ */
+type LastSegmentRule = (rank: number, stripped: string, cut: number) => ParamRole;
 
-  if (rank === 1 && modules.some(isNormName)) {
-    if (last === 'weight' || last === 'gamma' || last === 'scale') return 'norm-gamma';
-    if (last === 'bias' || last === 'beta') return 'norm-beta';
-  }
-  if (last === 'bias' || last.endsWith('_bias')) return rank === 1 ? 'bias' : 'other';
+const normOr =
+  (role: ParamRole, otherwise: (rank: number, stripped: string, cut: number) => ParamRole): LastSegmentRule =>
+  (rank, stripped, cut) =>
+    rank === 1 && moduleSegments(stripped, cut).some(isNormName) ? role : otherwise(rank, stripped, cut);
 
-  if (last === 'weight' || last === 'in_proj_weight') {
-    if (rank !== 2) return 'other';
-    if (segments.some(isEmbeddingName)) return 'embedding';
-    if (modules.some((segment) => GPT2_CONV1D.has(segment))) return 'dense-kernel';
-    return 'linear-weight';
-  }
+const biasRule: LastSegmentRule = (rank) => (rank === 1 ? 'bias' : 'other');
+const rankRule =
+  (role: ParamRole, accepts: (rank: number) => boolean): LastSegmentRule =>
+  (rank) =>
+    accepts(rank) ? role : 'other';
 
-  switch (last) {
-    case 'kernel':
-      if (rank === 2) return 'dense-kernel';
-      return rank >= 3 && rank <= 5 ? 'conv2d-kernel' : 'other';
-    case 'recurrent_kernel':
-      return rank === 2 ? 'dense-kernel' : 'other';
-    case 'depthwise_kernel':
-      return rank >= 3 ? 'depthwise-kernel' : 'other';
-    case 'pointwise_kernel':
-      return rank >= 3 ? 'pointwise-kernel' : 'other';
-    case 'embeddings':
-      return rank === 2 ? 'embedding' : 'other';
-    case 'gamma':
-      return rank === 1 ? 'norm-gamma' : 'other';
-    case 'beta':
-      return rank === 1 ? 'norm-beta' : 'other';
-    default:
-      return 'other';
-  }
+const weightRule: LastSegmentRule = (rank, stripped, cut) => {
+  if (rank !== 2) return 'other';
+  const modules = moduleSegments(stripped, cut);
+  // The last segment (`weight`, `in_proj_weight`) names no embedding: only the modules can.
+  if (modules.some(isEmbeddingName)) return 'embedding';
+  if (modules.some((segment) => GPT2_CONV1D.has(segment))) return 'dense-kernel';
+  return 'linear-weight';
+};
+
+const LAST_SEGMENT_RULES: ReadonlyMap<string, LastSegmentRule> = new Map<string, LastSegmentRule>([
+  ['running_mean', rankRule('norm-mean', (rank) => rank === 1)],
+  ['moving_mean', rankRule('norm-mean', (rank) => rank === 1)],
+  ['running_var', rankRule('norm-variance', (rank) => rank === 1)],
+  ['moving_variance', rankRule('norm-variance', (rank) => rank === 1)],
+  ['weight', normOr('norm-gamma', weightRule)],
+  ['scale', normOr('norm-gamma', () => 'other')],
+  ['gamma', normOr('norm-gamma', rankRule('norm-gamma', (rank) => rank === 1))],
+  ['bias', normOr('norm-beta', biasRule)],
+  ['beta', normOr('norm-beta', rankRule('norm-beta', (rank) => rank === 1))],
+  ['in_proj_weight', weightRule],
+  ['kernel', (rank) => (rank === 2 ? 'dense-kernel' : rank >= 3 && rank <= 5 ? 'conv2d-kernel' : 'other')],
+  ['recurrent_kernel', rankRule('dense-kernel', (rank) => rank === 2)],
+  ['depthwise_kernel', rankRule('depthwise-kernel', (rank) => rank >= 3)],
+  ['pointwise_kernel', rankRule('pointwise-kernel', (rank) => rank >= 3)],
+  ['embeddings', rankRule('embedding', (rank) => rank === 2)],
+]);
+
+/** `name` without a trailing TensorFlow `:0` (a regular expression only for names holding a colon). */
+function stripDeviceSuffix(name: string): string {
+  return name.includes(':') ? name.replace(/:\d+$/, '') : name;
+}
+
+/** The lower-cased segments before the last one (`cut` is where the last one's separator is). */
+function moduleSegments(stripped: string, cut: number): string[] {
+  return cut < 0 ? [] : stripped.slice(0, cut).toLowerCase().split(/[./]/);
 }
 
 /**
@@ -104,12 +127,8 @@ export function inferRoles(entries: Iterable<readonly [string, readonly number[]
 
 const GPT2_CONV1D: ReadonlySet<string> = new Set(['c_attn', 'c_proj', 'c_fc']);
 
-function splitName(name: string): string[] {
-  return name.replace(/:\d+$/, '').toLowerCase().split(/[./]/);
-}
-
 function splitModule(name: string): { module: string; last: string } {
-  const stripped = name.replace(/:\d+$/, '');
+  const stripped = stripDeviceSuffix(name);
   const cut = Math.max(stripped.lastIndexOf('.'), stripped.lastIndexOf('/'));
   return { module: stripped.slice(0, Math.max(cut, 0)), last: stripped.slice(cut + 1).toLowerCase() };
 }

@@ -5,7 +5,7 @@ import { hostTensor } from '../tensor/host-tensor.ts';
 import type { Param } from '../model/types.ts';
 import { castHandler } from './cast.ts';
 import { createRecipeRegistry } from './registry.ts';
-import { checkPreparedSelection, encodePreparedParam, prepareRecipe } from './prepared-recipe.ts';
+import { checkPreparedSelection, encodePreparedParam, preparedParamEncoder, PreparedTally, prepareRecipe } from './prepared-recipe.ts';
 import { checkStepSelection } from './step-selection.ts';
 import type { RecipeHandler } from './types.ts';
 
@@ -65,6 +65,32 @@ describe('encodePreparedParam', () => {
     ]);
     // A bias is not a default role of cast.
     expect((await encodePreparedParam(prepared, bias)).param).toBe(bias);
+  });
+
+  it('encodes at once when every step has encodeParam, summing figures over params', async () => {
+    const prepared = prepareRecipe([{ kind: 'cast', dtype: 'float16' }, { kind: 'cast', dtype: 'bfloat16' }], { registry });
+    const tally = new PreparedTally(2);
+    const encode = preparedParamEncoder(prepared, tally);
+    const first = encode(kernel);
+    const second = encode(bias);
+    expect(first).not.toBeInstanceOf(Promise);
+    expect(second).toBe(bias);
+    const value = (first as Param).value;
+    expect(value.kind === 'dense' && value.tensor.dtype).toBe('bfloat16');
+    // Kernel 4 float32 → 4 float16 → 4 bfloat16 params; the float32 bias (2) is left alone by both steps.
+    expect([...tally.params]).toEqual([6, 6, 6]);
+    expect([...tally.bytes]).toEqual([16 + 8, 8 + 8, 8 + 8]);
+    expect(tally.seconds.every((seconds) => seconds >= 0)).toBe(true);
+  });
+
+  it('returns a promise only for a step run through apply, with the figures of every step', async () => {
+    const prepared = prepareRecipe([{ kind: 'cast-by-apply', dtype: 'float16' }, { kind: 'cast', dtype: 'bfloat16' }], { registry });
+    const tally = new PreparedTally(2);
+    const pending = preparedParamEncoder(prepared, tally)(kernel);
+    expect(pending).toBeInstanceOf(Promise);
+    const value = (await pending).value;
+    expect(value.kind === 'dense' && value.tensor.dtype).toBe('bfloat16');
+    expect([...tally.bytes]).toEqual([16, 8, 8]);
   });
 
   it('runs a per-param handler without encodeParam through its apply, with the same result', async () => {

@@ -13,7 +13,7 @@ import { compileNameFilter } from '../model/param-filter.ts';
 import type { Param, ParamRole } from '../model/types.ts';
 import { checkResources } from './compress.ts';
 import { defaultRegistry } from './default-registry.ts';
-import { encodeLocated } from './map-params.ts';
+import { encodeLocated, type ParamEncoder } from './map-params.ts';
 import type { RecipeRegistry } from './registry.ts';
 import { checkStepSelection, stepFilter, type FilterTarget } from './step-selection.ts';
 import type { RecipeHandler, RecipeStep, StepContext } from './types.ts';
@@ -167,43 +167,129 @@ export async function encodePreparedParam(
   param: Param,
   options: EncodePreparedOptions = {},
 ): Promise<PreparedParamResult> {
+  const tally = new PreparedTally(prepared.steps.length);
+  const encoded = await preparedParamEncoder(prepared, tally, options)(param);
+  const sizes: ParamSize[] = [];
+  for (let index = 0; index <= prepared.steps.length; index++) sizes.push({ params: tally.params[index]!, bytes: tally.bytes[index]! });
+  return { param: encoded, sizes, seconds: [...tally.seconds] };
+}
+
+/**
+ * The figures of a prepared recipe summed over the params it ran on: `params[s]` and `bytes[s]`
+ * before step `s + 1` (the last entry: after the last step), `seconds[s]` spent in step `s + 1`.
+ */
+export class PreparedTally {
+  readonly params: Float64Array;
+  readonly bytes: Float64Array;
+  readonly seconds: Float64Array;
+
+  constructor(stepCount: number) {
+    this.params = new Float64Array(stepCount + 1);
+    this.bytes = new Float64Array(stepCount + 1);
+    this.seconds = new Float64Array(stepCount);
+  }
+
+  /** Adds another tally's figures to this one's. */
+  add(other: PreparedTally): void {
+    for (let index = 0; index < this.params.length; index++) {
+      this.params[index]! += other.params[index]!;
+      this.bytes[index]! += other.bytes[index]!;
+    }
+    for (let index = 0; index < this.seconds.length; index++) this.seconds[index]! += other.seconds[index]!;
+  }
+}
+
+/**
+ * {@link encodePreparedParam} made once for a run over many params: each step's context is made
+ * here, not per param, and each param's figures are added to `tally` rather than returned in
+ * arrays of its own. The result is the param itself, not a promise, when every step that
+ * selects it has an `encodeParam` (which is synchronous): a checkpoint of a million tiny params
+ * then makes no promise, closure or figures object per param. Throws `invalid-argument` for a
+ * recipe that does not stream.
+ *
+ * @example
+ * ```ts
+ * const tally = new PreparedTally(prepared.steps.length);
+ * const encode = preparedParamEncoder(prepared, tally);
+ * const half = encode(param); // a Param, or a promise of one
+ * ```
+ */
+export function preparedParamEncoder(
+  prepared: PreparedRecipe,
+  tally: PreparedTally,
+  options: EncodePreparedOptions = {},
+): (param: Param) => Param | Promise<Param> {
   if (!prepared.streams) {
     throw new WhittleError('invalid-argument', `the recipe needs the whole model (${prepared.wholeModelKinds.join(', ')})`, { field: 'recipe' });
   }
   const { signal } = options;
-  const sizes: ParamSize[] = [sizeOf(param.value)];
-  const seconds: number[] = [];
-  let current = param;
-  for (const step of prepared.steps) {
-    signal?.throwIfAborted();
-    const started = performance.now();
-    if (step.selects(current.name, current.role)) current = await encodeStep(step, current, prepared.resources, signal);
-    seconds.push((performance.now() - started) / 1000);
-    sizes.push(sizeOf(current.value));
-  }
-  return { param: current, sizes, seconds };
-}
-
-async function encodeStep(
-  step: PreparedStep,
-  param: Param,
-  resources: Readonly<Record<string, unknown>>,
-  signal: AbortSignal | undefined,
-): Promise<Param> {
-  const { handler, config } = step;
-  const context: StepContext = {
+  const { steps, resources } = prepared;
+  const contexts = steps.map((step): StepContext => ({
     step: step.step,
     resources,
     note: (message: string) => {
       step.notes.push(String(message));
     },
     ...(signal === undefined ? {} : { signal }),
+  }));
+  // Each step's encoder, made once: a closure per param and step would be a million of them.
+  const encoders = steps.map((step, index): ParamEncoder | undefined => {
+    const { handler, config } = step;
+    const context = contexts[index]!;
+    return handler.encodeParam !== undefined && handler.defaultRoles !== undefined
+      ? (target) => handler.encodeParam!(target, config, context)
+      : undefined;
+  });
+  const { params, bytes, seconds } = tally;
+
+  const record = (index: number, value: Encoding): void => {
+    params[index]! += encodingParamCount(value);
+    bytes[index]! += byteLength(value);
   };
-  if (handler.encodeParam !== undefined && handler.defaultRoles !== undefined) {
-    const encoded: Encoding | undefined = encodeLocated(param, step.step, (target) => handler.encodeParam!(target, config, context));
-    return encoded === undefined ? param : { ...param, value: encoded };
-  }
-  // A per-param handler without encodeParam: its own apply, on a model of this param alone.
+
+  // Steps from `from` on, after a step that had to run asynchronously.
+  const finish = async (from: number, pending: Promise<Param>, started: number): Promise<Param> => {
+    let current = await pending;
+    seconds[from]! += (performance.now() - started) / 1000;
+    record(from + 1, current.value);
+    for (let index = from + 1; index < steps.length; index++) {
+      signal?.throwIfAborted();
+      const began = performance.now();
+      const next = runStep(steps[index]!, encoders[index], current, contexts[index]!);
+      current = next instanceof Promise ? await next : next;
+      seconds[index]! += (performance.now() - began) / 1000;
+      record(index + 1, current.value);
+    }
+    return current;
+  };
+
+  return (param: Param): Param | Promise<Param> => {
+    record(0, param.value);
+    let current = param;
+    for (let index = 0; index < steps.length; index++) {
+      signal?.throwIfAborted();
+      const started = performance.now();
+      const next = runStep(steps[index]!, encoders[index], current, contexts[index]!);
+      if (next instanceof Promise) return finish(index, next, started);
+      current = next;
+      seconds[index]! += (performance.now() - started) / 1000;
+      record(index + 1, current.value);
+    }
+    return current;
+  };
+}
+
+/** One step on one param: the param itself when the step does not select it. */
+function runStep(step: PreparedStep, encoder: ParamEncoder | undefined, param: Param, context: StepContext): Param | Promise<Param> {
+  if (!step.selects(param.name, param.role)) return param;
+  if (encoder === undefined) return applyToParam(step, param, context);
+  const encoded = encodeLocated(param, step.step, encoder);
+  return encoded === undefined ? param : { ...param, value: encoded };
+}
+
+/** A per-param handler without encodeParam: its own apply, on a model of this param alone. */
+async function applyToParam(step: PreparedStep, param: Param, context: StepContext): Promise<Param> {
+  const { handler, config } = step;
   const model = await handler.apply(createModel({ format: 'safetensors', topology: null, params: [param] }), config, context);
   const [only, ...rest] = model?.params instanceof Map ? model.params.values() : [];
   if (only === undefined || rest.length > 0 || only.name !== param.name) {
@@ -213,8 +299,4 @@ async function encodeStep(
     });
   }
   return only;
-}
-
-function sizeOf(value: Encoding): ParamSize {
-  return { params: encodingParamCount(value), bytes: byteLength(value) };
 }

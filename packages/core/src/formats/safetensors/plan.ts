@@ -246,14 +246,16 @@ export class SafetensorsHeaderPlanner {
     if (this.entries.length === 0) return;
     const text = (this.entryBytes > 0 ? ',' : '') + this.entries.join(',');
     this.entries = [];
-    // Names are well-formed and JSON escapes what is not, so utf8Length is exact and the text fits.
-    const size = utf8Length(text);
-    if (this.block.byteLength - this.blockUsed < size) {
+    // Encoded straight into the block; only text that does not fit there is measured, for a new
+    // block it fits (names are well-formed and JSON escapes what is not, so utf8Length is exact).
+    let { read, written } = this.encoder.encodeInto(text, this.block.subarray(this.blockUsed));
+    if (read < text.length) {
+      const size = utf8Length(text);
       if (this.blockUsed > 0) this.blocks.push(this.block.subarray(0, this.blockUsed));
       this.block = new Uint8Array(Math.max(BLOCK_SIZE, size));
       this.blockUsed = 0;
+      ({ read, written } = this.encoder.encodeInto(text, this.block));
     }
-    const { written } = this.encoder.encodeInto(text, this.block.subarray(this.blockUsed));
     this.blockUsed += written;
     this.entryBytes += written;
   }

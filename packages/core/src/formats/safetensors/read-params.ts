@@ -13,7 +13,8 @@ import { readSafetensorsHeader, type SafetensorsHeader } from './header.ts';
 import { asMalformed } from './malformed.ts';
 import { SAFETENSORS_COMPONENT_SEPARATOR, headerField, safetensorsEncodingKey, metadataField } from './naming.ts';
 import { readAhead } from './read-ahead.ts';
-import { findTensor, readTableTensor, readTensorBytes } from './read-tensor.ts';
+import { findTensor, readTableTensor, readTensorBytes, tableTensor } from './read-tensor.ts';
+import type { HostTensor } from '../../tensor/host-tensor.ts';
 
 /**
  * Reads param `name`: a plain tensor as a dense param, or an encoding assembled from its
@@ -55,15 +56,7 @@ export async function readSafetensorsParamAt(source: ByteSource, header: Safeten
   const name = columns.name(index);
   const role = safetensorsRoleAt(header, index);
   const plain = columns.plainTensor(index);
-  if (plain >= 0) {
-    const tensor = await readTableTensor(source, header, plain);
-    try {
-      return { name, role, shape: [...tensor.shape], value: denseEncoding(tensor) };
-    } catch (error) {
-      // The data check (a BOOL byte other than 0 or 1) knows the element, not the file.
-      throw asMalformed(error, header.file, headerField(name));
-    }
-  }
+  if (plain >= 0) return plainParam(header, index, await readTableTensor(source, header, plain));
   const info = columns.info(index);
   const buffers = new Map<string, Uint8Array>();
   for (const tensorName of info.tensors) {
@@ -78,6 +71,37 @@ export async function readSafetensorsParamAt(source: ByteSource, header: Safeten
     return { name, role, shape: [...info.shape], value };
   } catch (error) {
     throw asMalformed(error, header.file, metadataField(safetensorsEncodingKey(name)));
+  }
+}
+
+/**
+ * Plain param `index` of `header`, read from `bytes` (its tensor's bytes), or undefined for an
+ * encoded param: {@link readSafetensorsParamAt} for a caller that holds the bytes already.
+ *
+ * @example
+ * ```ts
+ * const param = plainSafetensorsParamAt(header, 0, bytes);
+ * ```
+ */
+export function plainSafetensorsParamAt(header: SafetensorsHeader, index: number, bytes: Uint8Array): Param | undefined {
+  const plain = header.columns.plainTensor(index);
+  return plain < 0 ? undefined : plainParam(header, index, tableTensor(header, plain, bytes));
+}
+
+/**
+ * A plain tensor as a dense param. Its dtype, shape and byte length were checked with the header
+ * and its data made as the dtype's typed array of that length, which is all a dense encoding's
+ * check asks of a float or integer tensor; only a bool tensor's bytes are checked again (0 or 1).
+ */
+function plainParam(header: SafetensorsHeader, index: number, tensor: HostTensor): Param {
+  const name = header.columns.name(index);
+  const role = safetensorsRoleAt(header, index);
+  if (tensor.dtype !== 'bool') return { name, role, shape: tensor.shape, value: { kind: 'dense', tensor: { dtype: tensor.dtype, shape: [...tensor.shape], data: tensor.data } as HostTensor } };
+  try {
+    return { name, role, shape: [...tensor.shape], value: denseEncoding(tensor) };
+  } catch (error) {
+    // The data check (a BOOL byte other than 0 or 1) knows the element, not the file.
+    throw asMalformed(error, header.file, headerField(name));
   }
 }
 

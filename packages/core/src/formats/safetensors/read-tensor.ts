@@ -51,6 +51,21 @@ export async function readTableTensor(source: ByteSource, header: SafetensorsHea
 }
 
 /**
+ * Tensor `index` of `header` from its bytes, already read (`end - begin` of them, as the header
+ * checked against its dtype and shape): {@link readTableTensor} for a caller that holds them.
+ *
+ * @example
+ * ```ts
+ * const tensor = tableTensor(header, 0, bytes);
+ * ```
+ */
+export function tableTensor(header: SafetensorsHeader, index: number, bytes: Uint8Array): HostTensor {
+  const table = header.columns.tensors;
+  const dtype = toWhittleDType(table.dtype(index)) ?? readableDType(table.info(index), header.file);
+  return { dtype, shape: table.shape(index), data: tensorData(bytes, dtype) } as HostTensor;
+}
+
+/**
  * The header entry of tensor `name`, or an `invalid-argument` error.
  *
  * @example

@@ -176,6 +176,14 @@ async function writeSpilled(
 }
 
 /**
+ * Where {@link spillParams} hands each tensor's bytes: a {@link SpillStore}, or a writer that
+ * takes small chunks at once into a buffer and returns a promise only when it must wait.
+ */
+export interface ParamBytesSink {
+  write(chunk: Uint8Array): Promise<void> | undefined;
+}
+
+/**
  * Checks each param of a one-shot stream and hands its tensors' bytes to `spill.write` in the
  * order a plan lays them out, holding one param at a time; returns the planner holding the
  * header. Internal: shared by the spill path here and the fs writer that writes data after space
@@ -188,7 +196,7 @@ async function writeSpilled(
  */
 export async function spillParams(
   params: Iterable<Param | StreamedParam> | AsyncIterable<Param | StreamedParam>,
-  spill: Pick<SpillStore, 'write'>,
+  spill: ParamBytesSink,
   options: SafetensorsPlanOptions = {}
 ): Promise<SafetensorsHeaderPlanner> {
   // The metadata is checked before any param is read.
@@ -205,7 +213,8 @@ export async function spillParams(
       // Most params of a large checkpoint are dense: one tensor, laid out with no parts or metadata objects.
       const { tensor } = param.value;
       planner.addDense(param.name, tensor.dtype, tensor.shape, index);
-      await spill.write(littleEndianBytes(tensor.data));
+      const pending = spill.write(littleEndianBytes(tensor.data));
+      if (pending !== undefined) await pending;
       index++;
       continue;
     }
@@ -224,7 +233,7 @@ function isStreamedParam(value: unknown): value is StreamedParam {
 /** Writes a streamed param's chunks, checking that they add up to what its metadata lays out. */
 async function spillStreamed(
   param: StreamedParam,
-  spill: Pick<SpillStore, 'write'>,
+  spill: ParamBytesSink,
   index: number,
   planner: SafetensorsHeaderPlanner
 ): Promise<void> {
@@ -251,7 +260,13 @@ function checkParam(value: unknown, index: number): Param {
   if (typeof param.name !== 'string' || param.name.length === 0) {
     fail(`a param needs a non-empty name, got ${describeValue(param.name)}`, `params[${index}].name`);
   }
-  validateEncoding(param.value, { field: `params[${index}].value` });
+  try {
+    validateEncoding(param.value);
+  } catch (error) {
+    // Checked again only to name the field: a million params need no field text each.
+    validateEncoding(param.value, { field: `params[${index}].value` });
+    throw error;
+  }
   return param;
 }
 
