@@ -3,10 +3,10 @@
  * all ten, once with every weight training and once with rank-r adapters alone.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { countParams, hostTensor, type Model } from '@whittle/core';
-import type { Batch } from '@whittle/core/runner';
-import { MNIST_CLASSES, MNIST_IMAGE_SIZE, type Digits } from '../quantization/mnist-digits.ts';
+import { countParams, type Model } from '@whittle/core';
+import { MNIST_IMAGE_SIZE, type Digits } from '../quantization/mnist-digits.ts';
 import { mnistAccuracy, trainMnistMlp } from '../quantization/mnist-mlp.ts';
+import { oneHotBatches } from '../pruning/structured-models.ts';
 
 /** Sizes of {@link runLoraFineTune}. */
 export interface LoraFineTuneOptions {
@@ -106,19 +106,4 @@ function selectDigits(digits: Digits, keep: (label: number) => boolean): Digits 
     labels[row] = digits.labels[index]!;
   }
   return { images, labels, count: indices.length };
-}
-
-/** Training batches with one-hot float32 targets, in order (no shuffle, so a run repeats). */
-function oneHotBatches(digits: Digits, size: number): Batch[] {
-  const batches: Batch[] = [];
-  for (let start = 0; start < digits.count; start += size) {
-    const rows = Math.min(size, digits.count - start);
-    const targets = new Float32Array(rows * MNIST_CLASSES);
-    for (let row = 0; row < rows; row++) targets[row * MNIST_CLASSES + digits.labels[start + row]!] = 1;
-    batches.push({
-      inputs: hostTensor('float32', [rows, MNIST_IMAGE_SIZE], digits.images.subarray(start * MNIST_IMAGE_SIZE, (start + rows) * MNIST_IMAGE_SIZE)),
-      targets: hostTensor('float32', [rows, MNIST_CLASSES], targets),
-    });
-  }
-  return batches;
 }
