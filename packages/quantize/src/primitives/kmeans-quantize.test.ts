@@ -64,12 +64,35 @@ describe('kmeansQuantize', () => {
     );
   });
 
-  it('uses no more iterations than asked: zero iterations keeps the linear grid', () => {
+  it('uses no more iterations than asked: zero iterations keeps the starting centroids', () => {
     const data = Float32Array.from([0, 1, 2, 3, 10]);
-    const encoding = kmeansQuantize(hostTensor('float32', [5], data), { bits: 1, iterations: 0 });
+    const encoding = kmeansQuantize(hostTensor('float32', [5], data), { bits: 1, iterations: 0, init: 'linear' });
     expect(Array.from(encoding.centroids.data)).toEqual([0, 10]);
-    const converged = kmeansQuantize(hostTensor('float32', [5], data), { bits: 1 });
+    const converged = kmeansQuantize(hostTensor('float32', [5], data), { bits: 1, init: 'linear' });
     expect(Array.from(converged.centroids.data)).toEqual([1.5, 10]);
+    // The optimal start is already the best split, {0, 1, 2, 3} and {10}.
+    expect(Array.from(kmeansQuantize(hostTensor('float32', [5], data), { bits: 1, iterations: 0 }).centroids.data)).toEqual([1.5, 10]);
+  });
+
+  it('by default starts from the least-squared-error clustering, where an even start stalls', () => {
+    // Three tight groups of unequal sizes and a sparse tail: from an even grid over [min, max]
+    // Lloyd leaves centroids stranded in the gaps; the optimal start does not.
+    let state = 99;
+    const random = (): number => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const data = new Float32Array(4000);
+    for (let index = 0; index < data.length; index++) {
+      const pick = random();
+      data[index] = pick < 0.6 ? random() * 0.02 : pick < 0.9 ? 0.5 + random() * 0.1 : pick < 0.99 ? -1 + random() * 0.04 : 3 + random() * 5;
+    }
+    const squaredError = (init: 'optimal' | 'linear'): number => {
+      const restored = decode(kmeansQuantize(hostTensor('float32', [data.length], data), { bits: 4, init, iterations: 500 })).data as Float32Array;
+      return data.reduce((sum, value, index) => sum + (value - restored[index]!) ** 2, 0);
+    };
+    expect(squaredError('optimal')).toBeLessThan(0.95 * squaredError('linear'));
+  });
+
+  it('rejects an unknown init', () => {
+    expect(() => kmeansQuantize(hostTensor('float32', [2], new Float32Array(2)), { bits: 1, init: 'random' as never })).toThrow(/init must be one of optimal, linear/);
   });
 
   it('handles constant, empty, tiny and outlier-heavy tensors', () => {

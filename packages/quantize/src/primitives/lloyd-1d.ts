@@ -15,6 +15,8 @@ export interface LloydOptions {
   readonly iterations: number;
   /** Seed for reseeding empty clusters. */
   readonly seed: number;
+  /** Ascending starting centroids, `count` of them; by default spread evenly over [min, max]. */
+  readonly initial?: Float64Array;
 }
 
 /** Centroids, ascending, and how many iterations ran. */
@@ -25,8 +27,8 @@ export interface LloydResult {
 }
 
 /**
- * k-means centroids of ascending, finite `sorted` values, from a linear initialisation over
- * [min, max]. Ties between two centroids go to the lower one.
+ * k-means centroids of ascending, finite `sorted` values, from `initial` or a linear
+ * initialisation over [min, max]. Ties between two centroids go to the lower one.
  *
  * @example
  * ```ts
@@ -34,14 +36,9 @@ export interface LloydResult {
  * ```
  */
 export function lloydCentroids(sorted: Float32Array, options: LloydOptions): LloydResult {
-  const { count, iterations, seed } = options;
+  const { count, iterations, seed, initial } = options;
   const size = sorted.length;
-  const centroids = new Float64Array(count);
-  const low = size === 0 ? 0 : sorted[0]!;
-  const high = size === 0 ? 0 : sorted[size - 1]!;
-  for (let index = 0; index < count; index++) {
-    centroids[index] = count === 1 ? (low + high) / 2 : low + ((high - low) * index) / (count - 1);
-  }
+  const centroids = initial === undefined ? linearCentroids(sorted, count) : Float64Array.from(initial);
   if (size === 0) return { centroids, iterations: 0, converged: true };
   // starts[j] is the first sorted index of cluster j; starts[count] = size.
   // Everything starts in cluster 0 (every later cluster starts at the end) with exact sums; then
@@ -100,6 +97,17 @@ export function lloydCentroids(sorted: Float32Array, options: LloydOptions): Llo
     }
   }
   return { centroids, iterations: iteration, converged };
+}
+
+/** `count` centroids spread evenly over [min, max] of ascending `sorted` (Deep Compression's linear initialisation). */
+function linearCentroids(sorted: Float32Array, count: number): Float64Array {
+  const centroids = new Float64Array(count);
+  const low = sorted.length === 0 ? 0 : sorted[0]!;
+  const high = sorted.length === 0 ? 0 : sorted[sorted.length - 1]!;
+  for (let index = 0; index < count; index++) {
+    centroids[index] = count === 1 ? (low + high) / 2 : low + ((high - low) * index) / (count - 1);
+  }
+  return centroids;
 }
 
 /**

@@ -8,13 +8,14 @@ import {
   estimateParams,
   mapParams,
   readFilter,
+  readEnum,
   readInteger,
   rejectUnknownFields,
   type ParamFilter,
   type RecipeHandler,
   type RecipeStep,
 } from '@whittle/core';
-import { kmeansByteLength, kmeansQuantize } from '../primitives/kmeans-quantize.ts';
+import { KMEANS_INITS, kmeansByteLength, kmeansQuantize, type KmeansInit } from '../primitives/kmeans-quantize.ts';
 import { encodeFloatParam, floatParamByteLength } from './float-param.ts';
 
 /** A `quantize.kmeans` step. */
@@ -26,6 +27,8 @@ export interface KmeansStep extends RecipeStep, ParamFilter {
   readonly iterations?: number;
   /** Seed for reseeding empty clusters (default 0). */
   readonly seed?: number;
+  /** Starting centroids: `'optimal'` (default, least squared error) or `'linear'` (Deep Compression's). */
+  readonly init?: KmeansInit;
 }
 
 /** Options of {@link kmeans}. */
@@ -33,6 +36,7 @@ export interface KmeansStepOptions extends ParamFilter {
   readonly bits: number;
   readonly iterations?: number;
   readonly seed?: number;
+  readonly init?: KmeansInit;
 }
 
 /** Most iterations a step may ask for (each is cheap, but a typo of 1e9 should not hang). */
@@ -47,12 +51,13 @@ const MAX_ITERATIONS = 10_000;
  * ```
  */
 export function kmeans(options: KmeansStepOptions): KmeansStep {
-  const { bits, iterations, seed } = options;
+  const { bits, iterations, seed, init } = options;
   return {
     kind: 'quantize.kmeans',
     bits,
     ...(iterations === undefined ? {} : { iterations }),
     ...(seed === undefined ? {} : { seed }),
+    ...(init === undefined ? {} : { init }),
     ...copyFilter(options),
   };
 }
@@ -66,22 +71,24 @@ export const kmeansHandler: RecipeHandler<KmeansStep> = {
   defaultRoles: WEIGHT_ROLES,
   perParam: true,
   validate(step, context) {
-    rejectUnknownFields(step, ['bits', 'iterations', 'seed', ...FILTER_FIELDS], context);
+    rejectUnknownFields(step, ['bits', 'iterations', 'seed', 'init', ...FILTER_FIELDS], context);
     return {
       kind: 'quantize.kmeans',
       bits: readInteger(step, 'bits', { min: 1, max: 8 }, context),
       iterations: readInteger(step, 'iterations', { min: 0, max: MAX_ITERATIONS, default: 50 }, context),
       seed: readInteger(step, 'seed', { min: 0, max: 2 ** 32 - 1, default: 0 }, context),
+      init: readEnum<KmeansInit>(step, 'init', KMEANS_INITS, { default: 'optimal' }, context),
       ...readFilter(step, context),
     };
   },
   encodeParam(param, config) {
-    const { bits, iterations, seed } = config;
+    const { bits, iterations, seed, init } = config;
     return encodeFloatParam(param, (tensor) =>
       kmeansQuantize(tensor, {
         bits,
         ...(iterations === undefined ? {} : { iterations }),
         ...(seed === undefined ? {} : { seed }),
+        ...(init === undefined ? {} : { init }),
       }),
     );
   },

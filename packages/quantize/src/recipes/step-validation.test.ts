@@ -37,7 +37,7 @@ describe('quantize step factories', () => {
     const validated = validateRecipe(parsed, registry);
     validated.forEach((config, index) => expect(config).toMatchObject(steps[index]!));
     expect(validated[5]).toStrictEqual({ kind: 'quantize.uint8' });
-    expect(validated[3]).toStrictEqual({ kind: 'quantize.kmeans', bits: 3, iterations: 5, seed: 2 });
+    expect(validated[3]).toStrictEqual({ kind: 'quantize.kmeans', bits: 3, iterations: 5, seed: 2, init: 'optimal' });
   });
 
   it('do not share arrays with their options', () => {
@@ -53,7 +53,7 @@ describe('quantize step validation', () => {
     expect(validate({ kind: 'quantize.affine', bits: 8 })).toStrictEqual({
       kind: 'quantize.affine', bits: 8, symmetric: true, narrowRange: false, granularity: { kind: 'axis' },
     });
-    expect(validate({ kind: 'quantize.kmeans', bits: 2 })).toStrictEqual({ kind: 'quantize.kmeans', bits: 2, iterations: 50, seed: 0 });
+    expect(validate({ kind: 'quantize.kmeans', bits: 2 })).toStrictEqual({ kind: 'quantize.kmeans', bits: 2, iterations: 50, seed: 0, init: 'optimal' });
   });
 
   it('names the field at fault', () => {
@@ -78,6 +78,7 @@ describe('quantize step validation', () => {
     rejects({ kind: 'quantize.kmeans', bits: 9 }, 'bits');
     rejects({ kind: 'quantize.kmeans', bits: 4, iterations: -1 }, 'iterations');
     rejects({ kind: 'quantize.kmeans', bits: 4, seed: -1 }, 'seed');
+    rejects({ kind: 'quantize.kmeans', bits: 4, init: 'random' }, 'init');
     rejects({ kind: 'quantize.kmeans', bits: 4, groupSize: 32 }, 'groupSize');
     rejects({ kind: 'quantize.float16', dtype: 'float16' }, 'dtype');
     rejects({ kind: 'quantize.uint8', exclude: [''] }, 'exclude[0]');
