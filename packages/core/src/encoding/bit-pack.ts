@@ -101,51 +101,13 @@ export function packMaskedCodes(codes: Uint8Array | Uint16Array, bits: number): 
     return littleEndianBytes(codes);
   }
   if (!(codes instanceof Uint8Array) || !Number.isInteger(bits) || bits < 1 || bits > 8) throw wrongArray(bits, codes);
-  const count = codes.length;
   if (bits === 8) return codes;
-  const packed = new Uint8Array(Math.ceil((count * bits) / 8));
-  switch (bits) {
-    case 4: {
-      const pairs = count >>> 1;
-      for (let byte = 0, index = 0; byte < pairs; byte++, index += 2) {
-        packed[byte] = codes[index]! | (codes[index + 1]! << 4);
-      }
-      if (count & 1) packed[pairs] = codes[count - 1]!;
-      return packed;
-    }
-    case 2:
-    case 1: {
-      const perByte = 8 / bits;
-      const whole = Math.floor(count / perByte);
-      let index = 0;
-      for (let byte = 0; byte < whole; byte++) {
-        let value = 0;
-        for (let shift = 0; shift < 8; shift += bits) value |= codes[index++]! << shift;
-        packed[byte] = value;
-      }
-      let tail = 0;
-      for (let shift = 0; index < count; shift += bits) tail |= codes[index++]! << shift;
-      if (whole < packed.length) packed[whole] = tail;
-      return packed;
-    }
-    default: {
-      // 3, 5, 6, 7 bits straddle bytes: stream through an accumulator.
-      let accumulator = 0;
-      let pending = 0;
-      let byte = 0;
-      for (let index = 0; index < count; index++) {
-        accumulator |= codes[index]! << pending;
-        pending += bits;
-        if (pending >= 8) {
-          packed[byte++] = accumulator & 0xff;
-          accumulator >>>= 8;
-          pending -= 8;
-        }
-      }
-      if (pending > 0) packed[byte] = accumulator & 0xff;
-      return packed;
-    }
-  }
+  // Each width's loop lives in its own function, so the JIT optimises each on its own feedback:
+  // one shared body, first optimised while only one width ran, deoptimises on the next width
+  // and can stay slow for the rest of the process.
+  if (bits === 4) return packNibbles(codes);
+  if (bits === 2 || bits === 1) return packWithinBytes(codes, bits);
+  return packAcrossBytes(codes, bits);
 }
 
 
@@ -264,4 +226,54 @@ function checkCount(count: number): void {
       field: 'count',
     });
   }
+}
+
+/** Two 4-bit codes per byte, the first in the low nibble. */
+function packNibbles(codes: Uint8Array): Uint8Array {
+  const count = codes.length;
+  const packed = new Uint8Array(Math.ceil(count / 2));
+  const pairs = count >>> 1;
+  for (let byte = 0, index = 0; byte < pairs; byte++, index += 2) {
+    packed[byte] = codes[index]! | (codes[index + 1]! << 4);
+  }
+  if (count & 1) packed[pairs] = codes[count - 1]!;
+  return packed;
+}
+
+/** 1- or 2-bit codes, whole codes per byte, the first in the lowest bits. */
+function packWithinBytes(codes: Uint8Array, bits: number): Uint8Array {
+  const count = codes.length;
+  const packed = new Uint8Array(Math.ceil((count * bits) / 8));
+  const perByte = 8 / bits;
+  const whole = Math.floor(count / perByte);
+  let index = 0;
+  for (let byte = 0; byte < whole; byte++) {
+    let value = 0;
+    for (let shift = 0; shift < 8; shift += bits) value |= codes[index++]! << shift;
+    packed[byte] = value;
+  }
+  let tail = 0;
+  for (let shift = 0; index < count; shift += bits) tail |= codes[index++]! << shift;
+  if (whole < packed.length) packed[whole] = tail;
+  return packed;
+}
+
+/** 3-, 5-, 6- and 7-bit codes, which straddle bytes: streamed through an accumulator. */
+function packAcrossBytes(codes: Uint8Array, bits: number): Uint8Array {
+  const count = codes.length;
+  const packed = new Uint8Array(Math.ceil((count * bits) / 8));
+  let accumulator = 0;
+  let pending = 0;
+  let byte = 0;
+  for (let index = 0; index < count; index++) {
+    accumulator |= codes[index]! << pending;
+    pending += bits;
+    if (pending >= 8) {
+      packed[byte++] = accumulator & 0xff;
+      accumulator >>>= 8;
+      pending -= 8;
+    }
+  }
+  if (pending > 0) packed[byte] = accumulator & 0xff;
+  return packed;
 }

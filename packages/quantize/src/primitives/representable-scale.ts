@@ -68,12 +68,17 @@ function roundUp(value: number, precision: number, minimumExponent: number): num
 }
 
 function checkLargest(stored: number, largest: number, scale: number, dtype: ScaleDType): number {
-  if (stored > largest) {
-    throw new WhittleError(
-      'invalid-argument',
-      `scale ${scale} does not fit ${dtype}; store scales as float32 (scaleDType: 'float32')`,
-      { field: 'scaleDType' },
-    );
-  }
+  if (stored > largest) throw scaleTooLarge(scale, dtype);
   return stored;
+}
+
+/**
+ * The error for a scale beyond its dtype, built in its own function: a template literal inline
+ * in the hot check gave the JIT a string operation it had never seen run, and it deoptimised
+ * the check for every later call.
+ */
+function scaleTooLarge(scale: number, dtype: ScaleDType): WhittleError {
+  return new WhittleError('invalid-argument', `scale ${scale} does not fit ${dtype}; store scales as float32 (scaleDType: 'float32')`, {
+    field: 'scaleDType',
+  });
 }
