@@ -3,3 +3,4 @@
  * @packageDocumentation
  */
 export * from './losses/index.ts';
+export * from './train/index.ts';
