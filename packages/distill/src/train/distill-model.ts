@@ -18,7 +18,7 @@ export interface ApplyModel {
 export interface LayersModelLike {
   apply(inputs: tf.Tensor, kwargs?: { training?: boolean }): unknown;
   predict(inputs: tf.Tensor, config?: { batchSize?: number }): tf.Tensor | tf.Tensor[];
-  readonly trainableWeights: readonly { read(): tf.Variable }[];
+  readonly trainableWeights: readonly { read(): tf.Tensor }[];
   save(handler: unknown): Promise<unknown>;
 }
 
@@ -110,7 +110,8 @@ export async function trainingStudent(student: DistillModel): Promise<TrainingSt
   let handedBack = false;
   return {
     apply: (inputs, training) => layersModel.apply(inputs, { training }) as ModelOutputs,
-    variables: layersModel.trainableWeights.map((weight) => weight.read()),
+    // A LayerVariable reads as the tf.Variable it wraps.
+    variables: layersModel.trainableWeights.map((weight) => weight.read() as tf.Variable),
     finish: async () => {
       if (kind === 'model') return trainable.toModel();
       handedBack = true;

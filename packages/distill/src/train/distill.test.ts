@@ -259,7 +259,7 @@ describe('distill', () => {
     const accuracy = await distill({ teacher, student: linearStudent(), data, epochs: 3, learningRate: 0.05, validation: { data, metric: 'accuracy' } });
     expect(accuracy.history.validation).toHaveLength(3);
     expect(accuracy.history.validation[2]!).toBeGreaterThan(0.6);
-    tf.dispose([teacher.weights, student.weights, ...(accuracy.student as { trainableVariables: tf.Variable[] }).trainableVariables]);
+    tf.dispose([teacher.weights, student.weights, ...accuracy.student.trainableVariables]);
   });
 
   it('refuses every bad option with a one-line invalid-argument WhittleError naming it, before training', async () => {
