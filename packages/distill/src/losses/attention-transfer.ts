@@ -33,7 +33,7 @@ const EPSILON = 1e-12;
 export function attentionTransfer(options: AttentionTransferOptions = {}): DistillationLoss {
   if (typeof options !== 'object' || options === null) throw new WhittleError('invalid-argument', `attentionTransfer options must be an object, got ${describeValue(options)}`, { field: 'options' });
   const beta = checkNumber(options.beta ?? 1000, 'beta', 0, Number.MAX_VALUE);
-  const outputs = checkOutputChoice({ teacher: 0, student: 0, ...options.outputs }, 'outputs');
+  const outputs = checkOutputChoice(options.outputs, 'outputs', 0);
   return (teacherOutputs, studentOutputs) => {
     const teacher = pickOutput(teacherOutputs, outputs.teacher, 'teacherOutputs');
     const student = pickOutput(studentOutputs, outputs.student, 'studentOutputs');

@@ -51,12 +51,12 @@ export function pickOutput(outputs: ModelOutputs, index: number, field: string):
   return tensor;
 }
 
-/** Throws a WhittleError naming `field` unless `value` is an integer (an output index). */
-export function checkOutputChoice(choice: OutputChoice | undefined, field: string): { teacher: number; student: number } {
-  if (choice === undefined) return { teacher: -1, student: -1 };
+/** The output indices of `choice`, `fallback` where not given; a WhittleError naming `field` for anything but integers. */
+export function checkOutputChoice(choice: OutputChoice | undefined, field: string, fallback = -1): { teacher: number; student: number } {
+  if (choice === undefined) return { teacher: fallback, student: fallback };
   if (typeof choice !== 'object' || choice === null) throw new WhittleError('invalid-argument', `outputs must be an object { teacher?, student? }, got ${describeValue(choice)}`, { field });
-  const teacher = choice.teacher ?? -1;
-  const student = choice.student ?? -1;
+  const teacher = choice.teacher ?? fallback;
+  const student = choice.student ?? fallback;
   for (const [name, value] of [['teacher', teacher], ['student', student]] as const) {
     if (!Number.isSafeInteger(value)) throw new WhittleError('invalid-argument', `an output index must be an integer, got ${describeValue(value)}`, { field: `${field}.${name}` });
   }

@@ -82,6 +82,7 @@ describe('hintLoss', () => {
       [() => hintLoss({ studentChannels: 3, teacherChannels: 1e12 }), 'teacherChannels'],
       [() => hintLoss({ studentChannels: 3, teacherChannels: 5, seed: 0.5 }), 'seed'],
       [() => hintLoss(undefined as never), 'options'],
+      [() => hintLoss({ studentChannels: 3, teacherChannels: 5, outputs: 'first' as never }), 'outputs'],
       [() => hint(tf.zeros([2, 5]), tf.zeros([2, 4])), 'studentOutputs'],
       [() => hint(tf.zeros([2, 6]), tf.zeros([2, 3])), 'teacherOutputs'],
       [() => hint(tf.zeros([2, 5]), tf.zeros([3, 3])), 'studentOutputs'],

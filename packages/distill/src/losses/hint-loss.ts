@@ -42,7 +42,7 @@ export function hintLoss(options: HintLossOptions): DistillationLoss {
   const teacherChannels = checkChannels(options.teacherChannels, 'teacherChannels');
   const seed = options.seed ?? 0;
   if (!Number.isSafeInteger(seed)) throw new WhittleError('invalid-argument', `seed must be an integer, got ${describeValue(seed)}`, { field: 'seed' });
-  const outputs = checkOutputChoice({ teacher: 0, student: 0, ...options.outputs }, 'outputs');
+  const outputs = checkOutputChoice(options.outputs, 'outputs', 0);
   // Glorot-style scale, so the projected hint starts at about the size of its input.
   const weights = ownedVariable(tf.tensor2d(seededNormal(studentChannels * teacherChannels, Math.sqrt(1 / studentChannels), seed), [studentChannels, teacherChannels]));
   const bias = ownedVariable(tf.zeros([teacherChannels]));
