@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '@whittle/core';
-import { mlpDistillationPart } from './mlp-distillation-part.ts';
+import { MLP_DISTILLATION_SETTINGS, mlpDistillationPart } from './mlp-distillation-part.ts';
+
+const quick = MLP_DISTILLATION_SETTINGS.quick.experiment;
 
 beforeAll(async () => {
   await useBackend('cpu', { gradients: true });
@@ -26,7 +28,7 @@ describe('mlpDistillationPart (quick)', () => {
       'mlp distilled student gain-over-hard-label points',
       'mlp distilled student gap-to-teacher points',
     ]);
-    expect(rows.every((row) => row.suite === 'distillation' && row.backend === 'cpu' && /T 4, alpha 0\.1/.test(row.size))).toBe(true);
+    expect(rows.every((row) => row.suite === 'distillation' && row.backend === 'cpu' && row.size.includes(`T ${quick.temperature}, alpha ${quick.alpha}`))).toBe(true);
     const value = (name: string, metric: string): number => rows.find((row) => row.case === `mlp ${name}` && row.metric === metric)!.value;
     // The parameter counts come from the architectures, counted independently here.
     expect(value('teacher', 'params')).toBe(mlpParams([784, 128, 10]));

@@ -17,7 +17,9 @@ export interface MlpDistillationOptions {
   readonly studentHiddenSizes: readonly number[];
   /** Epochs of each student (hard-label and distilled alike). */
   readonly studentEpochs: number;
-  readonly batchSize: number;
+  readonly teacherBatchSize: number;
+  /** Samples per batch of both students. */
+  readonly studentBatchSize: number;
   /** Adam's learning rate for the teacher. */
   readonly teacherLearningRate: number;
   /** Adam's learning rate for both students. */
@@ -48,7 +50,7 @@ export interface MlpDistillationRow {
  * @example
  * ```ts
  * const { train, test } = splitDigits(await loadMnistDigits(), { train: 8000, test: 2000, seed: 1 });
- * const rows = await runMlpDistillation(train, test, { teacherHiddenSizes: [1200, 1200], teacherEpochs: 10, studentHiddenSizes: [32], studentEpochs: 20, batchSize: 128, teacherLearningRate: 1e-3, studentLearningRate: 3e-3, temperature: 4, alpha: 0.1, seed: 1 });
+ * const rows = await runMlpDistillation(train, test, { teacherHiddenSizes: [1200, 1200], teacherEpochs: 5, studentHiddenSizes: [40], studentEpochs: 15, teacherBatchSize: 32, studentBatchSize: 64, teacherLearningRate: 1e-3, studentLearningRate: 3e-3, temperature: 4, alpha: 0.1, seed: 1 });
  * ```
  */
 export async function runMlpDistillation(train: Digits, test: Digits, options: MlpDistillationOptions): Promise<MlpDistillationRow[]> {
@@ -56,7 +58,7 @@ export async function runMlpDistillation(train: Digits, test: Digits, options: M
   const { fromLayersModel } = await import('@whittle/core/runner');
   const progress = options.progress ?? (() => {});
   progress(`teacher ${[MNIST_IMAGE_SIZE, ...options.teacherHiddenSizes, MNIST_CLASSES].join('-')}: ${options.teacherEpochs} epoch(s)`);
-  const teacher = await trainMnistMlp(train, { hiddenSizes: options.teacherHiddenSizes, epochs: options.teacherEpochs, batchSize: options.batchSize, learningRate: options.teacherLearningRate, seed: options.seed });
+  const teacher = await trainMnistMlp(train, { hiddenSizes: options.teacherHiddenSizes, epochs: options.teacherEpochs, batchSize: options.teacherBatchSize, learningRate: options.teacherLearningRate, seed: options.seed });
   const rows: MlpDistillationRow[] = [];
   const xs = tf.tensor2d(train.images, [train.count, MNIST_IMAGE_SIZE]);
   const ys = tf.tensor1d(train.labels, 'int32');
@@ -74,7 +76,7 @@ export async function runMlpDistillation(train: Digits, test: Digits, options: M
         optimizer: 'adam',
         learningRate: options.studentLearningRate,
         epochs: options.studentEpochs,
-        batchSize: options.batchSize,
+        batchSize: options.studentBatchSize,
         seed: options.seed,
         // The hard-label student never needs the teacher's outputs, but runs the same loop; the
         // cache keeps its cost to one pass, so train seconds compare the students fairly.
