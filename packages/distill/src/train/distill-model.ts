@@ -37,7 +37,7 @@ export interface TrainingStudent {
   readonly variables: readonly tf.Variable[];
   /** The trained student, in the kind it was given in. */
   finish(): Promise<DistillModel>;
-  /** Frees what loading it made (not a LayersModel handed back by `finish`). */
+  /** Frees what loading it made (not a LayersModel handed back by `finish`); an apply model not finished gets its variables back as they were. */
   dispose(): void;
 }
 
@@ -96,11 +96,23 @@ export async function trainingStudent(student: DistillModel): Promise<TrainingSt
   const kind = modelKind(student, 'student');
   if (kind === 'apply') {
     const applyModel = student as ApplyModel;
+    const variables = [...applyModel.trainableVariables];
+    // Its variables train in place, so a failure part-way puts them back as they were.
+    let initial: tf.Tensor[] | undefined = variables.map((variable) => tf.clone(variable));
     return {
       apply: (inputs, training) => applyModel.apply(inputs, { training }),
-      variables: [...applyModel.trainableVariables],
-      finish: async () => applyModel,
-      dispose: () => {},
+      variables,
+      finish: async () => {
+        tf.dispose(initial);
+        initial = undefined;
+        return applyModel;
+      },
+      dispose: () => {
+        if (initial === undefined) return;
+        for (const [index, variable] of variables.entries()) variable.assign(initial[index]!);
+        tf.dispose(initial);
+        initial = undefined;
+      },
     };
   }
   const { fromLayersModel, loadTrainable } = await import('@whittle/core/runner');

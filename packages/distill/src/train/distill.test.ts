@@ -312,6 +312,8 @@ describe('distill', () => {
       [{ earlyStopping: { patience: 2, restoreBest: 'no' } }, 'earlyStopping.restoreBest'],
       [{ data: { xs: tf.zeros([4, FEATURES + 1]) } }, 'data[0]'],
       [{ learningRate: 1e30, optimizer: 'sgd', loss: logitMse(), epochs: 3 }, 'learningRate'],
+      [{ data: { xs: tf.fill([4, FEATURES], Number.NaN) }, loss: logitMse() }, 'data[0].xs'],
+      [{ data: { xs: data.xs, ys: tf.fill([64, CLASSES], Number.POSITIVE_INFINITY) }, loss: hintonLoss({ alpha: 1 }) }, 'data[0].ys'],
     ];
     const before = tf.memory().numTensors;
     for (const [override, field] of cases) {
@@ -320,8 +322,12 @@ describe('distill', () => {
       expect((error as { field: string }).field, String(error)).toBe(field);
       expect(String(error)).not.toContain('\n');
     }
+    // A failure part-way leaves an apply model's variables as they were.
+    const weights = [...student.weights.dataSync()];
+    await rejection(() => distill({ ...base, data: [{ xs: data.xs }, { xs: tf.zeros([2, FEATURES + 1]) }], loss: logitMse(), learningRate: 0.1 }));
+    expect([...student.weights.dataSync()]).toEqual(weights);
     // Only the tensors the cases themselves made remain.
-    expect(tf.memory().numTensors - before).toBeLessThanOrEqual(5);
+    expect(tf.memory().numTensors - before).toBeLessThanOrEqual(8);
     expect(isWhittleError(await rejection(() => distill(null as never)), 'invalid-argument')).toBe(true);
     tf.dispose([teacher.weights, student.weights]);
   });

@@ -17,7 +17,8 @@ import { metricSum } from './validation-metric.ts';
  * projection), train with the named optimizer under the learning-rate schedule, on seeded
  * shuffled batches, for `epochs` or until early stopping. Every bad option is an
  * `invalid-argument` WhittleError naming it; no tensor outlives the call except the trained
- * student. The student given is left as it was, except an apply model, whose own variables train.
+ * student. The student given is left as it was, except an apply model, whose own variables train
+ * (and are put back as they were when training fails).
  *
  * @example
  * ```ts
@@ -69,13 +70,11 @@ export async function distill<Student extends DistillModel>(options: DistillOpti
         let loss: number;
         try {
           loss = await trainStep(teacher, student, optimizer, variables, checked, cache, batch);
+          if (!Number.isFinite(loss)) throw nonFiniteLoss(loss, epoch, batch);
         } catch (error) {
           throw batchError(error, `data[${batch.index}]`);
         } finally {
           tf.dispose(batch.owned as tf.Tensor[]);
-        }
-        if (!Number.isFinite(loss)) {
-          throw new WhittleError('invalid-argument', `the loss became ${loss} at epoch ${epoch}, batch ${batch.index + 1}; try a lower learning rate`, { field: 'learningRate' });
         }
         sum += loss;
         batches++;
@@ -136,6 +135,15 @@ async function trainStep(teacher: RunningTeacher, student: TrainingStudent, opti
     // Cached outputs live until training ends; gathered or fresh ones die with the batch.
     if (teacherOutputs !== undefined && !cache.owns(teacherOutputs)) tf.dispose(teacherOutputs);
   }
+}
+
+/** A loss that is NaN or infinite: from non-finite inputs (named), or else from a diverging step. */
+function nonFiniteLoss(loss: number, epoch: number, batch: ReadBatch): WhittleError {
+  const finite = (tensor: tf.Tensor | undefined): boolean => tensor === undefined || tf.tidy(() => tf.all(tf.isFinite(tensor)).dataSync()[0] === 1);
+  const where = `at epoch ${epoch}, batch ${batch.index + 1}`;
+  if (!finite(batch.xs)) return new WhittleError('invalid-argument', `the inputs hold NaN or infinite values (the loss became ${loss} ${where})`, { field: `data[${batch.index}].xs` });
+  if (batch.ys !== undefined && !finite(batch.ys)) return new WhittleError('invalid-argument', `the labels hold NaN or infinite values (the loss became ${loss} ${where})`, { field: `data[${batch.index}].ys` });
+  return new WhittleError('invalid-argument', `the loss became ${loss} ${where}; try a lower learning rate`, { field: 'learningRate' });
 }
 
 /** A model or loss that fails on a batch (wrong input width, say) as a WhittleError naming the batch. */
