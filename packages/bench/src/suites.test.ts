@@ -4,12 +4,13 @@ import { findSuite, SUITES } from './suites.ts';
 
 test('finds a suite by name', () => {
   expect(findSuite('backends').name).toBe('backends');
+  expect(findSuite('distillation').name).toBe('distillation');
   expect(findSuite('formats').name).toBe('formats');
   expect(findSuite('kernels').name).toBe('kernels');
   expect(findSuite('lowrank').name).toBe('lowrank');
   expect(findSuite('pruning').name).toBe('pruning');
   expect(findSuite('quantization').name).toBe('quantization');
-  expect(SUITES.map(({ name }) => name)).toEqual(['backends', 'formats', 'kernels', 'lowrank', 'pruning', 'quantization']);
+  expect(SUITES.map(({ name }) => name)).toEqual(['backends', 'distillation', 'formats', 'kernels', 'lowrank', 'pruning', 'quantization']);
 });
 
 test('an unknown suite is a WhittleError naming the known ones', () => {
@@ -20,5 +21,5 @@ test('an unknown suite is a WhittleError naming the known ones', () => {
     caught = error;
   }
   expect(isWhittleError(caught, 'invalid-argument')).toBe(true);
-  expect(String(caught)).toMatch(/unknown suite "sparsity"; expected one of backends, formats, kernels, lowrank, pruning, quantization/);
+  expect(String(caught)).toMatch(/unknown suite "sparsity"; expected one of backends, distillation, formats, kernels, lowrank, pruning, quantization/);
 });

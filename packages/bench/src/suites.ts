@@ -1,6 +1,7 @@
 import { WhittleError } from '@whittle/core';
 import type { Suite } from './suite.ts';
 import { backendsSuite } from './suites/backends.ts';
+import { distillationSuite } from './suites/distillation.ts';
 import { formatsSuite } from './suites/formats.ts';
 import { kernelsSuite } from './suites/kernels.ts';
 import { lowrankSuite } from './suites/lowrank.ts';
@@ -8,7 +9,7 @@ import { pruningSuite } from './suites/pruning.ts';
 import { quantizationSuite } from './suites/quantization.ts';
 
 /** Every benchmark suite, by name. */
-export const SUITES: readonly Suite[] = [backendsSuite, formatsSuite, kernelsSuite, lowrankSuite, pruningSuite, quantizationSuite];
+export const SUITES: readonly Suite[] = [backendsSuite, distillationSuite, formatsSuite, kernelsSuite, lowrankSuite, pruningSuite, quantizationSuite];
 
 /**
  * The suite called `name`, or a WhittleError listing the known ones.

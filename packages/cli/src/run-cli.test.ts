@@ -57,7 +57,7 @@ describe('usage errors: one line on stderr, status 2', () => {
     [['demo', '--backend', 'gpu'], /argument 'gpu' is invalid\. Allowed choices are wasm, cpu/],
     [['demo', 'extra'], /too many arguments/],
     [['bench'], /required option '--suite <name>' not specified/],
-    [['bench', '--suite', 'nonesuch'], /argument 'nonesuch' is invalid\. Allowed choices are backends, formats/],
+    [['bench', '--suite', 'nonesuch'], /argument 'nonesuch' is invalid\. Allowed choices are backends, distillation, formats/],
     [['inspect'], /missing required argument 'model'/],
     [['decompress', 'model.json'], /required option '-o, --output <path>' not specified/],
     [['bench', '--suite', 'backends', '--backend', 'wasm,gpu'], /unknown backend "gpu"/],

@@ -1,7 +1,6 @@
 /**
- * `@whittle/distill`: knowledge distillation for whittle models (not yet released).
- *
- * Nothing is exported yet; see this package's README for what it will hold.
+ * `@whittle/distill`: knowledge distillation for whittle models and any tfjs model.
  * @packageDocumentation
  */
-export {};
+export * from './losses/index.ts';
+export * from './train/index.ts';
