@@ -1,5 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { compress, countParams, createRecipeRegistry, type Model } from '@whittle/core';
+import { compress, countParams, createRecipeRegistry, estimate, type Model } from '@whittle/core';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { lowRankSvdHandler } from './factorize-step.ts';
@@ -191,5 +191,30 @@ describe('lowrank.svd with rewrite: true', () => {
     expect(paramValues(factorized, 'embed/embeddings')).toEqual(paramValues(model, 'embed/embeddings'));
     expect(factorized.params.has('head_lowrank_a/kernel')).toBe(true);
     expect(steps[0]!.notes).toEqual([expect.stringMatching(/^embed\/embeddings: left alone: rewrite: true factorizes the kernels of Dense and Conv2D layers only/)]);
+  });
+  test('a budget holds over the selected kernels, and estimate gives what compress leaves', async () => {
+    const model = await seededLayersModel(
+      () =>
+        tfl.sequential({
+          layers: [
+            tfl.layers.conv2d({ filters: 12, kernelSize: 3, inputShape: [6, 6, 4], activation: 'relu', name: 'conv' }),
+            tfl.layers.flatten({ name: 'flat' }),
+            tfl.layers.dense({ units: 40, activation: 'relu', name: 'hidden' }),
+            tfl.layers.dense({ units: 5, name: 'head' }),
+          ],
+        }),
+      6,
+    );
+    const kernels = (target: Model): number =>
+      [...target.params.values()].filter((param) => param.role !== 'bias').reduce((sum, param) => sum + param.shape.reduce((product, size) => product * size, 1), 0);
+    for (const settings of [{ rank: 3 }, { budget: 0.3 }, { budget: 0.3, budgetScope: 'layer' }, { energy: 0.8 }]) {
+      const step = { kind: 'lowrank.svd', ...settings };
+      const { model: factorized, steps } = await compress(model, [step], { registry });
+      expect(estimate(model, step, { registry })).toEqual({ params: steps[0]!.paramsAfter, bytes: steps[0]!.bytesAfter });
+      expect(countParams(factorized)).toBe(steps[0]!.paramsAfter);
+      if ('budget' in settings) expect(kernels(factorized)).toBeLessThanOrEqual(settings.budget! * kernels(model));
+      const inputs = randomValues(2 * 144, 8);
+      expect((await stockPredict(factorized, inputs, [6, 6, 4])).length).toBe(10);
+    }
   });
 });
