@@ -29,6 +29,8 @@ export const lowRankSvdHandler: RecipeHandler<LowRankSvdStep> = {
   effect: 'rewrites-topology',
   defaultRoles: FACTORIZE_ROLES,
   perParam: true,
+  // A thin block of a tensor's rows may not pay to factorize where the whole tensor does.
+  wholeTensors: true,
   streamsConfig: (config) => config.rewrite !== true && !(config.budget !== undefined && config.budgetScope !== 'layer'),
   validate: (step, context) => readFactorizeOptions(step, context),
   estimate: (model, config, context) => estimateFactorize(model, config, context),
