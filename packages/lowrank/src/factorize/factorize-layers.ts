@@ -16,7 +16,10 @@ import { matrixSize, matrixValues, whyNotAMatrix, type MatrixFactors } from './m
 import { planRanks, type FactorizeTarget } from './plan-ranks.ts';
 
 /** The Keras layer classes a rewrite factorizes, with the rank their kernel has. */
-export const FACTORIZED_LAYERS: Readonly<Record<string, number>> = { Dense: 2, Conv2D: 4 };
+export const FACTORIZED_LAYERS: ReadonlyMap<string, number> = new Map([
+  ['Dense', 2],
+  ['Conv2D', 4],
+]);
 
 // Fields of a layer's config that describe its input or its output, which the new layer at the
 // other end of the pair must not inherit.
@@ -35,7 +38,7 @@ const OUTPUT_FIELDS = ['activity_regularizer'];
  */
 export function hasFactorizableLayers(model: Model): boolean {
   if (model.topology === null || model.format !== 'tfjs-layers') return false;
-  return readModelGraph(model).nodes.some((node) => FACTORIZED_LAYERS[node.op] !== undefined);
+  return readModelGraph(model).nodes.some((node) => FACTORIZED_LAYERS.has(node.op));
 }
 
 /**
@@ -125,7 +128,7 @@ export function layerTargets(model: Model, config: LowRankSvdStep, note?: (messa
     const reason =
       layer === undefined
         ? 'rewrite: true factorizes the kernels of Dense and Conv2D layers only (rewrite: false stores any matrix as a lowrank encoding)'
-        : param.shape.length !== FACTORIZED_LAYERS[layer.op]
+        : param.shape.length !== FACTORIZED_LAYERS.get(layer.op)
           ? `a ${layer.op} kernel of rank ${param.shape.length}`
           : whyNotAMatrix(param);
     if (reason !== undefined) {
@@ -142,7 +145,7 @@ export function layerTargets(model: Model, config: LowRankSvdStep, note?: (messa
 function kernelLayers(graph: ModelGraph): Map<string, GraphNode> {
   const found = new Map<string, GraphNode>();
   for (const node of graph.nodes) {
-    if (FACTORIZED_LAYERS[node.op] === undefined) continue;
+    if (!FACTORIZED_LAYERS.has(node.op)) continue;
     const kernel = node.params.find((binding) => binding.slot === 'kernel');
     if (kernel !== undefined) found.set(kernel.param, node);
   }
