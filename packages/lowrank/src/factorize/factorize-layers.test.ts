@@ -1,5 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { compress, countParams, createRecipeRegistry, estimate, type Model } from '@whittle/core';
+import { WhittleError, compress, countParams, createRecipeRegistry, denseEncoding, estimate, hostTensor, replaceParams, type Model } from '@whittle/core';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { lowRankSvdHandler } from './factorize-step.ts';
@@ -216,5 +216,18 @@ describe('lowrank.svd with rewrite: true', () => {
       const inputs = randomValues(2 * 144, 8);
       expect((await stockPredict(factorized, inputs, [6, 6, 4])).length).toBe(10);
     }
+  });
+  test('a NaN kernel is a typed error naming the param, and the input model is left as it was', async () => {
+    const model = await seededLayersModel(mlp([10, 20, 4], ['relu', 'linear']), 2);
+    const values = Float32Array.from(paramValues(model, 'dense_0/kernel'));
+    values[7] = Number.NaN;
+    const hostile = replaceParams(model, new Map([['dense_0/kernel', denseEncoding(hostTensor('float32', [10, 20], values))]]));
+    for (const settings of [{ rank: 2 }, { energy: 0.9 }]) {
+      const caught = await compress(hostile, [{ kind: 'lowrank.svd', ...settings }], { registry }).catch((error: unknown) => error);
+      expect(caught).toBeInstanceOf(WhittleError);
+      expect((caught as WhittleError).field).toBe('params["dense_0/kernel"].values[7]');
+    }
+    expect([...hostile.params.keys()]).toEqual([...model.params.keys()]);
+    expect(Number.isNaN(paramValues(hostile, 'dense_0/kernel')[7])).toBe(true);
   });
 });
