@@ -7,10 +7,12 @@
 import {
   PARAM_ROLES,
   WEIGHT_ROLES,
+  castDense,
   compress,
   countParams,
   createModel,
   createRecipeRegistry,
+  decodeToFloat32,
   estimate,
   hostTensor,
   isFloatDType,
@@ -131,10 +133,13 @@ function layerInputs(model: Model, seed: number): Map<string, HostTensor> {
  */
 function withBoundedFactors(model: Model): Model {
   const bound = (factor: Encoding): Encoding => {
-    if (factor.kind !== 'dense' || !isFloatDType(factor.tensor.dtype) || factor.tensor.dtype === 'float16' || factor.tensor.dtype === 'bfloat16') return factor;
-    const data = Array.from(factor.tensor.data as Float32Array | Float64Array, (value) => (Number.isNaN(value) ? 0 : Math.max(-1000, Math.min(1000, value))));
-    const tensor = factor.tensor.dtype === 'float64' ? hostTensor('float64', factor.tensor.shape, Float64Array.from(data)) : hostTensor('float32', factor.tensor.shape, Float32Array.from(data));
-    return { kind: 'dense', tensor };
+    if (factor.kind !== 'dense' || !isFloatDType(factor.tensor.dtype)) return factor;
+    const { dtype, shape } = factor.tensor;
+    // 16-bit factors may hold infinities and NaNs as bit patterns: bounded through float32.
+    const values = Float64Array.from(decodeToFloat32(factor).data, (value) => (Number.isNaN(value) ? 0 : Math.max(-1000, Math.min(1000, value))));
+    if (dtype === 'float64') return { kind: 'dense', tensor: hostTensor('float64', shape, values) };
+    const bounded = hostTensor('float32', shape, Float32Array.from(values));
+    return dtype === 'float32' ? { kind: 'dense', tensor: bounded } : castDense(bounded, dtype);
   };
   const params = [...model.params.values()].map((param) =>
     param.value.kind === 'lowrank' ? { ...param, value: { ...param.value, left: bound(param.value.left), right: bound(param.value.right) } } : param,
