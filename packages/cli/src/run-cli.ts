@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 // compress` runs them. The CLI's one registration import.
 import '@whittle/quantize/register';
 import '@whittle/prune/register';
+import '@whittle/lowrank/register';
 import { version } from '../package.json';
 import type { CliIo } from './cli-io.ts';
 import { addBenchCommand } from './commands/bench.ts';

@@ -6,3 +6,4 @@
  */
 export * from './linalg/index.ts';
 export * from './lora/index.ts';
+export * from './factorize/index.ts';

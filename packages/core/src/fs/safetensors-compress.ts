@@ -55,7 +55,8 @@ export interface CompressSafetensorsResult {
  * settings allow it), each step's selection is checked against the whole header once, before any
  * output is written, and then each param is read, re-encoded by the steps that select it, written
  * and dropped: memory holds about one param, and a tensor over `rowBlocks.threshold` goes
- * through in blocks of rows where its encoding allows. Otherwise the whole file is read, run
+ * through in blocks of rows where its encoding allows and no step needs whole tensors
+ * (`RecipeHandler.wholeTensors`). Otherwise the whole file is read, run
  * through `compress`, and written. Either way the output equals what `compress` and
  * `writeSafetensorsFile` make of the whole model (the streamed header is padded with spaces to
  * the room reserved for it), `__metadata__` is kept, and the output is written atomically and
@@ -115,7 +116,10 @@ async function compressStreamed(
       ...(options.force === undefined ? {} : { force: options.force }),
       ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
       // encodeRowBlocks encodes only tensors over the threshold in blocks; smaller ones are not offered.
-      streamTensorOver: options.rowBlocks?.threshold ?? ROW_STREAM_THRESHOLD,
+      // A step that must see whole tensors turns blocks of rows off for the whole recipe.
+      streamTensorOver: prepared.steps.some((step) => step.handler.wholeTensors === true)
+        ? Number.POSITIVE_INFINITY
+        : (options.rowBlocks?.threshold ?? ROW_STREAM_THRESHOLD),
       streamTensor: async (tensor) => {
         const streamed = await encodeRowBlocks(
           tensor,

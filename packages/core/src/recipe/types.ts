@@ -112,6 +112,13 @@ export interface RecipeHandler<Config extends RecipeStep = RecipeStep> {
    * Absent: every config of a `perParam` handler streams.
    */
   streamsConfig?(config: Config): boolean;
+  /**
+   * For {@link perParam} handlers: true when the step's result for a tensor is not its results
+   * for blocks of the tensor's rows laid end to end, even where each block's encoding would
+   * concatenate (a factorization may leave a thin block whole yet factorize the whole tensor). A
+   * checkpoint driver then never offers a tensor to the recipe in blocks of rows.
+   */
+  readonly wholeTensors?: boolean;
   /** What the step does to a model (see {@link HandlerEffect}). */
   readonly effect: HandlerEffect;
   /**

@@ -5,9 +5,11 @@
 import {
   byteLength,
   isFloatDType,
+  lowRankEncoding,
   sparseEncoding,
   type Encoding,
   type HostTensor,
+  type LowRankEncoding,
   type Param,
   type ParamRole,
 } from '@whittle/core';
@@ -47,7 +49,8 @@ export function floatTensorOf(param: Param): { readonly tensor: HostTensor; read
 /**
  * The new encoding of one param under a quantize step whose encoder is `encode`: dense float
  * params encoded directly, the float values of sparse params encoded and put back in the same
- * layout, anything else (see {@link floatTensorOf}) left as it is (`undefined`). A handler's
+ * layout, the dense float factors of a lowrank param encoded each on its own (factorize, then
+ * quantize), anything else (see {@link floatTensorOf}) left as it is (`undefined`). A handler's
  * `encodeParam` is this with its encoder; its `apply` is core's `mapParams` over that.
  *
  * @example
@@ -56,6 +59,7 @@ export function floatTensorOf(param: Param): { readonly tensor: HostTensor; read
  * ```
  */
 export function encodeFloatParam(param: Param, encode: TensorEncoder): Encoding | undefined {
+  if (param.value.kind === 'lowrank') return encodeFactors(param, param.value, encode);
   const found = floatTensorOf(param);
   if (found === undefined) return undefined;
   const encoded = encode(found.tensor, { param, role: found.role });
@@ -79,9 +83,38 @@ export type TensorSizer = (tensor: HostTensor, role: ParamRole) => number | unde
  * ```
  */
 export function floatParamByteLength(param: Param, sizeTensor: TensorSizer): number | undefined {
+  const { value: stored } = param;
+  if (stored.kind === 'lowrank') {
+    const sizes = [stored.left, stored.right].map((factor) => {
+      const tensor = floatFactor(factor);
+      return tensor === undefined ? undefined : sizeTensor(tensor, 'other');
+    });
+    if (sizes.every((size) => size === undefined)) return undefined;
+    return (sizes[0] ?? byteLength(stored.left)) + (sizes[1] ?? byteLength(stored.right));
+  }
   const found = floatTensorOf(param);
   if (found === undefined) return undefined;
   const bytes = sizeTensor(found.tensor, found.role);
   const { value } = param;
   return bytes !== undefined && value.kind === 'sparse' ? byteLength(value) - byteLength(value.values) + bytes : bytes;
+}
+
+/**
+ * A `lowrank` param with each dense float factor encoded on its own (role `other`: per-axis
+ * scales run along a factor's last axis), so factorizing then quantizing composes; `undefined`
+ * when neither factor changes.
+ */
+function encodeFactors(param: Param, value: LowRankEncoding, encode: TensorEncoder): Encoding | undefined {
+  const [left, right] = [value.left, value.right].map((factor) => {
+    const tensor = floatFactor(factor);
+    return (tensor === undefined ? undefined : encode(tensor, { param, role: 'other' })) ?? factor;
+  });
+  if (left === value.left && right === value.right) return undefined;
+  return lowRankEncoding({ shape: value.shape, left: left!, right: right! });
+}
+
+/** A factor's tensor when it is dense float with elements: what a quantize step re-encodes. */
+function floatFactor(factor: Encoding): HostTensor | undefined {
+  if (factor.kind !== 'dense' || !isFloatDType(factor.tensor.dtype) || factor.tensor.shape.includes(0)) return undefined;
+  return factor.tensor;
 }

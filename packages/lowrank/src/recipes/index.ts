@@ -1,0 +1,1 @@
+export { lowrankHandlers } from './handlers.ts';
