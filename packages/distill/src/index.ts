@@ -1,7 +1,6 @@
 /**
- * `@whittle/distill`: knowledge distillation for whittle models (not yet released).
- *
- * Nothing is exported yet; see this package's README for what it will hold.
+ * `@whittle/distill`: knowledge distillation for whittle models, and students built from the
+ * teacher (narrower, depthwise-separable, GRU and low-rank variants).
  * @packageDocumentation
  */
-export {};
+export * from './students/index.ts';
