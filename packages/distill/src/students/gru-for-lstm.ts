@@ -5,7 +5,7 @@
 import { WhittleError, type Model } from '@whittle/core';
 import { rewriteModel, type GraphNode, type ModelRewrite, type NewNode } from '@whittle/core/graph';
 import { glorotUniform, zeros } from './seeded-weights.ts';
-import { boundParam, checkTeacher } from './teacher-model.ts';
+import { boundParam, checkTeacher, replaceKeepingName } from './teacher-model.ts';
 
 /** Options of {@link gruForLstm}. */
 export interface GruForLstmOptions {
@@ -64,7 +64,7 @@ export function gruForLstm(teacher: Model, options: GruForLstmOptions = {}): Mod
   const targets = rewrite.graph.nodes.filter((node) => node.op === 'LSTM');
   if (targets.length === 0) throw new WhittleError('invalid-argument', 'the teacher has no LSTM layer', { field: 'teacher' });
   targets.forEach((node, index) => {
-    rewrite = rewrite.replaceNode(node.name, [gruNode(rewrite, node, seed + 2 * index)]);
+    rewrite = replaceKeepingName(rewrite, node.name, [gruNode(rewrite, node, seed + 2 * index)]);
   });
   return rewrite.build();
 }

@@ -6,7 +6,7 @@
 import { WhittleError, decodeToFloat32, type Encoding, type HostTensor, type Model } from '@whittle/core';
 import { rewriteModel, type GraphNode, type ModelRewrite, type NewNode } from '@whittle/core/graph';
 import { randomizedSvd, selectRanksForBudget, svd, type SingularValueDecomposition } from '@whittle/lowrank';
-import { boundParam, checkTeacher, freshName, withoutInputFields } from './teacher-model.ts';
+import { boundParam, checkTeacher, freshName, replaceKeepingName, withoutInputFields } from './teacher-model.ts';
 
 /** How {@link lowRankDense} chooses ranks, and which SVD it uses. */
 export type LowRankDenseOptions = (
@@ -77,7 +77,7 @@ export async function lowRankDense(teacher: Model, options: LowRankDenseOptions)
     const rank = ranks[index]!;
     if (rank === 0) return;
     factored++;
-    rewrite = rewrite.replaceNode(candidate.node.name, densePair(candidate, decompositions[index]!, rank, freshName(taken, `${candidate.node.name}_down`)));
+    rewrite = replaceKeepingName(rewrite, candidate.node.name, densePair(candidate, decompositions[index]!, rank, freshName(taken, `${candidate.node.name}_down`)));
   });
   if (factored === 0) {
     throw new WhittleError('invalid-argument', 'no Dense layer of the teacher gets smaller at this rank or budget', { field: checked.rank === undefined ? 'options.budget' : 'options.rank' });

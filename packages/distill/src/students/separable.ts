@@ -7,7 +7,7 @@
 import { WhittleError, decodeToFloat32, type HostTensor, type Model } from '@whittle/core';
 import { rewriteModel, type GraphNode, type ModelRewrite, type NewNode } from '@whittle/core/graph';
 import { svd } from '@whittle/lowrank';
-import { boundParam, checkTeacher, freshName, pairAttribute, withoutInputFields } from './teacher-model.ts';
+import { boundParam, checkTeacher, freshName, pairAttribute, replaceKeepingName, withoutInputFields } from './teacher-model.ts';
 
 /**
  * The student `teacher` becomes when every Conv2D with a kernel larger than 1×1 is replaced by
@@ -38,7 +38,7 @@ export function separable(teacher: Model): Model {
   }
   const taken = new Set(rewrite.graph.nodes.map((node) => node.name));
   for (const node of targets) {
-    rewrite = rewrite.replaceNode(node.name, separablePair(rewrite, node, freshName(taken, `${node.name}_depthwise`)));
+    rewrite = replaceKeepingName(rewrite, node.name, separablePair(rewrite, node, freshName(taken, `${node.name}_depthwise`)));
   }
   return rewrite.build();
 }

@@ -3,7 +3,7 @@
  * config they share.
  */
 import { WhittleError, type Model, type Param } from '@whittle/core';
-import type { GraphNode } from '@whittle/core/graph';
+import type { GraphNode, ModelRewrite, NewNode } from '@whittle/core/graph';
 
 /**
  * Throws an `invalid-argument` WhittleError unless `teacher` is a whittle Model of format
@@ -95,4 +95,23 @@ export function withoutInputFields(attributes: Readonly<Record<string, unknown>>
   const result: Record<string, unknown> = { ...attributes };
   for (const field of FIRST_LAYER_ATTRIBUTES) delete result[field];
   return result;
+}
+
+/**
+ * `rewrite` with node `name` replaced by `chain`, whose last node takes `name` over (so hints,
+ * metrics and users that name the layer still find it). The chain is put in under a free name
+ * first and renamed in a second step: its params are named after their node, and in one step
+ * they would clash with the params of the node they replace.
+ *
+ * @example
+ * ```ts
+ * rewrite = replaceKeepingName(rewrite, 'dense_1', [down, { ...up, name: 'dense_1' }]);
+ * ```
+ */
+export function replaceKeepingName(rewrite: ModelRewrite, name: string, chain: readonly NewNode[]): ModelRewrite {
+  const last = chain[chain.length - 1]!;
+  const taken = new Set([...rewrite.graph.nodes.map((node) => node.name), ...chain.map((node) => node.name)]);
+  const temporary = freshName(taken, `${name}_replaced`);
+  const placed = rewrite.replaceNode(name, [...chain.slice(0, -1), { ...last, name: temporary }]);
+  return placed.replaceNode(temporary, [last]);
 }
