@@ -8,7 +8,9 @@ import { boundParam, pairAttribute } from './teacher-model.ts';
 
 /** The cost of one layer for one example. */
 export interface LayerCost {
+  /** The layer's name. */
   readonly name: string;
+  /** Its class (`Conv2D`). */
   readonly op: string;
   /** Elements of the layer's params. */
   readonly params: number;
