@@ -1,9 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { decodeToFloat32, isWhittleError } from '@whittle/core';
+import { fromLayersModel } from '@whittle/core/runner';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { lowRankDense } from './low-rank-dense.ts';
 import { cnnTeacher, loadStock, maxDifference, mlpTeacher, paramCount, runStock, sampleInputs } from './students.test-support.ts';
+
+async function convolutionOnly() {
+  const layersModel = tfl.sequential({ layers: [tfl.layers.conv2d({ filters: 2, kernelSize: 1, inputShape: [3, 3, 2] }), tfl.layers.globalAveragePooling2d({})] });
+  try {
+    return await fromLayersModel(layersModel);
+  } finally {
+    layersModel.dispose();
+  }
+}
 
 describe('lowRankDense', () => {
   test('at full rank the student computes what the teacher does (the teacher run in tfjs)', async () => {
@@ -127,6 +138,7 @@ describe('lowRankDense', () => {
       [model, { rank: 2, svd: 'fast' }, 'options.svd'],
       [model, { rank: 5 }, 'options.rank'],
       [(await cnnTeacher()).model, { rank: 50 }, 'options.rank'],
+      [await convolutionOnly(), { budget: 0.5 }, 'teacher'],
       [{ format: 'checkpoint', topology: null, params: new Map() }, { rank: 2 }, 'teacher.format'],
     ];
     for (const [teacher, options, field] of cases) {

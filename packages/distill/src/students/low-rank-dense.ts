@@ -54,6 +54,7 @@ export async function lowRankDense(teacher: Model, options: LowRankDenseOptions)
   const checked = checkLowRankOptions(options);
   let rewrite: ModelRewrite = rewriteModel(teacher);
   const dense = rewrite.graph.nodes.filter((node) => node.op === 'Dense');
+  if (dense.length === 0) throw new WhittleError('invalid-argument', 'the teacher has no Dense layer', { field: 'teacher' });
   if (checked.layers !== undefined) {
     checked.layers.forEach((name, index) => {
       if (!dense.some((node) => node.name === name)) {
@@ -61,7 +62,12 @@ export async function lowRankDense(teacher: Model, options: LowRankDenseOptions)
       }
     });
   }
-  const candidates = dense.filter((node) => checked.layers === undefined || checked.layers.includes(node.name)).map((node) => denseKernel(rewrite, node));
+  const smaller = (candidate: DenseKernel, rank: number): boolean => rank * (candidate.inputs + candidate.outputs) < candidate.inputs * candidate.outputs;
+  // At a fixed rank, layers the pair would not shrink are known before any SVD is paid for.
+  const candidates = dense
+    .filter((node) => checked.layers === undefined || checked.layers.includes(node.name))
+    .map((node) => denseKernel(rewrite, node))
+    .filter((candidate) => checked.rank === undefined || checked.layers !== undefined || smaller(candidate, Math.min(checked.rank, candidate.inputs, candidate.outputs)));
   const decompositions: SingularValueDecomposition[] = [];
   for (const candidate of candidates) {
     const shape = { rows: candidate.inputs, columns: candidate.outputs };
@@ -118,13 +124,7 @@ function denseKernel(rewrite: ModelRewrite, node: GraphNode): DenseKernel {
 
 /** Per candidate, its rank, 0 where it stays whole. */
 function chooseRanks(candidates: readonly DenseKernel[], decompositions: readonly SingularValueDecomposition[], options: CheckedOptions): number[] {
-  const smaller = (candidate: DenseKernel, rank: number): boolean => rank * (candidate.inputs + candidate.outputs) < candidate.inputs * candidate.outputs;
-  if (options.rank !== undefined) {
-    return candidates.map((candidate) => {
-      const rank = Math.min(options.rank!, candidate.inputs, candidate.outputs);
-      return options.layers !== undefined || smaller(candidate, rank) ? rank : 0;
-    });
-  }
+  if (options.rank !== undefined) return candidates.map((candidate) => Math.min(options.rank!, candidate.inputs, candidate.outputs));
   const spectra = candidates.map((candidate, index) => ({
     rows: candidate.inputs,
     columns: candidate.outputs,
