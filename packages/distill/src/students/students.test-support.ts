@@ -7,7 +7,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Model } from '@whittle/core';
 import { fromLayersModel } from '@whittle/core/runner';
-import { toModelArtifacts } from '@whittle/core/tfjs';
+import { writeTfjsArtifacts } from '@whittle/core/tfjs';
 
 type Symbolic = tfl.SymbolicTensor;
 const seeded = (seed: number) => tfl.initializers.glorotNormal({ seed });
@@ -71,9 +71,19 @@ export function lstmTeacher(units = 6, seed = 1): Promise<Teacher> {
   return teacherOf(tfl.sequential({ layers }), [5, 3]);
 }
 
-/** `model` loaded by stock `tf.loadLayersModel` from the model.json fields and weights core writes. */
+/**
+ * `model` written by core's writer (model.json and weight shards) and loaded by stock
+ * `tf.loadLayersModel` through tfjs's own HTTP loader, its fetches served from those files.
+ */
 export function loadStock(model: Model): Promise<tfl.LayersModel> {
-  return tfl.loadLayersModel(tf.io.fromMemory(toModelArtifacts(model)));
+  const { modelJson, shards } = writeTfjsArtifacts(model, { shardBytes: 4096 });
+  const files = new Map<string, Uint8Array>([['model.json', new TextEncoder().encode(JSON.stringify(modelJson))], ...shards.map((shard) => [shard.path, shard.bytes] as [string, Uint8Array])]);
+  const base = 'http://whittle.test/student/';
+  const fetchFunc = async (input: RequestInfo | URL): Promise<Response> => {
+    const bytes = files.get(String(input).slice(base.length));
+    return bytes === undefined ? new Response(null, { status: 404 }) : new Response(bytes.slice().buffer);
+  };
+  return tfl.loadLayersModel(tf.io.http(`${base}model.json`, { fetchFunc: fetchFunc as typeof fetch }));
 }
 
 /** Seeded inputs of `rows` examples of `shape`, in [-1, 1). */
