@@ -1,0 +1,229 @@
+/**
+ * The `distillation` suite's separable-student part: a small CNN trained on real MNIST digits,
+ * and its depthwise-separable student (`separable`), compared on params, multiply-adds, wasm
+ * latency and accuracy, the student trained on hard labels from a random start and from the
+ * teacher's factored kernels. tfjs's wasm backend has no depthwise-convolution gradient kernels,
+ * so there the students train on the cpu backend; their rows say so.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { WEIGHT_ROLES, countParams, denseEncoding, replaceParams, useBackend, type BackendName, type Encoding, type Model } from '@whittle/core';
+import { whittleIOHandler } from '@whittle/core/tfjs';
+import { measureInterleaved } from '../../measure-interleaved.ts';
+import type { ResultRow } from '../../result-row.ts';
+import { seededRandom } from '../../seeded-random.ts';
+import { MNIST_IMAGE_SIZE, loadMnistDigits, splitDigits, type Digits } from '../quantization/mnist-digits.ts';
+import { mnistAccuracy } from '../quantization/mnist-mlp.ts';
+import { oneHotBatches, trainMnistCnn } from '../pruning/structured-models.ts';
+import { QUICK_STRUCTURED_PLAN } from '../pruning/structured-plan.ts';
+
+/** Sizes of {@link runStudentsSeparable}. */
+export interface StudentsSeparableOptions {
+  /** The teacher CNN's 3 × 3 conv filters (each followed by 2 × 2 max pooling) and its dense width. */
+  readonly filters: readonly number[];
+  readonly dense: number;
+  /** Epochs of the teacher and of each student: the same for all. */
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  /** Rows per timed forward pass. */
+  readonly latencyRows: number;
+  /** Untimed and timed interleaved rounds of the latency measurement. */
+  readonly warmup: number;
+  readonly runs: number;
+  readonly seed: number;
+}
+
+/** One model of the part, measured. */
+export interface SeparableRow {
+  readonly model: 'teacher' | 'separable (random init)' | 'separable (from teacher)';
+  readonly params: number;
+  /** Multiply-adds of one image's forward pass (`modelCost`). */
+  readonly multiplyAdds: number;
+  /** Top-1 accuracy in percent on the test digits. */
+  readonly accuracy: number;
+  /** Median milliseconds of one forward pass of `latencyRows` images, interleaved with the teacher's. */
+  readonly latencyMilliseconds: number;
+  readonly trainSeconds: number;
+  /** The backend it trained on (the cpu backend for students where the suite's has no depthwise gradient kernels). */
+  readonly trainBackend: BackendName;
+}
+
+/** The kernels training a DepthwiseConv2D needs beyond its forward pass. */
+const DEPTHWISE_GRADIENTS = ['DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'] as const;
+
+/**
+ * Trains the teacher CNN on `train`, builds its separable student, trains the student's
+ * architecture on hard labels twice (from seeded random weights, and from the factored teacher
+ * kernels `separable` starts from), each for as many epochs as the teacher, and measures all
+ * three on `test` on the current backend. Distillation of the same student is measured by the
+ * suite's distillation part.
+ *
+ * @example
+ * ```ts
+ * const { train, test } = splitDigits(await loadMnistDigits(), { train: 8000, test: 2000, seed: 1 });
+ * const rows = await runStudentsSeparable(train, test, { filters: [16, 32], dense: 64, epochs: 2, batchSize: 128, learningRate: 2e-3, latencyRows: 64, warmup: 3, runs: 15, seed: 1 });
+ * ```
+ */
+export async function runStudentsSeparable(train: Digits, test: Digits, options: StudentsSeparableOptions): Promise<SeparableRow[]> {
+  const { separable, modelCost } = await import('@whittle/distill');
+  const plan = { ...QUICK_STRUCTURED_PLAN, cnnFilters: options.filters, cnnDense: options.dense, cnnEpochs: options.epochs, batchSize: options.batchSize, learningRate: options.learningRate };
+  let started = performance.now();
+  const teacher = await trainMnistCnn(train, plan, options.seed);
+  const teacherSeconds = (performance.now() - started) / 1000;
+  const student = separable(teacher);
+  // tfjs's wasm backend has no depthwise-convolution gradient kernels: there the students train on
+  // the cpu backend (models are host data, so they move freely), and everything else stays.
+  const suiteBackend = tf.getBackend() as BackendName;
+  const studentBackend = DEPTHWISE_GRADIENTS.every((kernel) => tf.getKernel(kernel, suiteBackend) !== undefined) ? suiteBackend : 'cpu';
+  if (studentBackend !== suiteBackend) await useBackend(studentBackend, { gradients: true });
+  let fromScratch: Model;
+  let fromTeacher: Model;
+  let scratchSeconds: number;
+  let fromTeacherSeconds: number;
+  try {
+    started = performance.now();
+    fromScratch = await trainHardLabels(randomInit(student, options.seed + 100), train, options);
+    scratchSeconds = (performance.now() - started) / 1000;
+    started = performance.now();
+    fromTeacher = await trainHardLabels(student, train, options);
+    fromTeacherSeconds = (performance.now() - started) / 1000;
+  } finally {
+    if (studentBackend !== suiteBackend) await useBackend(suiteBackend, { gradients: true });
+  }
+  const latency = await interleavedLatency({ teacher, student: fromTeacher }, test, options);
+  const measured = async (model: SeparableRow['model'], weights: Model, latencyMilliseconds: number, trainSeconds: number): Promise<SeparableRow> => ({
+    model,
+    trainBackend: model === 'teacher' ? suiteBackend : studentBackend,
+    params: countParams(weights),
+    multiplyAdds: modelCost(weights, { inputShape: [MNIST_IMAGE_SIZE] }).multiplyAdds,
+    accuracy: await mnistAccuracy(weights, test),
+    latencyMilliseconds,
+    trainSeconds,
+  });
+  return [
+    await measured('teacher', teacher, latency.teacher, teacherSeconds),
+    await measured('separable (random init)', fromScratch, latency.student, scratchSeconds),
+    await measured('separable (from teacher)', fromTeacher, latency.student, fromTeacherSeconds),
+  ];
+}
+
+/**
+ * `model` with every kernel drawn afresh (He-uniform over its fan-in, seeded) and every other
+ * param zero: the same architecture, none of the teacher's knowledge.
+ *
+ * @example
+ * ```ts
+ * const untrained = randomInit(separable(teacher), 7);
+ * ```
+ */
+export function randomInit(model: Model, seed: number): Model {
+  const random = seededRandom(seed);
+  const updates = new Map<string, Encoding>();
+  for (const param of model.params.values()) {
+    const size = param.shape.reduce((product, axis) => product * axis, 1);
+    if (!WEIGHT_ROLES.includes(param.role)) {
+      updates.set(param.name, denseEncoding({ dtype: 'float32', shape: [...param.shape], data: new Float32Array(size) }));
+      continue;
+    }
+    // A depthwise kernel [kh, kw, in, multiplier] sums kh·kw inputs; other kernels all but their last axis.
+    const fanIn = param.role === 'depthwise-kernel' ? param.shape[0]! * param.shape[1]! : size / param.shape[param.shape.length - 1]!;
+    const limit = Math.sqrt(6 / fanIn);
+    updates.set(param.name, denseEncoding({ dtype: 'float32', shape: [...param.shape], data: random.uniformArray(size, -limit, limit) }));
+  }
+  return replaceParams(model, updates);
+}
+
+async function trainHardLabels(model: Model, train: Digits, options: StudentsSeparableOptions): Promise<Model> {
+  const { loadTrainable } = await import('@whittle/core/runner');
+  const trainable = await loadTrainable(model);
+  const optimizer = tf.train.adam(options.learningRate);
+  try {
+    await trainable.fit(oneHotBatches(train, options.batchSize), {
+      epochs: options.epochs,
+      optimizer,
+      loss: (targets, logits) => tf.losses.softmaxCrossEntropy(targets, logits),
+    });
+    return await trainable.toModel();
+  } finally {
+    trainable.dispose();
+    optimizer.dispose();
+  }
+}
+
+async function interleavedLatency(models: { teacher: Model; student: Model }, digits: Digits, options: StudentsSeparableOptions): Promise<{ teacher: number; student: number }> {
+  const tfl = await import('@tensorflow/tfjs-layers');
+  const teacher = await tfl.loadLayersModel(whittleIOHandler(models.teacher));
+  const student = await tfl.loadLayersModel(whittleIOHandler(models.student));
+  const count = Math.min(options.latencyRows, digits.count);
+  const inputs = tf.tensor2d(digits.images.subarray(0, count * MNIST_IMAGE_SIZE), [count, MNIST_IMAGE_SIZE]);
+  const forward = (layers: typeof teacher) => async () => {
+    const output = layers.predict(inputs) as tf.Tensor;
+    await output.data();
+    output.dispose();
+  };
+  try {
+    const measured = await measureInterleaved({ teacher: forward(teacher), student: forward(student) }, { warmup: options.warmup, runs: options.runs });
+    return { teacher: measured.teacher.median * 1000, student: measured.student.median * 1000 };
+  } finally {
+    inputs.dispose();
+    teacher.dispose();
+    student.dispose();
+  }
+}
+
+/** What the part is given (the distillation suite's part context). */
+export interface StudentsPartContext {
+  /** Smaller sizes and fewer runs. */
+  readonly quick: boolean;
+  /** The backend the suite set up. */
+  readonly backend: BackendName;
+  readonly progress: (message: string) => void;
+}
+
+/** Digits and sizes, full and quick. */
+const SETTINGS = {
+  full: {
+    // Sized for the students' training on the cpu backend where wasm cannot train them.
+    digits: { train: 4000, test: 2000 },
+    run: { filters: [16, 32], dense: 64, epochs: 2, batchSize: 128, learningRate: 2e-3, latencyRows: 64, warmup: 3, runs: 15, seed: 1 },
+  },
+  quick: {
+    digits: { train: 1000, test: 500 },
+    run: { filters: [8, 16], dense: 32, epochs: 1, batchSize: 100, learningRate: 3e-3, latencyRows: 8, warmup: 1, runs: 3, seed: 1 },
+  },
+} as const satisfies Record<string, { digits: { train: number; test: number }; run: StudentsSeparableOptions }>;
+
+/**
+ * The part: the rows of {@link runStudentsSeparable} on a seeded split of the real MNIST digits
+ * (params, multiply-adds, latency, top-1 accuracy and training seconds of each model, and the
+ * student's ratios against the teacher).
+ *
+ * @example
+ * ```ts
+ * const rows = await studentsSeparablePart({ quick: true, backend: 'wasm', progress: console.log });
+ * ```
+ */
+export async function studentsSeparablePart({ quick, backend, progress }: StudentsPartContext): Promise<ResultRow[]> {
+  const settings = quick ? SETTINGS.quick : SETTINGS.full;
+  const { run } = settings;
+  const size = `mnist cnn ${run.filters.join('-')} dense ${run.dense}, ${run.epochs} epoch(s)`;
+  progress(`students: separable student of a ${size} on ${backend}`);
+  const { train, test } = splitDigits(await loadMnistDigits(), { ...settings.digits, seed: 1 });
+  const results = await runStudentsSeparable(train, test, run);
+  const teacher = results[0]!;
+  const rows: ResultRow[] = [];
+  for (const result of results) {
+    const row = (metric: string, value: number, unit: string): ResultRow => ({ suite: 'distillation', case: `cnn ${result.model}`, backend, size, metric, value, unit });
+    rows.push(
+      row('params', result.params, 'params'),
+      row('multiply-adds', result.multiplyAdds, 'MACs'),
+      row(`latency-batch-${run.latencyRows}`, result.latencyMilliseconds, 'ms'),
+      row('top1-accuracy', result.accuracy, '%'),
+      { ...row('train-time', result.trainSeconds, 's'), backend: result.trainBackend },
+    );
+    if (result !== teacher) {
+      rows.push(row('multiply-add-ratio', teacher.multiplyAdds / result.multiplyAdds, 'x'), row('speedup', teacher.latencyMilliseconds / result.latencyMilliseconds, 'x'));
+    }
+  }
+  return rows;
+}
