@@ -122,6 +122,37 @@ export function planSafetensors(
   return { header, params, dataSize: offset, byteLength: header.byteLength + offset };
 }
 
+/** Characters of a dense entry's text besides its name, dtype and numbers: `"":{"dtype":"","shape":[],"data_offsets":[,]}`. */
+const ENTRY_FIXED_LENGTH = '":{"dtype":"","shape":[],"data_offsets":[,]}'.length;
+
+/** True when `text` is printable ASCII with no quote or backslash: its JSON string is itself in quotes. */
+function isPlainJsonText(text: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return false;
+  }
+  return true;
+}
+
+/** Writes ASCII `text` into `bytes` at `at`; returns where it ends. */
+function writeAscii(bytes: Uint8Array, at: number, text: string): number {
+  for (let offset = 0; offset < text.length; offset++) bytes[at + offset] = text.charCodeAt(offset);
+  return at + text.length;
+}
+
+/** Writes `String(value)` into `bytes` at `at` (digits alone for the non-negative integers a header holds); returns where it ends. */
+function writeNumber(bytes: Uint8Array, at: number, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) return writeAscii(bytes, at, String(value));
+  let end = at + 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) end++;
+  let rest = value;
+  for (let position = end - 1; position >= at; position--) {
+    bytes[position] = 0x30 + (rest % 10);
+    rest = Math.floor(rest / 10);
+  }
+  return end;
+}
+
 /** Tensor entries joined per batch before a {@link SafetensorsHeaderPlanner} encodes them. */
 const ENTRIES_PER_CHUNK = 4096;
 
@@ -190,13 +221,52 @@ export class SafetensorsHeaderPlanner {
    * Returns its bytes in the data.
    */
   addDense(name: string, dtype: DType, shape: readonly number[], index: number): number {
-    checkParamName(name, `params[${index}]`);
+    // A name of printable ASCII needing no escape (nearly every one) is well-formed and is its
+    // own JSON text: its entry is written as bytes, with no text made for it.
+    const plainName = typeof name === 'string' && isPlainJsonText(name);
+    if (!plainName || name.length === 0 || name === METADATA_KEY) checkParamName(name, `params[${index}]`);
     const byteLength = shapeSize(shape, {}) * bytesPerElement(dtype);
     if (!this.names.add(name)) fail(`the tensor name ${JSON.stringify(name)} is used twice`, `params[${index}].name`);
-    const dataOffsets = [this.dataSize, this.dataSize + byteLength] as const;
+    const begin = this.dataSize;
     this.dataSize += byteLength;
-    this.pushEntry(`${JSON.stringify(name)}:${tensorEntryJson({ dtype: toSafetensorsDType(dtype), shape, dataOffsets })}`);
+    const safetensorsDType = toSafetensorsDType(dtype);
+    if (!plainName) {
+      this.pushEntry(`${JSON.stringify(name)}:${tensorEntryJson({ dtype: safetensorsDType, shape, dataOffsets: [begin, this.dataSize] })}`);
+      return byteLength;
+    }
+    // Entries made as text before this one go first.
+    this.encodeEntries();
+    // At most: a comma, the quoted name, the fixed text, the dtype and 16 characters a number.
+    this.reserve(1 + name.length + 2 + ENTRY_FIXED_LENGTH + safetensorsDType.length + 17 * (shape.length + 2));
+    const block = this.block;
+    let at = this.blockUsed;
+    if (this.entryBytes > 0) block[at++] = 0x2c;
+    block[at++] = 0x22;
+    for (let offset = 0; offset < name.length; offset++) block[at++] = name.charCodeAt(offset);
+    at = writeAscii(block, at, '":{"dtype":"');
+    at = writeAscii(block, at, safetensorsDType);
+    at = writeAscii(block, at, '","shape":[');
+    for (let axis = 0; axis < shape.length; axis++) {
+      if (axis > 0) block[at++] = 0x2c;
+      at = writeNumber(block, at, shape[axis]!);
+    }
+    at = writeAscii(block, at, '],"data_offsets":[');
+    at = writeNumber(block, at, begin);
+    block[at++] = 0x2c;
+    at = writeNumber(block, at, this.dataSize);
+    block[at++] = 0x5d;
+    block[at++] = 0x7d;
+    this.entryBytes += at - this.blockUsed;
+    this.blockUsed = at;
     return byteLength;
+  }
+
+  /** Makes room for `size` more bytes in the block being filled. */
+  private reserve(size: number): void {
+    if (this.blockUsed + size <= this.block.byteLength) return;
+    if (this.blockUsed > 0) this.blocks.push(this.block.subarray(0, this.blockUsed));
+    this.block = new Uint8Array(Math.max(BLOCK_SIZE, size));
+    this.blockUsed = 0;
   }
 
   /** The 8-byte size and the padded JSON header of the params added, whole. */
