@@ -44,6 +44,8 @@ export interface ReservedSafetensorsOptions extends WriteOptions {
   readonly metadata?: Readonly<Record<string, string>>;
   /** Bytes of header JSON to reserve before the data; rounded up to a multiple of 8. */
   readonly reservation: number;
+  /** The name param `index` has if it keeps its name (distinct names; see `HeaderPlannerOptions`). */
+  readonly knownNames?: (index: number) => string | undefined;
 }
 
 /** How a {@link writeReservedSafetensors} call went. */
@@ -157,7 +159,10 @@ export async function writeReservedSafetensors(
         return undefined;
       },
     };
-    const planner = await spillParams(params, sink, options.metadata === undefined ? {} : { metadata: options.metadata });
+    const planner = await spillParams(params, sink, {
+      ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
+      ...(options.knownNames === undefined ? {} : { knownNames: options.knownNames }),
+    });
     await flush();
     // In pieces: the header of a million tensors is never copied into one buffer.
     const header = planner.headerParts();

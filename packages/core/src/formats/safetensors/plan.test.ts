@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
+import type { WhittleError } from '../../errors.ts';
 import { readSafetensorsHeader } from './header.ts';
 import { jsonStringUtf8Length, planSafetensors, SafetensorsHeaderPlanner, tensorEntryJson, tensorEntryJsonLength } from './plan.ts';
 
@@ -75,4 +76,34 @@ test('the streaming planner renders the header planSafetensors renders, across b
   const empty = new SafetensorsHeaderPlanner({ metadata });
   expect(Buffer.compare(empty.header(), planSafetensors([], { metadata }).header)).toBe(0);
   expect(Buffer.compare(new SafetensorsHeaderPlanner().header(), planSafetensors([]).header)).toBe(0);
+});
+
+test('names known to be distinct are not indexed while params keep them, and clashes are found all the same', () => {
+  // The reference: a planner that indexes every name. With known names, a param that keeps its
+  // name is not indexed until one does otherwise; the header and every clash must be the same.
+  const known = ['a', 'b', 'c', 'd', 'e', 'f'];
+  const step = fc.record({
+    name: fc.constantFrom(...known, 'x', 'y'),
+    dense: fc.boolean(),
+  });
+  const plan = (steps: { name: string; dense: boolean }[], knownNames?: (index: number) => string | undefined): string => {
+    const planner = new SafetensorsHeaderPlanner(knownNames === undefined ? {} : { knownNames });
+    try {
+      steps.forEach(({ name, dense }, index) => {
+        if (dense) planner.addDense(name, 'float32', [1], index);
+        else planner.add({ name, encoding: { kind: 'dense', shape: [1], tensor: { buffer: 'tensor', dtype: 'float32', shape: [1] } } }, index);
+      });
+      return Buffer.from(planner.header()).toString('latin1');
+    } catch (error) {
+      return `${(error as WhittleError).field}: ${(error as WhittleError).detail}`;
+    }
+  };
+  fc.assert(
+    fc.property(fc.array(step, { maxLength: 10 }), fc.nat({ max: 8 }), (steps, keep) => {
+      // Most runs keep the known names for a while before anything else happens.
+      const run = [...known.slice(0, Math.min(keep, known.length)).map((name) => ({ name, dense: true })), ...steps];
+      expect(plan(run, (index) => known[index])).toBe(plan(run));
+    }),
+    { numRuns: 500 },
+  );
 });

@@ -153,6 +153,15 @@ function writeNumber(bytes: Uint8Array, at: number, value: number): number {
   return end;
 }
 
+/** Options of a {@link SafetensorsHeaderPlanner}. */
+export interface HeaderPlannerOptions extends SafetensorsPlanOptions {
+  /**
+   * The name param `index` of the stream has when it keeps its name, or undefined when unknown:
+   * the names of a file being rewritten. The names given must be distinct.
+   */
+  readonly knownNames?: (index: number) => string | undefined;
+}
+
 /** Tensor entries joined per batch before a {@link SafetensorsHeaderPlanner} encodes them. */
 const ENTRIES_PER_CHUNK = 4096;
 
@@ -195,8 +204,32 @@ export class SafetensorsHeaderPlanner {
   private entryBytes = 0;
   private readonly encoder = new TextEncoder();
 
-  constructor(options: SafetensorsPlanOptions = {}) {
+  /** Names the stream's params are expected to keep, by index (see {@link HeaderPlannerOptions.knownNames}). */
+  private readonly knownNames: ((index: number) => string | undefined) | undefined;
+  /** How many params in a row, from the first, were dense and named as `knownNames` says: none of them is in `names` yet. */
+  private following = 0;
+
+  constructor(options: HeaderPlannerOptions = {}) {
     this.metadata = checkMetadata(options.metadata ?? {});
+    this.knownNames = options.knownNames;
+  }
+
+  /**
+   * Adds a tensor name for param `index`; false when it is taken. While every param from the
+   * first is dense and keeps its known name, the names are distinct by what `knownNames`
+   * promises and are not indexed: a million of them would each cost a hash-table entry. The first
+   * param that does otherwise puts those before it into the index.
+   */
+  private addName(name: string, index: number, dense: boolean): boolean {
+    if (this.following >= 0 && this.knownNames !== undefined) {
+      if (dense && index === this.following && this.knownNames(index) === name) {
+        this.following++;
+        return true;
+      }
+      for (let known = 0; known < this.following; known++) this.names.add(this.knownNames(known)!);
+    }
+    this.following = -1;
+    return this.names.add(name);
   }
 
   /**
@@ -206,7 +239,7 @@ export class SafetensorsHeaderPlanner {
   add(layout: SafetensorsParamLayout, index: number): ReturnType<typeof layoutTensors> {
     const tensors = layoutTensors(layout, `params[${index}]`);
     for (const tensor of tensors) {
-      if (!this.names.add(tensor.name)) fail(`the tensor name ${JSON.stringify(tensor.name)} is used twice`, `params[${index}].name`);
+      if (!this.addName(tensor.name, index, false)) fail(`the tensor name ${JSON.stringify(tensor.name)} is used twice`, `params[${index}].name`);
       const dataOffsets = [this.dataSize, this.dataSize + tensor.byteLength] as const;
       this.dataSize += tensor.byteLength;
       this.pushEntry(`${JSON.stringify(tensor.name)}:${tensorEntryJson({ dtype: toSafetensorsDType(tensor.dtype), shape: tensor.shape, dataOffsets })}`);
@@ -226,7 +259,7 @@ export class SafetensorsHeaderPlanner {
     const plainName = typeof name === 'string' && isPlainJsonText(name);
     if (!plainName || name.length === 0 || name === METADATA_KEY) checkParamName(name, `params[${index}]`);
     const byteLength = shapeSize(shape, {}) * bytesPerElement(dtype);
-    if (!this.names.add(name)) fail(`the tensor name ${JSON.stringify(name)} is used twice`, `params[${index}].name`);
+    if (!this.addName(name, index, true)) fail(`the tensor name ${JSON.stringify(name)} is used twice`, `params[${index}].name`);
     const begin = this.dataSize;
     this.dataSize += byteLength;
     const safetensorsDType = toSafetensorsDType(dtype);

@@ -26,7 +26,7 @@ import {
   planSafetensors,
   SafetensorsHeaderPlanner,
   safetensorsParamLayout,
-  type SafetensorsPlanOptions,
+  type HeaderPlannerOptions,
   type SafetensorsParamLayout,
   type SafetensorsPlan,
   type SafetensorsPlannedParam,
@@ -204,7 +204,7 @@ export interface ParamBytesSink {
 export async function spillParams(
   params: Iterable<Param | StreamedParam> | AsyncIterable<Param | StreamedParam>,
   spill: ParamBytesSink,
-  options: SafetensorsPlanOptions = {}
+  options: HeaderPlannerOptions = {}
 ): Promise<SafetensorsHeaderPlanner> {
   // The metadata is checked before any param is read.
   const planner = new SafetensorsHeaderPlanner(options);
