@@ -193,17 +193,19 @@ async function writePaddedHeader(handle: FileHandle, header: SafetensorsHeaderPa
   new DataView(prefix.buffer).setBigUint64(0, BigInt(size), true);
   await writeAll(handle, prefix, 0, path);
   // The first part is the plan's own 8-byte size, replaced by the room's.
-  await writeParts(handle, header.parts.slice(1), 8, path);
+  await writeParts(handle, header.parts, 8, path, 1);
   const spaces = new Uint8Array(Math.min(GATHER_SIZE, 8 + size - header.byteLength)).fill(0x20);
   for (let at = header.byteLength; at < 8 + size; at += spaces.byteLength) {
     await writeAll(handle, spaces.subarray(0, Math.min(spaces.byteLength, 8 + size - at)), at, path);
   }
 }
 
-/** Writes `parts` one after another from `position`. */
-async function writeParts(handle: FileHandle, parts: readonly Uint8Array[], position: number, path: string): Promise<void> {
+/** Writes `parts`, after the first `skip` of them, one after another from `position`. */
+async function writeParts(handle: FileHandle, parts: Iterable<Uint8Array>, position: number, path: string, skip = 0): Promise<void> {
   let at = position;
+  let skipped = 0;
   for (const part of parts) {
+    if (skipped++ < skip) continue;
     await writeAll(handle, part, at, path);
     at += part.byteLength;
   }

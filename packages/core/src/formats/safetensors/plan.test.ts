@@ -63,7 +63,8 @@ test('the streaming planner renders the header planSafetensors renders, across b
   const planner = new SafetensorsHeaderPlanner({ metadata });
   layouts.forEach((layout, index) => planner.add(layout, index));
   const expected = planSafetensors(layouts, { metadata }).header;
-  const { byteLength, parts } = planner.headerParts();
+  const { byteLength, parts: pieces } = planner.headerParts();
+  const parts = [...pieces];
   expect(byteLength).toBe(expected.byteLength);
   expect(parts.length).toBeGreaterThan(4);
   expect(Buffer.compare(Buffer.concat(parts), expected)).toBe(0);
@@ -106,4 +107,40 @@ test('names known to be distinct are not indexed while params keep them, and cla
     }),
     { numRuns: 500 },
   );
+});
+
+test('entries of params that keep their known names are written out with the header, as the planner writes any', () => {
+  // Enough entries for several blocks of the text made at the end, with shapes and dtypes that
+  // change and repeat; then params that leave the run: one renamed, one encoded, one kept again.
+  const layouts = Array.from({ length: 60_000 }, (_, index) => ({
+    name: `layer.${index}`,
+    encoding: {
+      kind: 'dense' as const,
+      shape: index % 1000 < 500 ? [1, 1] : [index % 5, 2, 10 ** (index % 9)],
+      tensor: { buffer: 'tensor', dtype: index % 3 === 0 ? ('float16' as const) : ('float32' as const), shape: [] as number[] },
+    },
+  }));
+  for (const layout of layouts) layout.encoding.tensor.shape = layout.encoding.shape;
+  const metadata = { format: 'pt' };
+  const known = (index: number): string | undefined => layouts[index]?.name;
+  const expected = planSafetensors(layouts, { metadata }).header;
+  const planner = new SafetensorsHeaderPlanner({ metadata, knownNames: known });
+  layouts.forEach((layout, index) => planner.addDense(layout.name, layout.encoding.tensor.dtype, layout.encoding.shape, index));
+  expect(planner.dataSize).toBe(planSafetensors(layouts).dataSize);
+  const { byteLength, parts } = planner.headerParts();
+  expect(byteLength).toBe(expected.byteLength);
+  expect(Buffer.compare(Buffer.concat([...parts]), expected)).toBe(0);
+  // The parts can be read again, and the whole header is the same.
+  expect(Buffer.compare(Buffer.concat([...parts]), expected)).toBe(0);
+  expect(Buffer.compare(planner.header(), expected)).toBe(0);
+
+  const mixed = layouts.slice(0, 5000).map((layout, index) => (index === 3000 ? { ...layout, name: 'renamed' } : layout));
+  const mixedPlanner = new SafetensorsHeaderPlanner({ metadata, knownNames: known });
+  mixed.forEach((layout, index) => {
+    if (index === 4000) mixedPlanner.add(layout, index);
+    else mixedPlanner.addDense(layout.name, layout.encoding.tensor.dtype, layout.encoding.shape, index);
+  });
+  expect(Buffer.compare(mixedPlanner.header(), planSafetensors(mixed, { metadata }).header)).toBe(0);
+  // A param that takes a name kept earlier is refused, as when every name is indexed.
+  expect(() => mixedPlanner.addDense('layer.7', 'float32', [1], 5000)).toThrow(/used twice/);
 });
