@@ -1,7 +1,7 @@
 import { escapeControlCharacters } from '@whittle/core';
-import type { InspectListing, InspectedTensor } from '../model-files/inspect-model.ts';
+import type { InspectListing } from '../model-files/inspect-model.ts';
 import { formatBytes, formatCount, formatFixed } from './numbers.ts';
-import { cellWidth, layoutTableChunks, type TableColumn } from './table.ts';
+import { textWidth, type TableColumn } from './table.ts';
 
 /**
  * An inspect report as text: what was read, then one row per param (name, role, shape,
@@ -26,89 +26,162 @@ export function formatInspectReport(path: string, report: InspectListing): strin
  * ```
  */
 export function* inspectReportChunks(path: string, report: InspectListing): Generator<string> {
-  // Made as the table needs them rather than held: a listing may have a million rows. Most rows
-  // of a large listing repeat a few sizes, so their texts are made once each.
+  const count = report.tensorCount;
+  yield `model: ${escapeControlCharacters(path)} (${report.format}), ${formatCount(count)} ${count === 1 ? 'tensor' : 'tensors'}\n\n`;
+  // One pass over the listing formats every cell once: each row keeps its name's text and width,
+  // and the number of its entry in a table of the rest of its cells, which most rows of a large
+  // listing share with others. The columns are sized from those texts, then each line is the
+  // name, its padding and the shared, padded text of the rest.
+  const rests = new RestTable();
+  rests.add(INSPECT_COLUMNS.slice(1).map(({ header }) => header));
+  const names: string[] = [];
+  const nameWidths = new GrowableUint32();
+  const restIds = new GrowableUint32();
+  let nameWidth = textWidth('name');
   const counts = boundedMemo((params: number) => formatCount(params));
   const sizes = boundedMemo((bytes: number) => formatBytes(bytes));
   const bits = boundedMemo((ratio: number) => formatFixed(ratio, 2));
-  const columns: TableColumn[] = [
-    { header: 'name' },
-    { header: 'role' },
-    { header: 'shape' },
-    { header: 'encoding' },
-    { header: 'params', align: 'right' },
-    { header: 'bytes', align: 'right' },
-    { header: 'bits/weight', align: 'right' },
-  ];
-  const total = ['total', '', '', '', formatCount(report.params), formatBytes(report.bytes), bitsPerWeight(report.bytes, report.params)];
-  // The columns are sized in a pass that makes no row's text but the short, shared ones: a
-  // shape's width is counted from its digits, and a cell equal to the one above is not measured again.
-  const widths = total.map((cell) => cellWidth(cell));
-  const measured: (string | undefined)[] = columns.map(() => undefined);
-  const measure = (index: number, cell: string): void => {
-    if (cell === measured[index]) return;
-    measured[index] = cell;
-    widths[index] = Math.max(widths[index]!, cellWidth(cell));
-  };
-  for (const tensor of report.tensors()) {
-    widths[0] = Math.max(widths[0]!, cellWidth(tensor.name));
-    measure(1, tensor.role);
-    widths[2] = Math.max(widths[2]!, shapeWidth(tensor.shape));
-    measure(3, tensor.encoding);
-    measure(4, counts(tensor.params));
-    measure(5, sizes(tensor.bytes));
-    if (tensor.params !== 0) measure(6, bits((8 * tensor.bytes) / tensor.params));
-  }
-  // A shape like the row above's reuses its text, so the table sees the same cell and reuses its padding.
+  // The row above's inputs and entry: a run of rows alike but for their names takes one entry.
+  let lastRole: string | undefined;
   let lastShape: readonly number[] = [];
-  let lastShapeText = formatShape(lastShape);
-  const shapeText = (shape: readonly number[]): string => {
-    if (!sameShape(shape, lastShape)) {
+  let lastEncoding: string | undefined;
+  let lastParams = Number.NaN;
+  let lastBytes = Number.NaN;
+  let lastId = -1;
+  for (const tensor of report.tensors()) {
+    const display = escapeControlCharacters(tensor.name);
+    const width = display === tensor.name && isPlainAscii(display) ? display.length : textWidth(display);
+    names.push(display);
+    nameWidths.push(width);
+    if (width > nameWidth) nameWidth = width;
+    const { role, shape, encoding, params, bytes } = tensor;
+    if (lastId < 0 || role !== lastRole || encoding !== lastEncoding || !Object.is(params, lastParams) || !Object.is(bytes, lastBytes) || !sameShape(shape, lastShape)) {
+      lastId = rests.add([role, formatShape(shape), encoding, counts(params), sizes(bytes), params === 0 ? '' : bits((8 * bytes) / params)]);
+      lastRole = role;
       lastShape = shape;
-      lastShapeText = formatShape(shape);
+      lastEncoding = encoding;
+      lastParams = params;
+      lastBytes = bytes;
     }
-    return lastShapeText;
-  };
-  // One array refilled for every row: the table reads a row before it asks for the next.
-  const row: string[] = new Array<string>(columns.length).fill('');
-  function* rows(): Generator<string[]> {
-    for (const tensor of report.tensors()) {
-      row[0] = tensor.name;
-      row[1] = tensor.role;
-      row[2] = shapeText(tensor.shape);
-      row[3] = tensor.encoding;
-      row[4] = counts(tensor.params);
-      row[5] = sizes(tensor.bytes);
-      row[6] = tensor.params === 0 ? '' : bits((8 * tensor.bytes) / tensor.params);
-      yield row;
-    }
-    yield total;
+    restIds.push(lastId);
   }
-  const count = report.tensorCount;
-  yield `model: ${escapeControlCharacters(path)} (${report.format}), ${formatCount(count)} ${count === 1 ? 'tensor' : 'tensors'}\n\n`;
-  yield* layoutTableChunks(columns, widths, rows());
+  const totalId = rests.add(['', '', '', formatCount(report.params), formatBytes(report.bytes), bitsPerWeight(report.bytes, report.params)]);
+  nameWidth = Math.max(nameWidth, textWidth('total'));
+  const restTexts = rests.texts();
+  const line = (display: string, width: number, restId: number): string => {
+    const rest = restTexts[restId]!;
+    // A rest of nothing but padding is trimmed away with the name's own trailing white space.
+    return rest.length === 0 ? display.trimEnd() : display + padding(nameWidth - width) + rest;
+  };
+  let lines = [line('name', textWidth('name'), 0), ['-'.repeat(nameWidth), ...rests.widths.map((width) => '-'.repeat(width))].join('  ')];
+  let first = true;
+  for (let index = 0; index < names.length; index++) {
+    lines.push(line(names[index]!, nameWidths.values[index]!, restIds.values[index]!));
+    if (lines.length >= LINES_PER_CHUNK) {
+      yield (first ? '' : '\n') + lines.join('\n');
+      first = false;
+      lines = [];
+    }
+  }
+  lines.push(line('total', textWidth('total'), totalId));
+  yield (first ? '' : '\n') + lines.join('\n');
 }
 
+/** The listing's columns: the name, then the cells a {@link RestTable} holds. */
+const INSPECT_COLUMNS: readonly TableColumn[] = [
+  { header: 'name' },
+  { header: 'role' },
+  { header: 'shape' },
+  { header: 'encoding' },
+  { header: 'params', align: 'right' },
+  { header: 'bytes', align: 'right' },
+  { header: 'bits/weight', align: 'right' },
+];
+
+/** Lines of the listing per chunk of {@link inspectReportChunks}. */
+const LINES_PER_CHUNK = 10_000;
+
+/** Entries a {@link RestTable} finds again by their text before it starts afresh. */
+const REMEMBERED_RESTS = 4096;
+
 /**
- * The width of {@link formatShape}'s text, counted rather than made: digits per dimension, two
- * brackets and a comma and space between dimensions.
+ * The cells of a listing's rows after the name, one entry per distinct run of them (rows share
+ * entries), each cell escaped and measured once; its padded text is made once the widths are known.
  */
-function shapeWidth(shape: readonly number[]): number {
-  let width = 2 + Math.max(0, 2 * (shape.length - 1));
-  for (const dimension of shape) width += Number.isSafeInteger(dimension) && dimension >= 0 ? digitCount(dimension) : String(dimension).length;
-  return width;
+class RestTable {
+  /** Per column, each entry's escaped cell. */
+  private readonly cells: string[][] = INSPECT_COLUMNS.slice(1).map(() => []);
+  readonly widths: number[] = INSPECT_COLUMNS.slice(1).map(() => 0);
+  /** Entries by their cells' text: rows that alternate between a few kinds share them. */
+  private known = new Map<string, number>();
+  private size = 0;
+
+  /** The entry of `cells` (one per column after the name), added when new. */
+  add(cells: readonly string[]): number {
+    const key = cells.join('\u0000');
+    const found = this.known.get(key);
+    if (found !== undefined) return found;
+    if (this.known.size >= REMEMBERED_RESTS) this.known = new Map();
+    for (let column = 0; column < cells.length; column++) {
+      const cell = escapeControlCharacters(cells[column]!);
+      this.cells[column]!.push(cell);
+      this.widths[column] = Math.max(this.widths[column]!, textWidth(cell));
+    }
+    this.known.set(key, this.size);
+    return this.size++;
+  }
+
+  /** Each entry's text after the name: two spaces and the padded cell per column, trailing white space trimmed. */
+  texts(): string[] {
+    const texts: string[] = [];
+    for (let id = 0; id < this.size; id++) {
+      let text = '';
+      for (let column = 0; column < this.cells.length; column++) {
+        const cell = this.cells[column]![id]!;
+        const fill = padding(this.widths[column]! - textWidth(cell));
+        text += INSPECT_COLUMNS[column + 1]!.align === 'right' ? `  ${fill}${cell}` : `  ${cell}${fill}`;
+      }
+      texts.push(text.trimEnd());
+    }
+    return texts;
+  }
+}
+
+/** A growable Uint32Array: a number per row of a listing that may have a million. */
+class GrowableUint32 {
+  values = new Uint32Array(1024);
+  private length = 0;
+  push(value: number): void {
+    if (this.length === this.values.length) {
+      const grown = new Uint32Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.length++] = value;
+  }
+}
+
+/** Spaces sliced for padding, rather than a fresh run of them per cell. */
+const SPACES = ' '.repeat(256);
+
+function padding(size: number): string {
+  if (size <= 0) return '';
+  return size <= SPACES.length ? SPACES.slice(0, size) : ' '.repeat(size);
+}
+
+/** True when `text` is printable ASCII only, so its width is its length. */
+function isPlainAscii(text: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x20 || code > 0x7e) return false;
+  }
+  return true;
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let axis = 0; axis < a.length; axis++) if (!Object.is(a[axis], b[axis])) return false;
   return true;
-}
-
-function digitCount(value: number): number {
-  let digits = 1;
-  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-  return digits;
 }
 
 /** Tensors per chunk of {@link inspectReportJsonChunks}. */

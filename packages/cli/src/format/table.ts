@@ -136,8 +136,16 @@ function pad(text: string, width: number, right: boolean): string {
   return right ? fill + text : text + fill;
 }
 
-/** Display width in a terminal: code points, not UTF-16 units (so `∞` and `×` count as one). */
-function textWidth(text: string): number {
+/**
+ * Display width in a terminal: code points, not UTF-16 units (so `∞` and `×` count as one). For
+ * text already escaped; {@link cellWidth} measures a raw cell.
+ *
+ * @example
+ * ```ts
+ * textWidth('2.00×'); // 5
+ * ```
+ */
+export function textWidth(text: string): number {
   let width = text.length;
   // Each surrogate pair is one code point in two units; counting them avoids an array per cell.
   for (let index = 0; index < text.length; index++) {

@@ -1,7 +1,8 @@
 /**
  * The `dense` kind: values stored as they are; float16 and bfloat16 widen to float32 on decode.
  */
-import { DTYPES, bytesPerElement, isFloatDType, type DType } from '../tensor/dtype.ts';
+import { DTYPES, bytesPerElement, isDType, isFloatDType, matchesDType, type DType } from '../tensor/dtype.ts';
+import { MAX_EXTENT, MAX_RANK } from '../tensor/shape-limits.ts';
 import { toFloat32, type HostTensor } from '../tensor/host-tensor.ts';
 import { shapeSize, shapesEqual } from '../tensor/shape.ts';
 import { fieldText, fieldsOf } from './describe-fields.ts';
@@ -17,7 +18,11 @@ export const denseCodec: EncodingCodec<DenseEncoding, DenseMetadata> = {
   byteLength: (encoding) => encoding.tensor.data.byteLength,
   decode: (encoding) => decodeDense(encoding),
   validate(record, location) {
-    return readTensor(record.tensor, DTYPES, undefined, child(location, 'tensor')).shape;
+    const { tensor } = record;
+    // The checks below, made with no location objects: a checkpoint may hold a million tiny
+    // params. Anything they do not accept goes through the full reader, which says what is wrong.
+    if (isPlainDenseTensor(tensor)) return (tensor as HostTensor).shape;
+    return readTensor(tensor, DTYPES, undefined, child(location, 'tensor')).shape;
   },
   parts: (encoding, writer) => ({ kind: 'dense', shape: [...encoding.tensor.shape], tensor: writer.tensor('tensor', encoding.tensor) }),
   readParts(record, reader) {
@@ -29,6 +34,34 @@ export const denseCodec: EncodingCodec<DenseEncoding, DenseMetadata> = {
   },
   describe: (fields) => `dense ${fieldText(fieldsOf(fields.tensor).dtype)}`,
 };
+
+/**
+ * True when `value` is a tensor `readTensor` accepts for a dense encoding, bool tensors aside
+ * (their bytes are checked there): a record of a dtype, a shape within the limits and data of the
+ * dtype's own typed array with as many elements as the shape. Fields are read in `readTensor`'s order.
+ */
+function isPlainDenseTensor(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || ArrayBuffer.isView(value)) return false;
+  const { dtype, shape, data } = value as Record<string, unknown>;
+  if (!isDType(dtype) || dtype === 'bool') return false;
+  const size = shapeSizeWithinLimits(shape);
+  return size >= 0 && ArrayBuffer.isView(data) && matchesDType(dtype, data) && (data as unknown as ArrayLike<number>).length === size;
+}
+
+/** The element count of `shape` when `shapeSize` accepts it, else -1 (and `shapeSize` says why). */
+function shapeSizeWithinLimits(shape: unknown): number {
+  if (!Array.isArray(shape) || shape.length > MAX_RANK) return -1;
+  let extent = 1;
+  let empty = false;
+  for (let axis = 0; axis < shape.length; axis++) {
+    const dimension: unknown = shape[axis];
+    if (typeof dimension !== 'number' || !Number.isSafeInteger(dimension) || dimension < 0) return -1;
+    if (dimension === 0) empty = true;
+    else extent *= dimension;
+    if (extent > MAX_EXTENT) return -1;
+  }
+  return empty ? 0 : extent;
+}
 
 /**
  * Storage bytes of a dense tensor of `dtype` and `shape`, without building it.

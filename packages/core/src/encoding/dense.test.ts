@@ -11,6 +11,9 @@ import { hostTensorArbitrary } from '../testing/arbitraries.ts';
 import { tensorBits } from '../testing/bits.ts';
 import { decode } from './decode.ts';
 import { castDense, denseEncoding } from './dense.ts';
+import { readTensor } from './field-checks.ts';
+import { validateEncoding } from './validate.ts';
+import { DTYPES } from '../tensor/dtype.ts';
 
 const HALF_FORMATS = [
   { dtype: 'float16', toBits: float32ToFloat16Bits, toFloat: float16BitsToFloat32 },
@@ -79,5 +82,49 @@ describe('dense encodings', () => {
     const data = new Float32Array([0.1, -2, 3e38]);
     castDense({ dtype: 'float32', shape: [3], data }, 'bfloat16');
     expect(Array.from(data)).toEqual([Math.fround(0.1), -2, Math.fround(3e38)]);
+  });
+});
+
+describe('a dense encoding is checked as the full tensor reader checks it', () => {
+  // The quick check of a dense tensor must accept exactly what the full reader accepts, and
+  // leave every refusal to it, so the error is the same.
+  const NATIVE_TYPES = { float64: Float64Array, float32: Float32Array, float16: Uint16Array, bfloat16: Uint16Array, int32: Int32Array, int16: Int16Array, uint16: Uint16Array, int8: Int8Array, uint8: Uint8Array, bool: Uint8Array } as const;
+  const TYPES = [Float64Array, Float32Array, Uint16Array, Int32Array, Int16Array, Int8Array, Uint8Array, Uint32Array, Array] as const;
+  const dimension = fc.oneof({ weight: 8, arbitrary: fc.nat({ max: 4 }) }, { weight: 1, arbitrary: fc.constantFrom(-1, 1.5, Number.NaN, 2 ** 53, 2 ** 31, '2', null) });
+  const tensorLike = fc
+    .record({
+      dtype: fc.constantFrom('float32', 'float16', 'bfloat16', 'int8', 'uint8', 'bool', 'int16', 'uint16', 'int32', 'float64', 'F32', undefined),
+      shape: fc.oneof({ weight: 8, arbitrary: fc.array(dimension, { maxLength: 4 }) }, { weight: 1, arbitrary: fc.constantFrom('2', Array.from({ length: 65 }, () => 1)) }),
+      type: fc.nat({ max: TYPES.length - 1 }),
+      // Most cases give the data as many elements as the shape, so acceptance is common.
+      fitting: fc.nat({ max: 3 }),
+      length: fc.nat({ max: 40 }),
+      bytes: fc.uint8Array({ minLength: 256, maxLength: 256 }),
+    })
+    .map(({ dtype, shape, type, fitting, length, bytes }) => {
+      const Type = fitting > 0 && typeof dtype === 'string' && Object.hasOwn(NATIVE_TYPES, dtype) ? NATIVE_TYPES[dtype as keyof typeof NATIVE_TYPES] : TYPES[type]!;
+      const size = Array.isArray(shape) ? (shape as unknown[]).reduce<number>((product, each) => product * (typeof each === 'number' ? each : 1), 1) : length;
+      const count = fitting > 0 && Number.isSafeInteger(size) && size >= 0 && size <= 256 ? size : length;
+      // Bool tensors hold 0 and 1, and now and then a 2.
+      const data = Type === Array ? Array.from(bytes.subarray(0, count)) : new Type(count).map((_, index) => (bytes[index]! < 16 ? 2 : bytes[index]! % 2));
+      return { dtype, shape, data };
+    });
+  const verdict = (run: () => unknown): string => {
+    try {
+      run();
+      return 'accepted';
+    } catch (error) {
+      if (!(error instanceof WhittleError)) throw error;
+      return `${error.code} ${error.field} ${error.detail}`;
+    }
+  };
+  test('accepts and refuses what readTensor does, with its error', () => {
+    fc.assert(
+      fc.property(tensorLike, (tensor) => {
+        const reference = verdict(() => readTensor(tensor, DTYPES, undefined, { field: 'tensor' }));
+        expect(verdict(() => validateEncoding({ kind: 'dense', tensor }))).toBe(reference);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -11,7 +11,10 @@ import { dirname } from 'node:path';
 import { WhittleError } from '../errors.ts';
 import { MAX_SAFETENSORS_HEADER_SIZE, type SafetensorsHeader } from '../formats/safetensors/header.ts';
 import { jsonStringUtf8Length, tensorEntryJsonLength, utf8Length, type SafetensorsHeaderParts } from '../formats/safetensors/plan.ts';
-import { spillParams } from '../formats/safetensors/write.ts';
+import { spillParams, type ParamBytesSink } from '../formats/safetensors/write.ts';
+import { HOST_IS_LITTLE_ENDIAN, littleEndianBytes } from '../encoding/byte-order.ts';
+import { bytesPerElement, typedArrayConstructor, type DType, type HostTypedArray } from '../tensor/dtype.ts';
+import type { HostTensor } from '../tensor/host-tensor.ts';
 import type { StreamedParam } from '../formats/safetensors/row-blocks.ts';
 import type { Param } from '../model/types.ts';
 import { makeOutputDirectory, openAtomicFile, writeAll, type WriteOptions } from './atomic-file.ts';
@@ -22,6 +25,12 @@ const CHUNK_SIZE = 8 * 1024 * 1024;
 
 /** Writes smaller than this are gathered into one of this size. */
 const GATHER_SIZE = 1024 * 1024;
+
+/**
+ * Tensors of at most this many bytes are copied element by element into what is gathered. V8
+ * keeps typed arrays of up to 64 bytes on its heap, and asking one for its buffer moves it off.
+ */
+const SMALL_TENSOR_SIZE = 64;
 
 /** Header bytes budgeted per param for what a transform may add: whittle's encoding entry and component tensors. */
 const PARAM_BUDGET = 1024;
@@ -35,6 +44,8 @@ export interface ReservedSafetensorsOptions extends WriteOptions {
   readonly metadata?: Readonly<Record<string, string>>;
   /** Bytes of header JSON to reserve before the data; rounded up to a multiple of 8. */
   readonly reservation: number;
+  /** The name param `index` has if it keeps its name (distinct names; see `HeaderPlannerOptions`). */
+  readonly knownNames?: (index: number) => string | undefined;
 }
 
 /** How a {@link writeReservedSafetensors} call went. */
@@ -129,7 +140,8 @@ export async function writeReservedSafetensors(
       }
       dataSize += chunk.byteLength;
     };
-    const planner = await spillParams(params, {
+    const views = new GatherViews(pending);
+    const sink: ParamBytesSink = {
       // A chunk that fits what is gathered is taken at once, with no promise (a million tiny tensors).
       write(chunk) {
         if (pendingSize + chunk.byteLength > GATHER_SIZE || chunk.byteLength >= GATHER_SIZE) return writeLater(chunk);
@@ -138,7 +150,19 @@ export async function writeReservedSafetensors(
         dataSize += chunk.byteLength;
         return undefined;
       },
-    }, options.metadata === undefined ? {} : { metadata: options.metadata });
+      // A tiny tensor's elements are copied in through a view of its own type, never asking it for its buffer.
+      writeTensor(tensor) {
+        const size = tensor.data.byteLength;
+        if (size > SMALL_TENSOR_SIZE || pendingSize + size > GATHER_SIZE || !views.copy(tensor, pendingSize)) return sink.write(littleEndianBytes(tensor.data));
+        pendingSize += size;
+        dataSize += size;
+        return undefined;
+      },
+    };
+    const planner = await spillParams(params, sink, {
+      ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
+      ...(options.knownNames === undefined ? {} : { knownNames: options.knownNames }),
+    });
     await flush();
     // In pieces: the header of a million tensors is never copied into one buffer.
     const header = planner.headerParts();
@@ -169,17 +193,19 @@ async function writePaddedHeader(handle: FileHandle, header: SafetensorsHeaderPa
   new DataView(prefix.buffer).setBigUint64(0, BigInt(size), true);
   await writeAll(handle, prefix, 0, path);
   // The first part is the plan's own 8-byte size, replaced by the room's.
-  await writeParts(handle, header.parts.slice(1), 8, path);
+  await writeParts(handle, header.parts, 8, path, 1);
   const spaces = new Uint8Array(Math.min(GATHER_SIZE, 8 + size - header.byteLength)).fill(0x20);
   for (let at = header.byteLength; at < 8 + size; at += spaces.byteLength) {
     await writeAll(handle, spaces.subarray(0, Math.min(spaces.byteLength, 8 + size - at)), at, path);
   }
 }
 
-/** Writes `parts` one after another from `position`. */
-async function writeParts(handle: FileHandle, parts: readonly Uint8Array[], position: number, path: string): Promise<void> {
+/** Writes `parts`, after the first `skip` of them, one after another from `position`. */
+async function writeParts(handle: FileHandle, parts: Iterable<Uint8Array>, position: number, path: string, skip = 0): Promise<void> {
   let at = position;
+  let skipped = 0;
   for (const part of parts) {
+    if (skipped++ < skip) continue;
     await writeAll(handle, part, at, path);
     at += part.byteLength;
   }
@@ -210,6 +236,34 @@ async function readFully(handle: FileHandle, bytes: Uint8Array, position: number
     }
     if (bytesRead === 0) throw new WhittleError('invalid-argument', 'the output ended early while moving its data', { file: path });
     filled += bytesRead;
+  }
+}
+
+/**
+ * Views of a gathering buffer, one per typed array kind, made when first needed: a tensor's
+ * elements are copied through the view of its own kind, which copies their bytes as they are.
+ */
+class GatherViews {
+  private readonly views = new Map<DType, HostTypedArray>();
+
+  constructor(private readonly bytes: Uint8Array) {}
+
+  /**
+   * Copies `tensor`'s elements to byte `at` (little-endian hosts, `at` a multiple of the element
+   * size); false, with nothing copied, otherwise.
+   */
+  copy(tensor: HostTensor, at: number): boolean {
+    const width = bytesPerElement(tensor.dtype);
+    if (!HOST_IS_LITTLE_ENDIAN || at % width !== 0) return false;
+    let view = this.views.get(tensor.dtype);
+    if (view === undefined) {
+      const type = typedArrayConstructor(tensor.dtype) as unknown as new (buffer: ArrayBuffer, byteOffset: number, length: number) => HostTypedArray;
+      view = new type(this.bytes.buffer as ArrayBuffer, this.bytes.byteOffset, Math.floor(this.bytes.byteLength / width));
+      this.views.set(tensor.dtype, view);
+    }
+    // set between arrays of one kind copies bytes, so even a float NaN keeps its exact bits.
+    (view as Uint8Array).set(tensor.data as Uint8Array, at / width);
+    return true;
   }
 }
 

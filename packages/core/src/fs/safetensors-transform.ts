@@ -78,9 +78,12 @@ export async function transformSafetensorsFile(
     options.onHeader?.(header);
     const metadata = options.metadata ?? header.metadata;
     const reservation = estimateHeaderReservation(header, metadata);
+    const { columns } = header;
     await writeReservedSafetensors(output, transformedParams(source, header, input, transform, options), {
       metadata,
       reservation,
+      // Plain tensors' names, distinct in a checked header: params that keep theirs need no index of names.
+      knownNames: (index) => (index < columns.count && columns.plainTensor(index) >= 0 ? columns.name(index) : undefined),
       ...(options.force === undefined ? {} : { force: options.force }),
     });
   } finally {

@@ -176,6 +176,23 @@ describe('readSafetensorsHeader rejects malformed files, naming file and field',
     expect((await headerError(bytes)).field).toBe(field);
   });
 
+  // Otherwise plain headers, which the fast path reads to the end: a bad byte in any string must
+  // still be found, and called what it is.
+  const withBytes = (text: string, change: (byte: number) => number[]): Uint8Array => {
+    const json = [...new TextEncoder().encode(text)].flatMap(change);
+    return fileOf('', [...json, 0]).map((byte, index) => (index === 0 ? json.length : byte));
+  };
+  test.each([
+    ['a tensor name with a byte that is never UTF-8', withBytes(`{"w\xff":${entry('U8', [1], [0, 1])}}`, (byte) => [byte === 0xc3 ? 0xff : byte])],
+    ['a tensor name cut mid-character', withBytes(`{"w\xe9":${entry('U8', [1], [0, 1])}}`, (byte) => [byte === 0xa9 ? 0x41 : byte])],
+    ['a metadata value with a byte that is never UTF-8', withBytes(`{"__metadata__":{"k":"\xff"},"w":${entry('U8', [1], [0, 1])}}`, (byte) => [byte === 0xc3 ? 0xff : byte])],
+    ['a tensor name of a surrogate encoded on its own', withBytes(`{"w?":${entry('U8', [1], [0, 1])}}`, (byte) => (byte === 0x3f ? [0xed, 0xa0, 0x80] : [byte]))],
+  ])('a plain header with %s is not UTF-8', async (_, bytes) => {
+    const error = await headerError(bytes);
+    expect(error.field).toBe('header');
+    expect(error.detail).toMatch(/not valid UTF-8/);
+  });
+
   test('never reads (or allocates) what a lying header size claims', async () => {
     const reads: number[] = [];
     const bytes = fileOf('{}', [], 90_000_000n);

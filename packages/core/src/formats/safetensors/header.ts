@@ -95,14 +95,17 @@ export async function readSafetensorsHeader(source: ByteSource): Promise<Safeten
 export function parseSafetensorsHeader(bytes: Uint8Array, file: string, fileSize: number): SafetensorsHeader {
   const headerSize = bytes.byteLength;
   const dataOffset = 8 + headerSize;
-  checkUtf8(bytes, file);
+  const dataSize = fileSize - dataOffset;
+  // The fast path looks at every byte: a header it reads whole as ASCII is valid UTF-8 with no
+  // check of its own (80 MB for a million tensors). Any other is checked before anything is said of it.
+  const plain = readPlain(bytes, file, dataSize);
+  if (plain === undefined || !plain.ascii) checkUtf8(bytes, file);
   // ignoreBOM keeps a byte-order mark (bytes EF BB BF), which JSON rejects as the reference does.
   if (bytes[0] !== 0x7b) malformed(file, 'header', `${NOT_SAFETENSORS}: the header must start with "{"`);
-  const dataSize = fileSize - dataOffset;
   // The whole text is made only for a header off the fast path (an escape, a float, an error).
   const general = (): { builder: TensorTableBuilder; entries: Record<string, string> } =>
     readGeneral(new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes), file, dataSize);
-  const read = readPlain(bytes, file, dataSize) ?? general();
+  const read = plain ?? general();
   const table = read.builder.build((name) => {
     // The plain path keeps no set of keys (a million of them): the general one names the duplicate.
     general();
@@ -135,7 +138,11 @@ function tensorMap(table: TensorTable): ReadonlyMap<string, SafetensorsTensorInf
  * is not of that shape or any entry is wrong: the general path then finds the first error, in the
  * order it always has (the JSON first, then each entry in text order).
  */
-function readPlain(bytes: Uint8Array, file: string, dataSize: number): { builder: TensorTableBuilder; entries: Record<string, string> } | undefined {
+function readPlain(
+  bytes: Uint8Array,
+  file: string,
+  dataSize: number,
+): { builder: TensorTableBuilder; entries: Record<string, string>; ascii: boolean } | undefined {
   const builder = new TensorTableBuilder(file, dataSize);
   let entries: Record<string, string> = {};
   let failed = false;
@@ -159,7 +166,7 @@ function readPlain(bytes: Uint8Array, file: string, dataSize: number): { builder
       }
     },
   });
-  return plain && !failed ? { builder, entries } : undefined;
+  return plain !== undefined && !failed ? { builder, entries, ascii: plain.ascii } : undefined;
 }
 
 /** The general path: strict JSON, then each entry checked in text order. */

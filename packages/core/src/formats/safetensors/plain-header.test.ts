@@ -45,6 +45,32 @@ describe('parsePlainHeader', () => {
     );
   });
 
+  test('reads entries written with no white space as it reads them spaced out', () => {
+    // Entries with no white space take a one-pass path; spaced out, the same entries are read
+    // field by field. Both must agree, and with JSON.parse wherever they accept the text.
+    const token = fc.oneof(
+      integer.map(String),
+      fc.constantFrom('0', '01', '00', '123456789012345', '1234567890123456', '-1', '1.5', '1e3', '', 'x', '2 '),
+    );
+    const compactEntry = fc.record({
+      name,
+      dtype: fc.constantFrom('F32', 'BF16', 'I64', 'X9', '', 'F\\u0033', 'é8'),
+      shape: fc.array(token, { maxLength: 3 }),
+      offsets: fc.array(token, { maxLength: 3 }),
+    });
+    fc.assert(
+      fc.property(fc.uniqueArray(compactEntry, { selector: (entry) => entry.name, maxLength: 4 }), (entries) => {
+        const body = entries.map(({ name: key, dtype, shape, offsets }) => `"${key}":{"dtype":"${dtype}","shape":[${shape.join(',')}],"data_offsets":[${offsets.join(',')}]}`);
+        const compact = `{${body.join(',')}}`;
+        const spaced = compact.replace(/([{:,[])/g, '$1 ');
+        const read = parsePlainHeader(compact);
+        expect(read).toEqual(parsePlainHeader(spaced));
+        if (read !== undefined) expect(read).toEqual(oracle(compact));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   test('keeps "__proto__" in metadata as an own entry, as JSON.parse does', () => {
     const text = '{"__metadata__":{"__proto__":"x"}}';
     expect(parsePlainHeader(text)?.values[0]).toEqual(JSON.parse(text).__metadata__);

@@ -122,6 +122,177 @@ export function planSafetensors(
   return { header, params, dataSize: offset, byteLength: header.byteLength + offset };
 }
 
+/** Characters of a dense entry's text besides its name, dtype and numbers: `"":{"dtype":"","shape":[],"data_offsets":[,]}`. */
+const ENTRY_FIXED_LENGTH = '":{"dtype":"","shape":[],"data_offsets":[,]}'.length;
+
+/** True when `text` is printable ASCII with no quote or backslash: its JSON string is itself in quotes. */
+function isPlainJsonText(text: string): boolean {
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return false;
+  }
+  return true;
+}
+
+/** Bytes of a block of rendered {@link KeptEntries}. */
+const KEPT_BLOCK_SIZE = 1 << 20;
+
+/** A growable typed array. */
+class Growable<Values extends Float64Array | Uint8Array> {
+  length = 0;
+  constructor(
+    public values: Values,
+    private readonly make: (length: number) => Values,
+  ) {}
+  push(value: number): void {
+    if (this.length === this.values.length) {
+      const grown = this.make(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.length++] = value;
+  }
+}
+
+/** A rank that says "the shape of the entry before". */
+const SAME_SHAPE = 255;
+
+/**
+ * Dense entries of params named as the stream's known names say, from the first param on, in
+ * columns: a dtype, a shape (stored only when it differs from the one before) and an end offset
+ * each; names come back from the known names when the entries are written out.
+ */
+class KeptEntries {
+  count = 0;
+  private readonly dtypeNames: string[] = [];
+  private readonly dtypes = new Growable(new Uint8Array(1024), (length) => new Uint8Array(length));
+  private readonly ranks = new Growable(new Uint8Array(1024), (length) => new Uint8Array(length));
+  private readonly dims = new Growable(new Float64Array(64), (length) => new Float64Array(length));
+  private readonly ends = new Growable(new Float64Array(1024), (length) => new Float64Array(length));
+  private lastShape: readonly number[] = [];
+
+  /** Adds an entry whose name has `nameLength` characters; returns its bytes in the header, comma included. */
+  add(dtype: string, shape: readonly number[], begin: number, end: number, nameLength: number): number {
+    let code = this.dtypeNames.indexOf(dtype);
+    if (code < 0) code = this.dtypeNames.push(dtype) - 1;
+    this.dtypes.push(code);
+    const same = this.count > 0 && sameDimensions(shape, this.lastShape);
+    if (same) this.ranks.push(SAME_SHAPE);
+    else {
+      this.ranks.push(shape.length);
+      for (const dimension of shape) this.dims.push(dimension);
+      this.lastShape = shape;
+    }
+    this.ends.push(end);
+    let length = (this.count > 0 ? 1 : 0) + 1 + nameLength + ENTRY_FIXED_LENGTH + dtype.length + Math.max(0, shape.length - 1);
+    for (const dimension of shape) length += numberLength(dimension);
+    this.count++;
+    return length + numberLength(begin) + numberLength(end);
+  }
+
+  /** The entries' text, commas between them, in blocks of about a megabyte, each a fresh array. */
+  *render(names: (index: number) => string | undefined): Generator<Uint8Array> {
+    const shape: number[] = [];
+    let dimsAt = 0;
+    let begin = 0;
+    let block = new Uint8Array(KEPT_BLOCK_SIZE);
+    let at = 0;
+    for (let index = 0; index < this.count; index++) {
+      const rank = this.ranks.values[index]!;
+      if (rank !== SAME_SHAPE) {
+        shape.length = rank;
+        for (let axis = 0; axis < rank; axis++) shape[axis] = this.dims.values[dimsAt++]!;
+      }
+      const name = names(index)!;
+      const dtype = this.dtypeNames[this.dtypes.values[index]!]!;
+      const size = denseEntryMaxLength(name, dtype, shape.length);
+      if (at + size > block.byteLength) {
+        yield block.subarray(0, at);
+        block = new Uint8Array(Math.max(KEPT_BLOCK_SIZE, size));
+        at = 0;
+      }
+      const end = this.ends.values[index]!;
+      at = writeDenseEntry(block, at, index > 0, name, dtype, shape, begin, end);
+      begin = end;
+    }
+    if (at > 0) yield block.subarray(0, at);
+  }
+}
+
+function sameDimensions(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let axis = 0; axis < a.length; axis++) if (a[axis] !== b[axis]) return false;
+  return true;
+}
+
+/** Most bytes {@link writeDenseEntry} writes: a comma, the quoted name, the fixed text, the dtype and 16 characters a number. */
+function denseEntryMaxLength(name: string, dtype: string, rank: number): number {
+  return 1 + name.length + 2 + ENTRY_FIXED_LENGTH + dtype.length + 17 * (rank + 2);
+}
+
+/**
+ * Writes a dense entry, `"name":{"dtype":…,"shape":[…],"data_offsets":[begin,end]}` after a comma
+ * when `comma`, into `bytes` at `at` (room for {@link denseEntryMaxLength}); `name` needs no
+ * escape. Returns where it ends.
+ */
+function writeDenseEntry(
+  bytes: Uint8Array,
+  from: number,
+  comma: boolean,
+  name: string,
+  dtype: string,
+  shape: readonly number[],
+  begin: number,
+  end: number,
+): number {
+  let at = from;
+  if (comma) bytes[at++] = 0x2c;
+  bytes[at++] = 0x22;
+  for (let offset = 0; offset < name.length; offset++) bytes[at++] = name.charCodeAt(offset);
+  at = writeAscii(bytes, at, '":{"dtype":"');
+  at = writeAscii(bytes, at, dtype);
+  at = writeAscii(bytes, at, '","shape":[');
+  for (let axis = 0; axis < shape.length; axis++) {
+    if (axis > 0) bytes[at++] = 0x2c;
+    at = writeNumber(bytes, at, shape[axis]!);
+  }
+  at = writeAscii(bytes, at, '],"data_offsets":[');
+  at = writeNumber(bytes, at, begin);
+  bytes[at++] = 0x2c;
+  at = writeNumber(bytes, at, end);
+  bytes[at++] = 0x5d;
+  bytes[at++] = 0x7d;
+  return at;
+}
+
+/** Writes ASCII `text` into `bytes` at `at`; returns where it ends. */
+function writeAscii(bytes: Uint8Array, at: number, text: string): number {
+  for (let offset = 0; offset < text.length; offset++) bytes[at + offset] = text.charCodeAt(offset);
+  return at + text.length;
+}
+
+/** Writes `String(value)` into `bytes` at `at` (digits alone for the non-negative integers a header holds); returns where it ends. */
+function writeNumber(bytes: Uint8Array, at: number, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) return writeAscii(bytes, at, String(value));
+  let end = at + 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) end++;
+  let rest = value;
+  for (let position = end - 1; position >= at; position--) {
+    bytes[position] = 0x30 + (rest % 10);
+    rest = Math.floor(rest / 10);
+  }
+  return end;
+}
+
+/** Options of a {@link SafetensorsHeaderPlanner}. */
+export interface HeaderPlannerOptions extends SafetensorsPlanOptions {
+  /**
+   * The name param `index` of the stream has when it keeps its name, or undefined when unknown:
+   * the names of a file being rewritten. The names given must be distinct.
+   */
+  readonly knownNames?: (index: number) => string | undefined;
+}
+
 /** Tensor entries joined per batch before a {@link SafetensorsHeaderPlanner} encodes them. */
 const ENTRIES_PER_CHUNK = 4096;
 
@@ -132,8 +303,11 @@ const BLOCK_SIZE = 4 << 20;
 export interface SafetensorsHeaderParts {
   /** Bytes of the whole header, the 8-byte size included. */
   readonly byteLength: number;
-  /** The pieces in order; the first is the 8-byte size. */
-  readonly parts: readonly Uint8Array[];
+  /**
+   * The pieces in order; the first is the 8-byte size. Some are made as they are asked for (each
+   * a fresh array), so a header of a million entries need not be held whole; iterable again.
+   */
+  readonly parts: Iterable<Uint8Array>;
 }
 
 /**
@@ -164,8 +338,38 @@ export class SafetensorsHeaderPlanner {
   private entryBytes = 0;
   private readonly encoder = new TextEncoder();
 
-  constructor(options: SafetensorsPlanOptions = {}) {
+  /** Names the stream's params are expected to keep, by index (see {@link HeaderPlannerOptions.knownNames}). */
+  private readonly knownNames: ((index: number) => string | undefined) | undefined;
+  /** How many params in a row, from the first, were dense and named as `knownNames` says: none of them is in `names` yet. */
+  private following = 0;
+  /**
+   * The entries of those params, in columns: their text (80 MB for a million tiny tensors) is
+   * made only as the header is written out, a block at a time. They come first in the header.
+   */
+  private readonly kept = new KeptEntries();
+
+  constructor(options: HeaderPlannerOptions = {}) {
     this.metadata = checkMetadata(options.metadata ?? {});
+    this.knownNames = options.knownNames;
+  }
+
+  /**
+   * Adds a tensor name for param `index`; false when it is taken. While every param from the
+   * first is dense and keeps its known name, the names are distinct by what `knownNames`
+   * promises and are not indexed: a million of them would each cost a hash-table entry. The first
+   * param that does otherwise puts those before it into the index.
+   */
+  private addName(name: string): boolean {
+    if (this.following > 0) for (let known = 0; known < this.following; known++) this.names.add(this.knownNames!(known)!);
+    this.following = -1;
+    return this.names.add(name);
+  }
+
+  /** True (and counted) when param `index` is the next of a run from the first that keep their known names. */
+  private keepsKnownName(name: string, index: number): boolean {
+    if (this.following < 0 || this.knownNames === undefined || index !== this.following || this.knownNames(index) !== name) return false;
+    this.following++;
+    return true;
   }
 
   /**
@@ -175,7 +379,7 @@ export class SafetensorsHeaderPlanner {
   add(layout: SafetensorsParamLayout, index: number): ReturnType<typeof layoutTensors> {
     const tensors = layoutTensors(layout, `params[${index}]`);
     for (const tensor of tensors) {
-      if (!this.names.add(tensor.name)) fail(`the tensor name ${JSON.stringify(tensor.name)} is used twice`, `params[${index}].name`);
+      if (!this.addName(tensor.name)) fail(`the tensor name ${JSON.stringify(tensor.name)} is used twice`, `params[${index}].name`);
       const dataOffsets = [this.dataSize, this.dataSize + tensor.byteLength] as const;
       this.dataSize += tensor.byteLength;
       this.pushEntry(`${JSON.stringify(tensor.name)}:${tensorEntryJson({ dtype: toSafetensorsDType(tensor.dtype), shape: tensor.shape, dataOffsets })}`);
@@ -190,13 +394,40 @@ export class SafetensorsHeaderPlanner {
    * Returns its bytes in the data.
    */
   addDense(name: string, dtype: DType, shape: readonly number[], index: number): number {
-    checkParamName(name, `params[${index}]`);
+    // A name of printable ASCII needing no escape (nearly every one) is well-formed and is its
+    // own JSON text: its entry is written as bytes, with no text made for it.
+    const plainName = typeof name === 'string' && isPlainJsonText(name);
+    if (!plainName || name.length === 0 || name === METADATA_KEY) checkParamName(name, `params[${index}]`);
     const byteLength = shapeSize(shape, {}) * bytesPerElement(dtype);
-    if (!this.names.add(name)) fail(`the tensor name ${JSON.stringify(name)} is used twice`, `params[${index}].name`);
-    const dataOffsets = [this.dataSize, this.dataSize + byteLength] as const;
+    const safetensorsDType = toSafetensorsDType(dtype);
+    if (plainName && this.keepsKnownName(name, index)) {
+      // Kept in columns and written out with the header: the entry of a name the input had.
+      this.entryBytes += this.kept.add(safetensorsDType, shape, this.dataSize, this.dataSize + byteLength, name.length);
+      this.dataSize += byteLength;
+      return byteLength;
+    }
+    if (!this.addName(name)) fail(`the tensor name ${JSON.stringify(name)} is used twice`, `params[${index}].name`);
+    const begin = this.dataSize;
     this.dataSize += byteLength;
-    this.pushEntry(`${JSON.stringify(name)}:${tensorEntryJson({ dtype: toSafetensorsDType(dtype), shape, dataOffsets })}`);
+    if (!plainName) {
+      this.pushEntry(`${JSON.stringify(name)}:${tensorEntryJson({ dtype: safetensorsDType, shape, dataOffsets: [begin, this.dataSize] })}`);
+      return byteLength;
+    }
+    // Entries made as text before this one go first.
+    this.encodeEntries();
+    this.reserve(denseEntryMaxLength(name, safetensorsDType, shape.length));
+    const at = writeDenseEntry(this.block, this.blockUsed, this.entryBytes > 0, name, safetensorsDType, shape, begin, this.dataSize);
+    this.entryBytes += at - this.blockUsed;
+    this.blockUsed = at;
     return byteLength;
+  }
+
+  /** Makes room for `size` more bytes in the block being filled. */
+  private reserve(size: number): void {
+    if (this.blockUsed + size <= this.block.byteLength) return;
+    if (this.blockUsed > 0) this.blocks.push(this.block.subarray(0, this.blockUsed));
+    this.block = new Uint8Array(Math.max(BLOCK_SIZE, size));
+    this.blockUsed = 0;
   }
 
   /** The 8-byte size and the padded JSON header of the params added, whole. */
@@ -232,8 +463,20 @@ export class SafetensorsHeaderPlanner {
     const open = Uint8Array.of(0x7b);
     const close = new Uint8Array(1 + headerSize - jsonSize).fill(0x20);
     close[0] = 0x7d;
-    const parts = [prefix, open, metadata, ...(both ? [Uint8Array.of(0x2c)] : []), ...this.blocks, close];
-    return { byteLength: 8 + headerSize, parts: parts.filter((part) => part.byteLength > 0) };
+    const before = [prefix, open, metadata, ...(both ? [Uint8Array.of(0x2c)] : [])].filter((part) => part.byteLength > 0);
+    const after = [...this.blocks, close].filter((part) => part.byteLength > 0);
+    const kept = this.kept;
+    const knownNames = this.knownNames;
+    return {
+      byteLength: 8 + headerSize,
+      parts: {
+        *[Symbol.iterator]() {
+          yield* before;
+          if (kept.count > 0) yield* kept.render(knownNames!);
+          yield* after;
+        },
+      },
+    };
   }
 
   private pushEntry(entry: string): void {

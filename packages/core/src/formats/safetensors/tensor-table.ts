@@ -128,10 +128,13 @@ export class TensorTableBuilder {
     for (let index = 0; index < count; index++) size += ends[index]! - starts[index]!;
     const bytes = new Uint8Array(size);
     const byteStarts = new Uint32Array(count + 1);
+    const nameBytes = this.nameBytes;
     for (let index = 0; index < count; index++) {
       const source = at(index);
-      bytes.set(this.nameBytes.subarray(starts[source], ends[source]), byteStarts[index]!);
-      byteStarts[index + 1] = byteStarts[index]! + ends[source]! - starts[source]!;
+      // Copied a byte at a time: names are short, and a view per name would be a million objects.
+      let to = byteStarts[index]!;
+      for (let from = starts[source]!; from < ends[source]!; from++) bytes[to++] = nameBytes[from]!;
+      byteStarts[index + 1] = to;
     }
     const nameText = new TextDecoder().decode(bytes);
     if (nameText.length === size) return { nameText, nameStarts: byteStarts };
@@ -238,17 +241,23 @@ export class TensorTable {
     while (size < this.count * 2) size *= 2;
     this.slots = new Int32Array(size);
     const mask = size - 1;
-    for (let index = 0; index < this.count; index++) {
-      const start = nameStarts[index]!;
-      const end = nameStarts[index + 1]!;
-      let slot = hashRange(nameText, start, end) & mask;
+    const hashes = new Uint32Array(this.count);
+    for (let index = 0; index < this.count; index++) hashes[index] = hashRange(nameText, nameStarts[index]!, nameStarts[index + 1]!);
+    // Names go in by the slot they hash to, so the table is filled from one end to the other
+    // rather than at random: a million names then miss the cache far less. Two names compare
+    // their text only when their hashes agree.
+    const slots = this.slots;
+    const bucketShift = Math.max(0, Math.log2(size) - BUCKET_BITS);
+    for (const index of bySlot(hashes, mask, bucketShift)) {
+      const hash = hashes[index]!;
+      let slot = hash & mask;
       for (;;) {
-        const held = this.slots[slot]!;
+        const held = slots[slot]!;
         if (held === 0) {
-          this.slots[slot] = index + 1;
+          slots[slot] = index + 1;
           break;
         }
-        if (this.nameEquals(held - 1, nameText, start, end)) onDuplicate(this.name(index));
+        if (hashes[held - 1] === hash && this.nameEquals(held - 1, nameText, nameStarts[index]!, nameStarts[index + 1]!)) onDuplicate(this.name(index));
         slot = (slot + 1) & mask;
       }
     }
@@ -378,6 +387,22 @@ function plainShapeSize(shape: readonly number[]): number {
     if (extent > MAX_EXTENT) return -1;
   }
   return empty ? 0 : extent <= MAX_ELEMENTS ? extent : -1;
+}
+
+/** Bits of the slot number that order {@link bySlot}'s buckets. */
+const BUCKET_BITS = 12;
+
+/**
+ * The indices of `hashes` ordered by their slot's top bits (`(hash & mask) >>> shift`), a
+ * counting sort: stable, two passes and one array.
+ */
+function bySlot(hashes: Uint32Array, mask: number, shift: number): Uint32Array {
+  const starts = new Uint32Array((1 << BUCKET_BITS) + 1);
+  for (let index = 0; index < hashes.length; index++) starts[((hashes[index]! & mask) >>> shift) + 1]!++;
+  for (let bucket = 1; bucket < starts.length; bucket++) starts[bucket]! += starts[bucket - 1]!;
+  const order = new Uint32Array(hashes.length);
+  for (let index = 0; index < hashes.length; index++) order[starts[(hashes[index]! & mask) >>> shift]!++] = index;
+  return order;
 }
 
 /** FNV-1a over UTF-16 units of `text[start, end)`. */

@@ -26,11 +26,12 @@ import {
   planSafetensors,
   SafetensorsHeaderPlanner,
   safetensorsParamLayout,
-  type SafetensorsPlanOptions,
+  type HeaderPlannerOptions,
   type SafetensorsParamLayout,
   type SafetensorsPlan,
   type SafetensorsPlannedParam,
 } from './plan.ts';
+import type { HostTensor } from '../../tensor/host-tensor.ts';
 import type { StreamedParam } from './row-blocks.ts';
 import { memorySpill, type SpillStore } from './spill.ts';
 
@@ -181,6 +182,12 @@ async function writeSpilled(
  */
 export interface ParamBytesSink {
   write(chunk: Uint8Array): Promise<void> | undefined;
+  /**
+   * Takes a dense tensor's data as {@link write} takes its little-endian bytes. A sink may copy a
+   * small tensor's elements straight into what it gathers: asking a typed array of a few bytes
+   * for its buffer makes V8 move it off the heap, a cost per tensor that dominates tiny ones.
+   */
+  writeTensor?(tensor: HostTensor): Promise<void> | undefined;
 }
 
 /**
@@ -197,7 +204,7 @@ export interface ParamBytesSink {
 export async function spillParams(
   params: Iterable<Param | StreamedParam> | AsyncIterable<Param | StreamedParam>,
   spill: ParamBytesSink,
-  options: SafetensorsPlanOptions = {}
+  options: HeaderPlannerOptions = {}
 ): Promise<SafetensorsHeaderPlanner> {
   // The metadata is checked before any param is read.
   const planner = new SafetensorsHeaderPlanner(options);
@@ -213,7 +220,7 @@ export async function spillParams(
       // Most params of a large checkpoint are dense: one tensor, laid out with no parts or metadata objects.
       const { tensor } = param.value;
       planner.addDense(param.name, tensor.dtype, tensor.shape, index);
-      const pending = spill.write(littleEndianBytes(tensor.data));
+      const pending = spill.writeTensor === undefined ? spill.write(littleEndianBytes(tensor.data)) : spill.writeTensor(tensor);
       if (pending !== undefined) await pending;
       index++;
       continue;
