@@ -63,3 +63,37 @@ export function thinQ(work: Float64Array, rows: number, columns: number, scales:
   }
   return q;
 }
+
+/**
+ * Overwrites the column-major `rows × count` matrix `target` with Q·target, Q being the full
+ * orthogonal factor of a {@link householderQr} result: the reflectors applied, last first, to
+ * every column. With target = [X; 0] this is the thin Q times X without forming Q.
+ *
+ * @example
+ * ```ts
+ * const target = new Float64Array([1, 0]); // [1; 0]
+ * applyQ(work, 2, 1, scales, target, 1); // target = thinQ's column: [-0.6, -0.8]
+ * ```
+ */
+export function applyQ(
+  work: Float64Array,
+  rows: number,
+  columns: number,
+  scales: Float64Array,
+  target: Float64Array,
+  count: number,
+): void {
+  for (let k = columns - 1; k >= 0; k--) {
+    const scale = scales[k]!;
+    if (scale === 0) continue;
+    const column = k * rows;
+    const diagonal = work[column + k]!;
+    work[column + k] = 1;
+    for (let j = 0; j < count; j++) {
+      const start = j * rows + k;
+      const factor = scale * dot(work, column + k, target, start, rows - k);
+      if (factor !== 0) subtractScaled(target, start, work, column + k, rows - k, factor);
+    }
+    work[column + k] = diagonal;
+  }
+}

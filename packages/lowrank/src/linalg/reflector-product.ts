@@ -1,0 +1,119 @@
+/**
+ * Products of Householder reflectors applied four at a time in the compact WY form (Schreiber &
+ * Van Loan 1989): H_k·H_{k+1}·H_{k+2}·H_{k+3} = I − Y·T·Yᵀ with T upper triangular, so each
+ * target column is read twice per four reflectors instead of twice per reflector, and each read
+ * does four multiply-adds per element loaded.
+ */
+
+/** Reflectors combined into one Y·T·Yᵀ. */
+const GROUP = 4;
+
+/** Where the reflectors of {@link applyReflectorProduct} are stored, and which columns they touch. */
+export interface ReflectorSet {
+  /** Reflector k's entries: `data[k·stride + i]` is its element i, for i above its head. */
+  readonly data: Float64Array;
+  readonly stride: number;
+  /** Reflector k's head (an implied 1) is element k + `headShift`; elements above it are 0. */
+  readonly headShift: number;
+  /** Reflector k is I − scales[k]·y·yᵀ (0: the identity). */
+  readonly scales: Float64Array;
+  /** How many reflectors: H_0 … H_{count−1}. */
+  readonly count: number;
+}
+
+/**
+ * Overwrites the column-major matrix `target` (columns of `length` values, `targetColumns` of
+ * them) with H_0·H_1·…·H_{count−1}·target. With `fromIdentity`, target must hold the first columns
+ * of the identity: columns before a group's first head are then untouched by it and skipped.
+ *
+ * @example
+ * ```ts
+ * // the thin Q of a Householder QR held in `work` (rows × columns, column-major)
+ * const q = identityColumns(rows, columns);
+ * applyReflectorProduct({ data: work, stride: rows, headShift: 0, scales, count: columns }, q, rows, columns, true);
+ * ```
+ */
+export function applyReflectorProduct(
+  reflectors: ReflectorSet,
+  target: Float64Array,
+  length: number,
+  targetColumns: number,
+  fromIdentity: boolean,
+): void {
+  const { data, stride, headShift, scales, count } = reflectors;
+  const block = new Float64Array(GROUP * length);
+  const triangle = new Float64Array(GROUP * GROUP);
+  const groupScales = new Float64Array(GROUP);
+  for (let groupEnd = count; groupEnd > 0; groupEnd -= GROUP) {
+    const groupStart = Math.max(0, groupEnd - GROUP);
+    const top = groupStart + headShift;
+    if (top >= length) continue;
+    const span = length - top;
+    // Y, rows interleaved (block[i·4 + l] = element top + i of reflector groupStart + l), with the
+    // zeros above each head and the unit heads written out.
+    block.fill(0, 0, GROUP * span);
+    let any = false;
+    for (let l = 0; l < GROUP; l++) {
+      const k = groupStart + l;
+      const scale = k < groupEnd ? scales[k]! : 0;
+      groupScales[l] = scale;
+      if (scale === 0) continue;
+      any = true;
+      const head = k + headShift;
+      const source = k * stride;
+      block[(head - top) * GROUP + l] = 1;
+      for (let i = head + 1; i < length; i++) block[(i - top) * GROUP + l] = data[source + i]!;
+    }
+    if (!any) continue;
+    formTriangle(block, span, groupScales, triangle);
+    const firstColumn = fromIdentity ? Math.min(top, targetColumns) : 0;
+    for (let j = firstColumn; j < targetColumns; j++) applyGroup(block, span, triangle, target, j * length + top);
+  }
+}
+
+/** T of the compact WY form: T_jj = τ_j, T(0:j, j) = −τ_j·T(0:j, 0:j)·Y(:, 0:j)ᵀ·y_j. */
+function formTriangle(block: Float64Array, span: number, groupScales: Float64Array, triangle: Float64Array): void {
+  triangle.fill(0);
+  const products = new Float64Array(GROUP);
+  for (let j = 0; j < GROUP; j++) {
+    const scale = groupScales[j]!;
+    triangle[j * GROUP + j] = scale;
+    if (scale === 0 || j === 0) continue;
+    products.fill(0);
+    for (let i = 0; i < span; i++) {
+      const yj = block[i * GROUP + j]!;
+      if (yj === 0) continue;
+      for (let l = 0; l < j; l++) products[l]! += block[i * GROUP + l]! * yj;
+    }
+    for (let row = 0; row < j; row++) {
+      let sum = 0;
+      for (let l = row; l < j; l++) sum += triangle[row * GROUP + l]! * products[l]!;
+      triangle[row * GROUP + j] = -scale * sum;
+    }
+  }
+}
+
+/** x ← (I − Y·T·Yᵀ)·x for the `span` values of x starting at `start` in `target`. */
+function applyGroup(block: Float64Array, span: number, triangle: Float64Array, target: Float64Array, start: number): void {
+  let p0 = 0;
+  let p1 = 0;
+  let p2 = 0;
+  let p3 = 0;
+  for (let i = 0; i < span; i++) {
+    const x = target[start + i]!;
+    const row = i * GROUP;
+    p0 += block[row]! * x;
+    p1 += block[row + 1]! * x;
+    p2 += block[row + 2]! * x;
+    p3 += block[row + 3]! * x;
+  }
+  const q0 = triangle[0]! * p0 + triangle[1]! * p1 + triangle[2]! * p2 + triangle[3]! * p3;
+  const q1 = triangle[5]! * p1 + triangle[6]! * p2 + triangle[7]! * p3;
+  const q2 = triangle[10]! * p2 + triangle[11]! * p3;
+  const q3 = triangle[15]! * p3;
+  if (q0 === 0 && q1 === 0 && q2 === 0 && q3 === 0) return;
+  for (let i = 0; i < span; i++) {
+    const row = i * GROUP;
+    target[start + i]! -= block[row]! * q0 + block[row + 1]! * q1 + block[row + 2]! * q2 + block[row + 3]! * q3;
+  }
+}
