@@ -37,8 +37,8 @@ export function rotateRowPair(
 /**
  * Applies the rotations of rows (k, k+1) for k = low … high−1, in that order (cosine and sine of
  * rotation k at index k − low), to the row-major matrix with rows of `length` values. Two
- * consecutive rotations share one pass over three rows, so the middle row is loaded and stored
- * once for both.
+ * to four consecutive rotations share one pass over their rows, so the rows between are loaded
+ * and stored once for all of them.
  *
  * @example
  * ```ts
@@ -55,6 +55,33 @@ export function rotateRowSequence(
 ): void {
   let step = 0;
   const steps = high - low;
+  for (; step + 3 < steps; step += 4) {
+    const c0 = cosines[step]!;
+    const s0 = sines[step]!;
+    const c1 = cosines[step + 1]!;
+    const s1 = sines[step + 1]!;
+    const c2 = cosines[step + 2]!;
+    const s2 = sines[step + 2]!;
+    const c3 = cosines[step + 3]!;
+    const s3 = sines[step + 3]!;
+    const top = (low + step) * length;
+    const end = top + length;
+    for (let index = top; index < end; index++) {
+      const r0 = matrix[index]!;
+      const r1 = matrix[index + length]!;
+      const m1 = c0 * r1 - s0 * r0;
+      matrix[index] = c0 * r0 + s0 * r1;
+      const r2 = matrix[index + 2 * length]!;
+      const m2 = c1 * r2 - s1 * m1;
+      matrix[index + length] = c1 * m1 + s1 * r2;
+      const r3 = matrix[index + 3 * length]!;
+      const m3 = c2 * r3 - s2 * m2;
+      matrix[index + 2 * length] = c2 * m2 + s2 * r3;
+      const r4 = matrix[index + 4 * length]!;
+      matrix[index + 3 * length] = c3 * m3 + s3 * r4;
+      matrix[index + 4 * length] = c3 * r4 - s3 * m3;
+    }
+  }
   for (; step + 1 < steps; step += 2) {
     const firstCosine = cosines[step]!;
     const firstSine = sines[step]!;

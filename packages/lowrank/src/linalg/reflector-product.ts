@@ -40,35 +40,92 @@ export function applyReflectorProduct(
   targetColumns: number,
   fromIdentity: boolean,
 ): void {
-  const { data, stride, headShift, scales, count } = reflectors;
-  const block = new Float64Array(GROUP * length);
-  const triangle = new Float64Array(GROUP * GROUP);
-  const groupScales = new Float64Array(GROUP);
-  for (let groupEnd = count; groupEnd > 0; groupEnd -= GROUP) {
+  const workspace = reflectorWorkspace(length);
+  for (let groupEnd = reflectors.count; groupEnd > 0; groupEnd -= GROUP) {
     const groupStart = Math.max(0, groupEnd - GROUP);
-    const top = groupStart + headShift;
-    if (top >= length) continue;
-    const span = length - top;
-    // Y, rows interleaved (block[i·4 + l] = element top + i of reflector groupStart + l), with the
-    // zeros above each head and the unit heads written out.
-    block.fill(0, 0, GROUP * span);
-    let any = false;
-    for (let l = 0; l < GROUP; l++) {
-      const k = groupStart + l;
-      const scale = k < groupEnd ? scales[k]! : 0;
-      groupScales[l] = scale;
-      if (scale === 0) continue;
-      any = true;
-      const head = k + headShift;
-      const source = k * stride;
-      block[(head - top) * GROUP + l] = 1;
-      for (let i = head + 1; i < length; i++) block[(i - top) * GROUP + l] = data[source + i]!;
-    }
-    if (!any) continue;
-    formTriangle(block, span, groupScales, triangle);
-    const firstColumn = fromIdentity ? Math.min(top, targetColumns) : 0;
-    for (let j = firstColumn; j < targetColumns; j++) applyGroup(block, span, triangle, target, j * length + top);
+    const first = fromIdentity ? Math.min(groupStart + reflectors.headShift, targetColumns) : 0;
+    applyReflectorGroup(reflectors, groupStart, groupEnd, target, length, first, targetColumns, false, workspace);
   }
+}
+
+/** Scratch space for {@link applyReflectorGroup}, reused from group to group. */
+export interface ReflectorWorkspace {
+  readonly block: Float64Array;
+  readonly triangle: Float64Array;
+  readonly applied: Float64Array;
+  readonly groupScales: Float64Array;
+}
+
+/**
+ * Scratch space for reflectors of up to `length` elements.
+ *
+ * @example
+ * ```ts
+ * const workspace = reflectorWorkspace(rows);
+ * ```
+ */
+export function reflectorWorkspace(length: number): ReflectorWorkspace {
+  return {
+    block: new Float64Array(GROUP * length),
+    triangle: new Float64Array(GROUP * GROUP),
+    applied: new Float64Array(GROUP * GROUP),
+    groupScales: new Float64Array(GROUP),
+  };
+}
+
+/** Reflectors one {@link applyReflectorGroup} call combines at most. */
+export const REFLECTOR_GROUP = GROUP;
+
+/**
+ * Overwrites columns `firstColumn` … `endColumn`−1 of the column-major `target` (columns of
+ * `length` values) with P·target, P = H_groupStart·…·H_{groupEnd−1} (at most four reflectors),
+ * or with Pᵀ·target when `transpose` is set (a QR step: the reflectors applied first to last).
+ *
+ * @example
+ * ```ts
+ * // the trailing columns of a QR factorization after a panel of four reflectors
+ * applyReflectorGroup(set, 0, 4, work, rows, 4, columns, true, reflectorWorkspace(rows));
+ * ```
+ */
+export function applyReflectorGroup(
+  reflectors: ReflectorSet,
+  groupStart: number,
+  groupEnd: number,
+  target: Float64Array,
+  length: number,
+  firstColumn: number,
+  endColumn: number,
+  transpose: boolean,
+  workspace: ReflectorWorkspace,
+): void {
+  const { data, stride, headShift, scales } = reflectors;
+  const { block, triangle, applied, groupScales } = workspace;
+  const top = groupStart + headShift;
+  if (top >= length || firstColumn >= endColumn) return;
+  const span = length - top;
+  // Y, rows interleaved (block[i·4 + l] = element top + i of reflector groupStart + l), with the
+  // zeros above each head and the unit heads written out.
+  block.fill(0, 0, GROUP * span);
+  let any = false;
+  for (let l = 0; l < GROUP; l++) {
+    const k = groupStart + l;
+    const scale = k < groupEnd ? scales[k]! : 0;
+    groupScales[l] = scale;
+    if (scale === 0) continue;
+    any = true;
+    const head = k + headShift;
+    const source = k * stride;
+    block[(head - top) * GROUP + l] = 1;
+    for (let i = head + 1; i < length; i++) block[(i - top) * GROUP + l] = data[source + i]!;
+  }
+  if (!any) return;
+  formTriangle(block, span, groupScales, triangle);
+  for (let row = 0; row < GROUP; row++) {
+    for (let column = 0; column < GROUP; column++) {
+      applied[row * GROUP + column] = transpose ? triangle[column * GROUP + row]! : triangle[row * GROUP + column]!;
+    }
+  }
+  for (let j = firstColumn; j < endColumn; j++) applyGroup(block, span, applied, target, j * length + top);
 }
 
 /** T of the compact WY form: T_jj = τ_j, T(0:j, j) = −τ_j·T(0:j, 0:j)·Y(:, 0:j)ᵀ·y_j. */
@@ -93,7 +150,7 @@ function formTriangle(block: Float64Array, span: number, groupScales: Float64Arr
   }
 }
 
-/** x ← (I − Y·T·Yᵀ)·x for the `span` values of x starting at `start` in `target`. */
+/** x ← (I − Y·M·Yᵀ)·x (M = T or Tᵀ, 4 × 4 row-major) for the `span` values of x starting at `start` in `target`. */
 function applyGroup(block: Float64Array, span: number, triangle: Float64Array, target: Float64Array, start: number): void {
   let p0 = 0;
   let p1 = 0;
@@ -108,9 +165,9 @@ function applyGroup(block: Float64Array, span: number, triangle: Float64Array, t
     p3 += block[row + 3]! * x;
   }
   const q0 = triangle[0]! * p0 + triangle[1]! * p1 + triangle[2]! * p2 + triangle[3]! * p3;
-  const q1 = triangle[5]! * p1 + triangle[6]! * p2 + triangle[7]! * p3;
-  const q2 = triangle[10]! * p2 + triangle[11]! * p3;
-  const q3 = triangle[15]! * p3;
+  const q1 = triangle[4]! * p0 + triangle[5]! * p1 + triangle[6]! * p2 + triangle[7]! * p3;
+  const q2 = triangle[8]! * p0 + triangle[9]! * p1 + triangle[10]! * p2 + triangle[11]! * p3;
+  const q3 = triangle[12]! * p0 + triangle[13]! * p1 + triangle[14]! * p2 + triangle[15]! * p3;
   if (q0 === 0 && q1 === 0 && q2 === 0 && q3 === 0) return;
   for (let i = 0; i < span; i++) {
     const row = i * GROUP;
