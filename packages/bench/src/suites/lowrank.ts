@@ -2,11 +2,12 @@ import { useBackend, type BackendName } from '@whittle/core';
 import type { Suite, SuiteOptions, SuiteResult } from '../suite.ts';
 import type { LowrankPart } from './lowrank/lowrank-part.ts';
 import { loraPart } from './lowrank/lora-part.ts';
+import { svdPart } from './lowrank/svd-part.ts';
 
 const DEFAULT_BACKEND: BackendName = 'wasm';
 
 /** The suite's parts, run in this order. */
-const PARTS: readonly LowrankPart[] = [loraPart];
+const PARTS: readonly LowrankPart[] = [svdPart, loraPart];
 
 /**
  * The `lowrank` suite: what low-rank factorization and LoRA buy and cost. Runs on the first
