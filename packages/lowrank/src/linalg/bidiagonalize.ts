@@ -62,7 +62,14 @@ export function bidiagonalize(a: Float64Array, rows: number, columns: number): B
 
     rowCombination.fill(0, k + 1);
     const reflector = k * columns;
-    for (let j = k + 1; j < columns; j++) {
+    let j = k + 1;
+    if (scale !== 0 && pendingScale !== 0) {
+      // Two columns to a pass share the loads of the reflector, the pending product and the sum.
+      for (; j + 1 < columns; j += 2) {
+        stepColumnPair(a, j * rows + k, rows, product, column + k, length, pendingScale * right[pending + j]!, pendingScale * right[pending + j + 1]!, scale, rowCombination, right, reflector + j);
+      }
+    }
+    for (; j < columns; j++) {
       const target = j * rows;
       const rightFactor = pendingScale === 0 ? 0 : pendingScale * right[pending + j]!;
       const projection = scale === 0 ? 0 : updateAndProject(a, target + k, product, k, a, column + k, length, rightFactor);
@@ -171,4 +178,59 @@ function reflectAndAccumulate(
     rowCombination[index + combinationOffset]! += head * value;
   }
   return head;
+}
+
+/**
+ * One step on the adjacent columns at `first` and `first + stride`: the pending right reflection
+ * (factors `firstFactor`, `secondFactor` times `pending`), the left reflection at
+ * `reflectorStart` (head 1, `scale`), and both columns below their heads, times their heads,
+ * added to `rowCombination`; the heads are written to `heads[headIndex]` and the next slot.
+ */
+function stepColumnPair(
+  a: Float64Array,
+  first: number,
+  stride: number,
+  pending: Float64Array,
+  reflectorStart: number,
+  length: number,
+  firstFactor: number,
+  secondFactor: number,
+  scale: number,
+  rowCombination: Float64Array,
+  heads: Float64Array,
+  headIndex: number,
+): void {
+  // `first` sits at row k of its column, as do the reflector's head and pending[k].
+  const row = first % stride;
+  const pendingOffset = row - first;
+  const reflectorOffset = reflectorStart - first;
+  const end = first + length;
+  let firstSum = 0;
+  let secondSum = 0;
+  for (let index = first; index < end; index++) {
+    const weight = pending[index + pendingOffset]!;
+    const reflector = a[index + reflectorOffset]!;
+    const x = a[index]! - firstFactor * weight;
+    const y = a[index + stride]! - secondFactor * weight;
+    a[index] = x;
+    a[index + stride] = y;
+    firstSum += reflector * x;
+    secondSum += reflector * y;
+  }
+  const firstProjection = scale * firstSum;
+  const secondProjection = scale * secondSum;
+  const firstHead = a[first]! - firstProjection;
+  const secondHead = a[first + stride]! - secondProjection;
+  a[first] = firstHead;
+  a[first + stride] = secondHead;
+  for (let index = first + 1; index < end; index++) {
+    const reflector = a[index + reflectorOffset]!;
+    const x = a[index]! - firstProjection * reflector;
+    const y = a[index + stride]! - secondProjection * reflector;
+    a[index] = x;
+    a[index + stride] = y;
+    rowCombination[index + pendingOffset]! += firstHead * x + secondHead * y;
+  }
+  heads[headIndex] = firstHead;
+  heads[headIndex + 1] = secondHead;
 }
