@@ -125,7 +125,9 @@ export function applyReflectorGroup(
       applied[row * GROUP + column] = transpose ? triangle[column * GROUP + row]! : triangle[row * GROUP + column]!;
     }
   }
-  for (let j = firstColumn; j < endColumn; j++) applyGroup(block, span, applied, target, j * length + top);
+  let j = firstColumn;
+  for (; j + 1 < endColumn; j += 2) applyGroupToPair(block, span, applied, target, j * length + top, length);
+  if (j < endColumn) applyGroup(block, span, applied, target, j * length + top);
 }
 
 /** T of the compact WY form: T_jj = τ_j, T(0:j, j) = −τ_j·T(0:j, 0:j)·Y(:, 0:j)ᵀ·y_j. */
@@ -172,5 +174,62 @@ function applyGroup(block: Float64Array, span: number, triangle: Float64Array, t
   for (let i = 0; i < span; i++) {
     const row = i * GROUP;
     target[start + i]! -= block[row]! * q0 + block[row + 1]! * q1 + block[row + 2]! * q2 + block[row + 3]! * q3;
+  }
+}
+
+/**
+ * {@link applyGroup} on the columns at `start` and `start + stride` together: each element of Y
+ * loaded serves both.
+ */
+function applyGroupToPair(
+  block: Float64Array,
+  span: number,
+  triangle: Float64Array,
+  target: Float64Array,
+  start: number,
+  stride: number,
+): void {
+  let p0 = 0;
+  let p1 = 0;
+  let p2 = 0;
+  let p3 = 0;
+  let r0 = 0;
+  let r1 = 0;
+  let r2 = 0;
+  let r3 = 0;
+  const second = start + stride;
+  for (let i = 0; i < span; i++) {
+    const x = target[start + i]!;
+    const y = target[second + i]!;
+    const row = i * GROUP;
+    const y0 = block[row]!;
+    const y1 = block[row + 1]!;
+    const y2 = block[row + 2]!;
+    const y3 = block[row + 3]!;
+    p0 += y0 * x;
+    p1 += y1 * x;
+    p2 += y2 * x;
+    p3 += y3 * x;
+    r0 += y0 * y;
+    r1 += y1 * y;
+    r2 += y2 * y;
+    r3 += y3 * y;
+  }
+  const q0 = triangle[0]! * p0 + triangle[1]! * p1 + triangle[2]! * p2 + triangle[3]! * p3;
+  const q1 = triangle[4]! * p0 + triangle[5]! * p1 + triangle[6]! * p2 + triangle[7]! * p3;
+  const q2 = triangle[8]! * p0 + triangle[9]! * p1 + triangle[10]! * p2 + triangle[11]! * p3;
+  const q3 = triangle[12]! * p0 + triangle[13]! * p1 + triangle[14]! * p2 + triangle[15]! * p3;
+  const s0 = triangle[0]! * r0 + triangle[1]! * r1 + triangle[2]! * r2 + triangle[3]! * r3;
+  const s1 = triangle[4]! * r0 + triangle[5]! * r1 + triangle[6]! * r2 + triangle[7]! * r3;
+  const s2 = triangle[8]! * r0 + triangle[9]! * r1 + triangle[10]! * r2 + triangle[11]! * r3;
+  const s3 = triangle[12]! * r0 + triangle[13]! * r1 + triangle[14]! * r2 + triangle[15]! * r3;
+  for (let i = 0; i < span; i++) {
+    const row = i * GROUP;
+    const y0 = block[row]!;
+    const y1 = block[row + 1]!;
+    const y2 = block[row + 2]!;
+    const y3 = block[row + 3]!;
+    target[start + i]! -= y0 * q0 + y1 * q1 + y2 * q2 + y3 * q3;
+    target[second + i]! -= y0 * s0 + y1 * s1 + y2 * s2 + y3 * s3;
   }
 }
