@@ -171,11 +171,12 @@ async function peerDecomposition(): Promise<(values: ArrayLike<number>, rows: nu
   return (values, rows, columns) => {
     const matrix = peerMatrix(Matrix, values, rows, columns);
     const result = new SingularValueDecomposition(matrix);
+    // Typed copies, so the reference maths reads every method's factors through the same array type.
     return {
       count: Math.min(rows, columns),
-      u: result.leftSingularVectors.to1DArray(),
-      singularValues: result.diagonal,
-      v: result.rightSingularVectors.to1DArray(),
+      u: Float64Array.from(result.leftSingularVectors.to1DArray()),
+      singularValues: Float64Array.from(result.diagonal),
+      v: Float64Array.from(result.rightSingularVectors.to1DArray()),
     };
   };
 }
