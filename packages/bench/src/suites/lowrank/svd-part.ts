@@ -67,7 +67,7 @@ export interface SvdAccuracy {
   readonly orthonormality: number;
   /** ‖A − U·diag(σ)·Vᵀ‖_F / ‖A‖_F. */
   readonly reconstruction: number;
-  /** maxᵢ ‖A·vᵢ − σᵢ·uᵢ‖₂ / σ_max: each σᵢ lies this close (relative) to a true singular value. */
+  /** maxᵢ ‖A·vᵢ − σᵢ·uᵢ‖₂ / σ_max: how far the worst triplet is from A·v = σ·u. */
   readonly residual: number;
 }
 
