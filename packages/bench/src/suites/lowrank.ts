@@ -3,11 +3,12 @@ import type { Suite, SuiteOptions, SuiteResult } from '../suite.ts';
 import type { LowrankPart } from './lowrank/lowrank-part.ts';
 import { loraPart } from './lowrank/lora-part.ts';
 import { factorizedMlp } from './lowrank/factorized-mlp.ts';
+import { svdPart } from './lowrank/svd-part.ts';
 
 const DEFAULT_BACKEND: BackendName = 'wasm';
 
 /** The suite's parts, run in this order. */
-const PARTS: readonly LowrankPart[] = [factorizedMlp, loraPart];
+const PARTS: readonly LowrankPart[] = [svdPart, factorizedMlp, loraPart];
 
 /**
  * The `lowrank` suite: what low-rank factorization and LoRA buy and cost. Runs on the first

@@ -1,18 +1,20 @@
 /**
  * Implicit-shift QR on an upper bidiagonal matrix (Golub & Kahan 1965; Golub & Van Loan,
  * "Matrix Computations", §8.6): Wilkinson-shifted sweeps chase a bulge down the diagonal until
- * every superdiagonal entry is negligible, and the rotations are applied to U's and V's columns.
+ * every superdiagonal entry is negligible, and the rotations are applied to U's and V's columns,
+ * held as the rows of Uᵀ and Vᵀ.
  */
 import { WhittleError } from '@whittle/core';
-import { rotateColumnPair, rotateColumnSequence } from './givens.ts';
+import { rotateRowPair, rotateRowSequence } from './givens.ts';
 
 /** Sweeps allowed per singular value before giving up; convergence takes about two. */
 const SWEEPS_PER_VALUE = 75;
 
 /**
  * Diagonalises B = bidiag(`diagonal`, `superdiagonal`) in place, so that `diagonal` holds the
- * (signed, unsorted) singular values, and applies the same rotations to the columns of the
- * row-major `u` (`uRows × diagonal.length`) and `v` (`diagonal.length × diagonal.length`).
+ * (signed, unsorted) singular values, and applies the same rotations to the rows of the
+ * row-major `uTransposed` (`diagonal.length × uRows`) and `vTransposed` (`diagonal.length ×
+ * diagonal.length`): to the columns of U and V.
  *
  * @example
  * ```ts
@@ -24,9 +26,9 @@ const SWEEPS_PER_VALUE = 75;
 export function diagonalizeBidiagonal(
   diagonal: Float64Array,
   superdiagonal: Float64Array,
-  u: Float64Array,
+  uTransposed: Float64Array,
   uRows: number,
-  v: Float64Array,
+  vTransposed: Float64Array,
 ): void {
   const size = diagonal.length;
   if (size === 0) return;
@@ -71,13 +73,13 @@ export function diagonalizeBidiagonal(
       }
     }
     if (zeroAt >= 0) {
-      chaseRowOut(diagonal, superdiagonal, u, uRows, size, zeroAt, high);
+      chaseRowOut(diagonal, superdiagonal, uTransposed, uRows, zeroAt, high);
     } else if (diagonal[high] === 0) {
-      chaseColumnOut(diagonal, superdiagonal, v, size, low, high);
+      chaseColumnOut(diagonal, superdiagonal, vTransposed, size, low, high);
     } else {
       shiftedSweep(diagonal, superdiagonal, rotations, low, high);
-      rotateColumnSequence(u, uRows, size, low, high, rotations.leftCosines, rotations.leftSines);
-      rotateColumnSequence(v, size, size, low, high, rotations.rightCosines, rotations.rightSines);
+      rotateRowSequence(uTransposed, uRows, low, high, rotations.leftCosines, rotations.leftSines);
+      rotateRowSequence(vTransposed, size, low, high, rotations.rightCosines, rotations.rightSines);
     }
   }
 }
@@ -86,9 +88,8 @@ export function diagonalizeBidiagonal(
 function chaseRowOut(
   diagonal: Float64Array,
   superdiagonal: Float64Array,
-  u: Float64Array,
+  uTransposed: Float64Array,
   uRows: number,
-  size: number,
   k: number,
   high: number,
 ): void {
@@ -103,7 +104,7 @@ function chaseRowOut(
       bulge = -sine * superdiagonal[j]!;
       superdiagonal[j] = cosine * superdiagonal[j]!;
     }
-    rotateColumnPair(u, uRows, size, j, k, cosine, sine);
+    rotateRowPair(uTransposed, uRows, j, k, cosine, sine);
   }
 }
 
@@ -111,7 +112,7 @@ function chaseRowOut(
 function chaseColumnOut(
   diagonal: Float64Array,
   superdiagonal: Float64Array,
-  v: Float64Array,
+  vTransposed: Float64Array,
   size: number,
   low: number,
   high: number,
@@ -127,7 +128,7 @@ function chaseColumnOut(
       bulge = -sine * superdiagonal[j - 1]!;
       superdiagonal[j - 1] = cosine * superdiagonal[j - 1]!;
     }
-    rotateColumnPair(v, size, size, j, high, cosine, sine);
+    rotateRowPair(vTransposed, size, j, high, cosine, sine);
   }
 }
 
@@ -141,7 +142,7 @@ interface SweepRotations {
 
 /**
  * One implicit QR sweep on the unreduced block low … high with a Wilkinson shift; records its
- * rotations so they can be applied to U and V row by row in one pass each.
+ * rotations so they can be applied to Uᵀ and Vᵀ afterwards, two rotations to a pass.
  */
 function shiftedSweep(
   diagonal: Float64Array,

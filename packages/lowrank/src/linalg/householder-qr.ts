@@ -3,6 +3,13 @@
  * below its diagonal and R is left on and above it.
  */
 import { makeReflector } from './householder.ts';
+import {
+  REFLECTOR_GROUP,
+  applyReflectorGroup,
+  applyReflectorProduct,
+  reflectorWorkspace,
+  type ReflectorSet,
+} from './reflector-product.ts';
 import { dot, subtractScaled } from './vector-kernels.ts';
 
 /**
@@ -19,19 +26,27 @@ import { dot, subtractScaled } from './vector-kernels.ts';
  */
 export function householderQr(work: Float64Array, rows: number, columns: number): Float64Array {
   const scales = new Float64Array(columns);
-  for (let k = 0; k < columns; k++) {
-    const column = k * rows;
-    const { beta, scale } = makeReflector(work, column + k, rows - k);
-    scales[k] = scale;
-    if (scale !== 0) {
-      for (let j = k + 1; j < columns; j++) {
-        const target = j * rows;
-        const factor = scale * dot(work, column + k, work, target + k, rows - k);
-        subtractScaled(work, target + k, work, column + k, rows - k, factor);
+  const reflectors: ReflectorSet = { data: work, stride: rows, headShift: 0, scales, count: columns };
+  const workspace = reflectorWorkspace(rows);
+  // Panels of four columns reduced one reflector at a time, then the rest of the matrix updated by
+  // the panel's four reflectors at once.
+  for (let panel = 0; panel < columns; panel += REFLECTOR_GROUP) {
+    const panelEnd = Math.min(columns, panel + REFLECTOR_GROUP);
+    for (let k = panel; k < panelEnd; k++) {
+      const column = k * rows;
+      const { beta, scale } = makeReflector(work, column + k, rows - k);
+      scales[k] = scale;
+      if (scale !== 0) {
+        for (let j = k + 1; j < panelEnd; j++) {
+          const target = j * rows;
+          const factor = scale * dot(work, column + k, work, target + k, rows - k);
+          subtractScaled(work, target + k, work, column + k, rows - k, factor);
+        }
       }
+      // The reflector's head is 1 by construction; its slot now holds R's diagonal entry.
+      work[column + k] = scale === 0 ? work[column + k]! : beta;
     }
-    // The reflector's head is 1 by construction; its slot now holds R's diagonal entry.
-    work[column + k] = scale === 0 ? work[column + k]! : beta;
+    applyReflectorGroup(reflectors, panel, panelEnd, work, rows, panelEnd, columns, true, workspace);
   }
   return scales;
 }
@@ -48,18 +63,28 @@ export function householderQr(work: Float64Array, rows: number, columns: number)
 export function thinQ(work: Float64Array, rows: number, columns: number, scales: Float64Array): Float64Array {
   const q = new Float64Array(rows * columns);
   for (let j = 0; j < columns; j++) q[j * rows + j] = 1;
-  for (let k = columns - 1; k >= 0; k--) {
-    const scale = scales[k]!;
-    if (scale === 0) continue;
-    const column = k * rows;
-    const diagonal = work[column + k]!;
-    work[column + k] = 1;
-    for (let j = k; j < columns; j++) {
-      const target = j * rows;
-      const factor = scale * dot(work, column + k, q, target + k, rows - k);
-      subtractScaled(q, target + k, work, column + k, rows - k, factor);
-    }
-    work[column + k] = diagonal;
-  }
+  applyReflectorProduct({ data: work, stride: rows, headShift: 0, scales, count: columns }, q, rows, columns, true);
   return q;
+}
+
+/**
+ * Overwrites the column-major `rows × count` matrix `target` with Q·target, Q being the full
+ * orthogonal factor of a {@link householderQr} result: the reflectors applied, last first, to
+ * every column. With target = [X; 0] this is the thin Q times X without forming Q.
+ *
+ * @example
+ * ```ts
+ * const target = new Float64Array([1, 0]); // [1; 0]
+ * applyQ(work, 2, 1, scales, target, 1); // target = thinQ's column: [-0.6, -0.8]
+ * ```
+ */
+export function applyQ(
+  work: Float64Array,
+  rows: number,
+  columns: number,
+  scales: Float64Array,
+  target: Float64Array,
+  count: number,
+): void {
+  applyReflectorProduct({ data: work, stride: rows, headShift: 0, scales, count: columns }, target, rows, count, false);
 }

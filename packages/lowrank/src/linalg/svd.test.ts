@@ -131,6 +131,29 @@ describe('svd', () => {
     expect(truncationError(matrix, 300, 120, result, 120)).toBeLessThan(1e-11);
   });
 
+  test('decomposes a matrix with a block 1e-200 times smaller than the rest to ε·‖A‖, factors orthonormal', () => {
+    // Block-diagonal [[B₁, 0], [0, 1e-200·B₂]]: the bidiagonalisation's late rows are far below
+    // 2⁻⁴⁰⁰, where products of two of their entries underflow; the small block's σ are only
+    // accurate to ε·‖A‖, as for any backward-stable SVD.
+    const big = [5, 4, 3, 2, 1];
+    const small = [5e-200, 4e-200, 3e-200, 2e-200, 1e-200];
+    const first = matrixWithSpectrum(6, 5, big, 3);
+    const second = matrixWithSpectrum(6, 5, small, 4);
+    const matrix = new Float64Array(12 * 10);
+    for (let i = 0; i < 6; i++) {
+      for (let j = 0; j < 5; j++) {
+        matrix[i * 10 + j] = first[i * 5 + j]!;
+        matrix[(i + 6) * 10 + j + 5] = second[i * 5 + j]!;
+      }
+    }
+    const result = svd(matrix, { rows: 12, columns: 10 });
+    big.forEach((value, index) => expect(Math.abs(result.singularValues[index]! - value)).toBeLessThan(1e-13));
+    for (let index = 5; index < 10; index++) expect(result.singularValues[index]).toBeLessThan(1e-15);
+    expect(orthonormalityError(result.u, 12, 10)).toBeLessThan(1e-12);
+    expect(orthonormalityError(result.v, 10, 10)).toBeLessThan(1e-12);
+    expect(truncationError(matrix, 12, 10, result, 10)).toBeLessThan(1e-13);
+  });
+
   test('leaves its input unchanged and returns fresh arrays', () => {
     const matrix = Float32Array.from(seededNormals(35, 3));
     const copy = matrix.slice();

@@ -4,7 +4,7 @@
  * ill-conditioned matrices (no eigendecomposition of AᵀA, which would square the condition number).
  */
 import { bidiagonalize } from './bidiagonalize.ts';
-import { householderQr, thinQ } from './householder-qr.ts';
+import { applyQ, householderQr } from './householder-qr.ts';
 import { diagonalizeBidiagonal } from './bidiagonal-qr.ts';
 import { validateMatrix, type MatrixShape, type MatrixValues } from './matrix-input.ts';
 
@@ -64,44 +64,68 @@ export function svd(values: MatrixValues, shape: MatrixShape): SingularValueDeco
     }
   }
 
-  const { diagonal, u, v } = tall >= 2 * narrow ? decomposeThroughQr(work, tall, narrow) : decompose(work, tall, narrow);
+  const { diagonal, uTransposed, vTransposed } =
+    tall >= 2 * narrow ? decomposeThroughQr(work, tall, narrow) : decompose(work, tall, narrow);
 
   const order = Array.from({ length: narrow }, (_, index) => index);
   order.sort((left, right) => Math.abs(diagonal[right]!) - Math.abs(diagonal[left]!) || left - right);
   const singularValues = new Float64Array(narrow);
-  const tallFactor = new Float64Array(tall * narrow);
-  const narrowFactor = new Float64Array(narrow * narrow);
+  const signs = new Float64Array(narrow);
   for (let target = 0; target < narrow; target++) {
-    const source = order[target]!;
-    const value = diagonal[source]!;
+    const value = diagonal[order[target]!]!;
     singularValues[target] = Math.abs(value) * scale;
     // A negative σ moves its sign into V's column.
-    const sign = value < 0 ? -1 : 1;
-    for (let i = 0; i < tall; i++) tallFactor[i * narrow + target] = u[i * narrow + source]!;
-    for (let i = 0; i < narrow; i++) narrowFactor[i * narrow + target] = sign * v[i * narrow + source]!;
+    signs[target] = value < 0 ? -1 : 1;
   }
+  const tallFactor = gatherColumns(uTransposed, tall, narrow, order, undefined);
+  const narrowFactor = gatherColumns(vTransposed, narrow, narrow, order, signs);
   return transposed
     ? { rows, columns, count: narrow, u: narrowFactor, singularValues, v: tallFactor }
     : { rows, columns, count: narrow, u: tallFactor, singularValues, v: narrowFactor };
 }
 
-/** Signed, unsorted σ with row-major U (tall × narrow) and V (narrow × narrow). */
+/**
+ * The row-major `length × count` factor whose column `target` is row `order[target]` of the
+ * row-major `transposed` (times `signs[target]`), transposed in tiles that stay in cache.
+ */
+function gatherColumns(
+  transposed: Float64Array,
+  length: number,
+  count: number,
+  order: readonly number[],
+  signs: Float64Array | undefined,
+): Float64Array {
+  const result = new Float64Array(length * count);
+  const tile = 32;
+  for (let start = 0; start < length; start += tile) {
+    const end = Math.min(length, start + tile);
+    for (let target = 0; target < count; target++) {
+      const source = order[target]! * length;
+      const sign = signs === undefined ? 1 : signs[target]!;
+      for (let i = start; i < end; i++) result[i * count + target] = sign * transposed[source + i]!;
+    }
+  }
+  return result;
+}
+
+/** Signed, unsorted σ with Uᵀ (narrow × tall) and Vᵀ (narrow × narrow), row-major. */
 interface RawDecomposition {
   readonly diagonal: Float64Array;
-  readonly u: Float64Array;
-  readonly v: Float64Array;
+  readonly uTransposed: Float64Array;
+  readonly vTransposed: Float64Array;
 }
 
 function decompose(work: Float64Array, tall: number, narrow: number): RawDecomposition {
-  const { diagonal, superdiagonal, u, v } = bidiagonalize(work, tall, narrow);
-  diagonalizeBidiagonal(diagonal, superdiagonal, u, tall, v);
-  return { diagonal, u, v };
+  const { diagonal, superdiagonal, uTransposed, vTransposed } = bidiagonalize(work, tall, narrow);
+  diagonalizeBidiagonal(diagonal, superdiagonal, uTransposed, tall, vTransposed);
+  return { diagonal, uTransposed, vTransposed };
 }
 
 /**
  * A = Q·R first, then R = U_R·Σ·Vᵀ and U = Q·U_R: for a matrix at least twice as tall as wide the
  * QR iteration's rotations then run over R's short columns instead of A's long ones, which
- * roughly halves the work (Chan 1982).
+ * roughly halves the work (Chan 1982). Q·U_R is formed by applying Q's reflectors to [U_R; 0],
+ * never forming Q itself.
  */
 function decomposeThroughQr(work: Float64Array, tall: number, narrow: number): RawDecomposition {
   const scales = householderQr(work, tall, narrow);
@@ -109,22 +133,10 @@ function decomposeThroughQr(work: Float64Array, tall: number, narrow: number): R
   for (let j = 0; j < narrow; j++) {
     for (let i = 0; i <= j; i++) r[j * narrow + i] = work[j * tall + i]!;
   }
-  const q = thinQ(work, tall, narrow, scales);
   const small = decompose(r, narrow, narrow);
-  // U = Q·U_R, row-major, in blocks of U_R's rows small enough to stay in cache.
-  const u = new Float64Array(tall * narrow);
-  const block = 64;
-  for (let start = 0; start < narrow; start += block) {
-    const end = Math.min(narrow, start + block);
-    for (let i = 0; i < tall; i++) {
-      const target = i * narrow;
-      for (let j = start; j < end; j++) {
-        const weight = q[j * tall + i]!;
-        if (weight === 0) continue;
-        const source = j * narrow;
-        for (let c = 0; c < narrow; c++) u[target + c]! += weight * small.u[source + c]!;
-      }
-    }
-  }
-  return { diagonal: small.diagonal, u, v: small.v };
+  // Row c of Uᵀ is U's column c: Q times U_R's column c padded with zeros.
+  const uTransposed = new Float64Array(tall * narrow);
+  for (let c = 0; c < narrow; c++) uTransposed.set(small.uTransposed.subarray(c * narrow, (c + 1) * narrow), c * tall);
+  applyQ(work, tall, narrow, scales, uTransposed, narrow);
+  return { diagonal: small.diagonal, uTransposed, vTransposed: small.vTransposed };
 }
