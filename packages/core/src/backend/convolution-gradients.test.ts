@@ -57,3 +57,42 @@ test('registering twice keeps one wrapper, and the cpu backend keeps its own ker
   expect(tf.getGradient(tf.Conv2D)).toBe(first);
   expect(tf.getKernel(tf.Conv2DBackpropFilter, 'cpu')).toBeDefined();
 });
+
+interface DepthwiseCase extends Case {
+  readonly multiplier: number;
+}
+
+/** d/dfilter and d/dx of sum(depthwiseConv2d(x, filter) × weights) on the current backend. */
+async function depthwiseGradients({ height, width, kernel, stride, pad, multiplier }: DepthwiseCase): Promise<[Float32Array, Float32Array]> {
+  return tf.tidy(() => {
+    const x = tf.randomNormal([2, height, width, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
+    const filter = tf.randomNormal([...kernel, 3, multiplier], 0, 1, 'float32', 5) as tf.Tensor4D;
+    const weights = tf.randomNormal(tf.depthwiseConv2d(x, filter, stride, pad).shape, 0, 1, 'float32', 6);
+    const [dx, dfilter] = tf.grads((input, kernelValues) =>
+      tf.sum(tf.mul(tf.depthwiseConv2d(input as tf.Tensor4D, kernelValues as tf.Tensor4D, stride, pad), weights))
+    )([x, filter]);
+    return [dfilter!.dataSync() as Float32Array, dx!.dataSync() as Float32Array] as [Float32Array, Float32Array];
+  });
+}
+
+test('on wasm, DepthwiseConv2D trains: filter and input gradients equal the cpu backend’s, for every stride, multiplier, valid or same', async () => {
+  expect(tf.getKernel(tf.DepthwiseConv2dNativeBackpropFilter, 'wasm')).toBeUndefined();
+  await fc.assert(
+    fc.asyncProperty(
+      convolution.chain((convolutionCase) =>
+        fc.integer({ min: 1, max: 3 }).map((multiplier) => ({ ...convolutionCase, stride: [convolutionCase.stride[0], convolutionCase.stride[0]] as [number, number], multiplier })),
+      ),
+      async (depthwiseCase) => {
+        await useBackend('cpu');
+        const [expectedFilter, expectedInput] = await depthwiseGradients(depthwiseCase);
+        await useBackend('wasm');
+        const [filter, input] = await depthwiseGradients(depthwiseCase);
+        expect(filter.length).toBe(expectedFilter.length);
+        expect(input.length).toBe(expectedInput.length);
+        filter.forEach((value, at) => expect(Math.abs(value - expectedFilter[at]!)).toBeLessThan(1e-3 * (1 + Math.abs(expectedFilter[at]!))));
+        input.forEach((value, at) => expect(Math.abs(value - expectedInput[at]!)).toBeLessThan(1e-3 * (1 + Math.abs(expectedInput[at]!))));
+      },
+    ),
+    { numRuns: 25 }
+  );
+}, 120_000);

@@ -1,16 +1,23 @@
 /**
- * Conv2D's filter gradient on backends without a `Conv2DBackpropFilter` kernel (tfjs's wasm
- * backend has none, so training a convolutional model on wasm, the default backend, fails with
- * "kernel not found"). The same sums come from the backend's `Conv3DBackpropFilterV2` kernel over
- * a depth of one, on the input padded explicitly, so every stride and padding agrees with tfjs's
- * own 2-D gradient. (Numeric padding is left to tfjs: its wasm kernels mishandle it.)
+ * Convolution gradients on backends without the kernels tfjs's own gradients call (tfjs's wasm
+ * backend has no `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter` or
+ * `DepthwiseConv2dNativeBackpropInput`, so training a convolutional or depthwise-separable model
+ * on wasm, the default backend, fails with "kernel not found").
+ * - Conv2D's filter gradient comes from the backend's `Conv3DBackpropFilterV2` kernel over a depth
+ *   of one, on the input padded explicitly.
+ * - DepthwiseConv2D's filter gradient is a sum over the kernel's offsets of the strided input
+ *   window times dy; its input gradient a stride-1 depthwise convolution (a kernel wasm has) of dy
+ *   spread out by the stride and padded, with the filter flipped, once per channel multiplier.
+ * Every stride and `valid`/`same` padding agrees with tfjs's own gradients. (Numeric padding and
+ * dilation are left to tfjs: its wasm kernels mishandle the one and the gradients lack the other.)
  */
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Marks the gradient this module registers, so it is registered once and recognised. */
 const WRAPPED = Symbol.for('whittle.conv2dFilterGradient');
+const DEPTHWISE_WRAPPED = Symbol.for('whittle.depthwiseConv2dGradients');
 
-type MarkedGradient = tf.GradConfig & { readonly [WRAPPED]?: true };
+type MarkedGradient = tf.GradConfig & { readonly [WRAPPED]?: true; readonly [DEPTHWISE_WRAPPED]?: true };
 
 /**
  * Makes Conv2D's registered gradient compute the filter gradient with `Conv3DBackpropFilterV2`
@@ -28,6 +35,11 @@ type MarkedGradient = tf.GradConfig & { readonly [WRAPPED]?: true };
  * ```
  */
 export function registerConvolutionGradients(): void {
+  registerConv2DGradient();
+  registerDepthwiseGradients();
+}
+
+function registerConv2DGradient(): void {
   const original = tf.getGradient(tf.Conv2D) as MarkedGradient | undefined;
   if (original === undefined || original[WRAPPED] === true) return;
   const wrapped: MarkedGradient = {
@@ -68,6 +80,99 @@ export function registerConvolutionGradients(): void {
   tf.registerGradient(wrapped);
 }
 
+/**
+ * DepthwiseConv2dNative's gradient through kernels every backend has (slices, products, sums and
+ * the forward depthwise convolution) whenever the active backend lacks
+ * `DepthwiseConv2dNativeBackpropFilter`, for channels-last convolutions without dilation with
+ * `valid` or `same` padding, any stride and channel multiplier.
+ */
+function registerDepthwiseGradients(): void {
+  const original = tf.getGradient(tf.DepthwiseConv2dNative) as MarkedGradient | undefined;
+  if (original === undefined || original[DEPTHWISE_WRAPPED] === true) return;
+  const wrapped: MarkedGradient = {
+    ...original,
+    [DEPTHWISE_WRAPPED]: true,
+    gradFunc: (dy, saved, attributes) => {
+      const backend = tf.getBackend();
+      if (tf.getKernel(tf.DepthwiseConv2dNativeBackpropFilter, backend) !== undefined) return original.gradFunc(dy, saved, attributes);
+      const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const { strides, pad, dataFormat, dilations } = attributes as unknown as tf.DepthwiseConv2dNativeAttrs;
+      const stride = pair(strides);
+      const padding = paddingOf(x.shape, filter.shape, stride, pad);
+      if ((dataFormat !== undefined && dataFormat !== 'NHWC') || !pair(dilations).every((step) => step === 1) || padding === undefined) {
+        return original.gradFunc(dy, saved, attributes);
+      }
+      const gradient = dy as tf.Tensor4D;
+      return {
+        x: () => tf.tidy(() => depthwiseInputGradient(x.shape, gradient, filter, stride, padding)),
+        filter: () => tf.tidy(() => depthwiseFilterGradient(x, gradient, filter.shape, stride, padding)),
+      };
+    },
+  };
+  tf.registerGradient(wrapped);
+}
+
+type Padding = [[number, number], [number, number]];
+
+/**
+ * d/dfilter of a depthwise convolution: for each kernel offset (i, j), the sum over the batch and
+ * the output positions of the input at (i + y·stride, j + x·stride) times dy, per channel and
+ * multiplier.
+ */
+function depthwiseFilterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: readonly number[], [strideHeight, strideWidth]: [number, number], padding: Padding): tf.Tensor4D {
+  const [kernelHeight, kernelWidth, channels, multiplier] = filterShape as [number, number, number, number];
+  const [batch, outputHeight, outputWidth] = dy.shape;
+  const padded = tf.pad(x, [[0, 0], padding[0], padding[1], [0, 0]]);
+  const perChannel = tf.reshape(dy, [batch, outputHeight, outputWidth, channels, multiplier]);
+  const offsets: tf.Tensor[] = [];
+  for (let row = 0; row < kernelHeight; row++) {
+    for (let column = 0; column < kernelWidth; column++) {
+      const window = tf.stridedSlice(
+        padded,
+        [0, row, column, 0],
+        [batch, row + (outputHeight - 1) * strideHeight + 1, column + (outputWidth - 1) * strideWidth + 1, channels],
+        [1, strideHeight, strideWidth, 1],
+      );
+      offsets.push(tf.sum(tf.mul(tf.expandDims(window, 4), perChannel), [0, 1, 2]));
+    }
+  }
+  return tf.reshape(tf.stack(offsets), [kernelHeight, kernelWidth, channels, multiplier]);
+}
+
+/**
+ * d/dx of a depthwise convolution: dy spread out by the stride, padded by the kernel size less
+ * one before and to the padded input's size after, convolved (stride 1, valid) with the filter
+ * flipped in both spatial axes, once per channel multiplier; then the padding cut away.
+ */
+function depthwiseInputGradient(inputShape: readonly number[], dy: tf.Tensor4D, filter: tf.Tensor4D, [strideHeight, strideWidth]: [number, number], padding: Padding): tf.Tensor4D {
+  const [, height, width] = inputShape as [number, number, number, number];
+  const [kernelHeight, kernelWidth, channels, multiplier] = filter.shape;
+  const [batch, outputHeight, outputWidth] = dy.shape;
+  const paddedHeight = height + padding[0][0] + padding[0][1];
+  const paddedWidth = width + padding[1][0] + padding[1][1];
+  const spread = spreadOut(dy, strideHeight, strideWidth);
+  const [spreadHeight, spreadWidth] = [spread.shape[1], spread.shape[2]];
+  const flipped = tf.reverse(filter, [0, 1]);
+  const perChannel = tf.reshape(spread, [batch, spreadHeight, spreadWidth, channels, multiplier]);
+  let sum: tf.Tensor4D | undefined;
+  for (let copy = 0; copy < multiplier; copy++) {
+    const part =
+      multiplier === 1
+        ? spread
+        : (tf.reshape(tf.slice(perChannel, [0, 0, 0, 0, copy], [-1, -1, -1, -1, 1]), [batch, spreadHeight, spreadWidth, channels]) as tf.Tensor4D);
+    const surrounded = tf.pad(part, [
+      [0, 0],
+      [kernelHeight - 1, paddedHeight - spreadHeight],
+      [kernelWidth - 1, paddedWidth - spreadWidth],
+      [0, 0],
+    ]);
+    const kernel = tf.slice(flipped, [0, 0, 0, copy], [-1, -1, -1, 1]) as tf.Tensor4D;
+    const contribution = tf.depthwiseConv2d(surrounded, kernel, 1, 'valid');
+    sum = sum === undefined ? contribution : (tf.add(sum, contribution) as tf.Tensor4D);
+  }
+  return tf.slice(sum!, [0, padding[0][0], padding[1][0], 0], [-1, height, width, -1]) as tf.Tensor4D;
+}
+
 /** `dy` with `strideHeight - 1` zero rows between its rows and `strideWidth - 1` zero columns between its columns. */
 function spreadOut(dy: tf.Tensor4D, strideHeight: number, strideWidth: number): tf.Tensor4D {
   if (strideHeight === 1 && strideWidth === 1) return dy;
@@ -96,7 +201,7 @@ function paddingOf(
   filter: readonly number[],
   [strideHeight, strideWidth]: [number, number],
   pad: tf.Conv2DAttrs['pad']
-): [[number, number], [number, number]] | undefined {
+): Padding | undefined {
   if (pad === 'valid')
     return [
       [0, 0],
