@@ -96,3 +96,17 @@ test('on wasm, DepthwiseConv2D trains: filter and input gradients equal the cpu 
     { numRuns: 25 }
   );
 }, 120_000);
+
+test('on wasm, a DepthwiseConv2D whose dilations are null (as tfjs-layers passes them) trains too', async () => {
+  await useBackend('wasm');
+  const [dx, dfilter] = tf.tidy(() => {
+    const x = tf.randomNormal([1, 5, 5, 2], 0, 1, 'float32', 7);
+    const filter = tf.randomNormal([3, 3, 2, 1], 0, 1, 'float32', 8);
+    const gradients = tf.grads((input, kernel) =>
+      tf.sum(tf.engine().runKernel(tf.DepthwiseConv2dNative, { x: input, filter: kernel }, { strides: [1, 1], pad: 'same', dilations: null } as unknown as tf.NamedAttrMap) as tf.Tensor)
+    )([x, filter]);
+    return gradients.map((gradient) => gradient.shape);
+  });
+  expect(dx).toEqual([1, 5, 5, 2]);
+  expect(dfilter).toEqual([3, 3, 2, 1]);
+});

@@ -189,8 +189,9 @@ function spreadOut(dy: tf.Tensor4D, strideHeight: number, strideWidth: number): 
   return tf.slice(full, [0, 0, 0, 0], [-1, (height - 1) * strideHeight + 1, (width - 1) * strideWidth + 1, -1]) as tf.Tensor4D;
 }
 
-function pair(value: number | readonly number[] | undefined): [number, number] {
-  if (value === undefined) return [1, 1];
+function pair(value: number | readonly number[] | null | undefined): [number, number] {
+  // tfjs-layers passes `dilations: null` for the default.
+  if (value === undefined || value === null) return [1, 1];
   if (typeof value === 'number') return [value, value];
   return [value[0] ?? 1, value[1] ?? value[0] ?? 1];
 }
