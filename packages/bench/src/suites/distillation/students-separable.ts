@@ -2,11 +2,11 @@
  * The `distillation` suite's separable-student part: a small CNN trained on real MNIST digits,
  * and its depthwise-separable student (`separable`), compared on params, multiply-adds, wasm
  * latency and accuracy, the student trained on hard labels from a random start and from the
- * teacher's factored kernels. tfjs's wasm backend has no depthwise-convolution gradient kernels,
- * so there the students train on the cpu backend; their rows say so.
+ * teacher's factored kernels. All train on the suite's backend (on wasm, core supplies the
+ * depthwise gradients tfjs's wasm backend lacks).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { WEIGHT_ROLES, countParams, denseEncoding, replaceParams, useBackend, type BackendName, type Encoding, type Model } from '@whittle/core';
+import { WEIGHT_ROLES, countParams, denseEncoding, replaceParams, type BackendName, type Encoding, type Model } from '@whittle/core';
 import { whittleIOHandler } from '@whittle/core/tfjs';
 import { measureInterleaved } from '../../measure-interleaved.ts';
 import type { ResultRow } from '../../result-row.ts';
@@ -44,12 +44,9 @@ export interface SeparableRow {
   /** Median milliseconds of one forward pass of `latencyRows` images, interleaved with the teacher's. */
   readonly latencyMilliseconds: number;
   readonly trainSeconds: number;
-  /** The backend it trained on (the cpu backend for students where the suite's has no depthwise gradient kernels). */
+  /** The backend it trained on. */
   readonly trainBackend: BackendName;
 }
-
-/** The kernels training a DepthwiseConv2D needs beyond its forward pass. */
-const DEPTHWISE_GRADIENTS = ['DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'] as const;
 
 /**
  * Trains the teacher CNN on `train`, builds its separable student, trains the student's
@@ -71,25 +68,14 @@ export async function runStudentsSeparable(train: Digits, test: Digits, options:
   const teacher = await trainMnistCnn(train, plan, options.seed);
   const teacherSeconds = (performance.now() - started) / 1000;
   const student = separable(teacher);
-  // tfjs's wasm backend has no depthwise-convolution gradient kernels: there the students train on
-  // the cpu backend (models are host data, so they move freely), and everything else stays.
   const suiteBackend = tf.getBackend() as BackendName;
-  const studentBackend = DEPTHWISE_GRADIENTS.every((kernel) => tf.getKernel(kernel, suiteBackend) !== undefined) ? suiteBackend : 'cpu';
-  if (studentBackend !== suiteBackend) await useBackend(studentBackend, { gradients: true });
-  let fromScratch: Model;
-  let fromTeacher: Model;
-  let scratchSeconds: number;
-  let fromTeacherSeconds: number;
-  try {
-    started = performance.now();
-    fromScratch = await trainHardLabels(randomInit(student, options.seed + 100), train, options);
-    scratchSeconds = (performance.now() - started) / 1000;
-    started = performance.now();
-    fromTeacher = await trainHardLabels(student, train, options);
-    fromTeacherSeconds = (performance.now() - started) / 1000;
-  } finally {
-    if (studentBackend !== suiteBackend) await useBackend(suiteBackend, { gradients: true });
-  }
+  const studentBackend = suiteBackend;
+  started = performance.now();
+  const fromScratch = await trainHardLabels(randomInit(student, options.seed + 100), train, options);
+  const scratchSeconds = (performance.now() - started) / 1000;
+  started = performance.now();
+  const fromTeacher = await trainHardLabels(student, train, options);
+  const fromTeacherSeconds = (performance.now() - started) / 1000;
   const latency = await interleavedLatency({ teacher, student: fromTeacher }, test, options);
   const measured = async (model: SeparableRow['model'], weights: Model, latencyMilliseconds: number, trainSeconds: number): Promise<SeparableRow> => ({
     model,
@@ -183,7 +169,6 @@ export interface StudentsPartContext {
 /** Digits and sizes, full and quick. */
 const SETTINGS = {
   full: {
-    // Sized for the students' training on the cpu backend where wasm cannot train them.
     digits: { train: 4000, test: 2000 },
     run: { filters: [16, 32], dense: 64, epochs: 2, batchSize: 128, learningRate: 2e-3, latencyRows: 64, warmup: 3, runs: 15, seed: 1 },
   },
