@@ -45,15 +45,23 @@ export interface DistillStep extends RecipeStep, DistillStepSettings {
 
 /** A validated {@link DistillStep}: defaults filled in, the student spec checked. */
 export interface DistillConfig extends RecipeStep {
+  /** Always `distill`. */
   readonly kind: typeof DISTILL_KIND;
+  /** The student spec, checked by `validateStudentSpec`. */
   readonly student: StudentSpec;
+  /** Passes over the training data. */
   readonly epochs: number;
+  /** Samples per optimizer step (for batches given as an array). */
   readonly batchSize: number;
+  /** Softmax temperature T of the Hinton loss. */
   readonly temperature: number;
+  /** Weight α of the hard-label term. */
   readonly alpha: number;
+  /** The tfjs optimizer `distill` makes. */
   readonly optimizer: OptimizerName;
   /** Absent: the optimizer's default. */
   readonly learningRate?: number;
+  /** Seed of the shuffling. */
   readonly seed: number;
 }
 
