@@ -94,6 +94,27 @@ describe('the distill recipe kind', () => {
     expect((wrongWidth as { step?: number }).step).toBe(1);
   });
 
+  it('reads batches given by a function as a stream, one batch at a time', async () => {
+    const { model: teacher } = await mlpTeacher(INPUTS, [8], CLASSES, 3);
+    const { training, dispose } = await teacherLabelled(teacher, 96, 4);
+    let reads = 0;
+    const batches = training.batches as readonly { inputs: tf.Tensor; targets: tf.Tensor }[];
+    const stream: TrainingData = {
+      batches: function* () {
+        reads++;
+        yield* batches;
+      },
+      loss: training.loss,
+    };
+    const before = tf.memory().numTensors;
+    const result = await compress(teacher, [{ kind: 'distill', student: { width: 0.5 }, epochs: 3 }], { registry, resources: { training: stream } });
+    expect(reads).toBe(3);
+    expect(paramCount(result.model)).toBe(INPUTS * 4 + 4 + 4 * CLASSES + CLASSES);
+    expect(result.steps[0]!.notes.join(' ')).toContain('after epoch 3');
+    expect(tf.memory().numTensors).toBe(before);
+    dispose();
+  });
+
   it('leaves no tensors behind', async () => {
     const { model: teacher } = await mlpTeacher(INPUTS, [8], CLASSES, 3);
     const { training, dispose } = await teacherLabelled(teacher, 64, 2);
