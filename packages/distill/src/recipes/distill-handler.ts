@@ -98,7 +98,8 @@ async function applyDistill(model: Model, config: DistillConfig, context: StepCo
     });
     const losses = result.history.loss;
     context.note?.(`teacher ${countParams(model).toLocaleString('en-US')} params, student ${countParams(result.student).toLocaleString('en-US')} params`);
-    context.note?.(`distillation loss ${formatLoss(losses[0]!)} after epoch 1, ${formatLoss(losses[losses.length - 1]!)} after epoch ${losses.length}`);
+    const last = `${formatLoss(losses[losses.length - 1]!)} after epoch ${losses.length}`;
+    context.note?.(`distillation loss ${losses.length === 1 ? last : `${formatLoss(losses[0]!)} after epoch 1, ${last}`}`);
     return result.student;
   } finally {
     data.dispose();
