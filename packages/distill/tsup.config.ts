@@ -1,3 +1,4 @@
 import { packageBuild } from '../../tsup.shared.ts';
 
-export default packageBuild();
+// `register` is the side-effect entry (`@whittle/distill/register`); everything else is pure.
+export default packageBuild({ entry: { index: 'src/index.ts', register: 'src/register.ts' } });

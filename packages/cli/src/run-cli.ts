@@ -6,12 +6,14 @@ import { Command, CommanderError } from 'commander';
 import '@whittle/quantize/register';
 import '@whittle/prune/register';
 import '@whittle/lowrank/register';
+import '@whittle/distill/register';
 import { version } from '../package.json';
 import type { CliIo } from './cli-io.ts';
 import { addBenchCommand } from './commands/bench.ts';
 import { addCompressCommand } from './commands/compress.ts';
 import { addDecompressCommand } from './commands/decompress.ts';
 import { addDemoCommand } from './commands/demo.ts';
+import { addDistillCommand } from './commands/distill.ts';
 import { addHelpExamples } from './commands/help-examples.ts';
 import { addInspectCommand } from './commands/inspect.ts';
 
@@ -85,6 +87,7 @@ function createProgram(io: CliIo): Command {
   addInspectCommand(program, commandIo);
   addCompressCommand(program, commandIo);
   addDecompressCommand(program, commandIo);
+  addDistillCommand(program, commandIo);
   addDemoCommand(program, commandIo);
   addBenchCommand(program, commandIo);
   addHelpExamples(program);
