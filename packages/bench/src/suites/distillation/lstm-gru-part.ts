@@ -14,7 +14,7 @@ export const LSTM_GRU_SETTINGS = {
     task: { minLength: 20, maxLength: 30, tokens: 8 },
     train: 2000,
     test: 1000,
-    experiment: { units: 32, teacherEpochs: 20, studentEpochs: 20, batchSize: 64, learningRate: 1e-2, temperature: 2, alpha: 0.5, latencyRows: 64, warmup: 3, runs: 15, seed: 1 },
+    experiment: { units: 32, teacherEpochs: 10, studentEpochs: 4, batchSize: 64, learningRate: 1e-2, temperature: 2, alpha: 0.5, latencyRows: 64, warmup: 3, runs: 15, seed: 1 },
   },
   quick: {
     task: { minLength: 8, maxLength: 10, tokens: 6 },
@@ -39,7 +39,7 @@ export const LSTM_GRU_SETTINGS = {
 export const lstmGruPart: DistillationPart = async ({ quick, backend, progress }) => {
   const settings = quick ? LSTM_GRU_SETTINGS.quick : LSTM_GRU_SETTINGS.full;
   const { task, experiment } = settings;
-  const size = `temporal order ${settings.train}/${settings.test}, length ${task.minLength}-${task.maxLength}, ${task.tokens} tokens, lstm/gru ${experiment.units} units, ${experiment.studentEpochs} epochs, T ${experiment.temperature}, alpha ${experiment.alpha}`;
+  const size = `temporal order ${settings.train}/${settings.test}, length ${task.minLength}-${task.maxLength}, ${task.tokens} tokens, lstm/gru ${experiment.units} units, ${experiment.teacherEpochs}/${experiment.studentEpochs} epochs, T ${experiment.temperature}, alpha ${experiment.alpha}`;
   progress(`lstmGru: ${size} on ${backend}`);
   const train = temporalOrderSequences({ ...task, count: settings.train, seed: experiment.seed });
   const test = temporalOrderSequences({ ...task, count: settings.test, seed: experiment.seed + 1 });
