@@ -39,10 +39,11 @@ describe('lstmGruPart (quick)', () => {
     for (const model of models) {
       expect(value(model, 'train-time')).toBeGreaterThan(0);
       expect(value(model, `latency-batch-${experiment.latencyRows}`)).toBeGreaterThan(0);
-      // Four classes: chance is 25%; a few epochs on 400 sequences is not enough to promise more.
-      expect(value(model, 'top1-accuracy')).toBeGreaterThanOrEqual(0);
+      // Four classes, chance 25%: every model learnt the order of the markers (seeded runs here: teacher 95%, students 85% and 81.5%).
+      expect(value(model, 'top1-accuracy')).toBeGreaterThan(50);
       expect(value(model, 'top1-accuracy')).toBeLessThanOrEqual(100);
     }
+    expect(value('lstm teacher', 'top1-accuracy')).toBeGreaterThan(75);
     expect(value('gru distilled student', 'gain-over-hard-label')).toBeCloseTo(value('gru distilled student', 'top1-accuracy') - value('gru hard-label student', 'top1-accuracy'), 6);
     expect(value('gru distilled student', 'gap-to-teacher')).toBeCloseTo(value('lstm teacher', 'top1-accuracy') - value('gru distilled student', 'top1-accuracy'), 6);
     expect(value('gru distilled student', 'multiply-add-ratio')).toBeCloseTo(recurrentMultiplyAdds(4) / recurrentMultiplyAdds(3), 9);
