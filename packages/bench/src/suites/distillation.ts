@@ -1,13 +1,14 @@
 import { useBackend, type BackendName } from '@whittle/core';
 import type { Suite, SuiteOptions, SuiteResult } from '../suite.ts';
 import type { DistillationPart } from './distillation/distillation-part.ts';
+import { lstmGruPart } from './distillation/lstm-gru-part.ts';
 import { mlpDistillationPart } from './distillation/mlp-distillation-part.ts';
 import { studentsSeparablePart } from './distillation/students-separable.ts';
 
 const DEFAULT_BACKEND: BackendName = 'wasm';
 
 /** The suite's parts, run in this order. */
-const PARTS: readonly DistillationPart[] = [mlpDistillationPart, studentsSeparablePart];
+const PARTS: readonly DistillationPart[] = [mlpDistillationPart, studentsSeparablePart, lstmGruPart];
 
 /**
  * The `distillation` suite: what a student learns from a teacher that it does not learn from the

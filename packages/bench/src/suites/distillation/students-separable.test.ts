@@ -21,7 +21,7 @@ describe('studentsSeparablePart', () => {
     // Oracle: the layers' sizes by hand. Teacher: conv 3·3·1·8 + 8, conv 3·3·8·16 + 16, dense 5·5·16·32 + 32, logits 32·10 + 10.
     expect(value('teacher', 'params')).toBe(80 + 1168 + 12832 + 330);
     // Student: depthwise 3·3·1 + pointwise 1·8 + 8, depthwise 3·3·8 + pointwise 8·16 + 16, then the same dense layers.
-    for (const student of ['separable (random init)', 'separable (from teacher)']) {
+    for (const student of ['separable (random init)', 'separable (distilled)', 'separable (from teacher)']) {
       expect(value(student, 'params')).toBe(9 + 16 + 72 + 144 + 12832 + 330);
       // 26·26 positions of conv_1 and 11·11 of conv_2, then the dense layers.
       expect(value(student, 'multiply-adds')).toBe(26 * 26 * (9 + 8) + 11 * 11 * (9 * 8 + 8 * 16) + 400 * 32 + 32 * 10);

@@ -2,8 +2,8 @@
  * The `distillation` suite's separable-student part: a small CNN trained on real MNIST digits,
  * and its depthwise-separable student (`separable`), compared on params, multiply-adds, wasm
  * latency and accuracy, the student trained on hard labels from a random start and from the
- * teacher's factored kernels. All train on the suite's backend (on wasm, core supplies the
- * depthwise gradients tfjs's wasm backend lacks).
+ * teacher's factored kernels, and distilled from the teacher. All train on the suite's backend
+ * (on wasm, core supplies the depthwise gradients tfjs's wasm backend lacks).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { WEIGHT_ROLES, countParams, denseEncoding, replaceParams, type BackendName, type Encoding, type Model } from '@whittle/core';
@@ -35,7 +35,7 @@ export interface StudentsSeparableOptions {
 
 /** One model of the part, measured. */
 export interface SeparableRow {
-  readonly model: 'teacher' | 'separable (random init)' | 'separable (from teacher)';
+  readonly model: 'teacher' | 'separable (random init)' | 'separable (distilled)' | 'separable (from teacher)';
   readonly params: number;
   /** Multiply-adds of one image's forward pass (`modelCost`). */
   readonly multiplyAdds: number;
@@ -48,12 +48,15 @@ export interface SeparableRow {
   readonly trainBackend: BackendName;
 }
 
+/** Hinton's loss for the distilled student: the T and α the MLP part was tuned to. */
+const DISTILLATION_LOSS = { temperature: 2, alpha: 0.5 } as const;
+
 /**
  * Trains the teacher CNN on `train`, builds its separable student, trains the student's
  * architecture on hard labels twice (from seeded random weights, and from the factored teacher
- * kernels `separable` starts from), each for as many epochs as the teacher, and measures all
- * three on `test` on the current backend. Distillation of the same student is measured by the
- * suite's distillation part.
+ * kernels `separable` starts from) and once distilled from the teacher (from the same random
+ * weights, batches and order as the first), each for as many epochs as the teacher, and measures
+ * all four on `test` on the current backend.
  *
  * @example
  * ```ts
@@ -74,6 +77,9 @@ export async function runStudentsSeparable(train: Digits, test: Digits, options:
   const fromScratch = await trainHardLabels(randomInit(student, options.seed + 100), train, options);
   const scratchSeconds = (performance.now() - started) / 1000;
   started = performance.now();
+  const distilled = await trainDistilled(teacher, randomInit(student, options.seed + 100), train, options);
+  const distilledSeconds = (performance.now() - started) / 1000;
+  started = performance.now();
   const fromTeacher = await trainHardLabels(student, train, options);
   const fromTeacherSeconds = (performance.now() - started) / 1000;
   const latency = await interleavedLatency({ teacher, student: fromTeacher }, test, options);
@@ -89,6 +95,7 @@ export async function runStudentsSeparable(train: Digits, test: Digits, options:
   return [
     await measured('teacher', teacher, latency.teacher, teacherSeconds),
     await measured('separable (random init)', fromScratch, latency.student, scratchSeconds),
+    await measured('separable (distilled)', distilled, latency.student, distilledSeconds),
     await measured('separable (from teacher)', fromTeacher, latency.student, fromTeacherSeconds),
   ];
 }
@@ -133,6 +140,34 @@ async function trainHardLabels(model: Model, train: Digits, options: StudentsSep
   } finally {
     trainable.dispose();
     optimizer.dispose();
+  }
+}
+
+/**
+ * The scratch student's start, batches, order and epochs, distilled from `teacher` by `distill`
+ * (Hinton's loss, unshuffled as the hard-label loop is), so only the loss differs from it.
+ */
+async function trainDistilled(teacher: Model, start: Model, train: Digits, options: StudentsSeparableOptions): Promise<Model> {
+  const { distill, hintonLoss } = await import('@whittle/distill');
+  const xs = tf.tensor2d(train.images, [train.count, MNIST_IMAGE_SIZE]);
+  const ys = tf.tensor1d(train.labels, 'int32');
+  try {
+    const { student } = await distill({
+      teacher,
+      student: start,
+      data: { xs, ys },
+      loss: hintonLoss(DISTILLATION_LOSS),
+      optimizer: 'adam',
+      learningRate: options.learningRate,
+      epochs: options.epochs,
+      batchSize: options.batchSize,
+      shuffle: false,
+      seed: options.seed,
+      cacheTeacher: true,
+    });
+    return student;
+  } finally {
+    tf.dispose([xs, ys]);
   }
 }
 
