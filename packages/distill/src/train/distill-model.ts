@@ -3,7 +3,7 @@
  * tfjs-layers LayersModels, and any model that exposes an apply function and its variables.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { WhittleError, describeValue, type Model } from '@whittle/core';
+import { WhittleError, describeValue, loadRunner, type Model } from '@whittle/core';
 import type { ModelOutputs } from '../losses/index.ts';
 
 /** A model given as its forward function and the variables that training updates. */
@@ -70,7 +70,7 @@ export function modelKind(value: unknown, field: string): 'model' | 'layers' | '
 export async function runningTeacher(teacher: DistillModel): Promise<RunningTeacher> {
   const kind = modelKind(teacher, 'teacher');
   if (kind === 'model') {
-    const { loadRunnable } = await import('@whittle/core/runner');
+    const { loadRunnable } = await loadRunner('distilling a whittle Model teacher', { field: 'teacher' });
     const runnable = await loadRunnable(teacher as Model);
     return { predict: (inputs) => runnable.predict(inputs), dispose: () => runnable.dispose() };
   }
@@ -115,7 +115,7 @@ export async function trainingStudent(student: DistillModel): Promise<TrainingSt
       },
     };
   }
-  const { fromLayersModel, loadTrainable } = await import('@whittle/core/runner');
+  const { fromLayersModel, loadTrainable } = await loadRunner('training the student', { field: 'student' });
   const model = kind === 'model' ? (student as Model) : await fromLayersModel(student as never);
   const trainable = await loadTrainable(model);
   const layersModel = trainable.layersModel as unknown as LayersModelLike;
