@@ -5,9 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { countParams, hostTensor, type Model } from '@whittle/core';
-import { whittleIOHandler } from '@whittle/core/tfjs';
 import type { Batch } from '@whittle/core/runner';
-import { measureInterleaved } from '../../measure-interleaved.ts';
+import { interleavedForwardSeconds, trainClassifier } from '../classifier-runs.ts';
 import { TEMPORAL_ORDER_CLASSES, type TemporalOrderSequences } from './lstm-gru-task.ts';
 
 /** Sizes and settings of {@link runLstmGru}. */
@@ -94,7 +93,15 @@ export async function runLstmGru(train: TemporalOrderSequences, test: TemporalOr
   } finally {
     tf.dispose([xs, ys]);
   }
-  const latency = await interleavedLatency(teacher, students[0]!.student, test, options);
+  const count = Math.min(options.latencyRows, test.count);
+  const inputs = tf.tensor3d(test.inputs.subarray(0, count * test.steps * test.tokens), [count, test.steps, test.tokens]);
+  let latency: { teacher: number; student: number };
+  try {
+    const seconds = await interleavedForwardSeconds({ teacher, student: students[0]!.student }, inputs, options);
+    latency = { teacher: seconds.teacher * 1000, student: seconds.student * 1000 };
+  } finally {
+    inputs.dispose();
+  }
   const measured = async (model: LstmGruRow['model'], weights: Model, latencyMilliseconds: number, trainSeconds: number): Promise<LstmGruRow> => ({
     model,
     params: countParams(weights),
@@ -111,7 +118,7 @@ export async function runLstmGru(train: TemporalOrderSequences, test: TemporalOr
 /** The teacher: a seeded Glorot LSTM and linear logits, trained on hard labels through core's runner. */
 async function trainTeacher(train: TemporalOrderSequences, options: LstmGruOptions): Promise<Model> {
   const tfl = await import('@tensorflow/tfjs-layers');
-  const { fromLayersModel, loadTrainable } = await import('@whittle/core/runner');
+  const { fromLayersModel } = await import('@whittle/core/runner');
   const layers = tfl.sequential({
     name: 'temporal_order_teacher',
     layers: [
@@ -131,19 +138,7 @@ async function trainTeacher(train: TemporalOrderSequences, options: LstmGruOptio
   } finally {
     layers.dispose();
   }
-  const trainable = await loadTrainable(untrained);
-  const optimizer = tf.train.adam(options.learningRate);
-  try {
-    await trainable.fit(oneHotBatches(train, options.batchSize), {
-      epochs: options.teacherEpochs,
-      optimizer,
-      loss: (targets, logits) => tf.losses.softmaxCrossEntropy(targets, logits),
-    });
-    return await trainable.toModel();
-  } finally {
-    trainable.dispose();
-    optimizer.dispose();
-  }
+  return trainClassifier(untrained, oneHotBatches(train, options.batchSize), { learningRate: options.learningRate, epochs: options.teacherEpochs });
 }
 
 /** The sequences as runner batches of `batchSize`, targets one-hot over the classes (views, no copy of the inputs). */
@@ -186,27 +181,5 @@ async function sequenceAccuracy(model: Model, sequences: TemporalOrderSequences)
     return 100 * (await runnable.evaluate(batches, 'accuracy'));
   } finally {
     runnable.dispose();
-  }
-}
-
-/** Median forward-pass milliseconds of teacher and student, loaded by stock tfjs-layers, interleaved. */
-async function interleavedLatency(teacherModel: Model, studentModel: Model, sequences: TemporalOrderSequences, options: LstmGruOptions): Promise<{ teacher: number; student: number }> {
-  const tfl = await import('@tensorflow/tfjs-layers');
-  const teacher = await tfl.loadLayersModel(whittleIOHandler(teacherModel));
-  const student = await tfl.loadLayersModel(whittleIOHandler(studentModel));
-  const count = Math.min(options.latencyRows, sequences.count);
-  const inputs = tf.tensor3d(sequences.inputs.subarray(0, count * sequences.steps * sequences.tokens), [count, sequences.steps, sequences.tokens]);
-  const forward = (layers: typeof teacher) => async () => {
-    const output = layers.predict(inputs) as tf.Tensor;
-    await output.data();
-    output.dispose();
-  };
-  try {
-    const measured = await measureInterleaved({ teacher: forward(teacher), student: forward(student) }, { warmup: options.warmup, runs: options.runs });
-    return { teacher: measured.teacher.median * 1000, student: measured.student.median * 1000 };
-  } finally {
-    inputs.dispose();
-    teacher.dispose();
-    student.dispose();
   }
 }

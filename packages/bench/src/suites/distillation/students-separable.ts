@@ -7,14 +7,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { WEIGHT_ROLES, countParams, denseEncoding, replaceParams, type BackendName, type Encoding, type Model } from '@whittle/core';
-import { whittleIOHandler } from '@whittle/core/tfjs';
-import { measureInterleaved } from '../../measure-interleaved.ts';
 import type { ResultRow } from '../../result-row.ts';
 import { seededRandom } from '../../seeded-random.ts';
 import { MNIST_IMAGE_SIZE, loadMnistDigits, splitDigits, type Digits } from '../quantization/mnist-digits.ts';
 import { mnistAccuracy } from '../quantization/mnist-mlp.ts';
 import { oneHotBatches, trainMnistCnn } from '../pruning/structured-models.ts';
 import { QUICK_STRUCTURED_PLAN } from '../pruning/structured-plan.ts';
+import { digitForwardSeconds, trainClassifier } from '../classifier-runs.ts';
 
 /** Sizes of {@link runStudentsSeparable}. */
 export interface StudentsSeparableOptions {
@@ -74,15 +73,16 @@ export async function runStudentsSeparable(train: Digits, test: Digits, options:
   const suiteBackend = tf.getBackend() as BackendName;
   const studentBackend = suiteBackend;
   started = performance.now();
-  const fromScratch = await trainHardLabels(randomInit(student, options.seed + 100), train, options);
+  const fromScratch = await trainClassifier(randomInit(student, options.seed + 100), oneHotBatches(train, options.batchSize), options);
   const scratchSeconds = (performance.now() - started) / 1000;
   started = performance.now();
   const distilled = await trainDistilled(teacher, randomInit(student, options.seed + 100), train, options);
   const distilledSeconds = (performance.now() - started) / 1000;
   started = performance.now();
-  const fromTeacher = await trainHardLabels(student, train, options);
+  const fromTeacher = await trainClassifier(student, oneHotBatches(train, options.batchSize), options);
   const fromTeacherSeconds = (performance.now() - started) / 1000;
-  const latency = await interleavedLatency({ teacher, student: fromTeacher }, test, options);
+  const seconds = await digitForwardSeconds({ teacher, student: fromTeacher }, test, options.latencyRows, options);
+  const latency = { teacher: seconds.teacher * 1000, student: seconds.student * 1000 };
   const measured = async (model: SeparableRow['model'], weights: Model, latencyMilliseconds: number, trainSeconds: number): Promise<SeparableRow> => ({
     model,
     trainBackend: model === 'teacher' ? suiteBackend : studentBackend,
@@ -126,23 +126,6 @@ export function randomInit(model: Model, seed: number): Model {
   return replaceParams(model, updates);
 }
 
-async function trainHardLabels(model: Model, train: Digits, options: StudentsSeparableOptions): Promise<Model> {
-  const { loadTrainable } = await import('@whittle/core/runner');
-  const trainable = await loadTrainable(model);
-  const optimizer = tf.train.adam(options.learningRate);
-  try {
-    await trainable.fit(oneHotBatches(train, options.batchSize), {
-      epochs: options.epochs,
-      optimizer,
-      loss: (targets, logits) => tf.losses.softmaxCrossEntropy(targets, logits),
-    });
-    return await trainable.toModel();
-  } finally {
-    trainable.dispose();
-    optimizer.dispose();
-  }
-}
-
 /**
  * The scratch student's start, batches, order and epochs, distilled from `teacher` by `distill`
  * (Hinton's loss, unshuffled as the hard-label loop is), so only the loss differs from it.
@@ -168,27 +151,6 @@ async function trainDistilled(teacher: Model, start: Model, train: Digits, optio
     return student;
   } finally {
     tf.dispose([xs, ys]);
-  }
-}
-
-async function interleavedLatency(models: { teacher: Model; student: Model }, digits: Digits, options: StudentsSeparableOptions): Promise<{ teacher: number; student: number }> {
-  const tfl = await import('@tensorflow/tfjs-layers');
-  const teacher = await tfl.loadLayersModel(whittleIOHandler(models.teacher));
-  const student = await tfl.loadLayersModel(whittleIOHandler(models.student));
-  const count = Math.min(options.latencyRows, digits.count);
-  const inputs = tf.tensor2d(digits.images.subarray(0, count * MNIST_IMAGE_SIZE), [count, MNIST_IMAGE_SIZE]);
-  const forward = (layers: typeof teacher) => async () => {
-    const output = layers.predict(inputs) as tf.Tensor;
-    await output.data();
-    output.dispose();
-  };
-  try {
-    const measured = await measureInterleaved({ teacher: forward(teacher), student: forward(student) }, { warmup: options.warmup, runs: options.runs });
-    return { teacher: measured.teacher.median * 1000, student: measured.student.median * 1000 };
-  } finally {
-    inputs.dispose();
-    teacher.dispose();
-    student.dispose();
   }
 }
 

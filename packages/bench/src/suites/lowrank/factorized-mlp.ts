@@ -3,15 +3,13 @@
  * Dense layers factorized by `lowrank.svd` into stock layers at a quarter of their parameters,
  * timed against the original on the suite's backend, and fine-tuned briefly.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { compress, countParams, createRecipeRegistry, type Model } from '@whittle/core';
-import { whittleIOHandler } from '@whittle/core/tfjs';
 import { lowrankHandlers } from '@whittle/lowrank';
-import { measureInterleaved } from '../../measure-interleaved.ts';
 import type { ResultRow } from '../../result-row.ts';
 import { oneHotBatches } from '../pruning/gradual-models.ts';
 import { MNIST_CLASSES, MNIST_IMAGE_SIZE, loadMnistDigits, splitDigits, type Digits } from '../quantization/mnist-digits.ts';
 import { mnistAccuracy, trainMnistMlp } from '../quantization/mnist-mlp.ts';
+import { digitForwardSeconds, trainClassifier } from '../classifier-runs.ts';
 import type { LowrankPart } from './lowrank-part.ts';
 
 /** How the part trains, factorizes and times its MLP. */
@@ -112,7 +110,7 @@ export const factorizedMlp: LowrankPart = async ({ quick, backend, progress }) =
     });
     const factorizeSeconds = (performance.now() - started) / 1000;
     progress(`factorized mlp: fine-tune the factorized model for ${plan.fineTuneEpochs} epoch(s)`);
-    const tuned = await fineTune(factorized, train, plan);
+    const tuned = await trainClassifier(factorized, oneHotBatches(train, plan.batchSize), { learningRate: plan.learningRate / 2, epochs: plan.fineTuneEpochs });
     const caseName = `svd-${FACTORIZED_BUDGET * 100}%`;
     const row = (name: string, metric: string, value: number, unit: string, rowBackend: string = backend): ResultRow => ({
       suite: 'lowrank',
@@ -133,7 +131,7 @@ export const factorizedMlp: LowrankPart = async ({ quick, backend, progress }) =
     ];
     for (const batch of plan.latencyBatches) {
       progress(`factorized mlp: time batch ${batch}, original and factorized, ${plan.runs} interleaved rounds on ${backend}`);
-      const latency = await interleavedLatency(original, tuned, test, batch, plan);
+      const latency = await digitForwardSeconds({ original, factorized: tuned }, test, batch, plan);
       rows.push(
         row('original', `latency-batch-${batch}`, latency.original * 1000, 'ms'),
         row(caseName, `latency-batch-${batch}`, latency.factorized * 1000, 'ms'),
@@ -145,54 +143,3 @@ export const factorizedMlp: LowrankPart = async ({ quick, backend, progress }) =
     mlp.dispose();
   }
 };
-
-/** The factorized model trained further through core's runner: Adam at half the training rate. */
-async function fineTune(model: Model, train: Digits, plan: FactorizedMlpPlan): Promise<Model> {
-  const { loadTrainable } = await import('@whittle/core/runner');
-  const trainable = await loadTrainable(model);
-  const optimizer = tf.train.adam(plan.learningRate / 2);
-  try {
-    await trainable.fit(oneHotBatches(train, plan.batchSize), {
-      epochs: plan.fineTuneEpochs,
-      optimizer,
-      loss: (targets, logits) => tf.losses.softmaxCrossEntropy(targets, logits),
-    });
-    return await trainable.toModel();
-  } finally {
-    trainable.dispose();
-    optimizer.dispose();
-  }
-}
-
-/** Median seconds of one forward pass of each model on the same `rows` digits, in interleaved rounds. */
-async function interleavedLatency(
-  original: Model,
-  factorized: Model,
-  digits: Digits,
-  rows: number,
-  plan: FactorizedMlpPlan,
-): Promise<{ original: number; factorized: number }> {
-  const tfl = await import('@tensorflow/tfjs-layers');
-  const [originalLayers, factorizedLayers] = await Promise.all([
-    tfl.loadLayersModel(whittleIOHandler(original)),
-    tfl.loadLayersModel(whittleIOHandler(factorized)),
-  ]);
-  const count = Math.min(rows, digits.count);
-  const inputs = tf.tensor2d(digits.images.subarray(0, count * MNIST_IMAGE_SIZE), [count, MNIST_IMAGE_SIZE]);
-  const forward = (layers: typeof originalLayers) => async () => {
-    const output = layers.predict(inputs) as tf.Tensor;
-    await output.data();
-    output.dispose();
-  };
-  try {
-    const measured = await measureInterleaved(
-      { original: forward(originalLayers), factorized: forward(factorizedLayers) },
-      { warmup: plan.warmup, runs: plan.runs },
-    );
-    return { original: measured.original.median, factorized: measured.factorized.median };
-  } finally {
-    inputs.dispose();
-    originalLayers.dispose();
-    factorizedLayers.dispose();
-  }
-}

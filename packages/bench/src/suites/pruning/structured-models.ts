@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { hostTensor, loadGradients, type Model } from '@whittle/core';
 import type { Batch } from '@whittle/core/runner';
 import { MNIST_CLASSES, MNIST_IMAGE_SIZE, type Digits } from '../quantization/mnist-digits.ts';
+import { trainClassifier } from '../classifier-runs.ts';
 import type { StructuredBenchPlan } from './structured-plan.ts';
 
 /** Side of an MNIST image. */
@@ -98,22 +99,6 @@ export function oneHotBatches(digits: Digits, batchSize: number): Batch[] {
  * ```
  */
 export function fineTune(model: Model, train: Digits, plan: StructuredBenchPlan): Promise<Model> {
-  return fineTuneHere(model, train, plan);
+  return trainClassifier(model, oneHotBatches(train, plan.batchSize), { learningRate: plan.learningRate / 2, epochs: plan.fineTuneEpochs });
 }
 
-async function fineTuneHere(model: Model, train: Digits, plan: StructuredBenchPlan): Promise<Model> {
-  const { loadTrainable } = await import('@whittle/core/runner');
-  const trainable = await loadTrainable(model);
-  const optimizer = tf.train.adam(plan.learningRate / 2);
-  try {
-    await trainable.fit(oneHotBatches(train, plan.batchSize), {
-      epochs: plan.fineTuneEpochs,
-      optimizer,
-      loss: (targets, logits) => tf.losses.softmaxCrossEntropy(targets, logits),
-    });
-    return await trainable.toModel();
-  } finally {
-    trainable.dispose();
-    optimizer.dispose();
-  }
-}

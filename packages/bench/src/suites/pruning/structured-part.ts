@@ -1,11 +1,9 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { countParams, modelByteLength, type Model } from '@whittle/core';
-import { whittleIOHandler } from '@whittle/core/tfjs';
 import { pruneStructured } from '@whittle/prune';
-import { measureInterleaved } from '../../measure-interleaved.ts';
 import type { ResultRow } from '../../result-row.ts';
 import { MNIST_CLASSES, MNIST_IMAGE_SIZE, loadMnistDigits, splitDigits, type Digits } from '../quantization/mnist-digits.ts';
 import { mnistAccuracy, trainMnistMlp } from '../quantization/mnist-mlp.ts';
+import { digitForwardSeconds } from '../classifier-runs.ts';
 import type { PruningPart } from './pruning-part.ts';
 import { fineTune, trainMnistCnn } from './structured-models.ts';
 import { FULL_STRUCTURED_PLAN, QUICK_STRUCTURED_PLAN, type StructuredBenchPlan } from './structured-plan.ts';
@@ -80,7 +78,7 @@ async function structuredRows(size: string, dense: Model, latencyRows: number, c
   const tuned = await fineTune(pruned, train, plan);
 
   progress(`structured: time ${size} dense and pruned on ${backend}, ${plan.runs} interleaved rounds`);
-  const latency = await interleavedLatency(dense, tuned, test, latencyRows, plan);
+  const latency = await digitForwardSeconds({ dense, pruned: tuned }, test, latencyRows, plan);
   const latencyMetric = `latency-batch-${latencyRows}`;
   return [
     row('dense', 'top1-accuracy', await mnistAccuracy(dense, test), '%', backend),
@@ -96,35 +94,3 @@ async function structuredRows(size: string, dense: Model, latencyRows: number, c
   ];
 }
 
-/** Median seconds of one forward pass of each model on the same rows, measured in interleaved rounds. */
-async function interleavedLatency(
-  dense: Model,
-  pruned: Model,
-  digits: Digits,
-  rows: number,
-  plan: StructuredBenchPlan,
-): Promise<{ dense: number; pruned: number }> {
-  const tfl = await import('@tensorflow/tfjs-layers');
-  const [denseLayers, prunedLayers] = await Promise.all([
-    tfl.loadLayersModel(whittleIOHandler(dense)),
-    tfl.loadLayersModel(whittleIOHandler(pruned)),
-  ]);
-  const count = Math.min(rows, digits.count);
-  const inputs = tf.tensor2d(digits.images.subarray(0, count * MNIST_IMAGE_SIZE), [count, MNIST_IMAGE_SIZE]);
-  const forward = (layers: typeof denseLayers) => async () => {
-    const output = layers.predict(inputs) as tf.Tensor;
-    await output.data();
-    output.dispose();
-  };
-  try {
-    const measured = await measureInterleaved(
-      { dense: forward(denseLayers), pruned: forward(prunedLayers) },
-      { warmup: plan.warmup, runs: plan.runs },
-    );
-    return { dense: measured.dense.median, pruned: measured.pruned.median };
-  } finally {
-    inputs.dispose();
-    denseLayers.dispose();
-    prunedLayers.dispose();
-  }
-}
