@@ -18,7 +18,11 @@ import { MNIST_IMAGE_SIZE, type Digits } from './quantization/mnist-digits.ts';
  * const tuned = await trainClassifier(model, oneHotBatches(train, 128), { learningRate: 1e-3, epochs: 1 });
  * ```
  */
-export async function trainClassifier(model: Model, batches: BatchData, options: { readonly learningRate: number; readonly epochs: number }): Promise<Model> {
+export async function trainClassifier(
+  model: Model,
+  batches: BatchData,
+  options: { readonly learningRate: number; readonly epochs: number }
+): Promise<Model> {
   const { loadTrainable } = await import('@whittle/core/runner');
   const trainable = await loadTrainable(model);
   const optimizer = tf.train.adam(options.learningRate);
@@ -47,7 +51,7 @@ export async function trainClassifier(model: Model, batches: BatchData, options:
 export async function interleavedForwardSeconds<Name extends string>(
   models: Readonly<Record<Name, Model>>,
   inputs: tf.Tensor,
-  options: { readonly warmup: number; readonly runs: number },
+  options: { readonly warmup: number; readonly runs: number }
 ): Promise<Record<Name, number>> {
   const tfl = await import('@tensorflow/tfjs-layers');
   const names = Object.keys(models) as Name[];
@@ -61,7 +65,7 @@ export async function interleavedForwardSeconds<Name extends string>(
           await output.data();
           output.dispose();
         },
-      ]),
+      ])
     ) as Record<Name, () => Promise<void>>;
     const measured = await measureInterleaved(tasks, { warmup: options.warmup, runs: options.runs });
     return Object.fromEntries(names.map((name) => [name, measured[name].median])) as Record<Name, number>;
@@ -83,7 +87,7 @@ export async function digitForwardSeconds<Name extends string>(
   models: Readonly<Record<Name, Model>>,
   digits: Digits,
   rows: number,
-  options: { readonly warmup: number; readonly runs: number },
+  options: { readonly warmup: number; readonly runs: number }
 ): Promise<Record<Name, number>> {
   const count = Math.min(rows, digits.count);
   const inputs = tf.tensor2d(digits.images.subarray(0, count * MNIST_IMAGE_SIZE), [count, MNIST_IMAGE_SIZE]);
