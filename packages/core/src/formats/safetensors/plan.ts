@@ -12,6 +12,7 @@ import { WhittleError } from '../../errors.ts';
 import { bytesPerElement, isDType, type DType } from '../../tensor/dtype.ts';
 import { describeValue, shapeSize } from '../../tensor/shape.ts';
 import { bufferReferences } from './buffer-references.ts';
+import { Column } from './column.ts';
 import { toSafetensorsDType } from './dtypes.ts';
 import { MAX_SAFETENSORS_HEADER_SIZE } from './header.ts';
 import {
@@ -137,23 +138,6 @@ function isPlainJsonText(text: string): boolean {
 /** Bytes of a block of rendered {@link KeptEntries}. */
 const KEPT_BLOCK_SIZE = 1 << 20;
 
-/** A growable typed array. */
-class Growable<Values extends Float64Array | Uint8Array> {
-  length = 0;
-  constructor(
-    public values: Values,
-    private readonly make: (length: number) => Values,
-  ) {}
-  push(value: number): void {
-    if (this.length === this.values.length) {
-      const grown = this.make(this.values.length * 2);
-      grown.set(this.values);
-      this.values = grown;
-    }
-    this.values[this.length++] = value;
-  }
-}
-
 /** A rank that says "the shape of the entry before". */
 const SAME_SHAPE = 255;
 
@@ -165,10 +149,10 @@ const SAME_SHAPE = 255;
 class KeptEntries {
   count = 0;
   private readonly dtypeNames: string[] = [];
-  private readonly dtypes = new Growable(new Uint8Array(1024), (length) => new Uint8Array(length));
-  private readonly ranks = new Growable(new Uint8Array(1024), (length) => new Uint8Array(length));
-  private readonly dims = new Growable(new Float64Array(64), (length) => new Float64Array(length));
-  private readonly ends = new Growable(new Float64Array(1024), (length) => new Float64Array(length));
+  private readonly dtypes = new Column(new Uint8Array(1024), (length) => new Uint8Array(length));
+  private readonly ranks = new Column(new Uint8Array(1024), (length) => new Uint8Array(length));
+  private readonly dims = new Column(new Float64Array(64), (length) => new Float64Array(length));
+  private readonly ends = new Column(new Float64Array(1024), (length) => new Float64Array(length));
   private lastShape: readonly number[] = [];
 
   /** Adds an entry whose name has `nameLength` characters; returns its bytes in the header, comma included. */

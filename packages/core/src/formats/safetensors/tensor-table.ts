@@ -7,6 +7,7 @@
 import { MAX_ELEMENTS, MAX_EXTENT, MAX_RANK } from '../../tensor/shape-limits.ts';
 import { safetensorsDTypeBits, type SafetensorsDType } from './dtypes.ts';
 import { malformed } from './malformed.ts';
+import { Column } from './column.ts';
 import { headerField } from './naming.ts';
 import { decodeUtf8 } from './plain-header.ts';
 import { readTensorEntry, type SafetensorsTensorInfo } from './tensor-entries.ts';
@@ -18,33 +19,6 @@ const DTYPES: readonly SafetensorsDType[] = [
 ];
 const DTYPE_CODES = new Map<string, number>(DTYPES.map((dtype, code) => [dtype, code]));
 const DTYPE_BITS = Uint8Array.from(DTYPES, safetensorsDTypeBits);
-
-/** The typed arrays a {@link Column} may hold. */
-type ColumnArray = Float64Array | Uint32Array | Uint8Array;
-
-/**
- * A growable typed array of the narrowest type that holds its values: offsets and dimensions
- * need doubles, positions in a header of at most 100 MB fit 32 bits, a dtype code a byte.
- */
-class Column<Values extends ColumnArray> {
-  length = 0;
-  constructor(
-    public values: Values,
-    private readonly make: (length: number) => Values,
-  ) {}
-  push(value: number): void {
-    if (this.length === this.values.length) {
-      const grown = this.make(this.values.length * 2);
-      grown.set(this.values);
-      this.values = grown;
-    }
-    this.values[this.length++] = value;
-  }
-  /** The values pushed, without a copy. */
-  view(): Values {
-    return this.values.subarray(0, this.length) as Values;
-  }
-}
 
 const doubles = (): Column<Float64Array> => new Column(new Float64Array(1024), (length) => new Float64Array(length));
 const integers = (): Column<Uint32Array> => new Column(new Uint32Array(1024), (length) => new Uint32Array(length));
