@@ -6,9 +6,9 @@ import { quantizeAffine } from '../primitives/quantize-affine.ts';
 import { dequantizeAffineTensor, quantizeAffineTensor } from './affine-on-backend.ts';
 import { dequantizeOnGpu } from './dequantize-on-gpu.ts';
 import { quantizeAffineOnGpu } from './quantize-affine-on-gpu.ts';
-import { startTestWebGpu } from './webgpu-test-backend.ts';
+import { startDawnWebGpu } from './dawn-backend.ts';
 
-const backend = await startTestWebGpu();
+const backend = await startDawnWebGpu();
 if (!backend.ready) console.warn(`WebGPU dispatch tests skipped: ${backend.reason}`);
 
 const values = Float32Array.from({ length: 48 * 40 }, (_, index) => Math.sin(index * 0.61) * (1 + (index % 5)));

@@ -8,9 +8,9 @@ import { dequantizeOnGpu } from './dequantize-on-gpu.ts';
 import { readBuffer } from './gpu-dispatch.ts';
 import { webGpuDevice } from './tfjs-webgpu-device.ts';
 import { quantizeCases } from './webgpu-test-cases.ts';
-import { startTestWebGpu } from './webgpu-test-backend.ts';
+import { startDawnWebGpu } from './dawn-backend.ts';
 
-const backend = await startTestWebGpu();
+const backend = await startDawnWebGpu();
 if (!backend.ready) console.warn(`WebGPU dequantize kernel tests skipped: ${backend.reason}`);
 
 /** Float32 bit patterns, so 0 and -0 (and any NaN) count as different values. */

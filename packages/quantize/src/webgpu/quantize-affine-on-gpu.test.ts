@@ -7,9 +7,9 @@ import { quantizeAffineBuffer } from './quantize-affine-buffer.ts';
 import { quantizeAffineOnGpu } from './quantize-affine-on-gpu.ts';
 import { tensorBuffer, webGpuDevice } from './tfjs-webgpu-device.ts';
 import { quantizeCases, slotOfElement } from './webgpu-test-cases.ts';
-import { startTestWebGpu } from './webgpu-test-backend.ts';
+import { startDawnWebGpu } from './dawn-backend.ts';
 
-const backend = await startTestWebGpu();
+const backend = await startDawnWebGpu();
 if (!backend.ready) console.warn(`WebGPU quantize kernel tests skipped: ${backend.reason}`);
 
 function scalesOf(encoding: AffineEncoding): Float32Array {

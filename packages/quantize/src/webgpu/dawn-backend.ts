@@ -1,8 +1,8 @@
 /**
- * Starts tfjs's WebGPU backend for the tests and the measuring script: on a GPU when Dawn (the
- * `webgpu` package) finds one, else on Dawn's OpenGL ES backend over Mesa's software rasteriser
- * (llvmpipe), which offers only a compatibility-mode adapter. Gives the reason instead when no
- * adapter can be created here.
+ * Starts tfjs's WebGPU backend in Node through Dawn (the `webgpu` package), for the kernel tests
+ * and the measuring script: on a GPU when Dawn finds one, else on Dawn's OpenGL ES backend over
+ * Mesa's software rasteriser (llvmpipe), which offers only a compatibility-mode adapter. Gives
+ * the reason instead when no adapter can be created. Not part of the package's entry points.
  */
 import { useBackend } from '@whittle/core';
 
@@ -19,11 +19,12 @@ interface DawnGpu {
 /** The adapter fields worth recording beside a measurement. */
 interface DawnAdapter {
   readonly info?: { readonly vendor?: string; readonly architecture?: string; readonly device?: string; readonly description?: string };
+  readonly limits?: Record<string, number>;
 }
 
 /** The outcome: a running backend and the adapter it runs on, or why there is none. */
-export type TestBackend =
-  | { readonly ready: true; readonly adapter: string; readonly software: boolean }
+export type DawnBackend =
+  | { readonly ready: true; readonly adapter: string; readonly software: boolean; readonly info: Record<string, string> }
   | { readonly ready: false; readonly reason: string };
 
 /**
@@ -31,14 +32,16 @@ export type TestBackend =
  *
  * @example
  * ```ts
- * const backend = await startTestWebGpu();
+ * const backend = await startDawnWebGpu();
  * if (!backend.ready) console.warn(`skipped: ${backend.reason}`);
  * ```
  */
-export async function startTestWebGpu(): Promise<TestBackend> {
+export async function startDawnWebGpu(): Promise<DawnBackend> {
   let dawn: DawnModule;
   try {
-    dawn = (await import('webgpu')) as unknown as DawnModule;
+    // A variable specifier: bundlers leave this optional, native package alone.
+    const packageName = 'webgpu';
+    dawn = (await import(/* @vite-ignore */ packageName)) as DawnModule;
   } catch (error) {
     return { ready: false, reason: `the webgpu package does not load: ${String(error)}` };
   }
@@ -73,7 +76,9 @@ export async function startTestWebGpu(): Promise<TestBackend> {
   }
   const info = adapter.info ?? {};
   const adapterText = [info.vendor, info.architecture, info.device, info.description].filter((part) => part !== undefined && part !== '').join(' / ');
-  return { ready: true, adapter: adapterText, software };
+  // Dawn's AdapterInfo keeps its fields on the prototype, out of reach of Object.entries.
+  const infoFields = { vendor: info.vendor ?? '', architecture: info.architecture ?? '', device: info.device ?? '', description: info.description ?? '' };
+  return { ready: true, adapter: adapterText, software, info: infoFields };
 }
 
 async function firstAdapter(gpu: DawnGpu, options: Record<string, unknown>): Promise<DawnAdapter | null> {
