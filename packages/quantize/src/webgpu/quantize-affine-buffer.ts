@@ -51,8 +51,8 @@ export interface GpuKernelTuning {
 /**
  * Quantizes the first `size(shape)` float32 values of `input` as `quantizeAffine` would, with
  * the same checks of `options`. Resolves to undefined, having changed nothing, when a scale is
- * too small or too large for float32 maths on a GPU (ranges narrower than about 1e-36 or wider
- * than 1e38): the caller then quantizes on the host. An empty tensor must not come here.
+ * below 2^-100 or above 2^100 (where the float32 maths of the exact half-step check could leave
+ * the normal range): the caller then quantizes on the host. An empty tensor must not come here.
  *
  * @example
  * ```ts
