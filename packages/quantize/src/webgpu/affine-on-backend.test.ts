@@ -52,6 +52,18 @@ describe.skipIf(!backend.ready)('quantizeAffineTensor and dequantizeAffineTensor
     }
   });
 
+  it('refuse malformed encodings and disposed tensors with typed errors on webgpu', async () => {
+    await tf.setBackend('webgpu');
+    for (const malformed of [null, { kind: 'affine' }, { kind: 'affine', bits: 8, scales: null }]) {
+      await expect(dequantizeAffineTensor(malformed as never)).rejects.toMatchObject({ code: 'invalid-encoding' });
+    }
+    const tensor = tf.tensor(values, shape);
+    tensor.dispose();
+    await expect(quantizeAffineTensor(tensor, { bits: 8, granularity: { kind: 'tensor' } })).rejects.toMatchObject({
+      code: 'invalid-tensor',
+    });
+  });
+
   it('say which backend the GPU entries need when another is active', async () => {
     await tf.setBackend('cpu');
     const tensor = tf.tensor(values, shape);

@@ -38,6 +38,6 @@ export async function quantizeAffineTensor(tensor: tf.Tensor, options: QuantizeA
  * ```
  */
 export async function dequantizeAffineTensor(encoding: AffineEncoding): Promise<tf.Tensor> {
-  if (webGpuActive() && encoding?.kind === 'affine' && gpuDecodes(encoding)) return await dequantizeOnGpu(encoding);
+  if (webGpuActive() && gpuDecodes(encoding)) return await dequantizeOnGpu(encoding);
   return toTensor(dequantizeAffine(encoding));
 }

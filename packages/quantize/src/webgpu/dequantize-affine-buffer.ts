@@ -28,11 +28,13 @@ import { GPU_CODE_BITS, type GpuKernelTuning } from './quantize-affine-buffer.ts
  * ```
  */
 export function gpuDecodes(encoding: AffineEncoding): boolean {
+  // Read defensively: this runs before the encoding is validated, to pick a path.
+  const scaleDType = (encoding as { scales?: { dtype?: unknown } } | null)?.scales?.dtype;
   return (
-    encoding.kind === 'affine' &&
+    encoding?.kind === 'affine' &&
     GPU_CODE_BITS.includes(encoding.bits) &&
     encoding.offsets === undefined &&
-    (encoding.scales.dtype === 'float32' || encoding.scales.dtype === 'float16')
+    (scaleDType === 'float32' || scaleDType === 'float16')
   );
 }
 

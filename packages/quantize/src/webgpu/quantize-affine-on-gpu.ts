@@ -32,6 +32,9 @@ export async function quantizeAffineOnGpu(tensor: tf.Tensor, options: QuantizeAf
       { field: 'dtype' },
     );
   }
+  if (tensor.isDisposed) {
+    throw new WhittleError('invalid-tensor', 'quantizeAffineOnGpu was given a disposed tensor', { field: 'tensor' });
+  }
   const shape = [...tensor.shape];
   gpuQuantizePlan(shape, options);
   if (tensor.size === 0) return quantizeAffine(await fromTensor(tensor), options);
