@@ -44,14 +44,28 @@ function expectSameEncoding(gpu: AffineEncoding, host: AffineEncoding, values: F
   }
 }
 
+/** quantizeAffine's encoding, or the error it throws (which the GPU path must throw too). */
+function hostResult(shape: number[], values: Float32Array, options: QuantizeAffineOptions): AffineEncoding | WhittleError {
+  try {
+    return quantizeAffine(hostTensor('float32', shape, values), options);
+  } catch (error) {
+    if (error instanceof WhittleError) return error;
+    throw error;
+  }
+}
+
 describe.skipIf(!backend.ready)(`quantizeAffineOnGpu on ${backend.ready ? backend.adapter : 'no adapter'}`, () => {
   it('gives quantizeAffine’s encoding over random shapes, granularities, widths and scale dtypes', async () => {
     await fc.assert(
       fc.asyncProperty(quantizeCases(3000), async ({ shape, values, options }) => {
-        const host = quantizeAffine(hostTensor('float32', shape, values), options);
+        const host = hostResult(shape, values, options);
         const tensor = tf.tensor(values, shape, 'float32');
         try {
-          expectSameEncoding(await quantizeAffineOnGpu(tensor, options), host, values, options);
+          if (host instanceof WhittleError) {
+            await expect(quantizeAffineOnGpu(tensor, options)).rejects.toMatchObject({ code: host.code, field: host.field });
+          } else {
+            expectSameEncoding(await quantizeAffineOnGpu(tensor, options), host, values, options);
+          }
         } finally {
           tensor.dispose();
         }
@@ -64,10 +78,15 @@ describe.skipIf(!backend.ready)(`quantizeAffineOnGpu on ${backend.ready ? backen
     const device = webGpuDevice('test');
     await fc.assert(
       fc.asyncProperty(quantizeCases(9000), fc.constantFrom(2048, 4096), async ({ shape, values, options }, windowElements) => {
-        const host = quantizeAffine(hostTensor('float32', shape, values), options);
+        const host = hostResult(shape, values, options);
         const tensor = tf.tensor(values, shape, 'float32');
         const { buffer, release } = await tensorBuffer(device, tensor);
         try {
+          if (host instanceof WhittleError) {
+            const failure = quantizeAffineBuffer(device, buffer, shape, options, { windowElements });
+            await expect(failure).rejects.toMatchObject({ code: host.code, field: host.field });
+            return;
+          }
           const gpu = await quantizeAffineBuffer(device, buffer, shape, options, { windowElements });
           // The kernels decline (for the host to quantize) only scales beyond 2^±100.
           if (gpu === undefined) expect(scalesOf(host).some((scale) => scale < 2 ** -100 || scale > 2 ** 100)).toBe(true);

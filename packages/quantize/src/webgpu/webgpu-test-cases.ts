@@ -16,8 +16,11 @@ export interface QuantizeCase {
 const SMALLEST_NORMAL_FLOAT32 = 2 ** -126;
 
 /**
- * Float32 values of a few magnitudes, with subnormals read as zero: GPUs may flush them, and
- * the kernels promise nothing finer than a normal float32.
+ * Float32 values for a tensor of `length` elements, with subnormals read as zero (GPUs may flush
+ * them, and the kernels promise nothing finer than a normal float32). Half the time fast-check's
+ * own floats (spread over every exponent: tiny values, ±1 extremes, zeros), half the time
+ * Gaussian weights whose spread changes from element to element, so that slots get different
+ * scales and a value read against the wrong slot's scale gives a different code.
  *
  * @example
  * ```ts
@@ -25,17 +28,32 @@ const SMALLEST_NORMAL_FLOAT32 = 2 ** -126;
  * ```
  */
 export function floatValues(length: number): fc.Arbitrary<Float32Array> {
+  const magnitudes = fc.constantFrom(1e-3, 1, 37.5, 1e4);
+  const edgeFloats = fc
+    .tuple(fc.float32Array({ minLength: length, maxLength: length, noNaN: true, noDefaultInfinity: true, min: -1, max: 1 }), magnitudes)
+    .map(([unit, magnitude]) => unit.map((value) => Math.fround(value * magnitude)));
+  const gaussians = fc.tuple(fc.integer({ min: 1, max: 2 ** 31 - 1 }), magnitudes).map(([seed, magnitude]) => {
+    const random = seededUniform(seed);
+    return Float32Array.from({ length }, (_, index) => {
+      const radius = Math.sqrt(-2 * Math.log(random() + 1e-12));
+      const spread = magnitude * (1 + ((index * 7919) % 13));
+      return radius * Math.cos(2 * Math.PI * random()) * spread;
+    });
+  });
   return fc
-    .tuple(
-      fc.float32Array({ minLength: length, maxLength: length, noNaN: true, noDefaultInfinity: true, min: -1, max: 1 }),
-      fc.constantFrom(1e-3, 1, 37.5, 1e4),
-    )
-    .map(([unit, magnitude]) =>
-      unit.map((value) => {
-        const scaled = Math.fround(value * magnitude);
-        return Math.abs(scaled) < SMALLEST_NORMAL_FLOAT32 ? 0 : scaled;
-      }),
-    );
+    .oneof(edgeFloats, gaussians)
+    .map((values) => values.map((value) => (Math.abs(value) < SMALLEST_NORMAL_FLOAT32 ? 0 : value)));
+}
+
+/** A small deterministic uniform generator in [0, 1) (mulberry32). */
+function seededUniform(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let mixed = Math.imul(state ^ (state >>> 15), 1 | state);
+    mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
+    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 /** A granularity for `shape`: per tensor, per axis or per group (sizes around the axis length). */
