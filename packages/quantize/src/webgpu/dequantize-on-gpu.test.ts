@@ -86,6 +86,24 @@ describe.skipIf(!backend.ready)(`dequantizeOnGpu on ${backend.ready ? backend.ad
     );
   });
 
+  it('reads each window’s scales from its own slots, for contiguous and strided groups', async () => {
+    const device = webGpuDevice('test');
+    const values = Float32Array.from({ length: 6400 }, (_, index) => Math.sin(index * 0.7) * (1 + (index % 11)));
+    for (const [shape, granularity] of [
+      [[64, 100], { kind: 'group', axis: 1, size: 4 }],
+      [[100, 64], { kind: 'group', axis: 0, size: 8 }],
+    ] as const) {
+      const encoding = quantizeAffine(hostTensor('float32', [...shape], values), { bits: 4, granularity });
+      const buffer = await dequantizeAffineBuffer(device, encoding, { windowElements: 2048 });
+      try {
+        const restored = new Float32Array(await readBuffer(device, buffer, values.length * 4));
+        expect(bitsOf(restored)).toEqual(bitsOf(decode(encoding).data as Float32Array));
+      } finally {
+        buffer.destroy();
+      }
+    }
+  });
+
   it('feeds tfjs ops on the GPU like any tensor', async () => {
     const encoding = quantizeAffine(hostTensor('float32', [3, 4], new Float32Array([1, -2, 3, -4, 5, -6, 7, -8, 9, -10, 11, -12])), {
       bits: 8,

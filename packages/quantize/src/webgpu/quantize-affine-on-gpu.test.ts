@@ -100,6 +100,26 @@ describe.skipIf(!backend.ready)(`quantizeAffineOnGpu on ${backend.ready ? backen
     );
   });
 
+  it('reads each window’s slots from its own part of the tables, for contiguous and strided groups', async () => {
+    const device = webGpuDevice('test');
+    const values = Float32Array.from({ length: 6400 }, (_, index) => Math.sin(index * 0.7) * (1 + (index % 11)));
+    for (const [shape, granularity] of [
+      [[64, 100], { kind: 'group', axis: 1, size: 4 }],
+      [[100, 64], { kind: 'group', axis: 0, size: 8 }],
+    ] as const) {
+      const options = { bits: 4, symmetric: false, granularity };
+      const tensor = tf.tensor(values, [...shape]);
+      const { buffer, release } = await tensorBuffer(device, tensor);
+      try {
+        const gpu = await quantizeAffineBuffer(device, buffer, [...shape], options, { windowElements: 2048 });
+        expectSameEncoding(gpu!, quantizeAffine(hostTensor('float32', [...shape], values), options), values, options);
+      } finally {
+        release();
+        tensor.dispose();
+      }
+    }
+  });
+
   it('quantizes a tensor that lives on the GPU (computed there) the same as its host copy', async () => {
     const onGpu = tf.tidy(() => tf.reshape(tf.sin(tf.mul(tf.range(0, 64 * 96, 1, "float32"), 0.37)), [64, 96]));
     const values = (await onGpu.data()) as Float32Array;
