@@ -16,6 +16,7 @@ import { addDemoCommand } from './commands/demo.ts';
 import { addDistillCommand } from './commands/distill.ts';
 import { addHelpExamples } from './commands/help-examples.ts';
 import { addInspectCommand } from './commands/inspect.ts';
+import { addProfileCommand } from './commands/profile.ts';
 
 /** Exit status for a command line that could not be parsed (unknown command, bad value). */
 export const USAGE_ERROR = 2;
@@ -85,6 +86,7 @@ function createProgram(io: CliIo): Command {
     });
   // Subcommands made with `program.command` inherit the output and exit settings above.
   addInspectCommand(program, commandIo);
+  addProfileCommand(program, commandIo);
   addCompressCommand(program, commandIo);
   addDecompressCommand(program, commandIo);
   addDistillCommand(program, commandIo);
