@@ -1,7 +1,7 @@
 /**
  * `whittle profile`'s output: a table of the layers with totals, or JSON.
  */
-import type { ModelProfile } from '@whittle/core';
+import { escapeControlCharacters, type ModelProfile } from '@whittle/core';
 import { formatBytes, formatCount, formatFixed, formatSi } from './numbers.ts';
 import { formatTable, type TableColumn } from './table.ts';
 
@@ -57,7 +57,7 @@ export function formatProfileReport(path: string, result: ModelProfile): string 
     '',
     '',
   ]);
-  const lines = [`${path}: ${result.format}${result.inputShapes === null ? '' : `, input ${result.inputShapes.map((shape) => `[${shape.join(', ')}]`).join(' ')}`}`];
+  const lines = [`${escapeControlCharacters(path)}: ${result.format}${result.inputShapes === null ? '' : `, input ${result.inputShapes.map((shape) => `[${shape.join(', ')}]`).join(' ')}`}`];
   lines.push(formatTable(COLUMNS, rows).trimEnd());
   if (totals.peakActivationBytes !== null) lines.push(`peak activations alive at once: ${formatBytes(totals.peakActivationBytes)}`);
   if (result.backend !== null) {
@@ -68,7 +68,8 @@ export function formatProfileReport(path: string, result: ModelProfile): string 
     );
   }
   const notes = [...result.notes, ...noteCounts(result)];
-  for (const note of notes) lines.push(`note: ${note}`);
+  // Notes can quote a model's names or tfjs's messages: escaped like every other cell.
+  for (const note of notes) lines.push(`note: ${escapeControlCharacters(note)}`);
   return `${lines.join('\n')}\n`;
 }
 

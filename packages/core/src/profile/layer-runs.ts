@@ -57,7 +57,8 @@ export async function runLayers(
       if (edge.control === true) continue;
       const shape = runs.get(edge.from)?.outputShapes?.[edge.output];
       if (shape === undefined) {
-        runs.set(name, { inputShapes: null, outputShapes: null, milliseconds: null, notes: [`shapes: the output of ${edge.from} is not known`] });
+        // The note names no layer, so one cause noted on many layers reads as one line.
+        runs.set(name, { inputShapes: null, outputShapes: null, milliseconds: null, notes: ['shapes: an input comes from a layer whose output is not known'] });
         break;
       }
       shapes.push(shape);

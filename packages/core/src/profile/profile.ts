@@ -97,8 +97,9 @@ async function kerasProfile(model: Model, graph: ModelGraph, runner: RunnerEntry
     trainable.dispose();
   }
   const { owned, unbound } = paramsByNode(model, graph);
+  const nodes = new Map(graph.nodes.map((node) => [node.name, node]));
   const layers = order.map((name): LayerCounts => {
-    const node = graph.nodes.find((candidate) => candidate.name === name)!;
+    const node = nodes.get(name)!;
     const run = runs.get(name)!;
     const notes = [...run.notes];
     let flops: number | null = null;
