@@ -116,7 +116,7 @@ describe('profile of a Keras model', () => {
 });
 
 describe('profile of a graph or a checkpoint', () => {
-  it('gives a TensorFlow graph params and bytes per node and the whole model its time', async () => {
+  it('gives a TensorFlow graph params, bytes and multiply-adds per node and the whole model its time', async () => {
     const model = await graphDefModel();
     const tensorsBefore = tf.memory().numTensors;
     const result = await profile(model, { backend: 'cpu', runs: 2, warmup: 0 });
@@ -125,7 +125,11 @@ describe('profile of a graph or a checkpoint', () => {
     expect(rows).toEqual({ x: ['Placeholder', 0, 0], 'dense/MatMul': ['MatMul', 12, 48], 'dense/BiasAdd': ['BiasAdd', 3, 12], 'dense/Relu': ['Relu', 0, 0] });
     expect(result.inputShapes).toEqual([[1, 4]]);
     expect(result.totals.modelMilliseconds).toBeGreaterThan(0);
-    expect(result.layers.every((layer) => layer.flops === null && layer.notes.length > 0)).toBe(true);
+    // The MatMul multiplies a [1, 4] input with the [4, 3] kernel; the rest multiply no weight.
+    expect(Object.fromEntries(result.layers.map((layer) => [layer.name, layer.flops]))).toEqual({ x: 0, 'dense/MatMul': 4 * 3, 'dense/BiasAdd': 0, 'dense/Relu': 0 });
+    const batched = await profile(model, { backend: 'cpu', latency: false, inputShape: [5, 4] });
+    expect(batched.totals.flops).toBe(5 * 4 * 3);
+    expect(batched.totals.modelMilliseconds).toBeNull();
   }, 120_000);
 
   it('groups a checkpoint by layer name, without multiply-adds or times', async () => {

@@ -14,6 +14,7 @@ import { describeValue } from '../tensor/shape.ts';
 import { peakActivationBytes } from './activation-memory.ts';
 import { resolveInputShapes } from './input-shapes.ts';
 import { layerFlops } from './layer-flops.ts';
+import { COUNTED_GRAPH_OPS, graphOpFlops } from './graph-op-flops.ts';
 import { groupCheckpointParams, paramsByNode, sizeParams } from './layer-params.ts';
 import { runLayers, type LayerRun } from './layer-runs.ts';
 import { medianMilliseconds } from './median-milliseconds.ts';
@@ -24,7 +25,6 @@ import type { LayerProfile, ModelProfile, ProfileOptions, ProfileTotals } from '
 type LayerCounts = Omit<LayerProfile, 'shares'>;
 
 const CHECKPOINT_NOTE = 'a bare checkpoint holds weights but no layers to run: multiply-adds, activations and times are not known';
-const GRAPH_FLOPS_NOTE = 'flops: multiply-adds are counted for Keras layers, not for TensorFlow graph ops';
 const GRAPH_TIME_NOTE = 'milliseconds: graph nodes are not timed alone; see the whole model';
 const UNBOUND_NOTE = 'no layer of the graph uses these params';
 
@@ -35,8 +35,8 @@ const UNBOUND_NOTE = 'no layer of the graph uses these params';
  * median time of each layer run alone on a tensor of its input shape, next to the whole model's
  * median time through the runner; totals and each layer's share of them.
  *
- * A Keras (tfjs-layers) model gets every column; a TensorFlow graph gets params and bytes per
- * node and the whole model's time; a bare checkpoint (safetensors) gets params and bytes per
+ * A Keras (tfjs-layers) model gets every column; a TensorFlow graph gets params, bytes and the
+ * multiply-adds of its MatMul and convolution ops per node, and the whole model's time; a bare checkpoint (safetensors) gets params and bytes per
  * layer prefix, the rest null with the reason in `notes`. Running needs
  * `@whittle/core/runner`'s optional peers (tfjs-layers, tfjs-converter) and makes
  * `options.backend` (default `wasm`) the current tfjs backend. Bad options are an
@@ -129,32 +129,51 @@ async function graphDefProfile(model: Model, graph: ModelGraph, runner: RunnerEn
   const order = topologicalOrder(graph);
   const { owned, unbound } = paramsByNode(model, graph);
   const nodes = new Map(graph.nodes.map((node) => [node.name, node]));
+  const counted = order.filter((name) => COUNTED_GRAPH_OPS.has(nodes.get(name)!.op));
+  const runnable = await runner.loadRunnable(model);
+  let inputShapes: number[][];
+  const activations = new Map<string, number[]>();
+  const notes: string[] = [];
+  try {
+    inputShapes = resolveInputShapes(runnable.inputs, options.inputShape);
+    if (counted.length > 0) {
+      // One run on zeros shows the activations each weight is multiplied with.
+      const inputs = inputShapes.map((shape) => tf.zeros(shape));
+      try {
+        await runnable.captureInputs(counted, [{ inputs: inputs.length === 1 ? inputs[0]! : inputs }], ({ inputs: captured }) => {
+          for (const [name, tensor] of captured) activations.set(name, [...tensor.shape]);
+        });
+      } catch (error) {
+        const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+        notes.push(`shapes: the graph could not be run to its ops' inputs (${message.slice(0, 200)})`);
+      } finally {
+        tf.dispose(inputs);
+      }
+    }
+  } finally {
+    runnable.dispose();
+  }
   const layers = order
     // A constant's value is a weight, counted under the op that reads it.
     .filter((name) => nodes.get(name)!.op !== 'Const' || owned.has(name))
-    .map((name): LayerCounts => ({
-      name,
-      type: nodes.get(name)!.op,
-      ...sizeParams(owned.get(name) ?? []),
-      outputShapes: null,
-      flops: null,
-      activationBytes: null,
-      milliseconds: null,
-      notes: [GRAPH_FLOPS_NOTE, GRAPH_TIME_NOTE],
-    }));
+    .map((name): LayerCounts => {
+      const node = nodes.get(name)!;
+      const weight = node.params.find((binding) => binding.slot === 'b' || binding.slot === 'filter');
+      const counted = graphOpFlops(node.op, node.attributes, activations.get(name), weight === undefined ? undefined : model.params.get(weight.param)?.shape);
+      return {
+        name,
+        type: node.op,
+        ...sizeParams(owned.get(name) ?? []),
+        outputShapes: null,
+        flops: counted.flops,
+        activationBytes: null,
+        milliseconds: null,
+        notes: [...(counted.reason === undefined ? [] : [`flops: ${counted.reason}`]), GRAPH_TIME_NOTE],
+      };
+    });
   layers.push(...unboundRows(unbound));
-  let inputShapes: number[][] | null = null;
-  let modelMilliseconds: number | null = null;
-  if (options.latency) {
-    const runnable = await runner.loadRunnable(model);
-    try {
-      inputShapes = resolveInputShapes(runnable.inputs, options.inputShape);
-    } finally {
-      runnable.dispose();
-    }
-    modelMilliseconds = await timeModel(model, runner, options, inputShapes);
-  }
-  return finish(model, options.latency ? options.backend : null, inputShapes, options, layers, { peakActivationBytes: null, modelMilliseconds }, []);
+  const modelMilliseconds = options.latency ? await timeModel(model, runner, options, inputShapes) : null;
+  return finish(model, options.latency ? options.backend : null, inputShapes, options, layers, { peakActivationBytes: null, modelMilliseconds }, notes);
 }
 
 /** The whole model's median time through the runner, on zero inputs of `inputShapes`. */
