@@ -3,10 +3,17 @@
  * outputs, and its median time.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
 import { producers } from '../graph/graph-queries.ts';
 import type { ModelGraph } from '../graph/types.ts';
+import type { RunnerEntry } from '../recipe/load-runner.ts';
 import { medianMilliseconds } from './median-milliseconds.ts';
+
+/**
+ * A tfjs-layers LayersModel, named through the runner's types: only the runner's folder imports
+ * tfjs-layers (an optional peer), so this entry loads without it.
+ */
+type LayersModel = Awaited<ReturnType<RunnerEntry['loadTrainable']>>['layersModel'];
+type Layer = ReturnType<LayersModel['getLayer']>;
 
 /** What running one layer alone showed. */
 export interface LayerRun {
@@ -38,7 +45,7 @@ export interface LayerTiming {
  * ```
  */
 export async function runLayers(
-  layersModel: tfl.LayersModel,
+  layersModel: LayersModel,
   graph: ModelGraph,
   order: readonly string[],
   inputShapes: ReadonlyMap<string, readonly number[]>,
@@ -69,8 +76,8 @@ export async function runLayers(
   return runs;
 }
 
-async function runLayer(layersModel: tfl.LayersModel, name: string, shapes: readonly (readonly number[])[], timing: LayerTiming | null): Promise<LayerRun> {
-  let layer: tfl.layers.Layer;
+async function runLayer(layersModel: LayersModel, name: string, shapes: readonly (readonly number[])[], timing: LayerTiming | null): Promise<LayerRun> {
+  let layer: Layer;
   try {
     layer = layersModel.getLayer(name);
   } catch {
