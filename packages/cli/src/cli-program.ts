@@ -30,6 +30,13 @@ const COMMANDS: readonly CommandEntry[] = [
     runsRecipes: false,
   },
   {
+    name: 'profile',
+    description: "where a model spends its params, bytes, FLOPs (multiply-adds), activation memory and time, layer by layer",
+    arguments: ['<model>'],
+    load: async () => (await import('./commands/profile.ts')).addProfileCommand,
+    runsRecipes: false,
+  },
+  {
     name: 'compress',
     description: 'run a recipe or a preset on a TFJS model or safetensors file and write the result',
     arguments: ['<model>'],

@@ -87,6 +87,10 @@ export { PARAM_ROLES, WEIGHT_ROLES, isParamRole, roleAxes } from './model/param-
 export type { RoleAxes } from './model/param-roles.ts';
 export { replaceParams } from './model/replace-params.ts';
 export type { Model, ModelFormat, Param, ParamRole } from './model/types.ts';
+export { layerFlops } from './profile/layer-flops.ts';
+export type { LayerFlops } from './profile/layer-flops.ts';
+export { profile } from './profile/profile.ts';
+export type { LayerProfile, ModelProfile, ProfileOptions, ProfileShares, ProfileTotals } from './profile/types.ts';
 export {
   CALIBRATION_RESOURCE,
   calibrationField,
