@@ -16,6 +16,7 @@ import { addDemoCommand } from './commands/demo.ts';
 import { addDistillCommand } from './commands/distill.ts';
 import { addHelpExamples } from './commands/help-examples.ts';
 import { addInspectCommand } from './commands/inspect.ts';
+import { addSearchCommand } from './commands/search.ts';
 
 /** Exit status for a command line that could not be parsed (unknown command, bad value). */
 export const USAGE_ERROR = 2;
@@ -90,6 +91,7 @@ function createProgram(io: CliIo): Command {
   addDistillCommand(program, commandIo);
   addDemoCommand(program, commandIo);
   addBenchCommand(program, commandIo);
+  addSearchCommand(program, commandIo);
   addHelpExamples(program);
   return program;
 }
