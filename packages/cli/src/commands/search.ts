@@ -94,6 +94,7 @@ export async function runSearch(path: string, options: SearchCommandOptions, io:
       ...(cache === undefined ? {} : { cache }),
       onProgress: (event) => {
         if (event.phase === 'sensitivity') progress.update(event.done, event.total, `sensitivity of ${event.param}: ${event.setting}${event.cached ? ' (cached)' : ''}`);
+        else if (event.phase === 'uniform') progress.update(event.done, event.total, `uniform recipe: ${event.setting}`);
         else progress.note(`round ${event.round}: ${event.measured.bytes} bytes${event.measured.metric === undefined ? '' : `, ${event.measured.metric.toFixed(4)}`}: ${event.met ? 'meets the target' : 'misses the target; tightening'}`);
       },
     });

@@ -14,7 +14,7 @@ import { higherIsBetter, measureModel, type ModelMeasurement, type ReferenceRun 
 import { paretoFlags } from './pareto-front.ts';
 import { recipeFromChoices, type LayerChoice } from './recipe-from-choices.ts';
 import { readSearchTarget, type SearchTarget, type SearchTargetField } from './search-target.ts';
-import { analyzeSensitivity, requireLayers, type Sensitivity, type SensitivityEntry, type SensitivityOptions, type SensitivityProgress } from './sensitivity.ts';
+import { analyzeSensitivity, canonicalJson, requireLayers, type Sensitivity, type SensitivityEntry, type SensitivityOptions, type SensitivityProgress } from './sensitivity.ts';
 
 /** Options of {@link search}. */
 export interface SearchOptions extends Omit<SensitivityOptions, 'latency' | 'onProgress'> {
@@ -23,13 +23,19 @@ export interface SearchOptions extends Omit<SensitivityOptions, 'latency' | 'onP
   readonly maxRounds?: number;
   /** Sensitivities measured before (for the same model, data and techniques): skips the analysis. */
   readonly sensitivity?: Sensitivity;
-  /** Progress: each sensitivity measured, then each recipe verified. */
+  /**
+   * Also evaluate each uniform recipe (one setting on every layer that takes it), so the Pareto
+   * front shows what the search gains over one setting everywhere; default true.
+   */
+  readonly uniform?: boolean;
+  /** Progress: each sensitivity measured, each uniform recipe, then each recipe verified. */
   readonly onProgress?: (progress: SearchProgress) => void;
 }
 
 /** Where a search is. */
 export type SearchProgress =
   | ({ readonly phase: 'sensitivity' } & SensitivityProgress)
+  | { readonly phase: 'uniform'; readonly done: number; readonly total: number; readonly setting: string }
   | { readonly phase: 'verify'; readonly round: number; readonly measured: SearchFigures; readonly met: boolean };
 
 /** A model's figures, as predicted from sensitivities or as measured. */
@@ -45,7 +51,7 @@ export interface SearchFigures {
 
 /** One model the search evaluated: the original, each one-layer change, each verified recipe. */
 export interface SearchCandidate extends SearchFigures {
-  /** `original`, `dense_1/kernel: int4`, `recipe (round 1)`. */
+  /** `original`, `dense_1/kernel: int4`, `uniform: int4`, `recipe (round 1)`. */
   readonly label: string;
   readonly recipe: Recipe;
   /** The metric's drop from the original's (with targets), else the output error: lower is better. */
@@ -137,11 +143,32 @@ export async function search(model: Model, options: SearchOptions): Promise<Sear
     for (const entry of layer.entries) candidates.push({ label: `${layer.param}: ${entry.setting.label}`, recipe: [entry.step], ...figures(entry), loss: lossOf(entry) });
   }
 
+  const measurements = new Map<string, ModelMeasurement>();
+  let reference: ReferenceRun | undefined;
+  const measure = async (recipe: Recipe, compressed: Model): Promise<ModelMeasurement> => {
+    const key = JSON.stringify(recipe);
+    let measurement = measurements.get(key);
+    if (measurement === undefined) {
+      reference ??= await measureModel(model, options.data, { latency: false, runner });
+      measurement = (await measureModel(compressed, options.data, { latency, reference, runner })).measurement;
+      measurements.set(key, measurement);
+    }
+    return measurement;
+  };
+  if (options.uniform !== false) {
+    const uniform = uniformRecipes(sensitivity, registry);
+    for (const [index, { label, recipe }] of uniform.entries()) {
+      signal?.throwIfAborted();
+      const { model: compressed } = await compress(model, recipe, { registry, ...(signal === undefined ? {} : { signal }) });
+      const measured: SearchFigures = { bytes: modelByteLength(compressed), params: countParams(compressed), ...(await measure(recipe, compressed)) };
+      candidates.push({ label: `uniform: ${label}`, recipe, ...measured, loss: lossOf(measured) });
+      onProgress?.({ phase: 'uniform', done: index + 1, total: uniform.length, setting: label });
+    }
+  }
+
   let budget = value;
   let last: { recipe: Recipe; model: Model; measured: SearchFigures; predicted: SearchFigures; choices: LayerChoice[]; optimal: boolean; met: boolean } | undefined;
   let round = 0;
-  const measurements = new Map<string, ModelMeasurement>();
-  let reference: ReferenceRun | undefined;
   while (round < maxRounds) {
     signal?.throwIfAborted();
     const plan = choose(sensitivity, field, budget, lossOf);
@@ -151,14 +178,8 @@ export async function search(model: Model, options: SearchOptions): Promise<Sear
     }
     round++;
     const recipe = recipeFromChoices(plan.choices, registry);
-    const key = JSON.stringify(recipe);
     const { model: compressed } = await compress(model, recipe, { registry, ...(signal === undefined ? {} : { signal }) });
-    let measurement = measurements.get(key);
-    if (measurement === undefined) {
-      reference ??= await measureModel(model, options.data, { latency: false, runner });
-      measurement = (await measureModel(compressed, options.data, { latency, reference, runner })).measurement;
-      measurements.set(key, measurement);
-    }
+    const measurement = await measure(recipe, compressed);
     const measured: SearchFigures = { bytes: modelByteLength(compressed), params: countParams(compressed), ...measurement };
     const met = meets(field, value, measured, original, sensitivity);
     candidates.push({ label: `recipe (round ${round})`, recipe, ...measured, loss: lossOf(measured) });
@@ -186,6 +207,23 @@ export async function search(model: Model, options: SearchOptions): Promise<Sear
     candidates: candidates.map((candidate, index) => ({ ...candidate, pareto: flags[index]! })),
     sensitivity,
   };
+}
+
+/** For each setting some layer takes, the recipe putting it on every layer that takes it, in order of first appearance. */
+function uniformRecipes(sensitivity: Sensitivity, registry: NonNullable<SearchOptions['registry']>): { label: string; recipe: Recipe }[] {
+  const byStep = new Map<string, { label: string; choices: LayerChoice[] }>();
+  for (const layer of sensitivity.layers) {
+    for (const entry of layer.entries) {
+      const key = canonicalJson(entry.setting.step);
+      let group = byStep.get(key);
+      if (group === undefined) {
+        group = { label: entry.setting.label, choices: [] };
+        byStep.set(key, group);
+      }
+      group.choices.push({ param: layer.param, include: layer.include, setting: entry.setting });
+    }
+  }
+  return [...byStep.values()].map(({ label, choices }) => ({ label, recipe: recipeFromChoices(choices, registry) }));
 }
 
 function figures(record: { bytes: number; params: number; metric?: number; outputError?: number; latencyMs?: number }): SearchFigures {
