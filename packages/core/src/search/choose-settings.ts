@@ -8,7 +8,9 @@ import { WhittleError } from '../errors.ts';
 
 /** One setting a group may take: what it costs (bytes, params, milliseconds) and what it loses. */
 export interface ChoiceOption {
+  /** What it costs, in the budget's unit. */
   readonly cost: number;
+  /** What it loses: lower is better. */
   readonly loss: number;
 }
 
@@ -19,7 +21,9 @@ export type ChoiceGroup = readonly ChoiceOption[];
 export interface Choice {
   /** For each group, the index of its chosen option. */
   readonly picks: readonly number[];
+  /** The chosen options' total cost (at most the budget). */
   readonly cost: number;
+  /** The chosen options' total loss. */
   readonly loss: number;
   /** True when the choice is proven to have the least loss of every choice within the budget. */
   readonly optimal: boolean;

@@ -20,6 +20,7 @@ export type SearchMetric = (typeof SEARCH_METRICS)[number];
  * move from the original model's (relative squared error, the inverse of the output SQNR).
  */
 export interface SearchData {
+  /** The batches, each `{ inputs, targets? }` (see the runner's `BatchData`). */
   readonly batches: BatchData;
   /** What the targets are scored with; default `accuracy`. Ignored without targets. */
   readonly metric?: SearchMetric;
@@ -37,8 +38,11 @@ export interface ModelMeasurement {
 
 /** The reference run: its measurement and the outputs later runs are compared with. */
 export interface ReferenceRun {
+  /** What this run measured. */
   readonly measurement: ModelMeasurement;
+  /** The reference's first output, per batch (what later runs are compared with). */
   readonly outputs: readonly Float32Array[];
+  /** Whether every batch had targets. */
   readonly hasTargets: boolean;
 }
 

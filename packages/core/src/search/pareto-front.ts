@@ -5,7 +5,9 @@
 
 /** A point to rank: smaller is better on both axes. */
 export interface ParetoPoint {
+  /** The size. */
   readonly bytes: number;
+  /** What it loses. */
   readonly loss: number;
 }
 

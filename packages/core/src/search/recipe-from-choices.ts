@@ -12,6 +12,7 @@ export interface LayerChoice {
   readonly param: string;
   /** The glob selecting this param alone. */
   readonly include: string;
+  /** The chosen setting; `undefined` when the param is kept as it is. */
   readonly setting: SearchSetting | undefined;
 }
 

@@ -18,6 +18,7 @@ import { analyzeSensitivity, canonicalJson, requireLayers, type Sensitivity, typ
 
 /** Options of {@link search}. */
 export interface SearchOptions extends Omit<SensitivityOptions, 'latency' | 'onProgress'> {
+  /** The one budget to meet. */
   readonly target: SearchTarget;
   /** Rounds of choose, compress and verify before giving up on a soft target; default 4. */
   readonly maxRounds?: number;
@@ -40,7 +41,9 @@ export type SearchProgress =
 
 /** A model's figures, as predicted from sensitivities or as measured. */
 export interface SearchFigures {
+  /** Bytes of every param's encoding (`modelByteLength`). */
   readonly bytes: number;
+  /** Parameters (`countParams`). */
   readonly params: number;
   /** The metric on the data's targets; absent without targets. */
   readonly metric?: number;
@@ -66,13 +69,17 @@ export interface SearchResult {
   readonly recipe: Recipe;
   /** The model `recipe` makes, as verified. */
   readonly model: Model;
+  /** The budget it was given. */
   readonly target: SearchTarget;
   /** Whether the measured model meets the target (always, for `maxBytes` and `maxParams`). */
   readonly met: boolean;
   /** Each searched param's chosen setting (`keep` for params left as they are). */
   readonly choices: readonly LayerChoice[];
+  /** The model as given. */
   readonly original: SearchFigures;
+  /** The recipe's figures as the sensitivities predict them (each layer's change added up). */
   readonly predicted: SearchFigures;
+  /** The recipe's figures, measured on the compressed model. */
   readonly measured: SearchFigures;
   /** Rounds of choose, compress and verify it took. */
   readonly rounds: number;
@@ -82,6 +89,7 @@ export interface SearchResult {
   readonly metric?: string;
   /** Every model evaluated, each marked on or off the Pareto front of bytes against loss. */
   readonly candidates: readonly SearchCandidate[];
+  /** The sensitivities the choice was made from (pass them to a later search to skip the analysis). */
   readonly sensitivity: Sensitivity;
 }
 

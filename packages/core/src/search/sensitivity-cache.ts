@@ -9,6 +9,7 @@ import { MAX_OUTPUT_ERROR } from './measure-model.ts';
 export interface SensitivityRecord {
   /** Bytes and params of the whole model after the change (from the handler's `estimate`). */
   readonly bytes: number;
+  /** Parameters of the whole model after the change. */
   readonly params: number;
   /** The metric on the data's targets; absent for data without targets. */
   readonly metric?: number;
@@ -26,7 +27,9 @@ export interface SensitivityCache {
 
 /** A {@link SensitivityCache} in memory, whose records can be listed (to save them elsewhere). */
 export interface MemorySensitivityCache extends SensitivityCache {
+  /** Every record held, by key, in the order they were added. */
   entries(): IterableIterator<[string, SensitivityRecord]>;
+  /** How many records it holds. */
   readonly size: number;
 }
 

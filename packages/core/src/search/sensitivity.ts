@@ -63,7 +63,9 @@ export interface LayerSensitivity {
   readonly include: string;
   /** The param's bytes and elements as it is. */
   readonly bytes: number;
+  /** The param's elements as it is. */
   readonly params: number;
+  /** Each setting measured, in the order the settings were given. */
   readonly entries: readonly SensitivityEntry[];
 }
 

@@ -55,13 +55,17 @@ export interface StudentSearchOptions {
 
 /** One student evaluated. */
 export interface StudentCandidate {
+  /** The spec the student was built from. */
   readonly spec: StudentSpec;
   /** The one-step recipe that builds and trains it: `whittle compress --recipe` runs it. */
   readonly recipe: readonly [ReturnType<typeof distillStep>];
+  /** The trained student's stored bytes and parameter count. */
   readonly bytes: number;
+  /** Parameters of the student (see `countParams`). */
   readonly params: number;
   /** The metric on the evaluation data. */
   readonly metric: number;
+  /** Seconds to build and distill it. */
   readonly seconds: number;
   /** True when no other student (nor the teacher) is smaller with no lower metric, or as small with a higher one. */
   readonly pareto: boolean;
