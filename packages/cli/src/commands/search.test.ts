@@ -72,6 +72,21 @@ describe('whittle search', () => {
     expect(again.out).toContain('Pareto front');
   });
 
+  it('with --students, also distills a student within the time bound and reports it', async () => {
+    const run = await runRecorded(
+      '--quiet', 'search', modelDirectory, '--max-bytes', String(floatBytes), '--techniques', 'quantize.float16',
+      '--backend', 'cpu', '--students', '--student-seconds', '0.001', '--json',
+    );
+    expect(run.err).toBe('');
+    expect(run.status).toBe(0);
+    const { students } = JSON.parse(run.out) as { students: { teacher: { bytes: number }; candidates: { bytes: number; metric: number; spec: object }[]; skipped: unknown[] } };
+    // The time bound lets one student start; the rest are skipped and say why.
+    expect(students.candidates).toHaveLength(1);
+    expect(students.candidates[0]!.bytes).toBeLessThan(students.teacher.bytes);
+    expect(students.candidates[0]!.metric).toBeGreaterThan(0.3);
+    expect(students.skipped.length).toBeGreaterThan(0);
+  });
+
   it('refuses an unreachable budget naming the smallest size, and bad flags, with one-line errors', async () => {
     const unreachable = await runRecorded('--quiet', 'search', modelDirectory, '--max-bytes', '10', '--techniques', 'quantize.float16', '--backend', 'cpu');
     expect(unreachable.status).toBe(1);
