@@ -125,10 +125,13 @@ describe('search', () => {
     await expect(search(model, { target: { maxAccuracyDrop: 0.05 }, data: { batches: unlabelled }, registry, settings: roundSettings })).rejects.toThrow(/needs data with targets/);
   });
 
-  it('refuses targets that name no budget, two budgets, or a negative one', async () => {
+  it('refuses targets that name no budget, two budgets, or a negative one, and a bad round count', async () => {
     const { model, batches } = fixture([3, 4, 2], 2);
     for (const target of [{}, { maxBytes: 10, maxParams: 10 }, { maxBytes: -1 }, { maxBytes: Number.NaN }]) {
       await expect(search(model, { target: target as never, data: { batches }, registry, settings: roundSettings })).rejects.toMatchObject({ name: 'WhittleError' });
+    }
+    for (const maxRounds of [0, 1.5, Number.NaN, 1e9]) {
+      await expect(search(model, { target: { maxBytes: 1000 }, maxRounds, data: { batches }, registry, settings: roundSettings })).rejects.toMatchObject({ field: 'maxRounds' });
     }
   });
 });

@@ -102,6 +102,9 @@ export interface SearchResult {
  */
 const OUTPUT_ERROR_WEIGHT = 1;
 
+/** The most rounds of choose, compress and verify a search may be given. */
+const MAX_ROUNDS = 100;
+
 /**
  * Finds the recipe that meets `target` with the least estimated loss. First the sensitivity of
  * each layer to each setting (see `analyzeSensitivity`); then one setting per layer, as a
@@ -128,6 +131,9 @@ const OUTPUT_ERROR_WEIGHT = 1;
 export async function search(model: Model, options: SearchOptions): Promise<SearchResult> {
   const { field, value } = readSearchTarget(options.target);
   const { registry = defaultRegistry, signal, onProgress, maxRounds = 4 } = options;
+  if (!Number.isSafeInteger(maxRounds) || maxRounds < 1 || maxRounds > MAX_ROUNDS) {
+    throw new WhittleError('invalid-argument', `maxRounds must be a whole number from 1 to ${MAX_ROUNDS}`, { field: 'maxRounds' });
+  }
   const latency = field === 'maxLatencyMs';
   const sensitivity =
     options.sensitivity ??

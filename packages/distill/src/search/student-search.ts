@@ -96,6 +96,9 @@ export async function searchStudents(teacher: Model, options: StudentSearchOptio
   const { training, evaluation, seed = 0, timeLimitMs = 60_000, signal, onStudent } = options;
   if (!Number.isFinite(timeLimitMs) || timeLimitMs < 0) throw new WhittleError('invalid-argument', 'timeLimitMs must be a finite number ≥ 0', { field: 'timeLimitMs' });
   if (!Number.isSafeInteger(seed) || seed < 0) throw new WhittleError('invalid-argument', 'seed must be a whole number ≥ 0', { field: 'seed' });
+  if (options.maxStudents !== undefined && (!Number.isSafeInteger(options.maxStudents) || options.maxStudents < 1)) {
+    throw new WhittleError('invalid-argument', 'maxStudents must be a whole number ≥ 1', { field: 'maxStudents' });
+  }
   const specs = shuffled(options.specs ?? STUDENT_SEARCH_SPECS, seed).slice(0, options.maxStudents ?? Number.POSITIVE_INFINITY);
   const registry = createRecipeRegistry([distillHandler as never]);
   const started = performance.now();
