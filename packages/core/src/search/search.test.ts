@@ -125,6 +125,18 @@ describe('search', () => {
     await expect(search(model, { target: { maxAccuracyDrop: 0.05 }, data: { batches: unlabelled }, registry, settings: roundSettings })).rejects.toThrow(/needs data with targets/);
   });
 
+  it('times candidates for a latency budget, and refuses one no setting reaches', async () => {
+    const { model, batches } = fixture([4, 6, 3], 17);
+    const result = await search(model, { target: { maxLatencyMs: 60_000 }, data: { batches }, registry, settings: roundSettings });
+    expect(result.met).toBe(true);
+    expect(result.measured.latencyMs).toBeGreaterThan(0);
+    expect(result.original.latencyMs).toBeGreaterThan(0);
+    // Nothing to lose within so loose a budget: every layer is kept.
+    expect(result.recipe).toEqual([]);
+    // Rounding weights leaves the work of a forward pass as it is: no setting makes it faster than nothing.
+    await expect(search(model, { target: { maxLatencyMs: 0 }, data: { batches }, registry, settings: roundSettings, uniform: false })).rejects.toThrow(/fastest estimated/);
+  });
+
   it('refuses targets that name no budget, two budgets, or a negative one, and a bad round count', async () => {
     const { model, batches } = fixture([3, 4, 2], 2);
     for (const target of [{}, { maxBytes: 10, maxParams: 10 }, { maxBytes: -1 }, { maxBytes: Number.NaN }]) {
