@@ -37,6 +37,13 @@ const COMMANDS: readonly CommandEntry[] = [
     runsRecipes: false,
   },
   {
+    name: 'search',
+    description: 'find the recipe that meets a size, latency or accuracy budget with the least loss, per layer',
+    arguments: ['<model>'],
+    load: async () => (await import('./commands/search.ts')).addSearchCommand,
+    runsRecipes: true,
+  },
+  {
     name: 'compress',
     description: 'run a recipe or a preset on a TFJS model or safetensors file and write the result',
     arguments: ['<model>'],
