@@ -115,8 +115,17 @@ export async function runGraphModel(artifacts: tf.io.ModelArtifacts, count: numb
   }
 }
 
-/** A smooth image-like pattern: two gradients, a few bright blobs, a little noise, in [0, 1]. */
-function imageLike(shape: readonly number[], random: ReturnType<typeof seededRandom>): Float32Array {
+/**
+ * A smooth image-like input of `shape` (`[batch, height, width, channels]`, or `[batch,
+ * features]` as one row): two gradients, a few bright blobs, a little noise, in [0, 1]. What
+ * {@link runGraphModel} feeds, one call per input per run, from `seededRandom(seed)`.
+ *
+ * @example
+ * ```ts
+ * const first = imageLike([1, 128, 128, 3], seededRandom(1));
+ * ```
+ */
+export function imageLike(shape: readonly number[], random: ReturnType<typeof seededRandom>): Float32Array {
   const [height, width, channels] = shape.length >= 4 ? shape.slice(1) : [1, shape.at(-1)!, 1];
   const values = new Float32Array(shape.reduce((product, side) => product * side, 1));
   const blobs = Array.from({ length: 3 }, () => ({ y: random.uniform(), x: random.uniform(), radius: 0.1 + 0.2 * random.uniform(), tint: random.uniform() }));
