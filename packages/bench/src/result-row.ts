@@ -35,7 +35,9 @@ export interface ResultRow {
 
 /** The range of a timed figure over its runs, in the row's unit. */
 export interface Spread {
+  /** The lowest figure of any run (for a throughput, the slowest run's). */
   readonly min: number;
+  /** The highest figure of any run. */
   readonly max: number;
 }
 

@@ -23,7 +23,9 @@ export type StockRange = (typeof STOCK_RANGES)[number];
 
 /** A range [low, high] a stock quantization spans before the converter nudges zero onto a code. */
 export interface StockValueRange {
+  /** Values below are clipped to it: the range's lower end, a float32 value. */
   readonly low: number;
+  /** Values above are clipped to it: the range's upper end, a float32 value. */
   readonly high: number;
 }
 

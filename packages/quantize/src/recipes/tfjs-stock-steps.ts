@@ -37,6 +37,7 @@ export const DEFAULT_UINT8_RANGE: StockRange = 'minmax';
 
 /** Options of {@link uint8}: which params, and the range the codes span. */
 export interface Uint8Options extends ParamFilter {
+  /** `minmax` (tfjs-converter's range) or `mse`; see {@link Uint8Step.range}. */
   readonly range?: StockRange;
 }
 

@@ -1,4 +1,5 @@
 import { readFile, readdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Model } from '@whittle/core';
@@ -27,7 +28,9 @@ export const GRAPH_MODEL_NAMES = [
 
 /** Where the fetch script leaves the models; `WHITTLE_GRAPH_MODELS` names another folder. */
 export function graphModelDirectory(): string {
-  return process.env.WHITTLE_GRAPH_MODELS ?? join(dirname(new URL(import.meta.url).pathname), '../../../.cache/graph-models/package/models');
+  // The bench package's own folder, found the same way from its source and from its build.
+  const benchRoot = dirname(createRequire(import.meta.url).resolve('@whittle/bench/package.json'));
+  return process.env.WHITTLE_GRAPH_MODELS ?? join(benchRoot, '.cache', 'graph-models', 'package', 'models');
 }
 
 /** A converted graph model: whittle's reading of it, and its files as tfjs's own loader reads them. */
