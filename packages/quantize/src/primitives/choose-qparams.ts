@@ -3,7 +3,7 @@
  */
 import { WhittleError, describeValue } from '@whittle/core';
 import { quantizationRange } from './quantization-range.ts';
-import { representableScale, type ScaleDType } from './representable-scale.ts';
+import { nearestRepresentableScale, representableScale, type ScaleDType } from './representable-scale.ts';
 import { roundHalfToEven } from './round-half-even.ts';
 
 /** The smallest normal double, 2^-1022: the least scale used. */
@@ -115,14 +115,15 @@ export function affineZeroPoint(low: number, scale: number, qmin: number, qmax: 
 /**
  * The stored scale of a symmetric range on the signed-extreme grid (ggml's q4_0 grid): the value
  * of largest magnitude in [`low`, `high`] (ties to the positive one) maps to code qmin exactly,
- * so scale = extreme / qmin, negative when the extreme is positive; its magnitude is rounded up
- * to the stored dtype as {@link affineScale} rounds it. Every code from qmin to qmax can then be
+ * so scale = extreme / qmin, negative when the extreme is positive; its magnitude is rounded to
+ * the nearest the stored dtype holds (the extreme then maps to within a hair of qmin, which still
+ * rounds to qmin; rounding up instead would cost SQNR for nothing). Every code from qmin to qmax can then be
  * used, one more level than the absmax grid's `2·max|x| / (qmax − qmin)` uses on the side of
  * the extreme. An all-zero range gets scale 1. Internal.
  *
  * @example
  * ```ts
- * signedExtremeScale(-0.5, 0.8, -8, 'float32'); // -0.1 rounded to a float32 of larger magnitude
+ * signedExtremeScale(-0.5, 0.8, -8, 'float32'); // -0.1 rounded to the nearest float32
  * signedExtremeScale(-0.8, 0.5, -8, 'float32'); // 0.1, likewise
  * ```
  */
@@ -133,7 +134,8 @@ export function signedExtremeScale(low: number, high: number, qmin: number, scal
   if (!Number.isFinite(raw)) {
     throw tooWide(low, high);
   }
-  const rounded = representableScale(Math.max(raw, SMALLEST_NORMAL), scaleDType);
+  const floored = Math.max(raw, SMALLEST_NORMAL);
+  const rounded = scaleDType === 'float64' ? floored : nearestRepresentableScale(floored, scaleDType);
   return extreme > 0 ? -rounded : rounded;
 }
 

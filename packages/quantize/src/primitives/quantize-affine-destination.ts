@@ -68,11 +68,7 @@ export function createAffineScratch(): AffineScratch {
  */
 export function scratchFor(scratch: AffineScratch | undefined, slots: number, elements: number, wide: boolean): AffineScratchArrays {
   const arrays = scratch === undefined ? undefined : scratchArrays.get(scratch);
-  if (scratch !== undefined && arrays === undefined) {
-    throw new WhittleError('invalid-argument', `destination.scratch must come from createAffineScratch(), got ${describeValue(scratch)}`, {
-      field: 'destination.scratch',
-    });
-  }
+  if (scratch !== undefined && arrays === undefined) throw notScratch(scratch);
   const held = arrays ?? { scales: new Float64Array(0), zeroPoints: new Float64Array(0), codes: new Uint8Array(0), wideCodes: new Uint16Array(0) };
   if (held.scales.length < slots) {
     held.scales = new Float64Array(slots);
@@ -81,6 +77,12 @@ export function scratchFor(scratch: AffineScratch | undefined, slots: number, el
   if (wide && held.wideCodes.length < elements) held.wideCodes = new Uint16Array(elements);
   if (!wide && held.codes.length < elements) held.codes = new Uint8Array(elements);
   return held;
+}
+
+function notScratch(scratch: unknown): WhittleError {
+  return new WhittleError('invalid-argument', `destination.scratch must come from createAffineScratch(), got ${describeValue(scratch)}`, {
+    field: 'destination.scratch',
+  });
 }
 
 /** What one call stores: sizes and dtypes of its parts. */
@@ -114,6 +116,7 @@ export function destinationParts(destination: QuantizeAffineDestination | undefi
     throw new WhittleError('invalid-argument', `destination must be an object of buffers, got ${describeValue(destination)}`, { field: 'destination' });
   }
   const given = destination ?? {};
+  if (given.scratch !== undefined && !scratchArrays.has(given.scratch)) throw notScratch(given.scratch);
   const codes = part(given.codes, Uint8Array, size.codeBytes, 'destination.codes', input);
   const scales =
     size.scaleDType === 'float32'

@@ -339,9 +339,9 @@
 ;; Scales of `count` slots from their extreme keys at `keys`, exactly as the JS path chooses
   ;; them in float64 (`affineScale` / `signedExtremeScale` and `representableScale`): the raw
   ;; scale (2·|x|max / (qmax − qmin) on the absmax grid; |extreme| / −qmin on the signed-extreme
-  ;; grid, negated when the extreme is positive), at least 2^-1022, rounded up to the stored
+  ;; grid, negated when the extreme is positive), at least 2^-1022, rounded to the stored
   ;; dtype's grid (float16: 11 significant bits, spacing fixed below 2^-14; float32: 24, below
-  ;; 2^-126). Writes 1 / scale (float64) at `inverse` and the stored scale (float16 bits or
+  ;; 2^-126): up on the absmax grid, to the nearest (never 0) on the signed-extreme grid. Writes 1 / scale (float64) at `inverse` and the stored scale (float16 bits or
   ;; float32) at `stored`. Returns the slots done: `count`, or the first slot that saw a NaN or an
   ;; infinity or whose scale does not fit the dtype (the caller then takes the JS path, which
   ;; reports it).
@@ -376,7 +376,15 @@
         (if (i64.lt_s (local.get $exponent) (local.get $minimumExponent)) (then (local.set $exponent (local.get $minimumExponent))))
         (local.set $spacing (f64.reinterpret_i64 (i64.shl
           (i64.add (i64.sub (local.get $exponent) (local.get $precision)) (i64.const 1024)) (i64.const 52))))
-        (local.set $scale (f64.mul (f64.ceil (f64.div (local.get $raw) (local.get $spacing))) (local.get $spacing)))
+        ;; Up on the absmax grid (codes must cover ±max); nearest on the signed-extreme grid (the
+        ;; extreme still rounds to qmin), at least the smallest positive value.
+        (local.set $scale (f64.mul
+          (select
+            (f64.nearest (f64.div (local.get $raw) (local.get $spacing)))
+            (f64.ceil (f64.div (local.get $raw) (local.get $spacing)))
+            (local.get $signedExtreme))
+          (local.get $spacing)))
+        (if (f64.eq (local.get $scale) (f64.const 0)) (then (local.set $scale (local.get $spacing))))
         (br_if $done (f64.gt (local.get $scale) (local.get $largest)))
         (if (i32.and (local.get $signedExtreme)
               (i32.and (i32.and (local.get $key) (i32.const 1)) (f64.gt (local.get $magnitude) (f64.const 0))))
