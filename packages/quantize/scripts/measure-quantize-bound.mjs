@@ -15,8 +15,7 @@ import { existsSync } from 'node:fs';
 const hasDestinations = existsSync(new URL('../src/primitives/quantize-affine-destination.ts', import.meta.url));
 const { quantizeAffine, quantizeAffineDestination } = await importSources(
   'measure-quantize-bound',
-  `export { quantizeAffine } from './src/primitives/quantize-affine.ts';
-${hasDestinations ? "export { quantizeAffineDestination } from './src/primitives/quantize-affine-destination.ts';" : ''}`,
+  `export { quantizeAffine${hasDestinations ? ', quantizeAffineDestination' : ''} } from './src/primitives/quantize-affine.ts';`,
 );
 
 const fresh = process.argv.includes('--fresh');

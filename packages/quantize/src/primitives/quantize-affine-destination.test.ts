@@ -8,7 +8,7 @@ import { seededRandom } from './seeded-random.ts';
 /** Every byte an encoding serialises, part by part: what "the same result" means here. */
 function bytesOf(encoding: ReturnType<typeof quantizeAffine>) {
   const parts = encodingParts(encoding);
-  return { json: JSON.stringify(parts.json), buffers: parts.buffers.map((buffer) => Array.from(buffer.bytes)) };
+  return { json: JSON.stringify(parts.metadata), buffers: parts.buffers.map((buffer) => Array.from(buffer.bytes)) };
 }
 
 /**
