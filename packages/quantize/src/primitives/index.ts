@@ -9,6 +9,6 @@ export type { ScaleGrid } from './affine-kernels.ts';
 export { dequantizeAffine } from './dequantize-affine.ts';
 export { packMaskedCodes } from '@whittle/core';
 export { quantizeTfjsStock, tfjsStockByteLength, tfjsStockQParams, type TfjsStockDType, type TfjsStockQParams } from './tfjs-stock.ts';
-export { KMEANS_INITS, kmeansByteLength, kmeansQuantize, type KmeansInit, type KmeansOptions } from './kmeans-quantize.ts';
+export { KMEANS_INITS, kmeansByteLength, kmeansQuantize, type KmeansDestination, type KmeansInit, type KmeansOptions } from './kmeans-quantize.ts';
 export { clusteringError, optimalCentroids1d, type OptimalCentroidsOptions } from './optimal-1d-kmeans.ts';
 export { centroidGradients, fineTuneCentroids } from './fine-tune-centroids.ts';
