@@ -5,20 +5,23 @@
 // buffer (the bound: one read and one write of the input) and then the quantize call, and
 // reports the median of each and their ratio. With `--fresh` the quantize calls allocate their
 // outputs as a plain `quantizeAffine(tensor, options)` does; by default they write into reused
-// destinations (the third argument), as a pipeline would.
-//   node packages/quantize/scripts/measure-quantize-bound.mjs [--fresh] [--rounds 9]
+// destinations (the third argument), as a pipeline would. With `--in-place` the weights sit in
+// the kernel's memory (`affineKernelInput`), as a pipeline that decodes straight into it has them.
+//   node packages/quantize/scripts/measure-quantize-bound.mjs [--fresh | --in-place] [--rounds 9]
 import { importSources, seededRandom } from './measure-support.mjs';
 
 import { existsSync } from 'node:fs';
 
 // The destination helper is absent from trees older than the destinations (the "before" figures).
 const hasDestinations = existsSync(new URL('../src/primitives/quantize-affine-destination.ts', import.meta.url));
-const { quantizeAffine, quantizeAffineDestination } = await importSources(
+const { quantizeAffine, quantizeAffineDestination, affineKernelInput } = await importSources(
   'measure-quantize-bound',
-  `export { quantizeAffine${hasDestinations ? ', quantizeAffineDestination' : ''} } from './src/primitives/quantize-affine.ts';`,
+  `export { quantizeAffine${hasDestinations ? ', quantizeAffineDestination' : ''} } from './src/primitives/quantize-affine.ts';
+${hasDestinations ? "export { affineKernelInput } from './src/simd/affine-simd.ts';" : ''}`,
 );
 
 const fresh = process.argv.includes('--fresh');
+const inPlace = process.argv.includes('--in-place');
 const roundsFlag = process.argv.indexOf('--rounds');
 const rounds = roundsFlag > 0 ? Number(process.argv[roundsFlag + 1]) : 9;
 if (!fresh && quantizeAffineDestination === undefined) throw new Error('this tree has no destinations: pass --fresh');
@@ -58,19 +61,25 @@ const time = (run) => {
   return performance.now() - start;
 };
 
-console.log(`${fresh ? 'fresh outputs' : 'reused destinations'}, ${rounds} rounds, load ${(await import('node:os')).loadavg()[0].toFixed(2)}`);
+console.log(`${fresh ? 'fresh outputs' : inPlace ? 'reused destinations, weights in the kernel memory' : 'reused destinations'}, ${rounds} rounds, load ${(await import('node:os')).loadavg()[0].toFixed(2)}`);
 for (const entry of cases) {
-  const { tensor, options, destination, copyTarget } = entry;
+  const { options, destination, copyTarget } = entry;
+  let tensor = entry.tensor;
+  if (inPlace) {
+    const input = affineKernelInput(entry.size);
+    input.set(entry.tensor.data);
+    tensor = { ...entry.tensor, data: input };
+  }
   const quantize = () => (destination === undefined ? quantizeAffine(tensor, options) : quantizeAffine(tensor, options, destination));
   // Warm both (and page in every buffer) before timing.
   for (let index = 0; index < 2; index++) {
-    copyTarget.set(tensor.data);
+    copyTarget.set(entry.tensor.data);
     quantize();
   }
   const copies = [];
   const quantizes = [];
   for (let round = 0; round < rounds; round++) {
-    copies.push(time(() => copyTarget.set(tensor.data)));
+    copies.push(time(() => copyTarget.set(entry.tensor.data)));
     quantizes.push(time(quantize));
   }
   const copy = median(copies);

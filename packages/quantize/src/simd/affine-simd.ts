@@ -8,6 +8,7 @@
  * stored scales come back, straight into the caller's output. The module is tiny and compiled
  * synchronously from bytes, so it loads the same way in Node, Deno, Bun and browsers.
  */
+import { WhittleError, describeValue } from '@whittle/core';
 import type { AffineParts, CodeSpec } from '../primitives/affine-kernels.ts';
 import type { AffineLayout } from '../primitives/affine-layout.ts';
 import { AFFINE_SIMD_BASE64 } from './affine-simd-module.ts';
@@ -70,6 +71,8 @@ export interface AffineSimdKernel {
   readonly exports: AffineSimdExports;
   /** Floats copied into the module's memory per call: small enough to stay in cache. */
   readonly chunkElements: number;
+  /** Bytes reserved at the start of the module's data for input the caller fills in place (see {@link affineKernelInput}). */
+  readonly input: { bytes: number };
 }
 
 const PAGE_BYTES = 65536;
@@ -101,7 +104,7 @@ export function createAffineSimd(
   if (!detect()) return undefined;
   const module = new WebAssembly.Module(decodeBase64(AFFINE_SIMD_BASE64));
   const instance = new WebAssembly.Instance(module, {});
-  return { exports: instance.exports as unknown as AffineSimdExports, chunkElements };
+  return { exports: instance.exports as unknown as AffineSimdExports, chunkElements, input: { bytes: 0 } };
 }
 
 let sharedKernel: AffineSimdKernel | null | undefined;
@@ -124,6 +127,55 @@ export function defaultAffineSimd(): AffineSimdKernel | null {
     }
   }
   return sharedKernel;
+}
+
+/** Scratch kept free after the input region, so calls on input in place need not grow memory: 8 MiB. */
+const SCRATCH_RESERVE = 8 * 1024 * 1024;
+/** The most input bytes in place: wasm32 memory stops at 4 GiB, and engines often at 2. */
+const MOST_INPUT_BYTES = 2 ** 31 - SCRATCH_RESERVE - 2 * PAGE_BYTES;
+
+/**
+ * A Float32Array of `count` floats inside the WebAssembly kernel's memory, or undefined where
+ * WebAssembly SIMD is missing. Fill it and quantize a tensor whose data is this view: the kernel
+ * then reads the values where they are instead of copying them into its memory chunk by chunk.
+ * Memory grows in power-of-two size classes, so a loop over tensors of similar sizes grows it a
+ * few times, not per call. The view stays valid until memory grows (a later call to this function
+ * with a larger count, or a quantize call on data elsewhere that needs more scratch): ask for it
+ * again before each fill (cheap: same place, same bytes).
+ *
+ * @example
+ * ```ts
+ * for (const weights of layers) {
+ *   const input = affineKernelInput(weights.length) ?? new Float32Array(weights.length);
+ *   input.set(weights); // or decode straight into it
+ *   encodings.push(quantizeAffine(hostTensor('float32', shape, input), options, destination));
+ * }
+ * ```
+ */
+export function affineKernelInput(count: number, kernel: AffineSimdKernel | null = defaultAffineSimd()): Float32Array | undefined {
+  if (!Number.isSafeInteger(count) || count < 0 || count * 4 > MOST_INPUT_BYTES) {
+    throw new WhittleError('invalid-argument', `input count must be an integer from 0 to ${MOST_INPUT_BYTES / 4}, got ${describeValue(count)}`, {
+      field: 'count',
+    });
+  }
+  if (kernel === null) return undefined;
+  if (count * 4 > kernel.input.bytes) kernel.input.bytes = Math.min(2 ** Math.ceil(Math.log2(Math.max(count * 4, PAGE_BYTES))), MOST_INPUT_BYTES);
+  ensureMemory(kernel.exports.memory, align(DATA_START + kernel.input.bytes) + SCRATCH_RESERVE);
+  return new Float32Array(kernel.exports.memory.buffer, DATA_START, count);
+}
+
+/**
+ * Where the values sit in the module's memory when the caller filled them in place: their
+ * address; -1 when they are elsewhere (the kernel copies them in); undefined when they share the
+ * module's memory outside the input region, or an output does (the kernel declines: its scratch
+ * could overlap them, and growing memory would detach them).
+ */
+function residentAddress(kernel: AffineSimdKernel, values: Float32Array, output: AffineParts): number | undefined {
+  const buffer = kernel.exports.memory.buffer;
+  if (output.codes.buffer === buffer || output.scales.buffer === buffer) return undefined;
+  if (values.buffer !== buffer) return -1;
+  const inside = values.byteOffset >= DATA_START && values.byteOffset + values.byteLength <= DATA_START + kernel.input.bytes;
+  return inside ? values.byteOffset : undefined;
 }
 
 /** Whether the kernel covers a spec at all: symmetric 2–8-bit codes. */
@@ -151,12 +203,15 @@ export function quantizeByPositionSimd(
   kernel: AffineSimdKernel | null = defaultAffineSimd(),
 ): true | undefined {
   if (!covers(kernel, spec)) return undefined;
+  const resident = residentAddress(kernel, values, output);
+  if (resident === undefined) return undefined;
+  const source = { values, resident };
   const { outer, length, inner } = layout;
-  if (inner === 1) return length < MINIMUM_COLUMNS ? undefined : acrossRows(kernel, values, outer, length, spec, output);
+  if (inner === 1) return length < MINIMUM_COLUMNS ? undefined : acrossRows(kernel, source, outer, length, spec, output);
   if (inner < MINIMUM_RUN) return undefined;
   // One scale per run of `inner` (channel-first [out, in] by out): each run is a group of its own.
-  if (outer === 1 && inner <= ONE_PASS_RUN) return contiguousGroups(kernel, values, length, inner, inner, spec, output);
-  return alongRuns(kernel, values, outer, length, inner, spec, output);
+  if (outer === 1 && inner <= ONE_PASS_RUN) return contiguousGroups(kernel, source, length, inner, inner, spec, output);
+  return alongRuns(kernel, source, outer, length, inner, spec, output);
 }
 
 /**
@@ -177,11 +232,14 @@ export function quantizeByGroupSimd(
   kernel: AffineSimdKernel | null = defaultAffineSimd(),
 ): true | undefined {
   if (!covers(kernel, spec)) return undefined;
+  const resident = residentAddress(kernel, values, output);
+  if (resident === undefined) return undefined;
+  const source = { values, resident };
   const { outer, length, inner, groupSize } = layout;
   if (inner === 1) {
-    return groupSize < MINIMUM_GROUP ? undefined : contiguousGroups(kernel, values, outer, length, groupSize, spec, output);
+    return groupSize < MINIMUM_GROUP ? undefined : contiguousGroups(kernel, source, outer, length, groupSize, spec, output);
   }
-  return inner < MINIMUM_COLUMNS ? undefined : stridedGroups(kernel, values, outer, length, inner, groupSize, spec, output);
+  return inner < MINIMUM_COLUMNS ? undefined : stridedGroups(kernel, source, outer, length, inner, groupSize, spec, output);
 }
 
 /** Packed codes streamed out chunk by chunk: where the next byte goes and the bits not yet written. */
@@ -233,23 +291,24 @@ function chooseScales(kernel: AffineSimdKernel, chunk: ChunkLayout, count: numbe
 }
 
 /** Per column of a row-major [rows, columns] tensor (a Dense kernel [in, out] per output channel): keys over every row, then codes. */
-function acrossRows(kernel: AffineSimdKernel, values: Float32Array, rows: number, columns: number, spec: CodeSpec, output: AffineParts): true | undefined {
+function acrossRows(kernel: AffineSimdKernel, source: Source, rows: number, columns: number, spec: CodeSpec, output: AffineParts): true | undefined {
   const { exports } = kernel;
   const chunkRows = Math.max(1, Math.floor(kernel.chunkElements / columns));
-  const chunk = layOutChunk(exports.memory, columns, chunkRows * columns);
+  const chunk = layOutChunk(kernel, source, columns, chunkRows * columns);
+  if (chunk === undefined) return undefined;
   chunk.keys.fill(0);
   for (let row = 0; row < rows; row += chunkRows) {
     const count = Math.min(chunkRows, rows - row);
-    chunk.values.set(values.subarray(row * columns, (row + count) * columns));
-    exports.columnKeys(chunk.valuesAddress, count, columns, chunk.keysAddress);
+    const at = load(chunk, source, row * columns, (row + count) * columns);
+    exports.columnKeys(at, count, columns, chunk.keysAddress);
   }
   if (!chooseScales(kernel, chunk, columns, 0, spec, output.scales)) return undefined;
   const stream: CodeStream = { byteOffset: 0, state: 0 };
   for (let row = 0; row < rows; row += chunkRows) {
     const count = Math.min(chunkRows, rows - row);
     const start = row * columns;
-    chunk.values.set(values.subarray(start, start + count * columns));
-    exports.codesAcrossRows(chunk.valuesAddress, count, columns, chunk.inverseAddress, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask);
+    const at = load(chunk, source, start, start + count * columns);
+    exports.codesAcrossRows(at, count, columns, chunk.inverseAddress, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask);
     streamCodes(kernel, chunk, count * columns, spec.bits, output.codes, stream);
   }
   finishCodes(output.codes, stream);
@@ -260,19 +319,20 @@ function acrossRows(kernel: AffineSimdKernel, values: Float32Array, rows: number
  * One scale per position of an [outer, length, inner] tensor with several outer indices (or
  * runs too long for one pass): keys over every run, then codes, a chunk of a run at a time.
  */
-function alongRuns(kernel: AffineSimdKernel, values: Float32Array, outer: number, length: number, inner: number, spec: CodeSpec, output: AffineParts): true | undefined {
+function alongRuns(kernel: AffineSimdKernel, source: Source, outer: number, length: number, inner: number, spec: CodeSpec, output: AffineParts): true | undefined {
   const { exports } = kernel;
   const elements = Math.max(16, kernel.chunkElements);
-  const chunk = layOutChunk(exports.memory, length, elements);
+  const chunk = layOutChunk(kernel, source, length, elements);
+  if (chunk === undefined) return undefined;
   const keys = chunk.keys;
   keys.fill(0);
   for (let outerIndex = 0, start = 0; outerIndex < outer; outerIndex++) {
     for (let position = 0; position < length; position++) {
       for (const end = start + inner; start < end; ) {
         const count = Math.min(elements, end - start);
-        chunk.values.set(values.subarray(start, start + count));
+        const at = load(chunk, source, start, start + count);
         // Keys compare unsigned (see the .wat).
-        keys[position] = Math.max(keys[position]! >>> 0, exports.runKey(chunk.valuesAddress, count) >>> 0);
+        keys[position] = Math.max(keys[position]! >>> 0, exports.runKey(at, count) >>> 0);
         start += count;
       }
     }
@@ -284,8 +344,8 @@ function alongRuns(kernel: AffineSimdKernel, values: Float32Array, outer: number
     for (let position = 0; position < length; position++) {
       for (const end = start + inner; start < end; ) {
         const count = Math.min(elements, end - start);
-        chunk.values.set(values.subarray(start, start + count));
-        exports.codeRun(chunk.valuesAddress, count, inverse[position]!, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask);
+        const at = load(chunk, source, start, start + count);
+        exports.codeRun(at, count, inverse[position]!, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask);
         streamCodes(kernel, chunk, count, spec.bits, output.codes, stream);
         start += count;
       }
@@ -303,7 +363,7 @@ function alongRuns(kernel: AffineSimdKernel, values: Float32Array, outer: number
  */
 function contiguousGroups(
   kernel: AffineSimdKernel,
-  values: Float32Array,
+  source: Source,
   rows: number,
   length: number,
   groupSize: number,
@@ -313,16 +373,17 @@ function contiguousGroups(
   const { exports } = kernel;
   const groupCount = Math.ceil(length / groupSize);
   const chunkRows = Math.max(1, Math.floor(kernel.chunkElements / length));
-  const chunk = layOutChunk(exports.memory, chunkRows * groupCount, chunkRows * length);
+  const chunk = layOutChunk(kernel, source, chunkRows * groupCount, chunkRows * length);
+  if (chunk === undefined) return undefined;
   const stream: CodeStream = { byteOffset: 0, state: 0 };
   for (let row = 0; row < rows; row += chunkRows) {
     const count = Math.min(chunkRows, rows - row);
     const start = row * length;
     const groups = count * groupCount;
-    chunk.values.set(values.subarray(start, start + count * length));
-    exports.runGroupKeys(chunk.valuesAddress, groups, length, groupSize, chunk.keysAddress);
+    const at = load(chunk, source, start, start + count * length);
+    exports.runGroupKeys(at, groups, length, groupSize, chunk.keysAddress);
     if (!chooseScales(kernel, chunk, groups, row * groupCount, spec, output.scales)) return undefined;
-    exports.runGroupCodes(chunk.valuesAddress, groups, length, groupSize, chunk.inverseAddress, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask);
+    exports.runGroupCodes(at, groups, length, groupSize, chunk.inverseAddress, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask);
     streamCodes(kernel, chunk, count * length, spec.bits, output.codes, stream);
   }
   finishCodes(output.codes, stream);
@@ -336,7 +397,7 @@ function contiguousGroups(
  */
 function stridedGroups(
   kernel: AffineSimdKernel,
-  values: Float32Array,
+  source: Source,
   outer: number,
   length: number,
   inner: number,
@@ -348,7 +409,8 @@ function stridedGroups(
   const groupCount = Math.ceil(length / groupSize);
   const groupElements = groupSize * inner;
   const chunkGroups = Math.max(1, Math.floor(kernel.chunkElements / groupElements));
-  const chunk = layOutChunk(exports.memory, chunkGroups * inner, chunkGroups * groupElements);
+  const chunk = layOutChunk(kernel, source, chunkGroups * inner, chunkGroups * groupElements);
+  if (chunk === undefined) return undefined;
   const stream: CodeStream = { byteOffset: 0, state: 0 };
   for (let outerIndex = 0; outerIndex < outer; outerIndex++) {
     for (let firstGroup = 0; firstGroup < groupCount; firstGroup += chunkGroups) {
@@ -356,11 +418,11 @@ function stridedGroups(
       const firstRow = firstGroup * groupSize;
       const rows = Math.min(groups * groupSize, length - firstRow);
       const start = (outerIndex * length + firstRow) * inner;
-      chunk.values.set(values.subarray(start, start + rows * inner));
+      const at = load(chunk, source, start, start + rows * inner);
       chunk.keys.fill(0, 0, groups * inner);
-      exports.groupKeys(chunk.valuesAddress, rows, inner, groupSize, chunk.keysAddress);
+      exports.groupKeys(at, rows, inner, groupSize, chunk.keysAddress);
       if (!chooseScales(kernel, chunk, groups * inner, (outerIndex * groupCount + firstGroup) * inner, spec, output.scales)) return undefined;
-      exports.groupCodes(chunk.valuesAddress, rows, inner, groupSize, chunk.inverseAddress, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask);
+      exports.groupCodes(at, rows, inner, groupSize, chunk.inverseAddress, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask);
       streamCodes(kernel, chunk, rows * inner, spec.bits, output.codes, stream);
     }
   }
@@ -388,19 +450,37 @@ interface ChunkLayout {
   readonly packed: Uint8Array;
 }
 
+/** The values a call quantizes, and their address when they sit in the module's input region (else -1). */
+interface Source {
+  readonly values: Float32Array;
+  readonly resident: number;
+}
+
+/** The address of values[start, end) in the module's memory: in place, or copied into the chunk. */
+function load(chunk: ChunkLayout, source: Source, start: number, end: number): number {
+  if (source.resident >= 0) return source.resident + start * 4;
+  chunk.values.set(source.values.subarray(start, end));
+  return chunk.valuesAddress;
+}
+
 /**
  * Lays out `slots` scale slots (keys, inverse scales, stored scales) and a chunk of `elements`
- * values, codes and packed codes in the module's memory, growing it first (only when a larger
- * size than any before is asked for) so the views stay attached.
+ * values, codes and packed codes in the module's memory after the input region, growing it first
+ * (only when a larger size than any before is asked for) so the views stay attached. Undefined
+ * when the values sit in the input region and the chunk does not fit without growing: growing
+ * would detach them, so the caller declines and the JS path reads them.
  */
-function layOutChunk(memory: WebAssembly.Memory, slots: number, elements: number): ChunkLayout {
-  const keysAddress = DATA_START;
+function layOutChunk(kernel: AffineSimdKernel, source: Source, slots: number, elements: number): ChunkLayout | undefined {
+  const memory = kernel.exports.memory;
+  const keysAddress = align(DATA_START + kernel.input.bytes);
   const inverseAddress = align(keysAddress + slots * 4);
   const storedAddress = align(inverseAddress + slots * 8);
   const valuesAddress = align(storedAddress + slots * 4);
   const codesAddress = align(valuesAddress + elements * 4);
   const packedAddress = align(codesAddress + elements);
-  ensureMemory(memory, packedAddress + elements + 16);
+  const end = packedAddress + elements + 16;
+  if (source.resident >= 0 && end > memory.buffer.byteLength) return undefined;
+  ensureMemory(memory, end);
   const buffer = memory.buffer;
   return {
     keysAddress,
