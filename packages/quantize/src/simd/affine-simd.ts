@@ -137,10 +137,10 @@ const MOST_INPUT_BYTES = 2 ** 31 - SCRATCH_RESERVE - 2 * PAGE_BYTES;
 /**
  * A Float32Array of `count` floats inside the WebAssembly kernel's memory, or undefined where
  * WebAssembly SIMD is missing. Fill it and quantize a tensor whose data is this view: where the
- * kernel reads values in order (one scale per row of an [out, in] weight, groups along a row), it
- * reads them where they are instead of copying them into its memory chunk by chunk. (Down
- * columns, a streaming copy of each chunk into cache is faster than strided reads from memory,
- * so those layouts still copy.)
+ * kernel can read values in memory order (per channel, and groups along a row), it reads them
+ * where they are instead of copying them into its memory chunk by chunk. (Groups down columns
+ * are walked down each group's rows, which a streaming copy of each chunk into cache serves
+ * better than reads from memory, so that layout still copies.)
  * Memory grows in power-of-two size classes, so a loop over tensors of similar sizes grows it a
  * few times, not per call. The view stays valid until memory grows (a later call to this function
  * with a larger count, or a quantize call on data elsewhere that needs more scratch): ask for it
@@ -299,22 +299,24 @@ function acrossRows(kernel: AffineSimdKernel, source: Source, rows: number, colu
   const chunkRows = Math.max(1, Math.floor(kernel.chunkElements / columns));
   const chunk = layOutChunk(kernel, source, columns, chunkRows * columns);
   if (chunk === undefined) return undefined;
-  // Walked down columns, values read in place from main memory defeat the prefetcher: copying a
-  // chunk in (a streaming memcpy) and walking it in cache is faster, so these layouts copy even
-  // input filled in place.
-  const copied: Source = { values: source.values, resident: -1 };
   chunk.keys.fill(0);
-  for (let row = 0; row < rows; row += chunkRows) {
-    const count = Math.min(chunkRows, rows - row);
-    const at = load(chunk, copied, row * columns, (row + count) * columns);
-    exports.columnKeys(at, count, columns, chunk.keysAddress);
+  if (source.resident >= 0) {
+    // In place, one row per call: the keys walk rows in memory order, which the prefetcher follows
+    // (a chunk's column walk, down rows 4 KiB apart, it does not).
+    for (let row = 0, at = source.resident; row < rows; row++, at += columns * 4) exports.columnKeys(at, 1, columns, chunk.keysAddress);
+  } else {
+    for (let row = 0; row < rows; row += chunkRows) {
+      const count = Math.min(chunkRows, rows - row);
+      const at = load(chunk, source, row * columns, (row + count) * columns);
+      exports.columnKeys(at, count, columns, chunk.keysAddress);
+    }
   }
   if (!chooseScales(kernel, chunk, columns, 0, spec, output.scales)) return undefined;
   const stream: CodeStream = { byteOffset: 0, state: 0 };
   for (let row = 0; row < rows; row += chunkRows) {
     const count = Math.min(chunkRows, rows - row);
     const start = row * columns;
-    const at = load(chunk, copied, start, start + count * columns);
+    const at = load(chunk, source, start, start + count * columns);
     exports.codesAcrossRows(at, count, columns, chunk.inverseAddress, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask);
     streamCodes(kernel, chunk, count * columns, spec.bits, output.codes, stream);
   }
