@@ -13,8 +13,11 @@ import type { ScaleDType } from './representable-scale.ts';
 import { ROUNDING_MAGIC } from './round-half-even.ts';
 import { rangesAcrossRows, rangesAlongRuns, rangesFinite, runMagnitude, runMaximum, runMinimum } from './affine-ranges.ts';
 
+/** The scale grids of symmetric codes: the list {@link ScaleGrid} is derived from. */
+export const SCALE_GRIDS = ['absmax', 'signed-extreme'] as const;
+
 /** How a symmetric scale is chosen from a slice's values (see `QuantizeAffineOptions.grid`). */
-export type ScaleGrid = 'absmax' | 'signed-extreme';
+export type ScaleGrid = (typeof SCALE_GRIDS)[number];
 
 /** What the codes are: their range and how scales are stored. */
 export interface CodeSpec {

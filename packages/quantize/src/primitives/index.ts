@@ -3,9 +3,9 @@ export { chooseQParams, type QParams, type QParamsOptions } from './choose-qpara
 export { representableScale, type ScaleDType } from './representable-scale.ts';
 export { roundHalfToEven } from './round-half-even.ts';
 export { quantizeValue } from './quantize-value.ts';
-export { SCALE_GRIDS, quantizeAffine, quantizeAffineByteLength, quantizeAffineDestination, type QuantizeAffineOptions } from './quantize-affine.ts';
+export { quantizeAffine, quantizeAffineByteLength, quantizeAffineDestination, type QuantizeAffineOptions } from './quantize-affine.ts';
 export { createAffineScratch, type AffineScratch, type QuantizeAffineDestination } from './quantize-affine-destination.ts';
-export type { ScaleGrid } from './affine-kernels.ts';
+export { SCALE_GRIDS, type ScaleGrid } from './affine-kernels.ts';
 export { dequantizeAffine } from './dequantize-affine.ts';
 export { packMaskedCodes } from '@whittle/core';
 export { quantizeTfjsStock, tfjsStockByteLength, tfjsStockQParams, type TfjsStockDType, type TfjsStockQParams } from './tfjs-stock.ts';

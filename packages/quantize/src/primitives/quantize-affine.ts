@@ -20,7 +20,7 @@ import {
   type HostTensor,
 } from '@whittle/core';
 import { affineLayout, type AffineLayout } from './affine-layout.ts';
-import { quantizeByGroupJs, quantizeByPositionJs, type CodeSpec, type MaskedCodes, type ScaleGrid, type SlotParams } from './affine-kernels.ts';
+import { SCALE_GRIDS, quantizeByGroupJs, quantizeByPositionJs, type CodeSpec, type MaskedCodes, type ScaleGrid, type SlotParams } from './affine-kernels.ts';
 import { firstNonFinite, nonFiniteError } from './non-finite.ts';
 import { quantizationRange } from './quantization-range.ts';
 import {
@@ -33,9 +33,6 @@ import {
   type QuantizeAffineDestination,
 } from './quantize-affine-destination.ts';
 import { quantizeByGroupSimd, quantizeByPositionSimd } from '../simd/affine-simd.ts';
-
-/** The scale grids of symmetric codes: the list {@link ScaleGrid} values come from. */
-export const SCALE_GRIDS = ['absmax', 'signed-extreme'] as const satisfies readonly ScaleGrid[];
 
 /** Options of {@link quantizeAffine}. */
 export interface QuantizeAffineOptions {

@@ -19,9 +19,9 @@ import {
   type RecipeHandler,
   type RecipeStep,
 } from '@whittle/core';
-import { SCALE_GRIDS, quantizeAffine, quantizeAffineByteLength, type QuantizeAffineOptions } from '../primitives/quantize-affine.ts';
+import { quantizeAffine, quantizeAffineByteLength, type QuantizeAffineOptions } from '../primitives/quantize-affine.ts';
 import { createAffineScratch, type AffineScratch } from '../primitives/quantize-affine-destination.ts';
-import type { ScaleGrid } from '../primitives/affine-kernels.ts';
+import { SCALE_GRIDS, type ScaleGrid } from '../primitives/affine-kernels.ts';
 import type { ScaleDType } from '../primitives/representable-scale.ts';
 import { paramGranularity, type GranularityConfig } from './param-granularity.ts';
 import { encodeFloatParam, floatParamByteLength } from './float-param.ts';
