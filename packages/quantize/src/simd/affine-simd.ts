@@ -155,7 +155,19 @@ const MOST_INPUT_BYTES = 2 ** 31 - SCRATCH_RESERVE - 2 * PAGE_BYTES;
  * }
  * ```
  */
-export function affineKernelInput(count: number, kernel: AffineSimdKernel | null = defaultAffineSimd()): Float32Array | undefined {
+export function affineKernelInput(count: number): Float32Array | undefined {
+  return kernelInput(count, defaultAffineSimd());
+}
+
+/**
+ * {@link affineKernelInput} on a given kernel (null: none, as without WebAssembly SIMD).
+ *
+ * @example
+ * ```ts
+ * const input = kernelInput(1024, createAffineSimd() ?? null);
+ * ```
+ */
+export function kernelInput(count: number, kernel: AffineSimdKernel | null): Float32Array | undefined {
   if (!Number.isSafeInteger(count) || count < 0 || count * 4 > MOST_INPUT_BYTES) {
     throw new WhittleError('invalid-argument', `input count must be an integer from 0 to ${MOST_INPUT_BYTES / 4}, got ${describeValue(count)}`, {
       field: 'count',
