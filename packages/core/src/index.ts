@@ -14,7 +14,7 @@ export type { BackendInfo, BackendName, UseBackendOptions, WasmFileName } from '
 export { affineByteLength } from './encoding/affine-codec.ts';
 export type { AffineSize } from './encoding/affine-codec.ts';
 export { affineEncoding, affineFromCodes } from './encoding/affine.ts';
-export { codeRange, isValidBits, packBits, packMaskedCodes, packedByteLength, unpackBits } from './encoding/bit-pack.ts';
+export { codeRange, isValidBits, packBits, packMaskedCodes, packMaskedCodesInto, packedByteLength, unpackBits } from './encoding/bit-pack.ts';
 export { byteLength, encodingParamCount, encodingShape } from './encoding/byte-length.ts';
 export { codebookByteLength } from './encoding/codebook-codec.ts';
 export { bitsForCount, codebookEncoding, codebookFromIndices } from './encoding/codebook.ts';

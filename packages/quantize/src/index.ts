@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export * from './primitives/index.ts';
+export { affineKernelInput } from './simd/affine-simd.ts';
 // Core's bit packing, re-exported for users who pack or read codes themselves.
 export { codeRange, packBits, packedByteLength, unpackBits } from '@whittle/core';
 export * from './recipes/index.ts';

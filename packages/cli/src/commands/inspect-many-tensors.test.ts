@@ -11,7 +11,9 @@ import { runRecorded } from '../test-io.ts';
 // from the release before the columnar listing and streamed planning, so any change to the
 // bytes shows here. The compressed files and their listings are kept as SHA-256 hashes. The
 // kmeans4 file was recorded again when k-means began from the least-squared-error clustering
-// (its centroid values changed; its size and listings did not).
+// (its centroid values changed; its size and listings did not), and the int4-g32 file when
+// symmetric 4-bit groups took the signed-extreme grid by default (its scales and codes changed;
+// its size and listings did not).
 const FIXTURE = fileURLToPath(new URL('./fixtures/many-tensors/', import.meta.url));
 const INPUT = join(FIXTURE, 'mixed.safetensors');
 

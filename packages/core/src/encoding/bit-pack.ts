@@ -96,20 +96,59 @@ export function packBits(codes: ArrayLike<number>, bits: number, signed?: boolea
  * ```
  */
 export function packMaskedCodes(codes: Uint8Array | Uint16Array, bits: number): Uint8Array {
+  checkMaskedCodes(codes, bits);
+  if (bits === 8) return codes as Uint8Array;
+  const count = codes.length;
+  const packed = new Uint8Array(bits === 16 ? 2 * count : Math.ceil((count * bits) / 8));
+  return packMaskedCodesInto(codes, bits, packed);
+}
+
+/**
+ * {@link packMaskedCodes} into a caller's buffer: writes exactly the first
+ * `packedByteLength(codes.length, bits)` bytes of `packed` (the last byte's padding bits zeroed,
+ * whatever it held) and returns that many bytes of it as a view. Throws `invalid-argument` naming
+ * `packed` when it is shorter.
+ *
+ * @example
+ * ```ts
+ * const reused = new Uint8Array(1024);
+ * packMaskedCodesInto(new Uint8Array([1, 2, 3]), 4, reused); // view of reused: [0x21, 0x03]
+ * ```
+ */
+export function packMaskedCodesInto(codes: Uint8Array | Uint16Array, bits: number, packed: Uint8Array): Uint8Array {
+  checkMaskedCodes(codes, bits);
+  const count = codes.length;
+  const needed = bits === 16 ? 2 * count : Math.ceil((count * bits) / 8);
+  if (!(packed instanceof Uint8Array) || packed.length < needed) throw shortOutput(needed, packed);
+  const output = packed.length === needed ? packed : packed.subarray(0, needed);
   if (bits === 16) {
-    if (!(codes instanceof Uint16Array)) throw wrongArray(bits, codes);
-    return littleEndianBytes(codes);
+    output.set(littleEndianBytes(codes as Uint16Array));
+    return output;
   }
-  if (!(codes instanceof Uint8Array) || !Number.isInteger(bits) || bits < 1 || bits > 8) throw wrongArray(bits, codes);
-  if (bits === 8) return codes;
+  if (bits === 8) {
+    if (output !== codes) output.set(codes);
+    return output;
+  }
   // Each width's loop lives in its own function, so the JIT optimises each on its own feedback:
   // one shared body, first optimised while only one width ran, deoptimises on the next width
   // and can stay slow for the rest of the process.
-  if (bits === 4) return packNibbles(codes);
-  if (bits === 2 || bits === 1) return packWithinBytes(codes, bits);
-  return packAcrossBytes(codes, bits);
+  if (bits === 4) packNibbles(codes as Uint8Array, output);
+  else if (bits === 2 || bits === 1) packWithinBytes(codes as Uint8Array, bits, output);
+  else packAcrossBytes(codes as Uint8Array, bits, output);
+  return output;
 }
 
+/** 16-bit codes in a Uint16Array, 1–8-bit ones in a Uint8Array; anything else is refused before any allocation. */
+function checkMaskedCodes(codes: unknown, bits: number): void {
+  const fits = bits === 16 ? codes instanceof Uint16Array : codes instanceof Uint8Array && Number.isInteger(bits) && bits >= 1 && bits <= 8;
+  if (!fits) throw wrongArray(bits, codes);
+}
+
+function shortOutput(needed: number, packed: unknown): WhittleError {
+  return new WhittleError('invalid-argument', `packed codes need a Uint8Array of at least ${needed} bytes, got ${describeValue(packed)}`, {
+    field: 'packed',
+  });
+}
 
 function wrongArray(bits: number, codes: unknown): WhittleError {
   return new WhittleError(
@@ -229,21 +268,18 @@ function checkCount(count: number): void {
 }
 
 /** Two 4-bit codes per byte, the first in the low nibble. */
-function packNibbles(codes: Uint8Array): Uint8Array {
+function packNibbles(codes: Uint8Array, packed: Uint8Array): void {
   const count = codes.length;
-  const packed = new Uint8Array(Math.ceil(count / 2));
   const pairs = count >>> 1;
   for (let byte = 0, index = 0; byte < pairs; byte++, index += 2) {
     packed[byte] = codes[index]! | (codes[index + 1]! << 4);
   }
   if (count & 1) packed[pairs] = codes[count - 1]!;
-  return packed;
 }
 
 /** 1- or 2-bit codes, whole codes per byte, the first in the lowest bits. */
-function packWithinBytes(codes: Uint8Array, bits: number): Uint8Array {
+function packWithinBytes(codes: Uint8Array, bits: number, packed: Uint8Array): void {
   const count = codes.length;
-  const packed = new Uint8Array(Math.ceil((count * bits) / 8));
   const perByte = 8 / bits;
   const whole = Math.floor(count / perByte);
   let index = 0;
@@ -255,13 +291,11 @@ function packWithinBytes(codes: Uint8Array, bits: number): Uint8Array {
   let tail = 0;
   for (let shift = 0; index < count; shift += bits) tail |= codes[index++]! << shift;
   if (whole < packed.length) packed[whole] = tail;
-  return packed;
 }
 
 /** 3-, 5-, 6- and 7-bit codes, which straddle bytes: streamed through an accumulator. */
-function packAcrossBytes(codes: Uint8Array, bits: number): Uint8Array {
+function packAcrossBytes(codes: Uint8Array, bits: number, packed: Uint8Array): void {
   const count = codes.length;
-  const packed = new Uint8Array(Math.ceil((count * bits) / 8));
   let accumulator = 0;
   let pending = 0;
   let byte = 0;
@@ -275,5 +309,4 @@ function packAcrossBytes(codes: Uint8Array, bits: number): Uint8Array {
     }
   }
   if (pending > 0) packed[byte] = accumulator & 0xff;
-  return packed;
 }

@@ -1,6 +1,6 @@
 export type * from './types.ts';
 export type * from './metadata.ts';
-export { isValidBits, codeRange, packedByteLength, packBits, packMaskedCodes, unpackBits } from './bit-pack.ts';
+export { isValidBits, codeRange, packedByteLength, packBits, packMaskedCodes, packMaskedCodesInto, unpackBits } from './bit-pack.ts';
 export { scalesShape, normalizeGranularity } from './granularity.ts';
 export { matrixDimensions } from './matrix-shape.ts';
 export { denseEncoding, castDense } from './dense.ts';

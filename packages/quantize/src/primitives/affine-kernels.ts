@@ -1,21 +1,31 @@
 /**
- * The hot loops of affine quantization, over typed arrays: a range pass and a code pass, with
- * no per-element calls, closures or allocations. Per axis (and per tensor) the scales depend
+ * The hot loops of affine quantization in JS, over typed arrays: a range pass and a code pass,
+ * with no per-element calls, closures or allocations. They are the spec the WebAssembly SIMD
+ * kernel (../simd) is tested against, and run whatever it does not cover. Per axis (and per tensor) the scales depend
  * only on the position along the axis, so the whole tensor is scanned, then coded; per group the
  * tensor is processed one group at a time while it is in cache. Each loop shape is its own small
  * function, so V8 optimises each for the one shape it sees. Codes are written unpacked, masked to
  * `bits` (one per byte, or per 16-bit element).
  */
-import { affineScale, affineZeroPoint } from './choose-qparams.ts';
+import { affineScale, affineZeroPoint, signedExtremeScale } from './choose-qparams.ts';
 import type { AffineLayout } from './affine-layout.ts';
 import type { ScaleDType } from './representable-scale.ts';
 import { ROUNDING_MAGIC } from './round-half-even.ts';
 import { rangesAcrossRows, rangesAlongRuns, rangesFinite, runMagnitude, runMaximum, runMinimum } from './affine-ranges.ts';
-import { quantizeByGroupSimd, quantizeByPositionSimd } from '../simd/affine-simd.ts';
+
+/** The scale grids of symmetric codes: the list {@link ScaleGrid} is derived from. */
+export const SCALE_GRIDS = ['absmax', 'signed-extreme'] as const;
+
+/** How a symmetric scale is chosen from a slice's values (see `QuantizeAffineOptions.grid`). */
+export type ScaleGrid = (typeof SCALE_GRIDS)[number];
 
 /** What the codes are: their range and how scales are stored. */
 export interface CodeSpec {
+  /** Code width, 1–8 or 16. */
+  readonly bits: number;
   readonly symmetric: boolean;
+  /** Symmetric codes only: `'signed-extreme'` maps the value of largest magnitude to qmin. */
+  readonly grid: ScaleGrid;
   readonly qmin: number;
   readonly qmax: number;
   /** 2^bits − 1: keeps the two's-complement low bits of signed codes. */
@@ -32,30 +42,17 @@ export interface SlotParams {
 /** Unpacked codes, masked to `bits`. */
 export type MaskedCodes = Uint8Array | Uint16Array;
 
+/** An affine encoding's stored parts: packed codes, scales in their stored dtype (float16 as bits), zero points. */
+export interface AffineParts {
+  readonly codes: Uint8Array;
+  readonly scales: Float32Array | Uint16Array;
+  readonly zeroPoints?: Uint8Array | Uint16Array;
+}
+
 /**
  * Quantizes with one scale per position along the layout's axis (per axis, or per tensor when
  * the layout has a single position). Returns false, having written nothing useful, when a value
  * is not finite.
- *
- * @example
- * ```ts
- * const finite = quantizeByPosition(values, affineLayout(shape, granularity), spec, params, codes);
- * ```
- */
-export function quantizeByPosition(
-  values: Float32Array,
-  layout: AffineLayout,
-  spec: CodeSpec,
-  params: SlotParams,
-  codes: MaskedCodes,
-): boolean {
-  // The one dispatch to the WebAssembly SIMD kernel (src/simd): bit-identical results, 4–6×
-  // faster for symmetric int2–8; it declines (undefined) what it does not cover, or without SIMD.
-  return quantizeByPositionSimd(values, layout, spec, params, codes) ?? quantizeByPositionJs(values, layout, spec, params, codes);
-}
-
-/**
- * The JS loops behind {@link quantizeByPosition}, and the spec the SIMD kernel is tested against.
  *
  * @example
  * ```ts
@@ -74,8 +71,8 @@ export function quantizeByPositionJs(
   // NaN through (branch-free, where compare-and-branch mispredicts on short runs).
   const minima = new Float64Array(length);
   const maxima = new Float64Array(length);
-  if (inner === 1) rangesAcrossRows(values, outer, length, minima, maxima, spec.symmetric);
-  else rangesAlongRuns(values, outer, length, inner, minima, maxima, spec.symmetric);
+  if (inner === 1) rangesAcrossRows(values, outer, length, minima, maxima, magnitudeOnly(spec));
+  else rangesAlongRuns(values, outer, length, inner, minima, maxima, magnitudeOnly(spec));
   if (!rangesFinite(minima, maxima, length)) return false;
   const inverse = new Float64Array(length);
   const zeroPoints = new Int32Array(length);
@@ -98,26 +95,6 @@ export function quantizeByPositionJs(
 /**
  * Quantizes with one scale per group of `groupSize` positions along the layout's axis (and per
  * outer and inner index). Returns false when a value is not finite.
- *
- * @example
- * ```ts
- * const finite = quantizeByGroup(values, affineLayout(shape, granularity), spec, params, codes);
- * ```
- */
-export function quantizeByGroup(
-  values: Float32Array,
-  layout: AffineLayout,
-  spec: CodeSpec,
-  params: SlotParams,
-  codes: MaskedCodes,
-): boolean {
-  // The one per-group dispatch to the WebAssembly SIMD kernel (src/simd): bit-identical results
-  // for symmetric int2–8 in both Dense layouts; it declines (undefined) the rest, or without SIMD.
-  return quantizeByGroupSimd(values, layout, spec, params, codes) ?? quantizeByGroupJs(values, layout, spec, params, codes);
-}
-
-/**
- * The JS loops behind {@link quantizeByGroup}, and the spec the SIMD kernel is tested against.
  *
  * @example
  * ```ts
@@ -146,9 +123,10 @@ function contiguousGroups(values: Float32Array, layout: AffineLayout, spec: Code
     for (let group = 0; group < groupCount; group++, slot++) {
       const start = rowStart + group * groupSize;
       const end = Math.min(start + groupSize, rowStart + length);
-      const magnitude = spec.symmetric ? runMagnitude(values, start, end) : 0;
-      const low = spec.symmetric ? -magnitude : runMinimum(values, start, end);
-      const high = spec.symmetric ? magnitude : runMaximum(values, start, end);
+      const magnitudes = magnitudeOnly(spec);
+      const magnitude = magnitudes ? runMagnitude(values, start, end) : 0;
+      const low = magnitudes ? -magnitude : runMinimum(values, start, end);
+      const high = magnitudes ? magnitude : runMaximum(values, start, end);
       if (!(high - low <= Number.MAX_VALUE)) return false;
       setSlot(low, high, slot, spec, params);
       codeRun(values, start, end, 1 / scales[slot]!, zeroPoints[slot]!, spec, codes);
@@ -172,7 +150,7 @@ function stridedGroups(values: Float32Array, layout: AffineLayout, spec: CodeSpe
       const start = (outerIndex * length + first) * inner;
       minima.fill(0);
       maxima.fill(0);
-      rangesAcrossRows(values.subarray(start, start + rows * inner), rows, inner, minima, maxima, spec.symmetric);
+      rangesAcrossRows(values.subarray(start, start + rows * inner), rows, inner, minima, maxima, magnitudeOnly(spec));
       if (!rangesFinite(minima, maxima, inner)) return false;
       for (let column = 0; column < inner; column++) {
         setSlot(minima[column]!, maxima[column]!, slot + column, spec, params);
@@ -228,9 +206,17 @@ function codeRun(
   }
 }
 
+/** Whether a slot's scale needs only its largest magnitude (the absmax grid), not its signed range. */
+function magnitudeOnly(spec: CodeSpec): boolean {
+  return spec.symmetric && spec.grid === 'absmax';
+}
+
 /** Scale and zero point of one slot from its value range (which includes 0). */
 function setSlot(low: number, high: number, slot: number, spec: CodeSpec, params: SlotParams): void {
-  const scale = affineScale(low, high, spec.symmetric, spec.qmin, spec.qmax, spec.scaleDType);
+  const scale =
+    spec.symmetric && spec.grid === 'signed-extreme'
+      ? signedExtremeScale(low, high, spec.qmin, spec.scaleDType)
+      : affineScale(low, high, spec.symmetric, spec.qmin, spec.qmax, spec.scaleDType);
   params.scales[slot] = scale;
   params.zeroPoints[slot] = spec.symmetric ? 0 : affineZeroPoint(low, scale, spec.qmin, spec.qmax);
 }

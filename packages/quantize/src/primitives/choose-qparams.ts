@@ -3,7 +3,7 @@
  */
 import { WhittleError, describeValue } from '@whittle/core';
 import { quantizationRange } from './quantization-range.ts';
-import { representableScale, type ScaleDType } from './representable-scale.ts';
+import { nearestRepresentableScale, representableScale, type ScaleDType } from './representable-scale.ts';
 import { roundHalfToEven } from './round-half-even.ts';
 
 /** The smallest normal double, 2^-1022: the least scale used. */
@@ -92,7 +92,7 @@ export function affineScale(
   // An all-zero range would give scale 0; any positive scale maps 0 to the zero point exactly.
   const raw = width > 0 ? width / (qmax - qmin) : 1;
   if (!Number.isFinite(raw)) {
-    throw new WhittleError('invalid-argument', `range [${low}, ${high}] is too wide to quantize`, { field: 'maximum' });
+    throw tooWide(low, high);
   }
   // Subnormal doubles lack the precision to cover a range in steps (or divide to 0); the smallest
   // normal double still keeps every value within half a step.
@@ -110,4 +110,36 @@ export function affineScale(
  */
 export function affineZeroPoint(low: number, scale: number, qmin: number, qmax: number): number {
   return Math.min(qmax, Math.max(qmin, qmin - roundHalfToEven(low / scale))) + 0;
+}
+
+/**
+ * The stored scale of a symmetric range on the signed-extreme grid (ggml's q4_0 grid): the value
+ * of largest magnitude in [`low`, `high`] (ties to the positive one) maps to code qmin exactly,
+ * so scale = extreme / qmin, negative when the extreme is positive; its magnitude is rounded to
+ * the nearest the stored dtype holds (the extreme then maps to within a hair of qmin, which still
+ * rounds to qmin; rounding up instead would cost SQNR for nothing). Every code from qmin to qmax can then be
+ * used, one more level than the absmax grid's `2·max|x| / (qmax − qmin)` uses on the side of
+ * the extreme. An all-zero range gets scale 1. Internal.
+ *
+ * @example
+ * ```ts
+ * signedExtremeScale(-0.5, 0.8, -8, 'float32'); // -0.1 rounded to the nearest float32
+ * signedExtremeScale(-0.8, 0.5, -8, 'float32'); // 0.1, likewise
+ * ```
+ */
+export function signedExtremeScale(low: number, high: number, qmin: number, scaleDType: ScaleDType): number {
+  const extreme = high >= -low ? high : low;
+  const magnitude = Math.abs(extreme);
+  const raw = magnitude > 0 ? magnitude / -qmin : 1;
+  if (!Number.isFinite(raw)) {
+    throw tooWide(low, high);
+  }
+  const floored = Math.max(raw, SMALLEST_NORMAL);
+  const rounded = scaleDType === 'float64' ? floored : nearestRepresentableScale(floored, scaleDType);
+  return extreme > 0 ? -rounded : rounded;
+}
+
+/** The error for a range too wide to quantize, built out of line so the hot callers never see a template literal. */
+function tooWide(low: number, high: number): WhittleError {
+  return new WhittleError('invalid-argument', `range [${low}, ${high}] is too wide to quantize`, { field: 'maximum' });
 }

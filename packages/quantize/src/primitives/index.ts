@@ -3,11 +3,13 @@ export { chooseQParams, type QParams, type QParamsOptions } from './choose-qpara
 export { representableScale, type ScaleDType } from './representable-scale.ts';
 export { roundHalfToEven } from './round-half-even.ts';
 export { quantizeValue } from './quantize-value.ts';
-export { quantizeAffine, quantizeAffineByteLength, type QuantizeAffineOptions } from './quantize-affine.ts';
+export { quantizeAffine, quantizeAffineByteLength, quantizeAffineDestination, type QuantizeAffineOptions } from './quantize-affine.ts';
+export { createAffineScratch, type AffineScratch, type QuantizeAffineDestination } from './quantize-affine-destination.ts';
+export { SCALE_GRIDS, type ScaleGrid } from './affine-kernels.ts';
 export { dequantizeAffine } from './dequantize-affine.ts';
 export { packMaskedCodes } from '@whittle/core';
 export { quantizeTfjsStock, tfjsStockByteLength, tfjsStockQParams, type TfjsStockDType, type TfjsStockQParams } from './tfjs-stock.ts';
 export { STOCK_RANGES, chooseStockRange, quantizeTfjsStockInRange, stockSquaredError, type StockRange, type StockValueRange } from './uint8-range.ts';
-export { KMEANS_INITS, kmeansByteLength, kmeansQuantize, type KmeansInit, type KmeansOptions } from './kmeans-quantize.ts';
+export { KMEANS_INITS, kmeansByteLength, kmeansQuantize, type KmeansDestination, type KmeansInit, type KmeansOptions } from './kmeans-quantize.ts';
 export { clusteringError, optimalCentroids1d, type OptimalCentroidsOptions } from './optimal-1d-kmeans.ts';
 export { centroidGradients, fineTuneCentroids } from './fine-tune-centroids.ts';

@@ -15,7 +15,8 @@ import {
 import { lloydCentroids } from './lloyd-1d.ts';
 import { optimalCentroids1d } from './optimal-1d-kmeans.ts';
 import { firstNonFinite, nonFiniteError } from './non-finite.ts';
-import { packMaskedCodes } from '@whittle/core';
+import { packMaskedCodesInto, packedByteLength } from '@whittle/core';
+import { scratchFor, type AffineScratch } from './quantize-affine-destination.ts';
 import { sortFloat32 } from './sort-floats.ts';
 
 /** Options of {@link kmeansQuantize}. */
@@ -37,6 +38,20 @@ export interface KmeansOptions {
   readonly init?: KmeansInit;
 }
 
+/**
+ * Buffers the caller owns for {@link kmeansQuantize}, every field optional (a missing one is
+ * allocated). Each may be longer than needed: the encoding holds views of exactly the bytes
+ * written, from offset 0, and shares them, so it is valid until they are written again.
+ */
+export interface KmeansDestination {
+  /** Packed indices: at least ceil(size · bits / 8) bytes. */
+  readonly indices?: Uint8Array;
+  /** At least 2^bits float32 centroids. */
+  readonly centroids?: Float32Array;
+  /** Working memory for the unpacked indices, shared with `quantizeAffine` (see `createAffineScratch`). */
+  readonly scratch?: AffineScratch;
+}
+
 /** How {@link kmeansQuantize} chooses its starting centroids. */
 export type KmeansInit = 'optimal' | 'linear';
 
@@ -52,6 +67,10 @@ export const KMEANS_INITS: readonly KmeansInit[] = ['optimal', 'linear'];
  * runs plus k·m·log m for m ≤ 2^22 / k runs; per iteration O(k log n) plus the weights that
  * change cluster; O(n log k) to assign.
  *
+ * `destination` (optional) holds buffers the caller owns for the indices and centroids (see
+ * {@link KmeansDestination}); the bytes are the same as without it. A buffer too short or of the
+ * wrong type is an `invalid-argument` error naming its field.
+ *
  * Throws `invalid-tensor` naming the element for NaN or an infinity.
  *
  * @example
@@ -60,7 +79,7 @@ export const KMEANS_INITS: readonly KmeansInit[] = ['optimal', 'linear'];
  * const restored = decode(shared);
  * ```
  */
-export function kmeansQuantize(tensor: HostTensor, options: KmeansOptions): CodebookEncoding {
+export function kmeansQuantize(tensor: HostTensor, options: KmeansOptions, destination: KmeansDestination = {}): CodebookEncoding {
   if (!isFloatDType(tensor.dtype)) {
     throw new WhittleError('invalid-tensor', `quantizes float tensors, got ${describeValue(tensor.dtype)}`, {
       field: 'dtype',
@@ -85,20 +104,24 @@ export function kmeansQuantize(tensor: HostTensor, options: KmeansOptions): Code
       field: 'init',
     });
   }
+  const count = 2 ** bits;
   const values = toFloat32(tensor).data;
+  const indicesOut = destinationArray(destination.indices, Uint8Array, packedByteLength(values.length, bits), 'destination.indices');
+  const centroidsOut = destinationArray(destination.centroids, Float32Array, count, 'destination.centroids');
   const index = firstNonFinite(values);
   if (index >= 0) throw nonFiniteError(values, index);
-  const count = 2 ** bits;
   const sorted = sortFloat32(values);
   const initial = init === 'optimal' ? optimalCentroids1d(sorted, count) : undefined;
-  const centroids = Float32Array.from(lloydCentroids(sorted, { count, iterations, seed, ...(initial === undefined ? {} : { initial }) }).centroids);
+  const centroids = centroidsOut;
+  centroids.set(lloydCentroids(sorted, { count, iterations, seed, ...(initial === undefined ? {} : { initial }) }).centroids);
   // Centroids stay ascending after rounding to float32, so nearest is a search among midpoints.
   const midpoints = new Float64Array(count);
   for (let cluster = 0; cluster + 1 < count; cluster++) {
     midpoints[cluster] = (centroids[cluster]! + centroids[cluster + 1]!) / 2;
   }
   midpoints[count - 1] = Infinity; // never passed, so the search stays within the centroids
-  const indices = new Uint8Array(values.length);
+  // 8-bit indices are their own packing: written straight into the output.
+  const indices = bits === 8 ? indicesOut : scratchFor(destination.scratch, 0, values.length, false).codes.subarray(0, values.length);
   const firstStep = count >>> 1;
   for (let position = 0; position < values.length; position++) {
     const value = values[position]!;
@@ -113,7 +136,7 @@ export function kmeansQuantize(tensor: HostTensor, options: KmeansOptions): Code
     shape: [...tensor.shape],
     bits,
     centroids: { dtype: 'float32', shape: [count], data: centroids },
-    indices: packMaskedCodes(indices, bits),
+    indices: indices === indicesOut ? indicesOut : packMaskedCodesInto(indices, bits, indicesOut),
   });
 }
 
@@ -129,4 +152,20 @@ export function kmeansQuantize(tensor: HostTensor, options: KmeansOptions): Code
  */
 export function kmeansByteLength(shape: readonly number[], bits: number): number {
   return codebookByteLength({ shape, bits, centroidCount: 2 ** bits, centroidDType: 'float32' });
+}
+
+function destinationArray<T extends Uint8Array | Float32Array>(
+  given: unknown,
+  type: { new (length: number): T; readonly name: string },
+  length: number,
+  field: string,
+): T {
+  if (given === undefined) return new type(length);
+  if (!(given instanceof (type as unknown as typeof Uint8Array)) || (given as T).length < length) {
+    throw new WhittleError('invalid-argument', `${field} must be a ${type.name} of at least ${length} elements, got ${describeValue(given)}`, {
+      field,
+    });
+  }
+  const array = given as T;
+  return (array.length === length ? array : array.subarray(0, length)) as T;
 }

@@ -5,7 +5,7 @@ import { elementParams } from './affine-test-helpers.ts';
 import { dequantizeAffine } from './dequantize-affine.ts';
 import { quantizationRange } from './quantization-range.ts';
 import { quantizeAffine, type QuantizeAffineOptions } from './quantize-affine.ts';
-import { float16AtOrAbove, float32AtOrAbove } from './reference-floats.ts';
+import { float16AtOrAbove, float16Nearest, float32AtOrAbove, float32Nearest } from './reference-floats.ts';
 import { seededRandom } from './seeded-random.ts';
 
 const BITS = [2, 3, 4, 5, 6, 7, 8, 16] as const;
@@ -43,13 +43,13 @@ function granularityOf(kind: string, axis: number, size: number): Granularity {
 }
 
 describe('quantizeAffine', () => {
-  it('decodes every value to within half a step, codes in range, zero exact', () => {
+  it('on the absmax grid decodes every value to within half a step, codes in range, zero exact', () => {
     fc.assert(
       fc.property(caseArbitrary, (testCase) => {
         const { shape, bits, symmetric, narrowRange, values, scaleDType } = testCase;
         const granularity = granularityOf(testCase.kind, testCase.axisSeed % shape.length, testCase.size);
         const tensor = hostTensor('float32', shape, Float32Array.from(values));
-        const encoding = quantizeAffine(tensor, { bits, symmetric, narrowRange, granularity, scaleDType });
+        const encoding = quantizeAffine(tensor, { bits, symmetric, narrowRange, granularity, scaleDType, grid: 'absmax' });
         const decoded = dequantizeAffine(encoding).data;
         const { codes, scales, zeroPoints } = elementParams(encoding);
         const { qmin, qmax } = quantizationRange(bits, symmetric, narrowRange);
@@ -85,6 +85,7 @@ describe('quantizeAffine', () => {
         layout: fc.constantFrom('axis-last', 'axis-first', 'group-last', 'group-first'),
         groupSize: fc.constantFrom(16, 17, 32, 5),
         scaleDType: fc.constantFrom('float32', 'float16'),
+        grid: fc.constantFrom('absmax' as const, 'signed-extreme' as const),
         magnitude: fc.constantFrom(1e-3, 1, 100),
       })
       .chain((parameters) =>
@@ -92,7 +93,7 @@ describe('quantizeAffine', () => {
       );
     let simdShaped = 0;
     fc.assert(
-      fc.property(wideCase, ({ rows, columns, bits, narrowRange, layout, groupSize, scaleDType, values: given }) => {
+      fc.property(wideCase, ({ rows, columns, bits, narrowRange, layout, groupSize, scaleDType, grid, values: given }) => {
         const granularity: Granularity =
           layout === 'axis-last'
             ? { kind: 'axis', axis: 1 }
@@ -102,7 +103,7 @@ describe('quantizeAffine', () => {
         if (layout !== 'axis-first' || columns >= 64) simdShaped++;
         const values = Float32Array.from(given);
         const tensor = hostTensor('float32', [rows, columns], values);
-        const encoding = quantizeAffine(tensor, { bits, symmetric: true, narrowRange, granularity, scaleDType });
+        const encoding = quantizeAffine(tensor, { bits, symmetric: true, narrowRange, granularity, scaleDType, grid });
         const { codes, scales } = elementParams(encoding);
         const qmax = 2 ** (bits - 1) - 1;
         const qmin = narrowRange ? -qmax : -qmax - 1;
@@ -114,14 +115,22 @@ describe('quantizeAffine', () => {
             ? row * Math.ceil(columns / granularity.size) + Math.floor(column / granularity.size)
             : Math.floor(row / granularity.size) * columns + column;
         };
-        const largest = new Map<number, number>();
-        values.forEach((value, index) => largest.set(slotOf(index), Math.max(largest.get(slotOf(index)) ?? 0, Math.abs(value))));
+        // The extreme: the value of largest magnitude, the positive one of a ± tie.
+        const extremes = new Map<number, number>();
+        values.forEach((value, index) => {
+          const extreme = extremes.get(slotOf(index)) ?? 0;
+          if (Math.abs(value) > Math.abs(extreme) || (Math.abs(value) === Math.abs(extreme) && value > extreme)) extremes.set(slotOf(index), value);
+        });
         const atOrAbove = scaleDType === 'float16' ? float16AtOrAbove : float32AtOrAbove;
         values.forEach((value, index) => {
-          const magnitude = largest.get(slotOf(index))!;
+          const extreme = extremes.get(slotOf(index)) ?? 0;
+          const magnitude = Math.abs(extreme);
           const scale = scales[index]!;
-          // The smallest stored scale whose codes cover ±magnitude: 2·magnitude / (qmax − qmin), rounded up.
-          if (magnitude > 0) expect(scale).toBe(atOrAbove((2 * magnitude) / (qmax - qmin)));
+          // absmax: the smallest stored scale whose codes cover ±magnitude, 2·magnitude / (qmax − qmin)
+          // rounded up; signed-extreme: extreme / qmin, its magnitude rounded to the nearest.
+          if (magnitude > 0 && grid === 'absmax') expect(scale).toBe(atOrAbove((2 * magnitude) / (qmax - qmin)));
+          const nearest = scaleDType === 'float16' ? float16Nearest : float32Nearest;
+          if (magnitude > 0 && grid === 'signed-extreme') expect(scale).toBe(Math.sign(-extreme) * nearest(magnitude / -qmin));
           const exact = value / scale;
           const code = codes[index]!;
           expect(code).toBeGreaterThanOrEqual(qmin);
@@ -138,7 +147,7 @@ describe('quantizeAffine', () => {
     expect(simdShaped).toBeGreaterThan(200);
   });
 
-  it('gives finite, positive scales for all-zero, constant, single-element and empty tensors', () => {
+  it('gives finite, nonzero scales (positive on the absmax grid) for all-zero, constant, single-element and empty tensors', () => {
     const tensors = [
       hostTensor('float32', [4, 3]),
       hostTensor('float32', [2, 2], new Float32Array(4).fill(-2.5)),
@@ -151,8 +160,10 @@ describe('quantizeAffine', () => {
         if (tensor.shape.length === 0 && granularity.kind !== 'tensor') continue;
         for (const symmetric of [true, false]) {
           const encoding = quantizeAffine(tensor, { bits: 4, symmetric, granularity });
-          for (const scale of elementParams(encoding).scales) expect(scale > 0 && Number.isFinite(scale)).toBe(true);
-          for (const scale of encoding.scales.dtype === 'float16' ? [] : encoding.scales.data) expect(scale).toBeGreaterThan(0);
+          // The signed-extreme grid (symmetric groups' default) makes a positive extreme's scale negative.
+          const signs = symmetric && granularity.kind === 'group' ? 'either' : 'positive';
+          for (const scale of elementParams(encoding).scales) expect(scale !== 0 && Number.isFinite(scale)).toBe(true);
+          for (const scale of encoding.scales.dtype === 'float16' || signs === 'either' ? [] : encoding.scales.data) expect(scale).toBeGreaterThan(0);
           const decoded = dequantizeAffine(encoding).data;
           tensor.data.forEach((value, index) => expect(Math.abs(decoded[index]! - value)).toBeLessThanOrEqual(Math.abs(value) / 7 + 1e-45));
         }

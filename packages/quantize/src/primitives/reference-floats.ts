@@ -45,3 +45,41 @@ export function float32AtOrAbove(value: number): number {
   view.setUint32(0, view.getUint32(0) + 1);
   return view.getFloat32(0);
 }
+
+/**
+ * The float16 nearest to a positive `value`, ties to the even bit pattern; the smallest positive
+ * float16 for values below it (binary search over all of them, then the closer neighbour).
+ *
+ * @example
+ * ```ts
+ * float16Nearest(0.1); // 0.0999755859375
+ * ```
+ */
+export function float16Nearest(value: number): number {
+  let low = 0;
+  let high = POSITIVE_FLOAT16.length - 1;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (POSITIVE_FLOAT16[middle]! >= value) high = middle;
+    else low = middle + 1;
+  }
+  if (low === 0) return POSITIVE_FLOAT16[0]!;
+  const above = POSITIVE_FLOAT16[low]!;
+  const below = POSITIVE_FLOAT16[low - 1]!;
+  if (above - value !== value - below) return above - value < value - below ? above : below;
+  // Pattern index + 1 is the bit pattern: the even pattern is at an odd index.
+  return low % 2 === 1 ? above : below;
+}
+
+/**
+ * The float32 nearest to a positive `value` (ties to even, as the engine rounds), the smallest
+ * positive float32 for values below it.
+ *
+ * @example
+ * ```ts
+ * float32Nearest(0.1); // 0.10000000149011612
+ * ```
+ */
+export function float32Nearest(value: number): number {
+  return Math.max(Math.fround(value), 2 ** -149);
+}

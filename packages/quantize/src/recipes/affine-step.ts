@@ -20,6 +20,8 @@ import {
   type RecipeStep,
 } from '@whittle/core';
 import { quantizeAffine, quantizeAffineByteLength, type QuantizeAffineOptions } from '../primitives/quantize-affine.ts';
+import { createAffineScratch, type AffineScratch } from '../primitives/quantize-affine-destination.ts';
+import { SCALE_GRIDS, type ScaleGrid } from '../primitives/affine-kernels.ts';
 import type { ScaleDType } from '../primitives/representable-scale.ts';
 import { paramGranularity, type GranularityConfig } from './param-granularity.ts';
 import { encodeFloatParam, floatParamByteLength } from './float-param.ts';
@@ -43,6 +45,11 @@ export interface AffineStep extends RecipeStep, ParamFilter {
   readonly granularity: GranularityConfig;
   /** Default: float16 per group (ggml's layout), float32 otherwise. */
   readonly scaleDType?: AffineStepScaleDType;
+  /**
+   * How symmetric scales are chosen (see `QuantizeAffineOptions.grid`): default `'signed-extreme'`
+   * (ggml's q4_0 grid) for 4-bit groups, `'absmax'` otherwise.
+   */
+  readonly grid?: ScaleGrid;
 }
 
 /** Options of {@link affine}: the step's fields, with defaults. */
@@ -54,6 +61,7 @@ export interface AffineOptions extends ParamFilter {
   /** Default `{ kind: 'axis' }`: per output channel. */
   readonly granularity?: GranularityConfig;
   readonly scaleDType?: AffineStepScaleDType;
+  readonly grid?: ScaleGrid;
 }
 
 /**
@@ -66,7 +74,7 @@ export interface AffineOptions extends ParamFilter {
  * ```
  */
 export function affine(options: AffineOptions): AffineStep {
-  const { bits, symmetric = true, narrowRange, granularity = { kind: 'axis' }, scaleDType } = options;
+  const { bits, symmetric = true, narrowRange, granularity = { kind: 'axis' }, scaleDType, grid } = options;
   return {
     kind: 'quantize.affine',
     bits,
@@ -74,6 +82,7 @@ export function affine(options: AffineOptions): AffineStep {
     ...(narrowRange === undefined ? {} : { narrowRange }),
     granularity: { ...granularity },
     ...(scaleDType === undefined ? {} : { scaleDType }),
+    ...(grid === undefined ? {} : { grid }),
     ...copyFilter(options),
   };
 }
@@ -87,7 +96,7 @@ export const affineHandler: RecipeHandler<AffineStep> = {
   defaultRoles: WEIGHT_ROLES,
   perParam: true,
   validate(step, context) {
-    rejectUnknownFields(step, ['bits', 'symmetric', 'narrowRange', 'granularity', 'scaleDType', ...FILTER_FIELDS], context);
+    rejectUnknownFields(step, ['bits', 'symmetric', 'narrowRange', 'granularity', 'scaleDType', 'grid', ...FILTER_FIELDS], context);
     const bits = readInteger(step, 'bits', { min: 1, max: 16 }, context);
     if (!isValidBits(bits)) failStep(`bits must be 1–8 or 16, got ${bits}`, 'bits', context);
     const symmetric = readBoolean(step, 'symmetric', { default: true }, context);
@@ -99,6 +108,8 @@ export const affineHandler: RecipeHandler<AffineStep> = {
       step.scaleDType === undefined
         ? undefined
         : readEnum(step, 'scaleDType', AFFINE_STEP_SCALE_DTYPES, {}, context);
+    const grid = step.grid === undefined ? undefined : readEnum(step, 'grid', SCALE_GRIDS, {}, context);
+    if (grid === 'signed-extreme' && !symmetric) failStep('the signed-extreme grid needs symmetric codes', 'grid', context);
     return {
       kind: 'quantize.affine',
       bits,
@@ -106,10 +117,12 @@ export const affineHandler: RecipeHandler<AffineStep> = {
       narrowRange,
       granularity,
       ...(scaleDType === undefined ? {} : { scaleDType }),
+      ...(grid === undefined ? {} : { grid }),
       ...readFilter(step, context),
     };
   },
-  encodeParam: (param, config) => encodeFloatParam(param, (tensor, { role }) => quantizeAffine(tensor, affineOptions(config, role, tensor.shape))),
+  encodeParam: (param, config) =>
+    encodeFloatParam(param, (tensor, { role }) => quantizeAffine(tensor, affineOptions(config, role, tensor.shape), { scratch: stepScratch(config) })),
   estimate: (model, config, context) =>
     estimateParams(model, config, WEIGHT_ROLES, context, (param) =>
       floatParamByteLength(param, (tensor, role) => quantizeAffineByteLength(tensor.shape, affineOptions(config, role, tensor.shape))),
@@ -119,14 +132,31 @@ export const affineHandler: RecipeHandler<AffineStep> = {
   },
 };
 
+/**
+ * One scratch per validated step, shared by every param (and every streamed block of rows) it
+ * encodes, and dropped with the step: the JS kernels' working memory is allocated once per step,
+ * not per tensor. Outputs are never shared: each encoding keeps its own.
+ */
+const scratches = new WeakMap<AffineStep, AffineScratch>();
+
+function stepScratch(config: AffineStep): AffineScratch {
+  let scratch = scratches.get(config);
+  if (scratch === undefined) {
+    scratch = createAffineScratch();
+    scratches.set(config, scratch);
+  }
+  return scratch;
+}
+
 /** What `quantizeAffine` is asked for a param of `role` and `shape` under a step. */
 function affineOptions(config: AffineStep, role: ParamRole, shape: readonly number[]): QuantizeAffineOptions {
-  const { bits, symmetric, narrowRange, scaleDType } = config;
+  const { bits, symmetric, narrowRange, scaleDType, grid } = config;
   return {
     bits,
     symmetric,
     narrowRange: narrowRange ?? false,
     granularity: paramGranularity(config.granularity, role, shape),
     ...(scaleDType === undefined ? {} : { scaleDType }),
+    ...(grid === undefined ? {} : { grid }),
   };
 }

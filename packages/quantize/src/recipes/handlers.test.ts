@@ -54,6 +54,18 @@ describe('quantize handlers through compress', () => {
     expect(getParam(int4Model, 'dense/kernel').value).toMatchObject({ granularity: { kind: 'group', axis: 0, size: 32 }, scales: { shape: [2, 32] } });
   });
 
+  it('int4 groups take the signed-extreme grid by default; a step may ask for absmax, and a step is plain data', async () => {
+    const include = ['fc.weight', 'dense/kernel'];
+    const { model: byDefault } = await run(model, [int4({ include })]);
+    const { model: signedExtreme } = await run(model, [affine({ bits: 4, granularity: { kind: 'group', size: 32 }, grid: 'signed-extreme', include })]);
+    const { model: absmax } = await run(model, [affine({ bits: 4, granularity: { kind: 'group', size: 32 }, grid: 'absmax', include })]);
+    for (const name of include) {
+      expect(getParam(byDefault, name).value).toStrictEqual(getParam(signedExtreme, name).value);
+      expect(getParam(byDefault, name).value).not.toStrictEqual(getParam(absmax, name).value);
+    }
+    expect(JSON.parse(JSON.stringify(affine({ bits: 4, grid: 'absmax' })))).toStrictEqual(affine({ bits: 4, grid: 'absmax' }));
+  });
+
   it('select with include, exclude and roles, and quantize biases only when asked', async () => {
     const { model: result } = await run(model, [int8({ exclude: ['conv/**', 'embedding/**'] }), float16({ roles: ['bias', 'norm-gamma'] })]);
     expect(getParam(result, 'conv/kernel')).toBe(getParam(model, 'conv/kernel'));

@@ -42,8 +42,9 @@ export function int8(options: Int8Options = {}): AffineStep {
 }
 
 /**
- * int4 in groups along the input axis, symmetric with a float16 scale per group: with groups of
- * 32, ggml's Q4_0 layout at 4.5 bits per weight.
+ * int4 in groups along the input axis, symmetric with a float16 scale per group on the
+ * signed-extreme grid (the group's value of largest magnitude maps to code −8): with groups of
+ * 32, ggml's Q4_0 layout and grid at 4.5 bits per weight.
  *
  * @example
  * ```ts

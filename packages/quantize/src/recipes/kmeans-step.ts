@@ -16,6 +16,7 @@ import {
   type RecipeStep,
 } from '@whittle/core';
 import { KMEANS_INITS, kmeansByteLength, kmeansQuantize, type KmeansInit } from '../primitives/kmeans-quantize.ts';
+import { createAffineScratch, type AffineScratch } from '../primitives/quantize-affine-destination.ts';
 import { encodeFloatParam, floatParamByteLength } from './float-param.ts';
 
 /** A `quantize.kmeans` step. */
@@ -37,6 +38,18 @@ export interface KmeansStepOptions extends ParamFilter {
   readonly iterations?: number;
   readonly seed?: number;
   readonly init?: KmeansInit;
+}
+
+/** One scratch per validated step, shared by every param it encodes (see the affine step's). */
+const scratches = new WeakMap<KmeansStep, AffineScratch>();
+
+function stepScratch(config: KmeansStep): AffineScratch {
+  let scratch = scratches.get(config);
+  if (scratch === undefined) {
+    scratch = createAffineScratch();
+    scratches.set(config, scratch);
+  }
+  return scratch;
 }
 
 /** Most iterations a step may ask for (each is cheap, but a typo of 1e9 should not hang). */
@@ -83,14 +96,13 @@ export const kmeansHandler: RecipeHandler<KmeansStep> = {
   },
   encodeParam(param, config) {
     const { bits, iterations, seed, init } = config;
-    return encodeFloatParam(param, (tensor) =>
-      kmeansQuantize(tensor, {
-        bits,
-        ...(iterations === undefined ? {} : { iterations }),
-        ...(seed === undefined ? {} : { seed }),
-        ...(init === undefined ? {} : { init }),
-      }),
-    );
+    const options = {
+      bits,
+      ...(iterations === undefined ? {} : { iterations }),
+      ...(seed === undefined ? {} : { seed }),
+      ...(init === undefined ? {} : { init }),
+    };
+    return encodeFloatParam(param, (tensor) => kmeansQuantize(tensor, options, { scratch: stepScratch(config) }));
   },
   estimate: (model, config, context) =>
     estimateParams(model, config, WEIGHT_ROLES, context, (param) => floatParamByteLength(param, (tensor) => kmeansByteLength(tensor.shape, config.bits))),

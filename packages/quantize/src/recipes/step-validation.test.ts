@@ -72,6 +72,8 @@ describe('quantize step validation', () => {
     rejects({ kind: 'quantize.affine', bits: 8, granularity: { kind: 'tensor', axis: 0 } }, 'granularity.axis');
     rejects({ kind: 'quantize.affine', bits: 8, granularity: { kind: 'axis', axis: 0.5 } }, 'granularity.axis');
     rejects({ kind: 'quantize.affine', bits: 8, scaleDType: 'float64' }, 'scaleDType');
+    rejects({ kind: 'quantize.affine', bits: 4, grid: 'minmax' }, 'grid');
+    rejects({ kind: 'quantize.affine', bits: 4, symmetric: false, grid: 'signed-extreme' }, 'grid');
     rejects({ kind: 'quantize.affine', bits: 8, bit: 4 }, 'bit');
     rejects({ kind: 'quantize.affine', bits: 8, include: 'dense/*' }, 'include');
     rejects({ kind: 'quantize.affine', bits: 8, roles: ['kernel'] }, 'roles[0]');

@@ -1,98 +1,117 @@
+import { float32ToFloat16Bits, packBits } from '@whittle/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { quantizeByPositionJs, type CodeSpec, type SlotParams } from '../primitives/affine-kernels.ts';
+import { quantizeByGroupJs, quantizeByPositionJs, type AffineParts, type CodeSpec, type ScaleGrid, type SlotParams } from '../primitives/affine-kernels.ts';
 import { affineLayout } from '../primitives/affine-layout.ts';
-import { affineScale } from '../primitives/choose-qparams.ts';
 import { quantizationRange } from '../primitives/quantization-range.ts';
-import {
-  createAffineSimd,
-  quantizeAcrossRowsSimd,
-  quantizeAlongRunsSimd,
-  quantizeByPositionSimd,
-  type AffineSimdKernel,
-} from './affine-simd.ts';
+import { createAffineSimd, quantizeByGroupSimd, quantizeByPositionSimd, type AffineSimdKernel } from './affine-simd.ts';
 import { webAssemblySimdSupported } from './simd-support.ts';
 
-// These tests need WebAssembly SIMD (every Node ≥ 16.4 has it); the fallback test does not.
-const defaultKernel = createAffineSimd();
-// A tiny chunk, so the chunked copies in and out cross rows and runs on small tensors.
-const tinyChunkKernel = createAffineSimd(undefined, 48);
+// The SIMD kernel against the JS kernels (the spec), on the bytes an encoding stores. Tiny chunks
+// make rows, runs and groups span or exceed chunks, and packed bytes straddle chunk boundaries.
 const kernels: [string, AffineSimdKernel | undefined][] = [
-  ['default chunk', defaultKernel],
-  ['48-element chunk', tinyChunkKernel],
+  ['default chunk', createAffineSimd()],
+  ['48-element chunk', createAffineSimd(undefined, 48)],
+  ['1000-element chunk', createAffineSimd(undefined, 1000)],
 ];
 
-function specOf(bits: number, narrowRange: boolean, scaleDType: 'float32' | 'float16'): CodeSpec {
+type Layout = { readonly shape: number[]; readonly granularity: { kind: 'axis'; axis: number } | { kind: 'group'; axis: number; size: number } | { kind: 'tensor' } };
+
+function specOf(bits: number, narrowRange: boolean, scaleDType: 'float32' | 'float16', grid: ScaleGrid): CodeSpec {
   const { qmin, qmax } = quantizationRange(bits, true, narrowRange);
-  return { symmetric: true, qmin, qmax, mask: 2 ** bits - 1, scaleDType };
+  return { bits, symmetric: true, grid, qmin, qmax, mask: 2 ** bits - 1, scaleDType };
 }
 
-function emptyParams(count: number): SlotParams {
-  return { scales: new Float64Array(count), zeroPoints: new Float64Array(count) };
-}
-
-/** A run's result, or the message it threw (float16 scales throw on wide ranges, in both paths). */
-function outcome(run: () => boolean): boolean | string {
-  try {
-    return run();
-  } catch (error) {
-    return String(error);
-  }
-}
-
-/** The JS path (the spec) on a [outer, length, inner] tensor with one scale per middle index. */
-function reference(values: Float32Array, shape: number[], axis: number, spec: CodeSpec) {
-  const layout = affineLayout(shape, { kind: 'axis', axis });
-  const params = emptyParams(layout.slotCount);
+/** The JS kernels' results stored as an encoding keeps them, packed by core's checked packBits; undefined when they fail. */
+function reference(values: Float32Array, { shape, granularity }: Layout, spec: CodeSpec) {
+  const layout = affineLayout(shape, granularity);
+  const params: SlotParams = { scales: new Float64Array(layout.slotCount), zeroPoints: new Float64Array(layout.slotCount) };
   const codes = new Uint8Array(values.length);
-  const finite = outcome(() => quantizeByPositionJs(values, layout, spec, params, codes));
-  return { finite, params, codes };
+  try {
+    const run = granularity.kind === 'group' ? quantizeByGroupJs : quantizeByPositionJs;
+    if (!run(values, layout, spec, params, codes)) return undefined;
+  } catch {
+    return undefined;
+  }
+  const signed = Array.from(codes, (code) => (code > spec.mask >>> 1 ? code - spec.mask - 1 : code));
+  return {
+    codes: Array.from(packBits(signed, spec.bits, true)),
+    scales: Array.from(params.scales, (scale) => (spec.scaleDType === 'float16' ? float32ToFloat16Bits(scale) : Math.fround(scale))),
+  };
+}
+
+/** The SIMD kernel's stored bytes, written over buffers full of stale bytes; undefined when it declines. */
+function simd(values: Float32Array, { shape, granularity }: Layout, spec: CodeSpec, kernel: AffineSimdKernel) {
+  const layout = affineLayout(shape, granularity);
+  const codeBytes = Math.ceil((values.length * spec.bits) / 8);
+  const parts: AffineParts = {
+    codes: new Uint8Array(codeBytes).fill(0xa5),
+    scales: spec.scaleDType === 'float16' ? new Uint16Array(layout.slotCount).fill(0x7bff) : new Float32Array(layout.slotCount).fill(12345),
+  };
+  const run = granularity.kind === 'group' ? quantizeByGroupSimd : quantizeByPositionSimd;
+  if (run(values, layout, spec, parts, kernel) === undefined) return undefined;
+  return { codes: Array.from(parts.codes), scales: Array.from(parts.scales) };
 }
 
 /**
- * Column-wise value generators: plain values, outliers, zeros and negative zeros, and exact
- * (float32-rounded) half-steps k + 0.5 of the scale the column will get, which are the ties
- * round-half-to-even must break the same way.
+ * Values with ties of either grid's step (k + 0.5 steps: round half to even must break them as
+ * JS does), zeros of both signs, ±the extreme (the signed-extreme grid's tie), subnormals, and
+ * outliers up to float32's largest (float16 scales overflow on those: the kernel must decline).
  */
-function columnValues(rows: number, magnitude: number, spec: CodeSpec) {
-  const scale = affineScale(-magnitude, magnitude, true, spec.qmin, spec.qmax, spec.scaleDType);
-  const half = Math.floor((spec.qmax - spec.qmin) / 2);
-  const value = fc.oneof(
-    { weight: 4, arbitrary: fc.float({ min: -1, max: 1, noNaN: true }).map((unit) => Math.fround(unit * magnitude)) },
-    { weight: 2, arbitrary: fc.integer({ min: -half - 1, max: half }).map((step) => Math.fround((step + 0.5) * scale)) },
-    { weight: 1, arbitrary: fc.constantFrom(0, -0, magnitude, -magnitude, Math.fround(magnitude * 1e-30)) },
-  );
-  return fc.array(value, { minLength: rows, maxLength: rows });
+function valuesOf(count: number, seed: number, magnitude: number, spec: CodeSpec, outliers: readonly number[]): Float32Array {
+  let state = seed >>> 0 || 1;
+  const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const absmaxStep = (2 * magnitude) / (spec.qmax - spec.qmin);
+  const extremeStep = magnitude / -spec.qmin;
+  const values = new Float32Array(count);
+  for (let index = 0; index < count; index++) {
+    const kind = random();
+    const step = Math.floor(random() * (spec.qmax - spec.qmin)) + spec.qmin;
+    if (kind < 0.45) values[index] = (random() * 2 - 1) * magnitude;
+    else if (kind < 0.6) values[index] = (step + 0.5) * absmaxStep;
+    else if (kind < 0.75) values[index] = (step + 0.5) * extremeStep;
+    else if (kind < 0.8) values[index] = 0;
+    else if (kind < 0.85) values[index] = -0;
+    else if (kind < 0.9) values[index] = random() < 0.5 ? 1e-45 * Math.ceil(random() * 1e6) : -1e-40;
+    else values[index] = random() < 0.5 ? magnitude : -magnitude;
+  }
+  for (const outlier of outliers) values[Math.floor(random() * count)] = outlier;
+  return values;
 }
 
 const caseArbitrary = fc
   .record({
-    rows: fc.integer({ min: 1, max: 24 }),
-    columns: fc.integer({ min: 1, max: 70 }),
     bits: fc.integer({ min: 2, max: 8 }),
     narrowRange: fc.boolean(),
     scaleDType: fc.constantFrom('float32' as const, 'float16' as const),
-    magnitudeExponent: fc.integer({ min: -8, max: 6 }),
-    outlier: fc.option(fc.double({ min: 1, max: 1e6, noNaN: true }), { nil: undefined }),
+    grid: fc.constantFrom('absmax' as const, 'signed-extreme' as const),
+    magnitudeExponent: fc.integer({ min: -40, max: 6 }),
+    outliers: fc.array(fc.constantFrom(3e38, -3.4028234663852886e38, 1e30, -7e4, 5e4, 1e-38), { maxLength: 2 }),
+    groupSize: fc.constantFrom(16, 17, 31, 32, 33, 64, 100),
+    groups: fc.integer({ min: 1, max: 3 }),
+    partial: fc.nat({ max: 40 }),
+    columns: fc.integer({ min: 16, max: 70 }),
+    outer: fc.integer({ min: 1, max: 2 }),
+    seed: fc.nat(),
   })
-  .chain((parameters) => {
-    const spec = specOf(parameters.bits, parameters.narrowRange, parameters.scaleDType);
-    // float16 scales stop at 65504; wider ranges throw (in both paths, which the outliers still check).
-    const exponent = parameters.scaleDType === 'float16' ? Math.min(parameters.magnitudeExponent, 3) : parameters.magnitudeExponent;
-    const magnitude = Math.fround(10 ** exponent);
-    return columnValues(parameters.rows * parameters.columns, magnitude, spec).chain((flat) =>
-      fc.nat({ max: flat.length - 1 }).map((outlierIndex) => {
-        const values = Float32Array.from(flat);
-        // One big value in an otherwise small column: its scale dwarfs the others'.
-        if (parameters.outlier !== undefined) values[outlierIndex] = Math.fround(parameters.outlier * magnitude);
-        return { ...parameters, spec, values };
-      }),
-    );
+  .map((parameters) => {
+    const spec = specOf(parameters.bits, parameters.narrowRange, parameters.scaleDType, parameters.grid);
+    const length = parameters.groups * parameters.groupSize + (parameters.partial % parameters.groupSize);
+    const magnitude = Math.fround(10 ** parameters.magnitudeExponent);
+    const values = valuesOf(parameters.outer * length * parameters.columns, parameters.seed, magnitude, spec, parameters.outliers);
+    return { ...parameters, spec, length, values };
   });
 
-function expectSameParams(actual: SlotParams, expected: SlotParams): void {
-  expect(Array.from(actual.scales)).toEqual(Array.from(expected.scales));
-  expect(Array.from(actual.zeroPoints)).toEqual(Array.from(expected.zeroPoints));
+/** The kernel writes exactly the reference's bytes, or declines exactly where the reference fails. */
+function expectSame(values: Float32Array, layout: Layout, spec: CodeSpec, kernel: AffineSimdKernel): void {
+  const expected = reference(values, layout, spec);
+  const actual = simd(values, layout, spec, kernel);
+  if (expected === undefined) expect(actual).toBeUndefined();
+  else {
+    expect(actual).toBeDefined();
+    expect(actual!.scales).toEqual(expected.scales);
+    expect(actual!.codes).toEqual(expected.codes);
+  }
 }
 
 describe.each(kernels)('WebAssembly SIMD affine kernel (%s)', (_label, kernel) => {
@@ -101,58 +120,47 @@ describe.each(kernels)('WebAssembly SIMD affine kernel (%s)', (_label, kernel) =
     expect(kernel).toBeDefined();
   });
 
-  it('codes and scales [rows, columns] with per-column scales exactly as the JS path', () => {
+  it('per group, both Dense layouts: the same scales and packed codes as the JS path, on both grids', () => {
     fc.assert(
-      fc.property(caseArbitrary, ({ rows, columns, spec, values }) => {
-        const expected = reference(values, [rows, columns], 1, spec);
-        const params = emptyParams(columns);
-        const codes = new Uint8Array(values.length);
-        expect(outcome(() => quantizeAcrossRowsSimd(kernel!, values, rows, columns, spec, params, codes))).toBe(expected.finite);
-        expectSameParams(params, expected.params);
-        expect(codes).toEqual(expected.codes);
+      fc.property(caseArbitrary, ({ outer, length, columns, groupSize, spec, values }) => {
+        // [in, out] by in (groups of rows, strided), and the same values as rows of `length` (contiguous).
+        expectSame(values, { shape: [outer, length, columns], granularity: { kind: 'group', axis: 1, size: groupSize } }, spec, kernel!);
+        expectSame(values, { shape: [outer * columns, length], granularity: { kind: 'group', axis: 1, size: groupSize } }, spec, kernel!);
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
-  it('codes and scales [out, in] with per-row scales exactly as the JS path', () => {
+  it('per position along an axis, both Dense layouts and per tensor: the same bytes as the JS path', () => {
     fc.assert(
-      fc.property(caseArbitrary, fc.integer({ min: 1, max: 3 }), ({ rows, columns, spec, values }, outer) => {
-        // [outer, rows, columns] with scales along the middle axis: rows are the channels, each a
-        // run of `columns` values, repeated (scaled) per outer index so runs of one channel merge.
-        const length = rows;
-        const inner = columns;
-        const tiled = new Float32Array(outer * values.length);
-        for (let copy = 0; copy < outer; copy++) tiled.set(values.map((value) => value * (copy + 1)), copy * values.length);
-        const expected = reference(tiled, [outer, length, inner], 1, spec);
-        const params = emptyParams(length);
-        const codes = new Uint8Array(tiled.length);
-        expect(outcome(() => quantizeAlongRunsSimd(kernel!, tiled, outer, length, inner, spec, params, codes))).toBe(expected.finite);
-        expectSameParams(params, expected.params);
-        expect(codes).toEqual(expected.codes);
+      fc.property(caseArbitrary, ({ outer, length, columns, spec, values }) => {
+        expectSame(values, { shape: [outer * length, columns], granularity: { kind: 'axis', axis: 1 } }, spec, kernel!);
+        // Runs of `length` per channel; with outer > 1 a channel's runs are apart (two passes).
+        if (length >= 64) {
+          expectSame(values, { shape: [outer, columns, length], granularity: { kind: 'axis', axis: 1 } }, spec, kernel!);
+          expectSame(values, { shape: [values.length], granularity: { kind: 'tensor' } }, spec, kernel!);
+        }
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
-  it('reports NaN and infinities as the JS path does', () => {
+  it('declines NaN and infinities anywhere, so the JS path reports them', () => {
     fc.assert(
-      fc.property(
-        caseArbitrary,
-        fc.nat(),
-        fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY),
-        ({ rows, columns, spec, values: generated }, seed, bad) => {
-          // A copy: fast-check reuses generated values while shrinking.
-          const values = generated.slice();
-          values[seed % values.length] = bad;
-          expect(reference(values, [rows, columns], 1, spec).finite).toBe(false);
-          const codes = new Uint8Array(values.length);
-          expect(quantizeAcrossRowsSimd(kernel!, values, rows, columns, spec, emptyParams(columns), codes)).toBe(false);
-          expect(reference(values, [rows, columns], 0, spec).finite).toBe(false);
-          expect(quantizeAlongRunsSimd(kernel!, values, 1, rows, columns, spec, emptyParams(rows), codes)).toBe(false);
-        },
-      ),
-      { numRuns: 200 },
+      fc.property(caseArbitrary, fc.nat(), fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY), (testCase, position, bad) => {
+        const values = testCase.values.slice();
+        values[position % values.length] = bad;
+        const { outer, length, columns, groupSize, spec } = testCase;
+        for (const layout of [
+          { shape: [outer, length, columns], granularity: { kind: 'group', axis: 1, size: groupSize } },
+          { shape: [outer * columns, length], granularity: { kind: 'group', axis: 1, size: groupSize } },
+          { shape: [outer * length, columns], granularity: { kind: 'axis', axis: 1 } },
+        ] satisfies Layout[]) {
+          expect(reference(values, layout, spec)).toBeUndefined();
+          expect(simd(values, layout, spec, kernel!)).toBeUndefined();
+        }
+      }),
+      { numRuns: 60 },
     );
   });
 });
@@ -161,57 +169,42 @@ describe('WebAssembly SIMD rounding', () => {
   it('breaks exact ties to even, keeps negative zero at code 0 and clamps', () => {
     // A column peaking at 127.5 gets scale exactly 1 (2 · 127.5 / 255), so values are their own codes.
     const column = [127.5, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, -0, 126.5, -127.5, 3.4999998, -3.5000002];
-    const expected = [-128, 0, 2, 2, 0, -2, -2, 0, 126, -128, 3, -4];
+    // 127.5 rounds to 128 and clamps to 127; -127.5 rounds to -128.
+    const expected = [127, 0, 2, 2, 0, -2, -2, 0, 126, -128, 3, -4];
     const columns = 17; // one 16-wide block plus a scalar tail, same column in both
     const values = new Float32Array(column.length * columns);
     column.forEach((value, row) => values.fill(value, row * columns, (row + 1) * columns));
-    const spec = specOf(8, false, 'float32');
-    const params = emptyParams(columns);
-    const codes = new Uint8Array(values.length);
-    expect(quantizeAcrossRowsSimd(defaultKernel!, values, column.length, columns, spec, params, codes)).toBe(true);
-    expect(params.scales[0]).toBe(1);
-    // 127.5 rounds to 128 and clamps to 127; -127.5 rounds to -128.
-    expected[0] = 127;
-    for (let row = 0; row < column.length; row++) {
-      for (let index = row * columns; index < (row + 1) * columns; index++) expect(codes[index]).toBe(expected[row]! & 255);
-    }
-    expect(codes).toEqual(reference(values, [column.length, columns], 1, spec).codes);
+    const layout: Layout = { shape: [column.length, columns], granularity: { kind: 'axis', axis: 1 } };
+    const result = simd(values, layout, specOf(8, false, 'float32', 'absmax'), createAffineSimd()!);
+    expect(result!.scales[0]).toBe(1);
+    expect(result!.codes).toEqual(column.flatMap((_, row) => new Array(columns).fill(expected[row]! & 255)));
+  });
+
+  it('on the signed-extreme grid maps a positive extreme to qmin with a negative scale', () => {
+    const values = Float32Array.from({ length: 32 }, (_, index) => (index === 5 ? 0.8 : index === 9 ? -0.8 : ((index % 7) - 3) / 10));
+    const layout: Layout = { shape: [1, 32], granularity: { kind: 'group', axis: 1, size: 32 } };
+    const result = simd(values, layout, specOf(4, false, 'float32', 'signed-extreme'), createAffineSimd()!);
+    // +0.8 and −0.8 tie: the positive one is the extreme, scale −0.1 (rounded up in magnitude).
+    expect(result!.scales[0]).toBe(Math.fround(-0.1));
+    const codes = Array.from({ length: 32 }, (_, index) => (result!.codes[index >> 1]! >> ((index & 1) * 4)) & 15);
+    expect(codes[5]).toBe(8); // −8 in two's complement
+    expect(codes[9]).toBe(7); // +8 clamps to 7
   });
 });
 
-describe('quantizeByPositionSimd dispatch', () => {
-  const spec = specOf(8, false, 'float32');
+describe('SIMD dispatch', () => {
   const values = Float32Array.from({ length: 64 * 80 }, (_, index) => Math.sin(index) * (index % 7));
+  const spec = specOf(8, false, 'float32', 'absmax');
+  const parts = (slots: number): AffineParts => ({ codes: new Uint8Array(values.length * 2), scales: new Float32Array(slots) });
 
-  it('matches the JS path on Dense kernels in both layouts and per tensor', () => {
-    for (const [shape, granularity] of [
-      [[64, 80], { kind: 'axis', axis: 1 }],
-      [[80, 64], { kind: 'axis', axis: 0 }],
-      [[4, 16, 80], { kind: 'axis', axis: 1 }],
-      [[64 * 80], { kind: 'tensor' }],
-    ] as const) {
-      const layout = affineLayout(shape, granularity);
-      const expectedParams = emptyParams(layout.slotCount);
-      const expectedCodes = new Uint8Array(values.length);
-      const finite = quantizeByPositionJs(values, layout, spec, expectedParams, expectedCodes);
-      const params = emptyParams(layout.slotCount);
-      const codes = new Uint8Array(values.length);
-      expect(quantizeByPositionSimd(values, layout, spec, params, codes, defaultKernel!)).toBe(finite);
-      expectSameParams(params, expectedParams);
-      expect(codes).toEqual(expectedCodes);
-    }
-  });
-
-  it('declines what it does not handle, so the JS path runs', () => {
+  it('declines what it does not cover, so the JS path runs', () => {
     const layout = affineLayout([64, 80], { kind: 'axis', axis: 1 });
-    const params = emptyParams(80);
-    const codes = new Uint8Array(values.length);
-    const asymmetric: CodeSpec = { ...spec, symmetric: false, qmin: 0, qmax: 255 };
-    expect(quantizeByPositionSimd(values, layout, asymmetric, params, codes, defaultKernel!)).toBeUndefined();
-    const wide = specOf(16, false, 'float32');
-    expect(quantizeByPositionSimd(values, layout, wide, params, new Uint16Array(values.length), defaultKernel!)).toBeUndefined();
-    const narrow = affineLayout([640, 8], { kind: 'axis', axis: 1 });
-    expect(quantizeByPositionSimd(values, narrow, spec, emptyParams(8), codes, defaultKernel!)).toBeUndefined();
+    const kernel = createAffineSimd()!;
+    expect(quantizeByPositionSimd(values, layout, { ...spec, symmetric: false, qmin: 0, qmax: 255 }, parts(80), kernel)).toBeUndefined();
+    expect(quantizeByPositionSimd(values, layout, specOf(16, false, 'float32', 'absmax'), parts(80), kernel)).toBeUndefined();
+    expect(quantizeByPositionSimd(values, affineLayout([640, 8], { kind: 'axis', axis: 1 }), spec, parts(8), kernel)).toBeUndefined();
+    expect(quantizeByGroupSimd(values, affineLayout([640, 8], { kind: 'group', axis: 0, size: 32 }), spec, parts(160), kernel)).toBeUndefined();
+    expect(quantizeByGroupSimd(values, affineLayout([64, 80], { kind: 'group', axis: 1, size: 8 }), spec, parts(640), kernel)).toBeUndefined();
   });
 
   it('falls back to JS when WebAssembly SIMD is unavailable', () => {
@@ -222,7 +215,6 @@ describe('quantizeByPositionSimd dispatch', () => {
     });
     expect(probed).toBe(true);
     expect(kernel).toBeUndefined();
-    const layout = affineLayout([64, 80], { kind: 'axis', axis: 1 });
-    expect(quantizeByPositionSimd(values, layout, spec, emptyParams(80), new Uint8Array(values.length), null)).toBeUndefined();
+    expect(quantizeByPositionSimd(values, affineLayout([64, 80], { kind: 'axis', axis: 1 }), spec, parts(80), null)).toBeUndefined();
   });
 });

@@ -1,21 +1,23 @@
 /**
- * A WebAssembly SIMD version of the hottest affine paths: symmetric, int2–8, per-axis (one scale
- * per position along the axis) and per-group (one scale per group of positions). The JS kernels in ../primitives/affine-kernels.ts are the spec:
- * scales are still chosen in JS (float64, `affineScale`), and codes are bit-identical (see the
- * exactness notes in affine-simd.wat). The module is tiny and compiled synchronously from bytes,
- * so it loads the same way in Node, Deno, Bun and browsers.
+ * A WebAssembly SIMD version of the hottest affine paths: symmetric, int2–8, per position along
+ * an axis (one scale per position) and per group, on either scale grid. The JS kernels in
+ * ../primitives/affine-kernels.ts are the spec: extremes, scales (chosen in float64 in the module,
+ * exactly as `affineScale` / `signedExtremeScale` choose them), codes and packed bytes are
+ * bit-identical (see the exactness notes in affine-simd.wat). Values are copied into the module's
+ * memory a cache-sized chunk at a time, coded and packed there, and only the packed codes and
+ * stored scales come back, straight into the caller's output. The module is tiny and compiled
+ * synchronously from bytes, so it loads the same way in Node, Deno, Bun and browsers.
  */
-import { affineScale } from '../primitives/choose-qparams.ts';
-import type { CodeSpec, MaskedCodes, SlotParams } from '../primitives/affine-kernels.ts';
+import { WhittleError, describeValue } from '@whittle/core';
+import type { AffineParts, CodeSpec } from '../primitives/affine-kernels.ts';
 import type { AffineLayout } from '../primitives/affine-layout.ts';
 import { AFFINE_SIMD_BASE64 } from './affine-simd-module.ts';
 import { webAssemblySimdSupported } from './simd-support.ts';
-
 /** The module's exports. */
 interface AffineSimdExports {
   readonly memory: WebAssembly.Memory;
-  magnitudes(values: number, rows: number, columns: number, maxima: number): void;
-  runMagnitude(values: number, count: number): number;
+  columnKeys(values: number, rows: number, columns: number, keys: number): void;
+  runKey(values: number, count: number): number;
   codesAcrossRows(
     values: number,
     rows: number,
@@ -27,7 +29,7 @@ interface AffineSimdExports {
     mask: number,
   ): void;
   codeRun(values: number, count: number, inverse: number, codes: number, qmin: number, qmax: number, mask: number): void;
-  groupMagnitudes(values: number, rows: number, columns: number, groupRows: number, maxima: number): void;
+  groupKeys(values: number, rows: number, columns: number, groupRows: number, keys: number): void;
   groupCodes(
     values: number,
     rows: number,
@@ -39,7 +41,7 @@ interface AffineSimdExports {
     qmax: number,
     mask: number,
   ): void;
-  runGroupMagnitudes(values: number, groups: number, length: number, groupSize: number, maxima: number): void;
+  runGroupKeys(values: number, groups: number, length: number, groupSize: number, keys: number): void;
   runGroupCodes(
     values: number,
     groups: number,
@@ -51,6 +53,17 @@ interface AffineSimdExports {
     qmax: number,
     mask: number,
   ): void;
+  chooseScales(
+    keys: number,
+    count: number,
+    qmin: number,
+    qmax: number,
+    signedExtreme: number,
+    float16: number,
+    inverse: number,
+    stored: number,
+  ): number;
+  packCodes(codes: number, count: number, bits: number, out: number, state: number): number;
 }
 
 /** One instance of the SIMD module, with the chunk size its copies use. */
@@ -58,20 +71,22 @@ export interface AffineSimdKernel {
   readonly exports: AffineSimdExports;
   /** Floats copied into the module's memory per call: small enough to stay in cache. */
   readonly chunkElements: number;
+  /** Bytes reserved at the start of the module's data for input the caller fills in place (see {@link affineKernelInput}). */
+  readonly input: { bytes: number };
 }
 
 const PAGE_BYTES = 65536;
-/** 64 Ki floats (256 KiB in, 64 KiB of codes out): copies and both passes stay in L2. */
+/** 64 Ki floats (256 KiB in, 64 KiB of codes out): copies and every pass stay in L2. */
 const DEFAULT_CHUNK_ELEMENTS = 65536;
 /** Where the module's data starts: address 0 is left unused, so a stray 0 pointer writes nothing we read. */
 const DATA_START = 128;
-/** Float32 bits from here up are an infinity or a NaN (the sign bit is cleared). */
-const NON_FINITE_BITS = 0x7f800000;
 /** Fewer columns than one 16-wide block, or runs this short, are faster in the JS loops. */
 const MINIMUM_COLUMNS = 16;
 const MINIMUM_RUN = 64;
 /** Contiguous groups shorter than one 16-code block are all scalar tail in the module: JS is as fast. */
 const MINIMUM_GROUP = 16;
+/** Runs up to this many floats are coded in one pass while in cache; longer ones in two passes of chunks. */
+const ONE_PASS_RUN = 1 << 20;
 
 /**
  * Instantiates the SIMD kernel, or returns undefined where WebAssembly SIMD is missing (then the
@@ -89,7 +104,7 @@ export function createAffineSimd(
   if (!detect()) return undefined;
   const module = new WebAssembly.Module(decodeBase64(AFFINE_SIMD_BASE64));
   const instance = new WebAssembly.Instance(module, {});
-  return { exports: instance.exports as unknown as AffineSimdExports, chunkElements };
+  return { exports: instance.exports as unknown as AffineSimdExports, chunkElements, input: { bytes: 0 } };
 }
 
 let sharedKernel: AffineSimdKernel | null | undefined;
@@ -114,377 +129,398 @@ export function defaultAffineSimd(): AffineSimdKernel | null {
   return sharedKernel;
 }
 
+/** Scratch kept free after the input region, so calls on input in place need not grow memory: 8 MiB. */
+const SCRATCH_RESERVE = 8 * 1024 * 1024;
+/** The most input bytes in place: wasm32 memory stops at 4 GiB, and engines often at 2. */
+const MOST_INPUT_BYTES = 2 ** 31 - SCRATCH_RESERVE - 2 * PAGE_BYTES;
+
 /**
- * The SIMD counterpart of `quantizeByPosition`: same arguments, same results. Returns undefined
- * when it does not handle the case (no kernel, asymmetric, 16-bit codes, too few columns or too
- * short runs), so the caller runs the JS loops; otherwise whether every value was finite.
+ * A Float32Array of `count` floats inside the WebAssembly kernel's memory, or undefined where
+ * WebAssembly SIMD is missing. Fill it and quantize a tensor whose data is this view: where the
+ * kernel can read values in memory order (per channel, and groups along a row), it reads them
+ * where they are instead of copying them into its memory chunk by chunk. (Groups down columns
+ * are walked down each group's rows, which a streaming copy of each chunk into cache serves
+ * better than reads from memory, so that layout still copies.)
+ * Memory grows in power-of-two size classes, so a loop over tensors of similar sizes grows it a
+ * few times, not per call. The view stays valid until memory grows (a later call to this function
+ * with a larger count, or a quantize call on data elsewhere that needs more scratch): ask for it
+ * again before each fill (cheap: same place, same bytes).
  *
  * @example
  * ```ts
- * const finite = quantizeByPositionSimd(values, layout, spec, params, codes) ?? quantizeByPositionJs(values, layout, spec, params, codes);
+ * for (const weights of layers) {
+ *   const input = affineKernelInput(weights.length) ?? new Float32Array(weights.length);
+ *   input.set(weights); // or decode straight into it
+ *   encodings.push(quantizeAffine(hostTensor('float32', shape, input), options, destination));
+ * }
+ * ```
+ */
+export function affineKernelInput(count: number): Float32Array | undefined {
+  return kernelInput(count, defaultAffineSimd());
+}
+
+/**
+ * {@link affineKernelInput} on a given kernel (null: none, as without WebAssembly SIMD).
+ *
+ * @example
+ * ```ts
+ * const input = kernelInput(1024, createAffineSimd() ?? null);
+ * ```
+ */
+export function kernelInput(count: number, kernel: AffineSimdKernel | null): Float32Array | undefined {
+  if (!Number.isSafeInteger(count) || count < 0 || count * 4 > MOST_INPUT_BYTES) {
+    throw new WhittleError('invalid-argument', `input count must be an integer from 0 to ${MOST_INPUT_BYTES / 4}, got ${describeValue(count)}`, {
+      field: 'count',
+    });
+  }
+  if (kernel === null) return undefined;
+  if (count * 4 > kernel.input.bytes) kernel.input.bytes = Math.min(2 ** Math.ceil(Math.log2(Math.max(count * 4, PAGE_BYTES))), MOST_INPUT_BYTES);
+  ensureMemory(kernel.exports.memory, align(DATA_START + kernel.input.bytes) + SCRATCH_RESERVE);
+  return new Float32Array(kernel.exports.memory.buffer, DATA_START, count);
+}
+
+/**
+ * Where the values sit in the module's memory when the caller filled them in place: their
+ * address; -1 when they are elsewhere (the kernel copies them in); undefined when they share the
+ * module's memory outside the input region, or an output does (the kernel declines: its scratch
+ * could overlap them, and growing memory would detach them).
+ */
+function residentAddress(kernel: AffineSimdKernel, values: Float32Array, output: AffineParts): number | undefined {
+  const buffer = kernel.exports.memory.buffer;
+  if (output.codes.buffer === buffer || output.scales.buffer === buffer) return undefined;
+  if (values.buffer !== buffer) return -1;
+  const inside = values.byteOffset >= DATA_START && values.byteOffset + values.byteLength <= DATA_START + kernel.input.bytes;
+  return inside ? values.byteOffset : undefined;
+}
+
+/** Whether the kernel covers a spec at all: symmetric 2–8-bit codes. */
+function covers(kernel: AffineSimdKernel | null, spec: CodeSpec): kernel is AffineSimdKernel {
+  return kernel !== null && spec.symmetric && spec.bits >= 2 && spec.bits <= 8;
+}
+
+/**
+ * The SIMD counterpart of the per-position JS kernel with its results stored: fills
+ * `output.codes` (packed) and `output.scales` (stored dtype) with exactly the bytes the JS path
+ * stores. Returns true when done; undefined when it does not handle the case (no kernel,
+ * asymmetric, 16-bit or 1-bit codes, too few columns or too short runs) or when a value is not
+ * finite or a scale does not fit its dtype: the caller then runs the JS path, which reports it.
+ *
+ * @example
+ * ```ts
+ * const done = quantizeByPositionSimd(values, layout, spec, output) ?? quantizeByPositionJs(values, layout, spec, params, codes);
  * ```
  */
 export function quantizeByPositionSimd(
   values: Float32Array,
   layout: AffineLayout,
   spec: CodeSpec,
-  params: SlotParams,
-  codes: MaskedCodes,
+  output: AffineParts,
   kernel: AffineSimdKernel | null = defaultAffineSimd(),
-): boolean | undefined {
-  if (kernel === null || !spec.symmetric || !(codes instanceof Uint8Array) || spec.qmin < -128 || spec.qmax > 127) return undefined;
+): true | undefined {
+  if (!covers(kernel, spec)) return undefined;
+  const resident = residentAddress(kernel, values, output);
+  if (resident === undefined) return undefined;
+  const source = { values, resident };
   const { outer, length, inner } = layout;
-  if (inner === 1 ? length < MINIMUM_COLUMNS : inner < MINIMUM_RUN) return undefined;
-  return inner === 1
-    ? quantizeAcrossRowsSimd(kernel, values, outer, length, spec, params, codes)
-    : quantizeAlongRunsSimd(kernel, values, outer, length, inner, spec, params, codes);
+  if (inner === 1) return length < MINIMUM_COLUMNS ? undefined : acrossRows(kernel, source, outer, length, spec, output);
+  if (inner < MINIMUM_RUN) return undefined;
+  // One scale per run of `inner` (channel-first [out, in] by out): each run is a group of its own.
+  if (outer === 1 && inner <= ONE_PASS_RUN) return contiguousGroups(kernel, source, length, inner, inner, spec, output);
+  return alongRuns(kernel, source, outer, length, inner, spec, output);
 }
 
 /**
- * Symmetric per-column quantization of a row-major [rows, columns] float32 tensor (a Dense kernel
- * [in, out] per output channel): fills `params` and `codes` exactly as the JS kernels do.
- * Returns false when a value is not finite.
+ * The SIMD counterpart of the per-group JS kernel with its results stored (see
+ * {@link quantizeByPositionSimd}): undefined also for fewer than 16 columns or contiguous groups
+ * shorter than 16.
  *
  * @example
  * ```ts
- * const finite = quantizeAcrossRowsSimd(kernel, values, rows, columns, spec, params, codes);
- * ```
- */
-export function quantizeAcrossRowsSimd(
-  kernel: AffineSimdKernel,
-  values: Float32Array,
-  rows: number,
-  columns: number,
-  spec: CodeSpec,
-  params: SlotParams,
-  codes: Uint8Array,
-): boolean {
-  const { exports } = kernel;
-  const chunkRows = Math.max(1, Math.floor(kernel.chunkElements / columns));
-  const {
-    maximaAddress,
-    inverseAddress,
-    valuesAddress,
-    codesAddress,
-    bits: maxima,
-    magnitudes,
-    inverse,
-    values: chunkValues,
-    codes: chunkCodes,
-  } = layOutChunk(exports.memory, columns, chunkRows * columns);
-
-  maxima.fill(0);
-  for (let row = 0; row < rows; row += chunkRows) {
-    const count = Math.min(chunkRows, rows - row);
-    chunkValues.set(values.subarray(row * columns, (row + count) * columns));
-    exports.magnitudes(valuesAddress, count, columns, maximaAddress);
-  }
-  // All checked before any scale is chosen, as the JS path does: a NaN wins over a too-wide range.
-  for (let column = 0; column < columns; column++) if (maxima[column]! >= NON_FINITE_BITS) return false;
-  for (let column = 0; column < columns; column++) {
-    const magnitude = magnitudes[column]!;
-    // Exactly setSlot's call for a symmetric range [-magnitude, magnitude].
-    const scale = affineScale(-magnitude, magnitude, true, spec.qmin, spec.qmax, spec.scaleDType);
-    params.scales[column] = scale;
-    params.zeroPoints[column] = 0;
-    inverse[column] = 1 / scale;
-  }
-  for (let row = 0; row < rows; row += chunkRows) {
-    const count = Math.min(chunkRows, rows - row);
-    const start = row * columns;
-    const end = start + count * columns;
-    chunkValues.set(values.subarray(start, end));
-    exports.codesAcrossRows(valuesAddress, count, columns, inverseAddress, codesAddress, spec.qmin, spec.qmax, spec.mask);
-    codes.set(count === chunkRows ? chunkCodes : chunkCodes.subarray(0, end - start), start);
-  }
-  return true;
-}
-
-/**
- * Symmetric per-position quantization of an [outer, length, inner] float32 tensor whose scales
- * run along the middle axis (channel-first, e.g. [out, in] with axis 0): one contiguous run of
- * `inner` values per scale and outer index. Returns false when a value is not finite.
- *
- * @example
- * ```ts
- * const finite = quantizeAlongRunsSimd(kernel, values, 1, out, inputs, spec, params, codes);
- * ```
- */
-export function quantizeAlongRunsSimd(
-  kernel: AffineSimdKernel,
-  values: Float32Array,
-  outer: number,
-  length: number,
-  inner: number,
-  spec: CodeSpec,
-  params: SlotParams,
-  codes: Uint8Array,
-): boolean {
-  const { exports } = kernel;
-  const chunk = Math.max(16, kernel.chunkElements);
-  const valuesAddress = DATA_START;
-  const codesAddress = align(valuesAddress + chunk * 4);
-  ensureMemory(exports.memory, codesAddress + chunk);
-  const buffer = exports.memory.buffer;
-  const chunkValues = new Float32Array(buffer, valuesAddress, chunk);
-  const chunkCodes = new Uint8Array(buffer, codesAddress, chunk);
-  const bits = new Int32Array(1);
-  const magnitude = new Float32Array(bits.buffer);
-
-  const maxima = new Int32Array(length);
-  for (let outerIndex = 0, start = 0; outerIndex < outer; outerIndex++) {
-    for (let position = 0; position < length; position++) {
-      for (const end = start + inner; start < end; ) {
-        const count = Math.min(chunk, end - start);
-        chunkValues.set(values.subarray(start, start + count));
-        // Max over int32 bits is max over magnitudes (see the .wat), non-finite values included.
-        maxima[position] = Math.max(maxima[position]!, exports.runMagnitude(valuesAddress, count));
-        start += count;
-      }
-    }
-  }
-  const inverse = new Float64Array(length);
-  for (let position = 0; position < length; position++) if (maxima[position]! >= NON_FINITE_BITS) return false;
-  for (let position = 0; position < length; position++) {
-    bits[0] = maxima[position]!;
-    const scale = affineScale(-magnitude[0]!, magnitude[0]!, true, spec.qmin, spec.qmax, spec.scaleDType);
-    params.scales[position] = scale;
-    params.zeroPoints[position] = 0;
-    inverse[position] = 1 / scale;
-  }
-  for (let outerIndex = 0, start = 0; outerIndex < outer; outerIndex++) {
-    for (let position = 0; position < length; position++) {
-      for (const end = start + inner; start < end; ) {
-        const count = Math.min(chunk, end - start);
-        chunkValues.set(values.subarray(start, start + count));
-        exports.codeRun(valuesAddress, count, inverse[position]!, codesAddress, spec.qmin, spec.qmax, spec.mask);
-        codes.set(count === chunk ? chunkCodes : chunkCodes.subarray(0, count), start);
-        start += count;
-      }
-    }
-  }
-  return true;
-}
-
-/**
- * The SIMD counterpart of `quantizeByGroup`: same arguments, same results (scales, codes, the
- * finite flag, and what is written before a non-finite group or a throwing scale). Returns
- * undefined when it does not handle the case (no kernel, asymmetric, 16-bit codes, fewer than 16
- * columns, or contiguous groups shorter than 16), so the caller runs the JS loops.
- *
- * @example
- * ```ts
- * const finite = quantizeByGroupSimd(values, layout, spec, params, codes) ?? quantizeByGroupJs(values, layout, spec, params, codes);
+ * const done = quantizeByGroupSimd(values, layout, spec, output) ?? quantizeByGroupJs(values, layout, spec, params, codes);
  * ```
  */
 export function quantizeByGroupSimd(
   values: Float32Array,
   layout: AffineLayout,
   spec: CodeSpec,
-  params: SlotParams,
-  codes: MaskedCodes,
+  output: AffineParts,
   kernel: AffineSimdKernel | null = defaultAffineSimd(),
-): boolean | undefined {
-  if (kernel === null || !spec.symmetric || !(codes instanceof Uint8Array) || spec.qmin < -128 || spec.qmax > 127) return undefined;
+): true | undefined {
+  if (!covers(kernel, spec)) return undefined;
+  const resident = residentAddress(kernel, values, output);
+  if (resident === undefined) return undefined;
+  const source = { values, resident };
   const { outer, length, inner, groupSize } = layout;
-  if (inner === 1 ? groupSize < MINIMUM_GROUP : inner < MINIMUM_COLUMNS) return undefined;
-  return inner === 1
-    ? quantizeContiguousGroupsSimd(kernel, values, outer, length, groupSize, spec, params, codes)
-    : quantizeStridedGroupsSimd(kernel, values, outer, length, inner, groupSize, spec, params, codes);
+  if (inner === 1) {
+    return groupSize < MINIMUM_GROUP ? undefined : contiguousGroups(kernel, source, outer, length, groupSize, spec, output);
+  }
+  return inner < MINIMUM_COLUMNS ? undefined : stridedGroups(kernel, source, outer, length, inner, groupSize, spec, output);
 }
 
-/** How far {@link chooseGroupScales} got: groups whose scales are set, and why it stopped. */
-interface GroupScales {
-  readonly ready: number;
-  readonly finite: boolean;
-  readonly failure?: { readonly error: unknown };
+/** Packed codes streamed out chunk by chunk: where the next byte goes and the bits not yet written. */
+interface CodeStream {
+  byteOffset: number;
+  /** The module's pack state: pending bits' value | their count << 8. */
+  state: number;
 }
 
 /**
- * Scales of `groups` groups of `slotsPerGroup` slots from their magnitudes (float32 bits), in the
- * JS path's order: a group's non-finite check before any of its scales, group after group. Stops
- * at the first non-finite group, or at a scale that throws (float16 overflow), having set the
- * earlier slots, so the caller codes exactly the groups the JS path would have coded.
+ * Packs `count` codes of the chunk (at `codesAddress`) and copies the completed bytes to the
+ * output; 8-bit codes are copied as they are.
  */
-function chooseGroupScales(
-  bits: Int32Array,
-  magnitudes: Float32Array,
-  inverse: Float64Array,
-  groups: number,
-  slotsPerGroup: number,
-  slotBase: number,
-  spec: CodeSpec,
-  params: SlotParams,
-): GroupScales {
-  for (let group = 0, slot = 0; group < groups; group++) {
-    const end = slot + slotsPerGroup;
-    for (let index = slot; index < end; index++) if (bits[index]! >= NON_FINITE_BITS) return { ready: group, finite: false };
-    try {
-      for (; slot < end; slot++) {
-        const magnitude = magnitudes[slot]!;
-        // Exactly setSlot's call for a symmetric range [-magnitude, magnitude].
-        const scale = affineScale(-magnitude, magnitude, true, spec.qmin, spec.qmax, spec.scaleDType);
-        params.scales[slotBase + slot] = scale;
-        params.zeroPoints[slotBase + slot] = 0;
-        inverse[slot] = 1 / scale;
-      }
-    } catch (error) {
-      return { ready: group, finite: true, failure: { error } };
+function streamCodes(kernel: AffineSimdKernel, chunk: ChunkLayout, count: number, bits: number, output: Uint8Array, stream: CodeStream): void {
+  if (bits === 8) {
+    output.set(chunk.codes.subarray(0, count), stream.byteOffset);
+    stream.byteOffset += count;
+    return;
+  }
+  const pending = stream.state >>> 8;
+  stream.state = kernel.exports.packCodes(chunk.codesAddress, count, bits, chunk.packedAddress, stream.state);
+  const bytes = (pending + count * bits) >>> 3;
+  output.set(chunk.packed.subarray(0, bytes), stream.byteOffset);
+  stream.byteOffset += bytes;
+}
+
+/** Writes the last partial byte of a stream, if any. */
+function finishCodes(output: Uint8Array, stream: CodeStream): void {
+  if (stream.state >>> 8 > 0) output[stream.byteOffset] = stream.state & 0xff;
+}
+
+/** Chooses `count` slots' scales from the keys in the chunk and copies the stored ones to `scales` at `slotBase`; false on a failing slot. */
+function chooseScales(kernel: AffineSimdKernel, chunk: ChunkLayout, count: number, slotBase: number, spec: CodeSpec, scales: AffineParts['scales']): boolean {
+  const float16 = scales instanceof Uint16Array;
+  const done = kernel.exports.chooseScales(
+    chunk.keysAddress,
+    count,
+    spec.qmin,
+    spec.qmax,
+    spec.grid === 'signed-extreme' ? 1 : 0,
+    float16 ? 1 : 0,
+    chunk.inverseAddress,
+    chunk.storedAddress,
+  );
+  if (done < count) return false;
+  if (float16) scales.set(chunk.storedHalves.subarray(0, count), slotBase);
+  else scales.set(chunk.storedFloats.subarray(0, count), slotBase);
+  return true;
+}
+
+/** Per column of a row-major [rows, columns] tensor (a Dense kernel [in, out] per output channel): keys over every row, then codes. */
+function acrossRows(kernel: AffineSimdKernel, source: Source, rows: number, columns: number, spec: CodeSpec, output: AffineParts): true | undefined {
+  const { exports } = kernel;
+  const chunkRows = Math.max(1, Math.floor(kernel.chunkElements / columns));
+  const chunk = layOutChunk(kernel, source, columns, chunkRows * columns);
+  if (chunk === undefined) return undefined;
+  chunk.keys.fill(0);
+  if (source.resident >= 0) {
+    // In place, one row per call: the keys walk rows in memory order, which the prefetcher follows
+    // (a chunk's column walk, down rows 4 KiB apart, it does not).
+    for (let row = 0, at = source.resident; row < rows; row++, at += columns * 4) exports.columnKeys(at, 1, columns, chunk.keysAddress);
+  } else {
+    for (let row = 0; row < rows; row += chunkRows) {
+      const count = Math.min(chunkRows, rows - row);
+      const at = load(chunk, source, row * columns, (row + count) * columns);
+      exports.columnKeys(at, count, columns, chunk.keysAddress);
     }
   }
-  return { ready: groups, finite: true };
+  if (!chooseScales(kernel, chunk, columns, 0, spec, output.scales)) return undefined;
+  const stream: CodeStream = { byteOffset: 0, state: 0 };
+  for (let row = 0; row < rows; row += chunkRows) {
+    const count = Math.min(chunkRows, rows - row);
+    const start = row * columns;
+    const at = load(chunk, source, start, start + count * columns);
+    exports.codesAcrossRows(at, count, columns, chunk.inverseAddress, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask);
+    streamCodes(kernel, chunk, count * columns, spec.bits, output.codes, stream);
+  }
+  finishCodes(output.codes, stream);
+  return true;
 }
 
 /**
- * Symmetric per-group quantization of an [outer, length, inner] float32 tensor whose groups run
- * along the middle axis, `groupSize` rows of `inner` columns each (a Dense kernel [in, out] with
- * groups along in: `[1, in, out]`). Whole groups are copied into the module a chunk at a time;
- * a group bigger than a chunk goes through the per-column kernel on its own.
- * Returns false when a value is not finite.
- *
- * @example
- * ```ts
- * const finite = quantizeStridedGroupsSimd(kernel, values, 1, inputs, outputs, 32, spec, params, codes);
- * ```
+ * One scale per position of an [outer, length, inner] tensor with several outer indices (or
+ * runs too long for one pass): keys over every run, then codes, a chunk of a run at a time.
  */
-export function quantizeStridedGroupsSimd(
+function alongRuns(kernel: AffineSimdKernel, source: Source, outer: number, length: number, inner: number, spec: CodeSpec, output: AffineParts): true | undefined {
+  const { exports } = kernel;
+  const elements = Math.max(16, kernel.chunkElements);
+  const chunk = layOutChunk(kernel, source, length, elements);
+  if (chunk === undefined) return undefined;
+  const keys = chunk.keys;
+  keys.fill(0);
+  for (let outerIndex = 0, start = 0; outerIndex < outer; outerIndex++) {
+    for (let position = 0; position < length; position++) {
+      for (const end = start + inner; start < end; ) {
+        const count = Math.min(elements, end - start);
+        const at = load(chunk, source, start, start + count);
+        // Keys compare unsigned (see the .wat).
+        keys[position] = Math.max(keys[position]! >>> 0, exports.runKey(at, count) >>> 0);
+        start += count;
+      }
+    }
+  }
+  if (!chooseScales(kernel, chunk, length, 0, spec, output.scales)) return undefined;
+  const inverse = chunk.inverse;
+  const stream: CodeStream = { byteOffset: 0, state: 0 };
+  for (let outerIndex = 0, start = 0; outerIndex < outer; outerIndex++) {
+    for (let position = 0; position < length; position++) {
+      for (const end = start + inner; start < end; ) {
+        const count = Math.min(elements, end - start);
+        const at = load(chunk, source, start, start + count);
+        exports.codeRun(at, count, inverse[position]!, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask);
+        streamCodes(kernel, chunk, count, spec.bits, output.codes, stream);
+        start += count;
+      }
+    }
+  }
+  finishCodes(output.codes, stream);
+  return true;
+}
+
+/**
+ * Groups of `groupSize` consecutive values of [rows, length] rows (the last group of a row
+ * shorter when `groupSize` does not divide `length`): a Dense kernel [out, in] with groups along
+ * in, or one run per row. Whole rows go through the module a chunk at a time, each chunk in one
+ * pass while it is in cache: keys, scales, codes, packing.
+ */
+function contiguousGroups(
   kernel: AffineSimdKernel,
-  values: Float32Array,
+  source: Source,
+  rows: number,
+  length: number,
+  groupSize: number,
+  spec: CodeSpec,
+  output: AffineParts,
+): true | undefined {
+  const { exports } = kernel;
+  const groupCount = Math.ceil(length / groupSize);
+  const chunkRows = Math.max(1, Math.floor(kernel.chunkElements / length));
+  const chunk = layOutChunk(kernel, source, chunkRows * groupCount, chunkRows * length);
+  if (chunk === undefined) return undefined;
+  const stream: CodeStream = { byteOffset: 0, state: 0 };
+  for (let row = 0; row < rows; row += chunkRows) {
+    const count = Math.min(chunkRows, rows - row);
+    const start = row * length;
+    const groups = count * groupCount;
+    const at = load(chunk, source, start, start + count * length);
+    exports.runGroupKeys(at, groups, length, groupSize, chunk.keysAddress);
+    if (!chooseScales(kernel, chunk, groups, row * groupCount, spec, output.scales)) return undefined;
+    exports.runGroupCodes(at, groups, length, groupSize, chunk.inverseAddress, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask);
+    streamCodes(kernel, chunk, count * length, spec.bits, output.codes, stream);
+  }
+  finishCodes(output.codes, stream);
+  return true;
+}
+
+/**
+ * Groups of `groupSize` rows of an [outer, length, inner] tensor, one group per column (a Dense
+ * kernel [in, out] with groups along in: `[1, in, out]`). Whole groups go through the module a
+ * chunk at a time (at least one group, however large), each in one pass.
+ */
+function stridedGroups(
+  kernel: AffineSimdKernel,
+  source: Source,
   outer: number,
   length: number,
   inner: number,
   groupSize: number,
   spec: CodeSpec,
-  params: SlotParams,
-  codes: Uint8Array,
-): boolean {
+  output: AffineParts,
+): true | undefined {
+  const { exports } = kernel;
   const groupCount = Math.ceil(length / groupSize);
   const groupElements = groupSize * inner;
-  if (groupElements > kernel.chunkElements) {
-    for (let outerIndex = 0; outerIndex < outer; outerIndex++) {
-      for (let group = 0; group < groupCount; group++) {
-        const rows = Math.min(groupSize, length - group * groupSize);
-        const start = (outerIndex * length + group * groupSize) * inner;
-        const end = start + rows * inner;
-        const slot = (outerIndex * groupCount + group) * inner;
-        const groupParams = {
-          scales: params.scales.subarray(slot, slot + inner),
-          zeroPoints: params.zeroPoints.subarray(slot, slot + inner),
-        };
-        if (!quantizeAcrossRowsSimd(kernel, values.subarray(start, end), rows, inner, spec, groupParams, codes.subarray(start, end))) {
-          return false;
-        }
-      }
-    }
-    return true;
-  }
-  const { exports } = kernel;
-  const chunkGroups = Math.floor(kernel.chunkElements / groupElements);
-  const { maximaAddress, inverseAddress, valuesAddress, codesAddress, bits, magnitudes, inverse, values: chunkValues, codes: chunkCodes } =
-    layOutChunk(exports.memory, chunkGroups * inner, chunkGroups * groupElements);
-
+  const chunkGroups = Math.max(1, Math.floor(kernel.chunkElements / groupElements));
+  const chunk = layOutChunk(kernel, source, chunkGroups * inner, chunkGroups * groupElements);
+  if (chunk === undefined) return undefined;
+  // Walked down columns, values read in place from main memory defeat the prefetcher: copying a
+  // chunk in (a streaming memcpy) and walking it in cache is faster, so these layouts copy even
+  // input filled in place.
+  const copied: Source = { values: source.values, resident: -1 };
+  const stream: CodeStream = { byteOffset: 0, state: 0 };
   for (let outerIndex = 0; outerIndex < outer; outerIndex++) {
     for (let firstGroup = 0; firstGroup < groupCount; firstGroup += chunkGroups) {
       const groups = Math.min(chunkGroups, groupCount - firstGroup);
       const firstRow = firstGroup * groupSize;
       const rows = Math.min(groups * groupSize, length - firstRow);
       const start = (outerIndex * length + firstRow) * inner;
-      chunkValues.set(values.subarray(start, start + rows * inner));
-      bits.fill(0, 0, groups * inner);
-      exports.groupMagnitudes(valuesAddress, rows, inner, groupSize, maximaAddress);
-      const slotBase = (outerIndex * groupCount + firstGroup) * inner;
-      const chosen = chooseGroupScales(bits, magnitudes, inverse, groups, inner, slotBase, spec, params);
-      const readyRows = Math.min(chosen.ready * groupSize, rows);
-      exports.groupCodes(valuesAddress, readyRows, inner, groupSize, inverseAddress, codesAddress, spec.qmin, spec.qmax, spec.mask);
-      codes.set(chunkCodes.subarray(0, readyRows * inner), start);
-      if (chosen.failure !== undefined) throw chosen.failure.error;
-      if (!chosen.finite) return false;
+      const at = load(chunk, copied, start, start + rows * inner);
+      chunk.keys.fill(0, 0, groups * inner);
+      exports.groupKeys(at, rows, inner, groupSize, chunk.keysAddress);
+      if (!chooseScales(kernel, chunk, groups * inner, (outerIndex * groupCount + firstGroup) * inner, spec, output.scales)) return undefined;
+      exports.groupCodes(at, rows, inner, groupSize, chunk.inverseAddress, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask);
+      streamCodes(kernel, chunk, rows * inner, spec.bits, output.codes, stream);
     }
   }
-  return true;
-}
-
-/**
- * Symmetric per-group quantization of [rows, length] float32 rows whose groups are `groupSize`
- * consecutive values of a row (the last group of a row shorter when `groupSize` does not divide
- * `length`): a Dense kernel [out, in] with groups along in. Whole rows are copied into the module
- * a chunk at a time (at least one row per chunk). Returns false when a value is not finite.
- *
- * @example
- * ```ts
- * const finite = quantizeContiguousGroupsSimd(kernel, values, outputs, inputs, 32, spec, params, codes);
- * ```
- */
-export function quantizeContiguousGroupsSimd(
-  kernel: AffineSimdKernel,
-  values: Float32Array,
-  rows: number,
-  length: number,
-  groupSize: number,
-  spec: CodeSpec,
-  params: SlotParams,
-  codes: Uint8Array,
-): boolean {
-  const { exports } = kernel;
-  const groupCount = Math.ceil(length / groupSize);
-  const chunkRows = Math.max(1, Math.floor(kernel.chunkElements / length));
-  const { maximaAddress, inverseAddress, valuesAddress, codesAddress, bits, magnitudes, inverse, values: chunkValues, codes: chunkCodes } =
-    layOutChunk(exports.memory, chunkRows * groupCount, chunkRows * length);
-
-  for (let row = 0; row < rows; row += chunkRows) {
-    const count = Math.min(chunkRows, rows - row);
-    const start = row * length;
-    const groups = count * groupCount;
-    chunkValues.set(values.subarray(start, start + count * length));
-    exports.runGroupMagnitudes(valuesAddress, groups, length, groupSize, maximaAddress);
-    const chosen = chooseGroupScales(bits, magnitudes, inverse, groups, 1, row * groupCount, spec, params);
-    exports.runGroupCodes(valuesAddress, chosen.ready, length, groupSize, inverseAddress, codesAddress, spec.qmin, spec.qmax, spec.mask);
-    // The coded groups end mid-row only when a group failed: whole rows, then the rest of that row.
-    const coded = Math.floor(chosen.ready / groupCount) * length + (chosen.ready % groupCount) * groupSize;
-    codes.set(chunkCodes.subarray(0, coded), start);
-    if (chosen.failure !== undefined) throw chosen.failure.error;
-    if (!chosen.finite) return false;
-  }
+  finishCodes(output.codes, stream);
   return true;
 }
 
 /** Where one chunk's data sits in the module's memory, and typed views of it. */
 interface ChunkLayout {
-  readonly maximaAddress: number;
+  readonly keysAddress: number;
   readonly inverseAddress: number;
+  readonly storedAddress: number;
   readonly valuesAddress: number;
   readonly codesAddress: number;
-  /** Each slot's max |x| as float bits (int32 order is magnitude order; ≥ 0x7f800000: not finite). */
-  readonly bits: Int32Array;
-  /** The same slots read as float32 magnitudes. */
-  readonly magnitudes: Float32Array;
+  readonly packedAddress: number;
+  /** Each slot's extreme key (see the .wat). */
+  readonly keys: Int32Array;
   /** 1 / scale per slot, float64. */
   readonly inverse: Float64Array;
+  /** Stored scales: float16 bits or float32, whichever the call asked for. */
+  readonly storedHalves: Uint16Array;
+  readonly storedFloats: Float32Array;
   readonly values: Float32Array;
   readonly codes: Uint8Array;
+  readonly packed: Uint8Array;
+}
+
+/** The values a call quantizes, and their address when they sit in the module's input region (else -1). */
+interface Source {
+  readonly values: Float32Array;
+  readonly resident: number;
+}
+
+/** The address of values[start, end) in the module's memory: in place, or copied into the chunk. */
+function load(chunk: ChunkLayout, source: Source, start: number, end: number): number {
+  if (source.resident >= 0) return source.resident + start * 4;
+  chunk.values.set(source.values.subarray(start, end));
+  return chunk.valuesAddress;
 }
 
 /**
- * Lays out `slots` scale slots (maxima, then inverse scales) and a chunk of `elements` values and
- * codes in the module's memory, growing it first so the views stay attached.
+ * Lays out `slots` scale slots (keys, inverse scales, stored scales) and a chunk of `elements`
+ * values, codes and packed codes in the module's memory after the input region, growing it first
+ * (only when a larger size than any before is asked for) so the views stay attached. Undefined
+ * when the values sit in the input region and the chunk does not fit without growing: growing
+ * would detach them, so the caller declines and the JS path reads them.
  */
-function layOutChunk(memory: WebAssembly.Memory, slots: number, elements: number): ChunkLayout {
-  const maximaAddress = DATA_START;
-  const inverseAddress = align(maximaAddress + slots * 4);
-  const valuesAddress = align(inverseAddress + slots * 8);
+function layOutChunk(kernel: AffineSimdKernel, source: Source, slots: number, elements: number): ChunkLayout | undefined {
+  const memory = kernel.exports.memory;
+  const keysAddress = align(DATA_START + kernel.input.bytes);
+  const inverseAddress = align(keysAddress + slots * 4);
+  const storedAddress = align(inverseAddress + slots * 8);
+  const valuesAddress = align(storedAddress + slots * 4);
   const codesAddress = align(valuesAddress + elements * 4);
-  ensureMemory(memory, codesAddress + elements);
+  const packedAddress = align(codesAddress + elements);
+  const end = packedAddress + elements + 16;
+  if (source.resident >= 0 && end > memory.buffer.byteLength) return undefined;
+  ensureMemory(memory, end);
   const buffer = memory.buffer;
   return {
-    maximaAddress,
+    keysAddress,
     inverseAddress,
+    storedAddress,
     valuesAddress,
     codesAddress,
-    bits: new Int32Array(buffer, maximaAddress, slots),
-    magnitudes: new Float32Array(buffer, maximaAddress, slots),
+    packedAddress,
+    keys: new Int32Array(buffer, keysAddress, slots),
     inverse: new Float64Array(buffer, inverseAddress, slots),
+    storedHalves: new Uint16Array(buffer, storedAddress, slots),
+    storedFloats: new Float32Array(buffer, storedAddress, slots),
     values: new Float32Array(buffer, valuesAddress, elements),
     codes: new Uint8Array(buffer, codesAddress, elements),
+    packed: new Uint8Array(buffer, packedAddress, elements),
   };
 }
 

@@ -1,11 +1,15 @@
-;; Hand-written WebAssembly SIMD kernels for int2–8 symmetric per-channel and per-group quantization.
+;; Hand-written WebAssembly SIMD kernels for int2–8 symmetric per-channel and per-group quantization:
+;; extremes, scales (both grids, float32 or float16), codes and bit packing.
 ;; Source of the bytes in affine-simd-module.ts; regenerate with
 ;; `npm run build:simd -w @whittle/quantize` (the `wabt` assembler, a dev dependency).
 ;;
 ;; Exactness rules (the JS kernels in ../primitives are the spec):
-;; - Magnitudes are taken as integers: |x| as float32 bits (sign cleared) orders exactly as the
-;;   float does, and NaN / infinity have bits >= 0x7f800000, above every finite value, so a
-;;   cheap i32x4.max_s both finds the largest magnitude and carries non-finite values through.
+;; - Extremes are taken as integer keys: key(x) = (bits(x) << 1) | (sign(x) ? 0 : 1), compared
+;;   unsigned. key >>> 1 is |x| as float32 bits, which orders exactly as the float does, and NaN /
+;;   infinity have |x| bits >= 0x7f800000, above every finite value, so one i32x4.max_u finds the
+;;   largest magnitude, carries non-finite values through, and keeps the sign of the value of
+;;   largest magnitude (ties between +a and -a to +a): the absmax grid reads key >>> 1, the
+;;   signed-extreme grid its sign too. Key 0 (the start) reads as an extreme of 0.
 ;; - Codes are computed in float64 lanes (f64x2), as JS does: float32 -> float64 is exact, then
 ;;   one float64 multiply by the float64 inverse scale, the same single rounding as JS.
 ;; - |x * inverse| <= (qmax - qmin + 1) / 2 <= 128 for the inverse of a scale chosen from these
@@ -21,15 +25,14 @@
 (module
   (memory (export "memory") 1)
 
-  ;; Per column largest |x| of a row-major [rows, columns] float32 block at `values`, merged into
-  ;; the int32 bit patterns at `maxima` (one per column; the caller zeroes them first). Walks down
+  ;; Per column extreme key of a row-major [rows, columns] float32 block at `values`, merged into
+  ;; the keys at `maxima` (one per column; the caller zeroes them first). Walks down
   ;; 16 columns at a time with the maxima in registers (the block is a cache-sized chunk, so the
   ;; strided loads hit cache), then 4 at a time, then single columns.
-  (func $magnitudes (export "magnitudes") (param $values i32) (param $rows i32) (param $columns i32) (param $maxima i32)
+  (func $columnKeys (export "columnKeys") (param $values i32) (param $rows i32) (param $columns i32) (param $maxima i32)
     (local $rowBytes i32) (local $column i32) (local $row i32) (local $pointer i32) (local $slot i32)
-    (local $signMask v128) (local $bits i32)
+    (local $raw v128) (local $word i32) (local $bits i32)
     (local $maximum0 v128) (local $maximum1 v128) (local $maximum2 v128) (local $maximum3 v128)
-    (local.set $signMask (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
     (local.set $rowBytes (i32.shl (local.get $columns) (i32.const 2)))
     (block $blocksDone
       (loop $blockLoop
@@ -44,10 +47,10 @@
         (block $rowsDone
           (loop $rowLoop
             (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
-            (local.set $maximum0 (i32x4.max_s (local.get $maximum0) (v128.and (v128.load offset=0 (local.get $pointer)) (local.get $signMask))))
-            (local.set $maximum1 (i32x4.max_s (local.get $maximum1) (v128.and (v128.load offset=16 (local.get $pointer)) (local.get $signMask))))
-            (local.set $maximum2 (i32x4.max_s (local.get $maximum2) (v128.and (v128.load offset=32 (local.get $pointer)) (local.get $signMask))))
-            (local.set $maximum3 (i32x4.max_s (local.get $maximum3) (v128.and (v128.load offset=48 (local.get $pointer)) (local.get $signMask))))
+            (local.set $maximum0 (i32x4.max_u (local.get $maximum0) (v128.or (i32x4.shl (local.tee $raw (v128.load offset=0 (local.get $pointer))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
+            (local.set $maximum1 (i32x4.max_u (local.get $maximum1) (v128.or (i32x4.shl (local.tee $raw (v128.load offset=16 (local.get $pointer))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
+            (local.set $maximum2 (i32x4.max_u (local.get $maximum2) (v128.or (i32x4.shl (local.tee $raw (v128.load offset=32 (local.get $pointer))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
+            (local.set $maximum3 (i32x4.max_u (local.get $maximum3) (v128.or (i32x4.shl (local.tee $raw (v128.load offset=48 (local.get $pointer))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
             (local.set $pointer (i32.add (local.get $pointer) (local.get $rowBytes)))
             (local.set $row (i32.add (local.get $row) (i32.const 1)))
             (br $rowLoop)))
@@ -67,7 +70,7 @@
         (block $rowsDone
           (loop $rowLoop
             (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
-            (local.set $maximum0 (i32x4.max_s (local.get $maximum0) (v128.and (v128.load (local.get $pointer)) (local.get $signMask))))
+            (local.set $maximum0 (i32x4.max_u (local.get $maximum0) (v128.or (i32x4.shl (local.tee $raw (v128.load (local.get $pointer))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
             (local.set $pointer (i32.add (local.get $pointer) (local.get $rowBytes)))
             (local.set $row (i32.add (local.get $row) (i32.const 1)))
             (br $rowLoop)))
@@ -83,8 +86,8 @@
         (block $rowsDone
           (loop $rowLoop
             (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
-            (local.set $bits (i32.and (i32.load (local.get $pointer)) (i32.const 0x7fffffff)))
-            (if (i32.gt_s (local.get $bits) (i32.load (local.get $slot)))
+            (local.set $bits (i32.or (i32.shl (local.tee $word (i32.load (local.get $pointer))) (i32.const 1)) (i32.shr_u (i32.xor (local.get $word) (i32.const -1)) (i32.const 31))))
+            (if (i32.gt_u (local.get $bits) (i32.load (local.get $slot)))
               (then (i32.store (local.get $slot) (local.get $bits))))
             (local.set $pointer (i32.add (local.get $pointer) (local.get $rowBytes)))
             (local.set $row (i32.add (local.get $row) (i32.const 1)))
@@ -92,35 +95,34 @@
         (local.set $column (i32.add (local.get $column) (i32.const 1)))
         (br $singleLoop))))
 
-  ;; Largest |x| of `count` contiguous float32 at `values`, as int32 bits (a run of the
-  ;; channel-first layout); >= 0x7f800000 means a NaN or an infinity was seen.
-  (func $runMagnitude (export "runMagnitude") (param $values i32) (param $count i32) (result i32)
-    (local $end i32) (local $vectorEnd i32) (local $pointer i32) (local $signMask v128)
+  ;; Extreme key of `count` contiguous float32 at `values` (a run of the channel-first layout);
+  ;; key >>> 1 >= 0x7f800000 means a NaN or an infinity was seen.
+  (func $runKey (export "runKey") (param $values i32) (param $count i32) (result i32)
+    (local $end i32) (local $vectorEnd i32) (local $pointer i32) (local $raw v128) (local $word i32)
     (local $accumulator0 v128) (local $accumulator1 v128) (local $best i32) (local $bits i32)
-    (local.set $signMask (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
     (local.set $pointer (local.get $values))
     (local.set $end (i32.add (local.get $values) (i32.shl (local.get $count) (i32.const 2))))
     (local.set $vectorEnd (i32.add (local.get $values) (i32.shl (i32.and (local.get $count) (i32.const -8)) (i32.const 2))))
     (block $vectorsDone
       (loop $vectorLoop
         (br_if $vectorsDone (i32.ge_u (local.get $pointer) (local.get $vectorEnd)))
-        (local.set $accumulator0 (i32x4.max_s (local.get $accumulator0)
-          (v128.and (v128.load (local.get $pointer)) (local.get $signMask))))
-        (local.set $accumulator1 (i32x4.max_s (local.get $accumulator1)
-          (v128.and (v128.load offset=16 (local.get $pointer)) (local.get $signMask))))
+        (local.set $accumulator0 (i32x4.max_u (local.get $accumulator0)
+          (v128.or (i32x4.shl (local.tee $raw (v128.load (local.get $pointer))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
+        (local.set $accumulator1 (i32x4.max_u (local.get $accumulator1)
+          (v128.or (i32x4.shl (local.tee $raw (v128.load offset=16 (local.get $pointer))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
         (local.set $pointer (i32.add (local.get $pointer) (i32.const 32)))
         (br $vectorLoop)))
-    (local.set $accumulator0 (i32x4.max_s (local.get $accumulator0) (local.get $accumulator1)))
-    (local.set $accumulator0 (i32x4.max_s (local.get $accumulator0)
+    (local.set $accumulator0 (i32x4.max_u (local.get $accumulator0) (local.get $accumulator1)))
+    (local.set $accumulator0 (i32x4.max_u (local.get $accumulator0)
       (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $accumulator0) (local.get $accumulator0))))
-    (local.set $accumulator0 (i32x4.max_s (local.get $accumulator0)
+    (local.set $accumulator0 (i32x4.max_u (local.get $accumulator0)
       (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $accumulator0) (local.get $accumulator0))))
     (local.set $best (i32x4.extract_lane 0 (local.get $accumulator0)))
     (block $tailDone
       (loop $tailLoop
         (br_if $tailDone (i32.ge_u (local.get $pointer) (local.get $end)))
-        (local.set $bits (i32.and (i32.load (local.get $pointer)) (i32.const 0x7fffffff)))
-        (if (i32.gt_s (local.get $bits) (local.get $best)) (then (local.set $best (local.get $bits))))
+        (local.set $bits (i32.or (i32.shl (local.tee $word (i32.load (local.get $pointer))) (i32.const 1)) (i32.shr_u (i32.xor (local.get $word) (i32.const -1)) (i32.const 31))))
+        (if (i32.gt_u (local.get $bits) (local.get $best)) (then (local.set $best (local.get $bits))))
         (local.set $pointer (i32.add (local.get $pointer) (i32.const 4)))
         (br $tailLoop)))
     (local.get $best))
@@ -259,18 +261,18 @@
         (local.set $target (i32.add (local.get $target) (i32.const 1)))
         (br $tailLoop))))
 
-  ;; Per-group magnitudes of a row-major [rows, columns] float32 block whose groups are `groupRows`
-  ;; consecutive rows (the last may be shorter): one int32 maximum per group and column, stored
+  ;; Per-group extreme keys of a row-major [rows, columns] float32 block whose groups are `groupRows`
+  ;; consecutive rows (the last may be shorter): one key per group and column, stored
   ;; group after group at `maxima` (zeroed by the caller). A call per group: V8 does not inline
   ;; it, but a group is at least 16 columns × the group's rows, so the call is noise.
-  (func (export "groupMagnitudes") (param $values i32) (param $rows i32) (param $columns i32) (param $groupRows i32) (param $maxima i32)
+  (func (export "groupKeys") (param $values i32) (param $rows i32) (param $columns i32) (param $groupRows i32) (param $maxima i32)
     (local $row i32) (local $blockBytes i32) (local $maximaBytes i32)
     (local.set $blockBytes (i32.shl (i32.mul (local.get $groupRows) (local.get $columns)) (i32.const 2)))
     (local.set $maximaBytes (i32.shl (local.get $columns) (i32.const 2)))
     (block $done
       (loop $groupLoop
         (br_if $done (i32.ge_u (local.get $row) (local.get $rows)))
-        (call $magnitudes (local.get $values)
+        (call $columnKeys (local.get $values)
           (select (local.get $groupRows) (i32.sub (local.get $rows) (local.get $row))
             (i32.le_u (i32.add (local.get $row) (local.get $groupRows)) (local.get $rows)))
           (local.get $columns) (local.get $maxima))
@@ -280,7 +282,7 @@
         (br $groupLoop))))
 
   ;; Codes of the same block, one float64 inverse scale per group and column at `inverse` (laid
-  ;; out as `groupMagnitudes` lays out the maxima), one byte per code at `codes`.
+  ;; out as `groupKeys` lays out the keys), one byte per code at `codes`.
   (func (export "groupCodes") (param $values i32) (param $rows i32) (param $columns i32) (param $groupRows i32)
     (param $inverse i32) (param $codes i32) (param $qmin i32) (param $qmax i32) (param $mask i32)
     (local $row i32) (local $groupElements i32)
@@ -298,17 +300,17 @@
         (local.set $row (i32.add (local.get $row) (local.get $groupRows)))
         (br $groupLoop))))
 
-  ;; Magnitudes of `groups` contiguous groups of rows of `length` values (groups of `groupSize`,
+  ;; Extreme keys of `groups` contiguous groups of rows of `length` values (groups of `groupSize`,
   ;; the last of each row shorter when `groupSize` does not divide `length`), starting at a row's
-  ;; start: one int32 maximum per group at `maxima` (the channel-first layout, [out, in] by in).
-  (func (export "runGroupMagnitudes") (param $values i32) (param $groups i32) (param $length i32) (param $groupSize i32) (param $maxima i32)
+  ;; start: one key per group at `maxima` (the channel-first layout, [out, in] by in).
+  (func (export "runGroupKeys") (param $values i32) (param $groups i32) (param $length i32) (param $groupSize i32) (param $maxima i32)
     (local $group i32) (local $position i32) (local $count i32)
     (block $done
       (loop $groupLoop
         (br_if $done (i32.ge_u (local.get $group) (local.get $groups)))
         (local.set $count (i32.sub (local.get $length) (local.get $position)))
         (if (i32.gt_u (local.get $count) (local.get $groupSize)) (then (local.set $count (local.get $groupSize))))
-        (i32.store (local.get $maxima) (call $runMagnitude (local.get $values) (local.get $count)))
+        (i32.store (local.get $maxima) (call $runKey (local.get $values) (local.get $count)))
         (local.set $values (i32.add (local.get $values) (i32.shl (local.get $count) (i32.const 2))))
         (local.set $maxima (i32.add (local.get $maxima) (i32.const 4)))
         (local.set $position (i32.add (local.get $position) (local.get $count)))
@@ -334,4 +336,142 @@
         (if (i32.ge_u (local.get $position) (local.get $length)) (then (local.set $position (i32.const 0))))
         (local.set $group (i32.add (local.get $group) (i32.const 1)))
         (br $groupLoop))))
+;; Scales of `count` slots from their extreme keys at `keys`, exactly as the JS path chooses
+  ;; them in float64 (`affineScale` / `signedExtremeScale` and `representableScale`): the raw
+  ;; scale (2·|x|max / (qmax − qmin) on the absmax grid; |extreme| / −qmin on the signed-extreme
+  ;; grid, negated when the extreme is positive), at least 2^-1022, rounded to the stored
+  ;; dtype's grid (float16: 11 significant bits, spacing fixed below 2^-14; float32: 24, below
+  ;; 2^-126): up on the absmax grid, to the nearest (never 0) on the signed-extreme grid. Writes 1 / scale (float64) at `inverse` and the stored scale (float16 bits or
+  ;; float32) at `stored`. Returns the slots done: `count`, or the first slot that saw a NaN or an
+  ;; infinity or whose scale does not fit the dtype (the caller then takes the JS path, which
+  ;; reports it).
+  (func $chooseScales (export "chooseScales") (param $keys i32) (param $count i32) (param $qmin i32) (param $qmax i32)
+    (param $signedExtreme i32) (param $float16 i32) (param $inverse i32) (param $stored i32) (result i32)
+    (local $slot i32) (local $key i32) (local $magnitude f64) (local $raw f64) (local $scale f64) (local $spacing f64)
+    (local $precision i64) (local $minimumExponent i64) (local $exponent i64) (local $largest f64) (local $absolute f64)
+    (local $bits i64) (local $half i32)
+    (local.set $precision (select (i64.const 11) (i64.const 24) (local.get $float16)))
+    (local.set $minimumExponent (select (i64.const -14) (i64.const -126) (local.get $float16)))
+    (local.set $largest (select (f64.const 65504) (f64.const 0x1.fffffep+127) (local.get $float16)))
+    (block $done
+      (loop $slotLoop
+        (br_if $done (i32.ge_u (local.get $slot) (local.get $count)))
+        (local.set $key (i32.load (i32.add (local.get $keys) (i32.shl (local.get $slot) (i32.const 2)))))
+        (br_if $done (i32.ge_u (i32.shr_u (local.get $key) (i32.const 1)) (i32.const 0x7f800000)))
+        (local.set $magnitude (f64.promote_f32 (f32.reinterpret_i32 (i32.shr_u (local.get $key) (i32.const 1)))))
+        (if (local.get $signedExtreme)
+          (then
+            (local.set $raw (select
+              (f64.div (local.get $magnitude) (f64.convert_i32_s (i32.sub (i32.const 0) (local.get $qmin))))
+              (f64.const 1)
+              (f64.gt (local.get $magnitude) (f64.const 0)))))
+          (else
+            (local.set $raw (select
+              (f64.div (f64.mul (f64.const 2) (local.get $magnitude)) (f64.convert_i32_s (i32.sub (local.get $qmax) (local.get $qmin))))
+              (f64.const 1)
+              (f64.gt (local.get $magnitude) (f64.const 0))))))
+        (local.set $raw (f64.max (local.get $raw) (f64.const 0x1p-1022)))
+        ;; Round up to the dtype's grid: the spacing 2^(exponent − precision + 1), built from bits.
+        (local.set $exponent (i64.sub (i64.and (i64.shr_u (i64.reinterpret_f64 (local.get $raw)) (i64.const 52)) (i64.const 0x7ff)) (i64.const 1023)))
+        (if (i64.lt_s (local.get $exponent) (local.get $minimumExponent)) (then (local.set $exponent (local.get $minimumExponent))))
+        (local.set $spacing (f64.reinterpret_i64 (i64.shl
+          (i64.add (i64.sub (local.get $exponent) (local.get $precision)) (i64.const 1024)) (i64.const 52))))
+        ;; Up on the absmax grid (codes must cover ±max); nearest on the signed-extreme grid (the
+        ;; extreme still rounds to qmin), at least the smallest positive value.
+        (local.set $scale (f64.mul
+          (select
+            (f64.nearest (f64.div (local.get $raw) (local.get $spacing)))
+            (f64.ceil (f64.div (local.get $raw) (local.get $spacing)))
+            (local.get $signedExtreme))
+          (local.get $spacing)))
+        (if (f64.eq (local.get $scale) (f64.const 0)) (then (local.set $scale (local.get $spacing))))
+        (br_if $done (f64.gt (local.get $scale) (local.get $largest)))
+        (if (i32.and (local.get $signedExtreme)
+              (i32.and (i32.and (local.get $key) (i32.const 1)) (f64.gt (local.get $magnitude) (f64.const 0))))
+          (then (local.set $scale (f64.neg (local.get $scale)))))
+        (f64.store (i32.add (local.get $inverse) (i32.shl (local.get $slot) (i32.const 3))) (f64.div (f64.const 1) (local.get $scale)))
+        (if (local.get $float16)
+          (then
+            ;; The scale is on the float16 grid, so its half bits are exact: subnormal halves are
+            ;; multiples of 2^-24; normal ones keep the double's exponent and top 10 mantissa bits.
+            (local.set $absolute (f64.abs (local.get $scale)))
+            (if (f64.lt (local.get $absolute) (f64.const 0x1p-14))
+              (then (local.set $half (i32.trunc_f64_u (f64.mul (local.get $absolute) (f64.const 0x1p24)))))
+              (else
+                (local.set $bits (i64.reinterpret_f64 (local.get $absolute)))
+                (local.set $half (i32.wrap_i64 (i64.or
+                  (i64.shl (i64.sub (i64.shr_u (local.get $bits) (i64.const 52)) (i64.const 1008)) (i64.const 10))
+                  (i64.and (i64.shr_u (local.get $bits) (i64.const 42)) (i64.const 0x3ff)))))))
+            (i32.store16 (i32.add (local.get $stored) (i32.shl (local.get $slot) (i32.const 1)))
+              (i32.or (local.get $half) (select (i32.const 0x8000) (i32.const 0) (f64.lt (local.get $scale) (f64.const 0))))))
+          (else
+            (f32.store (i32.add (local.get $stored) (i32.shl (local.get $slot) (i32.const 2))) (f32.demote_f64 (local.get $scale)))))
+        (local.set $slot (i32.add (local.get $slot) (i32.const 1)))
+        (br $slotLoop)))
+    (local.get $slot))
+
+  ;; Packs `count` codes (one byte each, masked to `bits`, 1–8) at `codes` LSB-first into `out`,
+  ;; continuing a stream whose unwritten low bits are `state` & 0xff and their count `state` >> 8
+  ;; (0 to start). Writes every completed byte and returns the new state; the caller writes the
+  ;; last partial byte. 4- and 2-bit codes starting on a byte go 32 / 64 codes at a time: in a
+  ;; 16-bit lane b0 | b1 << 8, (lane | lane >> 4) & 0xff is b0 | b1 << 4 (>> 6: b0 | b1 << 2),
+  ;; then an unsigned narrow to bytes (twice for 2 bits).
+  (func $packCodes (export "packCodes") (param $codes i32) (param $count i32) (param $bits i32) (param $out i32) (param $state i32) (result i32)
+    (local $end i32) (local $vectorEnd i32) (local $accumulator i32) (local $pending i32) (local $low v128)
+    (local $a v128) (local $b v128) (local $c v128) (local $d v128)
+    (local.set $low (v128.const i16x8 0xff 0xff 0xff 0xff 0xff 0xff 0xff 0xff))
+    (local.set $accumulator (i32.and (local.get $state) (i32.const 0xff)))
+    (local.set $pending (i32.shr_u (local.get $state) (i32.const 8)))
+    (local.set $end (i32.add (local.get $codes) (local.get $count)))
+    (if (i32.and (i32.eqz (local.get $pending)) (i32.eq (local.get $bits) (i32.const 4)))
+      (then
+        (local.set $vectorEnd (i32.add (local.get $codes) (i32.and (local.get $count) (i32.const -32))))
+        (block $nibblesDone
+          (loop $nibbleLoop
+            (br_if $nibblesDone (i32.ge_u (local.get $codes) (local.get $vectorEnd)))
+            (local.set $a (v128.load offset=0 (local.get $codes)))
+            (local.set $b (v128.load offset=16 (local.get $codes)))
+            (v128.store (local.get $out) (i8x16.narrow_i16x8_u
+              (v128.and (v128.or (local.get $a) (i16x8.shr_u (local.get $a) (i32.const 4))) (local.get $low))
+              (v128.and (v128.or (local.get $b) (i16x8.shr_u (local.get $b) (i32.const 4))) (local.get $low))))
+            (local.set $codes (i32.add (local.get $codes) (i32.const 32)))
+            (local.set $out (i32.add (local.get $out) (i32.const 16)))
+            (br $nibbleLoop)))))
+    (if (i32.and (i32.eqz (local.get $pending)) (i32.eq (local.get $bits) (i32.const 2)))
+      (then
+        (local.set $vectorEnd (i32.add (local.get $codes) (i32.and (local.get $count) (i32.const -64))))
+        (block $pairsDone
+          (loop $pairLoop
+            (br_if $pairsDone (i32.ge_u (local.get $codes) (local.get $vectorEnd)))
+            (local.set $a (v128.load offset=0 (local.get $codes)))
+            (local.set $b (v128.load offset=16 (local.get $codes)))
+            (local.set $c (v128.load offset=32 (local.get $codes)))
+            (local.set $d (v128.load offset=48 (local.get $codes)))
+            (local.set $a (i8x16.narrow_i16x8_u
+              (v128.and (v128.or (local.get $a) (i16x8.shr_u (local.get $a) (i32.const 6))) (local.get $low))
+              (v128.and (v128.or (local.get $b) (i16x8.shr_u (local.get $b) (i32.const 6))) (local.get $low))))
+            (local.set $c (i8x16.narrow_i16x8_u
+              (v128.and (v128.or (local.get $c) (i16x8.shr_u (local.get $c) (i32.const 6))) (local.get $low))
+              (v128.and (v128.or (local.get $d) (i16x8.shr_u (local.get $d) (i32.const 6))) (local.get $low))))
+            (v128.store (local.get $out) (i8x16.narrow_i16x8_u
+              (v128.and (v128.or (local.get $a) (i16x8.shr_u (local.get $a) (i32.const 4))) (local.get $low))
+              (v128.and (v128.or (local.get $c) (i16x8.shr_u (local.get $c) (i32.const 4))) (local.get $low))))
+            (local.set $codes (i32.add (local.get $codes) (i32.const 64)))
+            (local.set $out (i32.add (local.get $out) (i32.const 16)))
+            (br $pairLoop)))))
+    (block $scalarDone
+      (loop $scalarLoop
+        (br_if $scalarDone (i32.ge_u (local.get $codes) (local.get $end)))
+        (local.set $accumulator (i32.or (local.get $accumulator)
+          (i32.shl (i32.load8_u (local.get $codes)) (local.get $pending))))
+        (local.set $pending (i32.add (local.get $pending) (local.get $bits)))
+        (if (i32.ge_u (local.get $pending) (i32.const 8))
+          (then
+            (i32.store8 (local.get $out) (local.get $accumulator))
+            (local.set $out (i32.add (local.get $out) (i32.const 1)))
+            (local.set $accumulator (i32.shr_u (local.get $accumulator) (i32.const 8)))
+            (local.set $pending (i32.sub (local.get $pending) (i32.const 8)))))
+        (local.set $codes (i32.add (local.get $codes) (i32.const 1)))
+        (br $scalarLoop)))
+    (i32.or (local.get $accumulator) (i32.shl (local.get $pending) (i32.const 8))))
 )
