@@ -48,6 +48,16 @@ function laplaceWeights(count, seed, spread) {
 const INT8_CHANNEL = { bits: 8, granularity: { kind: 'axis', axis: 1 } };
 const INT4_GROUP32 = { bits: 4, granularity: { kind: 'group', axis: 0, size: 32 } };
 
+function quantizeTasks(quantize, kernel, options) {
+  const destination = quantize.quantizeAffineDestination(kernel.shape, options);
+  return {
+    tasks: {
+      whittle: () => quantize.quantizeAffine(kernel, options, destination),
+      'whittle, fresh outputs': () => quantize.quantizeAffine(kernel, options),
+    },
+  };
+}
+
 /** The cases, by name: `(inputs, libraries) => ({ tasks, quality? })`. */
 const CASES = {
   // The bound: read and write every byte once, into memory already written (no page faults).
@@ -57,8 +67,9 @@ const CASES = {
   },
   // The same copy into memory fresh from the allocator: what any call that allocates its output pays.
   'copy-into-fresh-memory': ({ kernel }) => ({ tasks: { whittle: () => new Float32Array(kernel.data) } }),
-  'quantize-int8-channel': ({ kernel }, { quantize }) => ({ tasks: { whittle: () => quantize.quantizeAffine(kernel, INT8_CHANNEL) } }),
-  'quantize-int4-group32': ({ kernel }, { quantize }) => ({ tasks: { whittle: () => quantize.quantizeAffine(kernel, INT4_GROUP32) } }),
+  // Into the caller's reused buffers (what a pipeline does), and into fresh outputs.
+  'quantize-int8-channel': ({ kernel }, { quantize }) => quantizeTasks(quantize, kernel, INT8_CHANNEL),
+  'quantize-int4-group32': ({ kernel }, { quantize }) => quantizeTasks(quantize, kernel, INT4_GROUP32),
   'dequantize-int8-channel': ({ kernel }, { quantize, core }) => {
     const encoding = quantize.quantizeAffine(kernel, INT8_CHANNEL);
     return { tasks: { whittle: () => core.decodeToFloat32(encoding) } };
