@@ -142,6 +142,8 @@ describe('search', () => {
     for (const target of [{}, { maxBytes: 10, maxParams: 10 }, { maxBytes: -1 }, { maxBytes: Number.NaN }]) {
       await expect(search(model, { target: target as never, data: { batches }, registry, settings: roundSettings })).rejects.toMatchObject({ name: 'WhittleError' });
     }
+    const sensitivity = await analyzeSensitivity(randomMlp([3, 4, 2], 99), { data: { batches }, registry, settings: roundSettings });
+    await expect(search(model, { target: { maxBytes: 1000 }, sensitivity, data: { batches }, registry })).rejects.toThrow(/measured on another model/);
     for (const maxRounds of [0, 1.5, Number.NaN, 1e9]) {
       await expect(search(model, { target: { maxBytes: 1000 }, maxRounds, data: { batches }, registry, settings: roundSettings })).rejects.toMatchObject({ field: 'maxRounds' });
     }

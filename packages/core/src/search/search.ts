@@ -11,6 +11,7 @@ import { loadRunner } from '../recipe/load-runner.ts';
 import type { Recipe } from '../recipe/types.ts';
 import { chooseSettings, type ChoiceGroup } from './choose-settings.ts';
 import { higherIsBetter, measureModel, type ModelMeasurement, type ReferenceRun } from './measure-model.ts';
+import { modelHash } from './model-hash.ts';
 import { paretoFlags } from './pareto-front.ts';
 import { recipeFromChoices, type LayerChoice } from './recipe-from-choices.ts';
 import { readSearchTarget, type SearchTarget, type SearchTargetField } from './search-target.ts';
@@ -115,8 +116,8 @@ const MAX_ROUNDS = 100;
  *
  * A byte or param budget is always met by the returned model, measured; one that no choice of
  * the allowed settings reaches is an `invalid-argument` error naming the smallest reachable
- * size. A latency or metric-drop budget missed after `maxRounds` returns the closest recipe with
- * `met: false`. The search is deterministic: the same model, data and options give the same recipe.
+ * size. A latency or metric-drop budget missed after `maxRounds` returns the last recipe tried,
+ * with `met: false`. The search is deterministic: the same model, data and options give the same recipe.
  *
  * @example
  * ```ts
@@ -148,6 +149,9 @@ export async function search(model: Model, options: SearchOptions): Promise<Sear
       ...(onProgress === undefined ? {} : { onProgress: (progress: SensitivityProgress) => onProgress({ phase: 'sensitivity', ...progress }) }),
     }));
   requireLayers(sensitivity);
+  if (options.sensitivity !== undefined && options.sensitivity.modelHash !== (await modelHash(model))) {
+    throw new WhittleError('invalid-argument', 'the sensitivities given were measured on another model', { field: 'sensitivity' });
+  }
   if (field === 'maxAccuracyDrop' && sensitivity.metric === undefined) {
     throw new WhittleError('invalid-argument', 'maxAccuracyDrop needs data with targets (labels) to measure the metric on', { field: 'data' });
   }
