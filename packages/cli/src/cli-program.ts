@@ -177,7 +177,7 @@ async function prepareRuntime(runsRecipes: boolean): Promise<void> {
   const tf = await import('@tensorflow/tfjs-core');
   tf.enableProdMode();
   // Side effect: registers each technique's recipe kinds in core's default registry, so
-  // `whittle compress` runs them. The CLI's one registration import.
+  // `whittle compress` runs them (the library entry registers them when it loads).
   if (runsRecipes) {
     await Promise.all([
       import('@whittle/quantize/register'),

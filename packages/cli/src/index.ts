@@ -1,3 +1,9 @@
+// Side effect: registers every technique's recipe kinds in core's default registry, so the
+// commands exported here (runCompress…) run them as the command line does.
+import '@whittle/quantize/register';
+import '@whittle/prune/register';
+import '@whittle/lowrank/register';
+import '@whittle/distill/register';
 export * from './cli-io.ts';
 export * from './run-cli.ts';
 export * from './commands/bench.ts';

@@ -1,3 +1,4 @@
+import '@whittle/quantize/register';
 import { defaultRegistry, registerRecipeHandler, validateRecipe } from '@whittle/core';
 import { int4, int8, kmeans, uint8 } from '@whittle/quantize';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
