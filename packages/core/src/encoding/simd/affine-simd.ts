@@ -9,8 +9,8 @@ import type { AffineEncoding } from '../types.ts';
 import { float16ArrayToFloat32 } from '../../tensor/half.ts';
 import { layOutRegions, unpackTable, type DecodeSimdKernel } from './decode-kernel.ts';
 
-/** Zero points up to this magnitude keep code − zeroPoint exact in float32 lanes. */
-const LARGEST_ZERO_POINT = 2 ** 23;
+/** Zero points up to this magnitude (less the 128 unsigned bytes lower them by) keep code − zeroPoint exact in float32 lanes. */
+const LARGEST_ZERO_POINT = 2 ** 23 - 128;
 /** Layout sizes past this would overflow the kernels' 32-bit counters: those decode in JS. */
 const LARGEST_EXTENT = 2 ** 30;
 
@@ -22,7 +22,7 @@ type Walk =
 /**
  * Decodes `encoding` into `destination` (its element count long) with the SIMD kernels. Returns
  * false, having written nothing, where they do not apply (then the JS decoder runs): a zero point
- * beyond ±2^23, a layout too large for 32-bit counters, a tensor below the kernel's minimum.
+ * beyond ±(2^23 − 128), a layout too large for 32-bit counters, a tensor below the kernel's minimum.
  *
  * @example
  * ```ts
@@ -46,16 +46,18 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
   const { bits, signed } = encoding;
   const chunk = kernel.chunkElements;
   const codeBytes = Math.ceil((chunk * bits) / 8);
+  // Codes of up to 8 bits are scaled from one byte each; 16-bit codes from int32.
+  const unpackedBytes = bits === 8 ? 0 : bits === 16 ? chunk * 4 : chunk;
   const regions = layOutRegions(kernel, [
     scaleCount * (wide ? 8 : 4),
     wide ? scaleCount * 8 : 0,
     scaleCount * 4,
     codeBytes,
-    chunk * 4,
+    unpackedBytes,
     chunk * 4,
   ]);
   if (regions === undefined) return false;
-  const [scalesAddress, offsetsAddress, zeroPointsAddress, codesAddress, integersAddress, valuesAddress] = regions as [
+  const [scalesAddress, offsetsAddress, zeroPointsAddress, codesAddress, unpackedAddress, valuesAddress] = regions as [
     number, number, number, number, number, number,
   ];
   const { exports } = kernel;
@@ -69,22 +71,30 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
   } else {
     new Float32Array(buffer, scalesAddress, scaleCount).set(realValues(encoding.scales));
   }
+  // Unsigned bytes are read as int8 after an xor with 0x80 (code − 128): lowering the zero
+  // point by 128 keeps code − zeroPoint exact and unchanged.
+  const flip = bits === 8 && !signed ? 0x80 : 0;
   const zeroPointView = new Int32Array(buffer, zeroPointsAddress, scaleCount);
-  if (zeroPoints === undefined) zeroPointView.fill(0);
-  else zeroPointView.set(zeroPoints);
+  if (zeroPoints === undefined) zeroPointView.fill(-flip);
+  else {
+    zeroPointView.set(zeroPoints);
+    if (flip !== 0) for (let index = 0; index < scaleCount; index++) zeroPointView[index] = zeroPointView[index]! - flip;
+  }
   const codesView = new Uint8Array(buffer, codesAddress, codeBytes);
   const valuesView = new Float32Array(buffer, valuesAddress, chunk);
   const codes = encoding.codes;
   const signedFlag = signed ? 1 : 0;
   const wideFlag = wide ? 1 : 0;
+  const bytesFlag = bits === 16 ? 0 : 1;
+  const scaledAddress = bits === 8 ? codesAddress : unpackedAddress;
   for (let start = 0; start < size; start += chunk) {
     const count = Math.min(chunk, size - start);
     // Chunks start on a multiple of 16 elements, so on a byte for every width.
     const firstByte = (start * bits) / 8;
     codesView.set(codes.subarray(firstByte, Math.ceil(((start + count) * bits) / 8)));
-    if (bits === 8) exports.unpack8(codesAddress, integersAddress, count, signedFlag);
-    else if (bits === 16) exports.unpack16(codesAddress, integersAddress, count, signedFlag);
-    else exports.unpackBits(unpackTable(bits), codesAddress, integersAddress, count, bits, signedFlag);
+    if (bits === 16) exports.unpack16(codesAddress, unpackedAddress, count, signedFlag);
+    else if (bits === 4) exports.unpack4(codesAddress, unpackedAddress, count, signedFlag);
+    else if (bits !== 8) exports.unpackBits(unpackTable(bits), codesAddress, unpackedAddress, count, bits, signedFlag);
     if (walk.kind === 'runs') {
       const { rowLength, runLength, wrap } = walk;
       const row = Math.floor(start / rowLength);
@@ -92,8 +102,8 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
       const runsPerRow = Math.ceil(rowLength / runLength);
       const scaleIndex = (row * runsPerRow + Math.floor(column / runLength)) % wrap;
       exports.scaleRuns(
-        integersAddress, valuesAddress, count, column, rowLength, runLength, scaleIndex, wrap,
-        wideFlag, scalesAddress, offsetsAddress, zeroPointsAddress,
+        scaledAddress, valuesAddress, count, column, rowLength, runLength, scaleIndex, wrap,
+        wideFlag, scalesAddress, offsetsAddress, zeroPointsAddress, bytesFlag, flip,
       );
     } else {
       const { rowLength, rowsPerOuter, groupRows, wrap } = walk;
@@ -103,8 +113,8 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
       const position = row - outer * rowsPerOuter;
       const block = (outer * Math.ceil(rowsPerOuter / groupRows) + Math.floor(position / groupRows)) % wrap;
       exports.scaleRows(
-        integersAddress, valuesAddress, count, column, rowLength, position, rowsPerOuter, groupRows, block, wrap,
-        wideFlag, scalesAddress, offsetsAddress, zeroPointsAddress,
+        scaledAddress, valuesAddress, count, column, rowLength, position, rowsPerOuter, groupRows, block, wrap,
+        wideFlag, scalesAddress, offsetsAddress, zeroPointsAddress, bytesFlag, flip,
       );
     }
     destination.set(count === chunk ? valuesView : valuesView.subarray(0, count), start);

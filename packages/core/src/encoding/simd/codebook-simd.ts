@@ -1,6 +1,6 @@
 /**
- * Codebook decoding through the SIMD kernels: indices widened to int32 a chunk at a time, then
- * looked up (four byte swizzles per 16 indices for codebooks of up to 16 centroids, one load per
+ * Codebook decoding through the SIMD kernels: indices unpacked to one byte each (int32 for
+ * 16-bit indices) a chunk at a time, then looked up (four byte swizzles per 16 indices for codebooks of up to 16 centroids, one load per
  * index above that). The centroids' float32 bits are copied, never computed, so the result is
  * bit for bit the JS decoder's.
  */
@@ -27,11 +27,13 @@ export function decodeCodebookSimd(
   const { bits } = encoding;
   const chunk = kernel.chunkElements;
   const codeBytes = Math.ceil((chunk * bits) / 8);
-  const small = centroids.length <= 16;
+  // Indices of up to 8 bits are looked up from one byte each; 16-bit ones from int32.
+  const unpackedBytes = bits === 8 ? 0 : bits === 16 ? chunk * 4 : chunk;
+  const small = centroids.length <= 16 && bits !== 16;
   const tableBytes = small ? 64 : 2 ** bits * 4;
-  const regions = layOutRegions(kernel, [tableBytes, codeBytes, chunk * 4, chunk * 4]);
+  const regions = layOutRegions(kernel, [tableBytes, codeBytes, unpackedBytes, chunk * 4]);
   if (regions === undefined) return false;
-  const [tableAddress, codesAddress, integersAddress, valuesAddress] = regions as [number, number, number, number];
+  const [tableAddress, codesAddress, unpackedAddress, valuesAddress] = regions as [number, number, number, number];
   const { exports } = kernel;
   const buffer = exports.memory.buffer;
   const centroidBits = new Uint32Array(centroids.buffer, centroids.byteOffset, centroids.length);
@@ -53,11 +55,13 @@ export function decodeCodebookSimd(
   for (let start = 0; start < size; start += chunk) {
     const count = Math.min(chunk, size - start);
     codesView.set(indices.subarray((start * bits) / 8, Math.ceil(((start + count) * bits) / 8)));
-    if (bits === 8) exports.unpack8(codesAddress, integersAddress, count, 0);
-    else if (bits === 16) exports.unpack16(codesAddress, integersAddress, count, 0);
-    else exports.unpackBits(unpackTable(bits), codesAddress, integersAddress, count, bits, 0);
-    if (small) exports.lookup16(integersAddress, valuesAddress, count, tableAddress);
-    else exports.lookup(integersAddress, valuesAddress, count, tableAddress);
+    if (bits === 16) exports.unpack16(codesAddress, unpackedAddress, count, 0);
+    else if (bits === 4) exports.unpack4(codesAddress, unpackedAddress, count, 0);
+    else if (bits !== 8) exports.unpackBits(unpackTable(bits), codesAddress, unpackedAddress, count, bits, 0);
+    const indicesAddress = bits === 8 ? codesAddress : unpackedAddress;
+    if (bits === 16) exports.lookup(indicesAddress, valuesAddress, count, tableAddress);
+    else if (small) exports.lookup16(indicesAddress, valuesAddress, count, tableAddress);
+    else exports.lookupBytes(indicesAddress, valuesAddress, count, tableAddress);
     destination.set(count === chunk ? valuesView : valuesView.subarray(0, count), start);
   }
   return true;

@@ -10,9 +10,9 @@ import { webAssemblySimdSupported } from './simd-support.ts';
 /** The module's exports (addresses and counts are byte addresses and element counts). */
 export interface DecodeSimdExports {
   readonly memory: WebAssembly.Memory;
-  unpack8(source: number, target: number, count: number, signed: number): void;
   unpack16(source: number, target: number, count: number, signed: number): void;
   unpackBits(table: number, source: number, target: number, count: number, bits: number, signed: number): void;
+  unpack4(source: number, target: number, count: number, signed: number): void;
   scaleRuns(
     codes: number,
     values: number,
@@ -26,6 +26,8 @@ export interface DecodeSimdExports {
     scales: number,
     offsets: number,
     zeroPoints: number,
+    bytes: number,
+    flip: number,
   ): void;
   scaleRows(
     codes: number,
@@ -42,8 +44,11 @@ export interface DecodeSimdExports {
     scales: number,
     offsets: number,
     zeroPoints: number,
+    bytes: number,
+    flip: number,
   ): void;
   lookup16(codes: number, values: number, count: number, planes: number): void;
+  lookupBytes(codes: number, values: number, count: number, table: number): void;
   lookup(codes: number, values: number, count: number, table: number): void;
   halfToFloat(source: number, target: number, count: number): void;
   bfloatToFloat(source: number, target: number, count: number): void;
@@ -65,9 +70,9 @@ const TABLE_START = 128;
 const TABLE_BYTES = 64;
 /** Where per-call regions start. */
 const REGIONS_START = TABLE_START + 7 * TABLE_BYTES;
-/** Every region is followed by this much padding: the kernels run up to 16 elements past a count. */
-const REGION_PADDING = 64;
-/** 16 Ki elements: 64 KiB of int32 codes and 64 KiB of floats, both in L2 while they are used. */
+/** Every region is followed by this much padding: the kernels run up to 15 elements (of up to 8 bytes) past a count. */
+const REGION_PADDING = 128;
+/** 16 Ki elements: 64 KiB of floats and at most 64 KiB of codes, both in L2 while they are used. */
 const DEFAULT_CHUNK_ELEMENTS = 16384;
 /** Below this, the JS loops are faster than copying into the module and back. */
 const DEFAULT_MINIMUM_ELEMENTS = 256;
