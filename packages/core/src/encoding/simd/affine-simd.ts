@@ -87,6 +87,9 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
   const wideFlag = wide ? 1 : 0;
   const bytesFlag = bits === 16 ? 0 : 1;
   const scaledAddress = bits === 8 ? codesAddress : unpackedAddress;
+  const equalRuns =
+    walk.kind === 'runs' && !wide && bits !== 16 && walk.runLength % 16 === 0 &&
+    walk.rowLength % walk.runLength === 0 && chunk % walk.runLength === 0;
   for (let start = 0; start < size; start += chunk) {
     const count = Math.min(chunk, size - start);
     // Chunks start on a multiple of 16 elements, so on a byte for every width.
@@ -101,10 +104,18 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
       const column = start - row * rowLength;
       const runsPerRow = Math.ceil(rowLength / runLength);
       const scaleIndex = (row * runsPerRow + Math.floor(column / runLength)) % wrap;
-      exports.scaleRuns(
-        scaledAddress, valuesAddress, count, column, rowLength, runLength, scaleIndex, wrap,
-        wideFlag, scalesAddress, offsetsAddress, zeroPointsAddress, bytesFlag, flip,
-      );
+      // Whole runs of a multiple of 16 codes, with no wrap in this chunk: the one-loop kernel.
+      if (equalRuns && scaleIndex + count / runLength <= wrap) {
+        const scaleOffset = scaleIndex * 4;
+        exports.scaleEqualRuns(
+          scaledAddress, valuesAddress, count, runLength, scalesAddress + scaleOffset, zeroPointsAddress + scaleOffset, flip,
+        );
+      } else {
+        exports.scaleRuns(
+          scaledAddress, valuesAddress, count, column, rowLength, runLength, scaleIndex, wrap,
+          wideFlag, scalesAddress, offsetsAddress, zeroPointsAddress, bytesFlag, flip,
+        );
+      }
     } else {
       const { rowLength, rowsPerOuter, groupRows, wrap } = walk;
       const row = Math.floor(start / rowLength);

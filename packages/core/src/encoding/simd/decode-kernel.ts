@@ -47,6 +47,7 @@ export interface DecodeSimdExports {
     bytes: number,
     flip: number,
   ): void;
+  scaleEqualRuns(codes: number, values: number, count: number, runLength: number, scales: number, zeroPoints: number, flip: number): void;
   lookup16(codes: number, values: number, count: number, planes: number): void;
   lookupBytes(codes: number, values: number, count: number, table: number): void;
   lookup(codes: number, values: number, count: number, table: number): void;
