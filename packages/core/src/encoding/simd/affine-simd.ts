@@ -43,12 +43,19 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
   const scaleCount = encoding.scales.data.length;
   // Float64 lanes for float64 scales and for the offset form: the spec computes both in float64.
   const wide = encoding.scales.dtype === 'float64' || encoding.offsets !== undefined;
+  // float16 scales on the float32 path are widened inside the module (no fresh JS array, whose
+  // first write costs page faults); other 16-bit components are widened in JS, before any region
+  // is laid out, as widening in JS uses the module's memory too.
+  const halfScales = !wide && encoding.scales.dtype === 'float16';
+  const scaleValues = halfScales ? undefined : realValues(encoding.scales);
+  const offsetValues = encoding.offsets === undefined ? undefined : realValues(encoding.offsets);
   const { bits, signed } = encoding;
   const chunk = kernel.chunkElements;
   const codeBytes = Math.ceil((chunk * bits) / 8);
   // Codes of up to 8 bits are scaled from one byte each; 16-bit codes from int32.
   const unpackedBytes = bits === 8 ? 0 : bits === 16 ? chunk * 4 : chunk;
   const regions = layOutRegions(kernel, [
+    halfScales ? scaleCount * 2 : 0,
     scaleCount * (wide ? 8 : 4),
     wide ? scaleCount * 8 : 0,
     scaleCount * 4,
@@ -57,19 +64,21 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
     chunk * 4,
   ]);
   if (regions === undefined) return false;
-  const [scalesAddress, offsetsAddress, zeroPointsAddress, codesAddress, unpackedAddress, valuesAddress] = regions as [
-    number, number, number, number, number, number,
-  ];
+  const [halfAddress, scalesAddress, offsetsAddress, zeroPointsAddress, codesAddress, unpackedAddress, valuesAddress] =
+    regions as [number, number, number, number, number, number, number];
   const { exports } = kernel;
   const buffer = exports.memory.buffer;
   if (wide) {
-    new Float64Array(buffer, scalesAddress, scaleCount).set(realValues(encoding.scales));
+    new Float64Array(buffer, scalesAddress, scaleCount).set(scaleValues!);
     const offsets = new Float64Array(buffer, offsetsAddress, scaleCount);
     // (code − zeroPoint) · scale + (−0) is (code − zeroPoint) · scale, −0 included.
-    if (encoding.offsets === undefined) offsets.fill(-0);
-    else offsets.set(realValues(encoding.offsets));
+    if (offsetValues === undefined) offsets.fill(-0);
+    else offsets.set(offsetValues);
+  } else if (halfScales) {
+    new Uint16Array(buffer, halfAddress, scaleCount).set(encoding.scales.data as Uint16Array);
+    exports.halfToFloat(halfAddress, scalesAddress, scaleCount);
   } else {
-    new Float32Array(buffer, scalesAddress, scaleCount).set(realValues(encoding.scales));
+    new Float32Array(buffer, scalesAddress, scaleCount).set(scaleValues!);
   }
   // Unsigned bytes are read as int8 after an xor with 0x80 (code − 128): lowering the zero
   // point by 128 keeps code − zeroPoint exact and unchanged.
@@ -90,13 +99,16 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
   const equalRuns =
     walk.kind === 'runs' && !wide && bits !== 16 && walk.runLength % 16 === 0 &&
     walk.rowLength % walk.runLength === 0 && chunk % walk.runLength === 0;
+  // Whole runs of 4-bit codes never wrap within a chunk when there is one scale per run and no
+  // outer repetition; then the kernel splits the nibbles itself and the unpacking pass is skipped.
+  const nibblesInKernel = equalRuns && bits === 4 && (walk as { wrap: number }).wrap * (walk as { runLength: number }).runLength >= size;
   for (let start = 0; start < size; start += chunk) {
     const count = Math.min(chunk, size - start);
     // Chunks start on a multiple of 16 elements, so on a byte for every width.
     const firstByte = (start * bits) / 8;
     codesView.set(codes.subarray(firstByte, Math.ceil(((start + count) * bits) / 8)));
     if (bits === 16) exports.unpack16(codesAddress, unpackedAddress, count, signedFlag);
-    else if (bits === 4) exports.unpack4(codesAddress, unpackedAddress, count, signedFlag);
+    else if (bits === 4 && !nibblesInKernel) exports.unpack4(codesAddress, unpackedAddress, count, signedFlag);
     else if (bits !== 8) exports.unpackBits(unpackTable(bits), codesAddress, unpackedAddress, count, bits, signedFlag);
     if (walk.kind === 'runs') {
       const { rowLength, runLength, wrap } = walk;
@@ -108,7 +120,8 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
       if (equalRuns && scaleIndex + count / runLength <= wrap) {
         const scaleOffset = scaleIndex * 4;
         exports.scaleEqualRuns(
-          scaledAddress, valuesAddress, count, runLength, scalesAddress + scaleOffset, zeroPointsAddress + scaleOffset, flip,
+          nibblesInKernel ? codesAddress : scaledAddress, valuesAddress, count, runLength,
+          scalesAddress + scaleOffset, zeroPointsAddress + scaleOffset, flip, nibblesInKernel ? 2 - signedFlag : 0,
         );
       } else {
         exports.scaleRuns(

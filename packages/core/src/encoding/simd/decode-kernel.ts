@@ -47,7 +47,16 @@ export interface DecodeSimdExports {
     bytes: number,
     flip: number,
   ): void;
-  scaleEqualRuns(codes: number, values: number, count: number, runLength: number, scales: number, zeroPoints: number, flip: number): void;
+  scaleEqualRuns(
+    codes: number,
+    values: number,
+    count: number,
+    runLength: number,
+    scales: number,
+    zeroPoints: number,
+    flip: number,
+    nibbles: number,
+  ): void;
   lookup16(codes: number, values: number, count: number, planes: number): void;
   lookupBytes(codes: number, values: number, count: number, table: number): void;
   lookup(codes: number, values: number, count: number, table: number): void;

@@ -420,15 +420,19 @@
             (if (i32.eq (local.get $block) (local.get $wrap)) (then (local.set $block (i32.const 0))))))
         (br $row))))
 
-;; Equal runs of one-byte codes (int8 after xor with `flip`), float32 scales: `count` codes in
-  ;; runs of `runLength` (a multiple of 16), run k scaled by scales[k] and zeroPoints[k], all in
-  ;; one loop (the common per-group case: no call and no bookkeeping per run).
+;; Equal runs of codes with float32 scales: `count` codes in runs of `runLength` (a multiple
+  ;; of 16), run k scaled by scales[k] and zeroPoints[k], all in one loop (the common per-group
+  ;; case: no call and no bookkeeping per run). With `nibbles` 0 the codes are one byte each
+  ;; (int8 after xor with `flip`); with 1 or 2 they are packed 4-bit codes, signed or unsigned,
+  ;; split here (low nibble first), so 4-bit codes need no unpacking pass.
   (func (export "scaleEqualRuns")
     (param $codes i32) (param $values i32) (param $count i32) (param $runLength i32)
-    (param $scales i32) (param $zeroPoints i32) (param $flip i32)
+    (param $scales i32) (param $zeroPoints i32) (param $flip i32) (param $nibbles i32)
     (local $end i32) (local $runEnd i32) (local $flipBytes v128) (local $scaleLanes v128) (local $zeroPointLanes v128)
-    (local $bytes v128) (local $low v128) (local $high v128)
+    (local $bytes v128) (local $low v128) (local $high v128) (local $signShift i32)
     (local.set $flipBytes (i8x16.splat (local.get $flip)))
+    ;; Signed nibbles are sign-extended by a shift up and back; unsigned ones shift by 0.
+    (local.set $signShift (select (i32.const 4) (i32.const 0) (i32.eq (local.get $nibbles) (i32.const 1))))
     (local.set $end (i32.add (local.get $values) (i32.shl (local.get $count) (i32.const 2))))
     (block $done
       (loop $run
@@ -439,14 +443,25 @@
         (block $runDone
           (loop $step
             (br_if $runDone (i32.ge_u (local.get $values) (local.get $runEnd)))
-            (local.set $bytes (v128.xor (v128.load (local.get $codes)) (local.get $flipBytes)))
+            (if (local.get $nibbles)
+              (then
+                (local.set $bytes (v128.load64_zero (local.get $codes)))
+                (local.set $bytes
+                  (i8x16.shuffle 0 16 1 17 2 18 3 19 4 20 5 21 6 22 7 23
+                    (v128.and (local.get $bytes) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15))
+                    (i8x16.shr_u (local.get $bytes) (i32.const 4))))
+                (local.set $bytes
+                  (i8x16.shr_s (i8x16.shl (local.get $bytes) (local.get $signShift)) (local.get $signShift)))
+                (local.set $codes (i32.add (local.get $codes) (i32.const 8))))
+              (else
+                (local.set $bytes (v128.xor (v128.load (local.get $codes)) (local.get $flipBytes)))
+                (local.set $codes (i32.add (local.get $codes) (i32.const 16)))))
             (local.set $low (i16x8.extend_low_i8x16_s (local.get $bytes)))
             (local.set $high (i16x8.extend_high_i8x16_s (local.get $bytes)))
             (v128.store offset=0 (local.get $values) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.sub (i32x4.extend_low_i16x8_s (local.get $low)) (local.get $zeroPointLanes))) (local.get $scaleLanes)))
             (v128.store offset=16 (local.get $values) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.sub (i32x4.extend_high_i16x8_s (local.get $low)) (local.get $zeroPointLanes))) (local.get $scaleLanes)))
             (v128.store offset=32 (local.get $values) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.sub (i32x4.extend_low_i16x8_s (local.get $high)) (local.get $zeroPointLanes))) (local.get $scaleLanes)))
             (v128.store offset=48 (local.get $values) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.sub (i32x4.extend_high_i16x8_s (local.get $high)) (local.get $zeroPointLanes))) (local.get $scaleLanes)))
-            (local.set $codes (i32.add (local.get $codes) (i32.const 16)))
             (local.set $values (i32.add (local.get $values) (i32.const 64)))
             (br $step)))
         (local.set $scales (i32.add (local.get $scales) (i32.const 4)))
