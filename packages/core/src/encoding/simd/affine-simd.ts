@@ -108,8 +108,9 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
     const firstByte = (start * bits) / 8;
     codesView.set(codes.subarray(firstByte, Math.ceil(((start + count) * bits) / 8)));
     if (bits === 16) exports.unpack16(codesAddress, unpackedAddress, count, signedFlag);
-    else if (bits === 4 && !nibblesInKernel) exports.unpack4(codesAddress, unpackedAddress, count, signedFlag);
-    else if (bits !== 8) exports.unpackBits(unpackTable(bits), codesAddress, unpackedAddress, count, bits, signedFlag);
+    else if (bits === 4) {
+      if (!nibblesInKernel) exports.unpack4(codesAddress, unpackedAddress, count, signedFlag);
+    } else if (bits !== 8) exports.unpackBits(unpackTable(bits), codesAddress, unpackedAddress, count, bits, signedFlag);
     if (walk.kind === 'runs') {
       const { rowLength, runLength, wrap } = walk;
       const row = Math.floor(start / rowLength);

@@ -536,27 +536,37 @@
   ;; ---- 16-bit floats ----
 
   ;; `count` float16 bit patterns at `source` to float32 at `target`, 8 per step.
-  (func $half4 (param $halves v128) (result v128)
-    (local $magnitude v128)
-    (local.set $magnitude (v128.and (local.get $halves) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff)))
-    (v128.or
-      (i32x4.shl (v128.and (local.get $halves) (v128.const i32x4 0x8000 0x8000 0x8000 0x8000)) (i32.const 16))
-      (v128.bitselect
-        ;; infinity and NaN: all-ones exponent, the mantissa bits kept
-        (v128.or (i32x4.shl (local.get $magnitude) (i32.const 13)) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
-        ;; normal and subnormal: rebias the exponent by a multiply with 2^112 (exact)
-        (f32x4.mul (i32x4.shl (local.get $magnitude) (i32.const 13)) (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112))
-        (i32x4.ge_u (local.get $magnitude) (v128.const i32x4 0x7c00 0x7c00 0x7c00 0x7c00)))))
-
   (func (export "halfToFloat") (param $source i32) (param $target i32) (param $count i32)
-    (local $end i32) (local $words v128)
+    (local $end i32) (local $words v128) (local $halves v128) (local $magnitude v128) (local $shifted v128)
     (local.set $end (i32.add (local.get $target) (i32.shl (local.get $count) (i32.const 2))))
     (block $done
       (loop $step
         (br_if $done (i32.ge_u (local.get $target) (local.get $end)))
         (local.set $words (v128.load (local.get $source)))
-        (v128.store offset=0 (local.get $target) (call $half4 (i32x4.extend_low_i16x8_u (local.get $words))))
-        (v128.store offset=16 (local.get $target) (call $half4 (i32x4.extend_high_i16x8_u (local.get $words))))
+        (local.set $halves (i32x4.extend_low_i16x8_u (local.get $words)))
+        (local.set $magnitude (v128.and (local.get $halves) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff)))
+        (local.set $shifted (i32x4.shl (local.get $magnitude) (i32.const 13)))
+        (v128.store offset=0 (local.get $target)
+          (v128.or
+            (i32x4.shl (v128.and (local.get $halves) (v128.const i32x4 0x8000 0x8000 0x8000 0x8000)) (i32.const 16))
+            (v128.bitselect
+              ;; infinity and NaN: all-ones exponent, the mantissa bits kept
+              (v128.or (local.get $shifted) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
+              ;; normal and subnormal: rebias the exponent by a multiply with 2^112 (exact)
+              (f32x4.mul (local.get $shifted) (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112))
+              (i32x4.ge_u (local.get $magnitude) (v128.const i32x4 0x7c00 0x7c00 0x7c00 0x7c00)))))
+        (local.set $halves (i32x4.extend_high_i16x8_u (local.get $words)))
+        (local.set $magnitude (v128.and (local.get $halves) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff)))
+        (local.set $shifted (i32x4.shl (local.get $magnitude) (i32.const 13)))
+        (v128.store offset=16 (local.get $target)
+          (v128.or
+            (i32x4.shl (v128.and (local.get $halves) (v128.const i32x4 0x8000 0x8000 0x8000 0x8000)) (i32.const 16))
+            (v128.bitselect
+              ;; infinity and NaN: all-ones exponent, the mantissa bits kept
+              (v128.or (local.get $shifted) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
+              ;; normal and subnormal: rebias the exponent by a multiply with 2^112 (exact)
+              (f32x4.mul (local.get $shifted) (v128.const f32x4 0x1p112 0x1p112 0x1p112 0x1p112))
+              (i32x4.ge_u (local.get $magnitude) (v128.const i32x4 0x7c00 0x7c00 0x7c00 0x7c00)))))
         (local.set $source (i32.add (local.get $source) (i32.const 16)))
         (local.set $target (i32.add (local.get $target) (i32.const 32)))
         (br $step))))
