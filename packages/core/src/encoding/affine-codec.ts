@@ -4,10 +4,10 @@
  */
 import type { ErrorLocation } from '../errors.ts';
 import { bytesPerElement, type DType } from '../tensor/dtype.ts';
-import { toFloat32, type HostTensor } from '../tensor/host-tensor.ts';
 import { shapeSize } from '../tensor/shape.ts';
-import { forEachCodeChunk, packedByteLength } from './bit-pack.ts';
-import { HOST_IS_LITTLE_ENDIAN } from './byte-order.ts';
+import { packedByteLength } from './bit-pack.ts';
+import { decodeAffine } from './affine-decode.ts';
+import { checkNoOverlap } from './decode-destination.ts';
 import { fieldText, fieldsOf } from './describe-fields.ts';
 import type { EncodingCodec } from './encoding-codec.ts';
 import { child, fail, readBits, readBoolean, readBytes, readShape, readTensor } from './field-checks.ts';
@@ -27,7 +27,10 @@ export const affineCodec: EncodingCodec<AffineEncoding, AffineMetadata> = {
     encoding.scales.data.byteLength +
     (encoding.zeroPoints?.data.byteLength ?? 0) +
     (encoding.offsets?.data.byteLength ?? 0),
-  decode: (encoding) => ({ dtype: 'float32', shape: [...encoding.shape], data: decodeAffine(encoding) }),
+  decode(encoding, _nested, destination) {
+    if (destination !== undefined) checkNoOverlap(destination, affineBuffers(encoding), "the encoding's codes, scales or zero points");
+    return { dtype: 'float32', shape: [...encoding.shape], data: decodeAffine(encoding, destination) };
+  },
   validate(record, location) {
     const { shape, size } = readShape(record.shape, child(location, 'shape'));
     readAffine(record, shape, size, location);
@@ -142,81 +145,9 @@ function describeGranularity(value: unknown): string {
   }
 }
 
-/**
- * Decodes a validated affine encoding to float32 values (internal; use `decode`).
- *
- * @example
- * ```ts
- * const values = decodeAffine(affineFromCodes({ ...fields, codes: [1, 2] }));
- * ```
- */
-export function decodeAffine(encoding: AffineEncoding): Float32Array {
-  const { shape, granularity } = encoding;
-  const size = shape.reduce((product, dimension) => product * dimension, 1);
-  const scales = realValues(encoding.scales);
-  const zeroPoints = encoding.zeroPoints?.data ?? new Int32Array(scales.length);
-  const offsets = encoding.offsets === undefined ? undefined : realValues(encoding.offsets);
-  const values = new Float32Array(size);
-  // 8- and 16-bit codes are read in place; narrower widths are unpacked straight into the output
-  // (exact: codes fit 17 bits) and scaled there, so a huge tensor never also holds its codes as
-  // int32. The arithmetic is float64 with one rounding on the store, as tfjs's own weight decoder
-  // does for the offset form.
-  let codes: ArrayLike<number> | undefined = directCodes(encoding, size);
-  if (codes === undefined) {
-    forEachCodeChunk(encoding.codes, size, encoding.bits, encoding.signed, (chunk, start) => values.set(chunk, start));
-    codes = values;
-  }
-  if (granularity.kind === 'tensor') {
-    const scale = scales[0] ?? 1;
-    if (offsets !== undefined) {
-      const offset = offsets[0] ?? 0;
-      for (let index = 0; index < size; index++) values[index] = codes[index]! * scale + offset;
-    } else {
-      const zeroPoint = zeroPoints[0] ?? 0;
-      for (let index = 0; index < size; index++) values[index] = (codes[index]! - zeroPoint) * scale;
-    }
-    return values;
-  }
-  const axis = granularity.axis;
-  const length = shape[axis]!;
-  const inner = shape.slice(axis + 1).reduce((product, dimension) => product * dimension, 1);
-  const outer = length * inner === 0 ? 0 : size / (length * inner);
-  const groupSize = granularity.kind === 'group' ? granularity.size : 1;
-  const groupCount = Math.ceil(length / groupSize);
-  // Per axis, scales are [length]; per group they keep every other axis, hence `inner`.
-  const step = granularity.kind === 'axis' ? 0 : 1;
-  let index = 0;
-  for (let outerIndex = 0; outerIndex < outer; outerIndex++) {
-    for (let position = 0; position < length; position++) {
-      const base =
-        granularity.kind === 'axis' ? position : (outerIndex * groupCount + Math.floor(position / groupSize)) * inner;
-      if (offsets !== undefined) {
-        for (let innerIndex = 0; innerIndex < inner; innerIndex++, index++) {
-          const scaleIndex = base + step * innerIndex;
-          values[index] = codes[index]! * scales[scaleIndex]! + offsets[scaleIndex]!;
-        }
-      } else {
-        for (let innerIndex = 0; innerIndex < inner; innerIndex++, index++) {
-          const scaleIndex = base + step * innerIndex;
-          values[index] = (codes[index]! - zeroPoints[scaleIndex]!) * scales[scaleIndex]!;
-        }
-      }
-    }
-  }
-  return values;
-}
-
-/** A typed view of 8- or 16-bit codes where their bytes allow one (no copy), else undefined. */
-function directCodes(encoding: AffineEncoding, size: number): ArrayLike<number> | undefined {
-  const { codes, bits, signed } = encoding;
-  if (bits === 8) return signed ? new Int8Array(codes.buffer, codes.byteOffset, size) : codes.subarray(0, size);
-  if (bits === 16 && HOST_IS_LITTLE_ENDIAN && codes.byteOffset % 2 === 0) {
-    return signed ? new Int16Array(codes.buffer, codes.byteOffset, size) : new Uint16Array(codes.buffer, codes.byteOffset, size);
-  }
-  return undefined;
-}
-
-/** Scales and offsets as numbers: float64 kept exact, 16-bit floats widened. */
-function realValues(tensor: HostTensor<'float64' | 'float32' | 'float16'>): Float64Array | Float32Array {
-  return tensor.dtype === 'float64' ? (tensor.data as Float64Array) : toFloat32(tensor).data;
+function affineBuffers(encoding: AffineEncoding): ArrayBufferView[] {
+  const buffers: ArrayBufferView[] = [encoding.codes, encoding.scales.data];
+  if (encoding.zeroPoints !== undefined) buffers.push(encoding.zeroPoints.data);
+  if (encoding.offsets !== undefined) buffers.push(encoding.offsets.data);
+  return buffers;
 }

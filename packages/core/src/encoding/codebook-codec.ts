@@ -6,7 +6,10 @@ import { bytesPerElement } from '../tensor/dtype.ts';
 import { toFloat32 } from '../tensor/host-tensor.ts';
 import { shapeSize } from '../tensor/shape.ts';
 import { forEachCodeChunk, packedByteLength } from './bit-pack.ts';
+import { checkNoOverlap } from './decode-destination.ts';
 import { fieldText } from './describe-fields.ts';
+import { decodeCodebookSimd } from './simd/codebook-simd.ts';
+import { defaultDecodeSimd, type DecodeSimdKernel } from './simd/decode-kernel.ts';
 import type { EncodingCodec } from './encoding-codec.ts';
 import { child, element, fail, readBits, readBytes, readShape, readTensor } from './field-checks.ts';
 import type { CodebookMetadata } from './metadata.ts';
@@ -19,7 +22,10 @@ export const codebookCodec: EncodingCodec<CodebookEncoding, CodebookMetadata> = 
   kind: 'codebook',
   shape: (encoding) => encoding.shape,
   byteLength: (encoding) => encoding.centroids.data.byteLength + encoding.indices.byteLength,
-  decode: (encoding) => ({ dtype: 'float32', shape: [...encoding.shape], data: decodeCodebook(encoding) }),
+  decode(encoding, _nested, destination) {
+    if (destination !== undefined) checkNoOverlap(destination, [encoding.indices, encoding.centroids.data], "the encoding's indices or centroids");
+    return { dtype: 'float32', shape: [...encoding.shape], data: decodeCodebook(encoding, destination) };
+  },
   validate(record, location) {
     const { shape, size } = readShape(record.shape, child(location, 'shape'));
     readCodebook(record, size, location);
@@ -84,19 +90,39 @@ function readCodebook(record: Readonly<Record<string, unknown>>, size: number, l
 }
 
 /**
- * Decodes a validated codebook encoding to float32 values (internal; use `decode`).
+ * Decodes a validated codebook encoding into `destination` (a Float32Array of its element count,
+ * fresh when omitted): through the SIMD kernels where the engine has WebAssembly SIMD, else in
+ * JS; both copy each centroid's float32 bits. Internal; use `decode`.
  *
  * @example
  * ```ts
  * const values = decodeCodebook(codebookFromIndices({ shape: [2], centroids, indices: [1, 0] }));
  * ```
  */
-export function decodeCodebook(encoding: CodebookEncoding): Float32Array {
-  const size = encoding.shape.reduce((product, dimension) => product * dimension, 1);
+export function decodeCodebook(
+  encoding: CodebookEncoding,
+  destination: Float32Array = new Float32Array(shapeSize(encoding.shape)),
+  kernel: DecodeSimdKernel | null = defaultDecodeSimd(),
+): Float32Array {
   const centroids = toFloat32(encoding.centroids).data;
-  const values = new Float32Array(size);
-  forEachCodeChunk(encoding.indices, size, encoding.bits, false, (indices, start) => {
-    for (let offset = 0; offset < indices.length; offset++) values[start + offset] = centroids[indices[offset]!]!;
+  if (kernel !== null && decodeCodebookSimd(kernel, encoding, centroids, destination)) return destination;
+  return decodeCodebookJs(encoding, centroids, destination);
+}
+
+/**
+ * The JS codebook decoder, into `destination`: each element's centroid bits copied through
+ * integer views (so even a NaN centroid keeps its payload). Internal; the SIMD kernels' reference.
+ *
+ * @example
+ * ```ts
+ * decodeCodebookJs(encoding, new Float32Array([-1, 1]), new Float32Array(4));
+ * ```
+ */
+export function decodeCodebookJs(encoding: CodebookEncoding, centroids: Float32Array, destination: Float32Array): Float32Array {
+  const centroidBits = new Uint32Array(centroids.buffer, centroids.byteOffset, centroids.length);
+  const words = new Uint32Array(destination.buffer, destination.byteOffset, destination.length);
+  forEachCodeChunk(encoding.indices, destination.length, encoding.bits, false, (indices, start) => {
+    for (let offset = 0; offset < indices.length; offset++) words[start + offset] = centroidBits[indices[offset]!]!;
   });
-  return values;
+  return destination;
 }

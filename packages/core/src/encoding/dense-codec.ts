@@ -3,6 +3,7 @@
  */
 import { DTYPES, bytesPerElement, isDType, isFloatDType, matchesDType, type DType } from '../tensor/dtype.ts';
 import { MAX_EXTENT, MAX_RANK } from '../tensor/shape-limits.ts';
+import { bfloat16ArrayToFloat32, float16ArrayToFloat32 } from '../tensor/half.ts';
 import { toFloat32, type HostTensor } from '../tensor/host-tensor.ts';
 import { shapeSize, shapesEqual } from '../tensor/shape.ts';
 import { fieldText, fieldsOf } from './describe-fields.ts';
@@ -16,7 +17,7 @@ export const denseCodec: EncodingCodec<DenseEncoding, DenseMetadata> = {
   kind: 'dense',
   shape: (encoding) => encoding.tensor.shape,
   byteLength: (encoding) => encoding.tensor.data.byteLength,
-  decode: (encoding) => decodeDense(encoding),
+  decode: (encoding, _nested, destination) => decodeDense(encoding, destination),
   validate(record, location) {
     const { tensor } = record;
     // The checks below, made with no location objects: a checkpoint may hold a million tiny
@@ -77,13 +78,21 @@ export function denseByteLength(dtype: DType, shape: readonly number[]): number 
 
 /**
  * The values of a dense encoding: 16-bit floats widened to float32, anything else as stored
- * (sharing the encoding's data, so copy before writing to it). Internal; use `decode`.
+ * (sharing the encoding's data, so copy before writing to it). With `destination` (a checked
+ * Float32Array of the element count) every dtype is written there as float32. Internal; use `decode`.
  *
  * @example
  * ```ts
  * decodeDense(castDense(tensor, 'bfloat16')).dtype; // 'float32'
  * ```
  */
-export function decodeDense(encoding: DenseEncoding): HostTensor {
-  return isFloatDType(encoding.tensor.dtype) ? toFloat32(encoding.tensor) : encoding.tensor;
+export function decodeDense(encoding: DenseEncoding, destination?: Float32Array): HostTensor {
+  const { tensor } = encoding;
+  if (destination === undefined) return isFloatDType(tensor.dtype) ? toFloat32(tensor) : tensor;
+  const shape = [...tensor.shape];
+  if (tensor.dtype === 'float16') return { dtype: 'float32', shape, data: float16ArrayToFloat32(tensor.data as Uint16Array, destination) };
+  if (tensor.dtype === 'bfloat16') return { dtype: 'float32', shape, data: bfloat16ArrayToFloat32(tensor.data as Uint16Array, destination) };
+  // TypedArray#set converts each element to float32 and copies safely even when the arrays share bytes.
+  destination.set(tensor.data as ArrayLike<number>);
+  return { dtype: 'float32', shape, data: destination };
 }

@@ -26,8 +26,13 @@ export interface EncodingCodec<Kind extends { readonly kind: string } = { readon
   shape(encoding: Kind): readonly number[];
   /** Exact bytes of every component buffer, nested encodings included (metadata not counted). */
   byteLength(encoding: Kind, nested: NestedEncodings): number;
-  /** The tensor it stands for (float32 for every compressed kind), over plain typed arrays. */
-  decode(encoding: Kind, nested: NestedEncodings): HostTensor;
+  /**
+   * The tensor it stands for (float32 for every compressed kind), over plain typed arrays. With
+   * `destination` (already checked to be a Float32Array of the element count), the values are
+   * written there as float32 and the result's data is `destination`; a codec that ignores it is
+   * copied into it by the generic `decode`.
+   */
+  decode(encoding: Kind, nested: NestedEncodings, destination?: Float32Array): HostTensor;
   /**
    * Checks an untrusted object whose `kind` is this one and returns the shape it decodes to.
    * Every expected buffer size is computed from already validated numbers, so a lying length
@@ -51,7 +56,7 @@ export interface EncodingCodec<Kind extends { readonly kind: string } = { readon
 
 /** The generic operations, for codecs of kinds that hold other encodings. */
 export interface NestedEncodings {
-  decode(encoding: Encoding): HostTensor;
+  decode(encoding: Encoding, destination?: Float32Array): HostTensor;
   byteLength(encoding: Encoding): number;
   shape(encoding: Encoding): readonly number[];
 }

@@ -6,7 +6,9 @@
 import { WhittleError, type ErrorLocation } from '../errors.ts';
 import type { DType } from '../tensor/dtype.ts';
 import type { HostTensor } from '../tensor/host-tensor.ts';
-import { describeValue as describeValue, shapesEqual } from '../tensor/shape.ts';
+import { toFloat32 } from '../tensor/host-tensor.ts';
+import { describeValue as describeValue, shapeSize, shapesEqual } from '../tensor/shape.ts';
+import { checkDestination } from './decode-destination.ts';
 import { littleEndianBytes } from './byte-order.ts';
 import { fieldText, fieldsOf } from './describe-fields.ts';
 import type { EncodingCodec, EncodingCodecTable, NestedEncodings, PartsWriter } from './encoding-codec.ts';
@@ -54,7 +56,18 @@ export function encodingOperations(codecs: EncodingCodecTable): EncodingOperatio
 
   const operations: EncodingOperations = {
     kinds,
-    decode: (encoding) => known(encoding).decode(encoding as never, operations),
+    decode(encoding, destination) {
+      const codec = known(encoding);
+      if (destination === undefined) return codec.decode(encoding as never, operations);
+      const shape = codec.shape(encoding as never);
+      const values = checkDestination(destination, shapeSize(shape));
+      const decoded = codec.decode(encoding as never, operations, values);
+      if (decoded.data !== values) {
+        // A codec that decodes into its own array: convert and copy once it has finished reading.
+        values.set(toFloat32(decoded).data);
+      }
+      return { dtype: 'float32', shape: [...shape], data: values };
+    },
     byteLength: (encoding) => known(encoding).byteLength(encoding as never, operations),
     shape: (encoding) => known(encoding).shape(encoding as never),
     validate: (value, location = {}) => readEncoding(value, location, 0).encoding,

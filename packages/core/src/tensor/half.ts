@@ -2,6 +2,9 @@
  * IEEE 754 half precision (float16) and bfloat16 conversions, round-to-nearest-even, on raw
  * 16-bit patterns. Written over typed arrays because tfjs has no 16-bit float dtype.
  */
+import { checkDestination, checkNoOverlap } from '../encoding/decode-destination.ts';
+import { defaultDecodeSimd } from '../encoding/simd/decode-kernel.ts';
+import { widenHalvesSimd } from '../encoding/simd/half-simd.ts';
 
 const float32Scratch = new Float32Array(1);
 const uint32Scratch = new Uint32Array(float32Scratch.buffer);
@@ -116,20 +119,38 @@ function float16ToFloat32Table(): Uint32Array {
 }
 
 /**
- * Converts float16 bit patterns to a Float32Array, exactly (NaN sign and payload included), by
- * table lookup.
+ * Converts float16 bit patterns to float32, exactly (NaN sign and payload included): with
+ * WebAssembly SIMD where the engine has it, else by table lookup. With `destination` (a
+ * Float32Array as long as `bits`, sharing no bytes with it) the values are written there and it
+ * is returned; a wrong one is an `invalid-argument` error.
  *
  * @example
  * ```ts
  * float16ArrayToFloat32(new Uint16Array([0x3c00])); // Float32Array [1]
+ * float16ArrayToFloat32(new Uint16Array([0x3c00]), reused); // reused, now [1]
  * ```
  */
-export function float16ArrayToFloat32(bits: Uint16Array): Float32Array {
+export function float16ArrayToFloat32(bits: Uint16Array, destination?: Float32Array): Float32Array {
+  const out = outputFor(bits, destination);
+  const kernel = defaultDecodeSimd();
+  if (kernel !== null && widenHalvesSimd(kernel, 'float16', bits, out)) return out;
+  return float16ArrayToFloat32Js(bits, out);
+}
+
+/**
+ * The table-lookup conversion of {@link float16ArrayToFloat32} into `destination` (as long as
+ * `bits`), with no SIMD: the reference the SIMD kernel is tested against (internal).
+ *
+ * @example
+ * ```ts
+ * float16ArrayToFloat32Js(new Uint16Array([0x3c00]), new Float32Array(1)); // [1]
+ * ```
+ */
+export function float16ArrayToFloat32Js(bits: Uint16Array, destination: Float32Array): Float32Array {
   const table = float16ToFloat32Table();
-  const out = new Float32Array(bits.length);
-  const words = new Uint32Array(out.buffer);
+  const words = new Uint32Array(destination.buffer, destination.byteOffset, destination.length);
   for (let index = 0; index < bits.length; index++) words[index] = table[bits[index]!]!;
-  return out;
+  return destination;
 }
 
 /** Converts a whole Float32Array to bfloat16 bit patterns. */
@@ -147,10 +168,41 @@ export function float32ArrayToBfloat16(values: Float32Array): Uint16Array {
   return out;
 }
 
-/** Converts bfloat16 bit patterns to a Float32Array. */
-export function bfloat16ArrayToFloat32(bits: Uint16Array): Float32Array {
-  const out = new Float32Array(bits.length);
-  const words = new Uint32Array(out.buffer);
+/**
+ * Converts bfloat16 bit patterns to float32 (exact: the pattern is the float's top half), with
+ * WebAssembly SIMD where the engine has it. `destination` as for {@link float16ArrayToFloat32}.
+ *
+ * @example
+ * ```ts
+ * bfloat16ArrayToFloat32(new Uint16Array([0x3f80])); // Float32Array [1]
+ * ```
+ */
+export function bfloat16ArrayToFloat32(bits: Uint16Array, destination?: Float32Array): Float32Array {
+  const out = outputFor(bits, destination);
+  const kernel = defaultDecodeSimd();
+  if (kernel !== null && widenHalvesSimd(kernel, 'bfloat16', bits, out)) return out;
+  return bfloat16ArrayToFloat32Js(bits, out);
+}
+
+/**
+ * {@link bfloat16ArrayToFloat32} into `destination` (as long as `bits`) with no SIMD: the
+ * reference the SIMD kernel is tested against (internal).
+ *
+ * @example
+ * ```ts
+ * bfloat16ArrayToFloat32Js(new Uint16Array([0x3f80]), new Float32Array(1)); // [1]
+ * ```
+ */
+export function bfloat16ArrayToFloat32Js(bits: Uint16Array, destination: Float32Array): Float32Array {
+  const words = new Uint32Array(destination.buffer, destination.byteOffset, destination.length);
   for (let index = 0; index < bits.length; index++) words[index] = bits[index]! << 16;
-  return out;
+  return destination;
+}
+
+/** A checked caller's array, or a fresh one. */
+function outputFor(bits: Uint16Array, destination: Float32Array | undefined): Float32Array {
+  if (destination === undefined) return new Float32Array(bits.length);
+  checkDestination(destination, bits.length);
+  checkNoOverlap(destination, [bits], 'the 16-bit patterns');
+  return destination;
 }

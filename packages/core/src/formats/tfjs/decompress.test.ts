@@ -139,3 +139,26 @@ describe('decompress', () => {
     expect(() => decompress(model, { dtype: 'int4' as never })).toThrow(WhittleError);
   });
 });
+
+describe('decompress reuses one work array across params', () => {
+  test('float16 and uint8 outputs equal each param decompressed alone', () => {
+    const arbitraryModel = fc
+      .array(encodingArbitrary(), { minLength: 2, maxLength: 5 })
+      .map((encodings) =>
+        createModel({
+          format: 'checkpoint',
+          params: encodings.map((value, index) => ({ name: `p${index}`, role: 'other', value })),
+        })
+      );
+    fc.assert(
+      fc.property(arbitraryModel, fc.constantFrom('float16', 'uint8') as fc.Arbitrary<'float16' | 'uint8'>, (model, dtype) => {
+        const together = decompress(model, { dtype });
+        for (const [name, param] of model.params) {
+          const alone = decompress(createModel({ format: 'checkpoint', params: [param] }), { dtype });
+          expect(tensorBits(decode(together.params.get(name)!.value))).toEqual(tensorBits(decode(alone.params.get(name)!.value)));
+        }
+      }),
+      { numRuns: 100 }
+    );
+  });
+});

@@ -3,13 +3,15 @@
  * form (dense float32 by default, or stock float16 / uint8 per tensor).
  */
 import { castDense, denseEncoding } from '../../encoding/dense.ts';
+import { encodingParamCount } from '../../encoding/byte-length.ts';
 import { decode } from '../../encoding/decode.ts';
+import { floatScratch, type FloatScratch } from '../../encoding/float-scratch.ts';
 import type { Encoding } from '../../encoding/types.ts';
 import { WhittleError } from '../../errors.ts';
 import { replaceParams } from '../../model/replace-params.ts';
 import type { Model } from '../../model/types.ts';
 import { isFloatDType } from '../../tensor/dtype.ts';
-import { toFloat32 } from '../../tensor/host-tensor.ts';
+import { toFloat32, type HostTensor } from '../../tensor/host-tensor.ts';
 import { describeValue } from '../../tensor/shape.ts';
 import { quantizeStockAffine } from './stock-uint8.ts';
 import { stockWeight } from './stock-weights.ts';
@@ -47,14 +49,16 @@ export function decompress(model: Model, options: DecompressOptions = {}): Model
     });
   }
   const updates = new Map<string, Encoding>();
+  // float16 and uint8 outputs re-encode the decoded values, so one work array serves every param.
+  const scratch = dtype === 'float32' ? undefined : floatScratch();
   for (const param of model.params.values()) {
-    const value = stockValue(param.value, dtype);
+    const value = stockValue(param.value, dtype, scratch);
     if (value !== param.value) updates.set(param.name, value);
   }
   return replaceParams(model, updates);
 }
 
-function stockValue(encoding: Encoding, dtype: StockDType): Encoding {
+function stockValue(encoding: Encoding, dtype: StockDType, scratch: FloatScratch | undefined): Encoding {
   if (encoding.kind === 'dense' && !isFloatDType(encoding.tensor.dtype)) {
     const tensor = encoding.tensor;
     if (tensor.dtype === 'int32' || tensor.dtype === 'bool') return encoding;
@@ -65,10 +69,12 @@ function stockValue(encoding: Encoding, dtype: StockDType): Encoding {
     });
   }
   if (inStockForm(encoding, dtype)) return encoding;
-  const values = toFloat32(decode(encoding));
+  if (scratch === undefined) return denseEncoding(toFloat32(decode(encoding)));
+  const values = decode(encoding, scratch.take(encodingParamCount(encoding))) as HostTensor<'float32'>;
   if (dtype === 'float16') return castDense(values, 'float16');
-  if (dtype === 'uint8' && values.data.every(Number.isFinite)) return quantizeStockAffine(values.data, values.shape, 8);
-  return denseEncoding(values);
+  if (values.data.every(Number.isFinite)) return quantizeStockAffine(values.data, values.shape, 8);
+  // Kept as float32: the values must outlive the scratch array.
+  return denseEncoding({ dtype: 'float32', shape: values.shape, data: values.data.slice() });
 }
 
 function inStockForm(encoding: Encoding, dtype: StockDType): boolean {

@@ -1,0 +1,78 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { tfjsStockQParams } from '../../formats/tfjs/stock-uint8.ts';
+import { affineEncoding } from '../affine.ts';
+import { decode } from '../decode.ts';
+import { createDecodeSimd, defaultDecodeSimd } from './decode-kernel.ts';
+import { decodeAffineSimd } from './affine-simd.ts';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** Stock tfjs's own decoder: the oracle. */
+function tfjsDecode(bytes: Uint8Array, size: number, quantized: 'uint8' | 'uint16', min: number, scale: number): Uint32Array {
+  const spec = JSON.parse(
+    JSON.stringify({ name: 'w', shape: [size], dtype: 'float32', quantization: { dtype: quantized, min, scale } }),
+  ) as tf.io.WeightsManifestEntry;
+  const tensor = tf.io.decodeWeights(bytes.slice().buffer, [spec])['w']!;
+  const data = tensor.dataSync() as Float32Array;
+  tensor.dispose();
+  return new Uint32Array(data.buffer, data.byteOffset, data.length);
+}
+
+const finite = fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e30, max: 1e30 });
+/** Ranges as the converter writes them, and arbitrary doubles. */
+const minAndScale = fc.oneof(
+  fc
+    .tuple(fc.double({ noNaN: true, min: -10, max: 10 }), fc.double({ noNaN: true, min: 1e-3, max: 10 }), fc.constantFrom(8, 16) as fc.Arbitrary<8 | 16>)
+    .map(([low, width, bits]) => tfjsStockQParams(low, low + width, bits)),
+  fc.record({ min: finite, scale: finite }),
+);
+
+describe('stock uint8 / uint16 on the SIMD path', () => {
+  test('gives exactly the floats of tfjs io.decodeWeights, on tensors large enough for the kernels', () => {
+    const kernel = createDecodeSimd({ chunkElements: 1024, minimumElements: 0 })!;
+    fc.assert(
+      fc.property(
+        fc.constantFrom('uint8', 'uint16') as fc.Arbitrary<'uint8' | 'uint16'>,
+        fc.integer({ min: 1, max: 5000 }),
+        minAndScale,
+        fc.nat(),
+        (quantized, size, { min, scale }, seed) => {
+          const bits = quantized === 'uint8' ? 8 : 16;
+          const bytes = Uint8Array.from({ length: (size * bits) / 8 }, (_, index) => (Math.imul(seed + index, 2654435761) >>> 13) & 0xff);
+          const encoding = affineEncoding({
+            shape: [size], bits, signed: false, granularity: { kind: 'tensor' }, codes: bytes,
+            scales: { dtype: 'float64', shape: [], data: Float64Array.of(scale) },
+            offsets: { dtype: 'float64', shape: [], data: Float64Array.of(min) },
+          });
+          const values = new Float32Array(size);
+          expect(decodeAffineSimd(kernel, encoding, values)).toBe(true);
+          expect(Array.from(new Uint32Array(values.buffer))).toEqual(Array.from(tfjsDecode(bytes, size, quantized, min, scale)));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  test('the public decode of a 1M-weight converter tensor, through the default kernel', () => {
+    expect(defaultDecodeSimd()).not.toBeNull();
+    const size = 1 << 20;
+    const bytes = Uint8Array.from({ length: size }, (_, index) => (index * 2654435761) >>> 24);
+    const { min, scale } = tfjsStockQParams(-0.731, 0.412, 8);
+    const encoding = affineEncoding({
+      shape: [1024, 1024], bits: 8, signed: false, granularity: { kind: 'tensor' }, codes: bytes,
+      scales: { dtype: 'float64', shape: [], data: Float64Array.of(scale) },
+      offsets: { dtype: 'float64', shape: [], data: Float64Array.of(min) },
+    });
+    const values = decode(encoding, new Float32Array(size)).data as Float32Array;
+    const expected = tfjsDecode(bytes, size, 'uint8', min, scale);
+    let mismatches = 0;
+    const actual = new Uint32Array(values.buffer);
+    for (let index = 0; index < size; index++) if (actual[index] !== expected[index]) mismatches++;
+    expect(mismatches).toBe(0);
+  });
+});
