@@ -1,0 +1,4 @@
+/**
+ * `@whittle/onnx`: ONNX models as whittle models.
+ */
+export {};
