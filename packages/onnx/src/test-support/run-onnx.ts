@@ -12,9 +12,17 @@ export interface RunTensor {
   readonly data: Float32Array | BigInt64Array | Int32Array;
 }
 
-/** Runs `model` on `feeds` and returns every output (float outputs as Float32Array). */
-export async function runOnnx(model: Uint8Array, feeds: Readonly<Record<string, RunTensor>>): Promise<Record<string, RunTensor>> {
-  const session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'disabled' });
+/** Runs `model` (with its external data files' bytes by name) on `feeds` and returns every output. */
+export async function runOnnx(
+  model: Uint8Array,
+  feeds: Readonly<Record<string, RunTensor>>,
+  externalData: readonly { path: string; data: Uint8Array }[] = [],
+): Promise<Record<string, RunTensor>> {
+  const session = await ort.InferenceSession.create(model, {
+    executionProviders: ['wasm'],
+    graphOptimizationLevel: 'disabled',
+    ...(externalData.length === 0 ? {} : { externalData: [...externalData] }),
+  });
   try {
     const inputs: Record<string, ort.Tensor> = {};
     for (const [name, tensor] of Object.entries(feeds)) {
