@@ -46,7 +46,14 @@ export interface ModelSpec {
   readonly extraOpsets?: readonly { domain: string; version: number }[];
 }
 
-/** The `ModelProto` of `spec` (IR version 10, default opset 21). */
+/**
+ * The `ModelProto` of `spec` (IR version 10, default opset 21).
+ *
+ * @example
+ * ```ts
+ * const bytes = encodeModelProto(buildModelProto(mlpSpec()));
+ * ```
+ */
 export function buildModelProto(spec: ModelSpec): ModelProto {
   const valueInfo = (value: ValueSpec) => ({
     name: value.name,
@@ -86,12 +93,26 @@ export function buildModelProto(spec: ModelSpec): ModelProto {
   });
 }
 
-/** A TensorProto holding `tensor` in raw_data. */
+/**
+ * A TensorProto holding `tensor` in raw_data.
+ *
+ * @example
+ * ```ts
+ * tensorProto('w', hostTensor('float32', [2, 2]));
+ * ```
+ */
 export function tensorProto(name: string, tensor: HostTensor): TensorProto {
   return create(TensorProtoSchema, { name, dims: tensor.shape.map(BigInt), dataType: onnxDataType(tensor.dtype), rawData: tensorBytes(tensor).slice() });
 }
 
-/** An INT64 TensorProto (shapes, axes). */
+/**
+ * An INT64 TensorProto (shapes, axes).
+ *
+ * @example
+ * ```ts
+ * int64Tensor('axes', [1]);
+ * ```
+ */
 export function int64Tensor(name: string, values: readonly number[], dims: readonly number[] = [values.length]): TensorProto {
   return create(TensorProtoSchema, { name, dims: dims.map(BigInt), dataType: 7, int64Data: values.map(BigInt) });
 }

@@ -3,8 +3,10 @@
  * block with attention MatMuls, and a Gather embedding, each with seeded random weights.
  */
 import { hostTensor, type HostTensor } from '@whittle/core';
-import { buildModelProto, int64Tensor, type ModelSpec } from './build-model-proto.ts';
-import { randomFloats } from './run-onnx.ts';
+import { int64Tensor, type ModelSpec } from './build-model-proto.ts';
+import { randomFloats } from './random-floats.ts';
+
+export { buildModelProto } from './build-model-proto.ts';
 
 const f32 = (shape: number[], seed: number, scale = 0.5): HostTensor => hostTensor('float32', shape, randomFloats(shape.reduce((a, b) => a * b, 1), seed, scale));
 
@@ -116,4 +118,4 @@ export function embeddingSpec(): ModelSpec {
 /** Every test model by name. */
 export const TEST_MODELS = { mlp: mlpSpec, gemm: gemmSpec, conv: convSpec, attention: attentionSpec, embedding: embeddingSpec } as const;
 
-export { buildModelProto };
+
