@@ -7,6 +7,7 @@ import '@whittle/quantize/register';
 import '@whittle/prune/register';
 import '@whittle/lowrank/register';
 import '@whittle/distill/register';
+import '@whittle/onnx/register';
 import { version } from '../package.json';
 import type { CliIo } from './cli-io.ts';
 import { addBenchCommand } from './commands/bench.ts';
