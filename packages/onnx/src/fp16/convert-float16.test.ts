@@ -41,7 +41,24 @@ function blockedSpec(): ModelSpec {
   };
 }
 
-const SPECS: Record<string, () => ModelSpec> = { ...TEST_MODELS, blocked: blockedSpec };
+/** Float tensors made from shapes and by Casts: ConstantOfShape's default zero, Cast to FLOAT, a bool mask. */
+function shapesSpec(): ModelSpec {
+  return {
+    inputs: [{ name: 'x', dims: [2, 5] }],
+    outputs: [{ name: 'y', dims: [2, 5] }],
+    initializers: { zero: hostTensor('float32', [], new Float32Array([0])) },
+    nodes: [
+      { op: 'Shape', inputs: ['x'], outputs: ['s'] },
+      { op: 'ConstantOfShape', inputs: ['s'], outputs: ['z'] },
+      { op: 'Add', inputs: ['x', 'z'], outputs: ['a'] },
+      { op: 'Greater', inputs: ['a', 'zero'], outputs: ['g'] },
+      { op: 'Cast', inputs: ['g'], outputs: ['gf'], attributes: { to: DataType.FLOAT } },
+      { op: 'Mul', inputs: ['a', 'gf'], outputs: ['y'] },
+    ],
+  };
+}
+
+const SPECS: Record<string, () => ModelSpec> = { ...TEST_MODELS, blocked: blockedSpec, shapes: shapesSpec };
 
 describe('convertToFloat16', () => {
   test.each(Object.keys(SPECS))('%s: runs in onnxruntime and matches float32 within float16 error', async (name) => {
@@ -54,6 +71,11 @@ describe('convertToFloat16', () => {
     expect(proto.graph!.input.map(elementType)).toEqual(spec.inputs.map((input) => input.type ?? DataType.FLOAT));
     expect(proto.graph!.output.every((value) => elementType(value) === DataType.FLOAT)).toBe(true);
     expect(proto.graph!.initializer.filter((tensor) => tensor.dataType === DataType.FLOAT).map((tensor) => tensor.name)).toEqual(name === 'blocked' ? ['floor'] : []);
+    if (name === 'shapes') {
+      const cast = proto.graph!.node.find((node) => node.name === 'cast_4')!;
+      expect(cast.attribute[0]!.i).toBe(BigInt(DataType.FLOAT16));
+      expect(proto.graph!.node.find((node) => node.opType === 'ConstantOfShape')!.attribute[0]!.t?.dataType).toBe(DataType.FLOAT16);
+    }
     const sourceBytes = new Map(decodeModelProto(source).graph!.initializer.map((tensor) => [tensor.name, tensor.rawData.byteLength]));
     for (const tensor of proto.graph!.initializer.filter((tensor) => result.converted.includes(tensor.name))) {
       expect(tensor.rawData.byteLength * 2).toBe(sourceBytes.get(tensor.name));

@@ -4,7 +4,7 @@ import { WhittleError } from '@whittle/core';
 import { describe, expect, test } from 'vitest';
 import { encodeModelProto } from '../protobuf/decode-model-proto.ts';
 import { MAX_MESSAGE_DEPTH } from '../protobuf/scan-wire.ts';
-import { AttributeProtoSchema, GraphProtoSchema, ModelProtoSchema, type GraphProto, type ModelProto } from '../proto/onnx_pb.ts';
+import { AttributeProtoSchema, GraphProtoSchema, ModelProtoSchema, TensorProtoSchema, type GraphProto, type ModelProto } from '../proto/onnx_pb.ts';
 import { buildModelProto, mlpSpec } from '../test-support/test-models.ts';
 import { readOnnxModel } from './read-onnx-model.ts';
 
@@ -114,6 +114,43 @@ describe('hostile ONNX protobufs are typed errors naming the file and field', ()
         }
       }),
       { numRuns: 1500 },
+    );
+  });
+
+  test('fuzz: initializers of any dims, type, raw length, typed values and external entries read or are refused with a typed one-line error', async () => {
+    const initializer = fc.record({
+      dims: fc.array(fc.oneof(fc.bigInt({ min: -3n, max: 40n }), fc.constantFrom(2n ** 31n, 2n ** 62n, -(2n ** 63n))), { maxLength: 4 }),
+      dataType: fc.integer({ min: 0, max: 30 }),
+      raw: fc.nat({ max: 300 }),
+      floats: fc.nat({ max: 50 }),
+      location: fc.nat({ max: 2 }),
+      externalData: fc.array(fc.record({ key: fc.constantFrom('location', 'offset', 'length', 'checksum', 'x'), value: fc.string({ maxLength: 12 }) }), { maxLength: 4 }),
+      name: fc.constantFrom('w1', 'b1', 'fresh', ''),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(initializer, { minLength: 1, maxLength: 3 }), async (tensors) => {
+        const bytes = edited((proto) => {
+          for (const tensor of tensors) {
+            proto.graph!.initializer.push(
+              create(TensorProtoSchema, {
+                name: tensor.name,
+                dims: tensor.dims,
+                dataType: tensor.dataType,
+                rawData: new Uint8Array(tensor.raw),
+                floatData: new Array(tensor.floats).fill(1),
+                dataLocation: tensor.location,
+                externalData: tensor.externalData,
+              }),
+            );
+          }
+        });
+        const result = await readOnnxModel(bytes, { file: FILE }).catch((caught: unknown) => caught);
+        if (result instanceof Error) {
+          expect(result).toBeInstanceOf(WhittleError);
+          expect(result.message).not.toMatch(/[\n\r]/);
+        }
+      }),
+      { numRuns: 1000 },
     );
   });
 });
