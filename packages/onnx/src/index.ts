@@ -4,7 +4,7 @@
  * `onnx.*` recipe kinds to core's registry.
  */
 export { decodeModelProto, encodeModelProto, MAX_PROTOBUF_BYTES } from './protobuf/decode-model-proto.ts';
-export { MAX_MESSAGE_DEPTH, scanMessage } from './protobuf/scan-wire.ts';
+export { DECODED_BYTES_ALLOWANCE, decodedBudget, MAX_MESSAGE_DEPTH, scanMessage } from './protobuf/scan-wire.ts';
 export { dataTypeName, dtypeFromOnnx, onnxDataType, packedByteCount } from './tensor/onnx-dtypes.ts';
 export { readTensor, type TensorLocation } from './tensor/read-tensor.ts';
 export { externalReference, type ExternalReference } from './model/external-reference.ts';

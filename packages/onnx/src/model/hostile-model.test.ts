@@ -60,6 +60,20 @@ describe('hostile ONNX protobufs are typed errors naming the file and field', ()
     await expect(readOnnxModel(nested(15), { file: FILE })).resolves.toBeDefined();
   });
 
+  test('millions of empty messages are refused before decoding, by the decoded-size budget', async () => {
+    const count = 2_000_000;
+    const body = new Uint8Array(2 * count);
+    for (let index = 0; index < count; index++) body[2 * index] = 0x0a; // graph.node, length 0
+    // graph (field 7) of 4,000,000 bytes: length varint 0x80 0x92 0xf4 0x01.
+    const bytes = new Uint8Array([0x3a, 0x80, 0x92, 0xf4, 0x01]);
+    const file = new Uint8Array(bytes.byteLength + body.byteLength);
+    file.set(bytes);
+    file.set(body, bytes.byteLength);
+    const error = await refusal(file);
+    expect(error.message).toMatch(/so many small messages/);
+    expect(error.field).toMatch(/^graph\.node\[\d+\]$/);
+  });
+
   const tensorCases: [string, (proto: ModelProto) => void, string, RegExp][] = [
     ['raw_data shorter than dims × type', (proto) => (proto.graph!.initializer[0]!.rawData = proto.graph!.initializer[0]!.rawData.slice(4)), 'graph.initializer[0].raw_data', /508 bytes.*need 512/],
     ['raw_data longer than dims × type', (proto) => (proto.graph!.initializer[1]!.rawData = new Uint8Array(68)), 'graph.initializer[1].raw_data', /68 bytes/],

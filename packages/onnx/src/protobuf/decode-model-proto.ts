@@ -12,8 +12,8 @@ export const MAX_PROTOBUF_BYTES = 2 ** 31 - 1;
 /**
  * Decodes an ONNX `ModelProto`. The bytes are checked field by field first (see `scanMessage`),
  * so a truncated or hostile file is a `malformed-file` WhittleError naming `file` and the field.
- * Memory: the bytes themselves plus the message tree; `raw_data` fields are views into `bytes`,
- * not copies. Fields this schema does not know are kept and written back by
+ * Memory: the bytes themselves plus the message tree, which the scan bounds by `decodedBudget`
+ * (256 MiB plus 8 bytes per input byte); `raw_data` fields are views into `bytes`, not copies. Fields this schema does not know are kept and written back by
  * {@link encodeModelProto}.
  *
  * @example

@@ -10,6 +10,33 @@ import { WhittleError } from '@whittle/core';
 /** How deep messages may nest (a graph inside an attribute inside a node inside a graph…). */
 export const MAX_MESSAGE_DEPTH = 64;
 
+/**
+ * The decoded message tree may take at most this many bytes besides 8 bytes per byte of input
+ * (see {@link decodedBudget}): enough for any real graph, while a file of millions of empty
+ * messages (2 bytes each, a few hundred bytes each once decoded) is refused before decoding.
+ */
+export const DECODED_BYTES_ALLOWANCE = 256 * 2 ** 20;
+
+/** Estimated bytes of one decoded message (an object with a dozen fields and its arrays). */
+const MESSAGE_COST = 400;
+/** Estimated bytes of one decoded field value or packed 32-bit element (a JS number or reference). */
+const VALUE_COST = 16;
+/** Estimated bytes of one decoded 64-bit integer (a BigInt). */
+const BIGINT_COST = 32;
+
+/**
+ * The most bytes of objects the decoded tree of `byteLength` protobuf bytes may take:
+ * {@link DECODED_BYTES_ALLOWANCE} plus 8 per input byte.
+ *
+ * @example
+ * ```ts
+ * decodedBudget(1_000_000); // 276435456
+ * ```
+ */
+export function decodedBudget(byteLength: number): number {
+  return DECODED_BYTES_ALLOWANCE + 8 * byteLength;
+}
+
 const WIRE_VARINT = 0;
 const WIRE_FIXED64 = 1;
 const WIRE_LENGTH_DELIMITED = 2;
@@ -19,13 +46,16 @@ interface ScanState {
   readonly bytes: Uint8Array;
   readonly file: string;
   position: number;
+  /** Estimated bytes left for the decoded tree. */
+  budget: number;
 }
 
 /**
  * Walks `bytes` as a `schema` message and throws a `malformed-file` WhittleError naming `file`
  * and the field for a truncated varint, a length past the end of its message, an unknown or
- * group wire type, a field whose wire type its schema forbids, or messages nested deeper than
- * {@link MAX_MESSAGE_DEPTH}. Unknown field numbers are allowed (and kept by the decoder).
+ * group wire type, a field whose wire type its schema forbids, messages nested deeper than
+ * {@link MAX_MESSAGE_DEPTH}, or so many small messages and values that their decoded objects
+ * would pass {@link decodedBudget}. Unknown field numbers are allowed (and kept by the decoder).
  *
  * @example
  * ```ts
@@ -33,7 +63,7 @@ interface ScanState {
  * ```
  */
 export function scanMessage(schema: DescMessage, bytes: Uint8Array, file: string): void {
-  const state: ScanState = { bytes, file, position: 0 };
+  const state: ScanState = { bytes, file, position: 0, budget: decodedBudget(bytes.byteLength) };
   scanFields(state, schema, bytes.byteLength, '', 0);
 }
 
@@ -41,6 +71,7 @@ function scanFields(state: ScanState, schema: DescMessage, end: number, path: st
   if (depth > MAX_MESSAGE_DEPTH) {
     malformed(state, `messages nest deeper than ${MAX_MESSAGE_DEPTH} levels`, path);
   }
+  spend(state, MESSAGE_COST, path === '' ? '(message)' : path);
   const counts = new Map<number, number>();
   while (state.position < end) {
     const tagField = path === '' ? '(tag)' : `${path}.(tag)`;
@@ -54,6 +85,7 @@ function scanFields(state: ScanState, schema: DescMessage, end: number, path: st
     const name = field === undefined ? `(field ${fieldNumber})` : field.name;
     const isList = field !== undefined && (field.fieldKind === 'list' || field.fieldKind === 'map');
     const fieldPath = `${path === '' ? '' : `${path}.`}${name}${isList ? `[${index}]` : ''}`;
+    spend(state, field !== undefined && isSixtyFourBit(field) ? BIGINT_COST : VALUE_COST, fieldPath);
     scanValue(state, field, wireType, end, fieldPath, depth);
   }
   if (state.position !== end) malformed(state, 'a field runs past the end of its message', path === '' ? '(message)' : path);
@@ -149,9 +181,26 @@ function scanPacked(state: ScanState, field: DescField, end: number, path: strin
   if (wire === 'fixed64' || wire === 'fixed32') {
     const width = wire === 'fixed64' ? 8 : 4;
     if (length % width !== 0) malformed(state, `a packed list of ${length} bytes is not whole ${width}-byte values`, path);
+    // A float decodes to an 8-byte number: at most twice its bytes, within the budget's 8 per byte.
     return;
   }
-  while (state.position < end) readVarint(state, end, path);
+  const cost = isSixtyFourBit(field) ? BIGINT_COST : VALUE_COST;
+  while (state.position < end) {
+    readVarint(state, end, path);
+    spend(state, cost, path);
+  }
+}
+
+/** int64, uint64, sint64, fixed64 and sfixed64 decode to BigInts. */
+function isSixtyFourBit(field: DescField): boolean {
+  return field.scalar === 3 || field.scalar === 4 || field.scalar === 6 || field.scalar === 16 || field.scalar === 18;
+}
+
+function spend(state: ScanState, cost: number, path: string): void {
+  state.budget -= cost;
+  if (state.budget < 0) {
+    malformed(state, `the file holds so many small messages and values that decoding them would take over ${decodedBudget(state.bytes.byteLength)} bytes`, path);
+  }
 }
 
 function skip(state: ScanState, length: number, end: number, path: string): void {
