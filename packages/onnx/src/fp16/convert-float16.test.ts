@@ -111,6 +111,21 @@ describe('convertToFloat16', () => {
     expect(constant.t?.dataType).toBe(DataType.FLOAT16);
   });
 
+  test('an initializer also listed as a graph input (IR 3) turns float16 with its input entry, and runs', async () => {
+    const proto = buildModelProto(TEST_MODELS.mlp());
+    proto.irVersion = 3n;
+    proto.opsetImport[0]!.version = 13n;
+    proto.graph!.input.push({ ...proto.graph!.input[0]!, name: 'w1', type: { ...proto.graph!.input[0]!.type!, value: { case: 'tensorType', value: { ...(proto.graph!.input[0]!.type!.value.value as never as object), elemType: DataType.FLOAT, shape: undefined } } } } as never);
+    const source = encodeModelProto(proto);
+    const written = await writeOnnxModel(convertToFloat16(await readOnnxModel(source)).model);
+    const inputs = decodeModelProto(written).graph!.input;
+    expect(inputs.map((value) => [value.name, elementType(value)])).toEqual([['x', DataType.FLOAT], ['w1', DataType.FLOAT16]]);
+    const feeds = { x: { dims: [2, 8], data: randomFloats(16, 4) } };
+    const expected = (await runOnnx(source, feeds)).y!.data as Float32Array;
+    const actual = (await runOnnx(written, feeds)).y!.data as Float32Array;
+    actual.forEach((value, index) => expect(Math.abs(value - expected[index]!)).toBeLessThan(1e-2 * Math.max(1, Math.abs(expected[index]!))));
+  });
+
   test('a model with control flow is refused, naming the node', async () => {
     const proto = buildModelProto(TEST_MODELS.mlp());
     proto.graph!.node[2]!.attribute.push(create(AttributeProtoSchema, { name: 'then_branch', type: 5, g: buildModelProto(TEST_MODELS.mlp()).graph }));

@@ -77,7 +77,9 @@ export function convertToFloat16(model: Model, options: Float16Options = {}): Fl
   const consumers = new Map<string, NodeProto[]>();
   for (const node of graph.node) for (const input of node.input) consumers.set(input, [...(consumers.get(input) ?? []), node]);
 
-  for (const input of graph.input) if (isFloat(input.name)) produce(input.name, 'float32');
+  const initializerNames = new Set(graph.initializer.map((tensor) => tensor.name));
+  // Models before IR 4 list initializers among the inputs too: those follow their initializer.
+  for (const input of graph.input) if (isFloat(input.name) && !initializerNames.has(input.name)) produce(input.name, 'float32');
   const converted: string[] = [];
   const params = new Map<string, Param>(model.params);
   const initializers = graph.initializer.map((tensor) => {
@@ -144,7 +146,8 @@ export function convertToFloat16(model: Model, options: Float16Options = {}): Fl
   const float16Tensors = new Set<string>();
   for (const [name, names] of available) if (names.has('float16') && name !== '') float16Tensors.add(names.get('float16')!);
   const valueInfo = graph.valueInfo.map((value) => (float16Tensors.has(value.name) ? withElementType(value, DataType.FLOAT16) : value));
-  const topology = { proto: { ...proto, graph: { ...graph, initializer: initializers, node: nodes, valueInfo } as GraphProto } as ModelProto };
+  const input = graph.input.map((value) => (initializerNames.has(value.name) && float16Tensors.has(value.name) ? withElementType(value, DataType.FLOAT16) : value));
+  const topology = { proto: { ...proto, graph: { ...graph, input, initializer: initializers, node: nodes, valueInfo } as GraphProto } as ModelProto };
   return { model: createModel({ format: 'onnx', topology, params }), converted, keptFloat32, casts };
 }
 
