@@ -51,6 +51,15 @@ describe('.onnx models on the command line', () => {
     expect(written.params.get('w1')!.shape).toEqual([8, 16]);
   });
 
+  test('a recipe whose encoding ONNX has no form for writes the values decoded, says so, and reports the file as written', async () => {
+    const target = join(directory, 'int8.onnx');
+    const run = await runRecorded('compress', model, '--preset', 'int8', '-o', target, '--json');
+    expect(run.status, run.err).toBe(0);
+    expect(run.err).toMatch(/2 params written decoded, as dense float32/);
+    expect(JSON.parse(run.out).output.bytes).toBe(848);
+    expect((await readOnnxFile(target)).params.get('w1')!.value.kind).toBe('dense');
+  });
+
   test('an output that is not a .onnx file is refused before anything is read', async () => {
     const run = await runRecorded('compress', model, '--preset', 'fp16', '-o', join(directory, 'out.safetensors'));
     expect(run.status).toBe(1);

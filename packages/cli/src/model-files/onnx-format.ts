@@ -53,7 +53,13 @@ export const onnxFormat: ModelFormat<OnnxLocation> = {
     }
     const written = await writeOnnxFile(target, result.model, { force: options.force, inputs: [location.path] });
     const gzipBytes = await gzipByteLength([written.model, ...(written.data === undefined ? [] : [written.data])]);
-    return compressReport(sizeOf(model), { ...sizeOf(result.model), gzipBytes }, result.steps);
+    // Params in encodings ONNX has no form for are written decoded: report the file's own sizes.
+    let output = sizeOf(result.model);
+    if (written.decoded.length > 0) {
+      options.note(`${written.decoded.length} params written decoded, as dense float32: an ONNX file has no form for their encoding (${written.decoded.slice(0, 3).join(', ')}${written.decoded.length > 3 ? ', …' : ''})`);
+      output = sizeOf(await readOnnxFile(target));
+    }
+    return compressReport(sizeOf(model), { ...output, gzipBytes }, result.steps);
   },
   async decompress(location, target, { dtype, force }) {
     if (dtype === 'uint8') {

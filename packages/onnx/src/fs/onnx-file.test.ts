@@ -109,7 +109,7 @@ describe('writeOnnxFile', () => {
     const model = await readOnnxFile(await externalModel('source'));
     const inline = join(directory, 'inline.onnx');
     const split = join(directory, 'split.onnx');
-    expect(await writeOnnxFile(inline, model)).toEqual({ model: inline, bytes: expect.any(Number) });
+    expect(await writeOnnxFile(inline, model)).toEqual({ model: inline, bytes: expect.any(Number), decoded: [] });
     const written = await writeOnnxFile(split, model, { externalDataThreshold: 100 });
     expect(written.data).toBe(join(directory, 'split.onnx_data'));
     const proto = decodeModelProto(await readFile(split));

@@ -28,6 +28,8 @@ export interface OnnxFiles {
   /** The external data file, where one was written. */
   readonly data?: string;
   readonly bytes: number;
+  /** Params written decoded to dense float32 (see `OnnxProtoOptions.onDecoded`). */
+  readonly decoded: readonly string[];
 }
 
 /**
@@ -49,8 +51,12 @@ export async function writeOnnxFile(path: string, model: Model, options: WriteOn
   for (const param of model.params.values()) total += byteLength(param.value);
   const inputs = options.inputs ?? [];
   await assertSafeOutput(inputs, path, options);
+  const decoded: string[] = [];
+  const onDecoded = (name: string): void => {
+    decoded.push(name);
+  };
   if (total <= threshold) {
-    const bytes = encodeModelProto(await onnxProtoFromModel(model));
+    const bytes = encodeModelProto(await onnxProtoFromModel(model, { onDecoded }));
     checkProtobufSize(bytes, path);
     const sink = await atomicFileSink(path, options);
     try {
@@ -60,7 +66,7 @@ export async function writeOnnxFile(path: string, model: Model, options: WriteOn
       await sink.abort(error);
       throw error;
     }
-    return { model: path, bytes: bytes.byteLength };
+    return { model: path, bytes: bytes.byteLength, decoded };
   }
   const location = `${basename(path)}_data`;
   const dataPath = join(dirname(path), location);
@@ -71,6 +77,7 @@ export async function writeOnnxFile(path: string, model: Model, options: WriteOn
   try {
     let offset = 0;
     const proto = await onnxProtoFromModel(model, {
+      onDecoded,
       async place(_name, bytes) {
         if (bytes.byteLength < MINIMUM_EXTERNAL_TENSOR_BYTES) return undefined;
         await dataSink.write(bytes);
@@ -86,7 +93,7 @@ export async function writeOnnxFile(path: string, model: Model, options: WriteOn
     await dataSink.close();
     dataCommitted = true;
     await modelSink.close();
-    return { model: path, data: dataPath, bytes: bytes.byteLength + offset };
+    return { model: path, data: dataPath, bytes: bytes.byteLength + offset, decoded };
   } catch (error) {
     await dataSink.abort(error);
     await modelSink?.abort(error);

@@ -1,12 +1,12 @@
 import { create } from '@bufbuild/protobuf';
-import { listParams } from '@whittle/core';
+import { affineFromCodes, listParams } from '@whittle/core';
 import { FunctionProtoSchema, OperatorSetIdProtoSchema, StringStringEntryProtoSchema } from '../proto/onnx_pb.ts';
 import { describe, expect, test } from 'vitest';
 import { decodeModelProto, encodeModelProto } from '../protobuf/decode-model-proto.ts';
 import { buildModelProto, TEST_MODELS, mlpSpec } from '../test-support/test-models.ts';
 import { randomFloats, runOnnx } from '../test-support/run-onnx.ts';
 import { readOnnxModel } from './read-onnx-model.ts';
-import { writeOnnxModel } from './write-onnx-model.ts';
+import { onnxProtoFromModel, writeOnnxModel } from './write-onnx-model.ts';
 
 /** The MLP computed plainly: y = relu(x·w1 + b1)·w2 + b2. */
 function referenceMlp(x: Float32Array, batch: number, w1: Float32Array, b1: Float32Array, w2: Float32Array, b2: Float32Array): Float32Array {
@@ -97,6 +97,31 @@ describe('readOnnxModel and writeOnnxModel', () => {
     const spec = mlpSpec();
     const ones = new Float32Array(8 * 16).fill(1);
     const expected = referenceMlp(x, 1, ones, spec.initializers.b1!.data as Float32Array, spec.initializers.w2!.data as Float32Array, spec.initializers.b2!.data as Float32Array);
+    (y!.data as Float32Array).forEach((value, index) => expect(value).toBeCloseTo(expected[index]!, 3));
+  });
+
+  test('a param in an encoding ONNX has no form for here is written decoded, said so, and runs as its values', async () => {
+    const model = await readOnnxModel(encodeModelProto(buildModelProto(mlpSpec())));
+    // w2 [16, 4] as signed int8 codes per tensor: value = code × 0.05.
+    const codes = Array.from({ length: 64 }, (_, index) => ((index * 37) % 255) - 127);
+    const affine = affineFromCodes({
+      shape: [16, 4],
+      bits: 8,
+      signed: true,
+      granularity: { kind: 'tensor' },
+      codes,
+      scales: { dtype: 'float32', shape: [], data: new Float32Array([0.05]) },
+    });
+    const params = new Map(model.params);
+    params.set('w2', { ...model.params.get('w2')!, value: affine });
+    const decoded: string[] = [];
+    const written = encodeModelProto(await onnxProtoFromModel({ ...model, params }, { onDecoded: (name, kind) => decoded.push(`${name}:${kind}`) }));
+    expect(decoded).toEqual(['w2:affine']);
+    const spec = mlpSpec();
+    const x = randomFloats(8, 6);
+    const w2 = Float32Array.from(codes, (code) => code * 0.05);
+    const expected = referenceMlp(x, 1, spec.initializers.w1!.data as Float32Array, spec.initializers.b1!.data as Float32Array, w2, spec.initializers.b2!.data as Float32Array);
+    const { y } = await runOnnx(written, { x: { dims: [1, 8], data: x } });
     (y!.data as Float32Array).forEach((value, index) => expect(value).toBeCloseTo(expected[index]!, 3));
   });
 });

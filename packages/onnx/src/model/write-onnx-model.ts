@@ -25,6 +25,11 @@ export type PlaceTensor = (name: string, bytes: Uint8Array) => Promise<ExternalR
 export interface OnnxProtoOptions {
   /** Where each initializer's bytes go (see {@link PlaceTensor}); all inline when absent. */
   readonly place?: PlaceTensor;
+  /**
+   * Called for each param whose encoding ONNX has no form for here (affine, codebook, sparse,
+   * low-rank) and which is therefore written decoded, as dense float32.
+   */
+  readonly onDecoded?: (name: string, kind: string) => void;
 }
 
 /**
@@ -33,7 +38,8 @@ export interface OnnxProtoOptions {
  * initializer's declared `data_type` (a `cast` step's float16 weights under a float32 graph)
  * is written in its stored dtype under the name `<name>::<dtype>`, with a Cast node to the
  * declared type producing the name the graph uses. Params in encodings other than dense are
- * decoded first. A param the topology has no initializer for, or an initializer without its
+ * decoded first (see {@link OnnxProtoOptions.onDecoded}): the file then holds their values, not
+ * their compressed form. A param the topology has no initializer for, or an initializer without its
  * param, is an `invalid-model` WhittleError.
  *
  * @example
@@ -60,6 +66,7 @@ export async function onnxProtoFromModel(model: Model, options: OnnxProtoOptions
       continue;
     }
     // A dense param keeps its own dtype; `decode` would widen float16 to float32.
+    if (param.value.kind !== 'dense') options.onDecoded?.(param.name, param.value.kind);
     const values = param.value.kind === 'dense' ? param.value.tensor : decode(param.value);
     const dataType = onnxDataType(values.dtype);
     const stored = dataType === tensor.dataType ? tensor.name : `${tensor.name}::${values.dtype}`;
