@@ -10,5 +10,6 @@ export * from './suites/formats.ts';
 export * from './suites/kernels.ts';
 export * from './suites/pruning.ts';
 export * from './suites/quantization.ts';
+export * from './suites/stock-uint8.ts';
 export * from './suites/quantization/mnist-digits.ts';
 export * from './suites/quantization/mnist-mlp.ts';

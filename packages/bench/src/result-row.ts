@@ -26,6 +26,19 @@ export interface ResultRow {
    * same input (tfjs's own weight decoder, say), so the ratio value / peer needs no other run.
    */
   readonly peer?: PeerFigure;
+  /**
+   * The slowest and fastest of the timed runs `value` is the median of, in the row's unit, where
+   * the suite reports them.
+   */
+  readonly spread?: Spread;
+}
+
+/** The range of a timed figure over its runs, in the row's unit. */
+export interface Spread {
+  /** The lowest figure of any run (for a throughput, the slowest run's). */
+  readonly min: number;
+  /** The highest figure of any run. */
+  readonly max: number;
 }
 
 /** A peer implementation's figure for the same case, in the row's unit. */

@@ -15,6 +15,11 @@ export interface SuiteOptions {
 export interface SuiteResult {
   readonly rows: readonly ResultRow[];
   readonly backends: readonly BackendInfo[];
+  /**
+   * Lines a reader needs beside the figures: how the cases ran and in what order, what a bound
+   * is and is not, the machine's load during the run.
+   */
+  readonly notes?: readonly string[];
 }
 
 /** A named group of benchmark cases. */

@@ -1,22 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { isWhittleError } from '@whittle/core';
-import { Command, CommanderError } from 'commander';
-// Side effect: registers the quantize.* recipe kinds in core's default registry, so `whittle
-// compress` runs them. The CLI's one registration import.
-import '@whittle/quantize/register';
-import '@whittle/prune/register';
-import '@whittle/lowrank/register';
-import '@whittle/distill/register';
-import '@whittle/onnx/register';
-import { version } from '../package.json';
+import { CommanderError } from 'commander';
 import type { CliIo } from './cli-io.ts';
-import { addBenchCommand } from './commands/bench.ts';
-import { addCompressCommand } from './commands/compress.ts';
-import { addDecompressCommand } from './commands/decompress.ts';
-import { addDemoCommand } from './commands/demo.ts';
-import { addDistillCommand } from './commands/distill.ts';
-import { addHelpExamples } from './commands/help-examples.ts';
-import { addInspectCommand } from './commands/inspect.ts';
+import { commandNamed, createProgram, oneLine } from './cli-program.ts';
 
 /** Exit status for a command line that could not be parsed (unknown command, bad value). */
 export const USAGE_ERROR = 2;
@@ -29,8 +13,9 @@ const MAX_CAUSES = 16;
 /**
  * Runs the `whittle` command line and resolves to the exit status. Every error becomes one line
  * on `io.stderr` (`whittle: …`); `--debug` adds the stack trace of the error and of each of its
- * causes. `--quiet` silences progress (never errors). Never exits the process, but turns on
- * tfjs's production mode, which silences tfjs's console advice.
+ * causes. `--quiet` silences progress (never errors). Never exits the process, but a command
+ * that runs turns on tfjs's production mode, which silences tfjs's console advice. Only the
+ * command that runs is loaded, so `--version` and `--help` load neither tfjs nor any technique.
  *
  * @example
  * ```ts
@@ -39,11 +24,8 @@ const MAX_CAUSES = 16;
  * ```
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  // tfjs prints advice to stderr (in Node, to install tfjs-node when the cpu backend first runs);
-  // the CLI's stderr is for errors. Production mode only gates tfjs's console output.
-  tf.enableProdMode();
-  const program = createProgram(io);
   try {
+    const program = await createProgram(io, new Set([commandNamed(argv)]));
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (error) {
@@ -51,59 +33,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       // Commander has already written its message through `outputError`, or the help/version.
       return error.exitCode === 0 ? 0 : USAGE_ERROR;
     }
-    io.stderr(`whittle: ${errorLine(error)}\n`);
+    io.stderr(`whittle: ${await errorLine(error)}\n`);
     if (argv.includes('--debug')) io.stderr(`${causeChain(error)}\n`);
     return FAILURE;
   }
 }
 
-function createProgram(io: CliIo): Command {
-  // Commands are built before the command line is parsed; they read --quiet through this io.
-  const settings = { quiet: false };
-  const commandIo: CliIo = {
-    stdout: io.stdout,
-    stderr: io.stderr,
-    ...(io.terminal === undefined ? {} : { terminal: io.terminal }),
-    get progress() {
-      return io.progress !== false && !settings.quiet;
-    },
-  };
-  const program = new Command('whittle')
-    .description('Make TensorFlow.js models parameter-efficient: compress, measure and compare them.')
-    .version(version, '-V, --version', 'print the version')
-    .helpOption('-h, --help', 'print help')
-    .option('--debug', 'print stack traces of errors and of their causes')
-    .option('-q, --quiet', 'print no progress on stderr (errors are still printed)')
-    .exitOverride()
-    .configureOutput({
-      writeOut: io.stdout,
-      writeErr: io.stderr,
-      outputError: (message, write) => write(`whittle: ${oneLine(message)}\n`),
-    })
-    .showSuggestionAfterError(true)
-    .hook('preAction', (_program, action) => {
-      settings.quiet = action.optsWithGlobals<{ quiet?: boolean }>().quiet === true;
-    });
-  // Subcommands made with `program.command` inherit the output and exit settings above.
-  addInspectCommand(program, commandIo);
-  addCompressCommand(program, commandIo);
-  addDecompressCommand(program, commandIo);
-  addDistillCommand(program, commandIo);
-  addDemoCommand(program, commandIo);
-  addBenchCommand(program, commandIo);
-  addHelpExamples(program);
-  return program;
-}
-
-/** Commander's messages start with `error: ` and may put a suggestion on a second line. */
-function oneLine(message: string): string {
-  return message
-    .trim()
-    .replace(/^error:\s*/, '')
-    .replace(/\s*\n\s*/g, ' ');
-}
-
-function errorLine(error: unknown): string {
+async function errorLine(error: unknown): Promise<string> {
+  // Core is loaded by then whenever the error is one of its own.
+  const { isWhittleError } = await import('@whittle/core');
   // Core's file errors speak of its `force` option; on the command line that is --force.
   if (isWhittleError(error)) return oneLine(error.message).replace(/\bpass force\b/g, 'pass --force');
   if (error instanceof Error) return oneLine(error.message || error.name);

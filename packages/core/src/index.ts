@@ -87,6 +87,10 @@ export { PARAM_ROLES, WEIGHT_ROLES, isParamRole, roleAxes } from './model/param-
 export type { RoleAxes } from './model/param-roles.ts';
 export { replaceParams } from './model/replace-params.ts';
 export type { Model, ModelFormat, Param, ParamRole } from './model/types.ts';
+export { layerFlops } from './profile/layer-flops.ts';
+export type { LayerFlops } from './profile/layer-flops.ts';
+export { profile } from './profile/profile.ts';
+export type { LayerProfile, ModelProfile, ProfileOptions, ProfileShares, ProfileTotals } from './profile/types.ts';
 export {
   CALIBRATION_RESOURCE,
   calibrationField,
@@ -144,6 +148,59 @@ export type {
   StepReport,
 } from './recipe/types.ts';
 export { parseRecipe, validateRecipe } from './recipe/validate-recipe.ts';
+export {
+  MAX_OUTPUT_ERROR,
+  SEARCH_BITS,
+  SEARCH_GROUP_BITS,
+  SEARCH_GROUP_SIZE,
+  SEARCH_METRICS,
+  SEARCH_RANK_FRACTIONS,
+  SEARCH_SPARSITIES,
+  SEARCH_TARGET_FIELDS,
+  SEARCH_TECHNIQUES,
+  analyzeSensitivity,
+  canonicalJson,
+  chooseSettings,
+  exactInclude,
+  measureModel,
+  memorySensitivityCache,
+  modelHash,
+  paretoFlags,
+  readSearchTarget,
+  readSensitivityRecord,
+  recipeFromChoices,
+  search,
+  searchSettings,
+} from './search/index.ts';
+export type {
+  Choice,
+  ChoiceGroup,
+  ChoiceOption,
+  ChooseSettingsOptions,
+  LayerChoice,
+  LayerSensitivity,
+  MemorySensitivityCache,
+  ModelMeasurement,
+  ParetoPoint,
+  ReferenceRun,
+  SearchCandidate,
+  SearchData,
+  SearchFigures,
+  SearchMetric,
+  SearchOptions,
+  SearchProgress,
+  SearchResult,
+  SearchSetting,
+  SearchTarget,
+  SearchTargetField,
+  SearchTechnique,
+  Sensitivity,
+  SensitivityCache,
+  SensitivityEntry,
+  SensitivityOptions,
+  SensitivityProgress,
+  SensitivityRecord,
+} from './search/index.ts';
 export { DTYPES, bytesPerElement, isDType, isFloatDType } from './tensor/dtype.ts';
 export type { DType, HostTypedArray, TypedArrayByDType } from './tensor/dtype.ts';
 export {

@@ -8,3 +8,4 @@ export * from './losses/index.ts';
 export * from './train/index.ts';
 export * from './students/index.ts';
 export * from './recipes/index.ts';
+export * from './search/index.ts';

@@ -1,32 +1,53 @@
 import { expect, test } from 'vitest';
-import { kernelsSuite } from './kernels.ts';
+import { KERNEL_CASES, KMEANS_DISTRIBUTIONS, kernelsSuite } from './kernels.ts';
+import { runKernelChild } from './kernels/kernel-child-process.ts';
 
-// The quick suite (1M weights, a few runs) takes a few seconds: run it whole; timings are not asserted.
-test('kernels --quick: every case at 1M weights, js and each tfjs backend, each with its copy bound', async () => {
+// The quick suite (1M weights, each case in its own process) takes about a minute on a busy
+// machine: run it whole; timings are never asserted, only the shape of what it reports.
+test('kernels --quick: every case in its own process, with its spread, bound, peers and the notes', async () => {
   const progress: string[] = [];
-  const { rows, backends } = await kernelsSuite.run({
-    quick: true,
-    backends: ['cpu'],
-    onProgress: (message) => progress.push(message),
-  });
-  expect(backends.map(({ name }) => name)).toEqual(['cpu']);
-  expect(rows.map((row) => [row.case, row.backend])).toEqual([
-    ['quantize-int8-channel', 'js'],
-    ['quantize-int4-group32', 'js'],
-    ['dequantize-int8-channel', 'js'],
-    ['dequantize-int4-group32', 'js'],
-    ['quantize-dequantize-int8-channel', 'js'],
-    ['quantize-dequantize-int8-channel', 'cpu'],
-  ]);
-  const bound = rows[0]!.bound;
-  for (const row of rows) {
-    expect(row).toMatchObject({ suite: 'kernels', size: '1024x1024', metric: 'throughput', unit: 'params/s' });
-    expect(row.value).toBeGreaterThan(0);
-    expect(Number.isFinite(row.value)).toBe(true);
-    // One copy of the same weights bounds every case of a size.
-    expect(row.bound).toBe(bound);
+  const { rows, notes } = await kernelsSuite.run({ quick: true, onProgress: (message) => progress.push(message) });
+  const kernelRows = rows.filter((row) => row.size === '1024x1024');
+  expect(kernelRows.map((row) => row.case)).toEqual(KERNEL_CASES.map(({ name }) => name));
+  const bound = kernelRows[0]!;
+  expect(bound.case).toBe('copy-into-reused-buffer');
+  expect(bound.bound).toBe(bound.value);
+  for (const row of kernelRows) {
+    expect(row).toMatchObject({ suite: 'kernels', backend: 'js', metric: 'throughput', unit: 'params/s', bound: bound.value });
+    expect(row.spread!.min).toBeGreaterThan(0);
+    expect(row.spread!.min).toBeLessThanOrEqual(row.value);
+    expect(row.value).toBeLessThanOrEqual(row.spread!.max);
   }
-  expect(bound).toBeGreaterThan(0);
-  expect(progress[0]).toBe('copy of 1024x1024 float32 (the bound)');
-  expect(progress).toContain('quantize-dequantize-int8-channel 1024x1024 with tfjs ops on cpu');
+  expect(kernelRows.find((row) => row.case === 'dequantize-uint8-stock')!.peer).toMatchObject({ name: 'tf.io.decodeWeights' });
+  expect(progress).toContain('quantize-int4-group32-after-int8 1024x1024 in a fresh process');
+
+  const kmeansRows = rows.filter((row) => row.case.startsWith('kmeans-4bit'));
+  expect(kmeansRows.map((row) => [row.case, row.metric, row.peer?.name])).toEqual(
+    KMEANS_DISTRIBUTIONS.flatMap((distribution) => [
+      [`kmeans-4bit-${distribution}`, 'throughput', 'ml-kmeans'],
+      [`kmeans-4bit-${distribution}`, 'throughput', 'skmeans'],
+      [`kmeans-4bit-${distribution}`, 'sse / optimal', 'ml-kmeans'],
+      [`kmeans-4bit-${distribution}`, 'sse / optimal', 'skmeans'],
+    ]),
+  );
+  for (const row of kmeansRows.filter((candidate) => candidate.metric === 'sse / optimal')) {
+    // Nothing beats the optimal clustering (up to rounding of the sums).
+    expect(row.value).toBeGreaterThan(1 - 1e-9);
+    expect(row.peer!.value).toBeGreaterThan(1 - 1e-9);
+  }
+  expect(notes!.join('\n')).toMatch(/fresh Node process/);
+  expect(notes!.join('\n')).toMatch(/^bound: copy-into-reused-buffer.+not a floor/m);
+  expect(notes!.join('\n')).toMatch(/^load average \(1, 5, 15 min\): [\d.]+, [\d.]+, [\d.]+ at the start, [\d.]+, [\d.]+, [\d.]+ at the end$/m);
+}, 600_000);
+
+test('a case that runs after another does that work first in the same process', async () => {
+  const result = await runKernelChild({ case: 'quantize-int4-group32', side: 64, warmup: 0, runs: 2, before: ['quantize-int8-channel'] });
+  expect(Object.keys(result.samples)).toEqual(['whittle']);
+  expect(result.samples.whittle).toHaveLength(2);
+});
+
+test('a failing case is an error with its reason', async () => {
+  await expect(runKernelChild({ case: 'no-such-case', side: 8, warmup: 0, runs: 1 })).rejects.toThrow(
+    /no-such-case child process exited with status 1: unknown case "no-such-case"/,
+  );
 });

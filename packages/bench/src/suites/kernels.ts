@@ -1,96 +1,155 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { hostTensor, useBackend, type BackendInfo, type BackendName, type HostTensor } from '@whittle/core';
-import { measure, type MeasureOptions } from '../measure.ts';
+import { loadavg } from 'node:os';
+import type { BackendName } from '@whittle/core';
+import { summarize } from '../measure.ts';
 import type { ResultRow } from '../result-row.ts';
-import { seededRandom } from '../seeded-random.ts';
 import type { Suite, SuiteOptions, SuiteResult } from '../suite.ts';
-import { garbageCollector } from '../collect-garbage.ts';
-import { jsKernelCases, ROUND_TRIP_CASE } from './kernels/js-kernels.ts';
+import { runKernelChild, type KernelChildResult } from './kernels/kernel-child-process.ts';
 import { FULL_KERNEL_PLAN, QUICK_KERNEL_PLAN, type KernelPlan } from './kernels/kernel-sizes.ts';
-import { tfjsInt8RoundTrip } from './kernels/tfjs-int8-round-trip.ts';
 
 const SUITE = 'kernels';
-const DEFAULT_BACKENDS: readonly BackendName[] = ['wasm', 'cpu'];
+
+/** The bound every kernel row of a size is measured against. */
+const BOUND_CASE = 'copy-into-reused-buffer';
 
 /**
- * The `kernels` suite: throughput (params/s) of whittle's quantization kernels on dense kernels
- * of 1M, 16M and 64M weights (`quick`: 1M) — int8 per-channel and int4 group-32 quantize, their
- * dequantize, and an int8 quantize + dequantize round trip — each against a plain
- * `Float32Array.prototype.set` copy of the same weights, measured at the same size in the same
- * run, as the bound. The quantizers are typed-array code (backend `js`); the same round trip
- * written with tfjs ops (`tfjsInt8RoundTrip`) runs on each tfjs backend asked for (wasm and cpu
- * by default), so every implementation stands in one table.
+ * The dense-kernel cases, in the order they run at each size; every one in a fresh process.
+ * `after` names cases whose work runs first in that process: the int4 row after int8 catches a
+ * return of the deoptimisation that once left int4 8× slower for the rest of a process.
+ */
+export const KERNEL_CASES: readonly { readonly name: string; readonly child: string; readonly after?: readonly string[] }[] = [
+  { name: BOUND_CASE, child: BOUND_CASE },
+  { name: 'copy-into-fresh-memory', child: 'copy-into-fresh-memory' },
+  { name: 'quantize-int8-channel', child: 'quantize-int8-channel' },
+  { name: 'quantize-int4-group32', child: 'quantize-int4-group32' },
+  { name: 'quantize-int4-group32-after-int8', child: 'quantize-int4-group32', after: ['quantize-int8-channel'] },
+  { name: 'dequantize-int8-channel', child: 'dequantize-int8-channel' },
+  { name: 'dequantize-int4-group32', child: 'dequantize-int4-group32' },
+  { name: 'dequantize-uint8-stock', child: 'dequantize-uint8-stock' },
+];
+
+/** The 1-D weight distributions the k-means cases cluster (σ = 0.02 each). */
+export const KMEANS_DISTRIBUTIONS = ['gaussian', 'laplacian'] as const;
+
+/** What the bound is and is not, printed with every run. */
+const BOUND_NOTE =
+  `bound: ${BOUND_CASE}, Float32Array.prototype.set of the same weights into an array already written ` +
+  '(memcpy: read and write every byte once, no page faults). It is a ceiling for any pass over the weights, ' +
+  'not a floor a kernel can reach: a kernel also computes, and one that returns a new array pays for fresh ' +
+  'pages as copy-into-fresh-memory does.';
+
+/**
+ * The `kernels` suite: throughput (params/s) of whittle's quantize and dequantize kernels through
+ * the public API on dense kernels of 1M, 16M and 64M weights (`quick`: 1M), against two copies of
+ * the same weights measured at the same size in the same run (into a reused buffer: the bound;
+ * into fresh memory: what allocating costs), with tfjs's `io.decodeWeights` as the peer of stock
+ * uint8 decoding; and 4-bit k-means on 1-D Gaussian and Laplacian weights against `ml-kmeans` and
+ * `skmeans`, in time and in squared error over the optimal 1-D clustering's (simple-statistics'
+ * `ckmeans`). Every case runs in a fresh Node process (no JIT state crosses cases); rows carry
+ * the median and the spread (min, max) of their runs; the notes give the order, the bound and the
+ * load average at the start and end. Node only.
  *
  * @example
  * ```ts
- * const { rows } = await kernelsSuite.run({ backends: ['wasm'], quick: true });
+ * const { rows, notes } = await kernelsSuite.run({ quick: true });
  * rows.find((row) => row.case === 'quantize-int8-channel')?.value; // params/s
  * ```
  */
 export const kernelsSuite: Suite = {
   name: SUITE,
-  defaultBackends: DEFAULT_BACKENDS,
-  description: 'int8 / int4 quantize and dequantize params/s (typed arrays and tfjs ops) against a copy of the same weights',
+  defaultBackends: ['cpu'],
+  description: 'int8 / int4 / uint8 quantize and dequantize params/s against reused and fresh copies, and 4-bit k-means against peers, each case in a fresh process',
   run: runKernelsSuite,
 };
 
 async function runKernelsSuite(options: SuiteOptions = {}): Promise<SuiteResult> {
   const plan = options.quick === true ? QUICK_KERNEL_PLAN : FULL_KERNEL_PLAN;
   const progress = options.onProgress ?? (() => {});
-  const backendNames = options.backends ?? DEFAULT_BACKENDS;
-  const backends = new Map<BackendName, BackendInfo>();
+  const loadAtStart = loadavg();
   const rows: ResultRow[] = [];
-  for (const side of plan.sides) {
-    const size = `${side}x${side}`;
-    const count = side * side;
-    // Weight-like values: dense kernels are roughly normal and small.
-    const kernel = hostTensor('float32', [side, side], seededRandom(side).normalArray(count, 0, 0.05));
-    const row = (name: string, backend: string, seconds: number, bound: number): ResultRow => ({
+  for (const side of plan.sides) rows.push(...(await kernelRows(side, plan, progress)));
+  for (const count of plan.kmeansCounts) {
+    for (const distribution of KMEANS_DISTRIBUTIONS) rows.push(...(await kmeansRows(count, distribution, plan, progress)));
+  }
+  const loadAtEnd = loadavg();
+  const notes = [
+    `each case ran in a fresh Node process, in the order of the rows; ${plan.warmup} untimed and ${plan.runs} timed runs of each kernel case (k-means: ${plan.kmeansRuns} after 1), a full garbage collection before every run; value is the median, spread the slowest and fastest run`,
+    BOUND_NOTE,
+    'k-means: every implementation clusters the same values into 16 clusters to convergence (ml-kmeans and skmeans from k-means++); sse / optimal is its squared error over that of the optimal 1-D clustering (ckmeans), 1 is optimal',
+    `load average (1, 5, 15 min): ${formatLoad(loadAtStart)} at the start, ${formatLoad(loadAtEnd)} at the end`,
+  ];
+  return { rows, backends: [], notes };
+}
+
+async function kernelRows(side: number, plan: KernelPlan, progress: (message: string) => void): Promise<ResultRow[]> {
+  const count = side * side;
+  const size = `${side}x${side}`;
+  const rows: ResultRow[] = [];
+  let bound: number | undefined;
+  for (const kernelCase of KERNEL_CASES) {
+    progress(`${kernelCase.name} ${size} in a fresh process`);
+    const result = await runKernelChild({
+      case: kernelCase.child,
+      side,
+      warmup: plan.warmup,
+      runs: plan.runs,
+      ...(kernelCase.after === undefined ? {} : { before: kernelCase.after }),
+    });
+    const row = throughputRow(kernelCase.name, size, count, result);
+    if (kernelCase.name === BOUND_CASE) bound = row.value;
+    rows.push(bound === undefined ? row : { ...row, bound });
+  }
+  return rows;
+}
+
+async function kmeansRows(
+  count: number,
+  distribution: (typeof KMEANS_DISTRIBUTIONS)[number],
+  plan: KernelPlan,
+  progress: (message: string) => void,
+): Promise<ResultRow[]> {
+  progress(`kmeans-4bit on ${count} ${distribution} weights with ml-kmeans and skmeans in a fresh process`);
+  const result = await runKernelChild({ case: 'kmeans-4bit', count, distribution, seed: count, warmup: 1, runs: plan.kmeansRuns });
+  const name = `kmeans-4bit-${distribution}`;
+  const size = String(count);
+  const { optimalSse, sse } = result.extra as { optimalSse: number; sse: Record<string, number> };
+  const rows: ResultRow[] = [];
+  for (const peer of ['ml-kmeans', 'skmeans']) {
+    const speed = throughputRow(name, size, count, result);
+    rows.push({ ...speed, peer: { name: peer, value: count / summarize(result.samples[peer]!).median } });
+  }
+  for (const peer of ['ml-kmeans', 'skmeans']) {
+    rows.push({
       suite: SUITE,
       case: name,
-      backend,
+      backend: 'js',
       size,
-      metric: 'throughput',
-      value: count / seconds,
-      unit: 'params/s',
-      bound,
+      metric: 'sse / optimal',
+      value: sse.whittle! / optimalSse,
+      unit: '×',
+      peer: { name: peer, value: sse[peer]! / optimalSse },
     });
-
-    progress(`copy of ${size} float32 (the bound)`);
-    const bound = count / (await copySeconds(kernel, plan));
-    for (const { name, run } of jsKernelCases(kernel)) {
-      progress(`${name} ${size} (js)`);
-      rows.push(row(name, 'js', (await measure(run, collected(plan.timed))).median, bound));
-    }
-    for (const backend of backendNames) {
-      progress(`${ROUND_TRIP_CASE} ${size} with tfjs ops on ${backend}`);
-      backends.set(backend, await useBackend(backend));
-      rows.push(row(ROUND_TRIP_CASE, backend, await tfjsRoundTripSeconds(kernel, plan), bound));
-    }
   }
-  return { rows, backends: [...backends.values()] };
+  return rows;
 }
 
-async function copySeconds(kernel: HostTensor<'float32'>, plan: KernelPlan): Promise<number> {
-  const destination = new Float32Array(kernel.data.length);
-  return (await measure(() => destination.set(kernel.data), collected(plan.copyTimed))).median;
+/** A throughput row of whittle's task: median params/s, the spread of the runs, and a peer's median where the case has one. */
+function throughputRow(name: string, size: string, count: number, result: KernelChildResult): ResultRow {
+  const { median, min, max } = summarize(result.samples.whittle!);
+  const peers = Object.keys(result.samples).filter((task) => task !== 'whittle');
+  const peer = peers.length === 1 ? { peer: { name: peers[0]!, value: count / summarize(result.samples[peers[0]!]!).median } } : {};
+  return {
+    suite: SUITE,
+    case: name,
+    backend: 'js',
+    size,
+    metric: 'throughput',
+    value: count / median,
+    unit: 'params/s',
+    spread: { min: count / max, max: count / min },
+    ...peer,
+  };
 }
 
-async function tfjsRoundTripSeconds(kernel: HostTensor<'float32'>, plan: KernelPlan): Promise<number> {
-  // Uploaded once, outside the timing: the peer starts, as whittle's kernels do, from weights in memory.
-  const weights = tf.tensor2d(kernel.data, [kernel.shape[0]!, kernel.shape[1]!]);
-  try {
-    return (await measure(() => tfjsInt8RoundTrip(weights), collected(plan.tfjsTimed))).median;
-  } finally {
-    weights.dispose();
-  }
-}
-
-/**
- * Timing options with a full garbage collection before every run: a run at 64M weights leaves
- * hundreds of megabytes of output behind, and without this each run pays at random for the
- * garbage of the one before.
- */
-function collected(options: MeasureOptions): MeasureOptions {
-  return { ...options, beforeEach: garbageCollector() };
+function formatLoad(load: readonly number[]): string {
+  return load.map((value) => value.toFixed(2)).join(', ');
 }

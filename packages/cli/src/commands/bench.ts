@@ -20,6 +20,8 @@ export interface BenchReport {
   readonly command: string;
   readonly machine: MachineInfo;
   readonly rows: readonly ResultRow[];
+  /** What the suite says beside its figures (how cases ran, what a bound is, the load). */
+  readonly notes?: readonly string[];
 }
 
 /**
@@ -48,6 +50,7 @@ export async function runBench(options: BenchCommandOptions, io: CliIo): Promise
       .join(' '),
     machine: await machineInfo(result.backends),
     rows: result.rows,
+    ...(result.notes === undefined ? {} : { notes: result.notes }),
   };
   io.stdout(options.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${formatBenchReport(report)}\n`);
   return report;

@@ -30,6 +30,9 @@ export function formatBenchReport(report: BenchReport): string {
   // Peer columns only for suites that measure one, so other tables stay narrow.
   const hasPeers = report.rows.some((row) => row.peer !== undefined);
   if (hasPeers) columns.push({ header: 'peer' }, { header: 'peer value', align: 'right' }, { header: 'vs peer', align: 'right' });
+  // The slowest and fastest run beside the median, for suites that report them.
+  const hasSpread = report.rows.some((row) => row.spread !== undefined);
+  if (hasSpread) columns.splice(columns.findIndex(({ header }) => header === 'bound'), 0, { header: 'min – max', align: 'right' });
   const table = formatTable(
     columns,
     report.rows.map((row) => {
@@ -40,6 +43,7 @@ export function formatBenchReport(report: BenchReport): string {
         row.size,
         ...(hasMetrics ? [row.metric] : []),
         formatRate(row.value, row.unit),
+        ...(hasSpread ? [row.spread === undefined ? '' : `${formatSi(row.spread.min)} – ${formatSi(row.spread.max)}`] : []),
         row.bound === undefined ? '' : formatRate(row.bound, row.unit),
         row.bound === undefined ? '' : `${((100 * row.value) / row.bound).toFixed(1)}%`,
       ];
@@ -49,7 +53,8 @@ export function formatBenchReport(report: BenchReport): string {
       return cells;
     }),
   );
-  return [...formatMachine(report.machine), `command: ${report.command}`, '', table].join('\n');
+  const notes = (report.notes ?? []).map((note) => `- ${note}`);
+  return [...formatMachine(report.machine), `command: ${report.command}`, '', table, ...(notes.length > 0 ? ['', ...notes] : [])].join('\n');
 }
 
 /**

@@ -59,6 +59,17 @@ describe('dense encodings', () => {
     });
   }
 
+  test('float16 casts of tiny and larger tensors of any float32 bits (NaN payloads, subnormals) equal the per-element conversion', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 40 }), (words) => {
+        const data = new Float32Array(Uint32Array.from(words).buffer);
+        const encoding = castDense({ dtype: 'float32', shape: [data.length], data }, 'float16');
+        expect(Array.from(encoding.tensor.data)).toEqual(Array.from(data, (value) => float32ToFloat16Bits(value)));
+      }),
+      { numRuns: 300 }
+    );
+  });
+
   test('a 16-bit tensor cast to its own dtype is kept, and to float32 widens exactly', () => {
     fc.assert(
       fc.property(hostTensorArbitrary('float16'), (tensor) => {

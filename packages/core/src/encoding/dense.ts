@@ -2,7 +2,7 @@
  * Dense encodings: values stored as they are, or floats narrowed to float16 / bfloat16.
  */
 import { WhittleError } from '../errors.ts';
-import { float32ArrayToBfloat16, float32ArrayToFloat16 } from '../tensor/half.ts';
+import { float32ArrayToBfloat16, float32ArrayToFloat16, float32ToFloat16Bits } from '../tensor/half.ts';
 import { toFloat32, type HostTensor } from '../tensor/host-tensor.ts';
 import { describeValue } from '../tensor/shape.ts';
 import type { DenseEncoding } from './types.ts';
@@ -48,8 +48,24 @@ export function castDense(tensor: HostTensor, dtype: 'float32' | 'float16' | 'bf
     case 'float32':
       return denseEncoding({ dtype, shape, data: values });
     case 'float16':
-      return denseEncoding({ dtype, shape, data: float32ArrayToFloat16(values) });
+      return denseEncoding({ dtype, shape, data: toFloat16(values) });
     case 'bfloat16':
       return denseEncoding({ dtype, shape, data: float32ArrayToBfloat16(values) });
   }
+}
+
+/** Elements up to which {@link toFloat16} converts one value at a time. */
+const SMALL_TENSOR_ELEMENTS = 16;
+
+/**
+ * `float32ArrayToFloat16(values)`. A tiny tensor is converted value by value, which gives the
+ * same bits (the array path rounds as `float32ToFloat16Bits` does, and hands it every value
+ * outside the normal range): the array path's view of the words costs more than a handful of
+ * values, and a checkpoint may hold a million tiny tensors.
+ */
+function toFloat16(values: Float32Array): Uint16Array {
+  if (values.length > SMALL_TENSOR_ELEMENTS) return float32ArrayToFloat16(values);
+  const bits = new Uint16Array(values.length);
+  for (let index = 0; index < values.length; index++) bits[index] = float32ToFloat16Bits(values[index]!);
+  return bits;
 }

@@ -32,3 +32,4 @@ export {
   type CompressSafetensorsResult,
 } from './safetensors-compress.ts';
 export { ROW_BLOCK_BYTES, ROW_STREAM_THRESHOLD, encodeRowBlocks, type RowBlockSizes } from './safetensors-row-encoder.ts';
+export { MAX_SENSITIVITY_CACHE_BYTES, fileSensitivityCache } from '../search/sensitivity-file-cache.ts';

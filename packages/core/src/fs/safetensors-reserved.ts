@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 import { WhittleError } from '../errors.ts';
 import { MAX_SAFETENSORS_HEADER_SIZE, type SafetensorsHeader } from '../formats/safetensors/header.ts';
 import { jsonStringUtf8Length, tensorEntryJsonLength, utf8Length, type SafetensorsHeaderParts } from '../formats/safetensors/plan.ts';
-import { spillParams, type ParamBytesSink } from '../formats/safetensors/write.ts';
+import { spillParams, type ParamBatches, type ParamBytesSink } from '../formats/safetensors/write.ts';
 import { HOST_IS_LITTLE_ENDIAN, littleEndianBytes } from '../encoding/byte-order.ts';
 import { bytesPerElement, typedArrayConstructor, type DType, type HostTypedArray } from '../tensor/dtype.ts';
 import type { HostTensor } from '../tensor/host-tensor.ts';
@@ -105,7 +105,7 @@ export function estimateHeaderReservation(
  */
 export async function writeReservedSafetensors(
   path: string,
-  params: Iterable<Param | StreamedParam> | AsyncIterable<Param | StreamedParam>,
+  params: Iterable<Param | StreamedParam> | AsyncIterable<Param | StreamedParam> | ParamBatches,
   options: ReservedSafetensorsOptions
 ): Promise<ReservedSafetensorsResult> {
   const reserved = alignUp(Math.max(0, options.reservation));

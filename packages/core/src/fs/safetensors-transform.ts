@@ -6,6 +6,7 @@ import { safetensorsRoleAt } from '../formats/safetensors/header-columns.ts';
 import { plainSafetensorsParamAt, readSafetensorsParamAt } from '../formats/safetensors/read-params.ts';
 import { readSafetensorsRows } from '../formats/safetensors/read-tensor.ts';
 import type { StreamedParam } from '../formats/safetensors/row-blocks.ts';
+import { ParamBatches } from '../formats/safetensors/write.ts';
 import type { DType } from '../tensor/dtype.ts';
 import type { HostTensor } from '../tensor/host-tensor.ts';
 import type { Param, ParamRole } from '../model/types.ts';
@@ -79,7 +80,7 @@ export async function transformSafetensorsFile(
     const metadata = options.metadata ?? header.metadata;
     const reservation = estimateHeaderReservation(header, metadata);
     const { columns } = header;
-    await writeReservedSafetensors(output, transformedParams(source, header, input, transform, options), {
+    await writeReservedSafetensors(output, new ParamBatches(transformedParams(source, header, input, transform, options)), {
       metadata,
       reservation,
       // Plain tensors' names, distinct in a checked header: params that keep theirs need no index of names.
@@ -91,15 +92,26 @@ export async function transformSafetensorsFile(
   }
 }
 
-/** The params of the header, each transformed (or streamed in blocks of rows), in file order. */
+/** Params per batch handed to the writer, at most: a million tiny params make a few thousand batches. */
+const BATCH_PARAMS = 512;
+
+/** Input bytes per batch, at most (but a param larger goes alone): memory holds about one batch or one param. */
+const BATCH_BYTES = 1024 * 1024;
+
+/**
+ * The params of the header, each transformed (or streamed in blocks of rows), in file order, in
+ * batches: the writer then waits once per batch, not once per param.
+ */
 async function* transformedParams(
   source: FileSource,
   header: SafetensorsHeader,
   input: string,
   transform: (param: Param) => Param | Promise<Param>,
   options: TransformSafetensorsOptions
-): AsyncGenerator<Param | StreamedParam> {
+): AsyncGenerator<(Param | StreamedParam)[]> {
   const ahead = readAhead(source);
+  let batch: (Param | StreamedParam)[] = [];
+  let batchBytes = 0;
   const { columns } = header;
   const { tensors } = columns;
   const streamOver = options.streamTensorOver ?? 0;
@@ -130,8 +142,15 @@ async function* transformedParams(
       // A step's error (a NaN weight, a bad shape) names the param and field, not the file.
       throw locateError(error, { file: input });
     }
-    yield result;
+    batch.push(result);
+    batchBytes += columns.byteLength(index);
+    if (batch.length >= BATCH_PARAMS || batchBytes >= BATCH_BYTES) {
+      yield batch;
+      batch = [];
+      batchBytes = 0;
+    }
   }
+  if (batch.length > 0) yield batch;
 }
 
 function isThenable(value: unknown): value is PromiseLike<Param> {

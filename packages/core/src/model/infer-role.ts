@@ -26,10 +26,22 @@ import type { ParamRole } from './types.ts';
  * ```
  */
 export function inferRole(name: string, shape: readonly number[]): ParamRole {
+  return inferRoleOfRank(name, shape.length);
+}
+
+/**
+ * {@link inferRole} from the shape's rank alone, all its rules need: a caller visiting a million
+ * params of a header's columns makes no shape array for each. Internal.
+ *
+ * @example
+ * ```ts
+ * inferRoleOfRank('model.layers.0.mlp.up_proj.weight', 2); // 'linear-weight'
+ * ```
+ */
+export function inferRoleOfRank(name: string, rank: number): ParamRole {
   const stripped = stripDeviceSuffix(name);
   const cut = Math.max(stripped.lastIndexOf('.'), stripped.lastIndexOf('/'));
   const last = stripped.slice(cut + 1).toLowerCase();
-  const rank = shape.length;
   const rule = LAST_SEGMENT_RULES.get(last);
   if (rule !== undefined) return rule(rank, stripped, cut);
   if (last.endsWith('_bias')) return rank === 1 ? 'bias' : 'other';

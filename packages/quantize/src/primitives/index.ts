@@ -7,6 +7,7 @@ export { quantizeAffine, quantizeAffineByteLength, type QuantizeAffineOptions } 
 export { dequantizeAffine } from './dequantize-affine.ts';
 export { packMaskedCodes } from '@whittle/core';
 export { quantizeTfjsStock, tfjsStockByteLength, tfjsStockQParams, type TfjsStockDType, type TfjsStockQParams } from './tfjs-stock.ts';
+export { STOCK_RANGES, chooseStockRange, quantizeTfjsStockInRange, stockSquaredError, type StockRange, type StockValueRange } from './uint8-range.ts';
 export { KMEANS_INITS, kmeansByteLength, kmeansQuantize, type KmeansInit, type KmeansOptions } from './kmeans-quantize.ts';
 export { clusteringError, optimalCentroids1d, type OptimalCentroidsOptions } from './optimal-1d-kmeans.ts';
 export { centroidGradients, fineTuneCentroids } from './fine-tune-centroids.ts';

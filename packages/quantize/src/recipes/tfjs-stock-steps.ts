@@ -9,6 +9,7 @@ import {
   estimateParams,
   mapParams,
   readFilter,
+  readEnum,
   rejectUnknownFields,
   type ParamFilter,
   type Encoding,
@@ -17,11 +18,27 @@ import {
   type RecipeStep,
 } from '@whittle/core';
 import { quantizeTfjsStock, tfjsStockByteLength, type TfjsStockDType } from '../primitives/tfjs-stock.ts';
+import { STOCK_RANGES, quantizeTfjsStockInRange, type StockRange } from '../primitives/uint8-range.ts';
 import { encodeFloatParam, floatParamByteLength } from './float-param.ts';
 
 /** A `quantize.uint8` step. */
 export interface Uint8Step extends RecipeStep, ParamFilter {
   readonly kind: 'quantize.uint8';
+  /**
+   * The per-tensor range the 256 codes span: `minmax` every value, as tfjs-converter does;
+   * `mse` clips rare outliers where that lowers the tensor's squared error. Both load in stock
+   * tfjs. Absent means {@link DEFAULT_UINT8_RANGE}.
+   */
+  readonly range?: StockRange;
+}
+
+/** The range a `quantize.uint8` step spans when it names none. */
+export const DEFAULT_UINT8_RANGE: StockRange = 'minmax';
+
+/** Options of {@link uint8}: which params, and the range the codes span. */
+export interface Uint8Options extends ParamFilter {
+  /** `minmax` (tfjs-converter's range) or `mse`; see {@link Uint8Step.range}. */
+  readonly range?: StockRange;
 }
 
 /** A `quantize.uint16` step. */
@@ -31,15 +48,18 @@ export interface Uint16Step extends RecipeStep, ParamFilter {
 
 /**
  * A `quantize.uint8` step: per-tensor 8-bit codes with the stock tfjs `{ dtype: 'uint8', min,
- * scale }`, computed exactly as tfjs-converter's `--quantize_uint8` does (a quarter of float32's bytes).
+ * scale }` (a quarter of float32's bytes), by tfjs-converter's `--quantize_uint8` rule over the
+ * range `options.range` picks: `minmax` is exactly the converter's output; `mse` clips rare
+ * outliers per tensor to lower the weights' squared error. Both load in stock tfjs.
  *
  * @example
  * ```ts
- * const { model: stock } = await compress(model, [uint8()]); // loads in stock tfjs once written as tfjs artifacts
+ * const { model: stock } = await compress(model, [uint8({ range: 'mse' })]); // loads in stock tfjs once written as tfjs artifacts
  * ```
  */
-export function uint8(filter: ParamFilter = {}): Uint8Step {
-  return { kind: 'quantize.uint8', ...copyFilter(filter) };
+export function uint8(options: Uint8Options = {}): Uint8Step {
+  const { range, ...filter } = options;
+  return { kind: 'quantize.uint8', ...copyFilter(filter), ...(range === undefined ? {} : { range }) };
 }
 
 /**
@@ -55,10 +75,25 @@ export function uint16(filter: ParamFilter = {}): Uint16Step {
 }
 
 /** The handler for `quantize.uint8` steps. */
-export const uint8Handler: RecipeHandler<Uint8Step> = stockHandler('quantize.uint8', 'uint8');
+export const uint8Handler: RecipeHandler<Uint8Step> = {
+  ...stockHandler<Uint8Step>('quantize.uint8', 'uint8'),
+  validate(step, context) {
+    rejectUnknownFields(step, ['range', ...FILTER_FIELDS], context);
+    // An absent range stays absent, so a validated step reads as it was written.
+    const range = step.range === undefined ? {} : { range: readEnum<StockRange>(step, 'range', STOCK_RANGES, {}, context) };
+    return { kind: 'quantize.uint8', ...range, ...readFilter(step, context) };
+  },
+  encodeParam: encodeUint8Param,
+  apply: (model, config, context) => mapParams(model, config, WEIGHT_ROLES, context, (param) => encodeUint8Param(param, config)),
+};
 
 /** The handler for `quantize.uint16` steps. */
 export const uint16Handler: RecipeHandler<Uint16Step> = stockHandler('quantize.uint16', 'uint16');
+
+function encodeUint8Param(param: Param, config: Uint8Step): Encoding | undefined {
+  const range = config.range ?? DEFAULT_UINT8_RANGE;
+  return encodeFloatParam(param, (tensor) => quantizeTfjsStockInRange(tensor, 'uint8', range));
+}
 
 function stockHandler<Step extends Uint8Step | Uint16Step>(kind: Step['kind'], dtype: TfjsStockDType): RecipeHandler<Step> {
   const encodeParam = (param: Param): Encoding | undefined => encodeFloatParam(param, (tensor) => quantizeTfjsStock(tensor, dtype));

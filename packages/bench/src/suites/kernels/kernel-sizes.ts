@@ -1,29 +1,30 @@
-import type { MeasureOptions } from '../../measure.ts';
-
 /** What one run of the kernels suite measures, and how often. */
 export interface KernelPlan {
   /** Square kernel sides, smallest first: 1024 is 1M weights, 8192 is 64M. */
   readonly sides: readonly number[];
-  /** Runs of the typed-array kernels. */
-  readonly timed: MeasureOptions;
-  /** Runs of the tfjs-ops peer: seconds each at 64M on the cpu backend, so fewer. */
-  readonly tfjsTimed: MeasureOptions;
-  /** A copy is short and noisy: time more of them. */
-  readonly copyTimed: MeasureOptions;
+  /** Untimed and timed runs of every kernel case, in each case's own process. */
+  readonly warmup: number;
+  readonly runs: number;
+  /** Counts of 1-D weights the k-means cases cluster. */
+  readonly kmeansCounts: readonly number[];
+  /** Runs of the k-means cases (each peer iterates to convergence: seconds a run). */
+  readonly kmeansRuns: number;
 }
 
-/** 1M, 16M and 64M weights. */
+/** 1M, 16M and 64M weights; k-means on 16K and 64K. */
 export const FULL_KERNEL_PLAN: KernelPlan = {
   sides: [1024, 4096, 8192],
-  timed: { warmup: 1, runs: 5 },
-  tfjsTimed: { warmup: 1, runs: 3 },
-  copyTimed: { warmup: 3, runs: 21 },
+  warmup: 1,
+  runs: 7,
+  kmeansCounts: [16384, 65536],
+  kmeansRuns: 3,
 };
 
-/** 1M weights only: a smoke run in a few seconds. */
+/** 1M weights and 4K k-means values, few runs: a smoke run, not figures to publish. */
 export const QUICK_KERNEL_PLAN: KernelPlan = {
   sides: [1024],
-  timed: { warmup: 1, runs: 3 },
-  tfjsTimed: { warmup: 1, runs: 3 },
-  copyTimed: { warmup: 2, runs: 9 },
+  warmup: 1,
+  runs: 3,
+  kmeansCounts: [4096],
+  kmeansRuns: 1,
 };

@@ -3,7 +3,7 @@
  * per header (roles need every sibling's name, and a header may list a million);
  * `safetensorsHeaderRoles` gives them as a map.
  */
-import { inferRole } from '../../model/infer-role.ts';
+import { inferRoleOfRank } from '../../model/infer-role.ts';
 import { PARAM_ROLES } from '../../model/param-roles.ts';
 import type { ParamRole } from '../../model/types.ts';
 import type { SafetensorsHeader } from './header.ts';
@@ -44,9 +44,9 @@ function inferRoleColumn(header: SafetensorsHeader): Uint8Array {
   }
   for (let index = 0; index < columns.count; index++) {
     const name = columns.name(index);
-    const shape = columns.shape(index);
-    let role = inferRole(name, shape);
-    if (shape.length === 1 && normModules.size > 0) {
+    const rank = columns.rank(index);
+    let role = inferRoleOfRank(name, rank);
+    if (rank === 1 && normModules.size > 0) {
       const { module, last } = splitModule(name);
       if (normModules.has(module)) {
         if (last === 'weight') role = 'norm-gamma';

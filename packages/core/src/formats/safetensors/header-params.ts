@@ -77,6 +77,12 @@ export class ParamTable {
     return tensor >= 0 ? this.tensors.shape(tensor) : [...this.encoded[-tensor - 1]!.shape];
   }
 
+  /** Rank of the shape param `index` decodes to (no array made). */
+  rank(index: number): number {
+    const tensor = this.tensorOf[index]!;
+    return tensor >= 0 ? this.tensors.rank(tensor) : this.encoded[-tensor - 1]!.shape.length;
+  }
+
   /** Elements of the tensor param `index` decodes to. */
   elements(index: number): number {
     const tensor = this.tensorOf[index]!;

@@ -222,7 +222,10 @@ export class TensorTable {
     // their text only when their hashes agree.
     const slots = this.slots;
     const bucketShift = Math.max(0, Math.log2(size) - BUCKET_BITS);
-    for (const index of bySlot(hashes, mask, bucketShift)) {
+    const order = bySlot(hashes, mask, bucketShift);
+    // An index loop: for-of over the typed array ran at about half the speed here.
+    for (let at = 0; at < order.length; at++) {
+      const index = order[at]!;
       const hash = hashes[index]!;
       let slot = hash & mask;
       for (;;) {

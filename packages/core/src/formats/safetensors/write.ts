@@ -191,10 +191,23 @@ export interface ParamBytesSink {
 }
 
 /**
- * Checks each param of a one-shot stream and hands its tensors' bytes to `spill.write` in the
- * order a plan lays them out, holding one param at a time; returns the planner holding the
- * header. Internal: shared by the spill path here and the fs writer that writes data after space
- * reserved for the header.
+ * A one-shot stream of params handed over in batches, in order: a stream of a million tiny
+ * params then costs one await per batch rather than one per param.
+ *
+ * @example
+ * ```ts
+ * await spillParams(new ParamBatches(batchesOfParams()), spill);
+ * ```
+ */
+export class ParamBatches {
+  constructor(readonly batches: AsyncIterable<readonly (Param | StreamedParam)[]>) {}
+}
+
+/**
+ * Checks each param of a one-shot stream (or of a stream of {@link ParamBatches}) and hands its
+ * tensors' bytes to `spill.write` in the order a plan lays them out, holding one param (or one
+ * batch) at a time; returns the planner holding the header. Internal: shared by the spill path
+ * here and the fs writer that writes data after space reserved for the header.
  *
  * @example
  * ```ts
@@ -202,35 +215,46 @@ export interface ParamBytesSink {
  * ```
  */
 export async function spillParams(
-  params: Iterable<Param | StreamedParam> | AsyncIterable<Param | StreamedParam>,
+  params: Iterable<Param | StreamedParam> | AsyncIterable<Param | StreamedParam> | ParamBatches,
   spill: ParamBytesSink,
   options: HeaderPlannerOptions = {}
 ): Promise<SafetensorsHeaderPlanner> {
   // The metadata is checked before any param is read.
   const planner = new SafetensorsHeaderPlanner(options);
   let index = 0;
+  if (params instanceof ParamBatches) {
+    for await (const batch of params.batches) {
+      for (const value of batch) {
+        const pending = spillParam(value, index++, spill, planner);
+        if (pending !== undefined) await pending;
+      }
+    }
+    return planner;
+  }
   for await (const value of params) {
-    if (isStreamedParam(value)) {
-      await spillStreamed(value, spill, index, planner);
-      index++;
-      continue;
-    }
-    const param = checkParam(value, index);
-    if (param.value.kind === 'dense') {
-      // Most params of a large checkpoint are dense: one tensor, laid out with no parts or metadata objects.
-      const { tensor } = param.value;
-      planner.addDense(param.name, tensor.dtype, tensor.shape, index);
-      const pending = spill.writeTensor === undefined ? spill.write(littleEndianBytes(tensor.data)) : spill.writeTensor(tensor);
-      if (pending !== undefined) await pending;
-      index++;
-      continue;
-    }
-    const { metadata, buffers } = encodingParts(param.value);
-    const bytes = new Map(buffers.map((buffer) => [buffer.name, buffer.bytes]));
-    for (const tensor of planner.add({ name: param.name, encoding: metadata }, index)) await spill.write(bytes.get(tensor.buffer)!);
-    index++;
+    const pending = spillParam(value, index++, spill, planner);
+    if (pending !== undefined) await pending;
   }
   return planner;
+}
+
+/** Plans param `index` and hands its bytes to `spill`; a promise only when the sink must be waited for. */
+function spillParam(value: Param | StreamedParam, index: number, spill: ParamBytesSink, planner: SafetensorsHeaderPlanner): Promise<void> | undefined {
+  if (isStreamedParam(value)) return spillStreamed(value, spill, index, planner);
+  const param = checkParam(value, index);
+  if (param.value.kind === 'dense') {
+    // Most params of a large checkpoint are dense: one tensor, laid out with no parts or metadata objects.
+    const { tensor } = param.value;
+    planner.addDense(param.name, tensor.dtype, tensor.shape, index);
+    return spill.writeTensor === undefined ? spill.write(littleEndianBytes(tensor.data)) : spill.writeTensor(tensor);
+  }
+  const { metadata, buffers } = encodingParts(param.value);
+  const bytes = new Map(buffers.map((buffer) => [buffer.name, buffer.bytes]));
+  return writeEach(planner.add({ name: param.name, encoding: metadata }, index), (tensor) => spill.write(bytes.get(tensor.buffer)!));
+}
+
+async function writeEach<Item>(items: readonly Item[], write: (item: Item) => Promise<void> | undefined): Promise<void> {
+  for (const item of items) await write(item);
 }
 
 function isStreamedParam(value: unknown): value is StreamedParam {
