@@ -1,5 +1,8 @@
 import { defaultRegistry, registerRecipeHandler, validateRecipe } from '@whittle/core';
 import { onnxFloat16 } from '@whittle/onnx';
+// The CLI registers recipe kinds when a command runs; the presets are validated here before any does.
+import '@whittle/onnx/register';
+import '@whittle/quantize/register';
 import { int4, int8, kmeans, uint8 } from '@whittle/quantize';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
