@@ -184,6 +184,7 @@ async function prepareRuntime(runsRecipes: boolean): Promise<void> {
       import('@whittle/prune/register'),
       import('@whittle/lowrank/register'),
       import('@whittle/distill/register'),
+      import('@whittle/onnx/register'),
     ]);
   }
 }

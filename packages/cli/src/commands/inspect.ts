@@ -24,6 +24,7 @@ export async function runInspect(path: string, options: InspectCommandOptions, i
   // Written in pieces: a listing of a million tensors would otherwise be one string of hundreds of megabytes.
   for (const chunk of options.json === true ? inspectReportJsonChunks(report) : inspectReportChunks(path, report)) io.stdout(chunk);
   io.stdout('\n');
+  if (options.json !== true && report.details !== undefined) io.stdout(`\n${report.details.join('\n')}\n`);
   return report;
 }
 

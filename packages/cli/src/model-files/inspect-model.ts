@@ -83,6 +83,8 @@ export interface InspectListing {
   readonly tensorCount: number;
   /** The rows, in file order, made afresh on each call. */
   tensors(): Iterable<InspectedTensor>;
+  /** Lines a format adds after the table (an ONNX model's ops and quantizable MatMuls). */
+  readonly details?: readonly string[];
 }
 
 /**

@@ -11,6 +11,7 @@ import type { RecipeStep, StepReport, StockDType } from '@whittle/core';
 import type { CompressReport } from '../compress/compress-report.ts';
 import type { DecompressReport } from '../compress/decompress-file.ts';
 import type { InspectListing } from './inspect-model.ts';
+import { onnxFormat } from './onnx-format.ts';
 import { safetensorsFormat } from './safetensors-format.ts';
 import { tfjsFormat } from './tfjs-format.ts';
 
@@ -70,7 +71,7 @@ export interface ModelFormat<Location extends ModelLocation = ModelLocation> {
 }
 
 /** Every format, in the order they are asked to detect a path (the most permissive last). */
-export const MODEL_FORMATS: readonly ModelFormat[] = [tfjsFormat as unknown as ModelFormat, safetensorsFormat as unknown as ModelFormat];
+export const MODEL_FORMATS: readonly ModelFormat[] = [tfjsFormat as unknown as ModelFormat, onnxFormat as unknown as ModelFormat, safetensorsFormat as unknown as ModelFormat];
 
 /**
  * The format of a located model.

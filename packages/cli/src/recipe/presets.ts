@@ -41,6 +41,11 @@ export const RECIPE_PRESETS = [
     recipe: [{ kind: 'cast', dtype: 'float16' }],
   },
   {
+    name: 'fp16',
+    description: "ONNX models: computed in float16, float32 inputs and outputs (transformers.js's fp16)",
+    recipe: [{ kind: 'onnx.fp16' }],
+  },
+  {
     name: 'uint8-stock',
     description: "tfjs-converter's --quantize_uint8: per-tensor uint8 that stock tfjs loads as it is",
     recipe: [{ kind: 'quantize.uint8' }],

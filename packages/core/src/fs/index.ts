@@ -2,7 +2,9 @@
  * `@whittle/core/fs`: whittle models and checkpoints as files (Node, Deno and Bun): contained
  * reads, atomic writes, and safetensors checkpoints streamed param by param.
  */
-export { fileError, fileSource, openRegularFile, type FileSource, type RegularFile } from './file-source.ts';
+export { describeCause, fileError, fileSource, openRegularFile, type FileSource, type RegularFile } from './file-source.ts';
+export { isBelow } from './is-below.ts';
+export { checkWeightPath } from '../formats/tfjs/weight-path.ts';
 export {
   assertSafeOutput,
   atomicFileSink,

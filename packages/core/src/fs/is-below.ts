@@ -2,7 +2,7 @@ import { sep } from 'node:path';
 
 /**
  * True when `path` lies strictly inside `directory` (both absolute, real paths): the check that
- * keeps shard reads and removals within a model's directory. Internal to `@whittle/core/fs`.
+ * keeps shard reads and removals within a model's directory. Other format packages use it for their data files too.
  *
  * @example
  * ```ts

@@ -19,6 +19,10 @@ describe('createModel', () => {
     expect(model.topology).toBe(topology);
   });
 
+  it('accepts every format of MODEL_FORMATS, onnx among them', () => {
+    expect(createModel({ format: 'onnx', topology: { proto: {} }, params: [kernel] }).format).toBe('onnx');
+  });
+
   it('accepts any iterable, including another model’s params map', () => {
     const first = createModel({ format: 'checkpoint', params: new Set([kernel, bias]) });
     const second = createModel({ ...first, params: first.params });
@@ -27,7 +31,7 @@ describe('createModel', () => {
   });
 
   it.each([
-    [{ format: 'onnx', params: [] }, 'format'],
+    [{ format: 'pickle', params: [] }, 'format'],
     [{ format: 'checkpoint', params: 'abc' }, 'params'],
     [{ format: 'checkpoint', params: [kernel, kernel] }, 'params[1].name'],
     [{ format: 'checkpoint', params: [bias, { ...kernel, shape: [2, 3] }] }, 'params[1].shape'],

@@ -6,7 +6,7 @@ import { isParamRole } from './param-roles.ts';
 import type { Model, ModelFormat, Param, ParamRole } from './types.ts';
 
 /** Every {@link ModelFormat}: the list the type is derived from. */
-export const MODEL_FORMATS = ['tfjs-layers', 'tfjs-graph', 'safetensors', 'checkpoint'] as const;
+export const MODEL_FORMATS = ['tfjs-layers', 'tfjs-graph', 'safetensors', 'checkpoint', 'onnx'] as const;
 
 /** A param as given to {@link createModel}: `shape` may be left out (its encoding's shape is used). */
 export interface ParamInit {
