@@ -27,4 +27,8 @@ export { elementTypes } from './fp16/element-types.ts';
 export { FLOAT16_BLOCKED_OPS } from './fp16/float16-block-list.ts';
 export { onnxFloat16, onnxFloat16Handler, type OnnxFloat16Step } from './recipes/fp16-step.ts';
 export { onnxHandlers } from './recipes/handlers.ts';
+export { MATMUL_NBITS_BITS, matMulNBitsWeights, type MatMulNBitsWeights } from './q4/matmul-nbits-weights.ts';
+export { NBITS_METHODS, quantizeMatMulsToNBits, type MatMulNBitsOptions, type MatMulNBitsResult, type NBitsMethod } from './q4/quantize-matmul-nbits.ts';
+export { hostHessian } from './q4/host-hessian.ts';
+export { onnxQ4, onnxQ4Handler, type OnnxQ4Step } from './recipes/q4-step.ts';
 export * from './proto/onnx_pb.ts';
