@@ -31,4 +31,6 @@ export { MATMUL_NBITS_BITS, matMulNBitsWeights, type MatMulNBitsWeights } from '
 export { NBITS_METHODS, quantizeMatMulsToNBits, type MatMulNBitsOptions, type MatMulNBitsResult, type NBitsMethod } from './q4/quantize-matmul-nbits.ts';
 export { hostHessian } from './q4/host-hessian.ts';
 export { onnxQ4, onnxQ4Handler, type OnnxQ4Step } from './recipes/q4-step.ts';
+export { QDQ_BITS, QDQ_OPSET, quantizeMatMulsToQdq, type QdqBits, type QdqOptions, type QdqResult } from './qdq/quantize-matmul-qdq.ts';
+export { onnxQdq, onnxQdqHandler, type OnnxQdqStep } from './recipes/qdq-step.ts';
 export * from './proto/onnx_pb.ts';

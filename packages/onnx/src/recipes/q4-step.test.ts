@@ -8,6 +8,7 @@ import { randomFloats, runOnnx } from '../test-support/run-onnx.ts';
 import { onnxHandlers } from './handlers.ts';
 import { onnxFloat16 } from './fp16-step.ts';
 import { onnxQ4 } from './q4-step.ts';
+import { onnxQdq } from './qdq-step.ts';
 
 const registry = createRecipeRegistry(onnxHandlers);
 
@@ -26,7 +27,20 @@ describe('onnx.q4 steps', () => {
     actual.forEach((value, index) => expect(Math.abs(value - expected[index]!)).toBeLessThan(0.25 * scale));
   });
 
+  test('onnx.qdq through compress: int8 per column behind DequantizeLinear', async () => {
+    const source = encodeModelProto(buildModelProto(TEST_MODELS.mlp()));
+    const { model } = await compress(await readOnnxModel(source), [onnxQdq({ bits: 8 })], { registry });
+    const written = await writeOnnxModel(model);
+    expect(decodeModelProto(written).graph!.node.filter((node) => node.opType === 'DequantizeLinear')).toHaveLength(2);
+    const feeds = { x: { dims: [2, 8], data: randomFloats(16, 4) } };
+    const expected = (await runOnnx(source, feeds)).y!.data as Float32Array;
+    const actual = (await runOnnx(written, feeds)).y!.data as Float32Array;
+    actual.forEach((value, index) => expect(Math.abs(value - expected[index]!)).toBeLessThan(0.05));
+  });
+
   test.each([
+    [{ kind: 'onnx.qdq', bits: 2 }, 'bits'],
+    [{ kind: 'onnx.qdq', bits: 4, blockSize: -1 }, 'blockSize'],
     [{ kind: 'onnx.q4', blockSize: 20 }, 'blockSize'],
     [{ kind: 'onnx.q4', symmetric: 'yes' }, 'symmetric'],
     [{ kind: 'onnx.q4', exclude: [3] }, 'exclude'],
