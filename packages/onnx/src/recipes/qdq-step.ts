@@ -24,7 +24,7 @@ export interface OnnxQdqStep extends RecipeStep {
  * const result = await compress(await readOnnxFile('model.onnx'), [onnxQdq({ bits: 4, blockSize: 32 })]);
  * ```
  */
-export function onnxQdq(options: Omit<OnnxQdqStep, 'kind'>): OnnxQdqStep {
+export function onnxQdq(options: { readonly bits: QdqBits; readonly blockSize?: number; readonly symmetric?: boolean; readonly exclude?: readonly string[] }): OnnxQdqStep {
   return { ...options, kind: 'onnx.qdq' };
 }
 
