@@ -33,4 +33,6 @@ export { hostHessian } from './q4/host-hessian.ts';
 export { onnxQ4, onnxQ4Handler, type OnnxQ4Step } from './recipes/q4-step.ts';
 export { QDQ_BITS, QDQ_OPSET, quantizeMatMulsToQdq, type QdqBits, type QdqOptions, type QdqResult } from './qdq/quantize-matmul-qdq.ts';
 export { onnxQdq, onnxQdqHandler, type OnnxQdqStep } from './recipes/qdq-step.ts';
+export { DYNAMIC_WEIGHT_TYPES, quantizeDynamic, type DynamicOptions, type DynamicResult, type DynamicWeightType } from './dynamic/quantize-dynamic.ts';
+export { onnxDynamic, onnxDynamicHandler, type OnnxDynamicStep } from './recipes/dynamic-step.ts';
 export * from './proto/onnx_pb.ts';

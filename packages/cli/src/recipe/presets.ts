@@ -56,6 +56,16 @@ export const RECIPE_PRESETS = [
     recipe: [{ kind: 'onnx.q4' }, { kind: 'onnx.fp16' }],
   },
   {
+    name: 'q8',
+    description: "ONNX models: dynamic quantization, int8 weights and MatMulInteger (transformers.js's q8)",
+    recipe: [{ kind: 'onnx.dynamic', weightType: 'int8' }],
+  },
+  {
+    name: 'uint8',
+    description: "ONNX models: dynamic quantization, uint8 weights with a zero point and MatMulInteger (transformers.js's uint8)",
+    recipe: [{ kind: 'onnx.dynamic', weightType: 'uint8' }],
+  },
+  {
     name: 'uint8-stock',
     description: "tfjs-converter's --quantize_uint8: per-tensor uint8 that stock tfjs loads as it is",
     recipe: [{ kind: 'quantize.uint8' }],

@@ -9,10 +9,11 @@ import { onnxHandlers } from './handlers.ts';
 import { onnxFloat16 } from './fp16-step.ts';
 import { onnxQ4 } from './q4-step.ts';
 import { onnxQdq } from './qdq-step.ts';
+import { onnxDynamic } from './dynamic-step.ts';
 
 const registry = createRecipeRegistry(onnxHandlers);
 
-describe('onnx.q4 steps', () => {
+describe('the onnx output steps through compress', () => {
   test('q4 then fp16 (q4f16) through compress writes a model onnxruntime runs near float32', async () => {
     const source = encodeModelProto(buildModelProto(TEST_MODELS.mlp()));
     const { model } = await compress(await readOnnxModel(source), [onnxQ4({ blockSize: 16, exclude: ['w2'] }), onnxFloat16()], { registry });
@@ -38,7 +39,20 @@ describe('onnx.q4 steps', () => {
     actual.forEach((value, index) => expect(Math.abs(value - expected[index]!)).toBeLessThan(0.05));
   });
 
+  test('onnx.dynamic through compress: uint8 MatMulInteger', async () => {
+    const source = encodeModelProto(buildModelProto(TEST_MODELS.mlp()));
+    const { model } = await compress(await readOnnxModel(source), [onnxDynamic({ weightType: 'uint8' })], { registry });
+    const written = await writeOnnxModel(model);
+    expect(decodeModelProto(written).graph!.node.filter((node) => node.opType === 'MatMulInteger')).toHaveLength(2);
+    const feeds = { x: { dims: [2, 8], data: randomFloats(16, 6) } };
+    const expected = (await runOnnx(source, feeds)).y!.data as Float32Array;
+    const actual = (await runOnnx(written, feeds)).y!.data as Float32Array;
+    actual.forEach((value, index) => expect(Math.abs(value - expected[index]!)).toBeLessThan(0.1));
+  });
+
   test.each([
+    [{ kind: 'onnx.dynamic', weightType: 'int4' }, 'weightType'],
+    [{ kind: 'onnx.dynamic', perChannel: 1 }, 'perChannel'],
     [{ kind: 'onnx.qdq', bits: 2 }, 'bits'],
     [{ kind: 'onnx.qdq', bits: 4, blockSize: -1 }, 'blockSize'],
     [{ kind: 'onnx.q4', blockSize: 20 }, 'blockSize'],
