@@ -17,6 +17,7 @@ import { addDemoCommand } from './commands/demo.ts';
 import { addDistillCommand } from './commands/distill.ts';
 import { addHelpExamples } from './commands/help-examples.ts';
 import { addInspectCommand } from './commands/inspect.ts';
+import { addVerifyCommand } from './commands/verify.ts';
 
 /** Exit status for a command line that could not be parsed (unknown command, bad value). */
 export const USAGE_ERROR = 2;
@@ -91,6 +92,7 @@ function createProgram(io: CliIo): Command {
   addDistillCommand(program, commandIo);
   addDemoCommand(program, commandIo);
   addBenchCommand(program, commandIo);
+  addVerifyCommand(program, commandIo);
   addHelpExamples(program);
   return program;
 }
