@@ -58,6 +58,13 @@ const COMMANDS: readonly CommandEntry[] = [
     runsRecipes: true,
   },
   {
+    name: 'verify',
+    description: 'run an ONNX model and its compressed version in onnxruntime on the same inputs; report cosine, max abs error and top-1 agreement per output',
+    arguments: ['<model>', '<compressed>'],
+    load: async () => (await import('./commands/verify.ts')).addVerifyCommand,
+    runsRecipes: false,
+  },
+  {
     name: 'distill',
     description: 'train a smaller student built from a TFJS model (the teacher) to match it, and write the student',
     arguments: ['<teacher>'],

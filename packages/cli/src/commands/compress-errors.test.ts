@@ -142,7 +142,7 @@ describe('user mistakes are one clear line and a failure status', () => {
     [['--recipe', CAST_FLOAT16], /required option '-o, --output <path>' not specified/],
     [['-o', 'out'], /^whittle: pass --recipe <recipe> or --preset <name> \(see 'whittle compress --help'\)$/],
     [['--preset', 'int8', '--recipe', CAST_FLOAT16, '-o', 'out'], /option '--preset <name>' cannot be used with option '--recipe <recipe>'/],
-    [['--preset', 'int9', '-o', 'out'], /option '--preset <name>' argument 'int9' is invalid\. Allowed choices are int8, int4-g32, kmeans4, float16, uint8-stock\./],
+    [['--preset', 'int9', '-o', 'out'], /option '--preset <name>' argument 'int9' is invalid\. Allowed choices are int8, int4-g32, kmeans4, float16, fp16, q4, q4f16, q8, uint8, uint8-stock\./],
     [['--recipe', CAST_FLOAT16, '-o', 'out', '--shard-size', '0'], /expected a positive size in MiB, got "0"/],
     [['--recipe', CAST_FLOAT16, '-o', 'out', '--shard-size', 'big'], /expected a positive size in MiB, got "big"/],
     [['--recipe', CAST_FLOAT16, '-o', 'out', '--shard-size', '0.000001'], /"0\.000001" MiB is out of range: give 0\.00390625 \(4 KiB\) to 2048 \(2 GiB\)/],

@@ -1,6 +1,5 @@
-import '@whittle/quantize/register';
 import { defaultRegistry, registerRecipeHandler, validateRecipe } from '@whittle/core';
-import { onnxFloat16 } from '@whittle/onnx';
+import { onnxDynamic, onnxFloat16, onnxQ4 } from '@whittle/onnx';
 // The CLI registers recipe kinds when a command runs; the presets are validated here before any does.
 import '@whittle/onnx/register';
 import '@whittle/quantize/register';
@@ -37,6 +36,10 @@ const EQUIVALENTS: Record<string, { readonly json: string; readonly factory: unk
   kmeans4: { json: '{"kind":"quantize.kmeans","bits":4}', factory: [kmeans({ bits: 4 })] },
   float16: { json: '{"kind":"cast","dtype":"float16"}', factory: [{ kind: 'cast', dtype: 'float16' }] },
   fp16: { json: '{"kind":"onnx.fp16"}', factory: [onnxFloat16()] },
+  q4: { json: '{"kind":"onnx.q4"}', factory: [onnxQ4()] },
+  q4f16: { json: '[{"kind":"onnx.q4"},{"kind":"onnx.fp16"}]', factory: [onnxQ4(), onnxFloat16()] },
+  q8: { json: '{"kind":"onnx.dynamic"}', factory: [onnxDynamic({ weightType: 'int8' })] },
+  uint8: { json: '{"kind":"onnx.dynamic","weightType":"uint8"}', factory: [onnxDynamic({ weightType: 'uint8' })] },
   'uint8-stock': { json: '{"kind":"quantize.uint8"}', factory: [uint8()] },
 };
 
@@ -48,8 +51,8 @@ async function outputBytes(path: string): Promise<Map<string, Buffer>> {
 }
 
 describe('--preset', () => {
-  test('the presets are the documented six, each with a description, and they validate', () => {
-    expect(RECIPE_PRESETS.map(({ name }) => name)).toEqual(['int8', 'int4-g32', 'kmeans4', 'float16', 'fp16', 'uint8-stock']);
+  test('the presets are the documented ten, each with a description, and they validate', () => {
+    expect(RECIPE_PRESETS.map(({ name }) => name)).toEqual(['int8', 'int4-g32', 'kmeans4', 'float16', 'fp16', 'q4', 'q4f16', 'q8', 'uint8', 'uint8-stock']);
     for (const preset of RECIPE_PRESETS) {
       expect(preset.description.length).toBeGreaterThan(10);
       expect(validateRecipe(preset.recipe)).toEqual(validateRecipe(EQUIVALENTS[preset.name]!.factory));

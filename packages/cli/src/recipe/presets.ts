@@ -46,6 +46,26 @@ export const RECIPE_PRESETS = [
     recipe: [{ kind: 'onnx.fp16' }],
   },
   {
+    name: 'q4',
+    description: "ONNX models: each MatMul with a constant weight as MatMulNBits, 4 bits in blocks of 32 (transformers.js's q4)",
+    recipe: [{ kind: 'onnx.q4' }],
+  },
+  {
+    name: 'q4f16',
+    description: "ONNX models: q4, then computed in float16 with float32 inputs and outputs (transformers.js's q4f16)",
+    recipe: [{ kind: 'onnx.q4' }, { kind: 'onnx.fp16' }],
+  },
+  {
+    name: 'q8',
+    description: "ONNX models: dynamic quantization, int8 weights and MatMulInteger (transformers.js's q8)",
+    recipe: [{ kind: 'onnx.dynamic', weightType: 'int8' }],
+  },
+  {
+    name: 'uint8',
+    description: "ONNX models: dynamic quantization, uint8 weights with a zero point and MatMulInteger (transformers.js's uint8)",
+    recipe: [{ kind: 'onnx.dynamic', weightType: 'uint8' }],
+  },
+  {
     name: 'uint8-stock',
     description: "tfjs-converter's --quantize_uint8: per-tensor uint8 that stock tfjs loads as it is",
     recipe: [{ kind: 'quantize.uint8' }],
