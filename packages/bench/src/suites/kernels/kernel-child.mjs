@@ -58,6 +58,16 @@ function quantizeTasks(quantize, kernel, options) {
   };
 }
 
+function decodeTasks(core, encoding) {
+  const destination = new Float32Array(encoding.shape.reduce((product, side) => product * side, 1));
+  return {
+    tasks: {
+      whittle: () => core.decodeToFloat32(encoding, destination),
+      'whittle, fresh output': () => core.decodeToFloat32(encoding),
+    },
+  };
+}
+
 /** The cases, by name: `(inputs, libraries) => ({ tasks, quality? })`. */
 const CASES = {
   // The bound: read and write every byte once, into memory already written (no page faults).
@@ -70,14 +80,8 @@ const CASES = {
   // Into the caller's reused buffers (what a pipeline does), and into fresh outputs.
   'quantize-int8-channel': ({ kernel }, { quantize }) => quantizeTasks(quantize, kernel, INT8_CHANNEL),
   'quantize-int4-group32': ({ kernel }, { quantize }) => quantizeTasks(quantize, kernel, INT4_GROUP32),
-  'dequantize-int8-channel': ({ kernel }, { quantize, core }) => {
-    const encoding = quantize.quantizeAffine(kernel, INT8_CHANNEL);
-    return { tasks: { whittle: () => core.decodeToFloat32(encoding) } };
-  },
-  'dequantize-int4-group32': ({ kernel }, { quantize, core }) => {
-    const encoding = quantize.quantizeAffine(kernel, INT4_GROUP32);
-    return { tasks: { whittle: () => core.decodeToFloat32(encoding) } };
-  },
+  'dequantize-int8-channel': ({ kernel }, { quantize, core }) => decodeTasks(core, quantize.quantizeAffine(kernel, INT8_CHANNEL)),
+  'dequantize-int4-group32': ({ kernel }, { quantize, core }) => decodeTasks(core, quantize.quantizeAffine(kernel, INT4_GROUP32)),
   // Stock uint8 (tfjs-converter's format): whittle's decoder against tfjs's own weight loader
   // on the same bytes; both make a fresh float32 array.
   'dequantize-uint8-stock': ({ kernel }, { quantize, core, tf }) => {
@@ -85,9 +89,11 @@ const CASES = {
     const buffer = encoding.codes.slice().buffer;
     const quantization = { dtype: 'uint8', min: encoding.offsets.data[0], scale: encoding.scales.data[0] };
     const specs = [{ name: 'kernel', shape: [...kernel.shape], dtype: 'float32', quantization }];
+    // whittle decodes into the caller's reused array; tfjs's loader always makes a fresh one.
+    const destination = new Float32Array(kernel.data.length);
     return {
       tasks: {
-        whittle: () => core.decodeToFloat32(encoding),
+        whittle: () => core.decodeToFloat32(encoding, destination),
         'tf.io.decodeWeights': () => tf.dispose(Object.values(tf.io.decodeWeights(buffer, specs))),
       },
     };
