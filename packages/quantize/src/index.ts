@@ -10,3 +10,4 @@ export { codeRange, packBits, packedByteLength, unpackBits } from '@whittle/core
 export * from './recipes/index.ts';
 export * from './gptq/index.ts';
 export * from './qat/index.ts';
+export * from './equalize/index.ts';
