@@ -1,38 +1,37 @@
 /**
- * Which channel-coupling groups cross-layer equalization may rescale, and what each of their
- * params does under a scaling. A group's channel `c` may be divided by a positive factor where
- * it is made and multiplied back where it is read only when everything between commutes with
- * positive scaling (f(x / s) = f(x) / s): linear ops, ReLU, leaky ReLU, PReLU, max and average
- * pooling, padding, concatenation, flattening, additions of other such channels. ReLU6, sigmoid,
- * tanh, ELU, hard-swish and products of two tensors do not, so groups through them are left alone.
+ * Which pairs of layers cross-layer equalization may rescale, read from core's model graph. A
+ * layer's output channel `c` may be divided by a positive factor where it is made and multiplied
+ * back where it is read only when every op between commutes with positive scaling
+ * (f(x / s) = f(x) / s) and keeps channel `c` at index `c`: ReLU, leaky ReLU, PReLU, max and
+ * average pooling, spatial padding, a bias add, identity, dropout. ReLU6, sigmoid, tanh,
+ * hard-swish, products and sums with another tensor do not, so pairs through them are left alone.
  */
-import type { ChannelGroup, GraphNode, GroupEntry, ModelGraph } from '@whittle/core/graph';
+import type { ChannelAxis, GraphNode, ModelGraph, ParamBinding } from '@whittle/core/graph';
 import { consumers, graphNode } from '@whittle/core/graph';
 
-/** How one param entry of a planned group is rescaled; `stage` numbers the cuts (see below). */
-export interface PlannedEntry {
-  readonly entry: GroupEntry;
-  /**
-   * `source`: a kernel making the channel (its range is stage 0's; divided by cut 0's factor).
-   * `source-bias`: the bias added to it before the first cut (divided, not measured).
-   * `middle`: a depthwise kernel between two cuts (multiplied by cut 0's, divided by cut 1's).
-   * `middle-bias`: that depthwise layer's bias (divided by cut 1's factor).
-   * `reader`: a kernel reading the channel (multiplied by the last cut's factor).
-   */
-  readonly part: 'source' | 'source-bias' | 'middle' | 'middle-bias' | 'reader';
+/** A param of a pair and the axis its channels lie on. */
+export interface PairParam {
+  readonly param: string;
+  readonly axis: number;
 }
 
-/** A group that can be equalized: one cut (maker → reader) or two (maker → depthwise → reader). */
-export interface PlannedGroup {
-  readonly group: ChannelGroup;
-  readonly cuts: 1 | 2;
-  readonly entries: readonly PlannedEntry[];
+/**
+ * A layer whose output channels only reach kernels that read them: `kernels` (the maker's
+ * kernel) and `biases` (its bias and any bias add on the way) are divided by a channel's factor,
+ * `readers` (the kernels reading the channels) multiplied by it.
+ */
+export interface EqualizationPair {
+  readonly maker: string;
+  readonly channels: number;
+  readonly kernels: readonly PairParam[];
+  readonly biases: readonly PairParam[];
+  readonly readers: readonly PairParam[];
 }
 
 const KERNEL_OPS: ReadonlySet<string> = new Set(['Dense', 'Conv1D', 'Conv2D', 'MatMul', '_FusedMatMul', '_FusedConv2D']);
 const DEPTHWISE_OPS: ReadonlySet<string> = new Set(['DepthwiseConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2dNative']);
-/** Ops between maker and reader that commute with a positive per-channel scaling. */
-const HOMOGENEOUS_OPS: ReadonlySet<string> = new Set([
+/** Ops that keep every channel where it is and commute with a positive per-channel scaling. */
+const PASS_OPS: ReadonlySet<string> = new Set([
   // GraphDef
   'Relu',
   'LeakyRelu',
@@ -41,11 +40,6 @@ const HOMOGENEOUS_OPS: ReadonlySet<string> = new Set([
   'MaxPool',
   'AvgPool',
   'BiasAdd',
-  'Add',
-  'AddV2',
-  'AddN',
-  'ConcatV2',
-  'Reshape',
   'Pad',
   // Keras
   'LeakyReLU',
@@ -53,142 +47,147 @@ const HOMOGENEOUS_OPS: ReadonlySet<string> = new Set([
   'Dropout',
   'SpatialDropout1D',
   'SpatialDropout2D',
-  'Flatten',
-  'Add',
-  'Average',
-  'Concatenate',
   'ZeroPadding1D',
   'ZeroPadding2D',
   'MaxPooling1D',
   'MaxPooling2D',
   'AveragePooling1D',
   'AveragePooling2D',
-  'GlobalAveragePooling1D',
-  'GlobalAveragePooling2D',
-  'GlobalMaxPooling1D',
-  'GlobalMaxPooling2D',
 ]);
 const HOMOGENEOUS_ACTIVATIONS: ReadonlySet<string> = new Set(['linear', 'relu']);
-const HOMOGENEOUS_FUSED: ReadonlySet<string> = new Set(['Relu', 'LeakyRelu']);
+const HOMOGENEOUS_FUSED: ReadonlySet<string> = new Set(['Relu', 'LeakyRelu', 'Prelu']);
 
 /**
- * The groups of `groups` that equalization may rescale without changing the float model's
- * function, each entry labelled with its part. A group is left out unless it is prunable (no
- * model input or output, every node understood), its makers are Dense / Conv / MatMul kernels
- * whose own activation is ReLU or linear, at most one depthwise convolution (multiplier 1) lies
- * between, every op on the way from a maker to a reader commutes with positive scaling, and its
- * readers are Dense / Conv / MatMul kernels.
+ * Every layer of `graph` whose output channels can be equalized against the kernels reading
+ * them: the maker is a Dense / Conv / MatMul or depthwise (multiplier 1) layer with a ReLU or
+ * linear activation, its output reaches nothing but such kernels' data inputs, through ops that
+ * commute with positive scaling and keep channels in place, and never a model output. `shapeOf`
+ * gives a param's shape (undefined for one the model lacks).
  *
  * @example
  * ```ts
- * const plans = planEqualization(graph, channelGroups(graph, model));
- * plans.map((plan) => plan.cuts); // [1, 2, 1]
+ * const pairs = equalizationPairs(readModelGraph(model), (name) => model.params.get(name)?.shape);
+ * pairs.map((pair) => pair.maker); // ['conv1', 'depthwise1', …]
  * ```
  */
-export function planEqualization(graph: ModelGraph, groups: readonly ChannelGroup[]): PlannedGroup[] {
-  const plans: PlannedGroup[] = [];
-  for (const group of groups) {
-    const plan = planGroup(graph, group);
-    if (plan !== undefined) plans.push(plan);
+export function equalizationPairs(graph: ModelGraph, shapeOf: (param: string) => readonly number[] | undefined): EqualizationPair[] {
+  const pairs: EqualizationPair[] = [];
+  for (const node of graph.nodes) {
+    const pair = pairOf(graph, node, shapeOf);
+    if (pair !== undefined) pairs.push(pair);
   }
-  return plans;
+  return pairs;
 }
 
-function planGroup(graph: ModelGraph, group: ChannelGroup): PlannedGroup | undefined {
-  if (!group.prunable || group.channels === 0) return undefined;
-  const makers = new Set(group.entries.filter((entry) => entry.effect === 'produces').map((entry) => entry.node));
-  // Biases are scaled with their kernels but never measured: a bias is not what the range is for.
-  const readers = new Set(group.entries.filter((entry) => entry.effect === 'reads').map((entry) => entry.node));
-  const middles = new Set(group.entries.filter((entry) => DEPTHWISE_OPS.has(graphNode(graph, entry.node).op)).map((entry) => entry.node));
-  if (makers.size === 0 || readers.size === 0 || middles.size > 1) return undefined;
-  for (const node of makers) if (readers.has(node) || !KERNEL_OPS.has(graphNode(graph, node).op)) return undefined;
-  for (const node of [...makers, ...middles]) if (!homogeneousActivation(graphNode(graph, node))) return undefined;
-  const entries: PlannedEntry[] = [];
-  for (const entry of group.entries) {
-    const part = partOf(graph, entry, makers, middles);
-    if (part === undefined) return undefined;
-    if (part !== 'skip') entries.push({ entry, part });
-  }
-  if (middles.size === 1 && !entries.some((planned) => planned.part === 'middle')) return undefined;
-  if (!pathsCommute(graph, makers, readers, middles)) return undefined;
-  return { group, cuts: middles.size === 1 ? 2 : 1, entries };
+/** The kernel binding of a maker or reader and the axis its `side` channels lie on. */
+function kernelAxis(node: GraphNode, side: ChannelAxis['side'], shapeOf: (param: string) => readonly number[] | undefined): { binding: ParamBinding; axis: number; size: number } | undefined {
+  if (!KERNEL_OPS.has(node.op) && !DEPTHWISE_OPS.has(node.op)) return undefined;
+  if (!layoutUnderstood(node)) return undefined;
+  const depthwise = DEPTHWISE_OPS.has(node.op);
+  const binding = node.params.find((candidate) => candidate.slot !== 'bias' && candidate.axes.length > 0);
+  const shape = binding === undefined ? undefined : shapeOf(binding.param);
+  if (binding === undefined || shape === undefined) return undefined;
+  // A depthwise kernel has one channel space on both sides, and only a multiplier of 1 keeps it so.
+  const found = binding.axes.find((axis) => axis.side === (depthwise ? 'input' : side) && axis.copies === 1 && axis.arrangement === 'contiguous' && axis.recurrent !== true);
+  if (found === undefined) return undefined;
+  if (depthwise && shape.at(-1) !== 1) return undefined;
+  return { binding, axis: found.axis, size: shape[found.axis]! };
 }
 
-/** The entry's part, `skip` for a param that a scaling leaves alone, undefined for one it breaks. */
-function partOf(graph: ModelGraph, entry: GroupEntry, makers: ReadonlySet<string>, middles: ReadonlySet<string>): PlannedEntry['part'] | 'skip' | undefined {
-  const node = graphNode(graph, entry.node);
-  const slot = node.params.find((binding) => binding.param === entry.param)?.slot;
-  if (entry.indices.some((positions) => positions.length === 0)) return undefined;
-  if (entry.effect === 'produces') return makers.has(node.name) ? (slot === 'bias' ? 'source-bias' : 'source') : undefined;
-  if (entry.effect === 'reads') {
-    const binding = node.params.find((candidate) => candidate.param === entry.param);
-    if (!KERNEL_OPS.has(node.op) || binding?.axes.some((axis) => axis.recurrent === true) === true) return undefined;
-    return 'reader';
+function pairOf(graph: ModelGraph, maker: GraphNode, shapeOf: (param: string) => readonly number[] | undefined): EqualizationPair | undefined {
+  const made = kernelAxis(maker, 'output', shapeOf);
+  if (made === undefined || !homogeneousActivation(maker)) return undefined;
+  const outputs = new Set(graph.outputs.map((output) => output.node));
+  const biases: PairParam[] = [];
+  const makerBias = maker.params.find((binding) => binding.slot === 'bias');
+  if (makerBias !== undefined) {
+    if (!channelVector(shapeOf(makerBias.param), made.size)) return undefined;
+    biases.push({ param: makerBias.param, axis: 0 });
   }
-  if (makers.has(node.name)) return slot === 'bias' ? 'source-bias' : undefined;
-  if (middles.has(node.name)) {
-    if (entry.indices.some((positions) => positions.length !== 1)) return undefined;
-    return slot === 'bias' ? 'middle-bias' : 'middle';
+  const readers: PairParam[] = [];
+  const seen = new Set<string>();
+  const pending = [maker.name];
+  while (pending.length > 0) {
+    const name = pending.pop()!;
+    if (outputs.has(name)) return undefined;
+    for (const edge of consumers(graph, name)) {
+      if (edge.control === true) continue;
+      if (seen.has(edge.to)) return undefined;
+      seen.add(edge.to);
+      const node = graphNode(graph, edge.to);
+      const read = edge.input === 0 ? kernelAxis(node, 'input', shapeOf) : undefined;
+      if (read !== undefined) {
+        if (read.size !== made.size) return undefined;
+        readers.push({ param: read.binding.param, axis: read.axis });
+        continue;
+      }
+      if (edge.input !== 0 || !passes(node, made.size, shapeOf, biases)) return undefined;
+      pending.push(node.name);
+    }
   }
-  // A PReLU's slopes act on the sign alone, which a positive scaling keeps.
-  if ((node.op === 'PReLU' || node.op === 'Prelu') && slot !== 'bias') return 'skip';
-  // A separate bias add right after a maker, with no depthwise layer that could come first.
-  if (node.op === 'BiasAdd' && middles.size === 0) return 'source-bias';
-  return undefined;
+  if (readers.length === 0) return undefined;
+  return { maker: maker.name, channels: made.size, kernels: [{ param: made.binding.param, axis: made.axis }], biases, readers };
 }
 
-function commutes(node: GraphNode): boolean {
+/** Whether a node between maker and readers keeps channels in place and commutes; records a bias add's bias. */
+function passes(node: GraphNode, channels: number, shapeOf: (param: string) => readonly number[] | undefined, biases: PairParam[]): boolean {
   if (node.op === 'Activation') return homogeneousActivation(node);
   if (node.op === 'ReLU') {
     // A ReLU capped at `max_value` (ReLU6) or shifted by `threshold` does not commute.
     const { max_value: cap, threshold } = node.attributes;
     return (cap === undefined || cap === null) && (threshold === undefined || threshold === null || threshold === 0);
   }
-  return HOMOGENEOUS_OPS.has(node.op);
+  if (!PASS_OPS.has(node.op)) return false;
+  if (node.op === 'BiasAdd') {
+    const bias = node.params.find((binding) => binding.slot === 'bias');
+    if (bias === undefined || !channelVector(shapeOf(bias.param), channels)) return false;
+    biases.push({ param: bias.param, axis: 0 });
+  }
+  // A PReLU's slopes act on signs, which a positive scaling keeps; they must be per channel or shared.
+  if (node.op === 'PReLU' && node.attributes.shared_axes !== undefined && node.attributes.shared_axes !== null) return false;
+  // A Pad that pads channels changes the readers' channel count, which `pairOf` rejects.
+  return true;
+}
+
+function channelVector(shape: readonly number[] | undefined, channels: number): boolean {
+  return shape !== undefined && shape.length === 1 && shape[0] === channels;
+}
+
+/** Keras channels-last, no grouped convolution; GraphDef NHWC and no transposed MatMul input. */
+function layoutUnderstood(node: GraphNode): boolean {
+  const attributes = node.attributes;
+  if (attributes.data_format === 'channels_first') return false;
+  if (typeof attributes.groups === 'number' && attributes.groups !== 1) return false;
+  if (stringOf(attributes.data_format) === 'NCHW') return false;
+  const transpose = attributes.transpose_a as { b?: unknown } | undefined;
+  return !(typeof transpose === 'object' && transpose !== null && transpose.b === true);
 }
 
 function homogeneousActivation(node: GraphNode): boolean {
   const activation = node.attributes.activation;
   if (activation !== undefined && activation !== null && !(typeof activation === 'string' && HOMOGENEOUS_ACTIVATIONS.has(activation))) return false;
-  const fused = fusedOps(node.attributes);
+  const fused = listOf(node.attributes.fused_ops);
   if (fused === undefined) return true;
-  return fused.slice(1).every((op) => HOMOGENEOUS_FUSED.has(op)) && fused[0] === 'BiasAdd';
+  return fused[0] === 'BiasAdd' && fused.length <= 2 && fused.slice(1).every((op) => HOMOGENEOUS_FUSED.has(op));
 }
 
-/** A GraphDef `fused_ops` list attribute as text, undefined where absent. */
-function fusedOps(attributes: Readonly<Record<string, unknown>>): string[] | undefined {
-  const value = attributes.fused_ops as { list?: { s?: unknown } } | undefined;
+/** A GraphDef string attribute (`{ s: base64 }`) as text. */
+function stringOf(value: unknown): string | undefined {
+  const text = (value as { s?: unknown } | undefined)?.s;
+  return typeof text === 'string' ? decode(text) : undefined;
+}
+
+/** A GraphDef list attribute (`{ list: { s: [base64…] } }`) as text, undefined where absent. */
+function listOf(value: unknown): string[] | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  const texts = value.list?.s;
-  if (!Array.isArray(texts)) return [];
-  return texts.map((text) => (typeof text === 'string' ? safeDecode(text) : ''));
+  const texts = (value as { list?: { s?: unknown } }).list?.s;
+  return Array.isArray(texts) ? texts.map((text) => (typeof text === 'string' ? (decode(text) ?? '') : '')) : [];
 }
 
-function safeDecode(text: string): string {
+function decode(text: string): string | undefined {
   try {
     return atob(text);
   } catch {
-    return '';
+    return undefined;
   }
-}
-
-/**
- * True when every op a maker's output passes through before a reader (or the depthwise layer,
- * then on to a reader) commutes with positive scaling. The channel groups already say which
- * nodes couple; this only checks the ops on those paths, which the groups do not record.
- */
-function pathsCommute(graph: ModelGraph, makers: ReadonlySet<string>, readers: ReadonlySet<string>, middles: ReadonlySet<string>): boolean {
-  const seen = new Set<string>();
-  const pending = [...makers];
-  while (pending.length > 0) {
-    const name = pending.pop()!;
-    for (const edge of consumers(graph, name)) {
-      if (edge.control === true || seen.has(edge.to) || readers.has(edge.to)) continue;
-      seen.add(edge.to);
-      const node = graphNode(graph, edge.to);
-      if (!middles.has(node.name) && !commutes(node)) return false;
-      pending.push(node.name);
-    }
-  }
-  return true;
 }

@@ -104,9 +104,9 @@ describe('equalizeModel', () => {
       fc.asyncProperty(chainArbitrary, async ({ convs, denses, seed }) => {
         const layers = buildChain(convs, denses, seed);
         const model = await modelOfLayers(layers);
-        const { model: equalized, groups } = equalizeModel(model);
+        const { model: equalized, pairs } = equalizeModel(model);
         // Dense chains have only ReLU or linear between kernels: every hidden layer's group qualifies.
-        if (convs.length === 0) expect(groups).toBe(denses.length - 1);
+        if (convs.length === 0) expect(pairs).toBe(denses.length - 1);
         const stock = await stockLayersModel(equalized);
         const input = tf.randomNormal([3, ...(layers.inputs[0]!.shape.slice(1) as number[])], 0, 1, 'float32', seed);
         closeTo(predict(stock, input), predict(layers, input), 1e-4);
@@ -122,8 +122,8 @@ describe('equalizeModel', () => {
     const layers = buildChain([], [{ kind: 'dense', units: 6, activation: 'relu', spread: 3 }, { kind: 'dense', units: 3, activation: 'linear', spread: 1 }], 7);
     const model = await modelOfLayers(layers);
     const [first, second] = layers.layers.map((layer) => layer.name);
-    const { model: equalized, groups } = equalizeModel(model);
-    expect(groups).toBe(1);
+    const { model: equalized, pairs } = equalizeModel(model);
+    expect(pairs).toBe(1);
     const made = columnMaxima(floatsOf(equalized, `${first}/kernel`), 4, 6, true);
     const read = columnMaxima(floatsOf(equalized, `${second}/kernel`), 6, 3, false);
     for (let channel = 0; channel < 6; channel++) expect(made[channel]! / read[channel]!).toBeCloseTo(1, 5);
@@ -154,7 +154,7 @@ describe('equalizeModel', () => {
     layers.dispose();
   });
 
-  it('leaves groups through ReLU6, sigmoid or a capped activation untouched', async () => {
+  it('leaves pairs through ReLU6, sigmoid or a capped activation untouched', async () => {
     for (const between of ['relu6', 'sigmoid'] as const) {
       const layers = buildChain([{ kind: 'conv', filters: 3, kernel: 1, activation: 'linear', spread: 3 }, { kind: between }, { kind: 'conv', filters: 2, kernel: 1, activation: 'linear', spread: 0 }], [{ kind: 'dense', units: 2, activation: 'linear', spread: 0 }], 5);
       const model = await modelOfLayers(layers);
@@ -165,7 +165,7 @@ describe('equalizeModel', () => {
     }
     const relu6 = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, inputShape: [2], activation: 'relu6' }), tfl.layers.dense({ units: 1 })] });
     const model = await modelOfLayers(relu6);
-    expect(equalizeModel(model).groups).toBe(0);
+    expect(equalizeModel(model).pairs).toBe(0);
   });
 
   it('gives a typed error for a model without a graph and for a bad sweep count', async () => {

@@ -5,47 +5,51 @@
  * quantizer afterwards no longer has to serve channels of very different scale with one step.
  */
 import { WhittleError, denseEncoding, describeValue, hostTensor, type Model, type Param } from '@whittle/core';
-import { channelGroups, readModelGraph } from '@whittle/core/graph';
+import { readModelGraph } from '@whittle/core/graph';
 import { axisAbsMax, scaleAlongAxis } from './axis-ranges.ts';
-import { planEqualization, type PlannedEntry, type PlannedGroup } from './equalization-plan.ts';
+import { equalizationPairs, type EqualizationPair, type PairParam } from './equalization-plan.ts';
 
 /** Options of {@link equalizeModel}. */
 export interface EqualizeOptions {
   /**
-   * Most sweeps over every group (a kernel read by one group and made by the next changes with
-   * both, so one sweep does not settle them all); default {@link DEFAULT_EQUALIZE_SWEEPS}.
+   * Most sweeps over every pair (a kernel that reads one pair's channels and makes the next
+   * pair's changes with both, so one sweep does not settle them all); default {@link DEFAULT_EQUALIZE_SWEEPS}.
    */
   readonly sweeps?: number;
 }
 
 /** Sweeps {@link equalizeModel} makes at most when not told. */
-export const DEFAULT_EQUALIZE_SWEEPS = 16;
+export const DEFAULT_EQUALIZE_SWEEPS = 64;
 /** Sweeps stop once no factor moved a channel by more than this ratio. */
-const SETTLED = 1 + 1e-4;
+const SETTLED = 1 + 1e-6;
 /** Largest factor one sweep applies to one channel, so a near-dead channel cannot blow up its reader. */
 const FACTOR_LIMIT = 1e4;
 
-/** What {@link equalizeModel} did: the model, and how many groups it rescaled in how many sweeps. */
+/** What {@link equalizeModel} did: the model, and how many layer pairs it rescaled in how many sweeps. */
 export interface EqualizeResult {
   readonly model: Model;
-  readonly groups: number;
+  readonly pairs: number;
   readonly sweeps: number;
 }
 
 /**
- * `model` with cross-layer equalization applied: for every channel-coupling group whose channels
- * pass from Dense / Conv kernels through ops that commute with positive scaling (ReLU, leaky
- * ReLU, PReLU, pooling, padding, additions; at most one depthwise convolution) into Dense / Conv
- * kernels, channel `c` is divided by `s_c` where it is made (kernel and bias) and multiplied by
- * `s_c` where it is read, with `s_c` chosen so that every kernel's range on that channel becomes
- * the geometric mean of their ranges (`sqrt(r1 / r2)` for two kernels). Biases are scaled, not
- * measured. Groups through ReLU6, sigmoid, tanh, products or anything not understood are left as
- * they are. The float outputs are unchanged up to float32 rounding; only groups whose params
- * are all dense float32 are rescaled, so every param keeps its dtype. Throws an `invalid-model` WhittleError for a model without a graph.
+ * `model` with cross-layer equalization applied: for every layer whose output channels reach
+ * only the kernels that read them (Dense / Conv / MatMul / depthwise with multiplier 1), through
+ * ops that commute with positive scaling and keep channels in place (ReLU, leaky ReLU, PReLU,
+ * pooling, spatial padding, a bias add), channel `c` is divided by `s_c = sqrt(r1_c / r2_c)`
+ * where it is made (kernel and bias) and multiplied by it where it is read, `r1` and `r2` being
+ * the channel's largest magnitude in the making and the reading kernels; both become
+ * `sqrt(r1_c · r2_c)`. Sweeps repeat over all pairs until they settle (a depthwise layer is read
+ * by one pair and makes the next, so conv → depthwise → conv ends with one range per channel in
+ * all three). Biases are scaled, not measured. Pairs through ReLU6, sigmoid, tanh, sums with
+ * other tensors (residuals), products or anything else are left as they are. The float outputs
+ * are unchanged up to float32 rounding; only pairs whose params are all dense float32 are
+ * rescaled, so every param keeps its dtype. Throws an `invalid-model` WhittleError for a model
+ * without a graph (a bare checkpoint).
  *
  * @example
  * ```ts
- * const { model: equalized, groups } = equalizeModel(model);
+ * const { model: equalized, pairs } = equalizeModel(model);
  * const { model: stock } = await compress(equalized, [uint8()]);
  * ```
  */
@@ -55,8 +59,10 @@ export function equalizeModel(model: Model, options: EqualizeOptions = {}): Equa
     throw new WhittleError('invalid-argument', `equalize sweeps must be an integer in 1–1000, got ${describeValue(sweeps)}`, { field: 'sweeps' });
   }
   const graph = readModelGraph(model);
-  const plans = planEqualization(graph, channelGroups(graph, model)).filter((plan) => plan.entries.every((planned) => floatValues(model.params.get(planned.entry.param)) !== undefined));
-  if (plans.length === 0) return { model, groups: 0, sweeps: 0 };
+  const pairs = equalizationPairs(graph, (name) => model.params.get(name)?.shape).filter((pair) =>
+    [...pair.kernels, ...pair.biases, ...pair.readers].every((entry) => floatValues(model.params.get(entry.param)) !== undefined),
+  );
+  if (pairs.length === 0) return { model, pairs: 0, sweeps: 0 };
   const values = new Map<string, Float32Array>();
   const valuesOf = (name: string): Float32Array => {
     let array = values.get(name);
@@ -66,11 +72,12 @@ export function equalizeModel(model: Model, options: EqualizeOptions = {}): Equa
     }
     return array;
   };
+  const shapeOf = (name: string): readonly number[] => model.params.get(name)!.shape;
   let sweep = 0;
   while (sweep < sweeps) {
     sweep++;
     let largestMove = 1;
-    for (const plan of plans) largestMove = Math.max(largestMove, equalizeGroup(plan, model, valuesOf));
+    for (const pair of pairs) largestMove = Math.max(largestMove, equalizePair(pair, valuesOf, shapeOf));
     if (largestMove < SETTLED) break;
   }
   const params = new Map<string, Param>();
@@ -78,11 +85,11 @@ export function equalizeModel(model: Model, options: EqualizeOptions = {}): Equa
     const array = values.get(name);
     params.set(name, array === undefined ? param : { ...param, value: denseEncoding(hostTensor('float32', [...param.shape], array)) });
   }
-  return { model: { ...model, params }, groups: plans.length, sweeps: sweep };
+  return { model: { ...model, params }, pairs: pairs.length, sweeps: sweep };
 }
 
 /**
- * The values of a dense float32 param, or undefined for anything else: a group that touches a
+ * The values of a dense float32 param, or undefined for anything else: a pair that touches a
  * float16 or already quantized param is left alone, so every param keeps its dtype and size.
  */
 function floatValues(param: Param | undefined): Float32Array | undefined {
@@ -90,53 +97,30 @@ function floatValues(param: Param | undefined): Float32Array | undefined {
   return param.value.tensor.data as Float32Array;
 }
 
-/** Rescales one group's channels once; returns the largest factor ratio applied (≥ 1). */
-function equalizeGroup(plan: PlannedGroup, model: Model, valuesOf: (name: string) => Float32Array): number {
-  const channels = plan.group.channels;
-  const rangeOf = (part: PlannedEntry['part']): Float64Array => {
-    const ranges = new Float64Array(channels);
-    for (const { entry } of plan.entries.filter((planned) => planned.part === part)) {
-      const shape = model.params.get(entry.param)!.shape;
-      const perIndex = axisAbsMax(valuesOf(entry.param), shape, entry.axis);
-      entry.indices.forEach((positions, channel) => {
-        for (const position of positions) ranges[channel] = Math.max(ranges[channel]!, perIndex[position]!);
-      });
+/** Rescales one pair's channels once; returns the largest factor (or its inverse) applied, at least 1. */
+function equalizePair(pair: EqualizationPair, valuesOf: (name: string) => Float32Array, shapeOf: (name: string) => readonly number[]): number {
+  const rangeOf = (entries: readonly PairParam[]): Float64Array => {
+    const ranges = new Float64Array(pair.channels);
+    for (const { param, axis } of entries) {
+      const perChannel = axisAbsMax(valuesOf(param), shapeOf(param), axis);
+      for (let channel = 0; channel < pair.channels; channel++) ranges[channel] = Math.max(ranges[channel]!, perChannel[channel]!);
     }
     return ranges;
   };
-  const stages = plan.cuts === 2 ? [rangeOf('source'), rangeOf('middle'), rangeOf('reader')] : [rangeOf('source'), rangeOf('reader')];
-  // cuts[k][c]: channel c is divided by it after stage k and multiplied by it in stage k + 1.
-  const cuts = Array.from({ length: plan.cuts }, () => new Float64Array(channels).fill(1));
+  const made = rangeOf(pair.kernels);
+  const read = rangeOf(pair.readers);
+  const factors = new Float64Array(pair.channels).fill(1);
   let largestMove = 1;
-  for (let channel = 0; channel < channels; channel++) {
-    const ranges = stages.map((stage) => stage[channel]!);
-    if (!ranges.every((range) => range > 0 && Number.isFinite(range))) continue;
-    const target = Math.exp(ranges.reduce((sum, range) => sum + Math.log(range), 0) / ranges.length);
-    let previous = 1;
-    for (let cut = 0; cut < plan.cuts; cut++) {
-      // Stage `cut` holds ranges[cut] · previous / factor afterwards; make that the target.
-      const factor = Math.min(FACTOR_LIMIT, Math.max(1 / FACTOR_LIMIT, (ranges[cut]! * previous) / target));
-      cuts[cut]![channel] = factor;
-      largestMove = Math.max(largestMove, factor, 1 / factor);
-      previous = factor;
-    }
+  for (let channel = 0; channel < pair.channels; channel++) {
+    const [first, second] = [made[channel]!, read[channel]!];
+    // A channel that is zero (or not finite) in either kernel has no range to balance.
+    if (!(first > 0 && second > 0 && Number.isFinite(first) && Number.isFinite(second))) continue;
+    const factor = Math.min(FACTOR_LIMIT, Math.max(1 / FACTOR_LIMIT, Math.sqrt(first / second)));
+    factors[channel] = factor;
+    largestMove = Math.max(largestMove, factor, 1 / factor);
   }
-  const last = plan.cuts - 1;
-  for (const { entry, part } of plan.entries) {
-    const factors = new Float64Array(model.params.get(entry.param)!.shape[entry.axis]!).fill(1);
-    entry.indices.forEach((positions, channel) => {
-      const first = cuts[0]![channel]!;
-      const factor =
-        part === 'source' || part === 'source-bias'
-          ? 1 / first
-          : part === 'middle'
-            ? first / cuts[1]![channel]!
-            : part === 'middle-bias'
-              ? 1 / cuts[1]![channel]!
-              : cuts[last]![channel]!;
-      for (const position of positions) factors[position] = factor;
-    });
-    scaleAlongAxis(valuesOf(entry.param), model.params.get(entry.param)!.shape, entry.axis, factors);
-  }
+  const inverses = factors.map((factor) => 1 / factor);
+  for (const { param, axis } of [...pair.kernels, ...pair.biases]) scaleAlongAxis(valuesOf(param), shapeOf(param), axis, inverses);
+  for (const { param, axis } of pair.readers) scaleAlongAxis(valuesOf(param), shapeOf(param), axis, factors);
   return largestMove;
 }

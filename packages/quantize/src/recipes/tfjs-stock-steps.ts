@@ -108,8 +108,8 @@ export const uint8Handler: RecipeHandler<Uint8Step> = {
   encodeParam: encodeUint8Param,
   apply(model, config, context) {
     if (config.equalize ?? DEFAULT_UINT8_EQUALIZE) {
-      const { model: equalized, groups } = equalizeModel(model);
-      context.note?.(`equalized ${groups} channel group${groups === 1 ? '' : 's'} before quantizing`);
+      const { model: equalized, pairs } = equalizeModel(model);
+      context.note?.(`equalized ${pairs} layer pair${pairs === 1 ? '' : 's'} before quantizing`);
       model = equalized;
     }
     return mapParams(model, config, WEIGHT_ROLES, context, (param) => encodeUint8Param(param, config));
