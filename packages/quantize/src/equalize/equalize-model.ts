@@ -4,7 +4,7 @@
  * its ranges in both kernels agree. The float model computes the same function; a per-tensor
  * quantizer afterwards no longer has to serve channels of very different scale with one step.
  */
-import { WhittleError, denseEncoding, describeValue, hostTensor, type Model, type Param } from '@whittle/core';
+import { WhittleError, castDense, describeValue, hostTensor, toFloat32, type Model, type Param } from '@whittle/core';
 import { readModelGraph } from '@whittle/core/graph';
 import { axisAbsMax, scaleAlongAxis } from './axis-ranges.ts';
 import { equalizationPairs, type EqualizationPair, type PairParam } from './equalization-plan.ts';
@@ -22,6 +22,8 @@ export interface EqualizeOptions {
 export const DEFAULT_EQUALIZE_SWEEPS = 64;
 /** Sweeps stop once no factor moved a channel by more than this ratio. */
 const SETTLED = 1 + 1e-6;
+type FloatDType = 'float32' | 'float16' | 'bfloat16';
+const FLOAT_DTYPES: ReadonlySet<string> = new Set<FloatDType>(['float32', 'float16', 'bfloat16']);
 /** Largest factor one sweep applies to one channel, so a near-dead channel cannot blow up its reader. */
 const FACTOR_LIMIT = 1e4;
 
@@ -43,8 +45,9 @@ export interface EqualizeResult {
  * by one pair and makes the next, so conv → depthwise → conv ends with one range per channel in
  * all three). Biases are scaled, not measured. Pairs through ReLU6, sigmoid, tanh, sums with
  * other tensors (residuals), products or anything else are left as they are. The float outputs
- * are unchanged up to float32 rounding; only pairs whose params are all dense float32 are
- * rescaled, so every param keeps its dtype. Throws an `invalid-model` WhittleError for a model
+ * are unchanged up to rounding: float32 rounding for float32 params, while float16 and bfloat16
+ * params keep their dtype and are rounded back to it; pairs that touch a quantized, sparse or
+ * integer param are left alone. Throws an `invalid-model` WhittleError for a model
  * without a graph (a bare checkpoint).
  *
  * @example
@@ -67,7 +70,7 @@ export function equalizeModel(model: Model, options: EqualizeOptions = {}): Equa
   const valuesOf = (name: string): Float32Array => {
     let array = values.get(name);
     if (array === undefined) {
-      array = floatValues(model.params.get(name))!.slice();
+      array = floatValues(model.params.get(name))!;
       values.set(name, array);
     }
     return array;
@@ -83,18 +86,23 @@ export function equalizeModel(model: Model, options: EqualizeOptions = {}): Equa
   const params = new Map<string, Param>();
   for (const [name, param] of model.params) {
     const array = values.get(name);
-    params.set(name, array === undefined ? param : { ...param, value: denseEncoding(hostTensor('float32', [...param.shape], array)) });
+    if (array === undefined || param.value.kind !== 'dense') {
+      params.set(name, param);
+      continue;
+    }
+    // Each param keeps its dtype (and so its size): a float16 one is rounded back to float16.
+    params.set(name, { ...param, value: castDense(hostTensor('float32', [...param.shape], array), param.value.tensor.dtype as FloatDType) });
   }
   return { model: { ...model, params }, pairs: pairs.length, sweeps: sweep };
 }
 
 /**
- * The values of a dense float32 param, or undefined for anything else: a pair that touches a
- * float16 or already quantized param is left alone, so every param keeps its dtype and size.
+ * The values of a dense float param as float32 (a copy), or undefined for anything else: a pair
+ * that touches an already quantized, sparse or integer param is left alone.
  */
 function floatValues(param: Param | undefined): Float32Array | undefined {
-  if (param === undefined || param.value.kind !== 'dense' || param.value.tensor.dtype !== 'float32') return undefined;
-  return param.value.tensor.data as Float32Array;
+  if (param === undefined || param.value.kind !== 'dense' || !FLOAT_DTYPES.has(param.value.tensor.dtype)) return undefined;
+  return Float32Array.from(toFloat32(param.value.tensor).data as Float32Array);
 }
 
 /** Rescales one pair's channels once; returns the largest factor (or its inverse) applied, at least 1. */
@@ -107,7 +115,9 @@ function equalizePair(pair: EqualizationPair, valuesOf: (name: string) => Float3
     }
     return ranges;
   };
-  const made = rangeOf(pair.kernels);
+  // Stock formats quantize biases per tensor too: a bias that a small factor would blow up
+  // counts in its channel's range, so it is never scaled past the kernels' common range.
+  const made = rangeOf([...pair.kernels, ...pair.biases]);
   const read = rangeOf(pair.readers);
   const factors = new Float64Array(pair.channels).fill(1);
   let largestMove = 1;
