@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { getParam, hostTensor, modelFromTensors, useBackend, type Model } from '@whittle/core';
+import { castDense, getParam, hostTensor, modelFromTensors, useBackend, type HostTensor, type Model } from '@whittle/core';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { equalizeModel } from './equalize-model.ts';
@@ -166,6 +166,20 @@ describe('equalizeModel', () => {
     const relu6 = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, inputShape: [2], activation: 'relu6' }), tfl.layers.dense({ units: 1 })] });
     const model = await modelOfLayers(relu6);
     expect(equalizeModel(model).pairs).toBe(0);
+  });
+
+  it('keeps a float16 param float16, its values rescaled to float16 rounding', async () => {
+    const layers = buildChain([], [{ kind: 'dense', units: 5, activation: 'relu', spread: 2 }, { kind: 'dense', units: 2, activation: 'linear', spread: 0 }], 3);
+    const model = await modelOfLayers(layers);
+    const half: Model = { ...model, params: new Map([...model.params].map(([name, param]) => [name, { ...param, value: castDense((param.value as { tensor: HostTensor }).tensor, 'float16') }])) };
+    const { model: equalized, pairs } = equalizeModel(half);
+    expect(pairs).toBe(1);
+    for (const param of equalized.params.values()) expect(param.value).toMatchObject({ kind: 'dense', tensor: { dtype: 'float16' } });
+    const stock = await stockLayersModel(equalized);
+    const input = tf.randomNormal([3, 4], 0, 1, 'float32', 3);
+    closeTo(predict(stock, input), predict(layers, input), 1e-2);
+    tf.dispose(input);
+    layers.dispose();
   });
 
   it('gives a typed error for a model without a graph and for a bad sweep count', async () => {

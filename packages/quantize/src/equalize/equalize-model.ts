@@ -115,9 +115,7 @@ function equalizePair(pair: EqualizationPair, valuesOf: (name: string) => Float3
     }
     return ranges;
   };
-  // Stock formats quantize biases per tensor too: a bias that a small factor would blow up
-  // counts in its channel's range, so it is never scaled past the kernels' common range.
-  const made = rangeOf([...pair.kernels, ...pair.biases]);
+  const made = rangeOf(pair.kernels);
   const read = rangeOf(pair.readers);
   const factors = new Float64Array(pair.channels).fill(1);
   let largestMove = 1;
