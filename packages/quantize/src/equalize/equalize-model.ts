@@ -29,8 +29,11 @@ const FACTOR_LIMIT = 1e4;
 
 /** What {@link equalizeModel} did: the model, and how many layer pairs it rescaled in how many sweeps. */
 export interface EqualizeResult {
+  /** The equalized model; the input itself when no pair qualified. */
   readonly model: Model;
+  /** Layer pairs rescaled (a maker and the kernels reading its channels). */
   readonly pairs: number;
+  /** Sweeps over all pairs made before they settled (0 when no pair qualified). */
   readonly sweeps: number;
 }
 
