@@ -12,3 +12,4 @@ export * from './recipes/index.ts';
 export * from './gptq/index.ts';
 export * from './qat/index.ts';
 export * from './webgpu/index.ts';
+export * from './equalize/index.ts';

@@ -1,12 +1,11 @@
 import { useBackend, type BackendName } from '@whittle/core';
-import type { StockRange } from '@whittle/quantize';
 import type { ResultRow } from '../result-row.ts';
 import type { Suite, SuiteOptions, SuiteResult } from '../suite.ts';
 import { GRAPH_MODEL_NAMES, graphModelDirectory, readGraphModels, runGraphModel } from './stock-uint8/graph-models.ts';
 import { demoMnistClassifier, stockLayersLogits } from './stock-uint8/mnist-classifier.ts';
 import { relativeOutputError } from './stock-uint8/output-error.ts';
 import { stockArtifactsOf } from './stock-uint8/stock-artifacts.ts';
-import { stockUint8 } from './stock-uint8/stock-uint8-variants.ts';
+import { MEASURED_VARIANTS, stockUint8 } from './stock-uint8/stock-uint8-variants.ts';
 
 const SUITE = 'stock-uint8';
 const DEFAULT_BACKEND: BackendName = 'wasm';
@@ -18,9 +17,10 @@ const QUICK_GRAPH_MODELS = ['blazeface-front', 'iris'];
 /**
  * The `stock-uint8` suite: how far stock tfjs uint8 (`quantize.uint8`, every float param, one
  * `min` and `scale` per tensor) moves a model's outputs, with the range tfjs-converter uses
- * (`minmax`, the peer) and with the range chosen to minimise each tensor's squared error
- * (`mse`). Error is the RMS change of each output over its RMS (over all runs), the worst
- * output's. Both variants are written as tfjs artifacts and run by stock tfjs
+ * (`minmax`, the peer of every row), with the range chosen to minimise each tensor's squared
+ * error (`mse`), and with each after cross-layer equalization (`equalize+minmax`,
+ * `equalize+mse`); one row per model and variant. Error is the RMS change of each output over
+ * its RMS (over all runs), the worst output's. Every variant is written as tfjs artifacts and run by stock tfjs
  * (`tf.loadLayersModel` / `tf.loadGraphModel` on the written bytes); the reference is the
  * unquantized model run the same way. Models: the demo's MNIST classifier (logits on 2,000 test
  * digits), and converted graph models (MediaPipe-style detectors and landmark nets from
@@ -36,7 +36,7 @@ const QUICK_GRAPH_MODELS = ['blazeface-front', 'iris'];
 export const stockUint8Suite: Suite = {
   name: SUITE,
   defaultBackends: [DEFAULT_BACKEND],
-  description: 'model output error of stock tfjs uint8 with the converter’s min/max range against the mse range, run by stock tfjs',
+  description: 'model output error of stock tfjs uint8 with the converter’s min/max range against the mse range and cross-layer equalization, run by stock tfjs',
   run: runStockUint8Suite,
 };
 
@@ -45,20 +45,20 @@ async function runStockUint8Suite(options: SuiteOptions = {}): Promise<SuiteResu
   const backend = await useBackend(options.backends?.[0] ?? DEFAULT_BACKEND);
   const rows: ResultRow[] = [];
   const notes: string[] = [
-    'error: RMS(quantized output − float output) / RMS(float output) per model output, over every input, the worst output; value is the mse range, peer the converter’s minmax range; both loaded by stock tfjs from the bytes whittle writes',
+    'error: RMS(quantized output − float output) / RMS(float output) per model output, over every input, the worst output; value is the row’s variant, peer the converter’s minmax range; all loaded by stock tfjs from the bytes whittle writes',
   ];
 
   progress('train the demo MNIST classifier');
   const classifier = await demoMnistClassifier();
   const count = options.quick === true ? 500 : classifier.testCount;
   const mnistReference = await stockLayersLogits(classifier.model, classifier.testImages, count);
-  const mnistErrors = new Map<StockRange, number>();
-  for (const range of ['minmax', 'mse'] as const) {
-    progress(`mnist-mlp with the ${range} range`);
-    const quantized = await stockUint8(classifier.model, range);
-    mnistErrors.set(range, relativeOutputError(mnistReference, await stockLayersLogits(quantized, classifier.testImages, count)));
+  const mnistErrors = new Map<string, number>();
+  for (const variant of MEASURED_VARIANTS) {
+    progress(`mnist-mlp with ${variant.name}`);
+    const quantized = await stockUint8(classifier.model, variant.range, variant.equalize);
+    mnistErrors.set(variant.name, relativeOutputError(mnistReference, await stockLayersLogits(quantized, classifier.testImages, count)));
   }
-  rows.push(errorRow('mnist-mlp', `${count} digits`, mnistErrors));
+  rows.push(...errorRows('mnist-mlp', `${count} digits`, mnistErrors));
 
   const directory = graphModelDirectory();
   const models = await readGraphModels(directory, options.quick === true ? QUICK_GRAPH_MODELS : GRAPH_MODEL_NAMES);
@@ -66,26 +66,27 @@ async function runStockUint8Suite(options: SuiteOptions = {}): Promise<SuiteResu
   for (const { name, model, artifacts } of models) {
     progress(`${name}: float reference`);
     const reference = await runGraphModel(artifacts, GRAPH_RUNS, 1);
-    const errors = new Map<StockRange, number>();
-    for (const range of ['minmax', 'mse'] as const) {
-      progress(`${name} with the ${range} range`);
-      const quantized = await stockUint8(model, range);
-      errors.set(range, relativeOutputError(reference, await runGraphModel(stockArtifactsOf(quantized), GRAPH_RUNS, 1)));
+    const errors = new Map<string, number>();
+    for (const variant of MEASURED_VARIANTS) {
+      progress(`${name} with ${variant.name}`);
+      const quantized = await stockUint8(model, variant.range, variant.equalize);
+      errors.set(variant.name, relativeOutputError(reference, await runGraphModel(stockArtifactsOf(quantized), GRAPH_RUNS, 1)));
     }
-    rows.push(errorRow(name, `${GRAPH_RUNS} inputs`, errors));
+    rows.push(...errorRows(name, `${GRAPH_RUNS} inputs`, errors));
   }
   return { rows, backends: [backend], notes };
 }
 
-function errorRow(name: string, size: string, errors: ReadonlyMap<StockRange, number>): ResultRow {
-  return {
+/** One row per variant other than the converter's, each with the converter's error as its peer. */
+function errorRows(name: string, size: string, errors: ReadonlyMap<string, number>): ResultRow[] {
+  return MEASURED_VARIANTS.slice(1).map((variant) => ({
     suite: SUITE,
     case: name,
     backend: 'js',
     size,
-    metric: 'output error',
-    value: 100 * errors.get('mse')!,
+    metric: `output error, ${variant.name}`,
+    value: 100 * errors.get(variant.name)!,
     unit: '%',
     peer: { name: 'minmax (tfjs-converter)', value: 100 * errors.get('minmax')! },
-  };
+  }));
 }

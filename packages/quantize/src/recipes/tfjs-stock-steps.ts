@@ -8,6 +8,7 @@ import {
   copyFilter,
   estimateParams,
   mapParams,
+  readBoolean,
   readFilter,
   readEnum,
   rejectUnknownFields,
@@ -19,6 +20,7 @@ import {
 } from '@whittle/core';
 import { quantizeTfjsStock, tfjsStockByteLength, type TfjsStockDType } from '../primitives/tfjs-stock.ts';
 import { STOCK_RANGES, quantizeTfjsStockInRange, type StockRange } from '../primitives/uint8-range.ts';
+import { equalizeModel } from '../equalize/equalize-model.ts';
 import { encodeFloatParam, floatParamByteLength } from './float-param.ts';
 
 /** A `quantize.uint8` step. */
@@ -30,7 +32,17 @@ export interface Uint8Step extends RecipeStep, ParamFilter {
    * tfjs. Absent means {@link DEFAULT_UINT8_RANGE}.
    */
   readonly range?: StockRange;
+  /**
+   * Cross-layer equalization first (`equalizeModel`): channels of one kernel rescaled against
+   * the next kernel's so one per-tensor range serves them all; the float model's function is
+   * unchanged. Params outside the step's selection may be rescaled too (and stay float). Absent
+   * means {@link DEFAULT_UINT8_EQUALIZE}.
+   */
+  readonly equalize?: boolean;
 }
+
+/** Whether a `quantize.uint8` step equalizes when it does not say. */
+export const DEFAULT_UINT8_EQUALIZE = false;
 
 /** The range a `quantize.uint8` step spans when it names none. */
 export const DEFAULT_UINT8_RANGE: StockRange = 'minmax';
@@ -39,6 +51,8 @@ export const DEFAULT_UINT8_RANGE: StockRange = 'minmax';
 export interface Uint8Options extends ParamFilter {
   /** `minmax` (tfjs-converter's range) or `mse`; see {@link Uint8Step.range}. */
   readonly range?: StockRange;
+  /** Cross-layer equalization before quantizing; see {@link Uint8Step.equalize}. */
+  readonly equalize?: boolean;
 }
 
 /** A `quantize.uint16` step. */
@@ -58,8 +72,13 @@ export interface Uint16Step extends RecipeStep, ParamFilter {
  * ```
  */
 export function uint8(options: Uint8Options = {}): Uint8Step {
-  const { range, ...filter } = options;
-  return { kind: 'quantize.uint8', ...copyFilter(filter), ...(range === undefined ? {} : { range }) };
+  const { range, equalize, ...filter } = options;
+  return {
+    kind: 'quantize.uint8',
+    ...copyFilter(filter),
+    ...(range === undefined ? {} : { range }),
+    ...(equalize === undefined ? {} : { equalize }),
+  };
 }
 
 /**
@@ -78,13 +97,23 @@ export function uint16(filter: ParamFilter = {}): Uint16Step {
 export const uint8Handler: RecipeHandler<Uint8Step> = {
   ...stockHandler<Uint8Step>('quantize.uint8', 'uint8'),
   validate(step, context) {
-    rejectUnknownFields(step, ['range', ...FILTER_FIELDS], context);
-    // An absent range stays absent, so a validated step reads as it was written.
+    rejectUnknownFields(step, ['range', 'equalize', ...FILTER_FIELDS], context);
+    // Absent fields stay absent, so a validated step reads as it was written.
     const range = step.range === undefined ? {} : { range: readEnum<StockRange>(step, 'range', STOCK_RANGES, {}, context) };
-    return { kind: 'quantize.uint8', ...range, ...readFilter(step, context) };
+    const equalize = step.equalize === undefined ? {} : { equalize: readBoolean(step, 'equalize', {}, context) };
+    return { kind: 'quantize.uint8', ...range, ...equalize, ...readFilter(step, context) };
   },
+  // Equalization rescales pairs of params together, so such a step needs the whole model.
+  streamsConfig: (config) => !(config.equalize ?? DEFAULT_UINT8_EQUALIZE),
   encodeParam: encodeUint8Param,
-  apply: (model, config, context) => mapParams(model, config, WEIGHT_ROLES, context, (param) => encodeUint8Param(param, config)),
+  apply(model, config, context) {
+    if (config.equalize ?? DEFAULT_UINT8_EQUALIZE) {
+      const { model: equalized, pairs } = equalizeModel(model);
+      context.note?.(`equalized ${pairs} layer pair${pairs === 1 ? '' : 's'} before quantizing`);
+      model = equalized;
+    }
+    return mapParams(model, config, WEIGHT_ROLES, context, (param) => encodeUint8Param(param, config));
+  },
 };
 
 /** The handler for `quantize.uint16` steps. */
