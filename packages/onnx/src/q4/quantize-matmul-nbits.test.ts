@@ -53,7 +53,9 @@ describe('quantizeMatMulsToNBits', () => {
     const tolerance = 1e-5 * Math.max(1, maxAbs(expected));
     actual.forEach((value, index) => expect(Math.abs(value - expected[index]!)).toBeLessThan(tolerance));
 
-    // Against float32: each output moves by at most Σ_k |x_k| · scale_k / 2.
+    // Against float32: each output moves by at most Σ_k |x_k| · |scale_k| / 2, or a whole step
+    // on the symmetric (signed-extreme) grid, where a weight of the sign opposite to its group's
+    // extreme and as large clips to the last code. Scales of that grid carry the extreme's sign.
     const float = (await runOnnx(source, feeds)).y!.data as Float32Array;
     const encoding = result.encodings.get('w')!;
     const scales = decode({ kind: 'dense', tensor: encoding.scales } as never).data as Float32Array;
@@ -61,7 +63,8 @@ describe('quantizeMatMulsToNBits', () => {
     for (let row = 0; row < 3; row++) {
       for (let column = 0; column < n; column++) {
         let bound = 0;
-        for (let inner = 0; inner < k; inner++) bound += Math.abs(x[row * k + inner]!) * scales[Math.floor(inner / blockSize) * n + column]! / 2;
+        const step = symmetric ? 1 : 1 / 2;
+        for (let inner = 0; inner < k; inner++) bound += Math.abs(x[row * k + inner]!) * Math.abs(scales[Math.floor(inner / blockSize) * n + column]!) * step;
         expect(Math.abs(actual[row * n + column]! - float[row * n + column]!)).toBeLessThanOrEqual(bound + 1e-5);
       }
     }
