@@ -70,7 +70,7 @@ test('esbuild bundles the CLI without @whittle/bench, and the bundle runs', asyn
       logLevel: 'silent',
       plugins: [absent],
       // tfjs's Node builds are CommonJS and require Node built-ins.
-      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+      banner: { js: "import { createRequire as createRequireOfBundle } from 'node:module'; const require = createRequireOfBundle(import.meta.url);" },
     });
     const bundled = (args) => runProgram(process.execPath, [outfile, ...args], { cwd: directory });
     inspectCompressDecompress(directory, bundled);

@@ -178,7 +178,7 @@ function planAffine(tensorShape: readonly number[], options: QuantizeAffineOptio
 }
 
 /** The grid asked for, or the default: signed-extreme for symmetric 4-bit groups, absmax otherwise. */
-function checkGrid(grid: unknown, symmetric: boolean, bits: number, granularity: Granularity): ScaleGrid {
+export function checkGrid(grid: unknown, symmetric: boolean, bits: number, granularity: Granularity): ScaleGrid {
   if (grid === undefined) return symmetric && bits === 4 && granularity.kind === 'group' ? 'signed-extreme' : 'absmax';
   if (!(SCALE_GRIDS as readonly unknown[]).includes(grid)) {
     throw new WhittleError('invalid-argument', `grid must be absmax or signed-extreme, got ${describeValue(grid)}`, { field: 'grid' });

@@ -17,7 +17,7 @@ import {
 import { affineLayout, type AffineLayout } from '../primitives/affine-layout.ts';
 import { affineScale, affineZeroPoint } from '../primitives/choose-qparams.ts';
 import { quantizationRange } from '../primitives/quantization-range.ts';
-import { quantizeAffineByteLength, type QuantizeAffineOptions } from '../primitives/quantize-affine.ts';
+import { checkGrid, quantizeAffineByteLength, type QuantizeAffineOptions } from '../primitives/quantize-affine.ts';
 import { quantizeShader, rangeShader } from './affine-shaders.ts';
 import type { GpuBuffer, GpuDevice } from './gpu-interfaces.ts';
 import { pipelineFor, readBuffer, recordDispatch, storageBuffer, withGpuErrors } from './gpu-dispatch.ts';
@@ -64,9 +64,12 @@ export async function quantizeAffineBuffer(
   input: GpuBuffer,
   shape: readonly number[],
   options: QuantizeAffineOptions,
-  tuning: GpuKernelTuning = {},
+  tuning: GpuKernelTuning = {}
 ): Promise<AffineEncoding | undefined> {
   const plan = gpuQuantizePlan(shape, options);
+  // The kernels code on the absmax grid; the signed-extreme grid (the default for symmetric 4-bit
+  // groups) is left to the host kernel, which the caller falls back to.
+  if (checkGrid(options.grid, plan.symmetric, plan.bits, plan.granularity) !== 'absmax') return undefined;
   const size = shape.reduce((product, dimension) => product * dimension, 1);
   const { layout, grouped, symmetric, qmin, qmax, bits } = plan;
   const windows = gpuWindows(layout, size, grouped, device.limits, tuning.windowElements);
@@ -150,7 +153,7 @@ async function gpuRanges(
   input: GpuBuffer,
   layout: AffineLayout,
   grouped: boolean,
-  windows: readonly GpuWindow[],
+  windows: readonly GpuWindow[]
 ): Promise<RangeEntries> {
   const span = grouped ? layout.groupSize : rangeSpan(layout, device);
   const parts = grouped ? 1 : Math.max(1, Math.ceil((layout.outer * layout.inner) / span));
@@ -175,8 +178,8 @@ async function gpuRanges(
             { buffer: input, offset: window.base * 4, size: window.count * 4 },
             { buffer: ranges, offset: window.slotLow * parts * SLOT_ENTRY_BYTES, size: entryBytes },
           ],
-          slotCount * parts,
-        ),
+          slotCount * parts
+        )
       );
     }
     device.queue.submit([encoder.finish()]);
@@ -220,7 +223,7 @@ function chooseSlots(ranges: RangeEntries, layout: AffineLayout, plan: QuantizeP
     throw new WhittleError(
       'invalid-tensor',
       `element ${index} is NaN or infinite; quantization needs finite values (fix or exclude this tensor)`,
-      { field: `data[${index}]` },
+      { field: `data[${index}]` }
     );
   }
   const { slotCount } = layout;
@@ -264,7 +267,7 @@ async function gpuCodes(
   windows: readonly GpuWindow[],
   coding: ArrayBuffer,
   codeRange: { readonly qmin: number; readonly qmax: number; readonly bits: number },
-  size: number,
+  size: number
 ): Promise<Uint8Array> {
   const { bits, qmin, qmax } = codeRange;
   const perWord = 32 / bits;
@@ -292,8 +295,8 @@ async function gpuCodes(
             { buffer: table, offset: window.slotLow * CODING_BYTES, size: (window.slotHigh - window.slotLow) * CODING_BYTES },
             { buffer: codes, offset: codeOffset, size: Math.min(words * 4, codes.size - codeOffset) },
           ],
-          words,
-        ),
+          words
+        )
       );
     }
     device.queue.submit([encoder.finish()]);

@@ -145,7 +145,10 @@ async function libraries(needsPeers) {
 
 function inputs() {
   if (spec.case === 'kmeans-4bit') {
-    const values = spec.distribution === 'laplacian' ? laplaceWeights(spec.count, spec.seed, 0.02 / Math.SQRT2) : normalWeights(spec.count, spec.seed, 0.02);
+    const values =
+      spec.distribution === 'laplacian'
+        ? laplaceWeights(spec.count, spec.seed, 0.02 / Math.SQRT2)
+        : normalWeights(spec.count, spec.seed, 0.02);
     return { values };
   }
   return { kernel: { dtype: 'float32', shape: [spec.side, spec.side], data: normalWeights(spec.side * spec.side, spec.side, 0.05) } };
