@@ -39,7 +39,8 @@ function expectSameEncoding(gpu: AffineEncoding, host: AffineEncoding, values: F
     const below = Math.floor(quotient);
     const even = below % 2 === 0 ? below : below + 1;
     const zeroPoint = zeroPoints === undefined ? 0 : zeroPoints[slot]!;
-    const clamp = (code: number): number => Math.min(Math.max(code, gpu.signed ? -(2 ** (gpu.bits - 1)) : 0), gpu.signed ? 2 ** (gpu.bits - 1) - 1 : 2 ** gpu.bits - 1);
+    const clamp = (code: number): number =>
+      Math.min(Math.max(code, gpu.signed ? -(2 ** (gpu.bits - 1)) : 0), gpu.signed ? 2 ** (gpu.bits - 1) - 1 : 2 ** gpu.bits - 1);
     expect({ index, tie, code: gpuCodes[index] }).toEqual({ index, tie: true, code: clamp(even + zeroPoint) });
   }
 }
@@ -70,7 +71,7 @@ describe.skipIf(!backend.ready)(`quantizeAffineOnGpu on ${backend.ready ? backen
           tensor.dispose();
         }
       }),
-      { numRuns: 40 },
+      { numRuns: 40 }
     );
   });
 
@@ -88,15 +89,21 @@ describe.skipIf(!backend.ready)(`quantizeAffineOnGpu on ${backend.ready ? backen
             return;
           }
           const gpu = await quantizeAffineBuffer(device, buffer, shape, options, { windowElements });
-          // The kernels decline (for the host to quantize) only scales beyond 2^±100.
-          if (gpu === undefined) expect(scalesOf(host).some((scale) => scale < 2 ** -100 || scale > 2 ** 100)).toBe(true);
-          else expectSameEncoding(gpu, host, values, options);
+          // The kernels decline (for the host to quantize) only the signed-extreme grid (the
+          // default of symmetric 4-bit groups) and scales beyond 2^±100.
+          const signedExtreme =
+            options.grid === 'signed-extreme' ||
+            (options.grid === undefined && options.symmetric !== false && options.bits === 4 && options.granularity?.kind === 'group');
+          if (gpu === undefined)
+            expect(signedExtreme || scalesOf(host).some((scale) => Math.abs(scale) < 2 ** -100 || Math.abs(scale) > 2 ** 100)).toBe(true);
+          else expect(signedExtreme).toBe(false);
+          if (gpu !== undefined) expectSameEncoding(gpu, host, values, options);
         } finally {
           release();
           tensor.dispose();
         }
       }),
-      { numRuns: 25 },
+      { numRuns: 25 }
     );
   });
 
@@ -121,10 +128,15 @@ describe.skipIf(!backend.ready)(`quantizeAffineOnGpu on ${backend.ready ? backen
   });
 
   it('quantizes a tensor that lives on the GPU (computed there) the same as its host copy', async () => {
-    const onGpu = tf.tidy(() => tf.reshape(tf.sin(tf.mul(tf.range(0, 64 * 96, 1, "float32"), 0.37)), [64, 96]));
+    const onGpu = tf.tidy(() => tf.reshape(tf.sin(tf.mul(tf.range(0, 64 * 96, 1, 'float32'), 0.37)), [64, 96]));
     const values = (await onGpu.data()) as Float32Array;
     const options = { bits: 4, granularity: { kind: 'group', axis: 0, size: 32 } } as const;
-    expectSameEncoding(await quantizeAffineOnGpu(onGpu, options), quantizeAffine(hostTensor('float32', [64, 96], values), options), values, options);
+    expectSameEncoding(
+      await quantizeAffineOnGpu(onGpu, options),
+      quantizeAffine(hostTensor('float32', [64, 96], values), options),
+      values,
+      options
+    );
     expect(onGpu.isDisposed).toBe(false);
     onGpu.dispose();
   });
@@ -146,7 +158,9 @@ describe.skipIf(!backend.ready)(`quantizeAffineOnGpu on ${backend.ready ? backen
     const tensor = tf.tensor(values, [100, 100]);
     const { buffer, release } = await tensorBuffer(device, tensor);
     try {
-      const failure = await quantizeAffineBuffer(device, buffer, [100, 100], options, { windowElements: 2048 }).catch((error: unknown) => error);
+      const failure = await quantizeAffineBuffer(device, buffer, [100, 100], options, { windowElements: 2048 }).catch(
+        (error: unknown) => error
+      );
       expect(failure).toBeInstanceOf(WhittleError);
       expect(failure).toMatchObject({ code: 'invalid-tensor', field: 'data[5000]' });
     } finally {

@@ -40,9 +40,7 @@ export function floatValues(length: number): fc.Arbitrary<Float32Array> {
       return radius * Math.cos(2 * Math.PI * random()) * spread;
     });
   });
-  return fc
-    .oneof(edgeFloats, gaussians)
-    .map((values) => values.map((value) => (Math.abs(value) < SMALLEST_NORMAL_FLOAT32 ? 0 : value)));
+  return fc.oneof(edgeFloats, gaussians).map((values) => values.map((value) => (Math.abs(value) < SMALLEST_NORMAL_FLOAT32 ? 0 : value)));
 }
 
 /** A small deterministic uniform generator in [0, 1) (mulberry32). */
@@ -64,14 +62,18 @@ function granularityFor(shape: readonly number[]): fc.Arbitrary<Granularity> {
     axes.map((axis): Granularity => ({ kind: 'axis', axis })),
     fc
       .tuple(axes, fc.oneof(fc.constant(32), fc.integer({ min: 1, max: 70 })))
-      .map(([axis, size]): Granularity => ({ kind: 'group', axis, size })),
+      .map(([axis, size]): Granularity => ({ kind: 'group', axis, size }))
   );
 }
 
 /** Code settings the GPU covers: symmetric int2/4/8, asymmetric int1/2/4/8, scale dtypes. */
 const codeSettings = fc.oneof(
-  fc.record({ bits: fc.constantFrom(2, 4, 8), symmetric: fc.constant(true), narrowRange: fc.boolean() }),
-  fc.record({ bits: fc.constantFrom(1, 2, 4, 8), symmetric: fc.constant(false), narrowRange: fc.constant(false) }),
+  // The absmax grid named, or the default (signed-extreme for 4-bit groups, which the host codes).
+  fc.record(
+    { bits: fc.constantFrom(2, 4, 8), symmetric: fc.constant(true), narrowRange: fc.boolean(), grid: fc.constant('absmax' as const) },
+    { requiredKeys: ['bits', 'symmetric', 'narrowRange'] }
+  ),
+  fc.record({ bits: fc.constantFrom(1, 2, 4, 8), symmetric: fc.constant(false), narrowRange: fc.constant(false) })
 );
 
 /**
@@ -90,14 +92,14 @@ export function quantizeCases(maxSize: number): fc.Arbitrary<QuantizeCase> {
       fc.record({
         shape: fc.constant(shape),
         values: floatValues(shape.reduce((product, dimension) => product * dimension, 1)),
-        options: fc
-          .tuple(granularityFor(shape), codeSettings, fc.constantFrom(undefined, 'float32' as const, 'float16' as const))
-          .map(([granularity, settings, scaleDType]): QuantizeAffineOptions => ({
+        options: fc.tuple(granularityFor(shape), codeSettings, fc.constantFrom(undefined, 'float32' as const, 'float16' as const)).map(
+          ([granularity, settings, scaleDType]): QuantizeAffineOptions => ({
             ...settings,
             granularity,
             ...(scaleDType === undefined ? {} : { scaleDType }),
-          })),
-      }),
+          })
+        ),
+      })
     );
 }
 
