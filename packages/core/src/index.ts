@@ -4,6 +4,7 @@
  * formats have their own entry points: `@whittle/core/tfjs`, `@whittle/core/safetensors`, and
  * `@whittle/core/fs` for files.
  */
+export { installChainedOps } from './backend/chained-ops.ts';
 export { registerConvolutionGradients } from './backend/convolution-gradients.ts';
 export { gradientsRegistered, loadGradients, requireGradients } from './backend/gradients.ts';
 export { requireBackend } from './backend/require-backend.ts';

@@ -1,3 +1,4 @@
+export { installChainedOps } from './chained-ops.ts';
 export * from './runtime.ts';
 export * from './use-backend.ts';
 export { gradientsRegistered, loadGradients, requireGradients } from './gradients.ts';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { WhittleError } from '../errors.ts';
 import { describeValue } from '../tensor/shape.ts';
+import { installChainedOps } from './chained-ops.ts';
 import { gradientsRegistered, loadGradients } from './gradients.ts';
 import { importAtRuntime } from './import-at-runtime.ts';
 import { keepProcessErrorHandling } from './keep-process-error-handling.ts';
@@ -101,6 +102,8 @@ export async function useBackend(name: BackendName = 'wasm', options: UseBackend
     }
     // Gradients are the same on every backend: failing to load them is no reason to fall back.
     if (options.gradients === true) await loadGradients();
+    // tfjs-layers calls tensor methods that only tfjs-core's ES module build defines.
+    installChainedOps();
     return await backendInfo();
   }
   throw new WhittleError('backend-unavailable', `no backend could start (${failures.join('; ')})`, {

@@ -4,6 +4,7 @@
 import * as tfconverter from '@tensorflow/tfjs-converter';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { installChainedOps } from '../backend/chained-ops.ts';
 import { WhittleError, isWhittleError } from '../errors.ts';
 import { toModelArtifacts } from '../formats/tfjs/io-handler.ts';
 import { modelJsonFields } from '../formats/tfjs/model-json-fields.ts';
@@ -81,6 +82,8 @@ export async function loadLayers(model: Model): Promise<tfl.LayersModel> {
     throw new WhittleError('invalid-model', 'the model is a TensorFlow graph; only a Keras (layers) model has a trainable form', { field: 'topology' });
   }
   const artifacts = toModelArtifacts(model);
+  // tfjs-layers' initializers (Orthogonal, LSTM's and GRU's default) call chained tensor methods.
+  installChainedOps();
   const variables = new Set(Object.keys(tf.engine().registeredVariables));
   let layersModel: tfl.LayersModel;
   try {
