@@ -3,7 +3,7 @@
  * every error restated in terms of the flag the user typed.
  */
 import { isWhittleError, validateRecipe, WhittleError, type RecipeStep } from '@whittle/core';
-import { EVERY_METHOD, type VerbDefinition, type VerbFlag, type VerbMethod } from './verb-definition.ts';
+import { EVERY_METHOD, FILTER_FLAGS, type VerbDefinition, type VerbFlag, type VerbMethod } from './verb-definition.ts';
 
 /** What each given flag holds, as commander parsed it: text, a switch's boolean, or a repeated flag's list. */
 export type GivenFlags = ReadonlyMap<VerbFlag, string | boolean | readonly string[]>;
@@ -125,7 +125,7 @@ export function withFlagNames(error: unknown, verb: VerbDefinition, method: stri
  * ```
  */
 export function flagForField(verb: VerbDefinition, method: string, field: string): VerbFlag | undefined {
-  const taken = verb.flags.filter((flag) => fieldOf(flag, method) !== undefined);
+  const taken = [...verb.flags, ...FILTER_FLAGS].filter((flag) => fieldOf(flag, method) !== undefined);
   for (let path = field; path !== ''; path = parentPath(path)) {
     const exact = taken.find((flag) => fieldOf(flag, method) === path);
     if (exact !== undefined) return exact;

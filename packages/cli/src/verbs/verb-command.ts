@@ -99,8 +99,8 @@ export async function runVerb(verb: VerbDefinition, path: string, options: VerbC
       io,
     );
   } catch (error) {
-    // A step error found once the model is read (a filter that selects nothing) names the flag too.
-    throw isInlineRecipeError(error) ? withFlagNames(error, verb, method ?? '') : error;
+    // A step error found once the model is read (a filter that selects nothing, data missing) names the flag too.
+    throw isStepError(error) ? withFlagNames(error, verb, method ?? '') : error;
   }
 }
 
@@ -215,6 +215,7 @@ function checkResourceFlags(options: VerbCommandOptions, taken: readonly string[
   }
 }
 
-function isInlineRecipeError(error: unknown): boolean {
-  return error instanceof WhittleError && error.file === INLINE_RECIPE;
+/** An error of the one step, from the recipe written inline or from the step's resources. */
+function isStepError(error: unknown): boolean {
+  return error instanceof WhittleError && error.step !== undefined && (error.file === INLINE_RECIPE || error.file === undefined);
 }
