@@ -21,7 +21,6 @@ export const LOWRANK_VERB: VerbDefinition = {
     'whittle lowrank model/ --budget 0.5 -o model-lowrank/',
     'whittle lowrank model/ --rank 16 --exclude "dense_3/**" -o model-r16/',
     'whittle lowrank model/ --energy 0.9 -o model-e90/',
-    'whittle lowrank model/ --rank 32 --svd-method randomized --seed 1 -o model-r32/',
     'whittle lowrank model/ --budget 0.25 --print-recipe   # the step, for --recipe',
   ],
 };
