@@ -96,11 +96,10 @@ function modelInputShape(inputs: readonly Runner.ModelInputInfo[], data: EvalDat
   if (data.reshapes && wanted.every((size) => size !== null) && (wanted as number[]).reduce((product, size) => product * size, 1) === values) {
     return wanted as number[];
   }
-  const where = data.name === 'mnist' ? 'mnist' : `${data.name}: ${INPUTS_TENSOR}`;
   throw new WhittleError(
     'invalid-argument',
     `the model takes inputs [${shape.map((size) => size ?? 'n').join(', ')}], the data gives [n, ${example.join(', ')}]`,
-    { field: where },
+    data.name === 'mnist' ? { field: 'mnist' } : { file: data.name, field: INPUTS_TENSOR },
   );
 }
 
