@@ -236,6 +236,17 @@ describe('hostile data files: one typed line naming the file and the tensor', ()
     expect(run.err).toMatch(/^whittle: mnist: the model takes inputs \[n, 32\], the data gives \[n, 784\]\n$/);
   });
 
+  test('a model with two outputs', async () => {
+    const input = tfl.input({ shape: [32] });
+    const model = tfl.model({ inputs: input, outputs: [tfl.layers.dense({ units: 3 }).apply(input) as tfl.SymbolicTensor, tfl.layers.dense({ units: 2 }).apply(input) as tfl.SymbolicTensor] });
+    const saved = join(directory.path, 'two-outputs');
+    await saveLayersModel(model, saved);
+    const data = await dataFile('two-outputs.safetensors', { inputs: float32([2, 32], new Float32Array(64)), labels: int32([0, 1]) });
+    const run = await runRecorded('eval', saved, '--data', data, '--backend', 'cpu');
+    expect(run.status).toBe(1);
+    expect(run.err).toMatch(/^whittle: .*two-outputs: eval scores a classifier with one output; this one has 2\n$/);
+  });
+
   test('--data is required, and a missing file is named', async () => {
     expect((await runRecorded('eval', EXAMPLE_MLP)).err).toMatch(/required option '--data <mnist\|file>' not specified/);
     const missing = await runRecorded('eval', EXAMPLE_MLP, '--data', join(directory.path, 'nope.safetensors'));

@@ -56,7 +56,10 @@ export async function runEval(path: string, options: EvalCommandOptions, io: Cli
     for await (const batch of data.batches()) {
       const outputs = tf.tidy(() => {
         const result = runnable.predict(tf.tensor(batch.inputs, [batch.rows, ...inputShape], 'float32'));
-        return Array.isArray(result) ? result[0]! : result;
+        if (Array.isArray(result)) {
+          throw new WhittleError('invalid-model', `eval scores a classifier with one output; this one has ${result.length}`, { file: path });
+        }
+        return result;
       });
       let values: Float32Array;
       try {
