@@ -11,7 +11,7 @@ import { createProgressReporter } from '../progress/progress-reporter.ts';
 import { inFile } from '../recipe/located-error.ts';
 import { RECIPE_PRESET_NAMES, RECIPE_PRESETS } from '../recipe/presets.ts';
 import { presetRecipe, readRecipe, type LoadedRecipe } from '../recipe/read-recipe.ts';
-import { checkFlagResources, resourcesFromFlags, type ResourceFlags } from '../resources/compress-resources.ts';
+import { checkFlagResources, resourcesFromFlags, startBackendForSteps, type ResourceFlags } from '../resources/compress-resources.ts';
 import { DATA_NAMES } from '../resources/mnist-calibration.ts';
 
 /** Options of `whittle compress`: exactly one of `recipe` and `preset`. */
@@ -47,6 +47,7 @@ export async function runCompress(path: string, options: CompressCommandOptions,
   const recipe = await loadRecipe(options);
   const resources = await resourcesFromFlags(options);
   checkFlagResources(recipe.steps, resources);
+  await startBackendForSteps(recipe.steps);
   const location = await locateModel(path);
   const format = formatOf(location);
   if (!format.writesShards && options.shardSize !== undefined) {

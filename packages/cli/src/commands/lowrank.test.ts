@@ -20,6 +20,8 @@ describe('whittle lowrank writes what compress --recipe writes for the same step
     [['--budget', '0.5'], '{"kind":"lowrank.svd","budget":0.5}'],
     [['--rank', '8', '--exclude', 'dense_2/**'], '{"kind":"lowrank.svd","rank":8,"exclude":["dense_2/**"]}'],
     [['--tolerance', '0.3', '--svd-method', 'exact'], '{"kind":"lowrank.svd","tolerance":0.3,"method":"exact"}'],
+    // The randomized SVD computes on tfjs: the command starts a backend for it.
+    [['--rank', '8', '--svd-method', 'randomized', '--seed', '3'], '{"kind":"lowrank.svd","rank":8,"method":"randomized","seed":3}'],
   ])('lowrank %j on the example MLP (TFJS)', async (flags, recipe) => {
     await expectSameAsRecipe(directory.path, EXAMPLE_MLP, ['lowrank', ...flags], recipe);
   });

@@ -83,3 +83,18 @@ export function checkFlagResources(steps: readonly RecipeStep[], resources: Read
     throw withResourceFlag(error, steps);
   }
 }
+
+/**
+ * Starts tfjs's wasm backend when a step computes on tfjs (a randomized SVD, say) and no
+ * resource started it already; a recipe of host-only steps never loads the backend.
+ *
+ * @example
+ * ```ts
+ * await startBackendForSteps(recipe.steps); // after checkFlagResources
+ * ```
+ */
+export async function startBackendForSteps(steps: readonly RecipeStep[]): Promise<void> {
+  // validateRecipe returns each step's validated config, which is what a handler is asked about.
+  const onTfjs = validateRecipe(steps).some((config) => defaultRegistry.get(config.kind)?.runsOnTfjs?.(config) === true);
+  if (onTfjs) await useBackend();
+}

@@ -128,6 +128,12 @@ export interface RecipeHandler<Config extends RecipeStep = RecipeStep> {
    */
   needs?(config: Config): readonly ResourceNeed[];
   /**
+   * True when a step with this config computes on tfjs (its ops need a backend set up with
+   * `useBackend`): a driver such as the `whittle` command then starts one before step 1. Absent:
+   * the step computes on the host alone (resources that need tfjs start it themselves).
+   */
+  runsOnTfjs?(config: Config): boolean;
+  /**
    * For {@link perParam} handlers: the new encoding of one selected param, or `undefined` to
    * leave it as it is. `apply` is then `mapParams` over the step's selection, and a checkpoint
    * can be streamed one param (or one block of rows) at a time by calling this directly.

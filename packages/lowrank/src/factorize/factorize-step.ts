@@ -32,6 +32,8 @@ export const lowRankSvdHandler: RecipeHandler<LowRankSvdStep> = {
   // A thin block of a tensor's rows may not pay to factorize where the whole tensor does.
   wholeTensors: true,
   streamsConfig: (config) => config.rewrite !== true && !(config.budget !== undefined && config.budgetScope !== 'layer'),
+  // The randomized SVD multiplies on tfjs; the exact one is host maths.
+  runsOnTfjs: (config) => config.method === 'randomized',
   validate: (step, context) => readFactorizeOptions(step, context),
   estimate: (model, config, context) => estimateFactorize(model, config, context),
   apply(model, config, context) {
