@@ -22,7 +22,12 @@ export { decode, decodeToFloat32 } from './encoding/decode.ts';
 export { denseByteLength } from './encoding/dense-codec.ts';
 export { castDense, denseEncoding } from './encoding/dense.ts';
 export { ENCODING_KINDS } from './encoding/encoding-codecs.ts';
+export { MAX_ENTROPY_STREAMS } from './encoding/entropy-codec.ts';
+export { entropyInner } from './encoding/entropy-inner.ts';
+export { huffmanEncoding, huffmanWhereSmaller, huffmanWhereSmallerByteLength } from './encoding/entropy.ts';
+export type { HuffmanOptions } from './encoding/entropy.ts';
 export { normalizeGranularity, scalesShape } from './encoding/granularity.ts';
+export { MAX_HUFFMAN_CODE_LENGTH } from './encoding/huffman-code.ts';
 export { lowRankEncoding } from './encoding/low-rank.ts';
 export type {
   AffineMetadata,
@@ -32,6 +37,8 @@ export type {
   EncodingBuffer,
   EncodingMetadata,
   EncodingParts,
+  EntropyMetadata,
+  HuffmanStreamMetadata,
   LowRankMetadata,
   SparseLayoutMetadata,
   SparseMetadata,
@@ -40,6 +47,8 @@ export { assembleEncoding, encodingParts } from './encoding/serialize.ts';
 export { sparseFromDense } from './encoding/sparse-from-dense.ts';
 export type { SparseLayoutRequest } from './encoding/sparse-from-dense.ts';
 export { MAX_NM_M } from './encoding/sparse-layout.ts';
+export { symbolStreams } from './encoding/symbol-streams.ts';
+export type { SymbolStream } from './encoding/symbol-streams.ts';
 export { sparseEncoding } from './encoding/sparse.ts';
 export type {
   AffineEncoding,
@@ -47,7 +56,9 @@ export type {
   DenseEncoding,
   Encoding,
   EncodingKind,
+  EntropyEncoding,
   Granularity,
+  HuffmanStream,
   LowRankEncoding,
   SparseEncoding,
   SparseLayout,
