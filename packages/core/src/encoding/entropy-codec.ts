@@ -70,8 +70,8 @@ export const entropyCodec: EncodingCodec<EntropyEncoding, EntropyMetadata> = {
         field: stream.field,
         symbolBits: stream.symbolBits,
         count: stream.count,
-        lengths: writer.buffer(`streams.${index}.lengths`, 'uint8', stream.lengths),
-        data: writer.buffer(`streams.${index}.data`, 'uint8', stream.data),
+        lengths: writer.buffer(`streams[${index}].lengths`, 'uint8', stream.lengths),
+        data: writer.buffer(`streams[${index}].data`, 'uint8', stream.data),
       }),
     ),
   }),
@@ -88,8 +88,8 @@ export const entropyCodec: EncodingCodec<EntropyEncoding, EntropyMetadata> = {
           field: stream.field,
           symbolBits: stream.symbolBits,
           count: stream.count,
-          lengths: reader.bytes(stream.lengths, `streams.${index}.lengths`),
-          data: reader.bytes(stream.data, `streams.${index}.data`),
+          lengths: reader.bytes(stream.lengths, `streams[${index}].lengths`),
+          data: reader.bytes(stream.data, `streams[${index}].data`),
         };
       }),
     };

@@ -145,7 +145,7 @@ describe('hostile entropy encodings', () => {
   });
 
   test('truncated, padded and garbage-trailed bit streams name the data', () => {
-    const name = 'streams.0.data';
+    const name = 'streams[0].data';
     const data = bytes.get(name)!;
     const truncated = new Map(bytes).set(name, data.subarray(0, data.length - 1));
     const resized = withStream(0, { data: { buffer: name, dtype: 'uint8', shape: [data.length - 1] } });
@@ -155,11 +155,11 @@ describe('hostile entropy encodings', () => {
       refused('streams[0].data', /trailing/),
     );
     // The buffer reference itself must agree with the bytes present.
-    expect(() => assembleEncoding(json, truncated)).toThrow(refused('streams.0.data.buffer'));
+    expect(() => assembleEncoding(json, truncated)).toThrow(refused('streams[0].data.buffer'));
   });
 
   test('tables that are not prefix codes, placeholders that hold data, and unknown fields are refused', () => {
-    const name = 'streams.0.lengths';
+    const name = 'streams[0].lengths';
     const table = bytes.get(name)!;
     const over = new Map(bytes).set(name, new Uint8Array(table.length).fill(0x11));
     expect(() => assembleEncoding(json, over)).toThrow(refused('streams[0].lengths', /over-subscribed/));
