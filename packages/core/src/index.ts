@@ -120,6 +120,8 @@ export { batchMatrix, calibrationBatches } from './recipe/calibration-source.ts'
 export type { CalibrationBatch, CalibrationSource } from './recipe/calibration-source.ts';
 export { CAST_DTYPES, cast, castHandler } from './recipe/cast.ts';
 export type { CastDType, CastStep } from './recipe/cast.ts';
+export { huffman, huffmanHandler } from './recipe/huffman-step.ts';
+export type { HuffmanStep } from './recipe/huffman-step.ts';
 export { checkResources, compress } from './recipe/compress.ts';
 export type { CompressOptions } from './recipe/compress.ts';
 export { defaultRegistry, registerRecipeHandler } from './recipe/default-registry.ts';
