@@ -4,6 +4,7 @@
  */
 import { WhittleError } from '../errors.ts';
 import { unpackBits } from './bit-pack.ts';
+import { encodingShape } from './byte-length.ts';
 import { huffmanCodeLengths, packCodeLengths } from './huffman-code.ts';
 import { huffmanEncodeSymbols, symbolFrequencies } from './huffman-stream.ts';
 import { symbolStreams, withField, type SymbolStream } from './symbol-streams.ts';
@@ -93,13 +94,9 @@ function codeStreams(inner: Encoding, chosen: readonly SymbolStream[]): EntropyE
     emptied = withField(emptied, stream.field, new Uint8Array(0));
     return { field: stream.field, symbolBits: stream.symbolBits, count: stream.count, lengths, data };
   });
-  return { kind: 'entropy', coding: 'huffman', shape: [...shapeOf(inner)], inner: emptied as Encoding, streams };
+  return { kind: 'entropy', coding: 'huffman', shape: [...encodingShape(inner)], inner: emptied as Encoding, streams };
 }
 
 function streamSymbols(stream: SymbolStream): ArrayLike<number> {
   return stream.symbolBits === 8 ? stream.packed.subarray(0, stream.count) : unpackBits(stream.packed, stream.count, stream.symbolBits);
-}
-
-function shapeOf(encoding: Encoding): readonly number[] {
-  return encoding.kind === 'dense' ? encoding.tensor.shape : encoding.shape;
 }

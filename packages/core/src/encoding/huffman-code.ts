@@ -4,6 +4,7 @@
  * symbol), and the check that an untrusted table is a complete prefix code.
  */
 import { WhittleError, type ErrorLocation } from '../errors.ts';
+import { fail } from './field-checks.ts';
 
 /** The longest code a Huffman stream may use: lengths fit a 4-bit table entry. */
 export const MAX_HUFFMAN_CODE_LENGTH = 15;
@@ -148,7 +149,7 @@ export interface CanonicalCode {
  */
 export function readCanonicalCode(packed: Uint8Array, alphabetSize: number, location: ErrorLocation): CanonicalCode {
   if (packed.length > Math.ceil(alphabetSize / 2)) {
-    throw new WhittleError('invalid-encoding', `${packed.length} bytes of lengths cover more than the ${alphabetSize} symbols`, location);
+    fail(`${packed.length} bytes of lengths cover more than the ${alphabetSize} symbols`, location);
   }
   const lengths = new Uint8Array(packed.length * 2);
   const countByLength = new Int32Array(MAX_HUFFMAN_CODE_LENGTH + 1);
@@ -171,12 +172,12 @@ export function readCanonicalCode(packed: Uint8Array, alphabetSize: number, loca
     coded += count;
     kraft += count * 2 ** (MAX_HUFFMAN_CODE_LENGTH - length);
     if (kraft > MAX_HUFFMAN_SYMBOLS) {
-      throw new WhittleError('invalid-encoding', `the code lengths are over-subscribed at length ${length}: not a prefix code`, location);
+      fail(`the code lengths are over-subscribed at length ${length}: not a prefix code`, location);
     }
   }
   const lone = coded === 1 && longest === 1;
   if (coded > 0 && kraft < MAX_HUFFMAN_SYMBOLS && !lone) {
-    throw new WhittleError('invalid-encoding', 'the code lengths are under-subscribed: some bit patterns decode to no symbol', location);
+    fail('the code lengths are under-subscribed: some bit patterns decode to no symbol', location);
   }
   const firstCode = new Int32Array(MAX_HUFFMAN_CODE_LENGTH + 2);
   const firstIndex = new Int32Array(MAX_HUFFMAN_CODE_LENGTH + 2);

@@ -5,6 +5,7 @@
  * canonical per-length search only for longer codes.
  */
 import { WhittleError, type ErrorLocation } from '../errors.ts';
+import { child, fail } from './field-checks.ts';
 import {
   MAX_HUFFMAN_CODE_LENGTH,
   canonicalCodes,
@@ -83,8 +84,8 @@ export function symbolFrequencies(symbols: ArrayLike<number>, alphabetSize: numb
 }
 
 /**
- * Decodes `count` symbols of an untrusted stream into `output` (fresh when omitted: a Uint8Array
- * for alphabets of at most 256 symbols, else a Uint16Array). Every failure is an
+ * Decodes `count` symbols of an untrusted stream: a Uint8Array for alphabets of at most 256
+ * symbols, else a Uint16Array. Every failure is an
  * `invalid-encoding` WhittleError at `location.lengths`, `location.count` or `location.data`: a
  * table that is not a complete prefix code, a count the data cannot hold (checked before
  * anything is allocated), a bit pattern with no code, data that runs out, trailing bytes, or
@@ -101,32 +102,28 @@ export function huffmanDecodeSymbols(
   count: number,
   alphabetSize: number,
   location: ErrorLocation,
-  output?: Uint8Array | Uint16Array,
 ): Uint8Array | Uint16Array {
-  const code = readCanonicalCode(coded.lengths, alphabetSize, at(location, 'lengths'));
+  const code = readCanonicalCode(coded.lengths, alphabetSize, child(location, 'lengths'));
   const { data } = coded;
   const availableBits = data.length * 8;
   if (code.shortest === 0) {
-    if (count !== 0) fail(`${count} symbols need a code, the length table has none`, at(location, 'lengths'));
+    if (count !== 0) fail(`${count} symbols need a code, the length table has none`, child(location, 'lengths'));
   } else if (count * code.shortest > availableBits) {
     // The bound that keeps a lying count from allocating: every symbol takes at least `shortest` bits.
-    fail(`${count} symbols of at least ${code.shortest} bits each do not fit ${data.length} bytes`, at(location, 'count'));
+    fail(`${count} symbols of at least ${code.shortest} bits each do not fit ${data.length} bytes`, child(location, 'count'));
   }
-  const symbols = output ?? (alphabetSize <= 256 ? new Uint8Array(count) : new Uint16Array(count));
-  if (symbols.length !== count) {
-    throw new WhittleError('invalid-argument', `output holds ${symbols.length} symbols, the stream has ${count}`, { field: 'output' });
-  }
+  const symbols = alphabetSize <= 256 ? new Uint8Array(count) : new Uint16Array(count);
   if (count === 0) {
-    if (data.length !== 0) fail(`${data.length} bytes of data after the last of 0 symbols`, at(location, 'data'));
+    if (data.length !== 0) fail(`${data.length} bytes of data after the last of 0 symbols`, child(location, 'data'));
     return symbols;
   }
   const usedBits = decodeInto(code, data, symbols, location);
-  if (usedBits > availableBits) fail(`the bit stream runs out: ${count} symbols need more than its ${data.length} bytes`, at(location, 'data'));
+  if (usedBits > availableBits) fail(`the bit stream runs out: ${count} symbols need more than its ${data.length} bytes`, child(location, 'data'));
   const usedBytes = Math.ceil(usedBits / 8);
-  if (usedBytes < data.length) fail(`${data.length - usedBytes} trailing bytes after the last symbol`, at(location, 'data'));
+  if (usedBytes < data.length) fail(`${data.length - usedBytes} trailing bytes after the last symbol`, child(location, 'data'));
   const paddingBits = usedBytes * 8 - usedBits;
   if (paddingBits > 0 && (data[data.length - 1]! & ((1 << paddingBits) - 1)) !== 0) {
-    fail('the padding bits after the last symbol must be zero', at(location, 'data'));
+    fail('the padding bits after the last symbol must be zero', child(location, 'data'));
   }
   return symbols;
 }
@@ -196,13 +193,5 @@ function longCode(
       return length;
     }
   }
-  return fail(`symbol ${index}: the bits match no code`, at(location, 'data'));
-}
-
-function at(location: ErrorLocation, name: string): ErrorLocation {
-  return { ...location, field: location.field === undefined ? name : `${location.field}.${name}` };
-}
-
-function fail(message: string, location: ErrorLocation): never {
-  throw new WhittleError('invalid-encoding', message, location);
+  return fail(`symbol ${index}: the bits match no code`, child(location, 'data'));
 }
