@@ -4,7 +4,7 @@
  * inner encoding and validates that as usual, then checks each stream's width and count against
  * the buffer it stands for.
  */
-import type { ErrorLocation } from '../errors.ts';
+import { WhittleError, isWhittleError, type ErrorLocation } from '../errors.ts';
 import { describeValue } from '../tensor/shape.ts';
 import { packMaskedCodes } from './bit-pack.ts';
 import { fieldText } from './describe-fields.ts';
@@ -46,7 +46,11 @@ export const entropyCodec: EncodingCodec<EntropyEncoding, EntropyMetadata> = {
       inner = withField(inner, stream.field, packMaskedCodes(symbols, stream.symbolBits));
       return stream;
     });
-    nested.encoding(inner, 'inner', shape);
+    try {
+      nested.encoding(inner, 'inner', shape);
+    } catch (error) {
+      throw blameCount(error, read, location);
+    }
     // The inner encoding is valid now, so its own fields say what each coded buffer holds.
     const expected = new Map(symbolStreams(inner as Encoding).map((stream) => [stream.field, stream]));
     read.forEach((stream, index) => {
@@ -97,12 +101,25 @@ export const entropyCodec: EncodingCodec<EntropyEncoding, EntropyMetadata> = {
   describe: (fields, nested) => `entropy ${fieldText(fields.coding)} (${nested(fields.inner)})`,
 };
 
+/**
+ * A restored buffer of the wrong length means the stream's count lied: report it at the count,
+ * which is where the lie is, rather than at the buffer the inner encoding checks.
+ */
+function blameCount(error: unknown, streams: readonly ReadStream[], location: ErrorLocation): unknown {
+  if (!isWhittleError(error)) return error;
+  const index = streams.findIndex((stream) => error.field === child(location, `inner.${stream.field}`).field);
+  if (index < 0) return error;
+  const streamLocation = element(child(location, 'streams'), index);
+  return new WhittleError('invalid-encoding', `${streams[index]!.count} symbols do not fill ${streams[index]!.field}: ${error.detail}`, child(streamLocation, 'count'), { cause: error });
+}
+
 function readStreamList(value: unknown, location: ErrorLocation): readonly unknown[] {
   if (!Array.isArray(value)) fail(`expected an array of streams, got ${describeValue(value)}`, location);
   if (value.length === 0 || value.length > MAX_ENTROPY_STREAMS) {
     fail(`expected 1 to ${MAX_ENTROPY_STREAMS} streams, got ${value.length}`, location);
   }
-  return value;
+  // A copy without holes: array methods skip holes, which would let a missing stream pass unread.
+  return Array.from(value);
 }
 
 interface ReadStream {
