@@ -170,7 +170,7 @@ describe('hostile entropy encodings', () => {
     expect(() => validateEncoding({ ...coded, streams: [{ ...coded.streams[0], field: '__proto__' }] })).toThrow(refused('streams[0].field'));
     expect(() => validateEncoding({ ...coded, streams: [coded.streams[0], coded.streams[0]] })).toThrow(refused('streams[1].field', /twice/));
     expect(() => validateEncoding({ ...coded, streams: [] })).toThrow(refused('streams'));
-    // eslint-disable-next-line no-sparse-arrays -- a hole is what hostile metadata can hold
+    // A hole, as hostile metadata can hold one.
     expect(() => validateEncoding({ ...coded, streams: [, coded.streams[1]] })).toThrow(refused('streams[0]', /expected an object/));
     expect(() => validateEncoding({ ...coded, coding: 'rans' })).toThrow(refused('coding'));
     // A field that the inner encoding has, but that is not one of its symbol streams' widths.
