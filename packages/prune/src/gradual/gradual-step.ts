@@ -149,7 +149,8 @@ export function validateGradualStep(step: RecipeStep, context: StepLocation): Gr
   if (sparsities !== undefined) checkPerParamSparsities(sparsities, scope, context);
   const hasFinalSparsity = step.finalSparsity !== undefined || sparsities === undefined;
   // Without a step-wide target, the schedule's own ramps to the highest per-param one; each param then ramps to its own.
-  const scheduleFields = hasFinalSparsity ? step : { ...step, finalSparsity: Math.max(...Object.values(sparsities!)) };
+  const start = typeof step.initialSparsity === 'number' && step.initialSparsity < 1 ? step.initialSparsity : 0;
+  const scheduleFields = hasFinalSparsity ? step : { ...step, finalSparsity: Math.max(start, ...Object.values(sparsities!)) };
   return {
     kind: GRADUAL_KIND,
     schedule: readSchedule(scheduleFields, context),
