@@ -30,9 +30,13 @@ export interface FineTuneSettings {
 
 /** {@link FineTuneSettings} checked, defaults filled in. */
 export interface FineTuneConfig {
+  /** Passes over the training data. */
   readonly epochs: number;
+  /** The optimizer's learning rate. */
   readonly learningRate: number;
+  /** Rows per optimizer step; absent: the training batches as given. */
   readonly batchSize?: number;
+  /** The tfjs optimizer the step makes (and disposes). */
   readonly optimizer: FineTuneOptimizer;
 }
 

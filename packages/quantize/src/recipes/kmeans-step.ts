@@ -52,6 +52,7 @@ export interface KmeansStep extends RecipeStep, ParamFilter {
 
 /** A validated {@link KmeansStep}: defaults filled in. */
 export interface KmeansConfig extends KmeansStep {
+  /** The fine-tuning settings, checked, defaults filled in; absent: no training. */
   readonly fineTune?: FineTuneConfig;
 }
 
