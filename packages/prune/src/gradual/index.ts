@@ -1,5 +1,5 @@
 export { GRADUAL_DEFAULTS, GRADUAL_KIND, TRAINING_OPTIMIZERS, gradual, validateGradualStep } from './gradual-step.ts';
-export type { GradualConfig, GradualSettings, GradualStep, TrainingOptimizer } from './gradual-step.ts';
+export type { GradualConfig, GradualScheduleOptions, GradualSettings, GradualStep, TrainingOptimizer } from './gradual-step.ts';
 export { gradualHandler } from './gradual-handler.ts';
 export { PRUNING_SCOPES, magnitudeMasks, type PruningScope } from './magnitude-masks.ts';
 export { DEFAULT_FREQUENCY, SCHEDULE_FIELDS, constantSchedule, polynomialSchedule, readSchedule, sparsityAt } from './polynomial-schedule.ts';
