@@ -25,7 +25,11 @@ td.name, th.name { text-align: left; }
 tr.paper td { color: #8a3b12; font-style: italic; }
 tr.baseline td { background: #f5f5f5; }
 figure { margin: 16px 0; background: #fff; border: 1px solid #e5e5e5; padding: 8px; overflow-x: auto; }
-figcaption { font-weight: 600; margin-bottom: 4px; }
+/* The SVG draws the same title; the caption is there for screen readers and text browsers. */
+figcaption { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+figure { position: relative; }
+td:not(.name) { white-space: nowrap; }
+th[colspan] { text-align: center; }
 figure svg { display: block; max-width: none; }
 p.note { color: #666; font-style: italic; }
 details summary { cursor: pointer; color: #555; }
@@ -91,7 +95,7 @@ function modelSection(model: DemoModelResult, layerPlots: readonly DemoPlot[]): 
 const ROW_HEADERS = ['row', 'params', 'nonzero', 'bytes', 'gzip bytes', 'ratio', 'accuracy', 'change (points)', 'latency', 'speedup', 'recipe'];
 
 function rowsTable(model: DemoModelResult): string {
-  const header = `<tr>${ROW_HEADERS.map((title, at) => `<th${at === 0 || at === ROW_HEADERS.length - 1 ? ' class="name"' : ''}>${title}</th>`).join('')}</tr>`;
+  const header = `<thead><tr>${ROW_HEADERS.map((title, at) => `<th${at === 0 || at === ROW_HEADERS.length - 1 ? ' class="name"' : ''}>${title}</th>`).join('')}</tr></thead>`;
   const baseline = cells('baseline', [
     formatCount(model.baseline.params),
     '',
@@ -113,7 +117,7 @@ function rowsTable(model: DemoModelResult): string {
     );
   }
   if (model.rows.length === 0) lines.push(`<tr><td class="name" colspan="${ROW_HEADERS.length}">No compressed rows.</td></tr>`);
-  return `<table class="rows">\n${header}\n${lines.join('\n')}\n</table>`;
+  return `<table class="rows">\n${header}\n<tbody>\n${lines.join('\n')}\n</tbody>\n</table>`;
 }
 
 function rowCells(row: DemoRow): string {
@@ -142,11 +146,12 @@ function cells(name: string, figures: readonly string[], last = ''): string {
 }
 
 const LAYER_HEADERS = ['layer', 'weights', 'kept', 'weight bits', 'index bits', 'bytes', 'share of float32'];
-const PAPER_HEADERS = ['paper layer', 'weights', 'kept', 'weight bits', 'index bits'];
+const PAPER_HEADERS = ['layer', 'weights', 'kept', 'weight bits', 'index bits'];
 
 function layersTable(layers: readonly DemoLayerRow[]): string {
-  const titles = [...LAYER_HEADERS, ...PAPER_HEADERS.map((title) => `${PAPER_LABEL}: ${title}`)];
-  const header = `<tr>${titles.map((title, at) => `<th${at === 0 || at === LAYER_HEADERS.length ? ' class="name"' : ''}>${escapeHtml(title)}</th>`).join('')}</tr>`;
+  const titles = [...LAYER_HEADERS, ...PAPER_HEADERS];
+  const groups = `<tr><th colspan="${LAYER_HEADERS.length}">whittle</th><th colspan="${PAPER_HEADERS.length}">${PAPER_LABEL}</th></tr>`;
+  const header = `<thead>${groups}<tr>${titles.map((title, at) => `<th${at === 0 || at === LAYER_HEADERS.length ? ' class="name"' : ''}>${escapeHtml(title)}</th>`).join('')}</tr></thead>`;
   const lines = layers.map((layer) => {
     const ours = [
       formatCount(layer.weights),
@@ -165,5 +170,5 @@ function layersTable(layers: readonly DemoLayerRow[]): string {
             .join('')}`;
     return `<tr>${cells(layer.layer, ours)}${theirs}</tr>`;
   });
-  return `<table class="layers">\n${header}\n${lines.join('\n')}\n</table>`;
+  return `<table class="layers">\n${header}\n<tbody>\n${lines.join('\n')}\n</tbody>\n</table>`;
 }
