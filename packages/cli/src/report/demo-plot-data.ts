@@ -50,6 +50,19 @@ export const LAYER_MEASURES = ['kept weights (%)', 'weight bits'] as const;
 export type LayerMeasure = (typeof LAYER_MEASURES)[number];
 
 /**
+ * A model's name as the plots show it (in the legend, and as the key of its colour): one bounded
+ * line.
+ *
+ * @example
+ * ```ts
+ * plotModelName('lenet-5'); // 'lenet-5'
+ * ```
+ */
+export function plotModelName(name: string): string {
+  return shortLabel(name, MAX_PLOT_LABEL);
+}
+
+/**
  * The paper's whole-model result for a model of that name, if it is one of the paper's LeNets.
  *
  * @example
@@ -75,7 +88,7 @@ export function accuracyPoints(result: DemoResult): AccuracyPoint[] {
   const add = (model: string, label: string, source: PointSource, bytes: unknown, accuracy: unknown): void => {
     const size = positive(bytes);
     const share = finiteOrNull(accuracy);
-    if (size !== null && share !== null) points.push({ model, label: shortLabel(label, MAX_PLOT_LABEL), source, bytes: size, accuracy: share });
+    if (size !== null && share !== null) points.push({ model: plotModelName(model), label: shortLabel(label, MAX_PLOT_LABEL), source, bytes: size, accuracy: share });
   };
   for (const model of result.models) {
     add(model.name, 'baseline', 'our baseline', model.baseline.bytes, model.baseline.accuracy);
@@ -116,7 +129,7 @@ export function latencyPoints(result: DemoResult): LatencyPoint[] {
     for (const row of model.rows) {
       const bytes = positive(row.bytes);
       const latencyMs = finiteOrNull(row.latencyMs);
-      if (bytes !== null && latencyMs !== null && latencyMs >= 0) points.push({ model: model.name, label: shortLabel(row.name, MAX_PLOT_LABEL), bytes, latencyMs });
+      if (bytes !== null && latencyMs !== null && latencyMs >= 0) points.push({ model: plotModelName(model.name), label: shortLabel(row.name, MAX_PLOT_LABEL), bytes, latencyMs });
     }
   }
   return points;

@@ -24,7 +24,7 @@ export function noteSpec(title: string, note: string): TopLevelSpec {
     width: 480,
     height: 40,
     data: { values: [{ note }] },
-    mark: { type: 'text', fontSize: 13, name: 'note' } as never,
+    mark: { type: 'text', fontSize: 13 },
     encoding: { text: { field: 'note', type: 'nominal' } },
     config: { view: { stroke: null } },
   };

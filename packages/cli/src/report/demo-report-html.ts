@@ -3,6 +3,7 @@
  * no script and nothing fetched, so it opens offline from any folder.
  */
 import type { DemoLayerRow, DemoModelResult, DemoResult, DemoRow } from '../demo/demo-result.ts';
+import { checkDemoResult } from './check-demo-result.ts';
 import { describeRecipe } from './describe-recipe.ts';
 import { layeredRows, paperModel, PAPER_LABEL } from './demo-plot-data.ts';
 import { escapeHtml, shortLabel } from './escape-html.ts';
@@ -40,7 +41,8 @@ details pre { white-space: pre-wrap; word-break: break-all; max-width: 420px; ma
  * The report page for `result`, with `plots` (from `renderDemoPlots`) inlined. Every string taken
  * from the result (model, row and layer names, recipes) is escaped and cut to a bounded length;
  * every figure that is missing or not finite is a dash. A Content-Security-Policy forbids scripts
- * and every fetch, so even a page edited by hand cannot load anything.
+ * and every fetch, so even a page edited by hand cannot load anything. A result of the wrong shape
+ * is an `invalid-argument` WhittleError naming the field.
  *
  * @example
  * ```ts
@@ -48,6 +50,7 @@ details pre { white-space: pre-wrap; word-break: break-all; max-width: 420px; ma
  * ```
  */
 export function demoReportHtml(result: DemoResult, plots: readonly DemoPlot[]): string {
+  checkDemoResult(result);
   const shared = plots.filter((plot) => plot.model === null);
   const body = [
     '<h1>whittle demo: Deep Compression reproduced in JavaScript</h1>',

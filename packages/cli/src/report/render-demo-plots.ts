@@ -5,7 +5,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { renderVegaLiteSvg } from '../charts/render-svg.ts';
 import type { DemoResult } from '../demo/demo-result.ts';
 import { checkDemoResult } from './check-demo-result.ts';
-import { accuracyPoints, latencyPoints, layerBars, layeredRows, paperModel, paretoFronts, PAPER_LABEL } from './demo-plot-data.ts';
+import { accuracyPoints, latencyPoints, layerBars, layeredRows, paperModel, paretoFronts, plotModelName, PAPER_LABEL } from './demo-plot-data.ts';
 import { accuracySpec, latencySpec, layersSpec, noteSpec } from './demo-plot-specs.ts';
 import { shortLabel } from './escape-html.ts';
 import { layerPlotFileNames } from './plot-file-names.ts';
@@ -44,7 +44,7 @@ export interface DemoPlot {
  */
 export async function renderDemoPlots(result: DemoResult): Promise<DemoPlot[]> {
   checkDemoResult(result);
-  const models = [...new Set(result.models.map((model) => model.name))];
+  const models = [...new Set(result.models.map((model) => plotModelName(model.name)))];
   const plots: DemoPlot[] = [];
 
   const points = accuracyPoints(result);

@@ -99,6 +99,23 @@ describe('writeDemoReport', () => {
     }
   }, 120_000);
 
+  it('keeps the report small whatever the length of the names and recipes', async () => {
+    const long = 'n'.repeat(1 << 20);
+    const fixture = demoResultFixture();
+    const small = await writeDemoReport(fixture, join(folder, 'small'));
+    const result: DemoResult = {
+      ...fixture,
+      models: fixture.models.map((model) => ({
+        ...model,
+        name: `${model.name}${long}`,
+        rows: model.rows.map((row) => ({ ...row, name: `${row.name}${long}`, recipe: { steps: [{ kind: long }], more: new Array(1_000).fill(long) }, layers: row.layers.map((layer) => ({ ...layer, layer: long })) })),
+      })),
+    };
+    const large = await writeDemoReport(result, join(folder, 'large'));
+    const total = async (paths: string[]) => (await Promise.all(paths.map((path) => readFile(path)))).reduce((sum, bytes) => sum + bytes.length, 0);
+    expect(await total(large)).toBeLessThan(2 * (await total(small)) + 100_000);
+  }, 120_000);
+
   it('replaces an earlier report whole, and a failed write leaves the earlier one as it was', async () => {
     await writeDemoReport(demoResultFixture(), folder);
     const first = await readFile(join(folder, 'report.html'), 'utf8');
