@@ -26,7 +26,9 @@ export interface OnnxDynamicStep extends RecipeStep {
  * const result = await compress(await readOnnxFile('model.onnx'), [onnxDynamic({ weightType: 'uint8' })]);
  * ```
  */
-export function onnxDynamic(options: Omit<OnnxDynamicStep, 'kind'> = {}): OnnxDynamicStep {
+export function onnxDynamic(
+  options: { readonly weightType?: DynamicWeightType; readonly perChannel?: boolean; readonly exclude?: readonly string[]; readonly convolutions?: boolean } = {},
+): OnnxDynamicStep {
   return { ...options, kind: 'onnx.dynamic' };
 }
 
