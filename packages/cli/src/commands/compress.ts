@@ -93,7 +93,11 @@ export function addCompressCommand(program: Command, io: CliIo): void {
     .addOption(new Option('--preset <name>', 'a named recipe (listed below)').choices(RECIPE_PRESET_NAMES).conflicts('recipe'))
     .option('--recipe <recipe>', 'a recipe JSON file, or inline JSON: an array of steps or one step')
     .option('-o, --output <path>', 'where to write: a directory for TFJS, a .safetensors file for safetensors, a .onnx file for ONNX')
-    .option('--transformers-js', "ONNX: write onnx/<name>_<dtype>.onnx beside the input's config.json, the file transformers.js loads for the preset's dtype (instead of -o)")
+    .addOption(
+      new Option('--transformers-js', "ONNX: write onnx/<name>_<dtype>.onnx beside the input's config.json, the file transformers.js loads for the preset's dtype (instead of -o)").conflicts(
+        'output',
+      ),
+    )
     .option('--json', 'print the report as JSON')
     .option('--force', 'replace an existing output (never the input)')
     .option('--shard-size <MiB>', 'weight shard size of TFJS output, in MiB (default 4)', parseShardSize)
@@ -103,6 +107,9 @@ export function addCompressCommand(program: Command, io: CliIo): void {
     .action(async (path: string, options: CompressCommandOptions, command: Command) => {
       if (options.recipe === undefined && options.preset === undefined) {
         command.error("error: pass --recipe <recipe> or --preset <name> (see 'whittle compress --help')", { exitCode: 2 });
+      }
+      if (options.output === undefined && options.transformersJs !== true) {
+        command.error("error: required option '-o, --output <path>' not specified (or --transformers-js for an ONNX model laid out for transformers.js)", { exitCode: 2 });
       }
       await runCompress(path, options, io);
     });

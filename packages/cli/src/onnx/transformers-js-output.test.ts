@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runRecorded } from '../test-io.ts';
-import { TRANSFORMERS_JS_SUFFIXES, transformersJsPaths } from './transformers-js-output.ts';
+import { compressPaths, TRANSFORMERS_JS_SUFFIXES, transformersJsPaths } from './transformers-js-output.ts';
 
 let directory: string;
 
@@ -77,7 +77,7 @@ describe('compress --transformers-js', () => {
   test.each([
     [['--preset', 'int8'], /--preset fp16, q4, q4f16, q8, uint8/],
     [['--recipe', '{"kind":"onnx.q4"}'], /pass --preset/],
-    [['--preset', 'q4', '-o', 'somewhere.onnx'], /drop -o/],
+    [['--preset', 'q4', '-o', 'somewhere.onnx'], /option '--transformers-js' cannot be used with option '-o, --output <path>'/],
   ])('%o is refused with a one-line error', async (flags, message) => {
     const folder = await modelFolder(`refused-${flags.join('')}`.replace(/[^a-z0-9-]/gi, ''));
     const result = await runRecorded('compress', folder, ...flags, '--transformers-js', '--quiet');
@@ -91,7 +91,14 @@ describe('compress --transformers-js', () => {
     const folder = await modelFolder('neither');
     const result = await runRecorded('compress', folder, '--preset', 'q4', '--quiet');
     expect(result.status).not.toBe(0);
-    expect(result.err).toMatch(/-o <path>.*--transformers-js/);
+    expect(result.status).toBe(2);
+    expect(result.err).toMatch(/required option '-o, --output <path>' not specified \(or --transformers-js/);
+  });
+
+  test('compressPaths, called directly, refuses neither and both of -o and --transformers-js', async () => {
+    await expect(compressPaths('model.onnx', {})).rejects.toThrow(/pass -o <path>/);
+    await expect(compressPaths('model.onnx', { output: 'x.onnx', transformersJs: true, preset: 'q4' })).rejects.toThrow(/drop -o/);
+    expect(await compressPaths('model.onnx', { output: 'x.onnx' })).toEqual({ input: 'model.onnx', output: 'x.onnx' });
   });
 });
 
