@@ -87,7 +87,7 @@ const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'verify',
-    description: 'run an ONNX model and its compressed version in onnxruntime on the same inputs; report cosine, max abs error and top-1 agreement per output',
+    description: 'run a model and its compressed version on the same inputs (ONNX in onnxruntime, TFJS in tfjs); report cosine, max abs error and top-1 agreement per output',
     arguments: ['<model>', '<compressed>'],
     load: async () => (await import('./commands/verify.ts')).addVerifyCommand,
     runsRecipes: false,

@@ -8,6 +8,7 @@ import { formatOf } from '../model-files/model-format.ts';
 import { locateModel } from '../model-files/model-location.ts';
 import { resolveOutput } from '../model-files/output-path.ts';
 import { createProgressReporter } from '../progress/progress-reporter.ts';
+import { compressPaths } from '../onnx/transformers-js-output.ts';
 import { inFile } from '../recipe/located-error.ts';
 import { RECIPE_PRESET_NAMES, RECIPE_PRESETS } from '../recipe/presets.ts';
 import { presetRecipe, readRecipe, type LoadedRecipe } from '../recipe/read-recipe.ts';
@@ -21,7 +22,9 @@ export interface CompressCommandOptions extends ResourceFlags {
   /** A preset's name (see `RECIPE_PRESETS`). */
   readonly preset?: string;
   /** The output: a directory for TFJS input, a .safetensors file (or a directory) for safetensors. */
-  readonly output: string;
+  readonly output?: string;
+  /** Write `onnx/<name>_<dtype>.onnx` beside the input, as transformers.js names its files, instead of `output`. */
+  readonly transformersJs?: boolean;
   readonly json?: boolean;
   readonly force?: boolean;
   /** Weight shard size of TFJS output in bytes (the option takes MiB). */
@@ -45,17 +48,18 @@ export interface CompressCommandOptions extends ResourceFlags {
  */
 export async function runCompress(path: string, options: CompressCommandOptions, io: CliIo): Promise<CompressReport> {
   const recipe = await loadRecipe(options);
+  const paths = await compressPaths(path, options);
   const resources = await resourcesFromFlags(options);
   checkFlagResources(recipe.steps, resources);
   await startBackendForSteps(recipe.steps);
-  const location = await locateModel(path);
+  const location = await locateModel(paths.input);
   const format = formatOf(location);
   if (!format.writesShards && options.shardSize !== undefined) {
     throw new WhittleError('invalid-argument', `a ${format.name} output is one file; --shard-size applies to TFJS output only`, { field: '--shard-size' });
   }
   const force = options.force === true;
   // The writers make the output's folder, and remove it again if the write fails.
-  const output = await resolveOutput(location, options.output, { force });
+  const output = await resolveOutput(location, paths.output, { force });
   const progress = createProgressReporter(io, { prefix: 'compress' });
   const stepCount = recipe.steps.length;
   let report: CompressReport;
@@ -77,7 +81,7 @@ export async function runCompress(path: string, options: CompressCommandOptions,
     progress.close();
   }
   const written = format.writtenPath(output);
-  io.stdout(options.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${formatCompressReport({ input: path, output: written, report })}\n`);
+  io.stdout(options.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${formatCompressReport({ input: paths.input, output: written, report })}\n`);
   return report;
 }
 
@@ -89,7 +93,12 @@ export function addCompressCommand(program: Command, io: CliIo): void {
     .argument('<model>', 'a model.json, a directory holding one, or a .safetensors file')
     .addOption(new Option('--preset <name>', 'a named recipe (listed below)').choices(RECIPE_PRESET_NAMES).conflicts('recipe'))
     .option('--recipe <recipe>', 'a recipe JSON file, or inline JSON: an array of steps or one step')
-    .requiredOption('-o, --output <path>', 'where to write: a directory for TFJS, a .safetensors file for safetensors')
+    .option('-o, --output <path>', 'where to write: a directory for TFJS, a .safetensors file for safetensors, a .onnx file for ONNX')
+    .addOption(
+      new Option('--transformers-js', "ONNX: write onnx/<name>_<dtype>.onnx beside the input's config.json, the file transformers.js loads for the preset's dtype (instead of -o)").conflicts(
+        'output',
+      ),
+    )
     .option('--json', 'print the report as JSON')
     .option('--force', 'replace an existing output (never the input)')
     .option('--shard-size <MiB>', 'weight shard size of TFJS output, in MiB (default 4)', parseShardSize)
@@ -99,6 +108,9 @@ export function addCompressCommand(program: Command, io: CliIo): void {
     .action(async (path: string, options: CompressCommandOptions, command: Command) => {
       if (options.recipe === undefined && options.preset === undefined) {
         command.error("error: pass --recipe <recipe> or --preset <name> (see 'whittle compress --help')", { exitCode: 2 });
+      }
+      if (options.output === undefined && options.transformersJs !== true) {
+        command.error("error: required option '-o, --output <path>' not specified (or --transformers-js for an ONNX model laid out for transformers.js)", { exitCode: 2 });
       }
       await runCompress(path, options, io);
     });
@@ -145,6 +157,7 @@ export function compressHelp(registry: RecipeRegistry = defaultRegistry): string
     'Examples:',
     '  whittle compress model/ --preset int8 -o model-int8/',
     '  whittle compress model.safetensors --preset float16 -o model-f16.safetensors',
+    '  whittle compress models/bert --preset q4 --transformers-js     # writes models/bert/onnx/model_q4.onnx',
     `  whittle compress model/ --recipe '{"kind":"quantize.kmeans","bits":4}' -o model-k4/`,
     `  whittle compress model/ --recipe '[{"kind":"quantize.affine","bits":4,"granularity":{"kind":"group","size":32}},{"kind":"cast","dtype":"float16","roles":["bias"]}]' -o small/`,
     '  whittle compress model/ --recipe recipe.json -o small/ --json > report.json',

@@ -1,8 +1,9 @@
 import { WhittleError } from '@whittle/core';
 import { TensorProto_DataType as DataType } from '@whittle/onnx';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import type { CliIo } from '../cli-io.ts';
+import { CLI_BACKENDS, type CliBackend } from './backend-option.ts';
 import { outputAgreement, type OutputAgreement } from './verify-metrics.ts';
 import type { VerifyInput, VerifySession, VerifyTensor } from './verify-onnx-session.ts';
 
@@ -22,6 +23,8 @@ export interface VerifyCommandOptions {
   /** Fail (exit status 1) when any output's cosine similarity is below this. */
   readonly minCosine?: string;
   readonly json?: boolean;
+  /** The tfjs backend TFJS models run on (default wasm); ONNX models run in onnxruntime-web's wasm build. */
+  readonly backend?: CliBackend;
 }
 
 /** What `whittle verify` found. */
@@ -38,10 +41,12 @@ export interface VerifyReport {
 const MAX_SAMPLES = 1000;
 
 /**
- * Runs an ONNX model and its compressed version in onnxruntime on the same inputs (seeded
- * random ones, or `--inputs`) and compares every output of the reference: cosine similarity,
- * max abs error and top-1 agreement. Prints the comparison, then fails with exit status 1 when
- * an output's cosine is below `--min-cosine`, or when the runtime refuses either model.
+ * Runs a model and its compressed version on the same inputs (seeded random ones, or
+ * `--inputs`) and compares every output of the reference: cosine similarity, max abs error and
+ * top-1 agreement. Two `.onnx` files run in onnxruntime; two TFJS models (model.json or its
+ * directory) run in tfjs on `backend`, each param as what it decodes to, outputs named by
+ * position. Prints the comparison, then fails with exit status 1 when an output's cosine is
+ * below `--min-cosine`, or when the runtime refuses either model.
  *
  * @example
  * ```ts
@@ -49,16 +54,20 @@ const MAX_SAMPLES = 1000;
  * ```
  */
 export async function runVerify(referencePath: string, candidatePath: string, options: VerifyCommandOptions, io: CliIo): Promise<VerifyReport> {
-  for (const path of [referencePath, candidatePath]) {
-    if (!path.toLowerCase().endsWith('.onnx')) throw new WhittleError('invalid-argument', 'verify runs .onnx models', { file: path });
+  const onnx = [referencePath, candidatePath].map((path) => path.toLowerCase().endsWith('.onnx'));
+  if (onnx[0] !== onnx[1]) {
+    throw new WhittleError('invalid-argument', 'verify compares two .onnx models or two TFJS models, not one of each', { file: onnx[0] ? candidatePath : referencePath });
   }
   const samples = integerOption(options.samples ?? '3', '--samples', 1, MAX_SAMPLES);
   const intRange = integerOption(options.intRange ?? '2', '--int-range', 1, 2 ** 31 - 1);
   const minCosine = options.minCosine === undefined ? null : numberOption(options.minCosine, '--min-cosine');
   const dims = parseDims(options.dim ?? []);
   const given = options.inputs === undefined ? undefined : await readInputs(options.inputs);
-  // onnxruntime loads only for this command, not for every whittle command line.
-  const { openVerifySession } = await import('./verify-onnx-session.ts');
+  // onnxruntime (or tfjs's runner) loads only for this command, not for every whittle command line.
+  const backend = options.backend ?? 'wasm';
+  const openVerifySession: (path: string) => Promise<VerifySession> = onnx[0]
+    ? (await import('./verify-onnx-session.ts')).openVerifySession
+    : async (path) => (await import('./verify-tfjs-session.ts')).openTfjsVerifySession(path, backend);
   const reference = await openVerifySession(referencePath);
   let candidate: VerifySession | undefined;
   try {
@@ -100,15 +109,16 @@ export async function runVerify(referencePath: string, candidatePath: string, op
 export function addVerifyCommand(program: Command, io: CliIo): void {
   program
     .command('verify')
-    .description('run an ONNX model and its compressed version in onnxruntime on the same inputs; report cosine, max abs error and top-1 agreement per output')
-    .argument('<model>', 'the reference .onnx model')
-    .argument('<compressed>', 'the compressed .onnx model')
+    .description('run a model and its compressed version on the same inputs (ONNX in onnxruntime, TFJS in tfjs); report cosine, max abs error and top-1 agreement per output')
+    .argument('<model>', 'the reference: a .onnx file, or a TFJS model.json or its directory')
+    .argument('<compressed>', 'the compressed model, in the same format')
     .option('--samples <n>', 'runs on different seeded random inputs', '3')
     .option('--dim <name=value...>', 'the size of a symbolic dim (default 1)')
     .option('--inputs <file>', 'a JSON file of inputs: { "x": { "dims": [1, 8], "data": [...] } }')
     .option('--int-range <n>', 'integer inputs (ids, masks) drawn from [0, n)', '2')
     .option('--min-cosine <value>', 'exit with status 1 when any output\'s cosine similarity is below this')
     .option('--json', 'print the comparison as JSON')
+    .addOption(new Option('--backend <name>', 'the tfjs backend TFJS models run on').choices(CLI_BACKENDS).default('wasm'))
     .action(async (model: string, compressed: string, options: VerifyCommandOptions) => {
       await runVerify(model, compressed, options, io);
     });
