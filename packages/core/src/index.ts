@@ -41,6 +41,8 @@ export { sparseFromDense } from './encoding/sparse-from-dense.ts';
 export type { SparseLayoutRequest } from './encoding/sparse-from-dense.ts';
 export { MAX_NM_M } from './encoding/sparse-layout.ts';
 export { sparseEncoding } from './encoding/sparse.ts';
+export { instantiateSimdModule, processWideKernel } from './encoding/simd/simd-instance.ts';
+export { webAssemblySimdSupported } from './encoding/simd/simd-support.ts';
 export type {
   AffineEncoding,
   CodebookEncoding,
