@@ -27,6 +27,10 @@ test('stock-uint8 --quick: the demo classifier with every variant, and a note wh
     'mnist-mlp with mse',
     'mnist-mlp with equalize+minmax',
     'mnist-mlp with equalize+mse',
+    'mnist-mlp with kernels',
+    'mnist-mlp with kernels+balanced',
+    'mnist-mlp with kernels+mse+balanced',
+    'mnist-mlp with kernels+equalize+balanced',
   ]);
   expect(notes!.at(-1)).toMatch(/^graph models: none found in \/nonexistent\/graph-models/);
 }, 300_000);
