@@ -51,6 +51,8 @@ export { MAX_NM_M } from './encoding/sparse-layout.ts';
 export { symbolStreams } from './encoding/symbol-streams.ts';
 export type { SymbolStream } from './encoding/symbol-streams.ts';
 export { sparseEncoding } from './encoding/sparse.ts';
+export { instantiateSimdModule, processWideKernel } from './encoding/simd/simd-instance.ts';
+export { webAssemblySimdSupported } from './encoding/simd/simd-support.ts';
 export type {
   AffineEncoding,
   CodebookEncoding,

@@ -1,5 +1,6 @@
 import { afterEach, expect, test } from 'vitest';
 import { stockUint8Suite } from './stock-uint8.ts';
+import { MEASURED_VARIANTS } from './stock-uint8/stock-uint8-variants.ts';
 
 afterEach(() => {
   delete process.env.WHITTLE_GRAPH_MODELS;
@@ -11,7 +12,7 @@ test('stock-uint8 --quick: the demo classifier with every variant, and a note wh
   const progress: string[] = [];
   const { rows, notes, backends } = await stockUint8Suite.run({ quick: true, onProgress: (message) => progress.push(message) });
   expect(backends.map(({ name }) => name)).toEqual(['wasm']);
-  expect(rows.map((row) => row.metric)).toEqual(['output error, mse', 'output error, equalize+minmax', 'output error, equalize+mse']);
+  expect(rows.map((row) => row.metric)).toEqual(MEASURED_VARIANTS.slice(1).map((variant) => `output error, ${variant.name}`));
   for (const row of rows) {
     expect(row).toMatchObject({ suite: 'stock-uint8', case: 'mnist-mlp', size: '500 digits', unit: '%', peer: { name: 'minmax (tfjs-converter)' } });
     // Stock uint8 moves the logits a little, never by nothing and never by their whole scale.
@@ -26,6 +27,10 @@ test('stock-uint8 --quick: the demo classifier with every variant, and a note wh
     'mnist-mlp with mse',
     'mnist-mlp with equalize+minmax',
     'mnist-mlp with equalize+mse',
+    'mnist-mlp with kernels',
+    'mnist-mlp with kernels+balanced',
+    'mnist-mlp with kernels+mse+balanced',
+    'mnist-mlp with kernels+equalize+balanced',
   ]);
   expect(notes!.at(-1)).toMatch(/^graph models: none found in \/nonexistent\/graph-models/);
 }, 300_000);

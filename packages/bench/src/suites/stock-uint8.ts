@@ -18,8 +18,10 @@ const QUICK_GRAPH_MODELS = ['blazeface-front', 'iris'];
  * The `stock-uint8` suite: how far stock tfjs uint8 (`quantize.uint8`, every float param, one
  * `min` and `scale` per tensor) moves a model's outputs, with the range tfjs-converter uses
  * (`minmax`, the peer of every row), with the range chosen to minimise each tensor's squared
- * error (`mse`), and with each after cross-layer equalization (`equalize+minmax`,
- * `equalize+mse`); one row per model and variant. Error is the RMS change of each output over
+ * error (`mse`), with each after cross-layer equalization (`equalize+minmax`,
+ * `equalize+mse`), and with kernels only quantized (biases and norms float32, `kernels`), then
+ * with balanced rounding (`kernels+balanced`, `kernels+mse+balanced`,
+ * `kernels+equalize+balanced`); one row per model and variant. Error is the RMS change of each output over
  * its RMS (over all runs), the worst output's. Every variant is written as tfjs artifacts and run by stock tfjs
  * (`tf.loadLayersModel` / `tf.loadGraphModel` on the written bytes); the reference is the
  * unquantized model run the same way. Models: the demo's MNIST classifier (logits on 2,000 test
@@ -36,7 +38,7 @@ const QUICK_GRAPH_MODELS = ['blazeface-front', 'iris'];
 export const stockUint8Suite: Suite = {
   name: SUITE,
   defaultBackends: [DEFAULT_BACKEND],
-  description: 'model output error of stock tfjs uint8 with the converter’s min/max range against the mse range and cross-layer equalization, run by stock tfjs',
+  description: 'model output error of stock tfjs uint8 with the converter’s min/max range against mse ranges, cross-layer equalization, float biases and balanced rounding, run by stock tfjs',
   run: runStockUint8Suite,
 };
 
@@ -55,7 +57,7 @@ async function runStockUint8Suite(options: SuiteOptions = {}): Promise<SuiteResu
   const mnistErrors = new Map<string, number>();
   for (const variant of MEASURED_VARIANTS) {
     progress(`mnist-mlp with ${variant.name}`);
-    const quantized = await stockUint8(classifier.model, variant.range, variant.equalize);
+    const quantized = await stockUint8(classifier.model, variant);
     mnistErrors.set(variant.name, relativeOutputError(mnistReference, await stockLayersLogits(quantized, classifier.testImages, count)));
   }
   rows.push(...errorRows('mnist-mlp', `${count} digits`, mnistErrors));
@@ -69,7 +71,7 @@ async function runStockUint8Suite(options: SuiteOptions = {}): Promise<SuiteResu
     const errors = new Map<string, number>();
     for (const variant of MEASURED_VARIANTS) {
       progress(`${name} with ${variant.name}`);
-      const quantized = await stockUint8(model, variant.range, variant.equalize);
+      const quantized = await stockUint8(model, variant);
       errors.set(variant.name, relativeOutputError(reference, await runGraphModel(stockArtifactsOf(quantized), GRAPH_RUNS, 1)));
     }
     rows.push(...errorRows(name, `${GRAPH_RUNS} inputs`, errors));

@@ -9,6 +9,7 @@ export { SCALE_GRIDS, type ScaleGrid } from './affine-kernels.ts';
 export { dequantizeAffine } from './dequantize-affine.ts';
 export { packMaskedCodes } from '@whittle/core';
 export { quantizeTfjsStock, tfjsStockByteLength, tfjsStockQParams, type TfjsStockDType, type TfjsStockQParams } from './tfjs-stock.ts';
+export { STOCK_ROUNDINGS, kernelChannelLayout, quantizeTfjsStockBalanced, type ChannelLayout, type StockRounding } from './stock-rounding.ts';
 export { STOCK_RANGES, chooseStockRange, quantizeTfjsStockInRange, stockSquaredError, type StockRange, type StockValueRange } from './uint8-range.ts';
 export { KMEANS_INITS, kmeansByteLength, kmeansQuantize, type KmeansDestination, type KmeansInit, type KmeansOptions } from './kmeans-quantize.ts';
 export { clusteringError, optimalCentroids1d, type OptimalCentroidsOptions } from './optimal-1d-kmeans.ts';

@@ -20,6 +20,7 @@ import {
 } from '@whittle/core';
 import { quantizeTfjsStock, tfjsStockByteLength, type TfjsStockDType } from '../primitives/tfjs-stock.ts';
 import { STOCK_RANGES, quantizeTfjsStockInRange, type StockRange } from '../primitives/uint8-range.ts';
+import { STOCK_ROUNDINGS, kernelChannelLayout, quantizeTfjsStockBalanced, type StockRounding } from '../primitives/stock-rounding.ts';
 import { equalizeModel } from '../equalize/equalize-model.ts';
 import { encodeFloatParam, floatParamByteLength } from './float-param.ts';
 
@@ -39,7 +40,18 @@ export interface Uint8Step extends RecipeStep, ParamFilter {
    * means {@link DEFAULT_UINT8_EQUALIZE}.
    */
   readonly equalize?: boolean;
+  /**
+   * How each weight is rounded to a code: `nearest`, as tfjs-converter does, or `balanced`:
+   * along each output channel of a kernel every weight is rounded with the error carried from
+   * the ones before it, so the channel's summed error stays within half a step (a data-free
+   * bias correction: a layer's inputs that share a mean no longer shift its output). Codes,
+   * `min` and `scale` stay stock. Absent means {@link DEFAULT_UINT8_ROUNDING}.
+   */
+  readonly rounding?: StockRounding;
 }
+
+/** How a `quantize.uint8` step rounds when it does not say. */
+export const DEFAULT_UINT8_ROUNDING: StockRounding = 'nearest';
 
 /** Whether a `quantize.uint8` step equalizes when it does not say. */
 export const DEFAULT_UINT8_EQUALIZE = false;
@@ -53,6 +65,8 @@ export interface Uint8Options extends ParamFilter {
   readonly range?: StockRange;
   /** Cross-layer equalization before quantizing; see {@link Uint8Step.equalize}. */
   readonly equalize?: boolean;
+  /** `nearest` (the converter's) or `balanced`; see {@link Uint8Step.rounding}. */
+  readonly rounding?: StockRounding;
 }
 
 /** A `quantize.uint16` step. */
@@ -64,7 +78,8 @@ export interface Uint16Step extends RecipeStep, ParamFilter {
  * A `quantize.uint8` step: per-tensor 8-bit codes with the stock tfjs `{ dtype: 'uint8', min,
  * scale }` (a quarter of float32's bytes), by tfjs-converter's `--quantize_uint8` rule over the
  * range `options.range` picks: `minmax` is exactly the converter's output; `mse` clips rare
- * outliers per tensor to lower the weights' squared error. Both load in stock tfjs.
+ * outliers per tensor to lower the weights' squared error; `options.rounding: 'balanced'` keeps
+ * each output channel's summed rounding error within half a step. All load in stock tfjs.
  *
  * @example
  * ```ts
@@ -72,12 +87,13 @@ export interface Uint16Step extends RecipeStep, ParamFilter {
  * ```
  */
 export function uint8(options: Uint8Options = {}): Uint8Step {
-  const { range, equalize, ...filter } = options;
+  const { range, equalize, rounding, ...filter } = options;
   return {
     kind: 'quantize.uint8',
     ...copyFilter(filter),
     ...(range === undefined ? {} : { range }),
     ...(equalize === undefined ? {} : { equalize }),
+    ...(rounding === undefined ? {} : { rounding }),
   };
 }
 
@@ -97,11 +113,12 @@ export function uint16(filter: ParamFilter = {}): Uint16Step {
 export const uint8Handler: RecipeHandler<Uint8Step> = {
   ...stockHandler<Uint8Step>('quantize.uint8', 'uint8'),
   validate(step, context) {
-    rejectUnknownFields(step, ['range', 'equalize', ...FILTER_FIELDS], context);
+    rejectUnknownFields(step, ['range', 'equalize', 'rounding', ...FILTER_FIELDS], context);
     // Absent fields stay absent, so a validated step reads as it was written.
     const range = step.range === undefined ? {} : { range: readEnum<StockRange>(step, 'range', STOCK_RANGES, {}, context) };
     const equalize = step.equalize === undefined ? {} : { equalize: readBoolean(step, 'equalize', {}, context) };
-    return { kind: 'quantize.uint8', ...range, ...equalize, ...readFilter(step, context) };
+    const rounding = step.rounding === undefined ? {} : { rounding: readEnum<StockRounding>(step, 'rounding', STOCK_ROUNDINGS, {}, context) };
+    return { kind: 'quantize.uint8', ...range, ...equalize, ...rounding, ...readFilter(step, context) };
   },
   // Equalization rescales pairs of params together, so such a step needs the whole model.
   streamsConfig: (config) => !(config.equalize ?? DEFAULT_UINT8_EQUALIZE),
@@ -121,7 +138,11 @@ export const uint16Handler: RecipeHandler<Uint16Step> = stockHandler('quantize.u
 
 function encodeUint8Param(param: Param, config: Uint8Step): Encoding | undefined {
   const range = config.range ?? DEFAULT_UINT8_RANGE;
-  return encodeFloatParam(param, (tensor) => quantizeTfjsStockInRange(tensor, 'uint8', range));
+  const rounding = config.rounding ?? DEFAULT_UINT8_ROUNDING;
+  return encodeFloatParam(param, (tensor, { role }) => {
+    const layout = rounding === 'balanced' ? kernelChannelLayout(role, tensor.shape) : undefined;
+    return layout === undefined ? quantizeTfjsStockInRange(tensor, 'uint8', range) : quantizeTfjsStockBalanced(tensor, range, layout);
+  });
 }
 
 function stockHandler<Step extends Uint8Step | Uint16Step>(kind: Step['kind'], dtype: TfjsStockDType): RecipeHandler<Step> {

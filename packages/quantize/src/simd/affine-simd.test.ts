@@ -1,11 +1,11 @@
-import { float32ToFloat16Bits, packBits } from '@whittle/core';
+import { float32ToFloat16Bits, packBits, webAssemblySimdSupported } from '@whittle/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { quantizeByGroupJs, quantizeByPositionJs, type AffineParts, type CodeSpec, type ScaleGrid, type SlotParams } from '../primitives/affine-kernels.ts';
 import { affineLayout } from '../primitives/affine-layout.ts';
 import { quantizationRange } from '../primitives/quantization-range.ts';
 import { createAffineSimd, quantizeByGroupSimd, quantizeByPositionSimd, type AffineSimdKernel } from './affine-simd.ts';
-import { webAssemblySimdSupported } from './simd-support.ts';
+
 
 // The SIMD kernel against the JS kernels (the spec), on the bytes an encoding stores. Tiny chunks
 // make rows, runs and groups span or exceed chunks, and packed bytes straddle chunk boundaries.

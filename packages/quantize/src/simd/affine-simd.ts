@@ -8,11 +8,10 @@
  * stored scales come back, straight into the caller's output. The module is tiny and compiled
  * synchronously from bytes, so it loads the same way in Node, Deno, Bun and browsers.
  */
-import { WhittleError, describeValue } from '@whittle/core';
+import { WhittleError, describeValue, instantiateSimdModule, processWideKernel, webAssemblySimdSupported } from '@whittle/core';
 import type { AffineParts, CodeSpec } from '../primitives/affine-kernels.ts';
 import type { AffineLayout } from '../primitives/affine-layout.ts';
 import { AFFINE_SIMD_BASE64 } from './affine-simd-module.ts';
-import { webAssemblySimdSupported } from './simd-support.ts';
 /** The module's exports. */
 interface AffineSimdExports {
   readonly memory: WebAssembly.Memory;
@@ -102,12 +101,8 @@ export function createAffineSimd(
   chunkElements: number = DEFAULT_CHUNK_ELEMENTS,
 ): AffineSimdKernel | undefined {
   if (!detect()) return undefined;
-  const module = new WebAssembly.Module(decodeBase64(AFFINE_SIMD_BASE64));
-  const instance = new WebAssembly.Instance(module, {});
-  return { exports: instance.exports as unknown as AffineSimdExports, chunkElements, input: { bytes: 0 } };
+  return { exports: instantiateSimdModule<AffineSimdExports>(AFFINE_SIMD_BASE64), chunkElements, input: { bytes: 0 } };
 }
-
-let sharedKernel: AffineSimdKernel | null | undefined;
 
 /**
  * The process-wide kernel, created on first use (null where SIMD is missing).
@@ -117,17 +112,7 @@ let sharedKernel: AffineSimdKernel | null | undefined;
  * const kernel = defaultAffineSimd();
  * ```
  */
-export function defaultAffineSimd(): AffineSimdKernel | null {
-  if (sharedKernel === undefined) {
-    try {
-      sharedKernel = createAffineSimd() ?? null;
-    } catch {
-      // A host that validates SIMD but refuses to compile (memory limits, policy): JS still works.
-      sharedKernel = null;
-    }
-  }
-  return sharedKernel;
-}
+export const defaultAffineSimd: () => AffineSimdKernel | null = processWideKernel(() => createAffineSimd());
 
 /** Scratch kept free after the input region, so calls on input in place need not grow memory: 8 MiB. */
 const SCRATCH_RESERVE = 8 * 1024 * 1024;
@@ -535,22 +520,3 @@ function ensureMemory(memory: WebAssembly.Memory, bytes: number): void {
   if (missing > 0) memory.grow(Math.ceil(missing / PAGE_BYTES));
 }
 
-/** Base64 to bytes without Buffer or atob-only assumptions: works in every JS host. */
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-  const lookup = new Uint8Array(128);
-  for (let index = 0; index < alphabet.length; index++) lookup[alphabet.charCodeAt(index)] = index;
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  const bytes = new Uint8Array((text.length / 4) * 3 - padding);
-  for (let index = 0, out = 0; index < text.length; index += 4) {
-    const word =
-      (lookup[text.charCodeAt(index)]! << 18) |
-      (lookup[text.charCodeAt(index + 1)]! << 12) |
-      (lookup[text.charCodeAt(index + 2)]! << 6) |
-      lookup[text.charCodeAt(index + 3)]!;
-    if (out < bytes.length) bytes[out++] = word >>> 16;
-    if (out < bytes.length) bytes[out++] = (word >>> 8) & 255;
-    if (out < bytes.length) bytes[out++] = word & 255;
-  }
-  return bytes;
-}

@@ -13,8 +13,11 @@ import { affineLayout } from '../primitives/affine-layout.ts';
 import { dequantizeShader } from './affine-shaders.ts';
 import type { GpuBuffer, GpuDevice } from './gpu-interfaces.ts';
 import { pipelineFor, recordDispatch, storageBuffer, withGpuErrors, writeBytes } from './gpu-dispatch.ts';
-import { gpuWindows } from './gpu-windows.ts';
+import { codeWindowBindings, gpuWindows } from './gpu-windows.ts';
 import { GPU_CODE_BITS, type GpuKernelTuning } from './quantize-affine-buffer.ts';
+
+/** Bytes per slot of the scale table: a float32 scale and an int32 zero point. */
+const SCALE_TABLE_BYTES = 8;
 
 /**
  * Whether the WebGPU kernel decodes `encoding` exactly as core's `decode` does: an affine
@@ -74,33 +77,16 @@ export async function dequantizeAffineBuffer(
   const values = storageBuffer(device, size * 4);
   return await withGpuErrors(device, 'affine dequantize', async () => {
     const codes = storageBuffer(device, encoding.codes.length);
-    const table = storageBuffer(device, layout.slotCount * 8);
+    const table = storageBuffer(device, layout.slotCount * SCALE_TABLE_BYTES);
     const uniforms: GpuBuffer[] = [];
     try {
       writeBytes(device, codes, encoding.codes);
       device.queue.writeBuffer(table, 0, new Uint8Array(scaleTable(encoding, layout.slotCount)));
       const pipeline = pipelineFor(device, dequantizeShader(grouped, bits, signed));
-      const perWord = 32 / bits;
       const encoder = device.createCommandEncoder();
       for (const window of windows) {
-        const words = Math.ceil(window.count / perWord);
-        const codeOffset = (window.base * bits) / 8;
-        uniforms.push(
-          recordDispatch(
-            device,
-            encoder,
-            pipeline,
-            layout,
-            window,
-            {},
-            [
-              { buffer: codes, offset: codeOffset, size: Math.min(words * 4, codes.size - codeOffset) },
-              { buffer: table, offset: window.slotLow * 8, size: (window.slotHigh - window.slotLow) * 8 },
-              { buffer: values, offset: window.base * 4, size: window.count * 4 },
-            ],
-            words,
-          ),
-        );
+        const { floats, table: slots, codes: packed, words } = codeWindowBindings(window, bits, { floats: values, table, tableEntryBytes: SCALE_TABLE_BYTES, codes });
+        uniforms.push(recordDispatch(device, encoder, pipeline, layout, window, {}, [packed, slots, floats], words));
       }
       device.queue.submit([encoder.finish()]);
       // Errors surface through the scope only once the device has run the work.
@@ -119,7 +105,7 @@ export async function dequantizeAffineBuffer(
 
 /** Per slot: the scale as float32, then the zero point as int32. */
 function scaleTable(encoding: AffineEncoding, slotCount: number): ArrayBuffer {
-  const table = new ArrayBuffer(slotCount * 8);
+  const table = new ArrayBuffer(slotCount * SCALE_TABLE_BYTES);
   const scales = new Float32Array(table);
   const zeroPoints = new Int32Array(table);
   const source = encoding.scales.dtype === 'float16' ? float16ArrayToFloat32(encoding.scales.data as Uint16Array) : (encoding.scales.data as Float32Array);

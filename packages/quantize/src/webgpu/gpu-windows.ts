@@ -4,7 +4,7 @@
  */
 import { WhittleError } from '@whittle/core';
 import type { AffineLayout } from '../primitives/affine-layout.ts';
-import type { GpuLimits } from './gpu-interfaces.ts';
+import type { GpuBuffer, GpuBufferBinding, GpuLimits } from './gpu-interfaces.ts';
 
 /** One dispatch's share of the tensor: elements [base, base + count) and the slots they use. */
 export interface GpuWindow {
@@ -93,4 +93,43 @@ function tooLarge(what: string): WhittleError {
   return new WhittleError('invalid-argument', `the WebGPU affine kernels cannot fit ${what}; use the CPU path`, {
     field: 'shape',
   });
+}
+
+/** A window's share of the three buffers a code kernel binds, and the 32-bit code words it covers. */
+export interface CodeWindowBindings {
+  /** The window's float32 values. */
+  readonly floats: GpuBufferBinding;
+  /** The window's slots of a per-slot table. */
+  readonly table: GpuBufferBinding;
+  /** The window's packed codes, whole 32-bit words (the last one cut at the buffer's end). */
+  readonly codes: GpuBufferBinding;
+  /** Code words in the window: one thread each. */
+  readonly words: number;
+}
+
+/**
+ * The bindings of `window` for a kernel that turns floats into `bits`-wide packed codes or back,
+ * with a per-slot table of `tableEntryBytes` per slot: what the quantize and the dequantize
+ * kernels both bind, in their own order.
+ *
+ * @example
+ * ```ts
+ * const { floats, table, codes, words } = codeWindowBindings(window, 4, { floats: input, table: scales, tableEntryBytes: 8, codes: packed });
+ * recordDispatch(device, encoder, pipeline, layout, window, {}, [codes, table, floats], words);
+ * ```
+ */
+export function codeWindowBindings(
+  window: GpuWindow,
+  bits: number,
+  buffers: { readonly floats: GpuBuffer; readonly table: GpuBuffer; readonly tableEntryBytes: number; readonly codes: GpuBuffer },
+): CodeWindowBindings {
+  const { floats, table, tableEntryBytes, codes } = buffers;
+  const words = Math.ceil(window.count / (32 / bits));
+  const codeOffset = (window.base * bits) / 8;
+  return {
+    floats: { buffer: floats, offset: window.base * 4, size: window.count * 4 },
+    table: { buffer: table, offset: window.slotLow * tableEntryBytes, size: (window.slotHigh - window.slotLow) * tableEntryBytes },
+    codes: { buffer: codes, offset: codeOffset, size: Math.min(words * 4, codes.size - codeOffset) },
+    words,
+  };
 }

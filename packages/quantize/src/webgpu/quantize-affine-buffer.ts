@@ -21,7 +21,7 @@ import { checkGrid, quantizeAffineByteLength, type QuantizeAffineOptions } from 
 import { quantizeShader, rangeShader } from './affine-shaders.ts';
 import type { GpuBuffer, GpuDevice } from './gpu-interfaces.ts';
 import { pipelineFor, readBuffer, recordDispatch, storageBuffer, withGpuErrors } from './gpu-dispatch.ts';
-import { SLOT_ENTRY_BYTES, gpuWindows, type GpuWindow } from './gpu-windows.ts';
+import { SLOT_ENTRY_BYTES, codeWindowBindings, gpuWindows, type GpuWindow } from './gpu-windows.ts';
 
 /** Code widths the WebGPU kernels pack: those that divide a 32-bit word. */
 export const GPU_CODE_BITS: readonly number[] = [1, 2, 4, 8];
@@ -270,7 +270,6 @@ async function gpuCodes(
   size: number
 ): Promise<Uint8Array> {
   const { bits, qmin, qmax } = codeRange;
-  const perWord = 32 / bits;
   const byteLength = Math.ceil((size * bits) / 8);
   const codes = storageBuffer(device, byteLength);
   const table = storageBuffer(device, coding.byteLength);
@@ -280,24 +279,8 @@ async function gpuCodes(
     device.queue.writeBuffer(table, 0, new Uint8Array(coding));
     const encoder = device.createCommandEncoder();
     for (const window of windows) {
-      const words = Math.ceil(window.count / perWord);
-      const codeOffset = (window.base * bits) / 8;
-      uniforms.push(
-        recordDispatch(
-          device,
-          encoder,
-          pipeline,
-          layout,
-          window,
-          { qmin, qmax },
-          [
-            { buffer: input, offset: window.base * 4, size: window.count * 4 },
-            { buffer: table, offset: window.slotLow * CODING_BYTES, size: (window.slotHigh - window.slotLow) * CODING_BYTES },
-            { buffer: codes, offset: codeOffset, size: Math.min(words * 4, codes.size - codeOffset) },
-          ],
-          words
-        )
-      );
+      const { floats, table: slots, codes: packed, words } = codeWindowBindings(window, bits, { floats: input, table, tableEntryBytes: CODING_BYTES, codes });
+      uniforms.push(recordDispatch(device, encoder, pipeline, layout, window, { qmin, qmax }, [floats, slots, packed], words));
     }
     device.queue.submit([encoder.finish()]);
     return new Uint8Array(await readBuffer(device, codes, byteLength));

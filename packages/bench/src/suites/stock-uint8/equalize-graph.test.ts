@@ -121,7 +121,7 @@ test('stock uint8 after equalization is read by stock tf.loadGraphModel and stay
   const [files] = await readGraphModels(directory, ['pair']);
   expect(equalizeModel(files!.model).pairs).toBe(1);
   const reference = await runGraphModel(files!.artifacts, 3, 11);
-  const artifacts = stockArtifactsOf(await stockUint8(files!.model, 'minmax', true));
+  const artifacts = stockArtifactsOf(await stockUint8(files!.model, { range: 'minmax', equalize: true }));
   for (const spec of artifacts.weightSpecs!) expect(spec.quantization).toMatchObject({ dtype: 'uint8' });
   // Whether it beats min/max alone is the bench's question (it does on some models, not all).
   const error = relativeOutputError(reference, await runGraphModel(artifacts, 3, 11));

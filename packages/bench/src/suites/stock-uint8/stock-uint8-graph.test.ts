@@ -87,9 +87,14 @@ test('a converted graph model found on disk runs in stock tfjs as the plain math
   for (let index = 0; index < 4; index++) expect(output![index]).toBeCloseTo(expected[index]!, 4);
 });
 
-test.each(['minmax', 'mse'] as const)('stock uint8 with the %s range is loaded by stock tf.loadGraphModel and computes with the stored codes', async (range) => {
+test.each([
+  { range: 'minmax', rounding: 'nearest' },
+  { range: 'mse', rounding: 'nearest' },
+  { range: 'minmax', rounding: 'balanced' },
+  { range: 'mse', rounding: 'balanced' },
+] as const)('stock uint8 with the $range range and $rounding rounding is loaded by stock tf.loadGraphModel and computes with the stored codes', async ({ range, rounding }) => {
   const [files] = await readGraphModels(directory, ['tiny']);
-  const quantized = await stockUint8(files!.model, range);
+  const quantized = await stockUint8(files!.model, { range, rounding, equalize: false });
   const artifacts = stockArtifactsOf(quantized);
   // Every float weight is stored as stock uint8, with the manifest's min and scale.
   for (const spec of artifacts.weightSpecs!) expect(spec.quantization).toMatchObject({ dtype: 'uint8' });

@@ -1,13 +1,19 @@
-import { PARAM_ROLES, compress, createRecipeRegistry, type Model } from '@whittle/core';
-import { quantizeHandlers, uint8, type StockRange } from '@whittle/quantize';
+import { PARAM_ROLES, WEIGHT_ROLES, compress, createRecipeRegistry, type Model } from '@whittle/core';
+import { quantizeHandlers, uint8, type StockRange, type StockRounding } from '@whittle/quantize';
 
 const registry = createRecipeRegistry(quantizeHandlers);
 
-/** A way of choosing stock uint8's per-tensor ranges: the range rule, after cross-layer equalization or not. */
+/**
+ * A way of choosing stock uint8's per-tensor ranges and codes: the range rule, after cross-layer
+ * equalization or not, the rounding, and whether biases and norms stay float32 (`kernelsOnly`,
+ * the step's default roles) or are quantized too, as tfjs-converter does.
+ */
 export interface Uint8Variant {
   readonly name: string;
   readonly range: StockRange;
   readonly equalize: boolean;
+  readonly rounding?: StockRounding;
+  readonly kernelsOnly?: boolean;
 }
 
 /** The variants the bench compares, tfjs-converter's (min/max, no equalization) first. */
@@ -16,19 +22,26 @@ export const MEASURED_VARIANTS: readonly Uint8Variant[] = [
   { name: 'mse', range: 'mse', equalize: false },
   { name: 'equalize+minmax', range: 'minmax', equalize: true },
   { name: 'equalize+mse', range: 'mse', equalize: true },
+  { name: 'kernels', range: 'minmax', equalize: false, kernelsOnly: true },
+  { name: 'kernels+balanced', range: 'minmax', equalize: false, rounding: 'balanced', kernelsOnly: true },
+  { name: 'kernels+mse+balanced', range: 'mse', equalize: false, rounding: 'balanced', kernelsOnly: true },
+  { name: 'kernels+equalize+balanced', range: 'minmax', equalize: true, rounding: 'balanced', kernelsOnly: true },
 ];
 
 /**
  * `model` with every float param (weights, biases, folded batch norms: all that
- * `tensorflowjs_converter --quantize_uint8` quantizes) re-encoded as stock uint8 over `range`,
- * after cross-layer equalization when `equalize` is true.
+ * `tensorflowjs_converter --quantize_uint8` quantizes), or its kernels only where
+ * `variant.kernelsOnly` (biases and norms stay float32, which stock tfjs reads too), re-encoded as
+ * stock uint8 over `variant.range` with `variant.rounding`, after cross-layer equalization when
+ * `variant.equalize` is true.
  *
  * @example
  * ```ts
- * const converterLike = await stockUint8(model, 'minmax');
- * const equalized = await stockUint8(model, 'minmax', true);
+ * const converterLike = await stockUint8(model, MEASURED_VARIANTS[0]!);
  * ```
  */
-export async function stockUint8(model: Model, range: StockRange, equalize = false): Promise<Model> {
-  return (await compress(model, [uint8({ range, equalize, roles: [...PARAM_ROLES] })], { registry })).model;
+export async function stockUint8(model: Model, variant: Omit<Uint8Variant, 'name'>): Promise<Model> {
+  const { range, equalize, rounding, kernelsOnly = false } = variant;
+  const step = uint8({ range, equalize, ...(rounding === undefined ? {} : { rounding }), roles: [...(kernelsOnly ? WEIGHT_ROLES : PARAM_ROLES)] });
+  return (await compress(model, [step], { registry })).model;
 }

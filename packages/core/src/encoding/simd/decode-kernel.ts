@@ -5,6 +5,7 @@
  */
 import { HOST_IS_LITTLE_ENDIAN } from '../byte-order.ts';
 import { DECODE_SIMD_BASE64 } from './decode-simd-module.ts';
+import { instantiateSimdModule, processWideKernel } from './simd-instance.ts';
 import { webAssemblySimdSupported } from './simd-support.ts';
 
 /** The module's exports (addresses and counts are byte addresses and element counts). */
@@ -108,14 +109,10 @@ export function createDecodeSimd(
   // The module's memory is little-endian; typed-array views of it read host order.
   if (!HOST_IS_LITTLE_ENDIAN || !detect()) return undefined;
   const chunkElements = Math.max(16, Math.ceil((options.chunkElements ?? DEFAULT_CHUNK_ELEMENTS) / 16) * 16);
-  const module = new WebAssembly.Module(decodeBase64(DECODE_SIMD_BASE64));
-  const instance = new WebAssembly.Instance(module, {});
-  const exports = instance.exports as unknown as DecodeSimdExports;
+  const exports = instantiateSimdModule<DecodeSimdExports>(DECODE_SIMD_BASE64);
   writeUnpackTables(new Uint8Array(exports.memory.buffer, TABLE_START, 7 * TABLE_BYTES));
   return { exports, chunkElements, minimumElements: options.minimumElements ?? DEFAULT_MINIMUM_ELEMENTS };
 }
-
-let sharedKernel: DecodeSimdKernel | null | undefined;
 
 /**
  * The process-wide kernel, created on first use (null where SIMD is missing).
@@ -125,17 +122,7 @@ let sharedKernel: DecodeSimdKernel | null | undefined;
  * const kernel = defaultDecodeSimd();
  * ```
  */
-export function defaultDecodeSimd(): DecodeSimdKernel | null {
-  if (sharedKernel === undefined) {
-    try {
-      sharedKernel = createDecodeSimd() ?? null;
-    } catch {
-      // A host that validates SIMD but refuses to compile (memory limits, policy): JS still works.
-      sharedKernel = null;
-    }
-  }
-  return sharedKernel;
-}
+export const defaultDecodeSimd: () => DecodeSimdKernel | null = processWideKernel(() => createDecodeSimd());
 
 /** The address of the unpack table of a 1–7-bit width. */
 export function unpackTable(bits: number): number {
@@ -196,23 +183,4 @@ function writeUnpackTables(bytes: Uint8Array): void {
       words.setUint32(table + 32 + code * 4, 2 ** (32 - (bit % 8) - bits), true);
     }
   }
-}
-
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-  const lookup = new Uint8Array(128);
-  for (let index = 0; index < alphabet.length; index++) lookup[alphabet.charCodeAt(index)] = index;
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  const bytes = new Uint8Array((text.length / 4) * 3 - padding);
-  for (let index = 0, out = 0; index < text.length; index += 4) {
-    const word =
-      (lookup[text.charCodeAt(index)]! << 18) |
-      (lookup[text.charCodeAt(index + 1)]! << 12) |
-      (lookup[text.charCodeAt(index + 2)]! << 6) |
-      lookup[text.charCodeAt(index + 3)]!;
-    if (out < bytes.length) bytes[out++] = word >>> 16;
-    if (out < bytes.length) bytes[out++] = (word >>> 8) & 255;
-    if (out < bytes.length) bytes[out++] = word & 255;
-  }
-  return bytes;
 }

@@ -16,7 +16,8 @@ const SIMD_PROBE = new Uint8Array([
 let probed: boolean | undefined;
 
 /**
- * True when WebAssembly with SIMD is available; false without WebAssembly at all (internal).
+ * True when WebAssembly with SIMD is available; false without WebAssembly at all. Every SIMD
+ * kernel of whittle's asks this before compiling its module.
  *
  * @example
  * ```ts
