@@ -27,8 +27,14 @@ export interface DemoModelResult {
     /** Bytes on disk of the saved float32 model (weights and topology). */
     readonly bytes: number;
     readonly accuracy: number;
+    /** The saved files gzip-compressed. */
+    readonly gzipBytes?: number;
+    /** Median wasm inference time of one batch of test digits, over the rounds interleaved with the rows. */
+    readonly latencyMs?: number | null;
   };
   readonly rows: readonly DemoRow[];
+  /** Seconds the baseline took to train. */
+  readonly trainSeconds?: number;
 }
 
 /** One compressed model, as saved under `--out` and re-loaded from disk before it was tested. */
