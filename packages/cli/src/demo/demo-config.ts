@@ -49,10 +49,10 @@ export const DEMO_CONFIG: DemoConfig = {
   seed: 42,
   models: {
     'lenet-300-100': {
-      epochs: 10,
+      epochs: 6,
       batchSize: 100,
       learningRate: 1e-3,
-      deepCompression: { finalSparsity: 0.955, epochs: 16, learningRate: 5e-4, weightBits: 5, indexBits: 5 },
+      deepCompression: { finalSparsity: 0.955, epochs: 10, learningRate: 5e-4, weightBits: 5, indexBits: 5 },
       fineTuneEpochs: 2,
       student: { width: 0.1, epochs: 6 },
       latency: { batch: 500, runs: 9 },

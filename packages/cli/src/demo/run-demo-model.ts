@@ -8,6 +8,7 @@ import type { ProgressReporter } from '../progress/progress-reporter.ts';
 import type { DemoModelConfig } from './demo-config.ts';
 import { DEEP_COMPRESSION_PAPER, type DemoModelResult, type DemoRow } from './demo-result.ts';
 import { demoRows } from './demo-rows.ts';
+import { interleavedLatency } from './interleaved-latency.ts';
 import { layerRows } from './layer-rows.ts';
 import { registerWasmConv2DFilterKernel } from './conv2d-filter-kernel.ts';
 import { buildLenet, DEMO_MODEL_LAYERS, type DemoModelName } from './lenet-models.ts';
@@ -39,7 +40,7 @@ export interface DemoModelRun {
  */
 export async function runDemoModel(run: DemoModelRun): Promise<DemoModelResult & { readonly trainSeconds: number }> {
   const { name, config, progress, train, test } = run;
-  const { mnistAccuracy, digitForwardSeconds } = await loadBench('demo');
+  const { mnistAccuracy } = await loadBench('demo');
   const started = performance.now();
   const trained = await trainBaseline(run);
   const trainSeconds = (performance.now() - started) / 1000;
@@ -59,10 +60,7 @@ export async function runDemoModel(run: DemoModelRun): Promise<DemoModelResult &
     });
     const saved = await saveAndReload(model, join(run.outDirectory, rowName));
     const accuracy = await mnistAccuracy(saved.model, test);
-    const seconds = await digitForwardSeconds({ baseline: baseline.model, row: saved.model }, test, config.latency.batch, {
-      warmup: 2,
-      runs: config.latency.runs,
-    });
+    const seconds = await interleavedLatency(baseline.model, saved.model, test, { rows: config.latency.batch, runs: config.latency.runs });
     baselineLatencies.push(seconds.baseline);
     rows.push({
       name: rowName,
@@ -74,8 +72,8 @@ export async function runDemoModel(run: DemoModelRun): Promise<DemoModelResult &
       ratio: saved.bytes > 0 ? baseline.bytes / saved.bytes : null,
       accuracy,
       accuracyChange: accuracy - baselineAccuracy,
-      latencyMs: finiteOrNull(1000 * seconds.row),
-      speedup: seconds.row > 0 ? finiteOrNull(seconds.baseline / seconds.row) : null,
+      latencyMs: finiteOrNull(1000 * seconds.candidate),
+      speedup: seconds.candidate > 0 ? finiteOrNull(seconds.baseline / seconds.candidate) : null,
       layers: rowName.startsWith('deep-compression') ? layerRows(baseline.model, saved.model, DEMO_MODEL_LAYERS[name], DEEP_COMPRESSION_PAPER[name].layers) : [],
     });
     const row = rows.at(-1)!;
