@@ -13,7 +13,7 @@ import { recordingIo } from '../test-io.ts';
 import { runDemo } from './demo.ts';
 
 // --quick's schedules on fewer digits, so the whole pipeline runs end to end in a test.
-const TEST_CONFIG: DemoConfig = { ...QUICK_DEMO_CONFIG, trainDigits: 3000, testDigits: 1000 };
+const TEST_CONFIG: DemoConfig = { ...QUICK_DEMO_CONFIG, trainDigits: 2000, testDigits: 500 };
 const ROWS = ['deep-compression', 'int8', 'int4-g32', 'kmeans-4bit', 'uint8-stock', 'float16', 'prune-structured-50', 'lowrank-25', 'distilled-student'];
 const STOCK_ROWS = ['uint8-stock', 'float16', 'prune-structured-50', 'lowrank-25'];
 
@@ -21,7 +21,7 @@ let out: string;
 let json: string;
 let err: string;
 let result: DemoResult;
-let test_digits: Digits;
+let testDigits: Digits;
 
 beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), 'whittle-demo-test-'));
@@ -30,7 +30,7 @@ beforeAll(async () => {
   json = io.out();
   err = io.err();
   result = JSON.parse(json) as DemoResult;
-  test_digits = splitDigits(await loadMnistDigits(), { train: TEST_CONFIG.trainDigits, test: TEST_CONFIG.testDigits, seed: TEST_CONFIG.splitSeed }).test;
+  testDigits = splitDigits(await loadMnistDigits(), { train: TEST_CONFIG.trainDigits, test: TEST_CONFIG.testDigits, seed: TEST_CONFIG.splitSeed }).test;
 }, 240_000);
 
 afterAll(async () => {
@@ -40,12 +40,12 @@ afterAll(async () => {
 test('stdout is the JSON result only, with every field of the fixed shape a number (or null), never a string such as "Infinity"', () => {
   expect(json.trimEnd().startsWith('{') && json.trimEnd().endsWith('}')).toBe(true);
   expect(json).not.toMatch(/Infinity|NaN/);
-  expect(result.dataset).toEqual({ name: 'mnist', train: 3000, test: 1000 });
+  expect(result.dataset).toEqual({ name: 'mnist', train: 2000, test: 500 });
   expect(result.models.map(({ name }) => name)).toEqual(['lenet-300-100']);
   const [model] = result.models;
   expect(model!.baseline.params).toBe(266_610);
   expect(model!.baseline.bytes).toBeGreaterThan(4 * 266_610);
-  expect(model!.baseline.accuracy).toBeGreaterThan(85);
+  expect(model!.baseline.accuracy).toBeGreaterThan(80);
   expect(model!.rows.map(({ name }) => name)).toEqual(ROWS);
   const numberOrNull = (value: unknown) => value === null || (typeof value === 'number' && Number.isFinite(value));
   for (const row of model!.rows) {
@@ -69,7 +69,7 @@ test('stdout is the JSON result only, with every field of the fixed shape a numb
 test('progress goes to stderr as plain lines, naming each row as it is made', () => {
   const lines = err.trimEnd().split('\n');
   expect(lines.every((line) => line.startsWith('demo: '))).toBe(true);
-  expect(err).toMatch(/^demo: lenet-300-100: baseline trained in \d+\.\d s, \d+\.\d\d% on 1000 test digits$/m);
+  expect(err).toMatch(/^demo: lenet-300-100: baseline trained in \d+\.\d s, \d+\.\d\d% on 500 test digits$/m);
   for (const row of ROWS) expect(err).toMatch(new RegExp(`^demo: lenet-300-100 ${row}: \\d+\\.\\d× smaller, `, 'm'));
 });
 
@@ -110,7 +110,8 @@ test('the stock rows load in stock tfjs from disk, with the accuracy the demo re
     const model = await loadStock(join(out, 'lenet-300-100', name));
     try {
       expect(model.countParams(), name).toBe(row.params);
-      expect(await accuracyOf(model, test_digits), name).toBeCloseTo(row.accuracy, 1);
+      // Stock tfjs decodes as whittle's runner does: at most one digit may round the other way.
+      expect(Math.abs((await accuracyOf(model, testDigits)) - row.accuracy), name).toBeLessThanOrEqual(100 / testDigits.count + 1e-9);
     } finally {
       model.dispose();
     }

@@ -4,6 +4,8 @@ import type { DemoModelName } from './lenet-models.ts';
 export interface DemoModelConfig {
   /** Baseline training: epochs of Adam over the training digits. */
   readonly epochs: number;
+  /** Train (and fine-tune) on the first this many training digits only; absent: all of them. */
+  readonly trainSubset?: number;
   readonly batchSize: number;
   readonly learningRate: number;
   /** Deep Compression's pipeline. */
@@ -86,6 +88,7 @@ export const QUICK_DEMO_CONFIG: DemoConfig = {
     'lenet-5': {
       ...DEMO_CONFIG.models['lenet-5'],
       epochs: 1,
+      trainSubset: 2000,
       deepCompression: { ...DEMO_CONFIG.models['lenet-5'].deepCompression, epochs: 1 },
       fineTuneEpochs: 1,
       student: { width: 0.25, epochs: 1 },

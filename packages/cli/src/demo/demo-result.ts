@@ -35,6 +35,8 @@ export interface DemoModelResult {
   readonly rows: readonly DemoRow[];
   /** Seconds the baseline took to train. */
   readonly trainSeconds?: number;
+  /** Training digits this model was trained and fine-tuned on (fewer than the dataset's under `--quick` for LeNet-5). */
+  readonly trainDigits?: number;
 }
 
 /** One compressed model, as saved under `--out` and re-loaded from disk before it was tested. */

@@ -38,11 +38,12 @@ export interface DemoModelRun {
  * const result = await runDemoModel({ name: 'lenet-300-100', config, seed: 42, train, test, outDirectory, progress });
  * ```
  */
-export async function runDemoModel(run: DemoModelRun): Promise<DemoModelResult & { readonly trainSeconds: number }> {
-  const { name, config, progress, train, test } = run;
+export async function runDemoModel(run: DemoModelRun): Promise<DemoModelResult> {
+  const { name, config, progress, test } = run;
+  const train = config.trainSubset === undefined ? run.train : firstDigits(run.train, config.trainSubset);
   const { mnistAccuracy } = await loadBench('demo');
   const started = performance.now();
-  const trained = await trainBaseline(run);
+  const trained = await trainBaseline({ ...run, train });
   const trainSeconds = (performance.now() - started) / 1000;
   const baseline = await saveAndReload(trained, join(run.outDirectory, 'baseline'));
   const baselineAccuracy = await mnistAccuracy(baseline.model, test);
@@ -92,6 +93,7 @@ export async function runDemoModel(run: DemoModelRun): Promise<DemoModelResult &
     },
     rows,
     trainSeconds,
+    trainDigits: train.count,
   };
 }
 
@@ -144,6 +146,11 @@ function oneHotBatches(digits: Digits, batchSize: number): Batch[] {
     });
   }
   return batches;
+}
+
+function firstDigits(digits: Digits, count: number): Digits {
+  const kept = Math.min(count, digits.count);
+  return { images: digits.images.subarray(0, kept * 784), labels: digits.labels.subarray(0, kept), count: kept };
 }
 
 function nonzeroCount(model: Model): number {
