@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { useBackend } from '@whittle/core';
+import { defaultRegistry, useBackend } from '@whittle/core';
 // Side effects: add the recipe kinds the demo's rows use to core's registry.
 import '@whittle/quantize/register';
 import '@whittle/prune/register';
@@ -19,22 +19,26 @@ import { formatDemoResult } from '../format/demo-report.ts';
 import { loadBench } from '../load-bench.ts';
 import { createProgressReporter } from '../progress/progress-reporter.ts';
 import { CLI_BACKENDS, type CliBackend } from './backend-option.ts';
-import { defaultRegistry } from '@whittle/core';
 
 /** Options of `whittle demo`. */
 export interface DemoCommandOptions {
+  /** One network, or `all` (the default). */
   readonly model?: DemoModelName | 'all';
+  /** Print {@link DemoResult} as JSON instead of the tables. */
   readonly json?: boolean;
   /** Where every row's model is saved (kept); absent: a temporary directory, removed at the end. */
   readonly out?: string;
   /** Shorter schedules: the same rows in a fraction of the time. */
   readonly quick?: boolean;
+  /** The tfjs backend everything runs on; `wasm` by default. */
   readonly backend?: CliBackend;
 }
 
 /** What a test may change besides the options: the schedules, and which rows to make. */
 export interface DemoOverrides {
+  /** Schedules and digits in place of `DEMO_CONFIG` or `QUICK_DEMO_CONFIG`. */
   readonly config?: DemoConfig;
+  /** Only the rows of these names. */
   readonly rows?: readonly string[];
 }
 

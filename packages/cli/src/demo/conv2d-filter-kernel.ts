@@ -6,6 +6,7 @@
  * own `Conv3DBackpropFilterV2` over a depth of one (a view of the same memory, no copy).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { WhittleError } from '@whittle/core';
 
 /** The attributes tfjs passes a `Conv2DBackpropFilter` kernel. */
 interface FilterGradientAttributes {
@@ -19,8 +20,8 @@ interface FilterGradientAttributes {
 /**
  * Adds the kernel when the wasm backend is registered and lacks it; does nothing otherwise, and
  * nothing the second time. Stride 1, channels-last, `valid` or `same` padding (what LeNet-5's
- * layers use); any other call throws a one-line error naming what is not supported rather than
- * computing a wrong gradient.
+ * layers use); any other call throws a `backend-unavailable` WhittleError naming what is not
+ * supported rather than computing a wrong gradient.
  *
  * @example
  * ```ts
@@ -40,7 +41,11 @@ export function registerWasmConv2DFilterKernel(): void {
       const { strides, pad, dataFormat, filterShape } = attrs as unknown as FilterGradientAttributes;
       const stride = typeof strides === 'number' ? [strides, strides] : strides;
       if (stride[0] !== 1 || stride[1] !== 1 || (dataFormat !== undefined && dataFormat !== 'NHWC') || (pad !== 'valid' && pad !== 'same')) {
-        throw new Error(`Conv2DBackpropFilter on wasm supports stride 1, NHWC and valid or same padding, got strides ${String(strides)}, pad ${String(pad)}`);
+        throw new WhittleError(
+          'backend-unavailable',
+          `Conv2DBackpropFilter on wasm supports stride 1, NHWC and valid or same padding, got strides ${String(strides)}, pad ${String(pad)}; train this model on the cpu backend`,
+          { field: 'strides' },
+        );
       }
       // The same memory read as [batch, 1, height, width, channels]: a depth of one.
       const deep = (info: tf.TensorInfo): tf.TensorInfo => ({ dataId: info.dataId, shape: [info.shape[0]!, 1, ...info.shape.slice(1)], dtype: info.dtype });

@@ -6,7 +6,9 @@ export interface DemoModelConfig {
   readonly epochs: number;
   /** Train (and fine-tune) on the first this many training digits only; absent: all of them. */
   readonly trainSubset?: number;
+  /** Digits per optimizer step, in training and in every step that trains. */
   readonly batchSize: number;
+  /** Adam's learning rate for the baseline. */
   readonly learningRate: number;
   /** Deep Compression's pipeline. */
   readonly deepCompression: {
@@ -14,6 +16,7 @@ export interface DemoModelConfig {
     readonly finalSparsity: number;
     /** Epochs of training while the masks grow; they reach `finalSparsity` after 3/4 of them. */
     readonly epochs: number;
+    /** Adam's learning rate while pruning. */
     readonly learningRate: number;
     /** Bits of the k-means codebook index per kept weight. */
     readonly weightBits: number;
@@ -32,11 +35,13 @@ export interface DemoModelConfig {
 export interface DemoConfig {
   /** Training digits, then held-out test digits, of the `mnist` package's 10,000. */
   readonly trainDigits: number;
+  /** Held-out digits every model is tested on. */
   readonly testDigits: number;
   /** Seed of the shuffle that splits training from test digits. */
   readonly splitSeed: number;
   /** Seed of the weight initialisation. */
   readonly seed: number;
+  /** How each network is trained and compressed. */
   readonly models: Readonly<Record<DemoModelName, DemoModelConfig>>;
 }
 
