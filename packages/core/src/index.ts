@@ -22,7 +22,12 @@ export { decode, decodeToFloat32 } from './encoding/decode.ts';
 export { denseByteLength } from './encoding/dense-codec.ts';
 export { castDense, denseEncoding } from './encoding/dense.ts';
 export { ENCODING_KINDS } from './encoding/encoding-codecs.ts';
+export { MAX_ENTROPY_STREAMS } from './encoding/entropy-codec.ts';
+export { entropyInner } from './encoding/entropy-inner.ts';
+export { huffmanEncoding, huffmanWhereSmaller, huffmanWhereSmallerByteLength } from './encoding/entropy.ts';
+export type { HuffmanOptions } from './encoding/entropy.ts';
 export { normalizeGranularity, scalesShape } from './encoding/granularity.ts';
+export { MAX_HUFFMAN_CODE_LENGTH } from './encoding/huffman-code.ts';
 export { lowRankEncoding } from './encoding/low-rank.ts';
 export type {
   AffineMetadata,
@@ -32,6 +37,8 @@ export type {
   EncodingBuffer,
   EncodingMetadata,
   EncodingParts,
+  EntropyMetadata,
+  HuffmanStreamMetadata,
   LowRankMetadata,
   SparseLayoutMetadata,
   SparseMetadata,
@@ -40,6 +47,8 @@ export { assembleEncoding, encodingParts } from './encoding/serialize.ts';
 export { sparseFromDense } from './encoding/sparse-from-dense.ts';
 export type { SparseLayoutRequest } from './encoding/sparse-from-dense.ts';
 export { MAX_NM_M } from './encoding/sparse-layout.ts';
+export { symbolStreams } from './encoding/symbol-streams.ts';
+export type { SymbolStream } from './encoding/symbol-streams.ts';
 export { sparseEncoding } from './encoding/sparse.ts';
 export type {
   AffineEncoding,
@@ -47,7 +56,9 @@ export type {
   DenseEncoding,
   Encoding,
   EncodingKind,
+  EntropyEncoding,
   Granularity,
+  HuffmanStream,
   LowRankEncoding,
   SparseEncoding,
   SparseLayout,
@@ -109,6 +120,8 @@ export { batchMatrix, calibrationBatches } from './recipe/calibration-source.ts'
 export type { CalibrationBatch, CalibrationSource } from './recipe/calibration-source.ts';
 export { CAST_DTYPES, cast, castHandler } from './recipe/cast.ts';
 export type { CastDType, CastStep } from './recipe/cast.ts';
+export { huffman, huffmanHandler } from './recipe/huffman-step.ts';
+export type { HuffmanStep } from './recipe/huffman-step.ts';
 export { checkResources, compress } from './recipe/compress.ts';
 export type { CompressOptions } from './recipe/compress.ts';
 export { defaultRegistry, registerRecipeHandler } from './recipe/default-registry.ts';

@@ -13,3 +13,4 @@ export * from './gptq/index.ts';
 export * from './qat/index.ts';
 export * from './webgpu/index.ts';
 export * from './equalize/index.ts';
+export * from './finetune/index.ts';

@@ -57,7 +57,7 @@ function roundTrip(operations: typeof withConstant, encoding: Encoding): Encodin
 
 describe('the encoding table', () => {
   test('the kinds, the table and the Encoding union are one list', () => {
-    expect(ENCODING_KINDS).toEqual(['dense', 'affine', 'codebook', 'sparse', 'lowrank']);
+    expect(ENCODING_KINDS).toEqual(['dense', 'affine', 'codebook', 'sparse', 'lowrank', 'entropy']);
     expect(builtInEncodings.kinds).toEqual(ENCODING_KINDS);
     for (const kind of ENCODING_KINDS) expect(ENCODING_CODECS[kind].kind).toBe(kind);
     // Compile-time: the list's type is the union's kinds (the union derives from the table).
@@ -88,7 +88,7 @@ describe('the encoding table', () => {
   test('kinds that only look like table rows are refused, not looked up on Object.prototype', () => {
     for (const kind of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'constant']) {
       expect(() => validateEncoding({ kind, shape: [1] })).toThrow(
-        expect.objectContaining({ code: 'invalid-encoding', field: 'kind', message: `kind: kind must be dense, affine, codebook, sparse or lowrank, got ${JSON.stringify(kind)}` }),
+        expect.objectContaining({ code: 'invalid-encoding', field: 'kind', message: `kind: kind must be dense, affine, codebook, sparse, lowrank or entropy, got ${JSON.stringify(kind)}` }),
       );
       expect(builtInEncodings.describe({ kind })).toBe(`${kind} (unknown encoding)`);
     }
@@ -134,7 +134,7 @@ describe('a kind added to the table in a test, touching no other file', () => {
   test('its own checks run, and errors list it among the kinds', () => {
     const bad = { kind: 'constant', shape: [2], value: { dtype: 'float16', shape: [1], data: new Uint16Array(1) } };
     expect(() => withConstant.validate(bad)).toThrow(expect.objectContaining({ code: 'invalid-encoding', field: 'value.dtype' }));
-    expect(() => withConstant.validate({ kind: 'other' })).toThrow('kind must be dense, affine, codebook, sparse, lowrank or constant, got "other"');
+    expect(() => withConstant.validate({ kind: 'other' })).toThrow('kind must be dense, affine, codebook, sparse, lowrank, entropy or constant, got "other"');
     expect(() => withConstant.assemble({ kind: 'constant', shape: [2], value: { buffer: 'elsewhere', dtype: 'float32', shape: [1] } }, {})).toThrow(
       expect.objectContaining({ field: 'value.buffer' }),
     );

@@ -8,6 +8,7 @@ import { affineCodec } from './affine-codec.ts';
 import { codebookCodec } from './codebook-codec.ts';
 import { denseCodec } from './dense-codec.ts';
 import { encodingOperations, type EncodingOperations } from './encoding-operations.ts';
+import { entropyCodec } from './entropy-codec.ts';
 import { lowRankCodec } from './low-rank-codec.ts';
 import { sparseCodec } from './sparse-codec.ts';
 
@@ -18,9 +19,10 @@ export const ENCODING_CODECS = {
   codebook: codebookCodec,
   sparse: sparseCodec,
   lowrank: lowRankCodec,
+  entropy: entropyCodec,
 } as const;
 
-/** The kinds of encoding, in table order: `dense`, `affine`, `codebook`, `sparse`, `lowrank`. */
+/** The kinds of encoding, in table order: `dense`, `affine`, `codebook`, `sparse`, `lowrank`, `entropy`. */
 export const ENCODING_KINDS = Object.freeze(Object.keys(ENCODING_CODECS)) as readonly (keyof typeof ENCODING_CODECS)[];
 
 /** The generic operations over the built-in table, which the exported functions call. */

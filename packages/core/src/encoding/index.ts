@@ -20,3 +20,8 @@ export { byteLength, encodingShape, encodingParamCount } from './byte-length.ts'
 export { validateEncoding } from './validate.ts';
 export { MAX_ENCODING_DEPTH } from './field-checks.ts';
 export { encodingParts, assembleEncoding } from './serialize.ts';
+export { huffmanEncoding, huffmanWhereSmaller, huffmanWhereSmallerByteLength, type HuffmanOptions } from './entropy.ts';
+export { entropyInner } from './entropy-inner.ts';
+export { MAX_ENTROPY_STREAMS } from './entropy-codec.ts';
+export { MAX_HUFFMAN_CODE_LENGTH } from './huffman-code.ts';
+export { symbolStreams, type SymbolStream } from './symbol-streams.ts';

@@ -104,3 +104,21 @@ export interface LowRankMetadata {
   readonly left: EncodingMetadata;
   readonly right: EncodingMetadata;
 }
+
+/** Metadata of one coded stream of an entropy encoding. */
+export interface HuffmanStreamMetadata {
+  readonly field: string;
+  readonly symbolBits: number;
+  readonly count: number;
+  readonly lengths: BufferReference;
+  readonly data: BufferReference;
+}
+
+/** Metadata of an entropy encoding. */
+export interface EntropyMetadata {
+  readonly kind: 'entropy';
+  readonly coding: 'huffman';
+  readonly shape: readonly number[];
+  readonly inner: EncodingMetadata;
+  readonly streams: readonly HuffmanStreamMetadata[];
+}

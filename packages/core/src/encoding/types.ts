@@ -9,7 +9,7 @@ import type { ENCODING_CODECS } from './encoding-codecs.ts';
  *
  * The union is the kinds of the codec table (`encoding-codecs.ts`): {@link DenseEncoding},
  * {@link AffineEncoding}, {@link CodebookEncoding}, {@link SparseEncoding},
- * {@link LowRankEncoding}. A kind with no codec cannot be a member, nor a codec lack its kind.
+ * {@link LowRankEncoding}, {@link EntropyEncoding}. A kind with no codec cannot be a member, nor a codec lack its kind.
  */
 export type Encoding = EncodingOfCodec<(typeof ENCODING_CODECS)[keyof typeof ENCODING_CODECS]>;
 
@@ -132,4 +132,37 @@ export interface LowRankEncoding {
   readonly shape: readonly number[];
   readonly left: Encoding;
   readonly right: Encoding;
+}
+
+/**
+ * One entropy-coded symbol stream of an {@link EntropyEncoding}: the packed buffer at `field` of
+ * the inner encoding, as `count` symbols of `symbolBits` bits coded with one canonical Huffman
+ * code (codes at most 15 bits, most significant bit first).
+ */
+export interface HuffmanStream {
+  /** Field path of the buffer inside the inner encoding: `codes`, `values.indices`, `layout.gaps`… */
+  readonly field: string;
+  /** The packing width of that buffer (bitmask bytes count as 8-bit symbols). */
+  readonly symbolBits: number;
+  /** Symbols in the stream. */
+  readonly count: number;
+  /** The code: one 4-bit length per symbol, symbol 2k in the low nibble of byte k, up to the last symbol with a code. */
+  readonly lengths: Uint8Array;
+  /** The coded bits; the last byte's unused low bits are zero. */
+  readonly data: Uint8Array;
+}
+
+/**
+ * Entropy coding (Deep Compression's last stage): an inner encoding whose integer symbol streams
+ * (codebook indices, affine codes, CSR gaps, N:M positions, bitmask bytes) are Huffman-coded.
+ * `inner` holds an empty buffer at each coded stream's field; decoding restores those buffers
+ * and decodes the inner encoding, so the values are exactly the inner encoding's.
+ */
+export interface EntropyEncoding {
+  readonly kind: 'entropy';
+  readonly coding: 'huffman';
+  readonly shape: readonly number[];
+  readonly inner: Encoding;
+  /** At least one stream, each naming a different field. */
+  readonly streams: readonly HuffmanStream[];
 }

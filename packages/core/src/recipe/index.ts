@@ -6,6 +6,7 @@ export * from './validate-recipe.ts';
 export * from './compress.ts';
 export * from './estimate.ts';
 export * from './cast.ts';
+export * from './huffman-step.ts';
 export * from './map-params.ts';
 export { HANDLER_EFFECTS } from './types.ts';
 export * from './per-param.ts';

@@ -7,9 +7,11 @@ import { DTYPES, type DType } from '../tensor/dtype.ts';
 import type { HostTensor } from '../tensor/host-tensor.ts';
 import { packBits } from '../encoding/bit-pack.ts';
 import { encodingShape } from '../encoding/byte-length.ts';
+import { huffmanEncoding } from '../encoding/entropy.ts';
 import { scalesShape } from '../encoding/granularity.ts';
 import { matrixDimensions } from '../encoding/matrix-shape.ts';
 import { nmPositionBits } from '../encoding/sparse-layout.ts';
+import { symbolStreams } from '../encoding/symbol-streams.ts';
 import { sparseFromDense } from '../encoding/sparse-from-dense.ts';
 import type { Encoding, EncodingKind, Granularity, SparseLayout } from '../encoding/types.ts';
 import { shapeSize } from '../tensor/shape.ts';
@@ -22,7 +24,10 @@ export const CODE_WIDTHS: readonly number[] = [1, 2, 3, 4, 5, 6, 7, 8, 16];
 export interface EncodingOptions extends ShapeOptions {
   /** How many levels of nesting (sparse values, low-rank factors) to allow; default 2. */
   readonly maxDepth?: number;
-  /** Kinds to draw from; default all. Nested values always draw from every kind. */
+  /**
+   * Kinds to draw from; default all but `entropy`. Nested values always draw from those defaults
+   * (an entropy encoding's inner one from the kinds that have symbol streams).
+   */
   readonly kinds?: readonly EncodingKind[];
 }
 
@@ -60,6 +65,7 @@ export function encodingOfShapeArbitrary(
   if (kinds.includes('codebook')) choices.push(codebookArbitrary(shape));
   if (depth > 0 && kinds.includes('sparse')) choices.push(sparseArbitrary(shape, nested));
   if (depth > 0 && kinds.includes('lowrank')) choices.push(lowRankArbitrary(shape, nested));
+  if (kinds.includes('entropy')) choices.push(entropyArbitrary(shape, depth));
   if (choices.length === 0) choices.push(denseArbitrary(shape));
   return fc.oneof(...choices);
 }
@@ -214,4 +220,18 @@ function lowRankArbitrary(shape: readonly number[], nested: Nested): fc.Arbitrar
     .integer({ min: 0, max: 3 })
     .chain((rank) => fc.record({ left: nested([rows, rank]), right: nested([rank, columns]) }))
     .map(({ left, right }): Encoding => ({ kind: 'lowrank', shape: [...shape], left, right }));
+}
+
+/**
+ * Huffman coding of a random non-empty subset of the symbol streams of a random encoding that
+ * has some (affine, codebook, sparse, low-rank).
+ */
+function entropyArbitrary(shape: readonly number[], depth: number): fc.Arbitrary<Encoding> {
+  return encodingOfShapeArbitrary(shape, { kinds: ['affine', 'codebook', 'sparse', 'lowrank'], maxDepth: Math.max(depth, 1) })
+    .filter((inner) => symbolStreams(inner).length > 0)
+    .chain((inner) =>
+      fc
+        .subarray(symbolStreams(inner).map((stream) => stream.field), { minLength: 1 })
+        .map((fields): Encoding => huffmanEncoding(inner, { fields })),
+    );
 }

@@ -20,6 +20,7 @@ describe('prune.gradual step', () => {
     expect(validateGradualStep(step, { step: 1 })).toStrictEqual({
       kind: GRADUAL_KIND,
       schedule: { kind: 'polynomial', initialSparsity: 0, finalSparsity: 0.9, beginStep: 0, endStep: 100, frequency: 100 },
+      hasFinalSparsity: true,
       epochs: 3,
       learningRate: 0.001,
       optimizer: 'adam',

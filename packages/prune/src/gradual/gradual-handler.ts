@@ -11,11 +11,13 @@ import {
   WhittleError,
   checkTrainingData,
   isWhittleError,
+  selectParams,
   type Model,
   type RecipeHandler,
   type StepContext,
 } from '@whittle/core';
 import { GRADUAL_KIND, gradual, validateGradualStep, type GradualConfig, type TrainingOptimizer } from './gradual-step.ts';
+import { checkSparsityGlobs, compileSparsities } from '../unstructured/param-sparsities.ts';
 import { stripPruning } from './strip-pruning.ts';
 import { trainPruned } from './train-pruned.ts';
 
@@ -55,6 +57,7 @@ async function applyGradual(model: Model, config: GradualConfig, context: StepCo
   } catch (error) {
     throw inResource(error, context);
   }
+  checkParamTargets(model, config, context);
   const optimizer = createOptimizer(config.optimizer, config.learningRate);
   try {
     const { schedule } = config;
@@ -70,12 +73,28 @@ async function applyGradual(model: Model, config: GradualConfig, context: StepCo
     });
     if (result.steps < schedule.endStep) {
       context.note?.(
-        `training took ${result.steps} optimizer steps, fewer than endStep ${schedule.endStep}: the weights are ${formatPercent(sparsityReached(result.masks))} sparse, not ${formatPercent(schedule.finalSparsity)}; add epochs or lower endStep`,
+        `training took ${result.steps} optimizer steps, fewer than endStep ${schedule.endStep}: the weights are ${formatPercent(sparsityReached(result.masks))} sparse, not ${config.sparsities === undefined ? formatPercent(schedule.finalSparsity) : 'at their targets'}; add epochs or lower endStep`,
       );
     }
     return stripPruning(result.model, result.masks, config.storage);
   } finally {
     optimizer.dispose();
+  }
+}
+
+/** Every glob of `sparsities` matches a selected param, and without `finalSparsity` every selected param matches one. */
+function checkParamTargets(model: Model, config: GradualConfig, context: StepContext): void {
+  if (config.sparsities === undefined) return;
+  const selected = selectParams(model, config, WEIGHT_ROLES);
+  checkSparsityGlobs(config.sparsities, selected, context);
+  if (config.hasFinalSparsity) return;
+  const sparsityOf = compileSparsities(config.sparsities, undefined);
+  const unmatched = selected.find((param) => sparsityOf(param.name) === undefined);
+  if (unmatched !== undefined) {
+    throw new WhittleError('invalid-recipe', `${JSON.stringify(unmatched.name.slice(0, 80))} matches no glob of sparsities, and the step gives no finalSparsity`, {
+      field: 'finalSparsity',
+      step: context.step,
+    });
   }
 }
 

@@ -21,14 +21,17 @@ import type { BatchData } from '@whittle/core/runner';
 import { PRUNING_SCOPES, magnitudeMasks, type PruningScope } from './magnitude-masks.ts';
 import { polynomialSchedule, sparsityAt, type PolynomialSchedule } from './polynomial-schedule.ts';
 import { splitBatches } from './split-batches.ts';
+import { compileSparsities } from '../unstructured/param-sparsities.ts';
 import type { TrainingLoss } from '@whittle/core';
 
 /** Where {@link trainPruned} is, after each optimizer step. */
 export interface PruningProgress {
   /** Optimizer steps done (batches trained), from 1. */
   readonly step: number;
-  /** The sparsity the masks hold now (the schedule's, at `step`). */
+  /** The sparsity the masks hold now (the schedule's, at `step`; with per-param sparsities, the highest of them). */
   readonly sparsity: number;
+  /** Each pruned param's scheduled sparsity now, by name. */
+  readonly sparsities: ReadonlyMap<string, number>;
   /** The batch's loss. */
   readonly loss: number;
   /** The model being trained, its pruned weights zero: read it, do not dispose it. */
@@ -45,6 +48,12 @@ export interface TrainPrunedOptions extends ParamFilter {
   readonly loss: TrainingLoss;
   /** The optimizer; the caller owns it (and its state) and disposes it. */
   readonly optimizer: tf.Optimizer;
+  /**
+   * Final sparsities per param by name glob (first match in key order): each param ramps on
+   * `schedule`'s steps from min(s_i, its own) to its own; a param no glob matches ramps to
+   * `schedule.finalSparsity`. Scope `layer` only; each sparsity in [0, 1).
+   */
+  readonly sparsities?: Readonly<Record<string, number>>;
   /** Passes over the data (default 1). */
   readonly epochs?: number;
   /** Rows per optimizer step: larger given batches are cut to it (default: the batches as given). */
@@ -97,6 +106,7 @@ export async function trainPruned(model: Model, options: TrainPrunedOptions): Pr
     });
   }
   const selected = selectParams(model, options, WEIGHT_ROLES);
+  const schedules = paramSchedules(selected, schedule, options.sparsities, scope);
   const runner = await loadRunner('training', { field: 'model' });
   // tfjs-layers registers the gradients as it loads; a bundled app may have dropped them.
   await loadGradients();
@@ -106,16 +116,19 @@ export async function trainPruned(model: Model, options: TrainPrunedOptions): Pr
   try {
     const variables = selected.map((param) => layerVariable(trainable.layersModel, param));
     let masks = selected.map(initialMask);
-    let sparsity = Number.NaN;
+    let targets: number[] = [];
     const hold = async (step: number): Promise<void> => {
-      const target = sparsityAt(schedule, step);
-      if (target !== sparsity) {
+      const next = schedules.map((paramSchedule) => sparsityAt(paramSchedule, step));
+      if (next.some((target, index) => target !== targets[index])) {
         const weights = await Promise.all(variables.map(async (variable) => (await variable.read().data()) as Float32Array));
         checkNoNaN(selected, weights);
-        masks = magnitudeMasks(weights, masks, target, scope);
+        masks =
+          scope === 'global'
+            ? magnitudeMasks(weights, masks, next[0] ?? 0, scope)
+            : masks.map((mask, index) => magnitudeMasks([weights[index]!], [mask], next[index]!, scope)[0]!);
         tf.dispose(maskTensors);
         maskTensors = masks.map((mask, index) => tf.tensor(mask, selected[index]!.shape as number[], 'bool'));
-        sparsity = target;
+        targets = next;
       }
       variables.forEach((variable, index) => {
         tf.tidy(() => {
@@ -137,7 +150,8 @@ export async function trainPruned(model: Model, options: TrainPrunedOptions): Pr
         signal?.throwIfAborted();
         await hold(step);
         steps = step;
-        await options.onBatch?.({ step, sparsity, loss, layersModel: trainable.layersModel });
+        const sparsities = new Map(selected.map((param, index) => [param.name, targets[index]!]));
+        await options.onBatch?.({ step, sparsity: targets.reduce((highest, target) => Math.max(highest, target), 0), sparsities, loss, layersModel: trainable.layersModel });
       },
     });
     const trained = await trainable.toModel();
@@ -146,6 +160,40 @@ export async function trainPruned(model: Model, options: TrainPrunedOptions): Pr
     tf.dispose(maskTensors);
     trainable.dispose();
   }
+}
+
+/**
+ * Each selected param's own schedule: `schedule` ramping to the param's sparsity from
+ * `sparsities` (its start capped at that), or `schedule` itself.
+ */
+function paramSchedules(
+  selected: readonly Param[],
+  schedule: PolynomialSchedule,
+  sparsities: Readonly<Record<string, number>> | undefined,
+  scope: PruningScope,
+): PolynomialSchedule[] {
+  if (sparsities === undefined) return selected.map(() => schedule);
+  if (scope === 'global') {
+    throw new WhittleError('invalid-argument', "sparsities applies to scope 'layer' only: a global ranking has one target", { field: 'sparsities' });
+  }
+  const sparsityOf = compileSparsities(checkedSparsities(sparsities), schedule.finalSparsity);
+  return selected.map((param) => {
+    const finalSparsity = sparsityOf(param.name)!;
+    return polynomialSchedule({ ...schedule, initialSparsity: Math.min(schedule.initialSparsity, finalSparsity), finalSparsity });
+  });
+}
+
+/** `sparsities` from a caller who may not have read them from a recipe: plain numbers in [0, 1). */
+function checkedSparsities(sparsities: Readonly<Record<string, number>>): Readonly<Record<string, number>> {
+  if (typeof sparsities !== 'object' || sparsities === null || Array.isArray(sparsities)) {
+    throw new WhittleError('invalid-argument', `sparsities must be an object of name globs to sparsities, got ${describeValue(sparsities)}`, { field: 'sparsities' });
+  }
+  for (const [glob, sparsity] of Object.entries(sparsities)) {
+    if (typeof sparsity !== 'number' || !(sparsity >= 0 && sparsity < 1)) {
+      throw new WhittleError('invalid-argument', `a sparsity is a number in [0, 1), got ${describeValue(sparsity)}`, { field: `sparsities[${JSON.stringify(glob.slice(0, 80))}]` });
+    }
+  }
+  return sparsities;
 }
 
 /** The tfjs-layers variable that holds `param` (tfjs names it as the param: `dense_1/kernel`). */

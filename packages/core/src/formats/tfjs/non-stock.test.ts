@@ -6,6 +6,7 @@ import { affineFromCodes } from '../../encoding/affine.ts';
 import { codebookFromIndices } from '../../encoding/codebook.ts';
 import { castDense, denseEncoding } from '../../encoding/dense.ts';
 import { decode } from '../../encoding/decode.ts';
+import { huffmanEncoding } from '../../encoding/entropy.ts';
 import { lowRankEncoding } from '../../encoding/low-rank.ts';
 import { sparseFromDense } from '../../encoding/sparse-from-dense.ts';
 import type { Encoding } from '../../encoding/types.ts';
@@ -75,6 +76,22 @@ function nonStock(): Array<[string, string, Encoding]> {
       'second/bias',
       sparseFromDense({ dtype: 'float32', shape: [8], data: zeros }, { kind: 'bitmask' }, (values) =>
         castDense(values, 'float16')
+      ),
+    ],
+    [
+      'entropy (Huffman-coded CSR gaps and codebook indices)',
+      'first/kernel',
+      huffmanEncoding(
+        sparseFromDense(
+          { dtype: 'float32', shape: [64, 16], data: wave(1024, 5).map((value, index) => (index % 7 === 0 ? value : 0)) },
+          { kind: 'csr', indexBits: 3 },
+          (values) =>
+            codebookFromIndices({
+              shape: values.shape,
+              centroids: { dtype: 'float32', shape: [4], data: Float32Array.of(-0.5, -0.1, 0.1, 0.5) },
+              indices: Array.from(values.data, (value) => Math.min(3, Math.floor((value + 1) * 2))),
+            })
+        )
       ),
     ],
     [
