@@ -73,7 +73,8 @@ test('progress goes to stderr as plain lines, naming each row as it is made', ()
   for (const row of ROWS) expect(err).toMatch(new RegExp(`^demo: lenet-300-100 ${row}: \\d+\\.\\d× smaller, `, 'm'));
 });
 
-test('every row is saved under --out, and its bytes are the files on disk', async () => {
+test('every row is saved under --out with the report beside them, and its bytes are the files on disk', async () => {
+  expect((await readFile(join(out, 'report.html'), 'utf8')).length).toBeGreaterThan(1000);
   for (const row of result.models[0]!.rows) {
     const directory = join(out, 'lenet-300-100', row.name);
     const files = await readdir(directory);

@@ -12,8 +12,8 @@ export interface DemoModelConfig {
   readonly learningRate: number;
   /** Deep Compression's pipeline. */
   readonly deepCompression: {
-    /** Share of all kernel weights pruned, ranked across layers (`scope: 'global'`). */
-    readonly finalSparsity: number;
+    /** Share of each layer's kernel weights pruned, by layer name (Deep Compression's per-layer thresholds). */
+    readonly sparsities: Readonly<Record<string, number>>;
     /** Epochs of training while the masks grow; they reach `finalSparsity` after 3/4 of them. */
     readonly epochs: number;
     /** Adam's learning rate while pruning. */
@@ -22,6 +22,8 @@ export interface DemoModelConfig {
     readonly weightBits: number;
     /** Bits per relative index of the CSR storage. */
     readonly indexBits: number;
+    /** Epochs of training the shared centroids after k-means (where `quantize.kmeans` offers it). */
+    readonly centroidEpochs: number;
   };
   /** Epochs of fine-tuning after structured pruning and after factorization. */
   readonly fineTuneEpochs: number;
@@ -59,7 +61,14 @@ export const DEMO_CONFIG: DemoConfig = {
       epochs: 6,
       batchSize: 100,
       learningRate: 1e-3,
-      deepCompression: { finalSparsity: 0.955, epochs: 10, learningRate: 5e-4, weightBits: 5, indexBits: 5 },
+      deepCompression: {
+        sparsities: { ip1: 0.95, ip2: 0.93, ip3: 0.75 },
+        epochs: 10,
+        learningRate: 5e-4,
+        weightBits: 5,
+        indexBits: 5,
+        centroidEpochs: 2,
+      },
       fineTuneEpochs: 2,
       student: { width: 0.1, epochs: 6 },
       latency: { batch: 500, runs: 9 },
@@ -68,7 +77,14 @@ export const DEMO_CONFIG: DemoConfig = {
       epochs: 3,
       batchSize: 100,
       learningRate: 1e-3,
-      deepCompression: { finalSparsity: 0.96, epochs: 4, learningRate: 5e-4, weightBits: 5, indexBits: 5 },
+      deepCompression: {
+        sparsities: { conv1: 0.34, conv2: 0.88, ip1: 0.95, ip2: 0.81 },
+        epochs: 4,
+        learningRate: 5e-4,
+        weightBits: 5,
+        indexBits: 5,
+        centroidEpochs: 1,
+      },
       fineTuneEpochs: 1,
       student: { width: 0.25, epochs: 2 },
       latency: { batch: 250, runs: 7 },
@@ -85,7 +101,7 @@ export const QUICK_DEMO_CONFIG: DemoConfig = {
     'lenet-300-100': {
       ...DEMO_CONFIG.models['lenet-300-100'],
       epochs: 3,
-      deepCompression: { ...DEMO_CONFIG.models['lenet-300-100'].deepCompression, epochs: 4 },
+      deepCompression: { ...DEMO_CONFIG.models['lenet-300-100'].deepCompression, epochs: 4, centroidEpochs: 1 },
       fineTuneEpochs: 1,
       student: { width: 0.1, epochs: 2 },
       latency: { batch: 250, runs: 3 },

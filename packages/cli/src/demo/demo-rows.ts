@@ -46,7 +46,7 @@ export function demoRows(config: DemoModelConfig, stepsPerEpoch: number): DemoRo
 
 /**
  * Deep Compression (Han et al. 2016) as one recipe: magnitude pruning with retraining on the
- * cubic schedule, ranked across layers so each layer keeps its own share; k-means weight sharing
+ * cubic schedule to each layer's own sparsity; k-means weight sharing
  * of the kept weights (with centroid fine-tuning where the kind offers it); CSR storage with
  * relative indices; and an entropy-coding stage where one is registered. Biases stay float32.
  *
@@ -56,15 +56,14 @@ export function demoRows(config: DemoModelConfig, stepsPerEpoch: number): DemoRo
  * ```
  */
 export function deepCompressionRecipe(config: DemoModelConfig, stepsPerEpoch: number): Recipe {
-  const { finalSparsity, epochs, learningRate, weightBits, indexBits } = config.deepCompression;
+  const { sparsities, epochs, learningRate, weightBits, indexBits, centroidEpochs } = config.deepCompression;
   const totalSteps = epochs * stepsPerEpoch;
   const sharing: RecipeStep = { kind: 'quantize.kmeans', bits: weightBits };
-  const tunedSharing: RecipeStep = { ...sharing, fineTune: { epochs: 1 } };
+  const tunedSharing: RecipeStep = { ...sharing, fineTune: { epochs: centroidEpochs, batchSize: config.batchSize } };
   return [
     {
       kind: 'prune.gradual',
-      finalSparsity,
-      scope: 'global',
+      sparsities: Object.fromEntries(Object.entries(sparsities).map(([layer, sparsity]) => [`${layer}/kernel`, sparsity])),
       endStep: Math.max(1, Math.floor(totalSteps * 0.75)),
       frequency: Math.max(1, Math.floor(stepsPerEpoch / 4)),
       epochs,

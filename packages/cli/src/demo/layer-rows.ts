@@ -47,6 +47,8 @@ function storageBits(encoding: Encoding): { weightBits: number | null; indexBits
       const layout = encoding.layout;
       return { weightBits: inner.weightBits, indexBits: layout.kind === 'csr' ? layout.indexBits : layout.kind === 'bitmask' ? 1 : null };
     }
+    case 'entropy':
+      return storageBits(encoding.inner);
     case 'codebook':
     case 'affine':
       return { weightBits: encoding.bits, indexBits: null };
