@@ -33,10 +33,8 @@ export interface DemoModelResult {
     readonly latencyMs?: number | null;
   };
   readonly rows: readonly DemoRow[];
-  /** Seconds the baseline took to train. */
-  readonly trainSeconds?: number;
-  /** Training digits this model was trained and fine-tuned on (fewer than the dataset's under `--quick` for LeNet-5). */
-  readonly trainDigits?: number;
+  /** How the baseline was trained: on how many digits (fewer than the dataset's under `--quick` for LeNet-5), and in how many seconds. */
+  readonly training?: { readonly digits: number; readonly epochs: number; readonly seconds: number };
 }
 
 /** One compressed model, as saved under `--out` and re-loaded from disk before it was tested. */

@@ -92,8 +92,7 @@ export async function runDemoModel(run: DemoModelRun): Promise<DemoModelResult> 
       latencyMs: baselineLatencies.length === 0 ? null : finiteOrNull(1000 * median(baselineLatencies)),
     },
     rows,
-    trainSeconds,
-    trainDigits: train.count,
+    training: { digits: train.count, epochs: config.epochs, seconds: trainSeconds },
   };
 }
 

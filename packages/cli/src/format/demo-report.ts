@@ -22,7 +22,7 @@ function formatModel(model: DemoModelResult): string {
   const paper = (DEEP_COMPRESSION_PAPER as Record<string, (typeof DEEP_COMPRESSION_PAPER)['lenet-5'] | undefined>)[model.name];
   const lines = [
     `${model.name}: baseline ${formatCount(baseline.params)} params, ${formatBytes(baseline.bytes)} on disk, ${formatFixed(baseline.accuracy, 2)}% test accuracy` +
-      (model.trainSeconds === undefined ? '' : `, trained in ${formatFixed(model.trainSeconds, 1)} s`),
+      (model.training === undefined ? '' : `, trained on ${formatCount(model.training.digits)} digits (${model.training.epochs} epochs) in ${formatFixed(model.training.seconds, 1)} s`),
   ];
   if (paper !== undefined) {
     lines.push(
