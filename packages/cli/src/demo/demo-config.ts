@@ -78,7 +78,7 @@ export const DEMO_CONFIG: DemoConfig = {
       batchSize: 100,
       learningRate: 1e-3,
       deepCompression: {
-        sparsities: { conv1: 0.34, conv2: 0.88, ip1: 0.95, ip2: 0.81 },
+        sparsities: { conv1: 0.34, conv2: 0.9, ip1: 0.97, ip2: 0.85 },
         epochs: 4,
         learningRate: 5e-4,
         weightBits: 5,
@@ -110,7 +110,7 @@ export const QUICK_DEMO_CONFIG: DemoConfig = {
       ...DEMO_CONFIG.models['lenet-5'],
       epochs: 1,
       trainSubset: 2000,
-      deepCompression: { ...DEMO_CONFIG.models['lenet-5'].deepCompression, epochs: 1 },
+      deepCompression: { ...DEMO_CONFIG.models['lenet-5'].deepCompression, epochs: 2 },
       fineTuneEpochs: 1,
       student: { width: 0.25, epochs: 1 },
       latency: { batch: 100, runs: 3 },
