@@ -62,8 +62,8 @@ export const DEMO_CONFIG: DemoConfig = {
       batchSize: 100,
       learningRate: 1e-3,
       deepCompression: {
-        sparsities: { ip1: 0.97, ip2: 0.94, ip3: 0.75 },
-        epochs: 10,
+        sparsities: { ip1: 0.97, ip2: 0.93, ip3: 0.7 },
+        epochs: 12,
         learningRate: 5e-4,
         weightBits: 5,
         indexBits: 5,
