@@ -101,7 +101,7 @@ const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'demo',
-    description: 'train an MLP on MNIST digits, compress it with each demo recipe and compare it with the original',
+    description: 'train LeNet-300-100 and LeNet-5 on MNIST digits, compress them every way (Deep Compression included), save, reload and compare',
     arguments: [],
     load: async () => (await import('./commands/demo.ts')).addDemoCommand,
     runsRecipes: true,

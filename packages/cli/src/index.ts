@@ -11,6 +11,18 @@ export * from './commands/compress.ts';
 export * from './commands/decompress.ts';
 export * from './commands/demo.ts';
 export * from './commands/inspect.ts';
+export { DEMO_CONFIG, QUICK_DEMO_CONFIG, type DemoConfig, type DemoModelConfig } from './demo/demo-config.ts';
+export {
+  DEEP_COMPRESSION_PAPER,
+  type DemoDataset,
+  type DemoLayerRow,
+  type DemoModelResult,
+  type DemoResult,
+  type DemoRow,
+  type PaperLayerRow,
+  type PaperModelResult,
+} from './demo/demo-result.ts';
+export { DEMO_MODEL_NAMES, type DemoModelName } from './demo/lenet-models.ts';
 export type { CompressReport, CompressedStep, ModelSize, OutputSize } from './compress/compress-report.ts';
 export type { DecompressReport } from './compress/decompress-file.ts';
 export type { InspectReport, InspectedTensor } from './model-files/inspect-model.ts';

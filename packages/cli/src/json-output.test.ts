@@ -1,7 +1,9 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { runRecorded } from './test-io.ts';
+import { runDemo } from './commands/demo.ts';
+import { QUICK_DEMO_CONFIG } from './demo/demo-config.ts';
+import { recordingIo, runRecorded } from './test-io.ts';
 import { createTestWorkspace } from './test-models.ts';
 
 /**
@@ -24,14 +26,20 @@ beforeAll(async () => {
     'compress safetensors': ['compress', workspace.safetensors, '--preset', 'int4-g32', '-o', out('q4.safetensors'), '--json'],
     decompress: ['decompress', out('k4'), '-o', out('plain'), '--json'],
     bench: ['bench', '--suite', 'backends', '--backend', 'cpu', '--quick', '--json'],
-    demo: ['demo', '--json'],
   };
   for (const [name, argv] of Object.entries(runs)) {
     const run = await runRecorded(...argv);
     if (run.status !== 0) throw new Error(`${name}: ${run.err}`);
     outputs.set(name, JSON.parse(run.out));
   }
-}, 300_000);
+  // The demo as `whittle demo --model lenet-300-100 --quick --json` prints it, on fewer digits and rows.
+  const demoIo = recordingIo();
+  await runDemo({ model: 'lenet-300-100', quick: true, json: true }, demoIo, {
+    config: { ...QUICK_DEMO_CONFIG, trainDigits: 1000, testDigits: 200 },
+    rows: ['deep-compression', 'int8', 'distilled-student'],
+  });
+  outputs.set('demo', JSON.parse(demoIo.out()));
+}, 400_000);
 
 afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
@@ -80,10 +88,13 @@ test('every leaf is a finite number, a boolean, null or text, never a number wri
   }
 });
 
-test("an exact variant's SQNR, which is infinite, is null", () => {
-  const demo = outputs.get('demo') as { variants: Array<{ variant: string; weightSqnrDb: number | null }> };
-  expect(demo.variants.find(({ variant }) => variant === 'float32')?.weightSqnrDb).toBeNull();
-  expect(demo.variants.find(({ variant }) => variant === 'int8')?.weightSqnrDb).toBeGreaterThan(20);
+test("the demo's unpruned layers and untimed figures are null, never a string", () => {
+  const demo = outputs.get('demo') as { models: Array<{ rows: Array<{ name: string; ratio: number | null; layers: Array<{ indexBits: number | null }> }> }> };
+  const rows = demo.models[0]!.rows;
+  expect(rows.map(({ name }) => name)).toEqual(['deep-compression', 'int8', 'distilled-student']);
+  expect(rows.every(({ ratio }) => typeof ratio === 'number' && ratio > 1)).toBe(true);
+  expect(rows[0]!.layers.map(({ indexBits }) => indexBits)).toEqual([5, 5, 5]);
+  expect(rows[1]!.layers).toEqual([]);
 });
 
 test('fields that mean the same have the same name in every command', () => {

@@ -1,99 +1,164 @@
-import { beforeAll, expect, test } from 'vitest';
-import { formatDemoReport } from '../format/demo-report.ts';
-import { runCli } from '../run-cli.ts';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { loadMnistDigits, splitDigits, type Digits } from '@whittle/bench';
+import { whittleFileHandler } from '@whittle/core/fs';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { QUICK_DEMO_CONFIG, type DemoConfig } from '../demo/demo-config.ts';
+import { DEEP_COMPRESSION_PAPER, type DemoResult } from '../demo/demo-result.ts';
+import { formatDemoResult } from '../format/demo-report.ts';
 import { recordingIo } from '../test-io.ts';
-import type { DemoReport } from './demo.ts';
+import { runDemo } from './demo.ts';
 
-async function demo(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  const io = recordingIo();
-  const status = await runCli(['demo', ...argv], io);
-  return { status, out: io.out(), err: io.err() };
-}
+// --quick's schedules on fewer digits, so the whole pipeline runs end to end in a test.
+const TEST_CONFIG: DemoConfig = { ...QUICK_DEMO_CONFIG, trainDigits: 2000, testDigits: 500 };
+const ROWS = ['deep-compression', 'int8', 'int4-g32', 'kmeans-4bit', 'uint8-stock', 'float16', 'prune-structured-50', 'lowrank-25', 'distilled-student'];
+const STOCK_ROWS = ['uint8-stock', 'float16', 'prune-structured-50', 'lowrank-25'];
 
-/** A report with its timings zeroed: everything else is the same on every run. */
-function withoutTimings(text: string): unknown {
-  return JSON.parse(text, (key, value) => (key === 'compressSeconds' || key === 'seconds' ? 0 : value));
-}
+let out: string;
+let json: string;
+let err: string;
+let result: DemoResult;
+let testDigits: Digits;
 
-const PARAMS = 784 * 128 + 128 + 128 * 64 + 64 + 64 * 10 + 10;
-// Training takes a few seconds on wasm: train once, and check the one report from every side.
-let wasmRun: { status: number; out: string; err: string };
 beforeAll(async () => {
-  wasmRun = await demo('--json');
-}, 120_000);
+  out = await mkdtemp(join(tmpdir(), 'whittle-demo-test-'));
+  const io = recordingIo();
+  await runDemo({ model: 'lenet-300-100', json: true, out, quick: true }, io, { config: TEST_CONFIG });
+  json = io.out();
+  err = io.err();
+  result = JSON.parse(json) as DemoResult;
+  testDigits = splitDigits(await loadMnistDigits(), { train: TEST_CONFIG.trainDigits, test: TEST_CONFIG.testDigits, seed: TEST_CONFIG.splitSeed }).test;
+}, 240_000);
 
-test('--json reports the trained model and every variant, computed end to end', () => {
-  const { status, out, err } = wasmRun;
-  expect(status).toBe(0);
-  // stderr holds progress only: training batches, then each variant's params, as they happen.
-  const progressLines = err.trimEnd().split('\n');
-  expect(progressLines.every((line) => line.startsWith('demo: '))).toBe(true);
-  expect(err).toMatch(/^demo: training: batch \(1\/126\)$/m);
-  expect(err).toMatch(/^demo: training: batch \(126\/126\)$/m);
-  for (const variant of ['float16', 'bfloat16', 'int8', 'int4-g32', 'kmeans-4bit']) {
-    expect(err).toMatch(new RegExp(`^demo: ${variant}: dense_3/kernel \\(3/3\\)$`, 'm'));
-  }
-  const report = JSON.parse(out) as DemoReport;
-  expect(report.backend).toMatchObject({ name: 'wasm', simd: true });
-  expect(report.model).toEqual({ layers: [784, 128, 64, 10], params: PARAMS, seed: 42 });
-  expect(report.training).toMatchObject({ digits: 8000, epochs: 2 });
-  expect(report.training.seconds).toBeGreaterThan(0);
-  expect(report.inputs).toEqual({ digits: 2000, seed: 7 });
-  expect(report.variants.map(({ variant }) => variant)).toEqual(['float32', 'float16', 'bfloat16', 'int8', 'int4-g32', 'kmeans-4bit']);
-
-  const [baseline, half, brain, int8, int4, shared] = report.variants as unknown as Array<Record<string, number>>;
-  // The baseline is the model itself: exact, and its outputs agree with themselves.
-  expect(baseline).toMatchObject({
-    bytes: 4 * PARAMS,
-    bitsPerWeight: 32,
-    ratio: 1,
-    // JSON has no Infinity: an exact variant's SQNR is null.
-    weightSqnrDb: null,
-    weightMaxAbsError: 0,
-    top1AgreementPercent: 100,
-    logitsMaxAbsDiff: 0,
-  });
-  // Trained on real digits, the model is a real classifier.
-  expect(baseline!.top1AccuracyPercent).toBeGreaterThan(88);
-  for (const variant of [half!, brain!, int8!, int4!, shared!]) {
-    expect(variant.params).toBe(PARAMS);
-    expect(variant.weightMaxAbsError).toBeGreaterThan(0);
-    expect(variant.top1AgreementPercent).toBeGreaterThanOrEqual(97);
-    expect(Math.abs(variant.top1AccuracyPercent! - baseline!.top1AccuracyPercent!)).toBeLessThan(1.5);
-  }
-  // Kernels shrink (biases stay float32): 2× for 16-bit floats, about 4× for int8, 7–8× at 4 bits.
-  expect([half!.ratio, brain!.ratio]).toEqual([expect.closeTo(1.99, 1), expect.closeTo(1.99, 1)]);
-  expect(int8!.ratio).toBeGreaterThan(3.9);
-  expect(int4!.bitsPerWeight).toBeLessThan(4.6);
-  expect(shared!.bitsPerWeight).toBeLessThan(4.1);
-  // About 6 dB of weight SQNR per bit of precision kept.
-  expect(half!.weightSqnrDb).toBeGreaterThan(brain!.weightSqnrDb! + 12);
-  expect(brain!.weightSqnrDb).toBeGreaterThan(int8!.weightSqnrDb!);
-  expect(int8!.weightSqnrDb).toBeGreaterThan(int4!.weightSqnrDb! + 15);
+afterAll(async () => {
+  await rm(out, { recursive: true, force: true });
 });
 
-test('the table names the training, the test digits and each variant with its figures', () => {
-  const text = formatDemoReport(JSON.parse(wasmRun.out, (key, value) => (key === 'weightSqnrDb' && value === null ? Infinity : value)) as DemoReport);
-  expect(text).toMatch(/^model: MLP classifier 784 → 128 → 64 → 10 \(ReLU\), 109,386 params, seed 42$/m);
-  expect(text).toMatch(/^trained: 8,000 MNIST digits, 2 epochs, Adam; \d+\.\d s on wasm \(SIMD on, threads off\)$/m);
-  expect(text).toMatch(/^tested: 2,000 held-out MNIST digits \(split seed 7\)$/m);
-  expect(text).toMatch(/^float32\s+109,386\s+438 kB\s+32\.00\s+1\.00×\s+∞ dB\s+\d\d\.\d\d%\s+100\.00%\s+0$/m);
-  for (const variant of ['float16', 'bfloat16', 'int8', 'int4-g32', 'kmeans-4bit']) {
-    expect(text).toMatch(new RegExp(`^${variant}\\s+109,386\\s`, 'm'));
+test('stdout is the JSON result only, with every field of the fixed shape a number (or null), never a string such as "Infinity"', () => {
+  expect(json.trimEnd().startsWith('{') && json.trimEnd().endsWith('}')).toBe(true);
+  expect(json).not.toMatch(/Infinity|NaN/);
+  expect(result.dataset).toEqual({ name: 'mnist', train: 2000, test: 500 });
+  expect(result.models.map(({ name }) => name)).toEqual(['lenet-300-100']);
+  const [model] = result.models;
+  expect(model!.baseline.params).toBe(266_610);
+  expect(model!.baseline.bytes).toBeGreaterThan(4 * 266_610);
+  expect(model!.baseline.accuracy).toBeGreaterThan(80);
+  expect(model!.rows.map(({ name }) => name)).toEqual(ROWS);
+  const numberOrNull = (value: unknown) => value === null || (typeof value === 'number' && Number.isFinite(value));
+  for (const row of model!.rows) {
+    for (const field of ['params', 'nonzero', 'bytes', 'gzipBytes', 'accuracy', 'accuracyChange'] as const) {
+      expect(typeof row[field], `${row.name}.${field}`).toBe('number');
+      expect(Number.isFinite(row[field]), `${row.name}.${field}`).toBe(true);
+    }
+    for (const field of ['ratio', 'latencyMs', 'speedup'] as const) expect(numberOrNull(row[field]), `${row.name}.${field}`).toBe(true);
+    expect(Array.isArray(row.recipe)).toBe(true);
+    expect(row.ratio).toBeCloseTo(model!.baseline.bytes / row.bytes, 9);
+    expect(row.accuracyChange).toBeCloseTo(row.accuracy - model!.baseline.accuracy, 9);
+    expect(row.nonzero).toBeLessThanOrEqual(row.params);
+    expect(row.gzipBytes).toBeGreaterThan(0);
+    for (const layer of row.layers) {
+      for (const field of ['weights', 'keptPercent', 'bytes', 'sharePercent'] as const) expect(typeof layer[field]).toBe('number');
+      for (const field of ['weightBits', 'indexBits'] as const) expect(numberOrNull(layer[field])).toBe(true);
+    }
   }
 });
 
-test('the same seeds give the same report', async () => {
-  const again = await demo('--json');
-  expect(withoutTimings(again.out)).toEqual(withoutTimings(wasmRun.out));
+test('progress goes to stderr as plain lines, naming each row as it is made', () => {
+  const lines = err.trimEnd().split('\n');
+  expect(lines.every((line) => line.startsWith('demo: '))).toBe(true);
+  expect(err).toMatch(/^demo: lenet-300-100: baseline trained in \d+\.\d s, \d+\.\d\d% on 500 test digits$/m);
+  for (const row of ROWS) expect(err).toMatch(new RegExp(`^demo: lenet-300-100 ${row}: \\d+\\.\\d× smaller, `, 'm'));
 });
 
-// The cpu backend trains the same model about 4× slower: one run, to check that it works there.
-test('--backend cpu trains and compares on the cpu backend', async () => {
-  const { status, out } = await demo('--backend', 'cpu', '--json');
-  expect(status).toBe(0);
-  const report = JSON.parse(out) as DemoReport;
-  expect(report.backend.name).toBe('cpu');
-  expect(report.variants).toHaveLength(6);
-  expect(report.variants[0]!.top1AccuracyPercent).toBeGreaterThan(88);
-}, 180_000);
+test('every row is saved under --out with the report beside them, and its bytes are the files on disk', async () => {
+  expect((await readFile(join(out, 'report.html'), 'utf8')).length).toBeGreaterThan(1000);
+  for (const row of result.models[0]!.rows) {
+    const directory = join(out, 'lenet-300-100', row.name);
+    const files = await readdir(directory);
+    expect(files).toContain('model.json');
+    let bytes = 0;
+    for (const file of files) bytes += (await stat(join(directory, file))).size;
+    expect(bytes, row.name).toBe(row.bytes);
+  }
+});
+
+/** Stock tfjs-layers loading the files as they are on disk (no whittle code in between). */
+async function loadStock(directory: string): Promise<tfl.LayersModel> {
+  const modelJson = JSON.parse(await readFile(join(directory, 'model.json'), 'utf8')) as tf.io.ModelJSON;
+  const specs = modelJson.weightsManifest.flatMap((group) => group.weights);
+  const shards = await Promise.all(modelJson.weightsManifest.flatMap((group) => group.paths).map((path) => readFile(join(directory, path))));
+  const joined = Buffer.concat(shards);
+  const weightData = joined.buffer.slice(joined.byteOffset, joined.byteOffset + joined.byteLength);
+  return tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: specs, weightData }));
+}
+
+async function accuracyOf(model: tfl.LayersModel, digits: Digits): Promise<number> {
+  const images = tf.tensor2d(digits.images, [digits.count, 784]);
+  const predicted = tf.tidy(() => tf.argMax(model.predict(images) as tf.Tensor, 1));
+  const classes = await predicted.data();
+  tf.dispose([images, predicted]);
+  let correct = 0;
+  for (let row = 0; row < digits.count; row++) if (classes[row] === digits.labels[row]) correct++;
+  return (100 * correct) / digits.count;
+}
+
+test('the stock rows load in stock tfjs from disk, with the accuracy the demo reports', async () => {
+  for (const name of STOCK_ROWS) {
+    const row = result.models[0]!.rows.find((candidate) => candidate.name === name)!;
+    const model = await loadStock(join(out, 'lenet-300-100', name));
+    try {
+      expect(model.countParams(), name).toBe(row.params);
+      // Stock tfjs decodes as whittle's runner does: at most one digit may round the other way.
+      expect(Math.abs((await accuracyOf(model, testDigits)) - row.accuracy), name).toBeLessThanOrEqual(100 / testDigits.count + 1e-9);
+    } finally {
+      model.dispose();
+    }
+  }
+});
+
+test("deep-compression's per-layer kept shares are the nonzero counts of the saved weights, beside the paper's rows", async () => {
+  const row = result.models[0]!.rows.find(({ name }) => name === 'deep-compression')!;
+  expect(row.layers.map(({ layer }) => layer)).toEqual(['ip1', 'ip2', 'ip3']);
+  const model = await tfl.loadLayersModel(whittleFileHandler(join(out, 'lenet-300-100', 'deep-compression', 'model.json')));
+  try {
+    for (const layerRow of row.layers) {
+      const weights = model.getLayer(layerRow.layer).getWeights();
+      let nonzero = 0;
+      let count = 0;
+      for (const weight of weights) {
+        const values = await weight.data();
+        count += values.length;
+        for (const value of values) if (value !== 0) nonzero++;
+      }
+      expect(layerRow.weights).toBe(count);
+      expect(layerRow.keptPercent).toBeCloseTo((100 * nonzero) / count, 9);
+      expect(layerRow.weightBits).toBe(TEST_CONFIG.models['lenet-300-100'].deepCompression.weightBits);
+      expect(layerRow.indexBits).toBe(TEST_CONFIG.models['lenet-300-100'].deepCompression.indexBits);
+      expect(layerRow.paper).toEqual(DEEP_COMPRESSION_PAPER['lenet-300-100'].layers.find(({ layer }) => layer === layerRow.layer));
+    }
+    // Pruned to a small share of the weights in all: the stored model is many times smaller.
+    expect(row.nonzero).toBeLessThan(0.1 * row.params);
+    expect(row.ratio).toBeGreaterThan(20);
+  } finally {
+    model.dispose();
+  }
+});
+
+test('the distilled student has at least 10× fewer params; structured pruning and factorization store fewer', () => {
+  const rows = new Map(result.models[0]!.rows.map((row) => [row.name, row]));
+  expect(rows.get('distilled-student')!.params * 10).toBeLessThanOrEqual(266_610);
+  expect(rows.get('prune-structured-50')!.params).toBeLessThan(266_610);
+  expect(rows.get('lowrank-25')!.params).toBeLessThan(0.3 * 266_610);
+  expect(rows.get('float16')!.ratio).toBeGreaterThan(1.9);
+  expect(rows.get('int8')!.ratio).toBeGreaterThan(3.5);
+});
+
+test('the table shows every row and the per-layer table beside the paper', () => {
+  const text = formatDemoResult(result);
+  expect(text).toMatch(/^lenet-300-100: baseline 266,610 params, /m);
+  for (const row of ROWS) expect(text).toMatch(new RegExp(`^${row}\\s+[\\d,]+\\s`, 'm'));
+  expect(text).toMatch(/^ip1\s+235,500\s+\d+\.\d%\s+5\s+5\s.*\s8%\s+6 \/ 5$/m);
+});

@@ -1,116 +1,104 @@
-import * as tf from '@tensorflow/tfjs-core';
-import type { BackendStatus } from '@whittle/bench';
-import { countParams, useBackend } from '@whittle/core';
-// Side effect: adds the quantize.* recipe kinds the demo's variants use to core's registry.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { defaultRegistry, useBackend } from '@whittle/core';
+// Side effects: add the recipe kinds the demo's rows use to core's registry.
 import '@whittle/quantize/register';
 import '@whittle/prune/register';
+import '@whittle/lowrank/register';
+import '@whittle/distill/register';
 import { Option, type Command } from 'commander';
 import type { CliIo } from '../cli-io.ts';
-import { evaluateVariant, type VariantResult } from '../demo/evaluate-variant.ts';
-import { predictLogits } from '../demo/predict-logits.ts';
-import { DEMO_TRAINING, trainedClassifier } from '../demo/trained-classifier.ts';
-import { DEMO_VARIANTS } from '../demo/variants.ts';
-import { formatDemoReport } from '../format/demo-report.ts';
+import { DEMO_CONFIG, QUICK_DEMO_CONFIG, type DemoConfig } from '../demo/demo-config.ts';
+import { writeDemoReportFiles } from '../demo/demo-report-files.ts';
+import type { DemoModelResult, DemoResult } from '../demo/demo-result.ts';
+import { SEARCH_KIND } from '../demo/demo-rows.ts';
+import { DEMO_MODEL_NAMES, type DemoModelName } from '../demo/lenet-models.ts';
+import { runDemoModel } from '../demo/run-demo-model.ts';
+import { formatDemoResult } from '../format/demo-report.ts';
 import { loadBench } from '../load-bench.ts';
 import { createProgressReporter } from '../progress/progress-reporter.ts';
 import { CLI_BACKENDS, type CliBackend } from './backend-option.ts';
 
 /** Options of `whittle demo`. */
 export interface DemoCommandOptions {
-  readonly backend?: CliBackend;
+  /** One network, or `all` (the default). */
+  readonly model?: DemoModelName | 'all';
+  /** Print {@link DemoResult} as JSON instead of the tables. */
   readonly json?: boolean;
+  /** Where every row's model is saved (kept); absent: a temporary directory, removed at the end. */
+  readonly out?: string;
+  /** Shorter schedules: the same rows in a fraction of the time. */
+  readonly quick?: boolean;
+  /** The tfjs backend everything runs on; `wasm` by default. */
+  readonly backend?: CliBackend;
 }
 
-/** What `whittle demo` prints. */
-export interface DemoReport {
-  readonly backend: BackendStatus;
-  readonly model: { readonly layers: readonly number[]; readonly params: number; readonly seed: number };
-  /** How the reference model was trained: MNIST digits from the `mnist` package, Adam. */
-  readonly training: {
-    readonly digits: number;
-    readonly epochs: number;
-    readonly batchSize: number;
-    readonly learningRate: number;
-    readonly seconds: number;
-  };
-  /** The held-out MNIST digits every variant is tested on, split off with `seed`. */
-  readonly inputs: { readonly digits: number; readonly seed: number };
-  /** In JSON, a figure that is not finite (an exact variant's SQNR, Infinity) is null. */
-  readonly variants: readonly VariantResult[];
+/** What a test may change besides the options: the schedules, and which rows to make. */
+export interface DemoOverrides {
+  /** Schedules and digits in place of `DEMO_CONFIG` or `QUICK_DEMO_CONFIG`. */
+  readonly config?: DemoConfig;
+  /** Only the rows of these names. */
+  readonly rows?: readonly string[];
 }
 
 /**
- * The demo: trains an MLP classifier on MNIST digits (bundled, seeded: the same model every
- * run), runs it through `compress` with each demo recipe, and prints size, weight error, test
- * accuracy and agreement with the float32 model per variant (a table, or JSON with `json`).
- * Everything is computed; nothing is canned.
+ * The demo: trains LeNet-300-100 and LeNet-5 on a seeded split of the `mnist` package's 10,000
+ * digits, compresses each with every demo row's recipe through `compress`, saves every model,
+ * reads it back from disk and measures what was read (bytes, accuracy, wasm latency against the
+ * baseline). Prints a table, or {@link DemoResult} as JSON with `json`; progress goes to stderr.
  *
  * @example
  * ```ts
- * const report = await runDemo({ backend: 'wasm', json: true }, processIo());
- * report.variants[4]?.top1AccuracyPercent;
+ * const result = await runDemo({ model: 'lenet-300-100', quick: true, json: true }, processIo());
+ * result.models[0]?.rows[0]?.ratio;
  * ```
  */
-export async function runDemo(options: DemoCommandOptions, io: CliIo): Promise<DemoReport> {
-  const { MNIST_CLASSES, MNIST_IMAGE_SIZE } = await loadBench('demo');
-  const backend = await useBackend(options.backend ?? 'wasm');
-  // Progress on stderr (a bar on a terminal, plain lines otherwise, nothing with --quiet).
+export async function runDemo(options: DemoCommandOptions, io: CliIo, overrides: DemoOverrides = {}): Promise<DemoResult> {
+  const config = overrides.config ?? (options.quick === true ? QUICK_DEMO_CONFIG : DEMO_CONFIG);
+  const names = options.model === undefined || options.model === 'all' ? DEMO_MODEL_NAMES : [options.model];
+  const { loadMnistDigits, splitDigits } = await loadBench('demo');
+  await useBackend(options.backend ?? 'wasm');
+  const { train, test } = splitDigits(await loadMnistDigits(), { train: config.trainDigits, test: config.testDigits, seed: config.splitSeed });
+  const outDirectory = options.out === undefined ? await mkdtemp(join(tmpdir(), 'whittle-demo-')) : resolve(options.out);
   const progress = createProgressReporter(io, { prefix: 'demo' });
-  const variants: VariantResult[] = [];
-  let trained;
+  const models: DemoModelResult[] = [];
   try {
-    trained = await trainedClassifier(DEMO_TRAINING, (done, total) => progress.update(done, total, 'training: batch'));
-    progress.note(`trained in ${trained.trainSeconds.toFixed(1)} s`);
-    const { model, test } = trained;
-    const inputs = tf.tensor2d(test.images, [test.count, MNIST_IMAGE_SIZE]);
-    let logits: tf.Tensor2D | undefined;
-    try {
-      logits = await predictLogits(model, inputs);
-      for (const variant of DEMO_VARIANTS) {
-        variants.push(
-          await evaluateVariant(
-            variant,
-            { model, inputs, labels: test.labels, logits },
-            { onProgress: ({ param, done, total }) => progress.update(done, total, `${variant.name}: ${param}`) },
-          ),
-        );
-      }
-    } finally {
-      inputs.dispose();
-      logits?.dispose();
+    if (!defaultRegistry.has(SEARCH_KIND)) progress.note(`deep-compression-searched skipped: no "${SEARCH_KIND}" recipe kind is registered`);
+    for (const name of names) {
+      models.push(
+        await runDemoModel({
+          name,
+          config: config.models[name],
+          seed: config.seed,
+          train,
+          test,
+          outDirectory: join(outDirectory, name),
+          progress,
+          ...(overrides.rows === undefined ? {} : { rows: overrides.rows }),
+        }),
+      );
     }
   } finally {
     progress.close();
+    if (options.out === undefined) await rm(outDirectory, { recursive: true, force: true });
   }
-  const { model, test, trainSeconds } = trained;
-  const report: DemoReport = {
-    backend: { name: backend.name, simd: backend.simd, threads: backend.threads },
-    model: {
-      layers: [MNIST_IMAGE_SIZE, ...DEMO_TRAINING.hiddenSizes, MNIST_CLASSES],
-      params: countParams(model),
-      seed: DEMO_TRAINING.seed,
-    },
-    training: {
-      digits: DEMO_TRAINING.trainDigits,
-      epochs: DEMO_TRAINING.epochs,
-      batchSize: DEMO_TRAINING.batchSize,
-      learningRate: DEMO_TRAINING.learningRate,
-      seconds: trainSeconds,
-    },
-    inputs: { digits: test.count, seed: DEMO_TRAINING.splitSeed },
-    variants,
-  };
-  io.stdout(options.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${formatDemoReport(report)}\n`);
-  return report;
+  const result: DemoResult = { dataset: { name: 'mnist', train: train.count, test: test.count }, models };
+  if (options.out !== undefined) await writeDemoReportFiles(result, outDirectory);
+  io.stdout(options.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${formatDemoResult(result)}\n`);
+  return result;
 }
 
 /** Adds `whittle demo` to a commander program. */
 export function addDemoCommand(program: Command, io: CliIo): void {
   program
     .command('demo')
-    .description('train an MLP on MNIST digits, compress it with each demo recipe and compare it with the original')
+    .description('train LeNet-300-100 and LeNet-5 on MNIST digits, compress them every way (Deep Compression included), save, reload and compare')
+    .addOption(new Option('--model <name>', 'which network').choices([...DEMO_MODEL_NAMES, 'all']).default('all'))
+    .option('--json', 'print the result as JSON')
+    .option('--out <dir>', 'keep every model (and the report) under this directory; default: a temporary directory, removed')
+    .option('--quick', 'shorter schedules (LeNet-5 on 2,000 training digits): the same rows in a fraction of the time')
     .addOption(new Option('--backend <name>', 'tfjs backend to run on').choices(CLI_BACKENDS).default('wasm'))
-    .option('--json', 'print the report as JSON')
     .action(async (options: DemoCommandOptions) => {
       await runDemo(options, io);
     });

@@ -17,7 +17,7 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'whittle decompress model-int8/ -o model-plain/',
     'whittle decompress model-k4.safetensors -o model-f16.safetensors --dtype float16',
   ],
-  demo: ['whittle demo', 'whittle demo --backend cpu --json > demo.json'],
+  demo: ['whittle demo', 'whittle demo --model lenet-300-100 --quick', 'whittle demo --out whittle-demo/ --json > demo.json   # keeps the models and report.html'],
   bench: ['whittle bench --suite backends --quick', 'whittle bench --suite formats --backend cpu --json > formats.json'],
 };
 

@@ -27,8 +27,14 @@ export interface DemoModelResult {
     /** Bytes on disk of the saved float32 model (weights and topology). */
     readonly bytes: number;
     readonly accuracy: number;
+    /** The saved files gzip-compressed. */
+    readonly gzipBytes?: number;
+    /** Median wasm inference time of one batch of test digits, over the rounds interleaved with the rows. */
+    readonly latencyMs?: number | null;
   };
   readonly rows: readonly DemoRow[];
+  /** How the baseline was trained: on how many digits (fewer than the dataset's under `--quick` for LeNet-5), and in how many seconds. */
+  readonly training?: { readonly digits: number; readonly epochs: number; readonly seconds: number };
 }
 
 /** One compressed model, as saved under `--out` and re-loaded from disk before it was tested. */

@@ -1,0 +1,108 @@
+import { defaultRegistry, type Recipe, type RecipeStep } from '@whittle/core';
+import { findPreset, type RecipePresetName } from '../recipe/presets.ts';
+import type { DemoModelConfig } from './demo-config.ts';
+
+/** One row of the demo: a name and the recipe that makes it from the trained baseline. */
+export interface DemoRowRecipe {
+  readonly name: string;
+  readonly recipe: Recipe;
+}
+
+/** Recipe kinds of an entropy-coding stage, in order of preference; the first registered one is used. */
+export const ENTROPY_KINDS = ['encode.huffman'] as const;
+
+/** The recipe kind a per-layer sparsity and bits search would run as, once one is registered. */
+export const SEARCH_KIND = 'search.deep-compression';
+
+/**
+ * The demo's rows for one network, each an ordinary recipe run by `compress` on the baseline
+ * (the training steps get the training digits as the `training` resource). `stepsPerEpoch` is
+ * the optimizer steps one pass over the training digits takes at the config's batch size.
+ * `deep-compression-searched` is added only when a search kind is registered.
+ *
+ * @example
+ * ```ts
+ * for (const { name, recipe } of demoRows(DEMO_CONFIG.models['lenet-5'], 80)) console.log(name, JSON.stringify(recipe));
+ * ```
+ */
+export function demoRows(config: DemoModelConfig, stepsPerEpoch: number): DemoRowRecipe[] {
+  const deep = deepCompressionRecipe(config, stepsPerEpoch);
+  return [
+    { name: 'deep-compression', recipe: deep },
+    ...(defaultRegistry.has(SEARCH_KIND) ? [{ name: 'deep-compression-searched', recipe: [{ kind: SEARCH_KIND, pipeline: deep } as RecipeStep] }] : []),
+    { name: 'int8', recipe: preset('int8') },
+    { name: 'int4-g32', recipe: preset('int4-g32') },
+    { name: 'kmeans-4bit', recipe: preset('kmeans4') },
+    { name: 'uint8-stock', recipe: preset('uint8-stock') },
+    { name: 'float16', recipe: preset('float16') },
+    { name: 'prune-structured-50', recipe: [{ kind: 'prune.structured', sparsity: 0.5 }, fineTune(config)] },
+    { name: 'lowrank-25', recipe: [{ kind: 'lowrank.svd', budget: 0.25 }, fineTune(config)] },
+    {
+      name: 'distilled-student',
+      recipe: [{ kind: 'distill', student: { width: config.student.width }, epochs: config.student.epochs, batchSize: config.batchSize, temperature: 4, alpha: 0.5, learningRate: 2e-3 }],
+    },
+  ];
+}
+
+/**
+ * Deep Compression (Han et al. 2016) as one recipe: magnitude pruning with retraining on the
+ * cubic schedule to each layer's own sparsity; k-means weight sharing
+ * of the kept weights (with centroid fine-tuning where the kind offers it); CSR storage with
+ * relative indices; and an entropy-coding stage where one is registered. Biases stay float32.
+ *
+ * @example
+ * ```ts
+ * const recipe = deepCompressionRecipe(DEMO_CONFIG.models['lenet-300-100'], 80);
+ * ```
+ */
+export function deepCompressionRecipe(config: DemoModelConfig, stepsPerEpoch: number): Recipe {
+  const { sparsities, epochs, learningRate, weightBits, indexBits, centroidEpochs } = config.deepCompression;
+  const totalSteps = epochs * stepsPerEpoch;
+  const sharing: RecipeStep = { kind: 'quantize.kmeans', bits: weightBits };
+  const tunedSharing: RecipeStep = { ...sharing, fineTune: { epochs: centroidEpochs, batchSize: config.batchSize } };
+  return [
+    {
+      kind: 'prune.gradual',
+      sparsities: Object.fromEntries(Object.entries(sparsities).map(([layer, sparsity]) => [`${layer}/kernel`, sparsity])),
+      endStep: Math.max(1, Math.floor(totalSteps * 0.75)),
+      frequency: Math.max(1, Math.floor(stepsPerEpoch / 4)),
+      epochs,
+      batchSize: config.batchSize,
+      learningRate,
+      storage: { layout: 'csr', indexBits, valueBits: weightBits },
+    },
+    accepts(tunedSharing) ? tunedSharing : sharing,
+    ...ENTROPY_KINDS.filter((kind) => defaultRegistry.has(kind))
+      .slice(0, 1)
+      .map((kind) => ({ kind })),
+  ];
+}
+
+/** A short fine-tune of every weight through the training loop of gradual pruning, pruning nothing. */
+function fineTune(config: DemoModelConfig): RecipeStep {
+  return {
+    kind: 'prune.gradual',
+    finalSparsity: 0,
+    endStep: 1,
+    epochs: config.fineTuneEpochs,
+    batchSize: config.batchSize,
+    learningRate: 5e-4,
+    storage: { layout: 'dense' },
+  };
+}
+
+/** Whether the registered handler of the step's kind validates it (a field it does not know is refused). */
+function accepts(step: RecipeStep): boolean {
+  const handler = defaultRegistry.get(step.kind);
+  if (handler === undefined) return false;
+  try {
+    handler.validate(step, { step: 1 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function preset(name: RecipePresetName): Recipe {
+  return findPreset(name)!.recipe;
+}
