@@ -4,7 +4,7 @@ import { loadMnistDigits, seededRandom, splitDigits } from '@whittle/bench';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DEMO_TRAINING } from '../demo/trained-classifier.ts';
+import { DEMO_CONFIG } from '../demo/demo-config.ts';
 import { runRecorded } from '../test-io.ts';
 import { buildLayersModel, loadWithPlainTfjs, saveLayersModel } from '../test-models.ts';
 import { EXAMPLE_MLP, EXAMPLE_SAFETENSORS, temporaryDirectory } from '../verbs/verb-runs.test-support.ts';
@@ -104,7 +104,7 @@ async function evalJson(...argv: string[]): Promise<Record<string, unknown>> {
 
 describe('accuracy and loss agree with stock tfjs predict + argmax', () => {
   test("--data mnist: the demo's 2,000 held-out digits", async () => {
-    const { test: digits } = splitDigits(await loadMnistDigits(), { train: DEMO_TRAINING.trainDigits, test: DEMO_TRAINING.testDigits, seed: DEMO_TRAINING.splitSeed });
+    const { test: digits } = splitDigits(await loadMnistDigits(), { train: DEMO_CONFIG.trainDigits, test: DEMO_CONFIG.testDigits, seed: DEMO_CONFIG.splitSeed });
     const outputs = await stockOutputs(EXAMPLE_MLP, digits.images, [digits.count, 784]);
     const reference = referenceMetrics(outputs, 10, Array.from(digits.labels), false);
     const report = await evalJson(EXAMPLE_MLP, '--data', 'mnist');

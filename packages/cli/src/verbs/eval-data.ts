@@ -5,7 +5,7 @@
 import { WhittleError } from '@whittle/core';
 import { fileSource } from '@whittle/core/fs';
 import { readSafetensorsHeader, readSafetensorsRows, type SafetensorsHeader } from '@whittle/core/safetensors';
-import { DEMO_TRAINING } from '../demo/trained-classifier.ts';
+import { DEMO_CONFIG } from '../demo/demo-config.ts';
 import { loadBench } from '../load-bench.ts';
 
 /** The tensor of model inputs in a data file. */
@@ -47,7 +47,7 @@ export interface EvalData {
 }
 
 /** Where `--data mnist`'s examples come from, as output says it. */
-export const MNIST_EVAL_DESCRIPTION = `the demo's ${DEMO_TRAINING.testDigits.toLocaleString('en-US')} held-out test digits (MNIST, seed-${DEMO_TRAINING.splitSeed} split of the mnist package's 10,000)`;
+export const MNIST_EVAL_DESCRIPTION = `the demo's ${DEMO_CONFIG.testDigits.toLocaleString('en-US')} held-out test digits (MNIST, seed-${DEMO_CONFIG.splitSeed} split of the mnist package's 10,000)`;
 
 /**
  * `--data mnist`: the 2,000 digits the demo holds out for testing (the same seeded split of the
@@ -60,7 +60,7 @@ export const MNIST_EVAL_DESCRIPTION = `the demo's ${DEMO_TRAINING.testDigits.toL
  */
 export async function mnistEvalData(): Promise<EvalData> {
   const { loadMnistDigits, splitDigits, MNIST_IMAGE_SIZE } = await loadBench('eval --data mnist');
-  const { test } = splitDigits(await loadMnistDigits(), { train: DEMO_TRAINING.trainDigits, test: DEMO_TRAINING.testDigits, seed: DEMO_TRAINING.splitSeed });
+  const { test } = splitDigits(await loadMnistDigits(), { train: DEMO_CONFIG.trainDigits, test: DEMO_CONFIG.testDigits, seed: DEMO_CONFIG.splitSeed });
   return {
     name: 'mnist',
     description: MNIST_EVAL_DESCRIPTION,
