@@ -7,10 +7,11 @@ import { kernelsSuite } from './suites/kernels.ts';
 import { lowrankSuite } from './suites/lowrank.ts';
 import { pruningSuite } from './suites/pruning.ts';
 import { quantizationSuite } from './suites/quantization.ts';
+import { searchSuite } from './suites/search.ts';
 import { stockUint8Suite } from './suites/stock-uint8.ts';
 
 /** Every benchmark suite, by name. */
-export const SUITES: readonly Suite[] = [backendsSuite, distillationSuite, formatsSuite, kernelsSuite, lowrankSuite, pruningSuite, quantizationSuite, stockUint8Suite];
+export const SUITES: readonly Suite[] = [backendsSuite, distillationSuite, formatsSuite, kernelsSuite, lowrankSuite, pruningSuite, quantizationSuite, searchSuite, stockUint8Suite];
 
 /**
  * The suite called `name`, or a WhittleError listing the known ones.
