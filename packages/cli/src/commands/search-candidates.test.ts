@@ -20,9 +20,10 @@ import {
   type SearchData,
 } from '@whittle/core';
 import { readTfjsModelFile, writeTfjsModelFiles } from '@whittle/core/fs';
+import { runRecorded } from '../test-io.ts';
 import { fromLayersModel } from '@whittle/core/runner';
 import fc from 'fast-check';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -189,4 +190,54 @@ describe('search over two-step and structured candidates', () => {
     await expect(search(model, { target: { maxBytes: 10 }, data, candidates: { bits: [4], then: [{ kind: 'no.such.kind' }] } })).rejects.toMatchObject({ code: 'unknown-kind' });
     await expect(search(model, { target: { maxBytes: 10 }, data, candidates: { bits: [4] }, settings: () => [] })).rejects.toMatchObject({ code: 'invalid-argument', field: 'candidates' });
   });
+
+  it(
+    'whittle search takes the candidate space as flags, and compress --recipe reproduces the recipe it writes',
+    async () => {
+      // An untrained 784 → 24 → 10 MLP: the flags' plumbing, not accuracy, is what is tested.
+      const network = tfl.sequential({
+        layers: [
+          tfl.layers.dense({ units: 24, inputShape: [784], activation: 'relu', kernelInitializer: tfl.initializers.randomNormal({ seed: 5, stddev: 0.05 }) }),
+          tfl.layers.dense({ units: 10, kernelInitializer: tfl.initializers.randomNormal({ seed: 6 }) }),
+        ],
+      });
+      const model = await fromLayersModel(network);
+      network.dispose();
+      const modelDirectory = join(directory, 'flags-model');
+      await writeTfjsModelFiles(model, modelDirectory);
+      // 1/16: 784 rows of CSR pointers alone are 1/24 of this model.
+      const budget = Math.floor(modelByteLength(model) / 16);
+      const recipePath = join(directory, 'flags-recipe.json');
+      const run = await runRecorded(
+        '--quiet', 'search', modelDirectory, '--max-bytes', String(budget), '--sparsities', '0.9,0.97', '--bits', '2,4',
+        '--methods', 'affine,kmeans', '--pairs-only', '--then', '{"kind":"quantize.float16","include":["*/bias"],"roles":["bias"]}',
+        '--backend', 'cpu', '-o', recipePath, '--json',
+      );
+      expect(run.err).toBe('');
+      expect(run.status).toBe(0);
+      const result = JSON.parse(run.out) as { recipe: Recipe; measured: { bytes: number }; choices: { setting?: { steps: unknown[] } }[] };
+      expect(result.measured.bytes).toBeLessThanOrEqual(budget);
+      expect(result.recipe.at(-1)).toEqual({ kind: 'quantize.float16', include: ['*/bias'], roles: ['bias'] });
+      // --pairs-only: every layer given a setting takes a pruning then a quantization.
+      for (const { setting } of result.choices) if (setting !== undefined) expect(setting.steps).toHaveLength(2);
+      expect(JSON.parse(await readFile(recipePath, 'utf8'))).toEqual(result.recipe);
+      const output = join(directory, 'flags-small');
+      const compressed = await runRecorded('--quiet', 'compress', modelDirectory, '--recipe', recipePath, '-o', output);
+      expect(compressed.status).toBe(0);
+      expect(modelByteLength(await readTfjsModelFile(join(output, 'model.json')))).toBe(result.measured.bytes);
+
+      for (const [flag, value, message] of [
+        ['--bits', '9', /whole numbers from 1 to 8/],
+        ['--sparsities', '0.5,1.5', /fractions between 0 and 1/],
+        ['--methods', 'gptq', /methods among affine/],
+        ['--then', '{"kind":', /a JSON recipe step/],
+        ['--then', '[1]', /objects with a "kind"/],
+      ] as const) {
+        const bad = await runRecorded('search', modelDirectory, '--max-bytes', '100', flag, value, '--backend', 'cpu');
+        expect(bad.status, `${flag} ${value}`).toBe(2);
+        expect(bad.err).toMatch(message);
+      }
+    },
+    600_000,
+  );
 });
