@@ -22,5 +22,5 @@ test('an unknown suite is a WhittleError naming the known ones', () => {
     caught = error;
   }
   expect(isWhittleError(caught, 'invalid-argument')).toBe(true);
-  expect(String(caught)).toMatch(/unknown suite "sparsity"; expected one of backends, distillation, formats, kernels, lowrank, pruning, quantization, stock-uint8/);
+  expect(String(caught)).toMatch(/unknown suite "sparsity"; expected one of backends, distillation, formats, kernels, lowrank, pruning, quantization, search, stock-uint8/);
 });
