@@ -194,7 +194,8 @@ export function searchHelp(): string {
   return [
     'Give exactly one budget. Each layer is tried alone at every setting of the allowed techniques',
     '(affine 2–8 bits per channel, 2–4 bits per group of 32, float16; 50/75/90 % magnitude sparsity;',
-    'SVD ranks ½, ¼, ⅛), then one setting per layer is chosen (a multiple-choice knapsack), the',
+    'a quarter, half or three quarters of a layer\'s units or filters removed (structured); SVD',
+    'ranks ½, ¼, ⅛), then one setting per layer is chosen (a multiple-choice knapsack), the',
     'recipe is run and evaluated, and the budget tightened and the choice made again if it missed.',
     '',
     'Candidate space (--sparsities, --structured, --bits, --methods, --then): instead of the',
