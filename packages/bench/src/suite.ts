@@ -1,4 +1,4 @@
-import type { BackendInfo, BackendName } from '@whittle/core';
+import type { BackendInfo, BackendName, ModelProfile } from '@whittle/core';
 import type { ResultRow } from './result-row.ts';
 
 /** Options every suite takes. */
@@ -20,6 +20,8 @@ export interface SuiteResult {
    * is and is not, the machine's load during the run.
    */
   readonly notes?: readonly string[];
+  /** The profiles of the models a suite measured, by name, for a caller to chart. */
+  readonly profiles?: readonly { readonly name: string; readonly profile: ModelProfile }[];
 }
 
 /** A named group of benchmark cases. */

@@ -11,7 +11,7 @@ test('finds a suite by name', () => {
   expect(findSuite('pruning').name).toBe('pruning');
   expect(findSuite('quantization').name).toBe('quantization');
   expect(findSuite('stock-uint8').name).toBe('stock-uint8');
-  expect(SUITES.map(({ name }) => name)).toEqual(['backends', 'distillation', 'formats', 'kernels', 'lowrank', 'onnx', 'pruning', 'quantization', 'stock-uint8']);
+  expect(SUITES.map(({ name }) => name)).toEqual(['backends', 'distillation', 'formats', 'kernels', 'lowrank', 'onnx', 'pruning', 'quantization', 'search', 'stock-uint8']);
 });
 
 test('an unknown suite is a WhittleError naming the known ones', () => {
@@ -22,5 +22,5 @@ test('an unknown suite is a WhittleError naming the known ones', () => {
     caught = error;
   }
   expect(isWhittleError(caught, 'invalid-argument')).toBe(true);
-  expect(String(caught)).toMatch(/unknown suite "sparsity"; expected one of backends, distillation, formats, kernels, lowrank, onnx, pruning, quantization, stock-uint8/);
+  expect(String(caught)).toMatch(/unknown suite "sparsity"; expected one of backends, distillation, formats, kernels, lowrank, onnx, pruning, quantization, search, stock-uint8/);
 });

@@ -8,10 +8,22 @@ import { lowrankSuite } from './suites/lowrank.ts';
 import { onnxSuite } from './suites/onnx/onnx-suite.ts';
 import { pruningSuite } from './suites/pruning.ts';
 import { quantizationSuite } from './suites/quantization.ts';
+import { searchSuite } from './suites/search.ts';
 import { stockUint8Suite } from './suites/stock-uint8.ts';
 
 /** Every benchmark suite, by name. */
-export const SUITES: readonly Suite[] = [backendsSuite, distillationSuite, formatsSuite, kernelsSuite, lowrankSuite, onnxSuite, pruningSuite, quantizationSuite, stockUint8Suite];
+export const SUITES: readonly Suite[] = [
+  backendsSuite,
+  distillationSuite,
+  formatsSuite,
+  kernelsSuite,
+  lowrankSuite,
+  onnxSuite,
+  pruningSuite,
+  quantizationSuite,
+  searchSuite,
+  stockUint8Suite,
+];
 
 /**
  * The suite called `name`, or a WhittleError listing the known ones.

@@ -165,6 +165,8 @@ export type {
 } from './recipe/types.ts';
 export { parseRecipe, validateRecipe } from './recipe/validate-recipe.ts';
 export {
+  CANDIDATE_METHODS,
+  MAX_CANDIDATE_LIST,
   MAX_OUTPUT_ERROR,
   SEARCH_BITS,
   SEARCH_GROUP_BITS,
@@ -172,9 +174,11 @@ export {
   SEARCH_METRICS,
   SEARCH_RANK_FRACTIONS,
   SEARCH_SPARSITIES,
+  SEARCH_STRUCTURED_SPARSITIES,
   SEARCH_TARGET_FIELDS,
   SEARCH_TECHNIQUES,
   analyzeSensitivity,
+  candidateSettings,
   canonicalJson,
   chooseSettings,
   exactInclude,
@@ -182,13 +186,16 @@ export {
   memorySensitivityCache,
   modelHash,
   paretoFlags,
+  readCandidateSpace,
   readSearchTarget,
   readSensitivityRecord,
   recipeFromChoices,
   search,
   searchSettings,
+  structuredSetting,
 } from './search/index.ts';
 export type {
+  CandidateMethod,
   Choice,
   ChoiceGroup,
   ChoiceOption,
@@ -200,6 +207,7 @@ export type {
   ParetoPoint,
   ReferenceRun,
   SearchCandidate,
+  SearchCandidateSpace,
   SearchData,
   SearchFigures,
   SearchMetric,

@@ -12,6 +12,8 @@ export interface BenchCommandOptions {
   readonly backend?: readonly CliBackend[];
   readonly quick?: boolean;
   readonly json?: boolean;
+  /** A directory for the charts a suite gives (each model's profile as SVG); none are written without it. */
+  readonly out?: string;
 }
 
 /** What `whittle bench` prints: the figures, the machine they were measured on, and how. */
@@ -52,6 +54,7 @@ export async function runBench(options: BenchCommandOptions, io: CliIo): Promise
     rows: result.rows,
     ...(result.notes === undefined ? {} : { notes: result.notes }),
   };
+  if (options.out !== undefined && result.profiles !== undefined) await writeProfileCharts(options.out, result.profiles, progress);
   io.stdout(options.json === true ? `${JSON.stringify(report, null, 2)}\n` : `${formatBenchReport(report)}\n`);
   return report;
 }
@@ -70,6 +73,7 @@ export function addBenchCommand(program: Command, io: CliIo): void {
     )
     .option('--quick', 'smaller sizes and fewer runs: a smoke test, not figures to publish')
     .option('--json', 'print the report as JSON')
+    .option('--out <dir>', "write the charts a suite gives (the search suite's model profiles) as SVG files in this directory")
     .action(async (options: BenchCommandOptions) => {
       await runBench(options, io);
     });
@@ -78,6 +82,27 @@ export function addBenchCommand(program: Command, io: CliIo): void {
   program.hook('preSubcommand', async (_program, subcommand) => {
     if (subcommand.name() === 'bench') describeSuites(subcommand, (await loadBench('bench')).SUITES);
   });
+}
+
+/** Each profile as `<out>/<name>-profile.svg` (the name's runs of other characters become `-`). */
+async function writeProfileCharts(
+  out: string,
+  profiles: NonNullable<Awaited<ReturnType<BenchModule['SUITES'][number]['run']>>['profiles']>,
+  progress: { note(message: string): void },
+): Promise<void> {
+  const [{ mkdir }, { join }, { writeFileAtomic }, { renderVegaLiteSvg }, { profileChartSpec }] = await Promise.all([
+    import('node:fs/promises'),
+    import('node:path'),
+    import('@whittle/core/fs'),
+    import('../charts/render-svg.ts'),
+    import('../charts/profile-chart.ts'),
+  ]);
+  await mkdir(out, { recursive: true });
+  for (const { name, profile } of profiles) {
+    const path = join(out, `${name.replace(/[^A-Za-z0-9]+/gu, '-').replace(/^-|-$/gu, '')}-profile.svg`);
+    await writeFileAtomic(path, new TextEncoder().encode(await renderVegaLiteSvg(profileChartSpec(profile, name))), { force: true });
+    progress.note(`wrote ${path}`);
+  }
 }
 
 /** Adds the suite names to `--suite` (as its choices) and each suite's default backends to `--backend`. */

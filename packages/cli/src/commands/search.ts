@@ -1,9 +1,14 @@
 import {
+  CANDIDATE_METHODS,
   SEARCH_TECHNIQUES,
   WhittleError,
+  readCandidateSpace,
   defaultRegistry,
   search,
   useBackend,
+  type CandidateMethod,
+  type RecipeStep,
+  type SearchCandidateSpace,
   type SearchResult,
   type SearchTarget,
 } from '@whittle/core';
@@ -30,6 +35,18 @@ export interface SearchCommandOptions {
   readonly data?: string;
   /** Technique families or recipe kinds; every registered family by default. */
   readonly techniques?: readonly string[];
+  /** Magnitude sparsities to try, alone and before each quantization (a candidate space). */
+  readonly sparsities?: readonly number[];
+  /** Fractions of units or filters removed by structured pruning (a candidate space). */
+  readonly structured?: readonly number[];
+  /** Quantization widths to try (a candidate space). */
+  readonly bits?: readonly number[];
+  /** Quantization methods at each width; default affine (a candidate space). */
+  readonly methods?: readonly CandidateMethod[];
+  /** Try prunings only followed by a quantization, not alone. */
+  readonly pairsOnly?: boolean;
+  /** Recipe steps appended to every recipe (an entropy-coding step, say), as JSON. */
+  readonly then?: readonly RecipeStep[];
   /** Where to write the recipe JSON. */
   readonly output?: string;
   /** Where to write the Pareto chart. */
@@ -68,6 +85,7 @@ export interface SearchCommandResult {
  */
 export async function runSearch(path: string, options: SearchCommandOptions, io: CliIo): Promise<SearchCommandResult> {
   const target = searchTarget(options);
+  const candidates = candidateSpace(options);
   if (options.students === true && (options.data ?? 'mnist') !== 'mnist') {
     throw new WhittleError('invalid-argument', 'students are distilled on MNIST digits: --students needs --data mnist', { field: '--students' });
   }
@@ -91,6 +109,7 @@ export async function runSearch(path: string, options: SearchCommandOptions, io:
       target,
       data,
       ...(options.techniques === undefined ? {} : { techniques: options.techniques }),
+      ...(candidates === undefined ? {} : { candidates }),
       ...(cache === undefined ? {} : { cache }),
       onProgress: (event) => {
         if (event.phase === 'sensitivity') progress.update(event.done, event.total, `sensitivity of ${event.param}: ${event.setting}${event.cached ? ' (cached)' : ''}`);
@@ -143,6 +162,12 @@ export function addSearchCommand(program: Command, io: CliIo): void {
     .option('--max-accuracy-drop <P>', 'at most this drop of accuracy from the original, a fraction (0.01 = one point); needs labelled data', parseFraction)
     .option('--data <mnist|file>', 'what candidates are evaluated on: "mnist" (500 held-out labelled digits, the default) or a safetensors file (see below)')
     .option('--techniques <list>', `technique families or recipe kinds, comma-separated (default ${SEARCH_TECHNIQUES.join(',')})`, parseTechniques)
+    .option('--sparsities <list>', 'magnitude sparsities to try per layer, alone and before each quantization (0.5,0.75,0.9)', parseFractions)
+    .option('--structured <list>', 'fractions of units or filters to remove per layer, alone and before each quantization (0.25,0.5)', parseFractions)
+    .option('--bits <list>', 'quantization widths to try per layer, 1–8 (2,3,4,5)', parseBits)
+    .option('--methods <list>', `how values are quantized at each width: ${CANDIDATE_METHODS.join(', ')} (default affine)`, parseMethods)
+    .option('--pairs-only', 'try each pruning only followed by a quantization, not alone')
+    .option('--then <json>', 'a recipe step (or a JSON array of steps) appended to every recipe; its size counts toward the budget', parseSteps)
     .option('-o, --output <recipe.json>', 'write the chosen recipe as JSON (what compress --recipe runs)')
     .option('--svg <file>', 'write the candidates and their Pareto front as an SVG chart')
     .option('--cache <file>', 'keep sensitivities in this JSON file: a second run (or one after an interruption) measures only what it lacks')
@@ -169,8 +194,15 @@ export function searchHelp(): string {
   return [
     'Give exactly one budget. Each layer is tried alone at every setting of the allowed techniques',
     '(affine 2–8 bits per channel, 2–4 bits per group of 32, float16; 50/75/90 % magnitude sparsity;',
-    'SVD ranks ½, ¼, ⅛), then one setting per layer is chosen (a multiple-choice knapsack), the',
+    'a quarter, half or three quarters of a layer\'s units or filters removed (structured); SVD',
+    'ranks ½, ¼, ⅛), then one setting per layer is chosen (a multiple-choice knapsack), the',
     'recipe is run and evaluated, and the budget tightened and the choice made again if it missed.',
+    '',
+    'Candidate space (--sparsities, --structured, --bits, --methods, --then): instead of the',
+    'settings above, each layer tries every listed pruning followed by every quantization (pruned',
+    'weights stored as CSR, the kept values quantized), each also alone unless --pairs-only; steps',
+    'given with --then are appended to every recipe and sized with it. Pruning then quantizing is',
+    'what reaches 1/16 and 1/32 of the float32 bytes.',
     '',
     'Data file (--data FILE): a safetensors file with a tensor "inputs" ([samples, ...], the model\'s',
     'input) and, for accuracy, "targets" (class indices [samples], or one-hot [samples, classes]).',
@@ -182,7 +214,33 @@ export function searchHelp(): string {
     '  whittle search model/ --max-accuracy-drop 0.01 --techniques quantize --cache sensitivity.json',
     '  whittle search model/ --max-params 50000 --techniques prune,lowrank --data data.safetensors --json',
     '  whittle search model/ --max-bytes 60000 --students --student-seconds 120',
+    '  whittle search model/ --max-bytes 27000 --sparsities 0.75,0.9,0.95 --bits 2,3,4,5 --methods affine,kmeans -o recipe.json',
+    '  whittle search model/ --max-params 40000 --structured 0.25,0.5 --bits 4,8 --techniques prune,quantize',
   ].join('\n');
+}
+
+/** The candidate space the flags give, or `undefined` when none is given (the default settings). */
+function candidateSpace(options: SearchCommandOptions): SearchCandidateSpace | undefined {
+  const { sparsities, structured, bits, methods, pairsOnly, then } = options;
+  if ([sparsities, structured, bits, methods, then].every((value) => value === undefined) && pairsOnly !== true) return undefined;
+  try {
+    return readCandidateSpace({
+      ...(sparsities === undefined ? {} : { sparsities }),
+      ...(structured === undefined ? {} : { structured }),
+      ...(bits === undefined ? {} : { bits }),
+      ...(methods === undefined ? {} : { methods }),
+      ...(pairsOnly === true ? { alone: false } : {}),
+      ...(then === undefined ? {} : { then }),
+    });
+  } catch (error) {
+    // The space's fields are the flags' values: name the flag, not the option object.
+    if (error instanceof WhittleError && error.field !== undefined) {
+      const flag = /^candidates\.(\w+)/u.exec(error.field)?.[1];
+      const flags: Record<string, string> = { sparsities: '--sparsities', structured: '--structured', bits: '--bits', methods: '--methods', then: '--then', alone: '--pairs-only' };
+      throw new WhittleError('invalid-argument', error.detail, { field: flag === undefined ? '--bits' : (flags[flag] ?? '--bits') });
+    }
+    throw error;
+  }
 }
 
 function searchTarget(options: SearchCommandOptions): SearchTarget {
@@ -222,6 +280,52 @@ function parseFraction(value: string): number {
   const number = Number(value);
   if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > 1) throw new InvalidArgumentError('expected a fraction from 0 to 1.');
   return number;
+}
+
+function parseList(value: string): string[] {
+  const items = value.split(',').map((item) => item.trim());
+  if (items.length === 0 || items.some((item) => item === '')) throw new InvalidArgumentError('expected a comma-separated list.');
+  return items;
+}
+
+function parseFractions(value: string): number[] {
+  return parseList(value).map((item) => {
+    const number = Number(item);
+    if (!Number.isFinite(number) || number <= 0 || number >= 1) throw new InvalidArgumentError('expected fractions between 0 and 1, such as 0.5,0.9.');
+    return number;
+  });
+}
+
+function parseBits(value: string): number[] {
+  return parseList(value).map((item) => {
+    if (!/^[1-8]$/u.test(item)) throw new InvalidArgumentError('expected whole numbers from 1 to 8, such as 2,4.');
+    return Number(item);
+  });
+}
+
+function parseMethods(value: string): CandidateMethod[] {
+  return parseList(value).map((item) => {
+    if (!(CANDIDATE_METHODS as readonly string[]).includes(item)) throw new InvalidArgumentError(`expected methods among ${CANDIDATE_METHODS.join(', ')}.`);
+    return item as CandidateMethod;
+  });
+}
+
+/** Most characters of a --then value: a few steps, not a file's worth. */
+const MAX_THEN_LENGTH = 64 * 1024;
+
+function parseSteps(value: string, previous: RecipeStep[] | undefined): RecipeStep[] {
+  if (value.length > MAX_THEN_LENGTH) throw new InvalidArgumentError(`expected at most ${MAX_THEN_LENGTH} characters of JSON.`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new InvalidArgumentError('expected a JSON recipe step, such as {"kind":"quantize.float16"}, or an array of them.');
+  }
+  const steps = Array.isArray(parsed) ? parsed : [parsed];
+  if (steps.some((step) => typeof step !== 'object' || step === null || Array.isArray(step) || typeof (step as { kind?: unknown }).kind !== 'string')) {
+    throw new InvalidArgumentError('expected recipe steps: objects with a "kind".');
+  }
+  return [...(previous ?? []), ...(steps as RecipeStep[])];
 }
 
 function parseTechniques(value: string): string[] {

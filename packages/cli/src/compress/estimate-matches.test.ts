@@ -248,6 +248,47 @@ describe('estimate equals the written output, for every registered kind', () => 
     );
   }
 
+  // A search's two-step settings: prune, then quantize what is kept. The second step's estimate,
+  // on the model the first step wrote, must equal the written output too.
+  const SEQUENCE_ARBITRARY: fc.Arbitrary<readonly [RecipeStep, RecipeStep]> = fc.tuple(
+    fc.oneof(
+      fc.record({
+        kind: fc.constant('prune.magnitude'),
+        sparsity: fc.double({ min: 0.3, max: 0.97, noNaN: true }),
+        storage: fc.record({ layout: fc.constant('csr'), valueBits: fc.integer({ min: 1, max: 8 }) }),
+      }),
+      fc.record({ kind: fc.constant('prune.structured'), sparsity: fc.double({ min: 0.1, max: 0.8, noNaN: true }) })
+    ),
+    fc.oneof(STEP_ARBITRARIES['quantize.affine']!, STEP_ARBITRARIES['quantize.kmeans']!, STEP_ARBITRARIES['quantize.float16']!)
+  );
+
+  it(
+    'pruning then quantizing: each step estimated on the model before it',
+    async () => {
+      let compared = 0;
+      await fc.assert(
+        fc.asyncProperty(modelSpecArbitrary, SEQUENCE_ARBITRARY, async (spec, [prune, quantize]) => {
+          const { model } = await buildModel(spec);
+          let pruned: Model;
+          let both: Model;
+          try {
+            ({ model: pruned } = await compress(model, [prune], { requireSelection: false }));
+            ({ model: both } = await compress(model, [prune, quantize], { requireSelection: false }));
+          } catch (error) {
+            if (!isWhittleError(error)) throw error;
+            return;
+          }
+          expect(estimate(model, prune)).toEqual(await writtenSize(pruned));
+          expect(estimate(pruned, quantize)).toEqual(await writtenSize(both));
+          compared++;
+        }),
+        { numRuns: 25 }
+      );
+      expect(compared).toBeGreaterThanOrEqual(6);
+    },
+    300_000
+  );
+
   it('kinds without an estimate say so with a typed error', async () => {
     const { model } = await buildModel({ seed: 1, convolution: null, features: 4, units: [3], bias: true });
     for (const kind of WITHOUT_ESTIMATE) {

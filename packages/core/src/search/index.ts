@@ -1,3 +1,4 @@
+export { CANDIDATE_METHODS, MAX_CANDIDATE_LIST, candidateSettings, readCandidateSpace, type CandidateMethod, type SearchCandidateSpace } from './candidate-space.ts';
 export { chooseSettings, type Choice, type ChoiceGroup, type ChoiceOption, type ChooseSettingsOptions } from './choose-settings.ts';
 export { MAX_OUTPUT_ERROR, SEARCH_METRICS, measureModel, type ModelMeasurement, type ReferenceRun, type SearchData, type SearchMetric } from './measure-model.ts';
 export { modelHash } from './model-hash.ts';
@@ -9,9 +10,11 @@ export {
   SEARCH_GROUP_SIZE,
   SEARCH_RANK_FRACTIONS,
   SEARCH_SPARSITIES,
+  SEARCH_STRUCTURED_SPARSITIES,
   SEARCH_TECHNIQUES,
   exactInclude,
   searchSettings,
+  structuredSetting,
   type SearchSetting,
   type SearchTechnique,
 } from './search-settings.ts';

@@ -66,7 +66,7 @@ export const ROUND_BITS = [8, 6, 4, 3, 2] as const;
 /** Settings of `test.round` at {@link ROUND_BITS} for weights; none for other params. */
 export function roundSettings(param: Param): SearchSetting[] {
   if (!WEIGHT_ROLES.includes(param.role)) return [];
-  return ROUND_BITS.map((bits) => ({ label: `round ${bits}`, step: { kind: 'test.round', bits } }));
+  return ROUND_BITS.map((bits) => ({ label: `round ${bits}`, steps: [{ kind: 'test.round', bits }] }));
 }
 
 /** A Keras Sequential MLP `sizes[0] → … → sizes.at(-1)`, ReLU between layers, seeded weights. */

@@ -144,6 +144,7 @@ export async function search(model: Model, options: SearchOptions): Promise<Sear
       latency,
       ...(options.techniques === undefined ? {} : { techniques: options.techniques }),
       ...(options.settings === undefined ? {} : { settings: options.settings }),
+      ...(options.candidates === undefined ? {} : { candidates: options.candidates }),
       ...(options.cache === undefined ? {} : { cache: options.cache }),
       ...(signal === undefined ? {} : { signal }),
       ...(onProgress === undefined ? {} : { onProgress: (progress: SensitivityProgress) => onProgress({ phase: 'sensitivity', ...progress }) }),
@@ -157,10 +158,12 @@ export async function search(model: Model, options: SearchOptions): Promise<Sear
   }
   const original = figures(sensitivity.baseline);
   const lossOf = lossFunction(sensitivity);
+  const appendedSteps = sensitivity.appended?.steps ?? [];
+  const recipeOf = (choices: readonly LayerChoice[]): Recipe => [...recipeFromChoices(choices, registry), ...appendedSteps];
   const runner = await loadRunner('a search', { field: 'data' });
   const candidates: Omit<SearchCandidate, 'pareto'>[] = [{ label: 'original', recipe: [], ...original, loss: 0 }];
   for (const layer of sensitivity.layers) {
-    for (const entry of layer.entries) candidates.push({ label: `${layer.param}: ${entry.setting.label}`, recipe: [entry.step], ...figures(entry), loss: lossOf(entry) });
+    for (const entry of layer.entries) candidates.push({ label: `${layer.param}: ${entry.setting.label}`, recipe: [...entry.steps], ...figures(entry), loss: lossOf(entry) });
   }
 
   const measurements = new Map<string, ModelMeasurement>();
@@ -176,7 +179,7 @@ export async function search(model: Model, options: SearchOptions): Promise<Sear
     return measurement;
   };
   if (options.uniform !== false) {
-    const uniform = uniformRecipes(sensitivity, registry);
+    const uniform = uniformRecipes(sensitivity, recipeOf);
     for (const [index, { label, recipe }] of uniform.entries()) {
       signal?.throwIfAborted();
       const { model: compressed } = await compress(model, recipe, { registry, ...(signal === undefined ? {} : { signal }) });
@@ -197,7 +200,7 @@ export async function search(model: Model, options: SearchOptions): Promise<Sear
       break;
     }
     round++;
-    const recipe = recipeFromChoices(plan.choices, registry);
+    const recipe = recipeOf(plan.choices);
     const { model: compressed } = await compress(model, recipe, { registry, ...(signal === undefined ? {} : { signal }) });
     const measurement = await measure(recipe, compressed);
     const measured: SearchFigures = { bytes: modelByteLength(compressed), params: countParams(compressed), ...measurement };
@@ -230,11 +233,11 @@ export async function search(model: Model, options: SearchOptions): Promise<Sear
 }
 
 /** For each setting some layer takes, the recipe putting it on every layer that takes it, in order of first appearance. */
-function uniformRecipes(sensitivity: Sensitivity, registry: NonNullable<SearchOptions['registry']>): { label: string; recipe: Recipe }[] {
+function uniformRecipes(sensitivity: Sensitivity, recipeOf: (choices: readonly LayerChoice[]) => Recipe): { label: string; recipe: Recipe }[] {
   const byStep = new Map<string, { label: string; choices: LayerChoice[] }>();
   for (const layer of sensitivity.layers) {
     for (const entry of layer.entries) {
-      const key = canonicalJson(entry.setting.step);
+      const key = canonicalJson(entry.setting.steps);
       let group = byStep.get(key);
       if (group === undefined) {
         group = { label: entry.setting.label, choices: [] };
@@ -243,7 +246,7 @@ function uniformRecipes(sensitivity: Sensitivity, registry: NonNullable<SearchOp
       group.choices.push({ param: layer.param, include: layer.include, setting: entry.setting });
     }
   }
-  return [...byStep.values()].map(({ label, choices }) => ({ label, recipe: recipeFromChoices(choices, registry) }));
+  return [...byStep.values()].map(({ label, choices }) => ({ label, recipe: recipeOf(choices) }));
 }
 
 function figures(record: { bytes: number; params: number; metric?: number; outputError?: number; latencyMs?: number }): SearchFigures {
@@ -276,12 +279,14 @@ interface Plan {
  * cost is the drop and the bytes are minimised.
  */
 function choose(sensitivity: Sensitivity, field: SearchTargetField, budget: number, lossOf: (figures: SearchFigures) => number): Plan | undefined {
-  const { baseline, layers } = sensitivity;
+  const { layers } = sensitivity;
+  const baseline = comparedRecord(sensitivity);
   const base = baseline.metric;
   const metricName = sensitivity.metric;
+  const baseLoss = lossOf(baseline);
   const groups: ChoiceGroup[] = layers.map((layer) => {
     const keep = { cost: field === 'maxBytes' ? layer.bytes : field === 'maxParams' ? layer.params : 0, loss: 0 };
-    const options = layer.entries.map((entry) => optionOf(entry, layer, field, baseline, lossOf, base, metricName));
+    const options = layer.entries.map((entry) => optionOf(entry, layer, field, baseline, (figures) => Math.max(0, lossOf(figures) - baseLoss), base, metricName));
     return [field === 'maxAccuracyDrop' ? { cost: 0, loss: layer.bytes } : keep, ...options];
   });
   // Costs shifted so each group's cheapest is 0: a latency saving is a negative cost.
@@ -306,28 +311,43 @@ function optionOf(
   base: number | undefined,
   metricName: Sensitivity['metric'],
 ): { cost: number; loss: number } {
-  if (field === 'maxAccuracyDrop') return { cost: metricName === undefined || base === undefined ? 0 : drop(metricName, base, entry.metric), loss: layer.bytes + entry.bytes - baseline.bytes };
+  const bytes = layer.bytes + ownChange(entry, baseline, 'bytes');
+  if (field === 'maxAccuracyDrop') return { cost: metricName === undefined || base === undefined ? 0 : drop(metricName, base, entry.metric), loss: bytes };
   const loss = lossOf(entry);
-  if (field === 'maxBytes') return { cost: layer.bytes + entry.bytes - baseline.bytes, loss };
-  if (field === 'maxParams') return { cost: layer.params + entry.params - baseline.params, loss };
+  if (field === 'maxBytes') return { cost: bytes, loss };
+  if (field === 'maxParams') return { cost: layer.params + ownChange(entry, baseline, 'params'), loss };
   return { cost: (entry.latencyMs ?? baseline.latencyMs ?? 0) - (baseline.latencyMs ?? 0), loss };
+}
+
+/** What the model is compared with: the original, or the original after the appended steps. */
+function comparedRecord(sensitivity: Sensitivity): Sensitivity['baseline'] {
+  return sensitivity.appended?.record ?? sensitivity.baseline;
+}
+
+/**
+ * What an entry changes of the model's bytes or params, counting no saving on params other than
+ * its own: structured pruning also narrows the next layer, whose own setting may already have
+ * shrunk it, so those savings do not add. Left out, the prediction stays at or above the size.
+ */
+function ownChange(entry: SensitivityEntry, baseline: Sensitivity['baseline'], key: 'bytes' | 'params'): number {
+  return entry[key] + (key === 'bytes' ? (entry.otherBytesSaved ?? 0) : (entry.otherParamsSaved ?? 0)) - baseline[key];
 }
 
 /** The figures of a choice, summing each chosen setting's change from the original. */
 function predict(sensitivity: Sensitivity, picks: readonly number[]): SearchFigures {
-  const { baseline } = sensitivity;
+  const baseline = comparedRecord(sensitivity);
   let bytes = baseline.bytes;
   let params = baseline.params;
   let metric = baseline.metric;
-  let outputError = 0;
+  let outputError = baseline.outputError;
   let latencyMs = baseline.latencyMs;
   for (const [index, pick] of picks.entries()) {
     if (pick === 0) continue;
     const entry = sensitivity.layers[index]!.entries[pick - 1]!;
-    bytes += entry.bytes - baseline.bytes;
-    params += entry.params - baseline.params;
+    bytes += ownChange(entry, baseline, 'bytes');
+    params += ownChange(entry, baseline, 'params');
     if (metric !== undefined && entry.metric !== undefined) metric += entry.metric - baseline.metric!;
-    outputError += entry.outputError;
+    outputError += Math.max(0, entry.outputError - baseline.outputError);
     if (latencyMs !== undefined && entry.latencyMs !== undefined) latencyMs += entry.latencyMs - baseline.latencyMs!;
   }
   return { bytes, params, ...(metric === undefined ? {} : { metric }), outputError, ...(latencyMs === undefined ? {} : { latencyMs }) };
@@ -350,10 +370,11 @@ function tighten(field: SearchTargetField, budget: number, value: number, measur
 }
 
 function unreachable(sensitivity: Sensitivity, field: SearchTargetField, value: number): WhittleError {
-  const { baseline, layers } = sensitivity;
+  const { layers } = sensitivity;
+  const baseline = comparedRecord(sensitivity);
   if (field === 'maxBytes' || field === 'maxParams') {
     const key = field === 'maxBytes' ? 'bytes' : 'params';
-    const smallest = baseline[key] + sum(layers.map((layer) => Math.min(0, ...layer.entries.map((entry) => entry[key] - baseline[key]))));
+    const smallest = baseline[key] + sum(layers.map((layer) => Math.min(0, ...layer.entries.map((entry) => ownChange(entry, baseline, key)))));
     const unit = field === 'maxBytes' ? 'bytes' : 'params';
     return new WhittleError('invalid-argument', `no recipe of the allowed settings reaches ${value} ${unit}: the smallest reachable is ${smallest} ${unit}`, { field: `target.${field}` });
   }

@@ -17,6 +17,14 @@ export interface SensitivityRecord {
   readonly outputError: number;
   /** Median milliseconds of a forward pass, when latency was measured. */
   readonly latencyMs?: number;
+  /**
+   * Bytes the change saved on params other than the one it names (structured pruning also
+   * narrows the next layer's inputs); absent when none. A search does not count these savings,
+   * since that other param may take a setting of its own.
+   */
+  readonly otherBytesSaved?: number;
+  /** Parameters the change removed from params other than the one it names; absent when none. */
+  readonly otherParamsSaved?: number;
 }
 
 /** A store of {@link SensitivityRecord}s by key; either method may be synchronous or not. */
@@ -87,7 +95,17 @@ export function readSensitivityRecord(value: unknown, field: string): Sensitivit
   const metric = number('metric', false, -Number.MAX_VALUE, Number.MAX_VALUE);
   const outputError = number('outputError', true, 0, MAX_OUTPUT_ERROR)!;
   const latencyMs = number('latencyMs', false, 0, Number.MAX_VALUE);
-  return { bytes, params, ...(metric === undefined ? {} : { metric }), outputError, ...(latencyMs === undefined ? {} : { latencyMs }) };
+  const otherBytesSaved = number('otherBytesSaved', false, 0, Number.MAX_SAFE_INTEGER);
+  const otherParamsSaved = number('otherParamsSaved', false, 0, Number.MAX_SAFE_INTEGER);
+  return {
+    bytes,
+    params,
+    ...(metric === undefined ? {} : { metric }),
+    outputError,
+    ...(latencyMs === undefined ? {} : { latencyMs }),
+    ...(otherBytesSaved === undefined ? {} : { otherBytesSaved }),
+    ...(otherParamsSaved === undefined ? {} : { otherParamsSaved }),
+  };
 }
 
-const RECORD_FIELDS: readonly string[] = ['bytes', 'params', 'metric', 'outputError', 'latencyMs'];
+const RECORD_FIELDS: readonly string[] = ['bytes', 'params', 'metric', 'outputError', 'latencyMs', 'otherBytesSaved', 'otherParamsSaved'];

@@ -38,7 +38,7 @@ describe('analyzeSensitivity', () => {
       expect(layer.entries.map(({ setting }) => setting.label)).toEqual(ROUND_BITS.map((bits) => `round ${bits}`));
       for (const entry of layer.entries) {
         // The oracle: the changed model's outputs in float64 from its decoded params.
-        const { model: changed } = await compress(model, [entry.step], { registry });
+        const { model: changed } = await compress(model, entry.steps, { registry });
         const outputs = mlpOutputs(changed, SIZES, inputs, ROWS);
         let noise = 0;
         let signal = 0;

@@ -13,6 +13,8 @@ import { estimate } from '../recipe/estimate.ts';
 import { loadRunner } from '../recipe/load-runner.ts';
 import type { RecipeRegistry } from '../recipe/registry.ts';
 import type { RecipeStep } from '../recipe/types.ts';
+import { validateRecipe } from '../recipe/validate-recipe.ts';
+import { candidateSettings, readCandidateSpace, type SearchCandidateSpace } from './candidate-space.ts';
 import { measureModel, type ReferenceRun, type SearchData, type SearchMetric } from './measure-model.ts';
 import { hex, modelHash, sha256 } from './model-hash.ts';
 import type { SensitivityCache, SensitivityRecord } from './sensitivity-cache.ts';
@@ -26,6 +28,11 @@ export interface SensitivityOptions {
   readonly techniques?: readonly string[];
   /** The settings to try on a param; {@link searchSettings} by default. */
   readonly settings?: (param: Param, registry: RecipeRegistry) => readonly SearchSetting[];
+  /**
+   * The settings as plain data instead (sparsities × bits × methods, and steps appended to every
+   * recipe); see `candidateSettings`. Not with `settings`.
+   */
+  readonly candidates?: SearchCandidateSpace;
   /** Where kinds are looked up; core's default registry by default. */
   readonly registry?: RecipeRegistry;
   /** Keeps measurements between runs: a second run measures only what the cache lacks. */
@@ -52,8 +59,8 @@ export interface SensitivityProgress {
 /** One setting of one layer, measured: the whole model's figures with only that param changed. */
 export interface SensitivityEntry extends SensitivityRecord {
   readonly setting: SearchSetting;
-  /** The step as it ran: the setting's step with an `include` naming the param. */
-  readonly step: RecipeStep;
+  /** The steps as they ran: the setting's steps, each with an `include` naming the param, then the appended steps. */
+  readonly steps: readonly RecipeStep[];
 }
 
 /** The settings of one param, measured. */
@@ -61,9 +68,9 @@ export interface LayerSensitivity {
   readonly param: string;
   /** The glob that selects this param alone. */
   readonly include: string;
-  /** The param's bytes and elements as it is. */
+  /** The param's bytes as it is (after the appended steps alone, when there are any). */
   readonly bytes: number;
-  /** The param's elements as it is. */
+  /** The param's elements as it is (after the appended steps alone, when there are any). */
   readonly params: number;
   /** Each setting measured, in the order the settings were given. */
   readonly entries: readonly SensitivityEntry[];
@@ -79,6 +86,11 @@ export interface Sensitivity {
   readonly metric?: SearchMetric;
   /** The model as it is. */
   readonly baseline: SensitivityRecord;
+  /**
+   * The steps appended to every candidate (the candidate space's `then`) and the model after them
+   * alone: what each layer's entries differ from. Absent when nothing is appended.
+   */
+  readonly appended?: { readonly steps: readonly RecipeStep[]; readonly record: SensitivityRecord };
   readonly layers: readonly LayerSensitivity[];
   /** Params and settings left out, and why, one line each. */
   readonly notes: readonly string[];
@@ -108,36 +120,59 @@ const CACHE_KEY_VERSION = 'whittle-sensitivity-1';
  */
 export async function analyzeSensitivity(model: Model, options: SensitivityOptions): Promise<Sensitivity> {
   const { data, techniques, registry = defaultRegistry, cache, latency = false, signal, onProgress } = options;
-  const settingsOf = options.settings ?? ((param: Param) => searchSettings(param, registry, techniques));
+  if (options.settings !== undefined && options.candidates !== undefined) {
+    throw new WhittleError('invalid-argument', 'give settings or candidates, not both', { field: 'candidates' });
+  }
+  const space = options.candidates === undefined ? undefined : readCandidateSpace(options.candidates);
+  const appendedSteps = space?.then ?? [];
+  // Checked before anything runs, so a bad appended step fails at once with its own field.
+  if (appendedSteps.length > 0) validateRecipe(appendedSteps, registry);
+  const settingsOf =
+    options.settings ?? (space === undefined ? (param: Param) => searchSettings(param, registry, techniques) : (param: Param) => candidateSettings(param, registry, space, techniques));
   const runner = await loadRunner('a sensitivity analysis', { field: 'data' });
   const reference = await measureModel(model, data, { latency, runner });
   const metric = reference.hasTargets ? (data.metric ?? 'accuracy') : undefined;
   const baseline: SensitivityRecord = { bytes: modelByteLength(model), params: countParams(model), ...reference.measurement };
+  let appended: Sensitivity['appended'];
+  let comparedModel = model;
+  if (appendedSteps.length > 0) {
+    comparedModel = (await compress(model, appendedSteps, { registry, ...(signal === undefined ? {} : { signal }) })).model;
+    const { measurement } = await measureModel(comparedModel, data, { latency, reference, runner });
+    appended = { steps: appendedSteps, record: { bytes: modelByteLength(comparedModel), params: countParams(comparedModel), ...measurement } };
+  }
   const modelKey = await modelHash(model);
   const dataKey = await dataHash(reference, metric);
   const notes: string[] = [];
-  const planned = planLayers(model, settingsOf, registry, baseline, notes);
+  const planned = planLayers(model, comparedModel, settingsOf, registry, appendedSteps, notes);
   const total = planned.reduce((sum, layer) => sum + layer.jobs.length, 0);
   let done = 0;
   const layers: LayerSensitivity[] = [];
   for (const layer of planned) {
     const entries: SensitivityEntry[] = [];
-    for (const { setting, step } of layer.jobs) {
+    for (const { setting, steps } of layer.jobs) {
       signal?.throwIfAborted();
-      const key = `${CACHE_KEY_VERSION}/${modelKey}/${dataKey}/${canonicalJson(step)}`;
+      // One step keeps the key it always had, so caches written before sequences stay valid.
+      const key = `${CACHE_KEY_VERSION}/${modelKey}/${dataKey}/${canonicalJson(steps.length === 1 ? steps[0] : steps)}`;
       let record = await cache?.get(key);
       const cached = record !== undefined && (!latency || record.latencyMs !== undefined);
       if (!cached) {
-        record = await measureStep(model, step, { data, latency, reference, registry, runner, ...(signal === undefined ? {} : { signal }) }, notes, layer.param, setting);
+        const context = { data, latency, reference, registry, runner, compared: comparedModel, ...(signal === undefined ? {} : { signal }) };
+        record = await measureSteps(model, steps, context, notes, layer.param, setting);
         if (record !== undefined) await cache?.set(key, record);
       }
       done++;
       onProgress?.({ done, total, param: layer.param, setting: setting.label, cached });
-      if (record !== undefined) entries.push({ ...record, setting, step });
+      const compared = appended?.record ?? baseline;
+      // A sequence is sized by running it: one that saves nothing is left out once measured.
+      if (record !== undefined && record.bytes >= compared.bytes && record.params >= compared.params) {
+        notes.push(`${layer.param}: ${setting.label} left out (it saves nothing)`);
+        record = undefined;
+      }
+      if (record !== undefined) entries.push({ ...record, setting, steps });
     }
     if (entries.length > 0) layers.push({ param: layer.param, include: layer.include, bytes: layer.bytes, params: layer.params, entries });
   }
-  return { modelHash: modelKey, dataHash: dataKey, ...(metric === undefined ? {} : { metric }), baseline, layers, notes };
+  return { modelHash: modelKey, dataHash: dataKey, ...(metric === undefined ? {} : { metric }), baseline, ...(appended === undefined ? {} : { appended }), layers, notes };
 }
 
 interface PlannedLayer {
@@ -145,18 +180,24 @@ interface PlannedLayer {
   readonly include: string;
   readonly bytes: number;
   readonly params: number;
-  readonly jobs: readonly { readonly setting: SearchSetting; readonly step: RecipeStep }[];
+  readonly jobs: readonly { readonly setting: SearchSetting; readonly steps: readonly RecipeStep[] }[];
 }
 
-/** Each param's settings that its handler can size and that save bytes or params. */
+/**
+ * Each param's settings that its handlers can size and whose first step saves bytes or params
+ * (by the handler's `estimate`); a sequence is validated whole here and sized when it runs.
+ */
 function planLayers(
   model: Model,
+  compared: Model,
   settingsOf: (param: Param, registry: RecipeRegistry) => readonly SearchSetting[],
   registry: RecipeRegistry,
-  baseline: SensitivityRecord,
+  appendedSteps: readonly RecipeStep[],
   notes: string[],
 ): PlannedLayer[] {
   const planned: PlannedLayer[] = [];
+  const bytes = modelByteLength(model);
+  const params = countParams(model);
   for (const param of model.params.values()) {
     const settings = settingsOf(param, registry);
     if (settings.length === 0) continue;
@@ -165,26 +206,34 @@ function planLayers(
       notes.push(`${param.name}: left out, its name holds characters a glob cannot select alone`);
       continue;
     }
-    const jobs: { setting: SearchSetting; step: RecipeStep }[] = [];
+    const jobs: { setting: SearchSetting; steps: RecipeStep[] }[] = [];
     for (const setting of settings) {
-      const step: RecipeStep = { ...setting.step, include: [include] };
+      if (setting.steps.length === 0) {
+        notes.push(`${param.name}: ${setting.label} left out (it has no step)`);
+        continue;
+      }
+      const steps: RecipeStep[] = [...setting.steps.map((step) => ({ ...step, include: [include] })), ...appendedSteps];
       try {
-        const size = estimate(model, step, { registry });
-        if (size.bytes < baseline.bytes || size.params < baseline.params) jobs.push({ setting, step });
+        if (steps.length > 1) validateRecipe(steps, registry);
+        const size = estimate(model, steps[0]!, { registry });
+        if (size.bytes < bytes || size.params < params) jobs.push({ setting, steps });
       } catch (error) {
         if (!isWhittleError(error)) throw error;
         notes.push(`${param.name}: ${setting.label} left out (${error.detail})`);
       }
     }
-    if (jobs.length > 0) planned.push({ param: param.name, include, bytes: byteLength(param.value), params: encodingParamCount(param.value), jobs });
+    const comparedParam = compared.params.get(param.name) ?? param;
+    if (jobs.length > 0) planned.push({ param: param.name, include, bytes: byteLength(comparedParam.value), params: encodingParamCount(comparedParam.value), jobs });
   }
   return planned;
 }
 
-async function measureStep(
+async function measureSteps(
   model: Model,
-  step: RecipeStep,
+  steps: readonly RecipeStep[],
   context: {
+    /** The model the change is compared with: the original, or the original after the appended steps. */
+    readonly compared: Model;
     readonly data: SearchData;
     readonly latency: boolean;
     readonly reference: ReferenceRun;
@@ -198,7 +247,7 @@ async function measureStep(
 ): Promise<SensitivityRecord | undefined> {
   let changed: Model;
   try {
-    changed = (await compress(model, [step], { registry: context.registry, ...(context.signal === undefined ? {} : { signal: context.signal }) })).model;
+    changed = (await compress(model, steps, { registry: context.registry, ...(context.signal === undefined ? {} : { signal: context.signal }) })).model;
   } catch (error) {
     // A handler may refuse data its estimate could not see (a NaN weight, a float16 overflow).
     if (!isWhittleError(error) || context.signal?.aborted === true) throw error;
@@ -206,7 +255,22 @@ async function measureStep(
     return undefined;
   }
   const { measurement } = await measureModel(changed, context.data, { latency: context.latency, reference: context.reference, runner: context.runner });
-  return { bytes: modelByteLength(changed), params: countParams(changed), ...measurement };
+  let otherBytesSaved = 0;
+  let otherParamsSaved = 0;
+  for (const before of context.compared.params.values()) {
+    if (before.name === param) continue;
+    const after = changed.params.get(before.name);
+    if (after === undefined) continue;
+    otherBytesSaved += Math.max(0, byteLength(before.value) - byteLength(after.value));
+    otherParamsSaved += Math.max(0, encodingParamCount(before.value) - encodingParamCount(after.value));
+  }
+  return {
+    bytes: modelByteLength(changed),
+    params: countParams(changed),
+    ...measurement,
+    ...(otherBytesSaved === 0 ? {} : { otherBytesSaved }),
+    ...(otherParamsSaved === 0 ? {} : { otherParamsSaved }),
+  };
 }
 
 async function dataHash(reference: ReferenceRun, metric: SearchMetric | undefined): Promise<string> {
