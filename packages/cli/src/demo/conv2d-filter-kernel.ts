@@ -2,8 +2,12 @@
  * Registers a `Conv2DBackpropFilter` kernel on tfjs's wasm backend, which has none. Core wraps
  * Conv2D's registered gradient for this, but tfjs-layers trains a Conv2D layer without an
  * activation through `tf.fused.conv2d`, whose gradient is a `customGrad` that calls the filter
- * gradient kernel directly: only a kernel of that name reaches it. The kernel runs the backend's
- * own `Conv3DBackpropFilterV2` over a depth of one (a view of the same memory, no copy).
+ * gradient kernel directly: only a kernel of that name reaches it. The kernel is the sum over the
+ * filter's taps of one matrix product each: for tap (i, j), the input window shifted by (i, j),
+ * as a [positions, inChannels] matrix, transposed times dy as [positions, outChannels]. Each
+ * product runs on the backend's own BatchMatMul (XNNPACK), about three times the speed of
+ * running the backend's direct 3-D filter gradient at depth one, which LeNet-5's training is
+ * bound by.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { WhittleError } from '@whittle/core';
@@ -31,8 +35,7 @@ interface FilterGradientAttributes {
  */
 export function registerWasmConv2DFilterKernel(): void {
   if (tf.getKernel(tf.Conv2DBackpropFilter, 'wasm') !== undefined) return;
-  const conv3dFilter = tf.getKernel(tf.Conv3DBackpropFilterV2, 'wasm');
-  if (conv3dFilter === undefined) return;
+  if (tf.getKernel(tf.BatchMatMul, 'wasm') === undefined) return;
   tf.registerKernel({
     kernelName: tf.Conv2DBackpropFilter,
     backendName: 'wasm',
@@ -40,21 +43,73 @@ export function registerWasmConv2DFilterKernel(): void {
       const { x, dy } = inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
       const { strides, pad, dataFormat, filterShape } = attrs as unknown as FilterGradientAttributes;
       const stride = typeof strides === 'number' ? [strides, strides] : strides;
-      if (stride[0] !== 1 || stride[1] !== 1 || (dataFormat !== undefined && dataFormat !== 'NHWC') || (pad !== 'valid' && pad !== 'same')) {
+      if (
+        stride[0] !== 1 ||
+        stride[1] !== 1 ||
+        (dataFormat !== undefined && dataFormat !== 'NHWC') ||
+        (pad !== 'valid' && pad !== 'same')
+      ) {
         throw new WhittleError(
           'backend-unavailable',
-          `Conv2DBackpropFilter on wasm supports stride 1, NHWC and valid or same padding, got strides ${String(strides)}, pad ${String(pad)}; train this model on the cpu backend`,
+          `Conv2DBackpropFilter on wasm supports stride 1, NHWC and valid or same padding, got strides ${String(strides)}, pad ${String(
+            pad,
+          )}; train this model on the cpu backend`,
           { field: 'strides' },
         );
       }
-      // The same memory read as [batch, 1, height, width, channels]: a depth of one.
-      const deep = (info: tf.TensorInfo): tf.TensorInfo => ({ dataId: info.dataId, shape: [info.shape[0]!, 1, ...info.shape.slice(1)], dtype: info.dtype });
-      const gradient = conv3dFilter.kernelFunc({
-        inputs: { x: deep(x), dy: deep(dy) } as unknown as tf.NamedTensorInfoMap,
-        backend,
-        attrs: { strides: [1, 1, 1], pad, filterShape: [1, ...filterShape] } as unknown as tf.NamedAttrMap,
-      }) as tf.TensorInfo;
-      return { dataId: gradient.dataId, shape: [...filterShape], dtype: 'float32' };
+      const [kernelHeight, kernelWidth, inChannels, outChannels] = filterShape;
+      const [batch, outHeight, outWidth] = dy.shape as [number, number, number, number];
+      const positions = batch * outHeight * outWidth;
+      const run = (name: string, inputs: Record<string, tf.TensorInfo>, attributes: Record<string, unknown>): tf.TensorInfo => {
+        const kernel = tf.getKernel(name, 'wasm');
+        if (kernel === undefined)
+          throw new WhittleError('backend-unavailable', `the wasm backend has no ${name} kernel`, { field: 'backend' });
+        return kernel.kernelFunc({
+          inputs: inputs as unknown as tf.NamedTensorInfoMap,
+          backend,
+          attrs: attributes as tf.NamedAttrMap,
+        }) as tf.TensorInfo;
+      };
+      const temporaries: tf.TensorInfo[] = [];
+      const keep = (info: tf.TensorInfo): tf.TensorInfo => (temporaries.push(info), info);
+      try {
+        // 'same' at stride 1 pads (k - 1) in all, the smaller half before: as tfjs's forward pass.
+        const padded =
+          pad === 'same'
+            ? keep(
+                run(
+                  'PadV2',
+                  { x },
+                  {
+                    paddings: [
+                      [0, 0],
+                      [Math.floor((kernelHeight - 1) / 2), Math.ceil((kernelHeight - 1) / 2)],
+                      [Math.floor((kernelWidth - 1) / 2), Math.ceil((kernelWidth - 1) / 2)],
+                      [0, 0],
+                    ],
+                    constantValue: 0,
+                  },
+                ),
+              )
+            : x;
+        const gradients = keep(run('Reshape', { x: dy }, { shape: [1, positions, outChannels] }));
+        const taps: tf.TensorInfo[] = [];
+        for (let row = 0; row < kernelHeight; row++) {
+          for (let column = 0; column < kernelWidth; column++) {
+            const window = keep(
+              run('Slice', { x: padded }, { begin: [0, row, column, 0], size: [batch, outHeight, outWidth, inChannels] }),
+            );
+            const matrix = keep(run('Reshape', { x: window }, { shape: [1, positions, inChannels] }));
+            taps.push(keep(run('BatchMatMul', { a: matrix, b: gradients }, { transposeA: true, transposeB: false })));
+          }
+        }
+        // Concat takes its inputs as an array: taps in row-major order are the filter's layout.
+        const stacked = run('Concat', taps as unknown as Record<string, tf.TensorInfo>, { axis: 0 });
+        return { dataId: stacked.dataId, shape: [...filterShape], dtype: 'float32' };
+      } finally {
+        // Reshapes share their input's memory: each dataId is released once per reference.
+        for (const info of temporaries) (backend as tf.KernelBackend).disposeData(info.dataId);
+      }
     },
   });
 }
