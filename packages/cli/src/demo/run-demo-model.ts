@@ -121,7 +121,9 @@ async function trainBaseline(run: DemoModelRun): Promise<Model> {
           progress.update(epoch * batchesPerEpoch + batch + 1, config.epochs * batchesPerEpoch, `${run.name}: training baseline, batch`),
       },
     });
-    const { fromLayersModel } = await import('@whittle/core/runner');
+    // Through a variable, so a bundle of the CLI does not take in the runner (and tfjs-layers).
+    const runner = '@whittle/core/runner';
+    const { fromLayersModel } = (await import(runner)) as typeof import('@whittle/core/runner');
     return await fromLayersModel(layers);
   } finally {
     images.dispose();
