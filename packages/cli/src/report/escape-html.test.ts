@@ -6,22 +6,40 @@ import { escapeHtml, shortLabel } from './escape-html.ts';
 describe('escapeHtml', () => {
   it('round-trips any text through an HTML parser as one text node and one attribute value', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), (text) => {
-        const page = new DOMParser().parseFromString(`<html><body><p title="${escapeHtml(text)}">${escapeHtml(text)}</p></body></html>`, 'text/html') as unknown as Document;
-        const paragraphs = page.getElementsByTagName('p');
-        expect(paragraphs).toHaveLength(1);
-        expect(paragraphs[0]!.childNodes.length).toBeLessThanOrEqual(1);
-        expect(paragraphs[0]!.textContent).toBe(text);
-        expect(paragraphs[0]!.getAttribute('title')).toBe(text);
-      }),
+      // U+0085 aside: this XML parser turns it into a newline, while an HTML parser keeps it as it
+      // is (and reads its numeric reference as U+2026, so it cannot be escaped for both).
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 60 }).filter((text) => !text.includes('\u0085')),
+        (text) => {
+          const page = new DOMParser().parseFromString(
+            `<html><body><p title="${escapeHtml(text)}">${escapeHtml(text)}</p></body></html>`,
+            'text/html',
+          ) as unknown as Document;
+          const paragraphs = page.getElementsByTagName('p');
+          expect(paragraphs).toHaveLength(1);
+          expect(paragraphs[0]!.childNodes.length).toBeLessThanOrEqual(1);
+          expect(paragraphs[0]!.textContent).toBe(text);
+          expect(paragraphs[0]!.getAttribute('title')).toBe(text);
+        },
+      ),
       { numRuns: 300 },
     );
+  });
+
+  it('keeps line breaks that XML parsers normalise', () => {
+    for (const text of ['a\rb', 'a\r\nb', '\u2028', '\u2029']) {
+      const page = new DOMParser().parseFromString(
+        `<html><body><p title="${escapeHtml(text)}">${escapeHtml(text)}</p></body></html>`,
+        'text/html',
+      ) as unknown as Document;
+      expect(page.getElementsByTagName('p')[0]!.textContent).toBe(text);
+    }
   });
 
   it('leaves no character that opens a tag, an entity or ends an attribute', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 80 }), (text) => {
-        expect(escapeHtml(text)).not.toMatch(/[<>"']|&(?!(amp|lt|gt|quot|#39);)/);
+        expect(escapeHtml(text)).not.toMatch(/[<>"'\r\u2028\u2029]|&(?!(amp|lt|gt|quot|#\d+);)/);
       }),
     );
   });

@@ -2,7 +2,17 @@
  * Text from a result made safe for HTML: a row or model name can hold any characters.
  */
 
-const REPLACEMENTS: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const REPLACEMENTS: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+  // Line breaks a parser may normalise to a newline (XML's rules do) survive as references.
+  '\r': '&#13;',
+  '\u2028': '&#8232;',
+  '\u2029': '&#8233;',
+};
 
 /**
  * `text` escaped for HTML text and for quoted attribute values, so no string taken from a result
@@ -14,7 +24,7 @@ const REPLACEMENTS: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt
  * ```
  */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => REPLACEMENTS[character]!);
+  return text.replace(/[&<>"'\r\u2028\u2029]/g, (character) => REPLACEMENTS[character]!);
 }
 
 /**
