@@ -10,6 +10,7 @@ import {
   type NodeProto,
   type TensorProto,
 } from '../proto/onnx_pb.ts';
+import { freshNames } from '../graph/fresh-names.ts';
 import { onnxTopology } from '../model/onnx-topology.ts';
 import { castToFloat } from './cast-to-float.ts';
 import { convIntegerNodes, isConv, type QuantizedNames } from './conv-integer-nodes.ts';
@@ -76,13 +77,7 @@ export function quantizeDynamic(model: Model, options: DynamicOptions = {}): Dyn
   const encodings = new Map<string, AffineEncoding>();
   const replaced = new Map<string, TensorProto[]>();
   const weightNames = new Map<string, QuantizedNames>();
-  const used = new Set([...graph.initializer.map((tensor) => tensor.name), ...graph.node.flatMap((node) => [...node.input, ...node.output]), ...graph.input.map((value) => value.name)]);
-  const fresh = (base: string): string => {
-    let name = base;
-    for (let index = 1; used.has(name); index++) name = `${base}_${index}`;
-    used.add(name);
-    return name;
-  };
+  const fresh = freshNames(graph);
   for (const tensor of graph.initializer) {
     const weight = tensor.name;
     const param = params.get(weight);

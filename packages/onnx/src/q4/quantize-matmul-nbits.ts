@@ -14,6 +14,7 @@ import {
   type NodeProto,
   type TensorProto,
 } from '../proto/onnx_pb.ts';
+import { freshNames } from '../graph/fresh-names.ts';
 import { onnxTopology } from '../model/onnx-topology.ts';
 import { matMulNBitsWeights, MATMUL_NBITS_BITS } from './matmul-nbits-weights.ts';
 
@@ -94,13 +95,7 @@ export async function quantizeMatMulsToNBits(model: Model, options: MatMulNBitsO
   const params = new Map<string, Param>(model.params);
   const encodings = new Map<string, AffineEncoding>();
   const replaced = new Map<string, TensorProto[]>();
-  const used = new Set([...graph.initializer.map((tensor) => tensor.name), ...graph.node.flatMap((node) => [...node.input, ...node.output]), ...graph.input.map((value) => value.name)]);
-  const fresh = (base: string): string => {
-    let name = base;
-    for (let index = 1; used.has(name); index++) name = `${base}_${index}`;
-    used.add(name);
-    return name;
-  };
+  const fresh = freshNames(graph);
   const weightInputs = new Map<string, string[]>();
   for (const weight of chosen) {
     const param = params.get(weight)!;

@@ -12,6 +12,7 @@ import {
   type NodeProto,
   type TensorProto,
 } from '../proto/onnx_pb.ts';
+import { freshNames } from '../graph/fresh-names.ts';
 import { onnxTopology } from '../model/onnx-topology.ts';
 
 /** Every {@link QdqBits}: the list the type is derived from. */
@@ -72,13 +73,7 @@ export function quantizeMatMulsToQdq(model: Model, options: QdqOptions): QdqResu
   const encodings = new Map<string, AffineEncoding>();
   const replaced = new Map<string, TensorProto[]>();
   const dequantizers: NodeProto[] = [];
-  const used = new Set([...graph.initializer.map((tensor) => tensor.name), ...graph.node.flatMap((node) => [...node.input, ...node.output]), ...graph.input.map((value) => value.name)]);
-  const fresh = (base: string): string => {
-    let name = base;
-    for (let index = 1; used.has(name); index++) name = `${base}_${index}`;
-    used.add(name);
-    return name;
-  };
+  const fresh = freshNames(graph);
   for (const tensor of graph.initializer) {
     const weight = tensor.name;
     const param = params.get(weight);
