@@ -116,8 +116,11 @@ export {
 } from './recipe/calibration-resource.ts';
 export type { CalibrationResource, CalibrationRunner, LayerInputsMap } from './recipe/calibration-resource.ts';
 export { loadRunner } from './recipe/load-runner.ts';
-export { TRAINING_NEED, TRAINING_RESOURCE, checkTrainingData, classificationLoss } from './recipe/training-resource.ts';
+export { TRAINING_NEED, TRAINING_RESOURCE, checkTrainingData, classificationLoss, inTrainingResource, requireTraining } from './recipe/training-resource.ts';
 export type { TrainingData, TrainingLoss } from './recipe/training-resource.ts';
+export { DEFAULT_LEARNING_RATES, OPTIMIZER_NAMES, optimizerByName, setLearningRate } from './training/optimizer-by-name.ts';
+export type { OptimizerName } from './training/optimizer-by-name.ts';
+export { splitBatches } from './training/split-batches.ts';
 export type { RunnerEntry } from './recipe/load-runner.ts';
 export { batchMatrix, calibrationBatches } from './recipe/calibration-source.ts';
 export type { CalibrationBatch, CalibrationSource } from './recipe/calibration-source.ts';

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../backend/use-backend.ts';
-import { isWhittleError } from '../errors.ts';
-import { checkTrainingData, classificationLoss } from './training-resource.ts';
+import { WhittleError, isWhittleError } from '../errors.ts';
+import { checkTrainingData, classificationLoss, inTrainingResource, requireTraining } from './training-resource.ts';
 
 beforeAll(async () => {
   await useBackend('cpu', { gradients: true });
@@ -25,6 +25,54 @@ describe('checkTrainingData', () => {
       }
       expect(isWhittleError(caught) && caught.field).toMatch(field);
     }
+  });
+});
+
+describe('requireTraining', () => {
+  it('returns the resource when it is training data', () => {
+    const training = { batches: [], loss: 'meanSquaredError' };
+    expect(requireTraining({ step: 2, resources: { training } }, 'prune.gradual')).toBe(training);
+  });
+
+  it('names the step and the resource when it is missing or malformed', () => {
+    const missing = (() => {
+      try {
+        requireTraining({ step: 3, resources: {} }, 'prune.gradual');
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(isWhittleError(missing, 'missing-resource')).toBe(true);
+    expect(missing).toMatchObject({ step: 3, field: 'resources.training' });
+    expect((missing as Error).message).toMatch(/prune\.gradual needs the "training" resource/);
+    expect(() => requireTraining({ step: 4, resources: { training: { batches: 7, loss: 'mse' } } }, 'distill')).toThrow(
+      expect.objectContaining({ code: 'invalid-argument', step: 4, field: 'resources.training.batches' })
+    );
+  });
+});
+
+describe('inTrainingResource', () => {
+  it("restates the runner's fields as the resource's and adds the step", () => {
+    const cases: [string | undefined, string | undefined][] = [
+      ['data[2].targets', 'resources.training.batches[2].targets'],
+      ['data', 'resources.training.batches'],
+      ['loss', 'resources.training.loss'],
+      ['epochs', 'epochs'],
+      [undefined, undefined],
+    ];
+    for (const [field, restated] of cases) {
+      const error = inTrainingResource(new WhittleError('invalid-argument', 'bad', field === undefined ? {} : { field }), { step: 5 });
+      expect(isWhittleError(error)).toBe(true);
+      expect((error as WhittleError).field).toBe(restated);
+      expect((error as WhittleError).step).toBe(5);
+    }
+  });
+
+  it('passes errors that already name a step, and foreign errors, unchanged', () => {
+    const placed = new WhittleError('invalid-argument', 'bad', { field: 'data', step: 1 });
+    const foreign = new RangeError('x');
+    expect(inTrainingResource(placed, { step: 5 })).toBe(placed);
+    expect(inTrainingResource(foreign, { step: 5 })).toBe(foreign);
   });
 });
 

@@ -5,10 +5,10 @@
  * name in `resources` (the CLI's `--data mnist` makes them).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { WhittleError } from '../errors.ts';
+import { WhittleError, isWhittleError } from '../errors.ts';
 import type { BatchData, FitOptions } from '../runner/index.ts';
 import { describeValue } from '../tensor/shape.ts';
-import type { ResourceNeed } from './types.ts';
+import type { ResourceNeed, StepContext } from './types.ts';
 
 /** The name the training data is passed under in `compress`'s `resources`. */
 export const TRAINING_RESOURCE = 'training';
@@ -58,6 +58,57 @@ export function checkTrainingData(value: unknown): asserts value is TrainingData
       field: `${field}.loss`,
     });
   }
+}
+
+/**
+ * The step's `training` resource, checked: a `missing-resource` WhittleError naming the step when
+ * it is absent (`compress` checks needs before step 1; this covers a handler called directly), an
+ * `invalid-argument` one naming the resource's field when it is not a {@link TrainingData}.
+ * `technique` names the step in the message (`prune.gradual`, `distill`).
+ *
+ * @example
+ * ```ts
+ * const training = requireTraining(context, 'prune.gradual');
+ * ```
+ */
+export function requireTraining(context: StepContext, technique: string): TrainingData {
+  const training = context.resources[TRAINING_RESOURCE];
+  if (training === undefined) {
+    throw new WhittleError('missing-resource', `${technique} needs the "${TRAINING_RESOURCE}" resource: batches of inputs with targets, and the loss`, {
+      field: `resources.${TRAINING_RESOURCE}`,
+      step: context.step,
+    });
+  }
+  try {
+    checkTrainingData(training);
+  } catch (error) {
+    throw inTrainingResource(error, context);
+  }
+  return training;
+}
+
+/**
+ * An error from training on the resource, placed in the step: the runner's `data…` and `loss`
+ * fields become the resource's (`resources.training.batches…`, `resources.training.loss`), and
+ * the step's number is added. Errors that already name a step, and anything not a WhittleError,
+ * pass unchanged.
+ *
+ * @example
+ * ```ts
+ * await trainPruned(model, options).catch((error: unknown) => { throw inTrainingResource(error, context); });
+ * ```
+ */
+export function inTrainingResource(error: unknown, context: Pick<StepContext, 'step'>): unknown {
+  if (!isWhittleError(error) || error.step !== undefined) return error;
+  let field = error.field;
+  if (field?.startsWith('data') === true) field = `resources.${TRAINING_RESOURCE}.batches${field.slice('data'.length)}`;
+  else if (field === 'loss') field = `resources.${TRAINING_RESOURCE}.loss`;
+  return new WhittleError(
+    error.code,
+    error.detail,
+    { ...(field === undefined ? {} : { field }), ...(error.file === undefined ? {} : { file: error.file }), step: context.step },
+    { cause: error }
+  );
 }
 
 /** What a training step asks `compress` for: the {@link TrainingData}, checked before step 1. */

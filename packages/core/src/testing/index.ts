@@ -3,6 +3,8 @@
  * whittle (needs the optional peer fast-check).
  */
 export { tensorBits } from './bits.ts';
+export { classificationBatches } from './classification-task.ts';
+export type { ClassificationTaskOptions } from './classification-task.ts';
 export { CODE_WIDTHS, encodingArbitrary, encodingOfShapeArbitrary } from './encoding-arbitraries.ts';
 export type { EncodingOptions } from './encoding-arbitraries.ts';
 export { HOSTILE_VALUES, deeplyNested, fieldPaths, mutationArbitrary, replaceAt } from './malformed.ts';

@@ -6,9 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   TRAINING_NEED,
-  TRAINING_RESOURCE,
   WhittleError,
-  checkTrainingData,
+  requireTraining,
   countParams,
   isWhittleError,
   loadGradients,
@@ -52,18 +51,7 @@ export const distillHandler: RecipeHandler<DistillConfig> = {
 };
 
 async function applyDistill(model: Model, config: DistillConfig, context: StepContext): Promise<Model> {
-  const training = context.resources[TRAINING_RESOURCE];
-  if (training === undefined) {
-    throw new WhittleError('missing-resource', 'distill needs the "training" resource: batches of inputs with targets, and the loss', {
-      field: `resources.${TRAINING_RESOURCE}`,
-      step: context.step,
-    });
-  }
-  try {
-    checkTrainingData(training);
-  } catch (error) {
-    throw inStep(error, context);
-  }
+  const training = requireTraining(context, 'distill');
   const student = await buildStudent(model, config.student).catch((error: unknown) => {
     throw inStep(error, context, 'student');
   });

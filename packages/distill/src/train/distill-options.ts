@@ -2,11 +2,10 @@
  * The options of `distill`, what it returns, and the check that turns every bad option into a
  * one-line WhittleError before any training starts.
  */
-import { WhittleError, describeValue } from '@whittle/core';
+import { DEFAULT_LEARNING_RATES, OPTIMIZER_NAMES, WhittleError, describeValue, type OptimizerName } from '@whittle/core';
 import { hintonLoss, type DistillationLoss } from '../losses/index.ts';
 import type { DistillModel } from './distill-model.ts';
 import { checkSchedule, type LearningRateSchedule } from './learning-rate-schedule.ts';
-import { DEFAULT_LEARNING_RATES, OPTIMIZER_NAMES, type OptimizerName } from './optimizer-by-name.ts';
 import { checkData, type DistillData } from './training-data.ts';
 import { metricGoal, type MetricGoal, type ValidationMetric } from './validation-metric.ts';
 

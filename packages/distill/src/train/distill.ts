@@ -2,12 +2,11 @@
  * Knowledge distillation's training loop: a frozen teacher, a student that learns to match it.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { WhittleError, isWhittleError, requireGradients } from '@whittle/core';
+import { WhittleError, isWhittleError, optimizerByName, requireGradients, setLearningRate } from '@whittle/core';
 import { pickOutput, type ModelOutputs } from '../losses/index.ts';
 import { runningTeacher, trainingStudent, type DistillModel, type RunningTeacher, type TrainingStudent } from './distill-model.ts';
 import { checkDistillOptions, type CheckedOptions, type DistillOptions, type DistillResult } from './distill-options.ts';
 import { learningRateAt } from './learning-rate-schedule.ts';
-import { optimizerByName, setLearningRate } from './optimizer-by-name.ts';
 import { isInMemory, readEpoch, type DistillData, type ReadBatch } from './training-data.ts';
 import { metricSum } from './validation-metric.ts';
 

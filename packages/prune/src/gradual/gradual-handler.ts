@@ -3,20 +3,19 @@
  * step's schedule, then stores them sparse. Training data is not JSON, so it is the `training`
  * resource `compress` is given by name (the CLI's `--data mnist` makes it).
  */
-import * as tf from '@tensorflow/tfjs-core';
 import {
   TRAINING_NEED,
-  TRAINING_RESOURCE,
   WEIGHT_ROLES,
   WhittleError,
-  checkTrainingData,
-  isWhittleError,
+  inTrainingResource,
+  optimizerByName,
+  requireTraining,
   selectParams,
   type Model,
   type RecipeHandler,
   type StepContext,
 } from '@whittle/core';
-import { GRADUAL_KIND, gradual, validateGradualStep, type GradualConfig, type TrainingOptimizer } from './gradual-step.ts';
+import { GRADUAL_KIND, gradual, validateGradualStep, type GradualConfig } from './gradual-step.ts';
 import { checkSparsityGlobs, compileSparsities } from '../unstructured/param-sparsities.ts';
 import { stripPruning } from './strip-pruning.ts';
 import { trainPruned } from './train-pruned.ts';
@@ -45,20 +44,9 @@ export const gradualHandler: RecipeHandler<GradualConfig> = {
 };
 
 async function applyGradual(model: Model, config: GradualConfig, context: StepContext): Promise<Model> {
-  const training = context.resources[TRAINING_RESOURCE];
-  if (training === undefined) {
-    throw new WhittleError('missing-resource', 'prune.gradual needs the "training" resource: batches of inputs with targets, and the loss', {
-      field: `resources.${TRAINING_RESOURCE}`,
-      step: context.step,
-    });
-  }
-  try {
-    checkTrainingData(training);
-  } catch (error) {
-    throw inResource(error, context);
-  }
+  const training = requireTraining(context, 'prune.gradual');
   checkParamTargets(model, config, context);
-  const optimizer = createOptimizer(config.optimizer, config.learningRate);
+  const optimizer = optimizerByName(config.optimizer, config.learningRate);
   try {
     const { schedule } = config;
     const result = await trainPruned(model, {
@@ -69,7 +57,7 @@ async function applyGradual(model: Model, config: GradualConfig, context: StepCo
       ...(context.signal === undefined ? {} : { signal: context.signal }),
       onEpoch: (epoch) => context.onParam?.(`epoch ${epoch}`, epoch, config.epochs),
     }).catch((error: unknown) => {
-      throw inResource(error, context);
+      throw inTrainingResource(error, context);
     });
     if (result.steps < schedule.endStep) {
       context.note?.(
@@ -98,17 +86,6 @@ function checkParamTargets(model: Model, config: GradualConfig, context: StepCon
   }
 }
 
-function createOptimizer(name: TrainingOptimizer, learningRate: number): tf.Optimizer {
-  switch (name) {
-    case 'adam':
-      return tf.train.adam(learningRate);
-    case 'sgd':
-      return tf.train.sgd(learningRate);
-    case 'rmsprop':
-      return tf.train.rmsprop(learningRate);
-  }
-}
-
 /** The share of masked elements across all masks. */
 function sparsityReached(masks: ReadonlyMap<string, Uint8Array>): number {
   let pruned = 0;
@@ -122,16 +99,4 @@ function sparsityReached(masks: ReadonlyMap<string, Uint8Array>): number {
 
 function formatPercent(fraction: number): string {
   return `${(100 * fraction).toFixed(1)}%`;
-}
-
-/**
- * An error of the training data restated against the resource the user passed (the runner says
- * `data[2].targets`; the user gave `resources.training.batches`), and every error given the step.
- */
-function inResource(error: unknown, context: StepContext): unknown {
-  if (!isWhittleError(error) || error.step !== undefined) return error;
-  let field = error.field;
-  if (field?.startsWith('data') === true) field = `resources.${TRAINING_RESOURCE}.batches${field.slice('data'.length)}`;
-  else if (field === 'loss') field = `resources.${TRAINING_RESOURCE}.loss`;
-  return new WhittleError(error.code, error.detail, { ...(field === undefined ? {} : { field }), ...(error.file === undefined ? {} : { file: error.file }), step: context.step }, { cause: error });
 }

@@ -4,6 +4,5 @@ export { gradualHandler } from './gradual-handler.ts';
 export { PRUNING_SCOPES, magnitudeMasks, type PruningScope } from './magnitude-masks.ts';
 export { DEFAULT_FREQUENCY, SCHEDULE_FIELDS, constantSchedule, polynomialSchedule, readSchedule, sparsityAt } from './polynomial-schedule.ts';
 export type { PolynomialSchedule, PolynomialScheduleOptions } from './polynomial-schedule.ts';
-export { splitBatches } from './split-batches.ts';
 export { stripPruning } from './strip-pruning.ts';
 export { trainPruned, type PrunedTraining, type PruningProgress, type TrainPrunedOptions } from './train-pruned.ts';

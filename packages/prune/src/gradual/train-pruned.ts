@@ -16,11 +16,11 @@ import {
   type Param,
   type ParamFilter,
   loadRunner,
+  splitBatches,
 } from '@whittle/core';
 import type { BatchData } from '@whittle/core/runner';
 import { PRUNING_SCOPES, magnitudeMasks, type PruningScope } from './magnitude-masks.ts';
 import { polynomialSchedule, sparsityAt, type PolynomialSchedule } from './polynomial-schedule.ts';
-import { splitBatches } from './split-batches.ts';
 import { compileSparsities } from '../unstructured/param-sparsities.ts';
 import type { TrainingLoss } from '@whittle/core';
 

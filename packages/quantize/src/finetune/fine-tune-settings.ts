@@ -1,7 +1,6 @@
 /**
  * The `fineTune` settings of a `quantize.kmeans` step: plain JSON data, and their validation.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { WhittleError, describeValue, readEnum, readInteger, readNumber, rejectUnknownFields, type RecipeStep, type StepLocation } from '@whittle/core';
 
 /** The optimizers fine-tuning can name (tfjs's `tf.train.adam`, `sgd`, `rmsprop`). */
@@ -67,23 +66,4 @@ export function readFineTune(step: RecipeStep, context: StepLocation): FineTuneC
     ...(batchSize === undefined ? {} : { batchSize }),
     optimizer: readEnum(step, 'fineTune.optimizer', FINE_TUNE_OPTIMIZERS, { default: FINE_TUNE_DEFAULTS.optimizer }, context),
   };
-}
-
-/**
- * A new tfjs optimizer of the named kind; the caller disposes it.
- *
- * @example
- * ```ts
- * const optimizer = createFineTuneOptimizer('sgd', 0.01);
- * ```
- */
-export function createFineTuneOptimizer(name: FineTuneOptimizer, learningRate: number): tf.Optimizer {
-  switch (name) {
-    case 'adam':
-      return tf.train.adam(learningRate);
-    case 'sgd':
-      return tf.train.sgd(learningRate);
-    case 'rmsprop':
-      return tf.train.rmsprop(learningRate);
-  }
 }

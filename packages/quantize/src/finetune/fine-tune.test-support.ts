@@ -48,26 +48,7 @@ export function denseModel(kernel: HostTensor, bias: HostTensor): Model {
   );
 }
 
-/** `batches` batches of `rows` points, labelled (one-hot) by which of three fixed directions each is nearest. */
-export function classificationBatches(batches: number, rows: number, seed: number): Batch[] {
-  const directions = randomValues(CLASSES * INPUTS, 99);
-  const inputs = randomValues(batches * rows * INPUTS, seed);
-  const targets = new Float32Array(batches * rows * CLASSES);
-  for (let row = 0; row < batches * rows; row++) {
-    let best = 0;
-    let bestScore = -Infinity;
-    for (let label = 0; label < CLASSES; label++) {
-      let score = 0;
-      for (let feature = 0; feature < INPUTS; feature++) score += inputs[row * INPUTS + feature]! * directions[label * INPUTS + feature]!;
-      if (score > bestScore) [best, bestScore] = [label, score];
-    }
-    targets[row * CLASSES + best] = 1;
-  }
-  return Array.from({ length: batches }, (_, batch) => ({
-    inputs: hostTensor('float32', [rows, INPUTS], inputs.slice(batch * rows * INPUTS, (batch + 1) * rows * INPUTS)),
-    targets: hostTensor('float32', [rows, CLASSES], targets.slice(batch * rows * CLASSES, (batch + 1) * rows * CLASSES)),
-  }));
-}
+export { classificationBatches } from '@whittle/core/test';
 
 /**
  * The classifier's mean softmax cross-entropy and accuracy over `batches`, computed in plain

@@ -164,7 +164,7 @@ describe('trainSharedWeights: invariants', () => {
             tuned = (
               await trainSharedWeights(shared, {
                 shared: ['hidden/kernel', 'head/kernel'],
-                data: classificationBatches(3, 16, seed),
+                data: classificationBatches(3, 16, { seed }),
                 loss: 'categoricalCrossentropy',
                 optimizer,
                 epochs: 2,
@@ -200,7 +200,7 @@ describe('trainSharedWeights: invariants', () => {
   it('refuses a param that stores no codebook, and a model without layers, with typed errors', async () => {
     const optimizer = tf.train.sgd(0.1);
     try {
-      const data = classificationBatches(1, 4, 1);
+      const data = classificationBatches(1, 4, { seed: 1 });
       await expect(trainSharedWeights(classifierModel(), { shared: ['hidden/kernel'], data, loss: 'categoricalCrossentropy', optimizer })).rejects.toMatchObject({
         code: 'invalid-argument',
         field: 'shared',

@@ -4,11 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { WhittleError, describeValue, isFloatDType, loadGradients, loadRunner, replaceParams, type Encoding, type Model, type TrainingLoss } from '@whittle/core';
+import { WhittleError, describeValue, isFloatDType, loadGradients, loadRunner, replaceParams, splitBatches, type Encoding, type Model, type TrainingLoss } from '@whittle/core';
 import type { BatchData } from '@whittle/core/runner';
 import { SharedWeightOptimizer, writeKernel, type SharedVariable } from './shared-weight-optimizer.ts';
 import { sharedWeightsOf, withCentroids } from './shared-weights.ts';
-import { splitTrainingBatches } from './split-training-batches.ts';
 
 /** Options of {@link trainSharedWeights}. */
 export interface TrainSharedWeightsOptions {
@@ -72,7 +71,7 @@ export async function trainSharedWeights(model: Model, options: TrainSharedWeigh
   const runner = await loadRunner('fine-tuning', { field: 'model' });
   // tfjs-layers registers the gradients as it loads; a bundled app may have dropped them.
   await loadGradients();
-  const data = options.batchSize === undefined ? options.data : splitTrainingBatches(options.data, options.batchSize);
+  const data = options.batchSize === undefined ? options.data : splitBatches(options.data, options.batchSize);
   const trainable = await runner.loadTrainable(model);
   const variables: SharedVariable[] = [];
   try {

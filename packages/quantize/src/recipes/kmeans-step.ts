@@ -4,12 +4,12 @@
  */
 import {
   TRAINING_NEED,
-  TRAINING_RESOURCE,
   WEIGHT_ROLES,
   FILTER_FIELDS,
   WhittleError,
-  checkTrainingData,
-  isWhittleError,
+  inTrainingResource,
+  optimizerByName,
+  requireTraining,
   selectParams,
   copyFilter,
   estimateParams,
@@ -24,7 +24,7 @@ import {
   type RecipeStep,
   type StepContext,
 } from '@whittle/core';
-import { createFineTuneOptimizer, readFineTune, type FineTuneConfig, type FineTuneSettings } from '../finetune/fine-tune-settings.ts';
+import { readFineTune, type FineTuneConfig, type FineTuneSettings } from '../finetune/fine-tune-settings.ts';
 import { sharedWeightsOf } from '../finetune/shared-weights.ts';
 import { trainSharedWeights } from '../finetune/train-shared-weights.ts';
 import { KMEANS_INITS, kmeansByteLength, kmeansQuantize, type KmeansInit } from '../primitives/kmeans-quantize.ts';
@@ -149,23 +149,12 @@ export const kmeansHandler: RecipeHandler<KmeansConfig> = {
 
 /** The step's shared params fine-tuned on the `training` resource (see `trainSharedWeights`). */
 async function fineTuneShared(model: Model, config: KmeansConfig, fineTune: FineTuneConfig, context: StepContext): Promise<Model> {
-  const training = context.resources[TRAINING_RESOURCE];
-  if (training === undefined) {
-    throw new WhittleError('missing-resource', 'quantize.kmeans with fineTune needs the "training" resource: batches of inputs with targets, and the loss', {
-      field: `resources.${TRAINING_RESOURCE}`,
-      step: context.step,
-    });
-  }
-  try {
-    checkTrainingData(training);
-  } catch (error) {
-    throw inResource(error, context);
-  }
+  const training = requireTraining(context, 'quantize.kmeans with fineTune');
   // Params the step selected but left alone (integer, already quantized) have no codebook to train.
   const shared = selectParams(model, config, WEIGHT_ROLES)
     .filter((param) => sharedWeightsOf(param) !== undefined)
     .map((param) => param.name);
-  const optimizer = createFineTuneOptimizer(fineTune.optimizer, fineTune.learningRate);
+  const optimizer = optimizerByName(fineTune.optimizer, fineTune.learningRate);
   try {
     const result = await trainSharedWeights(model, {
       shared,
@@ -179,20 +168,8 @@ async function fineTuneShared(model: Model, config: KmeansConfig, fineTune: Fine
     });
     return result.model;
   } catch (error) {
-    throw inResource(error, context);
+    throw inTrainingResource(error, context);
   } finally {
     optimizer.dispose();
   }
-}
-
-/**
- * An error of the training data restated against the resource the user passed (the runner says
- * `data[2].targets`; the user gave `resources.training.batches`), and every error given the step.
- */
-function inResource(error: unknown, context: StepContext): unknown {
-  if (!isWhittleError(error) || error.step !== undefined) return error;
-  let field = error.field;
-  if (field?.startsWith('data') === true) field = `resources.${TRAINING_RESOURCE}.batches${field.slice('data'.length)}`;
-  else if (field === 'loss') field = `resources.${TRAINING_RESOURCE}.loss`;
-  return new WhittleError(error.code, error.detail, { ...(field === undefined ? {} : { field }), ...(error.file === undefined ? {} : { file: error.file }), step: context.step }, { cause: error });
 }

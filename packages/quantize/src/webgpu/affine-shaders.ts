@@ -134,7 +134,9 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
  * There the side is decided exactly: with m = 2·floor(t) + 1 (at most 10 bits) and the scale
  * split into two halves of at most 12 significant bits, m · high and m · low are exact, and
  * 2·value − m · high is exact too (the two are within a factor of two), so comparing it with
- * m · low compares 2·value with m · scale without rounding.
+ * m · low compares 2·value with m · scale without rounding. The halves are of the scale's
+ * magnitude: a negative scale (the signed-extreme grid's, when the extreme is positive) gives the
+ * same quotient as its magnitude applied to the negated value, so that value is compared.
  */
 export function quantizeShader(grouped: boolean, bits: number): string {
   return /* wgsl */ `${WINDOW_STRUCT}
@@ -159,7 +161,9 @@ fn roundedQuotient(value: f32, slot: SlotCoding) -> f32 {
   let below = floor(t);
   if (abs(t - below - 0.5) > NEAR_HALF * max(1.0, abs(t))) { return round(t); }
   let doubledHalf = 2.0 * below + 1.0;
-  let difference = 2.0 * value - doubledHalf * slot.scaleHigh;
+  // scaleHigh + scaleLow is the scale's magnitude; a negative scale divides the negated value.
+  let magnitudeValue = select(value, -value, slot.inverse < 0.0);
+  let difference = 2.0 * magnitudeValue - doubledHalf * slot.scaleHigh;
   let rest = doubledHalf * slot.scaleLow;
   if (difference > rest) { return below + 1.0; }
   if (difference < rest) { return below; }

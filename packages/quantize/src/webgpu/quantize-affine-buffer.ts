@@ -15,8 +15,9 @@ import {
   type Granularity,
 } from '@whittle/core';
 import { affineLayout, type AffineLayout } from '../primitives/affine-layout.ts';
-import { affineScale, affineZeroPoint } from '../primitives/choose-qparams.ts';
+import { affineScale, affineZeroPoint, signedExtremeScale } from '../primitives/choose-qparams.ts';
 import { quantizationRange } from '../primitives/quantization-range.ts';
+import type { ScaleGrid } from '../primitives/affine-kernels.ts';
 import { checkGrid, quantizeAffineByteLength, type QuantizeAffineOptions } from '../primitives/quantize-affine.ts';
 import { quantizeShader, rangeShader } from './affine-shaders.ts';
 import type { GpuBuffer, GpuDevice } from './gpu-interfaces.ts';
@@ -67,9 +68,6 @@ export async function quantizeAffineBuffer(
   tuning: GpuKernelTuning = {}
 ): Promise<AffineEncoding | undefined> {
   const plan = gpuQuantizePlan(shape, options);
-  // The kernels code on the absmax grid; the signed-extreme grid (the default for symmetric 4-bit
-  // groups) is left to the host kernel, which the caller falls back to.
-  if (checkGrid(options.grid, plan.symmetric, plan.bits, plan.granularity) !== 'absmax') return undefined;
   const size = shape.reduce((product, dimension) => product * dimension, 1);
   const { layout, grouped, symmetric, qmin, qmax, bits } = plan;
   const windows = gpuWindows(layout, size, grouped, device.limits, tuning.windowElements);
@@ -105,6 +103,8 @@ interface QuantizePlan {
   readonly qmin: number;
   readonly qmax: number;
   readonly scaleDType: 'float32' | 'float16';
+  /** How a symmetric scale is chosen (the default resolved as `quantizeAffine` resolves it). */
+  readonly grid: ScaleGrid;
 }
 
 /**
@@ -138,7 +138,8 @@ export function gpuQuantizePlan(shape: readonly number[], options: QuantizeAffin
   const layout = affineLayout(shape, granularity);
   checkEntriesBound(layout.slotCount, size);
   const scaleDType = options.scaleDType ?? (granularity.kind === 'group' ? 'float16' : 'float32');
-  return { layout, granularity, grouped: granularity.kind === 'group', symmetric, bits, qmin, qmax, scaleDType };
+  const grid = checkGrid(options.grid, symmetric, bits, granularity);
+  return { layout, granularity, grouped: granularity.kind === 'group', symmetric, bits, qmin, qmax, scaleDType, grid };
 }
 
 /** Ranges per entry, read back: low, high, and 1 + the first non-finite index (0: none). */
@@ -240,21 +241,29 @@ function chooseSlots(ranges: RangeEntries, layout: AffineLayout, plan: QuantizeP
       low = Math.min(low, floats[entry]!);
       high = Math.max(high, floats[entry + 1]!);
     }
-    if (plan.symmetric) {
-      high = Math.max(-low, high);
-      low = -high;
+    let scale: number;
+    if (plan.symmetric && plan.grid === 'signed-extreme') {
+      scale = signedExtremeScale(low, high, plan.qmin, plan.scaleDType);
+    } else {
+      if (plan.symmetric) {
+        high = Math.max(-low, high);
+        low = -high;
+      }
+      scale = affineScale(low, high, plan.symmetric, plan.qmin, plan.qmax, plan.scaleDType);
     }
-    const scale = affineScale(low, high, plan.symmetric, plan.qmin, plan.qmax, plan.scaleDType);
-    if (!(scale >= SMALLEST_SCALE && scale <= LARGEST_SCALE)) return undefined;
+    const magnitude = Math.abs(scale);
+    if (!(magnitude >= SMALLEST_SCALE && magnitude <= LARGEST_SCALE)) return undefined;
     scales[slot] = scale;
     zeroPoints[slot] = plan.symmetric ? 0 : affineZeroPoint(low, scale, plan.qmin, plan.qmax);
     const at = slot * fieldsPerSlot;
     codingFloats[at] = 1 / scale;
     codingWords[at + 1] = zeroPoints[slot]!;
-    // The stored scale is a float32 (or float16) already, so its halves are exact.
-    codingFloats[at + 2] = scale;
+    // The stored scale is a float32 (or float16) already, so its halves are exact. They split its
+    // magnitude: the kernel compares the value times the inverse's sign (a negative scale, from
+    // the signed-extreme grid, is the positive one applied to the negated value).
+    codingFloats[at + 2] = magnitude;
     codingWords[at + 2] = codingWords[at + 2]! & HIGH_HALF_MASK;
-    codingFloats[at + 3] = scale - codingFloats[at + 2]!;
+    codingFloats[at + 3] = magnitude - codingFloats[at + 2]!;
   }
   return { scales, zeroPoints, coding };
 }

@@ -89,15 +89,9 @@ describe.skipIf(!backend.ready)(`quantizeAffineOnGpu on ${backend.ready ? backen
             return;
           }
           const gpu = await quantizeAffineBuffer(device, buffer, shape, options, { windowElements });
-          // The kernels decline (for the host to quantize) only the signed-extreme grid (the
-          // default of symmetric 4-bit groups) and scales beyond 2^±100.
-          const signedExtreme =
-            options.grid === 'signed-extreme' ||
-            (options.grid === undefined && options.symmetric !== false && options.bits === 4 && options.granularity?.kind === 'group');
-          if (gpu === undefined)
-            expect(signedExtreme || scalesOf(host).some((scale) => Math.abs(scale) < 2 ** -100 || Math.abs(scale) > 2 ** 100)).toBe(true);
-          else expect(signedExtreme).toBe(false);
-          if (gpu !== undefined) expectSameEncoding(gpu, host, values, options);
+          // The kernels decline (for the host to quantize) only scales beyond 2^±100.
+          if (gpu === undefined) expect(scalesOf(host).some((scale) => Math.abs(scale) < 2 ** -100 || Math.abs(scale) > 2 ** 100)).toBe(true);
+          else expectSameEncoding(gpu, host, values, options);
         } finally {
           release();
           tensor.dispose();
@@ -124,6 +118,31 @@ describe.skipIf(!backend.ready)(`quantizeAffineOnGpu on ${backend.ready ? backen
         release();
         tensor.dispose();
       }
+    }
+  });
+
+  it('codes the signed-extreme grid with negative scales, exact half steps going to the even code', async () => {
+    // Each group's extreme is +8 or -8, so its scale is -1 or +1 exactly, and every other value is
+    // a half step: the codes are round-half-to-even of value / scale, worked out here by hand.
+    const groups = [
+      [8, 0.5, 1.5, 2.5, -3.5, -0.5, 6.5, -7.5],
+      [-8, 0.5, 1.5, 2.5, -3.5, -0.5, 6.5, 7.5],
+    ];
+    const values = Float32Array.from(groups.flat());
+    const options: QuantizeAffineOptions = { bits: 4, granularity: { kind: 'group', axis: 1, size: 8 }, scaleDType: 'float32', grid: 'signed-extreme' };
+    const tensor = tf.tensor(values, [2, 8]);
+    try {
+      const gpu = await quantizeAffineOnGpu(tensor, options);
+      expect(Array.from(gpu.scales.data)).toEqual([-1, 1]);
+      const evenRound = (quotient: number): number => {
+        const below = Math.floor(quotient);
+        return quotient - below === 0.5 ? (below % 2 === 0 ? below : below + 1) : Math.round(quotient);
+      };
+      const expected = groups.flatMap((group, index) => group.map((value) => Math.min(7, Math.max(-8, evenRound(value / (index === 0 ? -1 : 1))))));
+      expect(Array.from(unpackBits(gpu.codes, 16, 4, true))).toEqual(expected);
+      expect(Array.from(unpackBits(gpu.codes, 16, 4, true))).toEqual(Array.from(unpackBits(quantizeAffine(hostTensor('float32', [2, 8], values), options).codes, 16, 4, true)));
+    } finally {
+      tensor.dispose();
     }
   });
 

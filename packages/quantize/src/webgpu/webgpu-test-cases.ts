@@ -68,9 +68,9 @@ function granularityFor(shape: readonly number[]): fc.Arbitrary<Granularity> {
 
 /** Code settings the GPU covers: symmetric int2/4/8, asymmetric int1/2/4/8, scale dtypes. */
 const codeSettings = fc.oneof(
-  // The absmax grid named, or the default (signed-extreme for 4-bit groups, which the host codes).
+  // Either grid named, or the default (signed-extreme for 4-bit groups, absmax otherwise).
   fc.record(
-    { bits: fc.constantFrom(2, 4, 8), symmetric: fc.constant(true), narrowRange: fc.boolean(), grid: fc.constant('absmax' as const) },
+    { bits: fc.constantFrom(2, 4, 8), symmetric: fc.constant(true), narrowRange: fc.boolean(), grid: fc.constantFrom('absmax' as const, 'signed-extreme' as const) },
     { requiredKeys: ['bits', 'symmetric', 'narrowRange'] }
   ),
   fc.record({ bits: fc.constantFrom(1, 2, 4, 8), symmetric: fc.constant(false), narrowRange: fc.constant(false) })

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { runNode } from '../../run-node.ts';
 import { peakRssFromStatus } from './peak-rss.ts';
 
 /** `rewrite`: stream the input through an identity rewrite; `baseline`: load core and stop. */
@@ -72,18 +72,4 @@ export async function runRewriteChild(mode: RewriteChildMode, input = '', output
     peakRssSource: highWater === undefined ? 'sampled' : 'VmHWM',
     sampledPeakRssBytes: reported.sampledPeakRssBytes,
   };
-}
-
-function runNode(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }),
-    );
-  });
 }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { runNode } from '../../run-node.ts';
 
 /** What one fresh process runs: a case of `kernel-child.mjs`, its size and how often. */
 export interface KernelChildSpec {
@@ -45,18 +45,4 @@ export async function runKernelChild(spec: KernelChildSpec): Promise<KernelChild
     throw new Error(`the ${spec.case} child process exited with status ${code}: ${reported.error ?? 'no reason given'}`);
   }
   return reported;
-}
-
-function runNode(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }),
-    );
-  });
 }

@@ -5,12 +5,12 @@
  */
 import { create } from '@bufbuild/protobuf';
 import { encodeModelProto, ModelProtoSchema, TensorProto_DataLocation as DataLocation, TensorProto_DataType as DataType } from '@whittle/onnx';
-import { spawn } from 'node:child_process';
 import { open, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { seededRandom } from '../../seeded-random.ts';
+import { runNode } from '../../run-node.ts';
 
 /** A chain of `layers` MatMuls `[width, width]`, each followed by a Relu. */
 export interface LargeModelSize {
@@ -132,16 +132,4 @@ export async function quantizeInChild(directory: string): Promise<QuantizeChildF
   const baseline = await run('baseline');
   const quantized = await run('quantize');
   return { seconds: quantized.seconds, peakRssBytes: quantized.maxRss, baselineRssBytes: baseline.maxRss, outputBytes: quantized.outputBytes };
-}
-
-function runNode(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }));
-  });
 }

@@ -3,8 +3,10 @@
  * consecutive runs of rows, so a dataset's loader need not know the step's batch size.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { WhittleError, type HostTensor, loadRunner } from '@whittle/core';
-import type { Batch, BatchData, BatchTensor, BatchTensors } from '@whittle/core/runner';
+import { WhittleError } from '../errors.ts';
+import { loadRunner } from '../recipe/load-runner.ts';
+import type { Batch, BatchData, BatchTensor, BatchTensors } from '../runner/batch-data.ts';
+import type { HostTensor } from '../tensor/host-tensor.ts';
 
 /**
  * `data` read again on every pass, with each batch cut into batches of at most `batchSize` rows

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { isWhittleError, useBackend } from '@whittle/core';
+import { useBackend } from '../backend/use-backend.ts';
+import { isWhittleError } from '../errors.ts';
 import { OPTIMIZER_NAMES, optimizerByName, setLearningRate } from './optimizer-by-name.ts';
 
 beforeAll(async () => {

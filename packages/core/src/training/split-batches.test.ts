@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hostTensor, useBackend } from '@whittle/core';
-import type { Batch, BatchTensor } from '@whittle/core/runner';
+import { useBackend } from '../backend/use-backend.ts';
+import type { Batch, BatchTensor } from '../runner/batch-data.ts';
+import { hostTensor } from '../tensor/host-tensor.ts';
 import { splitBatches } from './split-batches.ts';
 
 beforeAll(async () => {

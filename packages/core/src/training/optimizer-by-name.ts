@@ -1,11 +1,12 @@
 /**
- * The tfjs optimizers `distill` trains with, chosen by name, and the one way to change their
- * learning rate between steps (a schedule).
+ * The tfjs optimizers the training steps (gradual pruning, centroid fine-tuning, distillation)
+ * make, chosen by name, and the one way to change their learning rate between steps (a schedule).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { WhittleError, describeValue } from '@whittle/core';
+import { WhittleError } from '../errors.ts';
+import { describeValue } from '../tensor/shape.ts';
 
-/** Every optimizer name `distill` takes: the list {@link OptimizerName} comes from. */
+/** Every optimizer name a training step can take: the list {@link OptimizerName} comes from. */
 export const OPTIMIZER_NAMES = ['adam', 'sgd', 'rmsprop', 'adagrad'] as const;
 
 /** Adam (default), SGD (with momentum when given), RMSprop (with momentum when given) or AdaGrad. */
