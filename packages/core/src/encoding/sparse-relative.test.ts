@@ -160,7 +160,7 @@ describe('relative sparse layout from untrusted input', () => {
     ['gaps as a plain array', { gaps: [0b01_11_01] }, 'layout.gaps'],
     ['gaps as another typed array', { gaps: new Int8Array([0b01_11_01]) }, 'layout.gaps'],
     ['gaps running past the last element', { gaps: new Uint8Array([0b11_11_11]) }, 'layout.gaps'],
-    ['fillers alone running past the end', { indexBits: 8, count: 1, gaps: new Uint8Array([8]) }, 'layout.gaps'],
+    ['a single 8-bit gap landing one past the end', { indexBits: 8, count: 1, gaps: new Uint8Array([8]) }, 'layout.gaps'],
   ])('rejects %s with a one-line error naming the field', (_, change, field) => {
     // Values of the claimed count where one could exist, so only the layout is at fault.
     const count = 'count' in change && Number.isInteger(change.count) && (change.count as number) >= 0 && (change.count as number) <= 8 ? (change.count as number) : 3;
