@@ -107,7 +107,11 @@ export async function searchedAgainstUniform(context: SearchComparisonContext): 
         ...(best === undefined ? {} : { peer: { name: `best uniform: ${best.label}`, value: best.bytes } }),
       });
       row({ case: `${name}: 1/${divisor} search (choose, compress, verify)`, size: `${budget} B`, metric: 'time', value: seconds, unit: 's' });
-      notes.push(`${name} at 1/${divisor}: ${describeChoices(result.choices)}; ${result.rounds} round(s); best uniform within budget: ${best === undefined ? 'none fits' : `${best.label} (${best.bytes} B, ${best.accuracy.toFixed(4)})`}`);
+      const verified = result.candidates.filter(({ label }) => label.startsWith('recipe ('));
+      const plans = verified.map(({ bytes, divergence, outputError }) => `${bytes} B ${(divergence ?? outputError ?? Number.NaN).toExponential(2)}`).join(', ');
+      notes.push(
+        `${name} at 1/${divisor}: ${describeChoices(result.choices)}; ${result.rounds} round(s); loss ${result.loss}, measured ${(result.measured.divergence ?? result.measured.outputError ?? Number.NaN).toExponential(2)} on the selection digits (predicted ${(result.predicted.divergence ?? result.predicted.outputError ?? Number.NaN).toExponential(2)}); plans verified (bytes, loss): ${plans}; best uniform within budget: ${best === undefined ? 'none fits' : `${best.label} (${best.bytes} B, ${best.accuracy.toFixed(4)})`}`,
+      );
     } catch (error) {
       if (!isWhittleError(error)) throw error;
       notes.push(`${name} at 1/${divisor}: ${error.detail}`);
