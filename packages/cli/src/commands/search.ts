@@ -214,7 +214,7 @@ export function searchHelp(): string {
     '',
     'Candidate space (--sparsities, --structured, --bits, --methods, --then): instead of the',
     'settings above, each layer tries every listed pruning followed by every quantization (pruned',
-    'weights stored as CSR, the kept values quantized), each also alone unless --pairs-only; steps',
+    'weights in the smallest sparse layout, the kept values quantized), each also alone unless --pairs-only; steps',
     'given with --then are appended to every recipe and sized with it. Pruning then quantizing is',
     'what reaches 1/16 and 1/32 of the float32 bytes.',
     '',
