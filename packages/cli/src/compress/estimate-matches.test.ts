@@ -142,6 +142,16 @@ const granularityArbitrary = fc.oneof(
   fc.record({ kind: fc.constant('group'), size: fc.integer({ min: 1, max: 16 }) })
 );
 
+/** A pruning step's storage: any layout (auto by default), at a chosen or the best index width, for a value width. */
+const STORAGE_ARBITRARY = fc.record(
+  {
+    layout: fc.constantFrom('auto', 'bitmask', 'csr', 'relative', 'dense'),
+    indexBits: fc.constantFrom(1, 2, 3, 4, 5, 8, 16),
+    valueBits: fc.integer({ min: 1, max: 32 }),
+  },
+  { requiredKeys: [] }
+);
+
 /** Config arbitraries for every kind that has an estimate. */
 const STEP_ARBITRARIES: Readonly<Record<string, fc.Arbitrary<RecipeStep>>> = {
   cast: fc.record({ kind: fc.constant('cast'), dtype: fc.constantFrom(...CAST_DTYPES) }),
@@ -168,14 +178,28 @@ const STEP_ARBITRARIES: Readonly<Record<string, fc.Arbitrary<RecipeStep>>> = {
     groupSize: fc.constantFrom(-1, 4, 8, 16),
     symmetric: fc.boolean(),
   }),
-  'prune.magnitude': fc.record({
-    kind: fc.constant('prune.magnitude'),
-    sparsity: fc.double({ min: 0, max: 1, noNaN: true }),
-    scope: fc.constantFrom('layer', 'global'),
-  }),
+  'prune.magnitude': fc.record(
+    {
+      kind: fc.constant('prune.magnitude'),
+      sparsity: fc.double({ min: 0, max: 1, noNaN: true }),
+      scope: fc.constantFrom('layer', 'global'),
+      storage: STORAGE_ARBITRARY,
+    },
+    { requiredKeys: ['kind', 'sparsity', 'scope'] }
+  ),
   'prune.nm': fc
     .integer({ min: 2, max: 8 })
-    .chain((m) => fc.record({ kind: fc.constant('prune.nm'), m: fc.constant(m), n: fc.integer({ min: 1, max: m - 1 }) })),
+    .chain((m) =>
+      fc.record(
+        {
+          kind: fc.constant('prune.nm'),
+          m: fc.constant(m),
+          n: fc.integer({ min: 1, max: m - 1 }),
+          storage: fc.oneof(STORAGE_ARBITRARY, fc.constant({ layout: 'nm' })),
+        },
+        { requiredKeys: ['kind', 'm', 'n'] }
+      )
+    ),
   'prune.structured': fc.record({
     kind: fc.constant('prune.structured'),
     sparsity: fc.double({ min: 0, max: 0.95, noNaN: true }),
@@ -255,7 +279,7 @@ describe('estimate equals the written output, for every registered kind', () => 
       fc.record({
         kind: fc.constant('prune.magnitude'),
         sparsity: fc.double({ min: 0.3, max: 0.97, noNaN: true }),
-        storage: fc.record({ layout: fc.constant('csr'), valueBits: fc.integer({ min: 1, max: 8 }) }),
+        storage: fc.record({ layout: fc.constantFrom('csr', 'relative', 'auto'), valueBits: fc.integer({ min: 1, max: 8 }) }),
       }),
       fc.record({ kind: fc.constant('prune.structured'), sparsity: fc.double({ min: 0.1, max: 0.8, noNaN: true }) })
     ),

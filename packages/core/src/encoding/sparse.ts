@@ -7,8 +7,7 @@ import { validateEncoding } from './validate.ts';
 /**
  * Builds a sparse encoding, checking the layout against `shape` (mask popcount, monotone CSR row
  * pointers, relative gaps inside the tensor, N:M positions) and that `values` is a 1-D encoding
- * of the stored entry count. A
- * negative N:M axis counts from the end. Buffers are shared, not copied.
+ * of the stored entry count. A negative N:M axis counts from the end. Buffers are shared, not copied.
  *
  * @example
  * ```ts

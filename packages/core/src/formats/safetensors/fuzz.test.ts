@@ -57,6 +57,12 @@ const PARAMS: Param[] = [
         })
     ),
   },
+  {
+    name: 'r.weight',
+    role: 'other',
+    shape: [2, 4],
+    value: sparseFromDense({ dtype: 'float32', shape: [2, 4], data: values }, { kind: 'relative', indexBits: 1 }),
+  },
 ];
 
 const valid = await (async () => {
@@ -171,7 +177,7 @@ function expectFileError(error: unknown): void {
 describe('fuzzing the safetensors reader', () => {
   test('the unmutated file reads', async () => {
     await readEverything(valid);
-    expect(encodingKeys).toEqual(['whittle:q.weight', 'whittle:s.weight']);
+    expect(encodingKeys).toEqual(['whittle:q.weight', 'whittle:s.weight', 'whittle:r.weight']);
   });
 
   test('a mutated file reads or fails with a malformed-file error naming the file', async () => {
