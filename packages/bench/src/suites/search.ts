@@ -46,7 +46,7 @@ async function runSearchSuite(options: SuiteOptions = {}): Promise<SuiteResult> 
   const space = { sparsities: plan.sparsities, bits: plan.bits, methods: ['affine', 'kmeans'] as const };
   const rows: ResultRow[] = [];
   const notes: string[] = [
-    `Candidate space per layer: magnitude sparsity ${plan.sparsities.join(', ')} (CSR) then affine (per channel) or k-means at ${plan.bits.join(', ')} bits, each also alone; uniform recipes put one of these settings on every layer.`,
+    `Candidate space per layer: magnitude sparsity ${plan.sparsities.join(', ')} (in the smallest sparse layout) then affine (per channel) or k-means at ${plan.bits.join(', ')} bits, each also alone; uniform recipes put one of these settings on every layer.`,
     `Sensitivities and verification on ${plan.selection} held-out digits; every accuracy on ${plan.evaluation} other held-out digits.`,
   ];
   const profiles: { name: string; profile: ModelProfile }[] = [];

@@ -42,8 +42,11 @@ describe('whittle search', () => {
     );
     expect(run.err).not.toMatch(/^whittle:/m);
     expect(run.status).toBe(0);
-    const result = JSON.parse(run.out) as { met: boolean; recipe: Recipe; measured: { bytes: number; metric: number }; original: { metric: number }; candidates: { pareto: boolean }[] };
+    const result = JSON.parse(run.out) as { met: boolean; loss: string; recipe: Recipe; measured: { bytes: number; metric: number; divergence: number }; original: { metric: number }; candidates: { pareto: boolean }[] };
     expect(result.met).toBe(true);
+    // A classifier's settings are ranked by the divergence of its outputs, measured on the digits.
+    expect(result.loss).toBe('divergence');
+    expect(result.measured.divergence).toBeGreaterThan(0);
     expect(result.measured.bytes).toBeLessThanOrEqual(budget);
     // 500 held-out digits: int4-ish weights keep most of the float model's accuracy.
     expect(result.measured.metric).toBeGreaterThan(result.original.metric - 0.1);
@@ -95,6 +98,12 @@ describe('whittle search', () => {
     const both = await runRecorded('search', modelDirectory, '--max-bytes', '10', '--max-params', '10');
     expect(both.status).toBe(1);
     expect(both.err).toMatch(/^whittle: .*exactly one of --max-bytes/);
+
+    for (const flags of [['--loss', 'accuracy'], ['--plans', '0'], ['--plans', '1.5'], ['--plans', '65']]) {
+      const refused = await runRecorded('search', modelDirectory, '--max-bytes', '10', ...flags);
+      expect(refused.status).toBe(2);
+      expect(refused.err).toContain(flags[0]);
+    }
 
     const bogus = await runRecorded('search', modelDirectory, '--max-bytes', '10', '--techniques', 'quantize,magic');
     expect(bogus.status).toBe(2);

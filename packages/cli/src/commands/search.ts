@@ -1,5 +1,6 @@
 import {
   CANDIDATE_METHODS,
+  SEARCH_LOSSES,
   SEARCH_TECHNIQUES,
   WhittleError,
   readCandidateSpace,
@@ -9,6 +10,7 @@ import {
   type CandidateMethod,
   type RecipeStep,
   type SearchCandidateSpace,
+  type SearchLoss,
   type SearchResult,
   type SearchTarget,
 } from '@whittle/core';
@@ -47,6 +49,10 @@ export interface SearchCommandOptions {
   readonly pairsOnly?: boolean;
   /** Recipe steps appended to every recipe (an entropy-coding step, say), as JSON. */
   readonly then?: readonly RecipeStep[];
+  /** What the search minimises; by default the divergence for a classifier (see `SEARCH_LOSSES`). */
+  readonly loss?: SearchLoss;
+  /** The most plans compressed and measured per round; default 4. */
+  readonly plans?: number;
   /** Where to write the recipe JSON. */
   readonly output?: string;
   /** Where to write the Pareto chart. */
@@ -111,10 +117,12 @@ export async function runSearch(path: string, options: SearchCommandOptions, io:
       ...(options.techniques === undefined ? {} : { techniques: options.techniques }),
       ...(candidates === undefined ? {} : { candidates }),
       ...(cache === undefined ? {} : { cache }),
+      ...(options.loss === undefined ? {} : { loss: options.loss }),
+      ...(options.plans === undefined ? {} : { plans: options.plans }),
       onProgress: (event) => {
         if (event.phase === 'sensitivity') progress.update(event.done, event.total, `sensitivity of ${event.param}: ${event.setting}${event.cached ? ' (cached)' : ''}`);
         else if (event.phase === 'uniform') progress.update(event.done, event.total, `uniform recipe: ${event.setting}`);
-        else progress.note(`round ${event.round}: ${event.measured.bytes} bytes${event.measured.metric === undefined ? '' : `, ${event.measured.metric.toFixed(4)}`}: ${event.met ? 'meets the target' : 'misses the target; tightening'}`);
+        else progress.note(`round ${event.round}, plan ${event.plan}: ${event.measured.bytes} bytes${event.measured.metric === undefined ? '' : `, ${event.measured.metric.toFixed(4)}`}: ${event.met ? 'meets the target' : 'misses the target; tightening'}`);
       },
     });
     if (options.students === true) {
@@ -168,6 +176,8 @@ export function addSearchCommand(program: Command, io: CliIo): void {
     .option('--methods <list>', `how values are quantized at each width: ${CANDIDATE_METHODS.join(', ')} (default affine)`, parseMethods)
     .option('--pairs-only', 'try each pruning only followed by a quantization, not alone')
     .option('--then <json>', 'a recipe step (or a JSON array of steps) appended to every recipe; its size counts toward the budget', parseSteps)
+    .addOption(new Option('--loss <name>', 'what the search minimises (default divergence for class scores, else metric with labels, else output-error)').choices(SEARCH_LOSSES))
+    .option('--plans <N>', 'the most plans compressed and measured per round, the least measured loss winning (default 4)', parsePlans)
     .option('-o, --output <recipe.json>', 'write the chosen recipe as JSON (what compress --recipe runs)')
     .option('--svg <file>', 'write the candidates and their Pareto front as an SVG chart')
     .option('--cache <file>', 'keep sensitivities in this JSON file: a second run (or one after an interruption) measures only what it lacks')
@@ -197,10 +207,14 @@ export function searchHelp(): string {
     'a quarter, half or three quarters of a layer\'s units or filters removed (structured); SVD',
     'ranks ½, ¼, ⅛), then one setting per layer is chosen (a multiple-choice knapsack), the',
     'recipe is run and evaluated, and the budget tightened and the choice made again if it missed.',
+    'A classifier\'s settings are ranked by the KL divergence of its outputs from the original\'s on',
+    'the data (--loss), far less noisy than accuracy on a few hundred samples; the best plan and the',
+    'next best predicted close to it (--plans) are each compressed and measured, and the one measuring',
+    'the least loss wins.',
     '',
     'Candidate space (--sparsities, --structured, --bits, --methods, --then): instead of the',
     'settings above, each layer tries every listed pruning followed by every quantization (pruned',
-    'weights stored as CSR, the kept values quantized), each also alone unless --pairs-only; steps',
+    'weights in the smallest sparse layout, the kept values quantized), each also alone unless --pairs-only; steps',
     'given with --then are appended to every recipe and sized with it. Pruning then quantizing is',
     'what reaches 1/16 and 1/32 of the float32 bytes.',
     '',
@@ -273,6 +287,12 @@ function parseCount(value: string): number {
 function parsePositive(value: string): number {
   const number = Number(value);
   if (value.trim() === '' || !Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('expected a number above 0.');
+  return number;
+}
+
+function parsePlans(value: string): number {
+  const number = parseCount(value);
+  if (number < 1 || number > 64) throw new InvalidArgumentError('expected a whole number from 1 to 64.');
   return number;
 }
 

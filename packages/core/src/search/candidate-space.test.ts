@@ -33,7 +33,7 @@ function param(role: Param['role'], shape: number[]): Param {
 }
 
 describe('candidateSettings', () => {
-  it('crosses every pruning with every quantization, adds each alone, and sizes CSR for the values it will hold', () => {
+  it('crosses every pruning with every quantization, adds each alone, and sizes the sparse layout for the values it will hold', () => {
     const settings = candidateSettings(param('dense-kernel', [8, 4]), namedRegistry(ALL_KINDS), { sparsities: [0.9], structured: [0.5], bits: [4], methods: ['affine', 'kmeans'] });
     expect(settings.map(({ label }) => label)).toEqual([
       '90% sparse',
@@ -47,7 +47,7 @@ describe('candidateSettings', () => {
     ]);
     const pair = settings.find(({ label }) => label === '90% sparse + kmeans4')!;
     expect(pair.steps).toEqual([
-      { kind: 'prune.magnitude', sparsity: 0.9, storage: { layout: 'csr', valueBits: 4 } },
+      { kind: 'prune.magnitude', sparsity: 0.9, storage: { layout: 'auto', valueBits: 4 } },
       { kind: 'quantize.kmeans', bits: 4 },
     ]);
   });

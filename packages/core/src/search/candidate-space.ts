@@ -1,7 +1,7 @@
 /**
  * A caller's candidate space for a search, as plain data: magnitude sparsities and structured
  * fractions crossed with quantization widths and methods, so one layer's setting can be a
- * sequence (prune to 90 %, then k-means the values left to 4 bits, stored as CSR), plus fixed
+ * sequence (prune to 90 %, then k-means the values left to 4 bits, in the smallest sparse layout), plus fixed
  * steps appended to every recipe (an entropy-coding step, say).
  */
 import { WhittleError } from '../errors.ts';
@@ -97,7 +97,8 @@ export function readCandidateSpace(value: unknown): SearchCandidateSpace {
 
 /**
  * The settings `param` may take in `space` under `registry`: every pruning (magnitude sparsities
- * stored as CSR sized for the values' width, structured fractions) followed by every quantization
+ * stored in whichever sparse layout the pruning handler finds smallest for values of the
+ * quantization's width: `storage.layout` `auto`; structured fractions) followed by every quantization
  * (each method at each width), and, unless `alone` is false, each of them on its own. A setting
  * is offered only where every kind it uses is registered and selects `param`'s role by default
  * (and, with `techniques`, where the techniques allow every kind).
@@ -147,7 +148,7 @@ function prunings(space: SearchCandidateSpace): Pruning[] {
       setting: (then) =>
         then === undefined
           ? { label, steps: [{ kind: 'prune.magnitude', sparsity }] }
-          : { label: `${label} + ${then.label}`, steps: [{ kind: 'prune.magnitude', sparsity, storage: { layout: 'csr', valueBits: then.valueBits } }, then.step] },
+          : { label: `${label} + ${then.label}`, steps: [{ kind: 'prune.magnitude', sparsity, storage: { layout: 'auto', valueBits: then.valueBits } }, then.step] },
     });
   }
   for (const sparsity of unique(space.structured ?? [])) {

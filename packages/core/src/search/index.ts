@@ -18,6 +18,7 @@ export {
   type SearchSetting,
   type SearchTechnique,
 } from './search-settings.ts';
+export { SEARCH_LOSSES, type SearchLoss } from './search-loss.ts';
 export { SEARCH_TARGET_FIELDS, readSearchTarget, type SearchTarget, type SearchTargetField } from './search-target.ts';
 export { search, type SearchCandidate, type SearchFigures, type SearchOptions, type SearchProgress, type SearchResult } from './search.ts';
 export { memorySensitivityCache, readSensitivityRecord, type MemorySensitivityCache, type SensitivityCache, type SensitivityRecord } from './sensitivity-cache.ts';

@@ -32,6 +32,13 @@ export interface ModelMeasurement {
   readonly metric?: number;
   /** Σ‖y − y₀‖² / Σ‖y₀‖² over every output element, y₀ the reference outputs (0 for the reference itself). */
   readonly outputError: number;
+  /**
+   * Where the outputs are class scores (rows along the last axis, at least two classes): the mean
+   * over rows of KL(p₀ ‖ p) in nats, p₀ the reference's distribution and p this run's (the rows
+   * themselves where the reference's rows are probabilities, else their softmax). 0 for the
+   * reference itself; absent for other outputs.
+   */
+  readonly divergence?: number;
   /** Median milliseconds of one forward pass over the first batch, when asked for. */
   readonly latencyMs?: number;
 }
@@ -44,6 +51,12 @@ export interface ReferenceRun {
   readonly outputs: readonly Float32Array[];
   /** Whether every batch had targets. */
   readonly hasTargets: boolean;
+  /**
+   * How the reference's output rows are read as distributions: `probabilities` where every row
+   * is non-negative and sums to 1, `logits` (through a softmax) otherwise; absent where the
+   * outputs are not class scores (no divergence is measured then).
+   */
+  readonly scores?: 'probabilities' | 'logits';
 }
 
 /** The output error of outputs with no relation left to the reference (finite, so JSON holds it). */
@@ -82,6 +95,10 @@ export async function measureModel(
     let noise = 0;
     let signal = 0;
     let latencyMs: number | undefined;
+    let classes: number | undefined;
+    let divergence = 0;
+    let rows = 0;
+    let allDistributions = true;
     for await (const batch of runner.readBatches(data.batches, 'data')) {
       if (batch.targets === undefined) hasTargets = false;
       const predicted = runnable.predict(batch.inputs);
@@ -101,6 +118,14 @@ export async function measureModel(
         noise += (values[index]! - reference) ** 2;
         signal += reference ** 2;
       }
+      const width = classCount(tensor.shape);
+      if (batches === 0) classes = width;
+      else if (classes !== width) classes = undefined;
+      if (classes !== undefined) {
+        if (options.reference === undefined) allDistributions &&= rowsAreDistributions(values, classes);
+        else if (options.reference.scores !== undefined) divergence += rowDivergence(expected!, values, classes, options.reference.scores);
+        rows += values.length / classes;
+      }
       if (options.reference === undefined) outputs.push(values);
       // Timed while the batch is current: a generator may free its tensors once it moves on.
       if (batches === 0 && options.latency) latencyMs = await timeForward(() => runnable.predict(batch.inputs));
@@ -108,15 +133,83 @@ export async function measureModel(
     }
     if (batches === 0) throw new WhittleError('invalid-argument', 'there are no batches to evaluate on', { field: 'data' });
     const metric = hasTargets ? await runnable.evaluate(data.batches, data.metric ?? 'accuracy') : undefined;
+    const scores = options.reference === undefined ? (classes === undefined ? undefined : allDistributions ? 'probabilities' : 'logits') : options.reference.scores;
+    const measured = scores === undefined || classes === undefined || rows === 0 ? undefined : Math.min(divergence / rows, MAX_OUTPUT_ERROR);
     const measurement: ModelMeasurement = {
       ...(metric === undefined ? {} : { metric }),
       outputError: signal === 0 ? (noise === 0 ? 0 : MAX_OUTPUT_ERROR) : Math.min(noise / signal, MAX_OUTPUT_ERROR),
+      // NaN outputs make every row's divergence NaN: as far from the reference as can be.
+      ...(measured === undefined ? {} : { divergence: Number.isNaN(measured) ? MAX_OUTPUT_ERROR : measured }),
       ...(latencyMs === undefined ? {} : { latencyMs }),
     };
-    return { measurement, outputs: options.reference?.outputs ?? outputs, hasTargets };
+    return { measurement, outputs: options.reference?.outputs ?? outputs, hasTargets, ...(scores === undefined ? {} : { scores }) };
   } finally {
     runnable.dispose();
   }
+}
+
+/** The class count of outputs shaped `[..., classes]` with at least two classes, else undefined. */
+function classCount(shape: readonly number[]): number | undefined {
+  const classes = shape.at(-1);
+  return shape.length >= 2 && classes !== undefined && classes >= 2 ? classes : undefined;
+}
+
+/** Tolerance on a row's sum for it to count as a distribution (float32 softmax rounding). */
+const DISTRIBUTION_TOLERANCE = 1e-3;
+
+/** Probabilities below this are read as this, so a class the reference gives weight never costs infinity. */
+const PROBABILITY_FLOOR = 1e-7;
+
+function rowsAreDistributions(values: Float32Array, classes: number): boolean {
+  for (let start = 0; start < values.length; start += classes) {
+    let total = 0;
+    for (let index = start; index < start + classes; index++) {
+      const value = values[index]!;
+      if (!(value >= 0)) return false;
+      total += value;
+    }
+    if (Math.abs(total - 1) > DISTRIBUTION_TOLERANCE) return false;
+  }
+  return true;
+}
+
+/** Σ over rows of KL(p₀ ‖ p), in float64. */
+function rowDivergence(reference: Float32Array, values: Float32Array, classes: number, scores: 'probabilities' | 'logits'): number {
+  const expected = new Float64Array(classes);
+  const actual = new Float64Array(classes);
+  let total = 0;
+  for (let start = 0; start < values.length; start += classes) {
+    for (let index = 0; index < classes; index++) {
+      expected[index] = reference[start + index]!;
+      actual[index] = values[start + index]!;
+    }
+    if (scores === 'logits') {
+      logSoftmax(expected);
+      logSoftmax(actual);
+    } else {
+      for (let index = 0; index < classes; index++) {
+        expected[index] = Math.log(Math.max(expected[index]!, 0));
+        actual[index] = Math.log(Math.max(actual[index]!, PROBABILITY_FLOOR));
+      }
+    }
+    for (let index = 0; index < classes; index++) {
+      const logExpected = expected[index]!;
+      // A class the reference gives no weight adds nothing, whatever this run gives it.
+      if (logExpected === Number.NEGATIVE_INFINITY) continue;
+      total += Math.exp(logExpected) * (logExpected - actual[index]!);
+    }
+  }
+  return total;
+}
+
+/** `row` replaced by its log-softmax, shifted by its largest value so nothing overflows. */
+function logSoftmax(row: Float64Array): void {
+  let largest = Number.NEGATIVE_INFINITY;
+  for (const value of row) largest = Math.max(largest, value);
+  let total = 0;
+  for (const value of row) total += Math.exp(value - largest);
+  const shift = largest + Math.log(total);
+  for (let index = 0; index < row.length; index++) row[index] = row[index]! - shift;
 }
 
 async function timeForward(run: () => tf.Tensor | tf.Tensor[]): Promise<number> {

@@ -69,8 +69,11 @@ export function roundSettings(param: Param): SearchSetting[] {
   return ROUND_BITS.map((bits) => ({ label: `round ${bits}`, steps: [{ kind: 'test.round', bits }] }));
 }
 
-/** A Keras Sequential MLP `sizes[0] → … → sizes.at(-1)`, ReLU between layers, seeded weights. */
-export function randomMlp(sizes: readonly number[], seed: number): Model {
+/**
+ * A Keras Sequential MLP `sizes[0] → … → sizes.at(-1)`, ReLU between layers, seeded weights;
+ * linear outputs (logits), or their softmax with `outputActivation: 'softmax'`.
+ */
+export function randomMlp(sizes: readonly number[], seed: number, outputActivation: 'linear' | 'softmax' = 'linear'): Model {
   const next = seeded(seed);
   const tensors: Record<string, ReturnType<typeof hostTensor>> = {};
   const layers = [];
@@ -84,7 +87,7 @@ export function randomMlp(sizes: readonly number[], seed: number): Model {
       config: {
         name,
         units,
-        activation: index === sizes.length - 1 ? 'linear' : 'relu',
+        activation: index === sizes.length - 1 ? outputActivation : 'relu',
         use_bias: true,
         ...(index === 1 ? { batch_input_shape: [null, inputs] } : {}),
       },

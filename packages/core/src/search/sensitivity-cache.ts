@@ -15,6 +15,8 @@ export interface SensitivityRecord {
   readonly metric?: number;
   /** How far the outputs moved: Σ‖y − y₀‖² / Σ‖y₀‖². */
   readonly outputError: number;
+  /** Mean KL divergence of the output distributions from the original's, where the outputs are class scores (see `ModelMeasurement`). */
+  readonly divergence?: number;
   /** Median milliseconds of a forward pass, when latency was measured. */
   readonly latencyMs?: number;
   /**
@@ -94,6 +96,7 @@ export function readSensitivityRecord(value: unknown, field: string): Sensitivit
   const params = number('params', true, 0, Number.MAX_SAFE_INTEGER)!;
   const metric = number('metric', false, -Number.MAX_VALUE, Number.MAX_VALUE);
   const outputError = number('outputError', true, 0, MAX_OUTPUT_ERROR)!;
+  const divergence = number('divergence', false, 0, MAX_OUTPUT_ERROR);
   const latencyMs = number('latencyMs', false, 0, Number.MAX_VALUE);
   const otherBytesSaved = number('otherBytesSaved', false, 0, Number.MAX_SAFE_INTEGER);
   const otherParamsSaved = number('otherParamsSaved', false, 0, Number.MAX_SAFE_INTEGER);
@@ -102,10 +105,11 @@ export function readSensitivityRecord(value: unknown, field: string): Sensitivit
     params,
     ...(metric === undefined ? {} : { metric }),
     outputError,
+    ...(divergence === undefined ? {} : { divergence }),
     ...(latencyMs === undefined ? {} : { latencyMs }),
     ...(otherBytesSaved === undefined ? {} : { otherBytesSaved }),
     ...(otherParamsSaved === undefined ? {} : { otherParamsSaved }),
   };
 }
 
-const RECORD_FIELDS: readonly string[] = ['bytes', 'params', 'metric', 'outputError', 'latencyMs', 'otherBytesSaved', 'otherParamsSaved'];
+const RECORD_FIELDS: readonly string[] = ['bytes', 'params', 'metric', 'outputError', 'divergence', 'latencyMs', 'otherBytesSaved', 'otherParamsSaved'];

@@ -154,7 +154,8 @@ export async function analyzeSensitivity(model: Model, options: SensitivityOptio
       // One step keeps the key it always had, so caches written before sequences stay valid.
       const key = `${CACHE_KEY_VERSION}/${modelKey}/${dataKey}/${canonicalJson(steps.length === 1 ? steps[0] : steps)}`;
       let record = await cache?.get(key);
-      const cached = record !== undefined && (!latency || record.latencyMs !== undefined);
+      // A record from before divergences were measured lacks one: measured again, like a missing latency.
+      const cached = record !== undefined && (!latency || record.latencyMs !== undefined) && (reference.scores === undefined || record.divergence !== undefined);
       if (!cached) {
         const context = { data, latency, reference, registry, runner, compared: comparedModel, ...(signal === undefined ? {} : { signal }) };
         record = await measureSteps(model, steps, context, notes, layer.param, setting);

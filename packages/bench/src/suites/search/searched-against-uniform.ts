@@ -33,17 +33,25 @@ export interface SearchComparisonContext {
   readonly progress: (message: string) => void;
 }
 
-/** A uniform recipe: one setting on every layer that takes it, with its size and accuracy. */
+/** A uniform recipe: one setting on every layer that takes it, with its size, accuracy and divergence. */
 interface UniformResult {
   readonly label: string;
   readonly bytes: number;
   readonly accuracy: number;
+  readonly divergence: number;
+}
+
+/** What a model scores on the evaluation digits: accuracy, and the mean KL divergence of its outputs from the float32 model's. */
+interface Scores {
+  readonly accuracy: number;
+  readonly divergence: number;
 }
 
 /**
  * For each budget (float32 bytes / divisor), the recipe `search` chooses per layer from `space`
  * against the most accurate uniform recipe (one setting of the same space on every layer) that
- * fits the same budget, both scored on the evaluation digits the search never saw. Sensitivities
+ * fits the same budget, both scored on the evaluation digits the search never saw (accuracy, and the
+ * mean KL divergence of the outputs from the float32 model's). Sensitivities
  * are measured once per model and reused by every budget; the uniform recipes likewise.
  *
  * @example
@@ -53,14 +61,19 @@ interface UniformResult {
  */
 export async function searchedAgainstUniform(context: SearchComparisonContext): Promise<{ rows: ResultRow[]; notes: string[] }> {
   const { name, model, selection, evaluation, space, divisors, backend, progress, registry } = context;
-  const accuracy = async (candidate: Model): Promise<number> => (await measureModel(candidate, evaluation, { latency: false })).measurement.metric ?? Number.NaN;
+  const reference = await measureModel(model, evaluation, { latency: false });
+  // The divergence on the evaluation digits is continuous: where accuracies differ by a few digits, it says which model stayed closer to float32.
+  const score = async (candidate: Model): Promise<Scores> => {
+    const { measurement } = await measureModel(candidate, evaluation, { latency: false, reference });
+    return { accuracy: measurement.metric ?? Number.NaN, divergence: measurement.divergence ?? Number.NaN };
+  };
   const floatBytes = modelByteLength(model);
   const rows: ResultRow[] = [];
   const notes: string[] = [];
   const row = (fields: Omit<ResultRow, 'suite' | 'backend'>): void => {
     rows.push({ suite: 'search', backend, ...fields });
   };
-  const original = await accuracy(model);
+  const original = reference.measurement.metric ?? Number.NaN;
   row({ case: `${name}: float32`, size: `${floatBytes} B`, metric: 'accuracy', value: original, unit: 'fraction' });
 
   progress(`search: ${name}: sensitivities`);
@@ -79,7 +92,7 @@ export async function searchedAgainstUniform(context: SearchComparisonContext): 
   row({ case: `${name}: sensitivity analysis`, size: `${measured} candidates`, metric: 'time', value: sensitivitySeconds, unit: 's' });
 
   progress(`search: ${name}: uniform recipes`);
-  const uniform = await uniformResults(model, sensitivity.layers, registry, accuracy);
+  const uniform = await uniformResults(model, sensitivity.layers, registry, score);
 
   for (const divisor of divisors) {
     const budget = Math.floor(floatBytes / divisor);
@@ -89,7 +102,8 @@ export async function searchedAgainstUniform(context: SearchComparisonContext): 
     try {
       const result = await search(model, { target: { maxBytes: budget }, data: selection, candidates: space, sensitivity, registry, uniform: false });
       const seconds = (performance.now() - searchStarted) / 1000;
-      const searched = await accuracy(result.model);
+      const searchedScores = await score(result.model);
+      const searched = searchedScores.accuracy;
       row({
         case: `${name}: 1/${divisor} searched`,
         size: `${budget} B`,
@@ -106,20 +120,32 @@ export async function searchedAgainstUniform(context: SearchComparisonContext): 
         unit: 'B',
         ...(best === undefined ? {} : { peer: { name: `best uniform: ${best.label}`, value: best.bytes } }),
       });
+      row({
+        case: `${name}: 1/${divisor} searched`,
+        size: `${budget} B`,
+        metric: 'divergence',
+        value: searchedScores.divergence,
+        unit: 'nats',
+        ...(best === undefined ? {} : { peer: { name: `best uniform: ${best.label}`, value: best.divergence } }),
+      });
       row({ case: `${name}: 1/${divisor} search (choose, compress, verify)`, size: `${budget} B`, metric: 'time', value: seconds, unit: 's' });
-      notes.push(`${name} at 1/${divisor}: ${describeChoices(result.choices)}; ${result.rounds} round(s); best uniform within budget: ${best === undefined ? 'none fits' : `${best.label} (${best.bytes} B, ${best.accuracy.toFixed(4)})`}`);
+      const verified = result.candidates.filter(({ label }) => label.startsWith('recipe ('));
+      const plans = verified.map(({ bytes, divergence, outputError }) => `${bytes} B ${(divergence ?? outputError ?? Number.NaN).toExponential(2)}`).join(', ');
+      notes.push(
+        `${name} at 1/${divisor}: ${describeChoices(result.choices)}; ${result.rounds} round(s); loss ${result.loss}, measured ${(result.measured.divergence ?? result.measured.outputError ?? Number.NaN).toExponential(2)} on the selection digits (predicted ${(result.predicted.divergence ?? result.predicted.outputError ?? Number.NaN).toExponential(2)}); plans verified (bytes, loss): ${plans}; best uniform within budget: ${best === undefined ? 'none fits' : `${best.label} (${best.bytes} B, ${best.accuracy.toFixed(4)})`}`,
+      );
     } catch (error) {
       if (!isWhittleError(error)) throw error;
       notes.push(`${name} at 1/${divisor}: ${error.detail}`);
     }
   }
-  const fitting = uniform.map(({ label, bytes, accuracy: value }) => `${label} ${bytes} B ${value.toFixed(4)}`);
-  notes.push(`${name}: uniform recipes measured (bytes, accuracy): ${fitting.join('; ')}`);
+  const fitting = uniform.map(({ label, bytes, accuracy: value, divergence }) => `${label} ${bytes} B ${value.toFixed(4)} ${divergence.toExponential(2)}`);
+  notes.push(`${name}: uniform recipes measured (bytes, accuracy, divergence on the evaluation digits): ${fitting.join('; ')}`);
   return { rows, notes };
 }
 
 /** Each setting some layer takes, put on every layer that takes it, compressed and scored. */
-async function uniformResults(model: Model, layers: Awaited<ReturnType<typeof analyzeSensitivity>>['layers'], registry: RecipeRegistry, accuracy: (candidate: Model) => Promise<number>): Promise<UniformResult[]> {
+async function uniformResults(model: Model, layers: Awaited<ReturnType<typeof analyzeSensitivity>>['layers'], registry: RecipeRegistry, score: (candidate: Model) => Promise<Scores>): Promise<UniformResult[]> {
   const groups = new Map<string, { label: string; choices: LayerChoice[] }>();
   for (const layer of layers) {
     for (const { setting } of layer.entries) {
@@ -132,7 +158,7 @@ async function uniformResults(model: Model, layers: Awaited<ReturnType<typeof an
   const results: UniformResult[] = [];
   for (const { label, choices } of groups.values()) {
     const { model: compressed } = await compress(model, recipeFromChoices(choices, registry), { registry });
-    results.push({ label, bytes: modelByteLength(compressed), accuracy: await accuracy(compressed) });
+    results.push({ label, bytes: modelByteLength(compressed), ...(await score(compressed)) });
   }
   return results;
 }
