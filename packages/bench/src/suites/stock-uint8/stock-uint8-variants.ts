@@ -16,6 +16,9 @@ export interface Uint8Variant {
   readonly kernelsOnly?: boolean;
 }
 
+/** Calibration inputs for `rounding: 'calibrated'`: batches of model inputs, as `compress` takes them. */
+export type CalibrationBatches = readonly { readonly inputs: unknown }[];
+
 /** The variants the bench compares, tfjs-converter's (min/max, no equalization) first. */
 export const MEASURED_VARIANTS: readonly Uint8Variant[] = [
   { name: 'minmax', range: 'minmax', equalize: false },
@@ -26,6 +29,10 @@ export const MEASURED_VARIANTS: readonly Uint8Variant[] = [
   { name: 'kernels+balanced', range: 'minmax', equalize: false, rounding: 'balanced', kernelsOnly: true },
   { name: 'kernels+mse+balanced', range: 'mse', equalize: false, rounding: 'balanced', kernelsOnly: true },
   { name: 'kernels+equalize+balanced', range: 'minmax', equalize: true, rounding: 'balanced', kernelsOnly: true },
+  { name: 'calibrated', range: 'minmax', equalize: false, rounding: 'calibrated' },
+  { name: 'calibrated+mse', range: 'mse', equalize: false, rounding: 'calibrated' },
+  { name: 'equalize+calibrated', range: 'minmax', equalize: true, rounding: 'calibrated' },
+  { name: 'kernels+calibrated', range: 'minmax', equalize: false, rounding: 'calibrated', kernelsOnly: true },
 ];
 
 /**
@@ -40,8 +47,9 @@ export const MEASURED_VARIANTS: readonly Uint8Variant[] = [
  * const converterLike = await stockUint8(model, MEASURED_VARIANTS[0]!);
  * ```
  */
-export async function stockUint8(model: Model, variant: Omit<Uint8Variant, 'name'>): Promise<Model> {
+export async function stockUint8(model: Model, variant: Omit<Uint8Variant, 'name'>, calibration?: CalibrationBatches): Promise<Model> {
   const { range, equalize, rounding, kernelsOnly = false } = variant;
   const step = uint8({ range, equalize, ...(rounding === undefined ? {} : { rounding }), roles: [...(kernelsOnly ? WEIGHT_ROLES : PARAM_ROLES)] });
-  return (await compress(model, [step], { registry })).model;
+  const resources = rounding === 'calibrated' && calibration !== undefined ? { calibration: calibration as never } : {};
+  return (await compress(model, [step], { registry, resources })).model;
 }
