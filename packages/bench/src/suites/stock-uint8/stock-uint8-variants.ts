@@ -19,7 +19,10 @@ export interface Uint8Variant {
 /** Calibration inputs for `rounding: 'calibrated'`: batches of model inputs, as `compress` takes them. */
 export type CalibrationBatches = readonly { readonly inputs: unknown }[];
 
-/** The variants the bench compares, tfjs-converter's (min/max, no equalization) first. */
+/**
+ * The variants the bench compares, tfjs-converter's (min/max, no equalization) first; the
+ * `calibrated` ones take calibration batches (see {@link stockUint8}).
+ */
 export const MEASURED_VARIANTS: readonly Uint8Variant[] = [
   { name: 'minmax', range: 'minmax', equalize: false },
   { name: 'mse', range: 'mse', equalize: false },
@@ -30,9 +33,8 @@ export const MEASURED_VARIANTS: readonly Uint8Variant[] = [
   { name: 'kernels+mse+balanced', range: 'mse', equalize: false, rounding: 'balanced', kernelsOnly: true },
   { name: 'kernels+equalize+balanced', range: 'minmax', equalize: true, rounding: 'balanced', kernelsOnly: true },
   { name: 'calibrated', range: 'minmax', equalize: false, rounding: 'calibrated' },
-  { name: 'calibrated+mse', range: 'mse', equalize: false, rounding: 'calibrated' },
-  { name: 'equalize+calibrated', range: 'minmax', equalize: true, rounding: 'calibrated' },
   { name: 'kernels+calibrated', range: 'minmax', equalize: false, rounding: 'calibrated', kernelsOnly: true },
+  { name: 'equalize+calibrated', range: 'minmax', equalize: true, rounding: 'calibrated' },
 ];
 
 /**
@@ -40,7 +42,8 @@ export const MEASURED_VARIANTS: readonly Uint8Variant[] = [
  * `tensorflowjs_converter --quantize_uint8` quantizes), or its kernels only where
  * `variant.kernelsOnly` (biases and norms stay float32, which stock tfjs reads too), re-encoded as
  * stock uint8 over `variant.range` with `variant.rounding`, after cross-layer equalization when
- * `variant.equalize` is true.
+ * `variant.equalize` is true. `calibration` (model input batches) is what `rounding:
+ * 'calibrated'` chooses the kernels' codes on; other roundings ignore it.
  *
  * @example
  * ```ts
