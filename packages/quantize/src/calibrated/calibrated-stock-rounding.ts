@@ -25,6 +25,7 @@ export interface CalibratedRoundingOptions {
 
 /** Calibrated stock codes, and how far they and the nearest codes move the layer's outputs. */
 export interface CalibratedStockResult {
+  /** Stock uint8: per-tensor `min` and `scale` as the range gives them, the chosen codes. */
   readonly encoding: AffineEncoding;
   /** Σ over matrices and rows of δ H δᵀ / 2 (δ = weight − decoded), with the codes chosen. */
   readonly error: number;

@@ -11,9 +11,13 @@ import { WhittleError } from '@whittle/core';
  * `matrix` is the kernel's element `index(matrix, output, input)` (row-major storage).
  */
 export interface KernelMatrices {
+  /** How many matrices: 1, or a depthwise kernel's input channels. */
   readonly count: number;
+  /** Rows of each matrix: the output channels that read its inputs. */
   readonly outputs: number;
+  /** Columns of each matrix: the inputs each output reads (Dense inputs, an im2col patch, a channel's taps). */
   readonly inputs: number;
+  /** The kernel element (row-major) at (output, input) of matrix `matrix`. */
   index(matrix: number, output: number, input: number): number;
 }
 
