@@ -10,6 +10,7 @@ import {
   calibrationBatches,
   calibrationField,
   decode,
+  isFloatDType,
   isModelInputs,
   isWhittleError,
   loadCalibrationRunner,
@@ -57,7 +58,7 @@ export async function calibratedUint8Encodings(
 ): Promise<Map<string, Encoding>> {
   const geometries = geometriesOf(model);
   const selected = selectParams(model, settings, defaultRoles).filter(
-    (param) => geometries.has(param.name) && param.value.kind === 'dense' && !param.shape.includes(0),
+    (param) => geometries.has(param.name) && param.value.kind === 'dense' && isFloatDType(param.value.tensor.dtype) && !param.shape.includes(0),
   );
   const encodings = new Map<string, Encoding>();
   if (selected.length === 0) return encodings;

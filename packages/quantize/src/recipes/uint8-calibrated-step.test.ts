@@ -86,12 +86,18 @@ describe('quantize.uint8 rounding: calibrated', () => {
 
   it('takes layer inputs by param name for a bare checkpoint; kernels it cannot place round to nearest', async () => {
     const kernel = normalMatrix(16, 4, 7, 0.1);
-    const model = modelFromTensors({ 'dense/kernel': kernel, 'conv/kernel': hostTensor('float32', [3, 3, 2, 2], normalMatrix(18, 2, 8).data) });
+    const model = modelFromTensors({
+      'dense/kernel': kernel,
+      'conv/kernel': hostTensor('float32', [3, 3, 2, 2], normalMatrix(18, 2, 8).data),
+      // Integer, so nothing to quantize: it needs no calibration inputs either.
+      'ids/kernel': hostTensor('int32', [2, 2], Int32Array.of(1, 2, 3, 4)),
+    });
     const inputs = correlatedInputs(64, 16, 9);
     const { model: calibrated } = await compress(model, [uint8({ rounding: 'calibrated' })], { registry, resources: { calibration: { 'dense/kernel': inputs } } });
     const { model: nearest } = await compress(model, [uint8()], { registry });
     expect((getParam(calibrated, 'dense/kernel').value as AffineEncoding).codes).not.toStrictEqual((getParam(nearest, 'dense/kernel').value as AffineEncoding).codes);
     expect(getParam(calibrated, 'conv/kernel').value).toStrictEqual(getParam(nearest, 'conv/kernel').value);
+    expect(getParam(calibrated, 'ids/kernel').value).toStrictEqual(getParam(model, 'ids/kernel').value);
   });
 
   it('gives typed errors naming the resource: none given, a non-finite batch, a layer left out', async () => {
