@@ -10,6 +10,7 @@ export { affineKernelInput } from './simd/affine-simd.ts';
 export { codeRange, packBits, packedByteLength, unpackBits } from '@whittle/core';
 export * from './recipes/index.ts';
 export * from './gptq/index.ts';
+export * from './calibrated/index.ts';
 export * from './qat/index.ts';
 export * from './webgpu/index.ts';
 export * from './equalize/index.ts';

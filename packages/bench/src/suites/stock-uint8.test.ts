@@ -31,6 +31,9 @@ test('stock-uint8 --quick: the demo classifier with every variant, and a note wh
     'mnist-mlp with kernels+balanced',
     'mnist-mlp with kernels+mse+balanced',
     'mnist-mlp with kernels+equalize+balanced',
+    'mnist-mlp with calibrated',
+    'mnist-mlp with kernels+calibrated',
+    'mnist-mlp with equalize+calibrated',
   ]);
   expect(notes!.at(-1)).toMatch(/^graph models: none found in \/nonexistent\/graph-models/);
 }, 300_000);

@@ -1,7 +1,8 @@
 import { useBackend, type BackendName } from '@whittle/core';
 import type { ResultRow } from '../result-row.ts';
 import type { Suite, SuiteOptions, SuiteResult } from '../suite.ts';
-import { GRAPH_MODEL_NAMES, graphModelDirectory, readGraphModels, runGraphModel } from './stock-uint8/graph-models.ts';
+import * as tf from '@tensorflow/tfjs-core';
+import { GRAPH_MODEL_NAMES, graphCalibrationBatches, graphModelDirectory, readGraphModels, runGraphModel } from './stock-uint8/graph-models.ts';
 import { demoMnistClassifier, stockLayersLogits } from './stock-uint8/mnist-classifier.ts';
 import { relativeOutputError } from './stock-uint8/output-error.ts';
 import { stockArtifactsOf } from './stock-uint8/stock-artifacts.ts';
@@ -11,6 +12,11 @@ const SUITE = 'stock-uint8';
 const DEFAULT_BACKEND: BackendName = 'wasm';
 /** Seeded image-like inputs each graph model runs on. */
 const GRAPH_RUNS = 4;
+/** Seeded image-like inputs calibrated rounding sees, none of them an evaluated one. */
+const GRAPH_CALIBRATION_RUNS = 8;
+/** The seeds of the evaluated and the calibration inputs. */
+const EVALUATION_SEED = 1;
+const CALIBRATION_SEED = 2;
 /** The smallest two graph models: enough for a smoke run. */
 const QUICK_GRAPH_MODELS = ['blazeface-front', 'iris'];
 
@@ -21,7 +27,9 @@ const QUICK_GRAPH_MODELS = ['blazeface-front', 'iris'];
  * error (`mse`), with each after cross-layer equalization (`equalize+minmax`,
  * `equalize+mse`), and with kernels only quantized (biases and norms float32, `kernels`), then
  * with balanced rounding (`kernels+balanced`, `kernels+mse+balanced`,
- * `kernels+equalize+balanced`); one row per model and variant. Error is the RMS change of each output over
+ * `kernels+equalize+balanced`), and with codes calibrated on inputs the evaluation does not use
+ * (`calibrated`, `kernels+calibrated`, `equalize+calibrated`: 8 seeded image-like inputs per
+ * graph model, 256 training digits for the classifier); one row per model and variant. Error is the RMS change of each output over
  * its RMS (over all runs), the worst output's. Every variant is written as tfjs artifacts and run by stock tfjs
  * (`tf.loadLayersModel` / `tf.loadGraphModel` on the written bytes); the reference is the
  * unquantized model run the same way. Models: the demo's MNIST classifier (logits on 2,000 test
@@ -38,7 +46,7 @@ const QUICK_GRAPH_MODELS = ['blazeface-front', 'iris'];
 export const stockUint8Suite: Suite = {
   name: SUITE,
   defaultBackends: [DEFAULT_BACKEND],
-  description: 'model output error of stock tfjs uint8 with the converter’s min/max range against mse ranges, cross-layer equalization, float biases and balanced rounding, run by stock tfjs',
+  description: 'model output error of stock tfjs uint8 with the converter’s min/max range against mse ranges, cross-layer equalization, float biases, balanced and calibrated rounding, run by stock tfjs',
   run: runStockUint8Suite,
 };
 
@@ -55,11 +63,13 @@ async function runStockUint8Suite(options: SuiteOptions = {}): Promise<SuiteResu
   const count = options.quick === true ? 500 : classifier.testCount;
   const mnistReference = await stockLayersLogits(classifier.model, classifier.testImages, count);
   const mnistErrors = new Map<string, number>();
+  const mnistCalibration = tf.tensor2d(classifier.calibrationImages, [classifier.calibrationCount, classifier.calibrationImages.length / classifier.calibrationCount]);
   for (const variant of MEASURED_VARIANTS) {
     progress(`mnist-mlp with ${variant.name}`);
-    const quantized = await stockUint8(classifier.model, variant);
+    const quantized = await stockUint8(classifier.model, variant, [{ inputs: mnistCalibration }]);
     mnistErrors.set(variant.name, relativeOutputError(mnistReference, await stockLayersLogits(quantized, classifier.testImages, count)));
   }
+  mnistCalibration.dispose();
   rows.push(...errorRows('mnist-mlp', `${count} digits`, mnistErrors));
 
   const directory = graphModelDirectory();
@@ -67,13 +77,15 @@ async function runStockUint8Suite(options: SuiteOptions = {}): Promise<SuiteResu
   if (models.length === 0) notes.push(`graph models: none found in ${directory} (node packages/bench/scripts/fetch-graph-models.mjs fetches them)`);
   for (const { name, model, artifacts } of models) {
     progress(`${name}: float reference`);
-    const reference = await runGraphModel(artifacts, GRAPH_RUNS, 1);
+    const reference = await runGraphModel(artifacts, GRAPH_RUNS, EVALUATION_SEED);
+    const calibration = await graphCalibrationBatches(artifacts, GRAPH_CALIBRATION_RUNS, CALIBRATION_SEED);
     const errors = new Map<string, number>();
     for (const variant of MEASURED_VARIANTS) {
       progress(`${name} with ${variant.name}`);
-      const quantized = await stockUint8(model, variant);
-      errors.set(variant.name, relativeOutputError(reference, await runGraphModel(stockArtifactsOf(quantized), GRAPH_RUNS, 1)));
+      const quantized = await stockUint8(model, variant, calibration);
+      errors.set(variant.name, relativeOutputError(reference, await runGraphModel(stockArtifactsOf(quantized), GRAPH_RUNS, EVALUATION_SEED)));
     }
+    tf.dispose(calibration.map((batch) => batch.inputs));
     rows.push(...errorRows(name, `${GRAPH_RUNS} inputs`, errors));
   }
   return { rows, backends: [backend], notes };

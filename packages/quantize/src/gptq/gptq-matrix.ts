@@ -44,10 +44,9 @@ export function gptqMatrix(
   options: ResolvedGptqOptions,
 ): MatrixQuantization {
   const work = weights.slice();
-  const h = hessian.slice();
+  const { damped: h, dead } = dampedHessian(hessian, inputs, options.damp);
   for (let input = 0; input < inputs; input++) {
-    if (h[input * inputs + input] !== 0) continue;
-    h[input * inputs + input] = 1;
+    if (dead[input] === 0) continue;
     for (let output = 0; output < outputs; output++) work[output * inputs + input] = 0;
   }
   const { groupSize, actOrder } = options;
@@ -61,43 +60,77 @@ export function gptqMatrix(
   const order = actOrder ? decreasingDiagonal(h, inputs) : identity(inputs);
   const permuted = actOrder ? permuteColumns(work, outputs, inputs, order) : work;
   const permutedHessian = actOrder ? permuteSymmetric(h, inputs, order) : h;
-  let diagonalMean = 0;
-  for (let input = 0; input < inputs; input++) diagonalMean += permutedHessian[input * inputs + input]!;
-  const damping = (options.damp * diagonalMean) / Math.max(inputs, 1);
-  for (let input = 0; input < inputs; input++) permutedHessian[input * inputs + input]! += damping;
   const upper = inverseUpperCholesky(permutedHessian, inputs);
 
   const range = gridRange(grid);
   const codes = new Int32Array(outputs * inputs);
   const quantized = new Float64Array(outputs * inputs);
   const groupWidth = grid.groupSize;
-  for (let blockStart = 0; blockStart < inputs; ) {
+  compensatedSweep(permuted, outputs, inputs, upper, {
+    blockSize: options.blockSize,
     // A block never ends inside a dynamic group, so a group's scales see all its updates.
-    let blockEnd = Math.min(inputs, blockStart + options.blockSize);
-    if (dynamicGroups) blockEnd = Math.min(inputs, Math.ceil(blockEnd / groupWidth) * groupWidth);
+    alignment: dynamicGroups ? groupWidth : 1,
+    beforeColumn(column) {
+      if (!dynamicGroups || column % groupWidth !== 0) return;
+      const end = Math.min(inputs, column + groupWidth);
+      const group = Math.floor(order[column]! / groupWidth);
+      for (let output = 0; output < outputs; output++) {
+        chooseGroup(grid, output, group, permuted, output * inputs + column, output * inputs + end);
+      }
+    },
+    quantize(output, column, value) {
+      const input = order[column]!;
+      const group = grid.perChannel ? 0 : Math.floor(input / groupWidth);
+      const result = quantizeCell(grid, range, output, group, value);
+      codes[output * inputs + input] = result.code;
+      quantized[output * inputs + input] = result.value;
+      return result.value;
+    },
+  });
+  return { grid, codes, quantized };
+}
+
+/** What {@link compensatedSweep} asks of the grid it rounds to. */
+export interface SweepGrid {
+  /** Columns per lazy batch update; changes speed, never the result. */
+  readonly blockSize: number;
+  /** Blocks end on multiples of this (a dynamic group's width), so a group sees all its updates. */
+  readonly alignment: number;
+  /** Called before column `column` is rounded, with every earlier column's error folded in. */
+  beforeColumn?(column: number): void;
+  /** Rounds `value` (row `output`, column `column`) to the grid; returns the value it decodes to. */
+  quantize(output: number, column: number, value: number): number;
+}
+
+/**
+ * GPTQ's error-compensating sweep over the columns of `work` (`[outputs, inputs]`, updated in
+ * place): each column is rounded by `grid.quantize` across every row, and its error, divided by
+ * the pivot of `upper` (the upper Cholesky factor of the damped H⁻¹, see `inverseUpperCholesky`),
+ * is spread over the columns not yet rounded. The grid is the caller's: GPTQ's per-group affine
+ * cells, or stock uint8's single per-tensor `min` and `scale`.
+ *
+ * @example
+ * ```ts
+ * compensatedSweep(work, outputs, inputs, inverseUpperCholesky(damped, inputs), { blockSize: 128, alignment: 1, quantize: (output, column, value) => roundToGrid(value) });
+ * ```
+ */
+export function compensatedSweep(work: Float64Array, outputs: number, inputs: number, upper: Float64Array, grid: SweepGrid): void {
+  for (let blockStart = 0; blockStart < inputs; ) {
+    let blockEnd = Math.min(inputs, blockStart + grid.blockSize);
+    if (grid.alignment > 1) blockEnd = Math.min(inputs, Math.ceil(blockEnd / grid.alignment) * grid.alignment);
     const width = blockEnd - blockStart;
     const errors = new Float64Array(outputs * width);
     for (let column = blockStart; column < blockEnd; column++) {
-      const input = order[column]!;
-      const group = grid.perChannel ? 0 : Math.floor(input / groupWidth);
-      if (dynamicGroups && column % groupWidth === 0) {
-        const end = Math.min(inputs, column + groupWidth);
-        for (let output = 0; output < outputs; output++) {
-          chooseGroup(grid, output, group, permuted, output * inputs + column, output * inputs + end);
-        }
-      }
+      grid.beforeColumn?.(column);
       const pivot = upper[column * inputs + column]!;
       const pivotRow = column * inputs;
       for (let output = 0; output < outputs; output++) {
         const row = output * inputs;
-        const value = permuted[row + column]!;
-        const result = quantizeCell(grid, range, output, group, value);
-        codes[row + input] = result.code;
-        quantized[row + input] = result.value;
-        const error = (value - result.value) / pivot;
+        const value = work[row + column]!;
+        const error = (value - grid.quantize(output, column, value)) / pivot;
         errors[output * width + (column - blockStart)] = error;
         for (let next = column + 1; next < blockEnd; next++) {
-          permuted[row + next]! -= error * upper[pivotRow + next]!;
+          work[row + next]! -= error * upper[pivotRow + next]!;
         }
       }
     }
@@ -108,12 +141,36 @@ export function gptqMatrix(
         const error = errors[output * width + offset]!;
         if (error === 0) continue;
         const factorRow = (blockStart + offset) * inputs;
-        for (let next = blockEnd; next < inputs; next++) permuted[row + next]! -= error * upper[factorRow + next]!;
+        for (let next = blockEnd; next < inputs; next++) work[row + next]! -= error * upper[factorRow + next]!;
       }
     }
     blockStart = blockEnd;
   }
-  return { grid, codes, quantized };
+}
+
+/**
+ * H with GPTQ's dampening: `damp` × mean(diag H) added to a copy's diagonal, and inputs that
+ * never fire (H_ii = 0) given H_ii = 1 so the matrix stays invertible (such inputs then spread no
+ * error to the others). Returns the damped copy and which inputs were dead.
+ *
+ * @example
+ * ```ts
+ * const { damped } = dampedHessian(hessian, 64, 0.01);
+ * ```
+ */
+export function dampedHessian(hessian: Float64Array, inputs: number, damp: number): { damped: Float64Array; dead: Uint8Array } {
+  const damped = hessian.slice();
+  const dead = new Uint8Array(inputs);
+  for (let input = 0; input < inputs; input++) {
+    if (damped[input * inputs + input] !== 0) continue;
+    damped[input * inputs + input] = 1;
+    dead[input] = 1;
+  }
+  let diagonalMean = 0;
+  for (let input = 0; input < inputs; input++) diagonalMean += damped[input * inputs + input]!;
+  const damping = (damp * diagonalMean) / Math.max(inputs, 1);
+  for (let input = 0; input < inputs; input++) damped[input * inputs + input]! += damping;
+  return { damped, dead };
 }
 
 /**

@@ -19,9 +19,11 @@ import { STOCK_RANGES, chooseStockRange, type StockRange } from './uint8-range.t
 /**
  * How a stock quantization rounds each value to a code: `nearest` as tfjs-converter does;
  * `balanced` moves the cheapest codes of each output channel one step so the channel's summed
- * error stays within half a step (kernels only; other roles round to nearest).
+ * error stays within half a step (kernels only; other roles round to nearest); `calibrated`
+ * chooses each kernel's codes for its layer's outputs on calibration inputs (GPTQ's order over
+ * the stock grid; needs the `calibration` resource; see `quantizeTfjsStockCalibrated`).
  */
-export const STOCK_ROUNDINGS = ['nearest', 'balanced'] as const;
+export const STOCK_ROUNDINGS = ['nearest', 'balanced', 'calibrated'] as const;
 
 /** One of {@link STOCK_ROUNDINGS}. */
 export type StockRounding = (typeof STOCK_ROUNDINGS)[number];

@@ -5,6 +5,8 @@
 import {
   WEIGHT_ROLES,
   FILTER_FIELDS,
+  WhittleError,
+  calibrationNeed,
   copyFilter,
   estimateParams,
   mapParams,
@@ -22,6 +24,7 @@ import { quantizeTfjsStock, tfjsStockByteLength, type TfjsStockDType } from '../
 import { STOCK_RANGES, quantizeTfjsStockInRange, type StockRange } from '../primitives/uint8-range.ts';
 import { STOCK_ROUNDINGS, kernelChannelLayout, quantizeTfjsStockBalanced, type StockRounding } from '../primitives/stock-rounding.ts';
 import { equalizeModel } from '../equalize/equalize-model.ts';
+import { calibratedUint8Encodings } from '../calibrated/calibrated-uint8.ts';
 import { encodeFloatParam, floatParamByteLength } from './float-param.ts';
 
 /** A `quantize.uint8` step. */
@@ -44,8 +47,12 @@ export interface Uint8Step extends RecipeStep, ParamFilter {
    * How each weight is rounded to a code: `nearest`, as tfjs-converter does, or `balanced`:
    * along each output channel of a kernel every weight is rounded with the error carried from
    * the ones before it, so the channel's summed error stays within half a step (a data-free
-   * bias correction: a layer's inputs that share a mean no longer shift its output). Codes,
-   * `min` and `scale` stay stock. Absent means {@link DEFAULT_UINT8_ROUNDING}.
+   * bias correction: a layer's inputs that share a mean no longer shift its output); or
+   * `calibrated`: each Dense, MatMul, Conv2D and depthwise kernel's codes chosen by GPTQ's
+   * error-compensating order for its layer's outputs on calibration inputs (the `calibration`
+   * resource: model input batches, or each layer's inputs by param name), each output channel
+   * keeping the nearest codes where those move its outputs less; other params round to nearest.
+   * Codes, `min` and `scale` stay stock. Absent means {@link DEFAULT_UINT8_ROUNDING}.
    */
   readonly rounding?: StockRounding;
 }
@@ -65,7 +72,7 @@ export interface Uint8Options extends ParamFilter {
   readonly range?: StockRange;
   /** Cross-layer equalization before quantizing; see {@link Uint8Step.equalize}. */
   readonly equalize?: boolean;
-  /** `nearest` (the converter's) or `balanced`; see {@link Uint8Step.rounding}. */
+  /** `nearest` (the converter's), `balanced` or `calibrated`; see {@link Uint8Step.rounding}. */
   readonly rounding?: StockRounding;
 }
 
@@ -79,11 +86,14 @@ export interface Uint16Step extends RecipeStep, ParamFilter {
  * scale }` (a quarter of float32's bytes), by tfjs-converter's `--quantize_uint8` rule over the
  * range `options.range` picks: `minmax` is exactly the converter's output; `mse` clips rare
  * outliers per tensor to lower the weights' squared error; `options.rounding: 'balanced'` keeps
- * each output channel's summed rounding error within half a step. All load in stock tfjs.
+ * each output channel's summed rounding error within half a step; `options.rounding:
+ * 'calibrated'` chooses kernel codes for the layer outputs on the `calibration` resource. All
+ * load in stock tfjs.
  *
  * @example
  * ```ts
  * const { model: stock } = await compress(model, [uint8({ range: 'mse' })]); // loads in stock tfjs once written as tfjs artifacts
+ * const { model: calibrated } = await compress(model, [uint8({ rounding: 'calibrated' })], { resources: { calibration: [{ inputs: images }] } });
  * ```
  */
 export function uint8(options: Uint8Options = {}): Uint8Step {
@@ -120,16 +130,22 @@ export const uint8Handler: RecipeHandler<Uint8Step> = {
     const rounding = step.rounding === undefined ? {} : { rounding: readEnum<StockRounding>(step, 'rounding', STOCK_ROUNDINGS, {}, context) };
     return { kind: 'quantize.uint8', ...range, ...equalize, ...rounding, ...readFilter(step, context) };
   },
-  // Equalization rescales pairs of params together, so such a step needs the whole model.
-  streamsConfig: (config) => !(config.equalize ?? DEFAULT_UINT8_EQUALIZE),
+  needs: (config) => (config.rounding === 'calibrated' ? [calibrationNeed()] : []),
+  // Equalization rescales pairs of params together, and calibration runs the whole model, so
+  // such steps need the whole model.
+  streamsConfig: (config) => !(config.equalize ?? DEFAULT_UINT8_EQUALIZE) && config.rounding !== 'calibrated',
   encodeParam: encodeUint8Param,
-  apply(model, config, context) {
+  async apply(model, config, context) {
     if (config.equalize ?? DEFAULT_UINT8_EQUALIZE) {
       const { model: equalized, pairs } = equalizeModel(model);
       context.note?.(`equalized ${pairs} layer pair${pairs === 1 ? '' : 's'} before quantizing`);
       model = equalized;
     }
-    return mapParams(model, config, WEIGHT_ROLES, context, (param) => encodeUint8Param(param, config));
+    if (config.rounding !== 'calibrated') return mapParams(model, config, WEIGHT_ROLES, context, (param) => encodeUint8Param(param, config));
+    const range = config.range ?? DEFAULT_UINT8_RANGE;
+    const calibrated = await calibratedUint8Encodings(model, { ...config, range }, WEIGHT_ROLES, context);
+    const nearest: Uint8Step = { ...config, rounding: 'nearest' };
+    return mapParams(model, config, WEIGHT_ROLES, context, (param) => calibrated.get(param.name) ?? encodeUint8Param(param, nearest));
   },
 };
 
@@ -139,6 +155,10 @@ export const uint16Handler: RecipeHandler<Uint16Step> = stockHandler('quantize.u
 function encodeUint8Param(param: Param, config: Uint8Step): Encoding | undefined {
   const range = config.range ?? DEFAULT_UINT8_RANGE;
   const rounding = config.rounding ?? DEFAULT_UINT8_ROUNDING;
+  if (rounding === 'calibrated') {
+    // Calibrated codes come from the layer's inputs, which one param alone does not have.
+    throw new WhittleError('invalid-argument', `${param.name}: calibrated rounding runs on the whole model with calibration inputs, not one param at a time`, { field: 'rounding' });
+  }
   return encodeFloatParam(param, (tensor, { role }) => {
     const layout = rounding === 'balanced' ? kernelChannelLayout(role, tensor.shape) : undefined;
     return layout === undefined ? quantizeTfjsStockInRange(tensor, 'uint8', range) : quantizeTfjsStockBalanced(tensor, range, layout);

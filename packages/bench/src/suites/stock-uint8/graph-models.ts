@@ -96,12 +96,7 @@ export async function runGraphModel(artifacts: tf.io.ModelArtifacts, count: numb
     const runs: Float32Array[][] = [];
     const random = seededRandom(seed);
     for (let run = 0; run < count; run++) {
-      const inputs = graph.inputs.map((input) => {
-        const shape = (input.shape ?? [1]).map((side, axis) => (side === -1 || side === null ? (axis === 0 ? 1 : 64) : side));
-        const image = imageLike(shape, random);
-        // Some take 8-bit pixels as int32 (MoveNet): the same image in 0–255.
-        return input.dtype === 'int32' ? tf.tensor(Int32Array.from(image, (value) => Math.round(255 * value)), shape, 'int32') : tf.tensor(image, shape, 'float32');
-      });
+      const inputs = seededInputs(graph, random);
       const result = graph.execute(inputs.length === 1 ? inputs[0]! : inputs);
       const outputs: Float32Array[] = [];
       for (const tensor of Array.isArray(result) ? result : [result]) outputs.push(Float32Array.from(await tensor.data()));
@@ -116,6 +111,46 @@ export async function runGraphModel(artifacts: tf.io.ModelArtifacts, count: numb
   } finally {
     graph.dispose();
   }
+}
+
+/**
+ * `count` batches of one seeded image-like input each (see {@link imageLike}) for the graph model
+ * of `artifacts`, as `compress`'s `calibration` resource takes them: what calibrated rounding
+ * chooses codes on. The caller disposes the tensors (`tf.dispose(batches.map((batch) => batch.inputs))`).
+ *
+ * @example
+ * ```ts
+ * const calibration = await graphCalibrationBatches(artifacts, 8, 2); // a seed the evaluation does not use
+ * ```
+ */
+export async function graphCalibrationBatches(artifacts: tf.io.ModelArtifacts, count: number, seed: number): Promise<{ inputs: tf.Tensor | tf.Tensor[] }[]> {
+  const { loadGraphModel } = await import('@tensorflow/tfjs-converter');
+  const graph = await loadGraphModel(tf.io.fromMemory(artifacts));
+  try {
+    const random = seededRandom(seed);
+    return Array.from({ length: count }, () => {
+      const inputs = seededInputs(graph, random);
+      return { inputs: inputs.length === 1 ? inputs[0]! : inputs };
+    });
+  } finally {
+    graph.dispose();
+  }
+}
+
+/** What {@link seededInputs} reads of a graph model's input. */
+interface GraphInput {
+  readonly shape?: readonly number[];
+  readonly dtype: string;
+}
+
+/** One image-like tensor per graph input, a batch of 1, free axes 64 wide. */
+function seededInputs(graph: { readonly inputs: readonly GraphInput[] }, random: ReturnType<typeof seededRandom>): tf.Tensor[] {
+  return graph.inputs.map((input) => {
+    const shape = (input.shape ?? [1]).map((side, axis) => (side === -1 || side === null ? (axis === 0 ? 1 : 64) : side));
+    const image = imageLike(shape, random);
+    // Some take 8-bit pixels as int32 (MoveNet): the same image in 0–255.
+    return input.dtype === 'int32' ? tf.tensor(Int32Array.from(image, (value) => Math.round(255 * value)), shape, 'int32') : tf.tensor(image, shape, 'float32');
+  });
 }
 
 /**

@@ -16,7 +16,13 @@ export interface Uint8Variant {
   readonly kernelsOnly?: boolean;
 }
 
-/** The variants the bench compares, tfjs-converter's (min/max, no equalization) first. */
+/** Calibration inputs for `rounding: 'calibrated'`: batches of model inputs, as `compress` takes them. */
+export type CalibrationBatches = readonly { readonly inputs: unknown }[];
+
+/**
+ * The variants the bench compares, tfjs-converter's (min/max, no equalization) first; the
+ * `calibrated` ones take calibration batches (see {@link stockUint8}).
+ */
 export const MEASURED_VARIANTS: readonly Uint8Variant[] = [
   { name: 'minmax', range: 'minmax', equalize: false },
   { name: 'mse', range: 'mse', equalize: false },
@@ -26,6 +32,9 @@ export const MEASURED_VARIANTS: readonly Uint8Variant[] = [
   { name: 'kernels+balanced', range: 'minmax', equalize: false, rounding: 'balanced', kernelsOnly: true },
   { name: 'kernels+mse+balanced', range: 'mse', equalize: false, rounding: 'balanced', kernelsOnly: true },
   { name: 'kernels+equalize+balanced', range: 'minmax', equalize: true, rounding: 'balanced', kernelsOnly: true },
+  { name: 'calibrated', range: 'minmax', equalize: false, rounding: 'calibrated' },
+  { name: 'kernels+calibrated', range: 'minmax', equalize: false, rounding: 'calibrated', kernelsOnly: true },
+  { name: 'equalize+calibrated', range: 'minmax', equalize: true, rounding: 'calibrated' },
 ];
 
 /**
@@ -33,15 +42,17 @@ export const MEASURED_VARIANTS: readonly Uint8Variant[] = [
  * `tensorflowjs_converter --quantize_uint8` quantizes), or its kernels only where
  * `variant.kernelsOnly` (biases and norms stay float32, which stock tfjs reads too), re-encoded as
  * stock uint8 over `variant.range` with `variant.rounding`, after cross-layer equalization when
- * `variant.equalize` is true.
+ * `variant.equalize` is true. `calibration` (model input batches) is what `rounding:
+ * 'calibrated'` chooses the kernels' codes on; other roundings ignore it.
  *
  * @example
  * ```ts
  * const converterLike = await stockUint8(model, MEASURED_VARIANTS[0]!);
  * ```
  */
-export async function stockUint8(model: Model, variant: Omit<Uint8Variant, 'name'>): Promise<Model> {
+export async function stockUint8(model: Model, variant: Omit<Uint8Variant, 'name'>, calibration?: CalibrationBatches): Promise<Model> {
   const { range, equalize, rounding, kernelsOnly = false } = variant;
   const step = uint8({ range, equalize, ...(rounding === undefined ? {} : { rounding }), roles: [...(kernelsOnly ? WEIGHT_ROLES : PARAM_ROLES)] });
-  return (await compress(model, [step], { registry })).model;
+  const resources = rounding === 'calibrated' && calibration !== undefined ? { calibration: calibration as never } : {};
+  return (await compress(model, [step], { registry, resources })).model;
 }
