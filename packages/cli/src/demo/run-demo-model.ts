@@ -10,7 +10,7 @@ import { DEEP_COMPRESSION_PAPER, type DemoModelResult, type DemoRow } from './de
 import { demoRows } from './demo-rows.ts';
 import { interleavedLatency } from './interleaved-latency.ts';
 import { layerRows } from './layer-rows.ts';
-import { registerWasmConv2DFilterKernel } from './conv2d-filter-kernel.ts';
+import { registerWasmTrainingKernels } from './register-wasm-training-kernels.ts';
 import { buildLenet, DEMO_MODEL_LAYERS, type DemoModelName } from './lenet-models.ts';
 import { saveAndReload } from './saved-model.ts';
 
@@ -100,7 +100,7 @@ export async function runDemoModel(run: DemoModelRun): Promise<DemoModelResult> 
 async function trainBaseline(run: DemoModelRun): Promise<Model> {
   const { config, train, progress } = run;
   await loadGradients();
-  registerWasmConv2DFilterKernel();
+  registerWasmTrainingKernels();
   const layers = await buildLenet(run.name, run.seed);
   const images = tf.tensor2d(train.images, [train.count, 784]);
   const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(train.labels, 'int32'), 10));
