@@ -107,8 +107,13 @@ test("a Dense layer's gradients (transposed products) on wasm equal the cpu back
   for (const [index, values] of wasm.entries()) for (const [element, value] of values.entries()) expect(value).toBeCloseTo(cpu[index]![element]!, 3);
 });
 
-test('registering twice keeps one wrapper and no tensor is left behind by a transposed product', async () => {
+test('registering twice keeps one wrapper, even after a profiler wrapped its function in place, and no tensor is left behind', async () => {
+  const registered = tf.getKernel(tf.BatchMatMul, 'wasm')! as { kernelFunc: tf.KernelFunc };
+  const ours = registered.kernelFunc;
+  let calls = 0;
+  registered.kernelFunc = (args) => (calls++, ours(args));
   registerWasmBatchMatMulKernel();
+  expect(tf.getKernel(tf.BatchMatMul, 'wasm')).toBe(registered);
   const a = tf.ones([3, 4]);
   const b = tf.ones([5, 4]);
   const before = tf.memory().numTensors;
@@ -118,5 +123,7 @@ test('registering twice keeps one wrapper and no tensor is left behind by a tran
   product.dispose();
   expect(tf.memory().numTensors).toBe(before);
   expect(tf.memory().numBytes).toBe(bytesBefore);
+  expect(calls).toBe(1);
+  registered.kernelFunc = ours;
   tf.dispose([a, b]);
 });

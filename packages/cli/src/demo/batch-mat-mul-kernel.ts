@@ -12,6 +12,9 @@ import { release, runWasmKernel } from './wasm-kernel-calls.ts';
 /** The wasm backend's own BatchMatMul, kept when it is replaced. */
 let stockKernel: tf.KernelConfig | undefined;
 
+/** The config registered in its place. */
+let replacement: tf.KernelConfig | undefined;
+
 /** The attributes tfjs passes a `BatchMatMul` kernel. */
 interface BatchMatMulAttributes {
   readonly transposeA: boolean;
@@ -31,16 +34,18 @@ interface BatchMatMulAttributes {
  */
 export function registerWasmBatchMatMulKernel(): void {
   const current = tf.getKernel(tf.BatchMatMul, 'wasm');
-  if (current === undefined || current.kernelFunc === untransposedBatchMatMul) return;
+  // By the config object, not its function: a profiler may wrap the function in place.
+  if (current === undefined || current === replacement) return;
   stockKernel = current;
   tf.unregisterKernel(tf.BatchMatMul, 'wasm');
-  tf.registerKernel({
+  replacement = {
     kernelName: tf.BatchMatMul,
     backendName: 'wasm',
     kernelFunc: untransposedBatchMatMul,
     // The stock kernel's setup binds its wasm function; a backend set up later still needs it.
     ...(current.setupFunc === undefined ? {} : { setupFunc: current.setupFunc }),
-  });
+  };
+  tf.registerKernel(replacement);
 }
 
 function untransposedBatchMatMul(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {

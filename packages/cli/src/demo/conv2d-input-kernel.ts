@@ -12,6 +12,9 @@ import { asShape, release, runWasmKernel, wasmHeapBackend } from './wasm-kernel-
 /** The wasm backend's own kernel, kept for channels-first calls, which the col2im pass does not cover. */
 let stockKernel: tf.KernelConfig | undefined;
 
+/** The config registered in its place. */
+let replacement: tf.KernelConfig | undefined;
+
 /** The attributes tfjs passes a `Conv2DBackpropInput` kernel. */
 interface InputGradientAttributes {
   readonly strides: number | [number, number];
@@ -34,15 +37,17 @@ interface InputGradientAttributes {
  */
 export function registerWasmConv2DInputKernel(): void {
   const current = tf.getKernel(tf.Conv2DBackpropInput, 'wasm');
-  if (current === undefined || current.kernelFunc === im2colInputGradient) return;
+  // By the config object, not its function: a profiler may wrap the function in place.
+  if (current === undefined || current === replacement) return;
   stockKernel = current;
   tf.unregisterKernel(tf.Conv2DBackpropInput, 'wasm');
-  tf.registerKernel({
+  replacement = {
     kernelName: tf.Conv2DBackpropInput,
     backendName: 'wasm',
     kernelFunc: im2colInputGradient,
     ...(current.setupFunc === undefined ? {} : { setupFunc: current.setupFunc }),
-  });
+  };
+  tf.registerKernel(replacement);
 }
 
 function im2colInputGradient(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {

@@ -8,6 +8,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmHeapBackend } from './wasm-kernel-calls.ts';
 
+/** The config registered in place of the wasm backend's own. */
+let replacement: tf.KernelConfig | undefined;
+
 /** The attributes tfjs passes a `MaxPoolGrad` kernel. */
 interface MaxPoolGradientAttributes {
   readonly filterSize: number | [number, number];
@@ -28,14 +31,16 @@ interface MaxPoolGradientAttributes {
  */
 export function registerWasmMaxPoolGradKernel(): void {
   const current = tf.getKernel(tf.MaxPoolGrad, 'wasm');
-  if (current === undefined || current.kernelFunc === firstMaximumPoolGradient) return;
+  // By the config object, not its function: a profiler may wrap the function in place.
+  if (current === undefined || current === replacement) return;
   tf.unregisterKernel(tf.MaxPoolGrad, 'wasm');
-  tf.registerKernel({
+  replacement = {
     kernelName: tf.MaxPoolGrad,
     backendName: 'wasm',
     kernelFunc: firstMaximumPoolGradient,
     ...(current.setupFunc === undefined ? {} : { setupFunc: current.setupFunc }),
-  });
+  };
+  tf.registerKernel(replacement);
 }
 
 function firstMaximumPoolGradient({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
