@@ -1,4 +1,5 @@
 import type { Digits } from '@whittle/bench';
+import { rm } from 'node:fs/promises';
 import { WhittleError, modelByteLength, search, type Model, type Recipe, type RecipeStep, type SearchResult, type Sensitivity } from '@whittle/core';
 import { loadBench } from '../load-bench.ts';
 import type { ProgressReporter } from '../progress/progress-reporter.ts';
@@ -16,7 +17,7 @@ export interface SearchedDeepCompressionRun {
   /** The training digits: the last `selectionDigits` of them are what the sensitivities are measured on. */
   readonly train: Digits;
   readonly stepsPerEpoch: number;
-  /** Where the search's own (untrained) choice is saved, to measure what its files add to its params. */
+  /** Where the search's own (untrained) choice is saved for a moment, to measure what its files add to its params; removed after. */
   readonly scratchDirectory: string;
   readonly progress: ProgressReporter;
   /** Prefix of progress lines (the model's name). */
@@ -76,6 +77,7 @@ export async function searchDeepCompression(run: SearchedDeepCompressionRun): Pr
     });
     sensitivity = result.sensitivity;
     const saved = await saveAndReload(result.model, run.scratchDirectory);
+    await rm(run.scratchDirectory, { recursive: true, force: true });
     const measured = saved.bytes - modelByteLength(result.model);
     if (measured <= overhead) break;
     overhead = measured;
