@@ -81,6 +81,7 @@ export type SparseLayoutMetadata =
       readonly gaps: BufferReference;
       readonly rowPointers: BufferReference;
     }
+  | { readonly kind: 'relative'; readonly indexBits: number; readonly count: number; readonly gaps: BufferReference }
   | {
       readonly kind: 'nm';
       readonly n: number;

@@ -1,5 +1,5 @@
 /**
- * The `sparse` kind: a layout (bitmask, relative-index CSR or N:M) saying where the stored
+ * The `sparse` kind: a layout (bitmask, relative-index CSR, flat relative indices or N:M) saying where the stored
  * values sit, and the values themselves as a 1-D encoding of any kind.
  */
 import { toFloat32 } from '../tensor/host-tensor.ts';
@@ -47,6 +47,8 @@ function layoutByteLength(layout: SparseLayout): number {
       return layout.mask.byteLength;
     case 'csr':
       return layout.gaps.byteLength + layout.rowPointers.byteLength;
+    case 'relative':
+      return layout.gaps.byteLength;
     case 'nm':
       return layout.positions.byteLength;
   }
@@ -62,6 +64,8 @@ function layoutParts(layout: SparseLayout, writer: PartsWriter): SparseLayoutMet
       const rowPointers = writer.buffer('layout.rowPointers', 'int32', layout.rowPointers);
       return { kind: 'csr', indexBits: layout.indexBits, gaps, rowPointers };
     }
+    case 'relative':
+      return { kind: 'relative', indexBits: layout.indexBits, count: layout.count, gaps: writer.buffer('layout.gaps', 'uint8', layout.gaps) };
     case 'nm': {
       const positions = writer.buffer('layout.positions', 'uint8', layout.positions);
       return { kind: 'nm', n: layout.n, m: layout.m, axis: layout.axis, positions };
@@ -82,6 +86,13 @@ function readLayoutParts(value: unknown, reader: PartsReader): SparseLayout {
         gaps: reader.bytes(record.gaps, 'layout.gaps'),
         rowPointers: reader.vector(record.rowPointers, 'layout.rowPointers', 'int32', Uint32Array),
       };
+    case 'relative':
+      return {
+        kind: 'relative',
+        indexBits: record.indexBits as number,
+        count: record.count as number,
+        gaps: reader.bytes(record.gaps, 'layout.gaps'),
+      };
     case 'nm':
       return {
         kind: 'nm',
@@ -91,7 +102,7 @@ function readLayoutParts(value: unknown, reader: PartsReader): SparseLayout {
         positions: reader.bytes(record.positions, 'layout.positions'),
       };
     default:
-      return fail(`layout kind must be bitmask, csr or nm, got ${describeValue(record.kind)}`, child(location, 'kind'));
+      return fail(`layout kind must be bitmask, csr, relative or nm, got ${describeValue(record.kind)}`, child(location, 'kind'));
   }
 }
 
@@ -102,6 +113,8 @@ function describeLayout(value: unknown): string {
       return 'bitmask';
     case 'csr':
       return `csr ${fieldText(layout.indexBits)}-bit`;
+    case 'relative':
+      return `relative ${fieldText(layout.indexBits)}-bit`;
     case 'nm':
       return `${fieldText(layout.n)}:${fieldText(layout.m)}`;
     default:

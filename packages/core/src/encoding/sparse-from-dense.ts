@@ -17,13 +17,15 @@ import type { Encoding, SparseEncoding, SparseLayout } from './types.ts';
 export type SparseLayoutRequest =
   | { readonly kind: 'bitmask' }
   | { readonly kind: 'csr'; readonly indexBits: number }
+  /** Relative indices over the flattened tensor, without row pointers. */
+  | { readonly kind: 'relative'; readonly indexBits: number }
   /** `axis` defaults to the last axis. */
   | { readonly kind: 'nm'; readonly n: number; readonly m: number; readonly axis?: number };
 
 /**
  * Encodes a dense float32 tensor losslessly as a sparse encoding with the requested layout. CSR
- * bridges runs of more than 2^indexBits - 1 zeros with zero-valued filler entries (Deep
- * Compression); N:M throws `invalid-argument` when a run holds more than `n` nonzeros, and pads
+ * (within each row) and relative (over the flattened tensor) bridge runs of more than
+ * 2^indexBits - 1 zeros with zero-valued filler entries (Deep Compression); N:M throws `invalid-argument` when a run holds more than `n` nonzeros, and pads
  * runs with fewer using zero entries at the first free positions. The stored values (in layout
  * order) are encoded by `valuesEncoder`, dense float32 by default.
  *
@@ -32,6 +34,7 @@ export type SparseLayoutRequest =
  * const tensor = { dtype: 'float32', shape: [2, 4], data: new Float32Array([0, 1, 0, 2, 3, 0, 0, 4]) } as const;
  * const twoFour = sparseFromDense(tensor, { kind: 'nm', n: 2, m: 4 });
  * const csr = sparseFromDense(tensor, { kind: 'csr', indexBits: 1 });
+ * const relative = sparseFromDense(tensor, { kind: 'relative', indexBits: 2 });
  * ```
  */
 export function sparseFromDense(
@@ -70,10 +73,12 @@ function buildLayout(
       return buildBitmask(words, data);
     case 'csr':
       return buildCsr(shape, words, data, request.indexBits);
+    case 'relative':
+      return buildRelative(words, data, request.indexBits);
     case 'nm':
       return buildNm(shape, words, data, request);
     default:
-      throw new WhittleError('invalid-argument', `layout kind must be bitmask, csr or nm, got ${describeValue(kind)}`, {
+      throw new WhittleError('invalid-argument', `layout kind must be bitmask, csr, relative or nm, got ${describeValue(kind)}`, {
         field: 'layout.kind',
       });
   }
@@ -93,12 +98,16 @@ function buildBitmask(words: Uint32Array, data: Float32Array): Built {
   return { layout: { kind: 'bitmask', mask }, values };
 }
 
-function buildCsr(shape: readonly number[], words: Uint32Array, data: Float32Array, indexBits: number): Built {
+function checkIndexBits(indexBits: number): void {
   if (!isValidBits(indexBits)) {
     throw new WhittleError('invalid-argument', `indexBits must be 1–8 or 16, got ${describeValue(indexBits)}`, {
       field: 'layout.indexBits',
     });
   }
+}
+
+function buildCsr(shape: readonly number[], words: Uint32Array, data: Float32Array, indexBits: number): Built {
+  checkIndexBits(indexBits);
   const { rows, columns } = matrixDimensions(shape);
   checkEntriesBound(rows, words.length);
   // A filler consumes the largest gap plus its own column.
@@ -130,6 +139,32 @@ function buildCsr(shape: readonly number[], words: Uint32Array, data: Float32Arr
     }
   }
   return { layout: { kind: 'csr', indexBits, gaps: packBits(gaps, indexBits, false), rowPointers }, values };
+}
+
+function buildRelative(words: Uint32Array, data: Float32Array, indexBits: number): Built {
+  checkIndexBits(indexBits);
+  // A filler consumes the largest gap plus its own element.
+  const span = 2 ** indexBits;
+  let count = 0;
+  let previous = -1;
+  for (let index = 0; index < words.length; index++) {
+    if (words[index] === 0) continue;
+    count += Math.floor((index - previous - 1) / span) + 1;
+    previous = index;
+  }
+  const gaps = new Int32Array(count);
+  const values = new Float32Array(count);
+  let entry = 0;
+  previous = -1;
+  for (let index = 0; index < words.length; index++) {
+    if (words[index] === 0) continue;
+    let skipped = index - previous - 1;
+    for (; skipped >= span; skipped -= span) gaps[entry++] = span - 1; // filler: value stays 0
+    gaps[entry] = skipped;
+    values[entry++] = data[index]!;
+    previous = index;
+  }
+  return { layout: { kind: 'relative', indexBits, count, gaps: packBits(gaps, indexBits, false) }, values };
 }
 
 function buildNm(

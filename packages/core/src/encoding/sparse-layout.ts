@@ -75,10 +75,12 @@ export function readSparseLayout(
     }
     case 'csr':
       return { layout, entryCount: readCsr(record, shape, location) };
+    case 'relative':
+      return { layout, entryCount: readRelative(record, size, location) };
     case 'nm':
       return { layout, entryCount: readNm(record, shape, size, location) };
     default:
-      return fail(`layout kind must be bitmask, csr or nm, got ${describeValue(record.kind)}`, child(location, 'kind'));
+      return fail(`layout kind must be bitmask, csr, relative or nm, got ${describeValue(record.kind)}`, child(location, 'kind'));
   }
 }
 
@@ -121,6 +123,23 @@ function readCsr(record: Record<string, unknown>, shape: readonly number[], loca
     }
   });
   return entryCount;
+}
+
+function readRelative(record: Record<string, unknown>, size: number, location: ErrorLocation): number {
+  const indexBits = readBits(record.indexBits, child(location, 'indexBits'));
+  // Every entry advances the position by at least one, so more entries than elements is a lie,
+  // caught before any length is computed from it.
+  const count = readInteger(record.count, child(location, 'count'), 0, size);
+  const gapsLocation = child(location, 'gaps');
+  const gaps = readBytes(record.gaps, packedByteLength(count, indexBits), gapsLocation);
+  let position = -1;
+  forEachCodeChunk(gaps, count, indexBits, false, (chunk, start) => {
+    for (let offset = 0; offset < chunk.length; offset++) {
+      position += chunk[offset]! + 1;
+      if (position >= size) fail(`entry ${start + offset} lands past the last element (${size - 1})`, gapsLocation);
+    }
+  });
+  return count;
 }
 
 function readNm(
@@ -187,6 +206,14 @@ export function scatterSparse(shape: readonly number[], layout: SparseLayout, va
         dense[row * columns + column] = values[entry]!;
       }
     }
+  } else if (layout.kind === 'relative') {
+    let position = -1;
+    forEachCodeChunk(layout.gaps, values.length, layout.indexBits, false, (chunk, start) => {
+      for (let offset = 0; offset < chunk.length; offset++) {
+        position += chunk[offset]! + 1;
+        dense[position] = values[start + offset]!;
+      }
+    });
   } else {
     const { n, m } = layout;
     const { outer, length, inner, runsPerLine } = nmRuns(shape, layout.axis, m);

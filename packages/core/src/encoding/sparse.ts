@@ -6,8 +6,8 @@ import { validateEncoding } from './validate.ts';
 
 /**
  * Builds a sparse encoding, checking the layout against `shape` (mask popcount, monotone CSR row
- * pointers, N:M positions) and that `values` is a 1-D encoding of the stored entry count. A
- * negative N:M axis counts from the end. Buffers are shared, not copied.
+ * pointers, relative gaps inside the tensor, N:M positions) and that `values` is a 1-D encoding
+ * of the stored entry count. A negative N:M axis counts from the end. Buffers are shared, not copied.
  *
  * @example
  * ```ts

@@ -1,6 +1,6 @@
 /**
  * The integer symbol streams of an encoding, which entropy coding replaces: affine codes,
- * codebook indices, CSR gaps, N:M positions and bitmask bytes, found in nested encodings too
+ * codebook indices, CSR and relative gaps, N:M positions and bitmask bytes, found in nested encodings too
  * (sparse values, low-rank factors). Each is named by its field path, as `encodingParts` names
  * buffers (`values.indices`, `layout.gaps`, `left.codes`).
  */
@@ -56,6 +56,8 @@ function layoutStreams(shape: readonly number[], layout: SparseLayout, prefix: s
       const { rows } = matrixDimensions(shape);
       return [{ field: `${prefix}layout.gaps`, symbolBits: layout.indexBits, count: layout.rowPointers[rows]!, packed: layout.gaps }];
     }
+    case 'relative':
+      return [{ field: `${prefix}layout.gaps`, symbolBits: layout.indexBits, count: layout.count, packed: layout.gaps }];
     case 'nm': {
       const count = (shapeSize(shape) / layout.m) * layout.n;
       return [{ field: `${prefix}layout.positions`, symbolBits: nmPositionBits(layout.m), count, packed: layout.positions }];

@@ -103,6 +103,16 @@ export type SparseLayout =
       readonly rowPointers: Uint32Array;
     }
   /**
+   * Relative indices over the whole tensor (Deep Compression's storage), with no row pointers:
+   * the gaps run through the row-major flattened tensor, starting at position -1. Each of the
+   * `count` entries advances the position by its gap + 1 (gap 0 = the next element); a run of
+   * more than 2^indexBits - 1 skipped elements is bridged by filler entries of gap
+   * 2^indexBits - 1 whose stored value is zero, as in `csr`. `gaps` packs one gap per entry,
+   * `indexBits` wide, LSB-first. Every entry lands below the element count, so `count` is at
+   * most the element count.
+   */
+  | { readonly kind: 'relative'; readonly indexBits: number; readonly count: number; readonly gaps: Uint8Array }
+  /**
    * N:M structured sparsity: along `axis`, every run of `m` elements holds at most `n` stored
    * values; `positions` holds for each run the `n` offsets (log2(m) bits each, packed).
    *
@@ -154,7 +164,7 @@ export interface HuffmanStream {
 
 /**
  * Entropy coding (Deep Compression's last stage): an inner encoding whose integer symbol streams
- * (codebook indices, affine codes, CSR gaps, N:M positions, bitmask bytes) are Huffman-coded.
+ * (codebook indices, affine codes, CSR and relative gaps, N:M positions, bitmask bytes) are Huffman-coded.
  * `inner` holds an empty buffer at each coded stream's field; decoding restores those buffers
  * and decodes the inner encoding, so the values are exactly the inner encoding's.
  */

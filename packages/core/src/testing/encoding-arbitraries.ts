@@ -178,10 +178,10 @@ function sparseArbitrary(shape: readonly number[], nested: Nested): fc.Arbitrary
       layout: { kind: 'bitmask', mask: packBits(stored.map(Number), 1) },
       count: stored.filter(Boolean).length,
     })),
-    fc.record({ stored: pattern, indexBits: fc.constantFrom(1, 2, 3, 8, 16) }).map(({ stored, indexBits }) => {
-      // The lossless builder lays out CSR (fillers included); the values are drawn afterwards.
+    fc.record({ stored: pattern, indexBits: fc.constantFrom(1, 2, 3, 8, 16), kind: fc.constantFrom('csr', 'relative') }).map(({ stored, indexBits, kind }) => {
+      // The lossless builder lays out CSR or relative indices (fillers included); the values are drawn afterwards.
       const ones = { dtype: 'float32', shape: [...shape], data: Float32Array.from(stored.map(Number)) } as const;
-      const built = sparseFromDense(ones, { kind: 'csr', indexBits });
+      const built = sparseFromDense(ones, { kind, indexBits });
       return { layout: built.layout, count: encodingShape(built.values)[0]! };
     }),
   ];

@@ -28,8 +28,8 @@ export interface ModelOptions extends ShapeOptions {
 
 /**
  * Models of 1 to `maxParams` params named `layer0/w` …, each with a random role and a random
- * storage: dense floats of every float dtype, int32, sparse (bitmask, CSR or 2:4 when the last
- * axis allows) with float32 values, or an affine, codebook or low-rank encoding.
+ * storage: dense floats of every float dtype, int32, sparse (bitmask, CSR, relative or 2:4 when
+ * the last axis allows) with float32 values, or an affine, codebook or low-rank encoding.
  *
  * @example
  * ```ts
@@ -70,6 +70,7 @@ function sparseLayouts(shape: readonly number[]) {
   return [
     { kind: 'bitmask' } as const,
     { kind: 'csr', indexBits: 2 } as const,
+    { kind: 'relative', indexBits: 3 } as const,
     ...(last !== undefined && last % 4 === 0 ? [{ kind: 'nm', n: 2, m: 4 } as const] : []),
   ];
 }

@@ -8,7 +8,7 @@ import { storeSparse, type StorageOptions } from '../storage/index.ts';
 
 /**
  * `model` with each param named in `masks` zeroed where its mask holds 0 (as +0) and stored by
- * `storeSparse` (by default the smallest of dense, bitmask and CSR). Params without a mask keep
+ * `storeSparse` (by default the smallest of dense, bitmask, CSR and relative). Params without a mask keep
  * their encoding; `model` is not changed. Throws an `invalid-argument` WhittleError naming the
  * mask for a param the model lacks or a mask of the wrong length.
  *

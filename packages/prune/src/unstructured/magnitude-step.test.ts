@@ -74,16 +74,21 @@ describe('prune.magnitude, layer scope', () => {
     const tensors: TestTensor[] = [{ name: 'd/kernel', role: 'dense-kernel', shape: [64, 64], values: Array.from({ length: 4096 }, (_, i) => Math.sin(i) + 2) }];
     const model = modelOf(tensors);
     const sizes: Record<string, number> = {};
-    for (const layout of ['dense', 'bitmask', 'csr', 'auto'] as const) {
+    for (const layout of ['dense', 'bitmask', 'csr', 'relative', 'auto'] as const) {
       const { model: pruned } = await run(model, [magnitude({ sparsity: 0.9, storage: { layout } })]);
       const value = getParam(pruned, 'd/kernel').value;
       if (layout !== 'auto') expect(value.kind === 'sparse' ? value.layout.kind : value.kind).toBe(layout);
       sizes[layout] = byteLength(value);
       expect(valuesOf(pruned, 'd/kernel')).toEqual(referencePrune(tensors[0]!.values, 3686));
     }
-    expect(sizes.auto).toBe(Math.min(sizes.dense!, sizes.bitmask!, sizes.csr!));
+    expect(sizes.auto).toBe(Math.min(sizes.dense!, sizes.bitmask!, sizes.csr!, sizes.relative!));
+    // 64 rows of 64: relative indices save the 65 row pointers CSR stores, at most a few fillers' worth less.
+    expect(sizes.relative).toBeLessThan(sizes.csr!);
     const { model: narrow } = await run(model, [magnitude({ sparsity: 0.9, storage: { layout: 'csr', indexBits: 2 } })]);
     expect(getParam(narrow, 'd/kernel').value).toMatchObject({ kind: 'sparse', layout: { kind: 'csr', indexBits: 2 } });
+    const { model: flat } = await run(model, [magnitude({ sparsity: 0.9, storage: { layout: 'relative', indexBits: 5 } })]);
+    expect(getParam(flat, 'd/kernel').value).toMatchObject({ kind: 'sparse', layout: { kind: 'relative', indexBits: 5 } });
+    expect(valuesOf(flat, 'd/kernel')).toEqual(referencePrune(tensors[0]!.values, 3686));
   });
 
   it('keeps float16 values float16, and leaves quantized and integer params alone with a note', async () => {

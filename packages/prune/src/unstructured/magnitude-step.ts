@@ -99,7 +99,7 @@ export function magnitude(options: MagnitudeStepOptions): MagnitudeStep {
  */
 export const magnitudeHandler: RecipeHandler<MagnitudeStep> = {
   kind: 'prune.magnitude',
-  description: 'unstructured magnitude pruning per tensor or globally, stored sparse (bitmask or relative-index CSR)',
+  description: 'unstructured magnitude pruning per tensor or globally, stored sparse (bitmask, relative-index CSR or flat relative indices)',
   example: { kind: 'prune.magnitude', sparsity: 0.9, scope: 'layer' },
   effect: 're-encodes-params',
   defaultRoles: WEIGHT_ROLES,

@@ -96,7 +96,7 @@ describe('prune.nm', () => {
 
   it('stores as asked when storage names a layout', async () => {
     const model = modelOfParam('dense-kernel', [16, 16], Array.from({ length: 256 }, (_, index) => Math.cos(index)));
-    for (const layout of ['bitmask', 'csr', 'dense'] as const) {
+    for (const layout of ['bitmask', 'csr', 'relative', 'dense'] as const) {
       const { model: pruned } = await compress(model, [nm({ storage: { layout } })], { registry });
       const value = getParam(pruned, 'w').value;
       expect(value.kind === 'sparse' ? value.layout.kind : value.kind).toBe(layout);

@@ -32,7 +32,7 @@ describe('hostile pruning steps', () => {
     ['sparsities bad glob', { kind: 'prune.magnitude', sparsities: { 'dense_[01]/*': 0.5 } }, 'sparsities["dense_[01]/*"]', /\[/],
     ['sparsities with global', { kind: 'prune.magnitude', sparsity: 0.5, scope: 'global', sparsities: { '*': 0.5 } }, 'sparsities', /layer/],
     ['storage unknown field', { kind: 'prune.magnitude', sparsity: 0.5, storage: { layuot: 'csr' } }, 'storage.layuot', /did you mean "layout"/],
-    ['storage layout', { kind: 'prune.magnitude', sparsity: 0.5, storage: { layout: 'coo' } }, 'storage.layout', /layout must be one of auto, bitmask, csr, dense/],
+    ['storage layout', { kind: 'prune.magnitude', sparsity: 0.5, storage: { layout: 'coo' } }, 'storage.layout', /layout must be one of auto, bitmask, csr, relative, dense/],
     ['storage indexBits 9', { kind: 'prune.magnitude', sparsity: 0.5, storage: { indexBits: 9 } }, 'storage.indexBits', /one of 1, 2, 3, 4, 5, 6, 7, 8, 16/],
     ['storage valueBits 0', { kind: 'prune.magnitude', sparsity: 0.5, storage: { valueBits: 0 } }, 'storage.valueBits', /from 1 to 32/],
     ['storage not an object', { kind: 'prune.magnitude', sparsity: 0.5, storage: 'csr' }, 'storage', /storage must be an object/],
@@ -43,7 +43,7 @@ describe('hostile pruning steps', () => {
     ['n 1.5', { kind: 'prune.nm', n: 1.5 }, 'n', /got 1\.5/],
     ['m NaN', { kind: 'prune.nm', m: Number.NaN }, 'm', /m must be an integer/],
     ['nm unknown field', { kind: 'prune.nm', sparsity: 0.5 }, 'sparsity', /unknown field "sparsity"/],
-    ['nm storage layout', { kind: 'prune.nm', storage: { layout: 'coo' } }, 'storage.layout', /one of nm, auto, bitmask, csr, dense/],
+    ['nm storage layout', { kind: 'prune.nm', storage: { layout: 'coo' } }, 'storage.layout', /one of nm, auto, bitmask, csr, relative, dense/],
     ['nm axis 1e9', { kind: 'prune.nm', axis: 1e9 }, 'axis', /axis must be an integer/],
   ])('%s: a one-line invalid-recipe error naming the field', async (_, step, field, message) => {
     const error = await failure([{ kind: 'prune.nm', include: ['dense_1/*'] }, step]);

@@ -95,6 +95,28 @@ function nonStock(): Array<[string, string, Encoding]> {
       ),
     ],
     [
+      'sparse relative (no row pointers)',
+      'third/bias',
+      sparseFromDense({ dtype: 'float32', shape: [4], data: Float32Array.of(0, 0, 0, -1.25) }, { kind: 'relative', indexBits: 1 }),
+    ],
+    [
+      'entropy (Huffman-coded relative gaps and codebook indices)',
+      'first/kernel',
+      huffmanEncoding(
+        sparseFromDense(
+          // Runs of zeros cross rows and outgrow 3-bit gaps, so fillers are stored too.
+          { dtype: 'float32', shape: [64, 16], data: wave(1024, 6).map((value, index) => (index % 13 === 0 || index % 29 === 0 ? value : 0)) },
+          { kind: 'relative', indexBits: 3 },
+          (values) =>
+            codebookFromIndices({
+              shape: values.shape,
+              centroids: { dtype: 'float32', shape: [4], data: Float32Array.of(-0.5, -0.1, 0.1, 0.5) },
+              indices: Array.from(values.data, (value) => Math.min(3, Math.floor((value + 1) * 2))),
+            })
+        )
+      ),
+    ],
+    [
       'lowrank',
       'third/kernel',
       lowRankEncoding({
