@@ -47,8 +47,9 @@ export function demoRows(config: DemoModelConfig, stepsPerEpoch: number): DemoRo
 /**
  * Deep Compression (Han et al. 2016) as one recipe: magnitude pruning with retraining on the
  * cubic schedule to each layer's own sparsity; k-means weight sharing of the kept weights (with
- * centroid fine-tuning where the kind offers it); CSR storage with relative indices; and an
- * entropy-coding stage where one is registered. Biases stay float32. With `layers`, each listed
+ * centroid fine-tuning where the kind offers it); the paper's sparse storage, relative indices
+ * over the flattened tensor with no row pointers; and an entropy-coding stage where one is
+ * registered. Biases stay float32. With `layers`, each listed
  * layer takes its own sparsity and weight bits (one weight-sharing step per width) and the index
  * bits are chosen per layer by size; layers not listed stay float32.
  *
@@ -88,7 +89,7 @@ export function deepCompressionRecipe(config: DemoModelConfig, stepsPerEpoch: nu
       epochs,
       batchSize: config.batchSize,
       learningRate,
-      storage: layers === undefined ? { layout: 'csr', indexBits, valueBits: weightBits } : { layout: 'csr', valueBits: widths.length === 0 ? weightBits : Math.max(...widths) },
+      storage: layers === undefined ? { layout: 'relative', indexBits, valueBits: weightBits } : { layout: 'relative', valueBits: widths.length === 0 ? weightBits : Math.max(...widths) },
     },
     ...sharing,
     ...(entropy === undefined ? [] : [entropy]),

@@ -1,11 +1,14 @@
 import type { Digits } from '@whittle/bench';
 import { rm } from 'node:fs/promises';
-import { WhittleError, modelByteLength, search, type Model, type Recipe, type RecipeStep, type SearchResult, type Sensitivity } from '@whittle/core';
+import { WhittleError, compress, isWhittleError, modelByteLength, search, type Model, type Recipe, type RecipeStep, type SearchResult, type Sensitivity } from '@whittle/core';
 import { loadBench } from '../load-bench.ts';
 import type { ProgressReporter } from '../progress/progress-reporter.ts';
 import type { DemoModelConfig } from './demo-config.ts';
 import { deepCompressionRecipe, entropyStep, type LayerSettings } from './demo-rows.ts';
 import { saveAndReload } from './saved-model.ts';
+
+/** Searches at most this many budgets, each moved by how far the last choice's files missed the target. */
+const SEARCH_ATTEMPTS = 3;
 
 /** What {@link searchDeepCompression} works on. */
 export interface SearchedDeepCompressionRun {
@@ -39,10 +42,11 @@ export interface SearchedDeepCompression {
  * bits chosen by core's `search` instead of by hand. The sensitivities of each kernel to each
  * candidate (sparsity × k-means bits, entropy-coded as the row is) are measured once on the last
  * `selectionDigits` training digits (the test digits are never seen); the budget is the bytes on
- * disk that give the configured ratio against the float32 files, less what model.json adds
- * (measured on the search's own choice, saved) and a margin for what retraining changes in the
- * entropy-coded sizes. The returned recipe prunes gradually with retraining to the chosen
- * sparsities, then shares weights per layer at the chosen bits, like the `deep-compression` row.
+ * disk that give the configured ratio against the float32 files, less a margin for what
+ * retraining changes in the entropy-coded sizes; each choice is saved as the row stores it
+ * (model.json included) and the search rerun at a budget moved by what its files missed. The
+ * returned recipe prunes gradually with retraining to the chosen sparsities, then shares weights
+ * per layer at the chosen bits, like the `deep-compression` row.
  *
  * @example
  * ```ts
@@ -59,30 +63,45 @@ export async function searchDeepCompression(run: SearchedDeepCompressionRun): Pr
   const data = { batches: digitBatches(selection), metric: 'accuracy' as const };
   const candidates = { sparsities: settings.sparsities, bits: settings.bits, methods: ['kmeans' as const], alone: false, then };
   let sensitivity: Sensitivity | undefined;
-  // model.json grows with the encodings chosen, so what it adds is measured on a choice and the search rerun once if needed.
-  let overhead = 2 * (baselineBytes - modelByteLength(baseline));
-  let result: SearchResult | undefined;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const maxBytes = Math.floor((budgetBytes - overhead) * (1 - settings.margin));
-    if (maxBytes <= 0) throw new WhittleError('invalid-argument', `a ${settings.ratio}× budget leaves no bytes for the params`, { field: 'deepCompression.search.ratio' });
-    result = await search(baseline, {
-      target: { maxBytes },
-      data,
-      candidates,
-      uniform: false,
-      ...(sensitivity === undefined ? {} : { sensitivity }),
-      onProgress: (event) => {
-        if (event.phase === 'sensitivity') progress.update(event.done, event.total, `${label} deep-compression-searched: sensitivity of ${event.param}`);
-      },
-    });
+  // The search sizes params alone, with CSR storage; the row's files add model.json and store
+  // relative indices. So each choice is stored as the row stores it, without retraining, and
+  // the search's budget moved by what the files differ from the target, a few times.
+  const target = Math.floor(budgetBytes * (1 - settings.margin));
+  let maxBytes = target - 2 * (baselineBytes - modelByteLength(baseline));
+  let best: { readonly layers: LayerSettings; readonly bytes: number } | undefined;
+  let smallest: { readonly layers: LayerSettings; readonly bytes: number } | undefined;
+  for (let attempt = 0; attempt < SEARCH_ATTEMPTS; attempt++) {
+    if (maxBytes <= 0) break;
+    let result: SearchResult;
+    try {
+      result = await search(baseline, {
+        target: { maxBytes },
+        data,
+        candidates,
+        uniform: false,
+        ...(sensitivity === undefined ? {} : { sensitivity }),
+        onProgress: (event) => {
+          if (event.phase === 'sensitivity') progress.update(event.done, event.total, `${label} deep-compression-searched: sensitivity of ${event.param}`);
+        },
+      });
+    } catch (error) {
+      // A budget moved below what the candidates reach: keep the choices already stored.
+      if (attempt === 0 || !isWhittleError(error)) throw error;
+      break;
+    }
     sensitivity = result.sensitivity;
-    const saved = await saveAndReload(result.model, run.scratchDirectory);
+    const { model: stored } = await compress(baseline, result.recipe.map(asStored));
+    const { bytes } = await saveAndReload(stored, run.scratchDirectory);
     await rm(run.scratchDirectory, { recursive: true, force: true });
-    const measured = saved.bytes - modelByteLength(result.model);
-    if (measured <= overhead) break;
-    overhead = measured;
+    const choice = { layers: layerSettings(result), bytes };
+    if (bytes <= target && (best === undefined || bytes > best.bytes)) best = choice;
+    if (smallest === undefined || bytes < smallest.bytes) smallest = choice;
+    if (bytes <= target && target - bytes <= 0.01 * target) break;
+    maxBytes += target - bytes;
   }
-  const layers = layerSettings(result!);
+  const chosen = best ?? smallest;
+  if (chosen === undefined) throw new WhittleError('invalid-argument', `a ${settings.ratio}× budget leaves no bytes for the params`, { field: 'deepCompression.search.ratio' });
+  const { layers } = chosen;
   if (Object.keys(layers).length === 0) throw new WhittleError('invalid-argument', `the search met a ${settings.ratio}× budget without pruning any kernel`, { field: 'deepCompression.search' });
   progress.note(
     `${label} deep-compression-searched: ${budgetBytes} B budget; ${Object.entries(layers)
@@ -111,6 +130,12 @@ export function layerSettings(result: Pick<SearchResult, 'choices'>): LayerSetti
     layers[param.slice(0, -'/kernel'.length)] = { sparsity: prune.sparsity, bits: share.bits };
   }
   return layers;
+}
+
+/** A step of the search's recipe as the row stores it: a pruning's CSR indices as relative indices over the flattened tensor. */
+function asStored(step: RecipeStep): RecipeStep {
+  if (step.kind !== 'prune.magnitude' || typeof step.storage !== 'object' || step.storage === null) return step;
+  return { ...step, storage: { ...(step.storage as Record<string, unknown>), layout: 'relative' } };
 }
 
 function lastDigits(digits: Digits, count: number): Digits {
