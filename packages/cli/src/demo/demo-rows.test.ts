@@ -8,11 +8,11 @@ import { layerSettings } from './searched-deep-compression.ts';
 
 const config = DEMO_CONFIG.models['lenet-300-100'];
 
-test('with per-layer settings, each layer is pruned to its own sparsity and shared at its own bits, one k-means step per width, relative indices at widths left to the storage', () => {
+test('with per-layer settings, each layer is pruned to its own sparsity and shared at its own bits, one k-means step per width, the smallest storage, layers left out retrained unpruned', () => {
   const recipe = deepCompressionRecipe(config, 80, { ip1: { sparsity: 0.98, bits: 4 }, ip2: { sparsity: 0.95, bits: 4 }, ip3: { sparsity: 0.9, bits: 6 } }) as RecipeStep[];
   expect(() => validateRecipe(recipe)).not.toThrow();
   const [prune, ...rest] = recipe;
-  expect(prune).toMatchObject({ kind: 'prune.gradual', sparsities: { 'ip1/kernel': 0.98, 'ip2/kernel': 0.95, 'ip3/kernel': 0.9 }, storage: { layout: 'relative', valueBits: 6 } });
+  expect(prune).toMatchObject({ kind: 'prune.gradual', sparsities: { 'ip1/kernel': 0.98, 'ip2/kernel': 0.95, 'ip3/kernel': 0.9 }, finalSparsity: 0, storage: { layout: 'auto', valueBits: 6 } });
   expect((prune!.storage as Record<string, unknown>).indexBits).toBeUndefined();
   const sharing = rest.filter(({ kind }) => kind === 'quantize.kmeans');
   expect(sharing.map(({ bits, include }) => [bits, include])).toEqual([

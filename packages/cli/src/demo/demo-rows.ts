@@ -49,9 +49,10 @@ export function demoRows(config: DemoModelConfig, stepsPerEpoch: number): DemoRo
  * cubic schedule to each layer's own sparsity; k-means weight sharing of the kept weights (with
  * centroid fine-tuning where the kind offers it); the paper's sparse storage, relative indices
  * over the flattened tensor with no row pointers; and an entropy-coding stage where one is
- * registered. Biases stay float32. With `layers`, each listed
- * layer takes its own sparsity and weight bits (one weight-sharing step per width) and the index
- * bits are chosen per layer by size; layers not listed stay float32.
+ * registered. Biases stay float32. With `layers`, each listed layer takes its own sparsity and
+ * weight bits (one weight-sharing step per width) and its storage is the smallest (relative
+ * indices, at the width that stores fewest bytes, for a sparse layer); layers not listed are
+ * retrained unpruned and stay float32.
  *
  * @example
  * ```ts
@@ -84,12 +85,14 @@ export function deepCompressionRecipe(config: DemoModelConfig, stepsPerEpoch: nu
     {
       kind: 'prune.gradual',
       sparsities: Object.fromEntries(Object.entries(sparsities).map(([layer, sparsity]) => [`${layer}/kernel`, sparsity])),
+      // Weights of layers the search left whole are retrained with the rest, unpruned.
+      ...(layers === undefined ? {} : { finalSparsity: 0 }),
       endStep: Math.max(1, Math.floor(totalSteps * 0.75)),
       frequency: Math.max(1, Math.floor(stepsPerEpoch / 4)),
       epochs,
       batchSize: config.batchSize,
       learningRate,
-      storage: layers === undefined ? { layout: 'relative', indexBits, valueBits: weightBits } : { layout: 'relative', valueBits: widths.length === 0 ? weightBits : Math.max(...widths) },
+      storage: layers === undefined ? { layout: 'relative', indexBits, valueBits: weightBits } : { layout: 'auto', valueBits: widths.length === 0 ? weightBits : Math.max(...widths) },
     },
     ...sharing,
     ...(entropy === undefined ? [] : [entropy]),
