@@ -14,7 +14,7 @@ import { runDemo } from './demo.ts';
 
 // --quick's schedules on fewer digits, so the whole pipeline runs end to end in a test.
 const TEST_CONFIG: DemoConfig = { ...QUICK_DEMO_CONFIG, trainDigits: 2000, testDigits: 500 };
-const ROWS = ['deep-compression', 'int8', 'int4-g32', 'kmeans-4bit', 'uint8-stock', 'float16', 'prune-structured-50', 'lowrank-25', 'distilled-student'];
+const ROWS = ['deep-compression', 'deep-compression-searched', 'int8', 'int4-g32', 'kmeans-4bit', 'uint8-stock', 'float16', 'prune-structured-50', 'lowrank-25', 'distilled-student'];
 const STOCK_ROWS = ['uint8-stock', 'float16', 'prune-structured-50', 'lowrank-25'];
 
 let out: string;
@@ -31,7 +31,7 @@ beforeAll(async () => {
   err = io.err();
   result = JSON.parse(json) as DemoResult;
   testDigits = splitDigits(await loadMnistDigits(), { train: TEST_CONFIG.trainDigits, test: TEST_CONFIG.testDigits, seed: TEST_CONFIG.splitSeed }).test;
-}, 240_000);
+}, 420_000);
 
 afterAll(async () => {
   await rm(out, { recursive: true, force: true });
@@ -144,6 +144,49 @@ test("deep-compression's per-layer kept shares are the nonzero counts of the sav
     expect(row.ratio).toBeGreaterThan(20);
   } finally {
     model.dispose();
+  }
+});
+
+test('deep-compression-searched fits its budget, the float32 files over 50, counted on disk; its per-layer table shows the sparsity and bits its recipe gave each layer', async () => {
+  const model = result.models[0]!;
+  const row = model.rows.find(({ name }) => name === 'deep-compression-searched')!;
+  const filesBytes = async (directory: string) => {
+    let bytes = 0;
+    for (const file of await readdir(directory)) bytes += (await stat(join(directory, file))).size;
+    return bytes;
+  };
+  const baselineBytes = await filesBytes(join(out, 'lenet-300-100', 'baseline'));
+  expect(row.budgetBytes).toBe(Math.floor(baselineBytes / TEST_CONFIG.models['lenet-300-100'].deepCompression.search.ratio));
+  expect(await filesBytes(join(out, 'lenet-300-100', 'deep-compression-searched'))).toBeLessThanOrEqual(row.budgetBytes!);
+  expect(row.ratio).toBeGreaterThanOrEqual(50);
+  expect(model.rows.find(({ name }) => name === 'deep-compression')!.budgetBytes).toBeUndefined();
+
+  const recipe = row.recipe as { kind: string; sparsities?: Record<string, number>; bits?: number; include?: string[] }[];
+  const sparsities = recipe.find(({ kind }) => kind === 'prune.gradual')!.sparsities!;
+  const { search } = TEST_CONFIG.models['lenet-300-100'].deepCompression;
+  const stored = await tfl.loadLayersModel(whittleFileHandler(join(out, 'lenet-300-100', 'deep-compression-searched', 'model.json')));
+  try {
+    expect(row.layers.map(({ layer }) => layer)).toEqual(['ip1', 'ip2', 'ip3']);
+    for (const layerRow of row.layers) {
+      const sparsity = sparsities[`${layerRow.layer}/kernel`];
+      const bits = recipe.find(({ kind, include }) => kind === 'quantize.kmeans' && include?.includes(`${layerRow.layer}/kernel`))?.bits;
+      if (sparsity === undefined) {
+        expect(bits, layerRow.layer).toBeUndefined();
+        continue;
+      }
+      // Each choice is one of the candidates the search was given.
+      expect(search.sparsities).toContain(sparsity);
+      expect(search.bits).toContain(bits);
+      expect(layerRow.weightBits, layerRow.layer).toBe(bits);
+      const kernel = await stored.getLayer(layerRow.layer).getWeights()[0]!.data();
+      let nonzero = 0;
+      for (const value of kernel) if (value !== 0) nonzero++;
+      expect(Math.abs(nonzero - (1 - sparsity) * kernel.length), layerRow.layer).toBeLessThanOrEqual(Math.max(2, 0.005 * kernel.length));
+      const distinct = new Set(kernel.filter((value) => value !== 0));
+      expect(distinct.size, layerRow.layer).toBeLessThanOrEqual(2 ** bits!);
+    }
+  } finally {
+    stored.dispose();
   }
 });
 

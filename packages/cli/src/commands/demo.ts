@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { defaultRegistry, useBackend } from '@whittle/core';
+import { useBackend } from '@whittle/core';
 // Side effects: add the recipe kinds the demo's rows use to core's registry.
 import '@whittle/quantize/register';
 import '@whittle/prune/register';
@@ -12,7 +12,6 @@ import type { CliIo } from '../cli-io.ts';
 import { DEMO_CONFIG, QUICK_DEMO_CONFIG, type DemoConfig } from '../demo/demo-config.ts';
 import { writeDemoReportFiles } from '../demo/demo-report-files.ts';
 import type { DemoModelResult, DemoResult } from '../demo/demo-result.ts';
-import { SEARCH_KIND } from '../demo/demo-rows.ts';
 import { DEMO_MODEL_NAMES, type DemoModelName } from '../demo/lenet-models.ts';
 import { runDemoModel } from '../demo/run-demo-model.ts';
 import { formatDemoResult } from '../format/demo-report.ts';
@@ -64,7 +63,6 @@ export async function runDemo(options: DemoCommandOptions, io: CliIo, overrides:
   const progress = createProgressReporter(io, { prefix: 'demo' });
   const models: DemoModelResult[] = [];
   try {
-    if (!defaultRegistry.has(SEARCH_KIND)) progress.note(`deep-compression-searched skipped: no "${SEARCH_KIND}" recipe kind is registered`);
     for (const name of names) {
       models.push(
         await runDemoModel({

@@ -24,6 +24,8 @@ export interface DemoModelConfig {
     readonly indexBits: number;
     /** Epochs of training the shared centroids after k-means (where `quantize.kmeans` offers it). */
     readonly centroidEpochs: number;
+    /** `deep-compression-searched`: the same schedule at per-layer sparsities and bits chosen by a byte-budget search. */
+    readonly search: DeepCompressionSearch;
   };
   /** Epochs of fine-tuning after structured pruning and after factorization. */
   readonly fineTuneEpochs: number;
@@ -31,6 +33,20 @@ export interface DemoModelConfig {
   readonly student: { readonly width: number; readonly epochs: number };
   /** Rows of test digits in one timed batch, and the timed runs per model (after 2 warm-ups). */
   readonly latency: { readonly batch: number; readonly runs: number };
+}
+
+/** How `deep-compression-searched` chooses each layer's sparsity and weight bits. */
+export interface DeepCompressionSearch {
+  /** The budget: the float32 model's bytes on disk over this ratio. */
+  readonly ratio: number;
+  /** The last this many training digits, on which each candidate's damage is measured (never test digits). */
+  readonly selectionDigits: number;
+  /** Sparsities each kernel may take. */
+  readonly sparsities: readonly number[];
+  /** k-means weight bits each kernel may take. */
+  readonly bits: readonly number[];
+  /** Share of the budget kept back for what retraining changes in the entropy-coded sizes. */
+  readonly margin: number;
 }
 
 /** What the demo trains on and how. */
@@ -68,6 +84,7 @@ export const DEMO_CONFIG: DemoConfig = {
         weightBits: 5,
         indexBits: 5,
         centroidEpochs: 2,
+        search: { ratio: 50, selectionDigits: 500, sparsities: [0.9, 0.95, 0.97, 0.98], bits: [4, 5, 6], margin: 0.03 },
       },
       fineTuneEpochs: 2,
       student: { width: 0.1, epochs: 6 },
@@ -78,12 +95,13 @@ export const DEMO_CONFIG: DemoConfig = {
       batchSize: 100,
       learningRate: 1e-3,
       deepCompression: {
-        sparsities: { conv1: 0.34, conv2: 0.9, ip1: 0.97, ip2: 0.85 },
-        epochs: 4,
+        sparsities: { conv1: 0.34, conv2: 0.88, ip1: 0.965, ip2: 0.85 },
+        epochs: 5,
         learningRate: 5e-4,
         weightBits: 5,
         indexBits: 5,
         centroidEpochs: 1,
+        search: { ratio: 50, selectionDigits: 300, sparsities: [0.5, 0.8, 0.9, 0.95, 0.97, 0.98], bits: [4, 5, 6], margin: 0.03 },
       },
       fineTuneEpochs: 1,
       student: { width: 0.25, epochs: 2 },

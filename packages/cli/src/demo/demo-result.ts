@@ -62,6 +62,8 @@ export interface DemoRow {
   readonly speedup: number | null;
   /** Per weight layer, in the paper's format (empty where a row has no per-layer breakdown). */
   readonly layers: readonly DemoLayerRow[];
+  /** The bytes on disk a searched row was chosen to fit (the baseline's over the target ratio); absent on other rows. */
+  readonly budgetBytes?: number;
 }
 
 /** One weight layer of a row, in the format of Deep Compression's Tables 2 and 3. */

@@ -2,23 +2,23 @@ import { defaultRegistry, type Recipe, type RecipeStep } from '@whittle/core';
 import { findPreset, type RecipePresetName } from '../recipe/presets.ts';
 import type { DemoModelConfig } from './demo-config.ts';
 
-/** One row of the demo: a name and the recipe that makes it from the trained baseline. */
-export interface DemoRowRecipe {
-  readonly name: string;
-  readonly recipe: Recipe;
-}
+/**
+ * One row of the demo: a name and the recipe that makes it from the trained baseline, or
+ * `searched` where the recipe is chosen on the baseline first (see `searchDeepCompression`).
+ */
+export type DemoRowRecipe = { readonly name: string; readonly recipe: Recipe } | { readonly name: string; readonly searched: true };
 
 /** Recipe kinds of an entropy-coding stage, in order of preference; the first registered one is used. */
 export const ENTROPY_KINDS = ['encode.huffman'] as const;
 
-/** The recipe kind a per-layer sparsity and bits search would run as, once one is registered. */
-export const SEARCH_KIND = 'search.deep-compression';
+/** Each layer's sparsity and k-means weight bits, by layer name (params `<layer>/kernel`). */
+export type LayerSettings = Readonly<Record<string, { readonly sparsity: number; readonly bits: number }>>;
 
 /**
  * The demo's rows for one network, each an ordinary recipe run by `compress` on the baseline
  * (the training steps get the training digits as the `training` resource). `stepsPerEpoch` is
  * the optimizer steps one pass over the training digits takes at the config's batch size.
- * `deep-compression-searched` is added only when a search kind is registered.
+ * `deep-compression-searched` has its recipe chosen by a budget search on the baseline.
  *
  * @example
  * ```ts
@@ -29,7 +29,7 @@ export function demoRows(config: DemoModelConfig, stepsPerEpoch: number): DemoRo
   const deep = deepCompressionRecipe(config, stepsPerEpoch);
   return [
     { name: 'deep-compression', recipe: deep },
-    ...(defaultRegistry.has(SEARCH_KIND) ? [{ name: 'deep-compression-searched', recipe: [{ kind: SEARCH_KIND, pipeline: deep } as RecipeStep] }] : []),
+    { name: 'deep-compression-searched', searched: true },
     { name: 'int8', recipe: preset('int8') },
     { name: 'int4-g32', recipe: preset('int4-g32') },
     { name: 'kmeans-4bit', recipe: preset('kmeans4') },
@@ -46,36 +46,71 @@ export function demoRows(config: DemoModelConfig, stepsPerEpoch: number): DemoRo
 
 /**
  * Deep Compression (Han et al. 2016) as one recipe: magnitude pruning with retraining on the
- * cubic schedule to each layer's own sparsity; k-means weight sharing
- * of the kept weights (with centroid fine-tuning where the kind offers it); CSR storage with
- * relative indices; and an entropy-coding stage where one is registered. Biases stay float32.
+ * cubic schedule to each layer's own sparsity; k-means weight sharing of the kept weights (with
+ * centroid fine-tuning where the kind offers it); the paper's sparse storage, relative indices
+ * over the flattened tensor with no row pointers; and an entropy-coding stage where one is
+ * registered. Biases stay float32. With `layers`, each listed layer takes its own sparsity and
+ * weight bits (one weight-sharing step per width) and its storage is the smallest (relative
+ * indices, at the width that stores fewest bytes, for a sparse layer); layers not listed are
+ * retrained unpruned and stay float32.
  *
  * @example
  * ```ts
  * const recipe = deepCompressionRecipe(DEMO_CONFIG.models['lenet-300-100'], 80);
+ * const searched = deepCompressionRecipe(DEMO_CONFIG.models['lenet-5'], 80, { ip1: { sparsity: 0.98, bits: 4 } });
  * ```
  */
-export function deepCompressionRecipe(config: DemoModelConfig, stepsPerEpoch: number): Recipe {
-  const { sparsities, epochs, learningRate, weightBits, indexBits, centroidEpochs } = config.deepCompression;
+export function deepCompressionRecipe(config: DemoModelConfig, stepsPerEpoch: number, layers?: LayerSettings): Recipe {
+  const { epochs, learningRate, weightBits, indexBits, centroidEpochs } = config.deepCompression;
+  const sparsities = layers === undefined ? config.deepCompression.sparsities : Object.fromEntries(Object.entries(layers).map(([layer, { sparsity }]) => [layer, sparsity]));
   const totalSteps = epochs * stepsPerEpoch;
-  const sharing: RecipeStep = { kind: 'quantize.kmeans', bits: weightBits };
-  const tunedSharing: RecipeStep = { ...sharing, fineTune: { epochs: centroidEpochs, batchSize: config.batchSize } };
+  const widths = layers === undefined ? [weightBits] : [...new Set(Object.values(layers).map(({ bits }) => bits))].sort((a, b) => b - a);
+  const sharing = widths.map((bits): RecipeStep => {
+    const step: RecipeStep = {
+      kind: 'quantize.kmeans',
+      bits,
+      ...(layers === undefined
+        ? {}
+        : {
+            include: Object.entries(layers)
+              .filter(([, settings]) => settings.bits === bits)
+              .map(([layer]) => `${layer}/kernel`),
+          }),
+    };
+    const tuned: RecipeStep = { ...step, fineTune: { epochs: centroidEpochs, batchSize: config.batchSize } };
+    return accepts(tuned) ? tuned : step;
+  });
+  const entropy = entropyStep();
   return [
     {
       kind: 'prune.gradual',
       sparsities: Object.fromEntries(Object.entries(sparsities).map(([layer, sparsity]) => [`${layer}/kernel`, sparsity])),
+      // Weights of layers the search left whole are retrained with the rest, unpruned.
+      ...(layers === undefined ? {} : { finalSparsity: 0 }),
       endStep: Math.max(1, Math.floor(totalSteps * 0.75)),
       frequency: Math.max(1, Math.floor(stepsPerEpoch / 4)),
       epochs,
       batchSize: config.batchSize,
       learningRate,
-      storage: { layout: 'csr', indexBits, valueBits: weightBits },
+      storage: layers === undefined ? { layout: 'relative', indexBits, valueBits: weightBits } : { layout: 'auto', valueBits: widths.length === 0 ? weightBits : Math.max(...widths) },
     },
-    accepts(tunedSharing) ? tunedSharing : sharing,
-    ...ENTROPY_KINDS.filter((kind) => defaultRegistry.has(kind))
-      .slice(0, 1)
-      .map((kind) => ({ kind })),
+    ...sharing,
+    ...(entropy === undefined ? [] : [entropy]),
   ];
+}
+
+/**
+ * The entropy-coding step of the first registered kind of {@link ENTROPY_KINDS}, or `undefined`
+ * when none is registered.
+ *
+ * @example
+ * ```ts
+ * entropyStep(); // { kind: 'encode.huffman' }
+ * ```
+ */
+export function entropyStep(): RecipeStep | undefined {
+  const kind = ENTROPY_KINDS.find((candidate) => defaultRegistry.has(candidate));
+  return kind === undefined ? undefined : { kind };
 }
 
 /** A short fine-tune of every weight through the training loop of gradual pruning, pruning nothing. */

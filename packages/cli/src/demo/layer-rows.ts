@@ -45,7 +45,7 @@ function storageBits(encoding: Encoding): { weightBits: number | null; indexBits
     case 'sparse': {
       const inner = storageBits(encoding.values);
       const layout = encoding.layout;
-      return { weightBits: inner.weightBits, indexBits: layout.kind === 'csr' ? layout.indexBits : layout.kind === 'bitmask' ? 1 : null };
+      return { weightBits: inner.weightBits, indexBits: layout.kind === 'csr' || layout.kind === 'relative' ? layout.indexBits : layout.kind === 'bitmask' ? 1 : null };
     }
     case 'entropy':
       return storageBits(encoding.inner);

@@ -13,6 +13,7 @@ import { layerRows } from './layer-rows.ts';
 import { registerWasmTrainingKernels } from './register-wasm-training-kernels.ts';
 import { buildLenet, DEMO_MODEL_LAYERS, type DemoModelName } from './lenet-models.ts';
 import { saveAndReload } from './saved-model.ts';
+import { searchDeepCompression } from './searched-deep-compression.ts';
 
 /** What {@link runDemoModel} works on. */
 export interface DemoModelRun {
@@ -52,9 +53,15 @@ export async function runDemoModel(run: DemoModelRun): Promise<DemoModelResult> 
   const stepsPerEpoch = Math.ceil(train.count / config.batchSize);
   const rows: DemoRow[] = [];
   const baselineLatencies: number[] = [];
-  for (const { name: rowName, recipe } of demoRows(config, stepsPerEpoch)) {
+  for (const planned of demoRows(config, stepsPerEpoch)) {
+    const rowName = planned.name;
     if (run.rows !== undefined && !run.rows.includes(rowName)) continue;
     const rowStarted = performance.now();
+    const searched =
+      'searched' in planned
+        ? await searchDeepCompression({ baseline: baseline.model, baselineBytes: baseline.bytes, config, train, stepsPerEpoch, scratchDirectory: join(run.outDirectory, `${rowName}-search`), progress, label: name })
+        : undefined;
+    const recipe = 'recipe' in planned ? planned.recipe : searched!.recipe;
     const { model } = await compress(baseline.model, recipe, {
       resources: { training },
       onProgress: ({ kind, param, done, total }) => progress.update(done, total, `${name} ${rowName}: ${kind} ${param}`),
@@ -76,6 +83,7 @@ export async function runDemoModel(run: DemoModelRun): Promise<DemoModelResult> 
       latencyMs: finiteOrNull(1000 * seconds.candidate),
       speedup: seconds.candidate > 0 ? finiteOrNull(seconds.baseline / seconds.candidate) : null,
       layers: rowName.startsWith('deep-compression') ? layerRows(baseline.model, saved.model, DEMO_MODEL_LAYERS[name], DEEP_COMPRESSION_PAPER[name].layers) : [],
+      ...(searched === undefined ? {} : { budgetBytes: searched.budgetBytes }),
     });
     const row = rows.at(-1)!;
     progress.note(
