@@ -3,7 +3,7 @@ import { loadGradients, useBackend } from '@whittle/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { registerWasmConv2DFilterKernel } from './conv2d-filter-kernel.ts';
-import { geometry, referenceFilterGradient, seededValues, tfjsSizesPadding, type ConvCase } from './conv2d-reference.test-support.ts';
+import { convCases, geometry, referenceFilterGradient, seededValues, tfjsSizesPadding, type ConvCase } from './conv2d-reference.test-support.ts';
 import { buildLenet } from './lenet-models.ts';
 
 beforeAll(async () => {
@@ -27,29 +27,6 @@ async function filterGradient(x: Float32Array, xShape: number[], filter: Float32
     tf.dispose([images, kernel, bias, gradient]);
   }
 }
-
-const convCases: fc.Arbitrary<ConvCase & { seed: number }> = fc
-  .record({
-    batch: fc.integer({ min: 1, max: 3 }),
-    height: fc.integer({ min: 5, max: 11 }),
-    width: fc.integer({ min: 5, max: 11 }),
-    inChannels: fc.integer({ min: 1, max: 4 }),
-    outChannels: fc.integer({ min: 1, max: 4 }),
-    kernelHeight: fc.integer({ min: 1, max: 5 }),
-    kernelWidth: fc.integer({ min: 1, max: 5 }),
-    strideHeight: fc.integer({ min: 1, max: 3 }),
-    strideWidth: fc.integer({ min: 1, max: 3 }),
-    pad: fc.oneof(
-      fc.constantFrom('valid' as const, 'same' as const),
-      fc.integer({ min: 0, max: 2 }),
-      fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)).map(([top, bottom, left, right]) => [[0, 0], [top, bottom], [left, right], [0, 0]] as ConvCase['pad']),
-    ),
-    seed: fc.integer({ min: 0, max: 1000 }),
-  })
-  .filter((convCase) => {
-    const { outHeight, outWidth } = geometry(convCase);
-    return outHeight > 0 && outWidth > 0;
-  });
 
 /** `Conv2DBackpropFilter` called as tfjs's conv2d gradient calls it, on the current backend. */
 async function filterGradientKernel(convCase: ConvCase, x: Float32Array, dy: Float32Array): Promise<Float32Array> {

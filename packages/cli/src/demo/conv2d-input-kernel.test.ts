@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadGradients, useBackend } from '@whittle/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { geometry, referenceInputGradient, seededValues, tfjsSizesPadding, type ConvCase } from './conv2d-reference.test-support.ts';
+import { convCases, geometry, referenceInputGradient, seededValues, tfjsSizesPadding, type ConvCase } from './conv2d-reference.test-support.ts';
 import { registerWasmConv2DInputKernel } from './conv2d-input-kernel.ts';
 
 beforeAll(async () => {
@@ -13,29 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await useBackend('wasm');
 });
-
-const convCases: fc.Arbitrary<ConvCase & { seed: number }> = fc
-  .record({
-    batch: fc.integer({ min: 1, max: 3 }),
-    height: fc.integer({ min: 5, max: 11 }),
-    width: fc.integer({ min: 5, max: 11 }),
-    inChannels: fc.integer({ min: 1, max: 4 }),
-    outChannels: fc.integer({ min: 1, max: 4 }),
-    kernelHeight: fc.integer({ min: 1, max: 5 }),
-    kernelWidth: fc.integer({ min: 1, max: 5 }),
-    strideHeight: fc.integer({ min: 1, max: 3 }),
-    strideWidth: fc.integer({ min: 1, max: 3 }),
-    pad: fc.oneof(
-      fc.constantFrom('valid' as const, 'same' as const),
-      fc.integer({ min: 0, max: 2 }),
-      fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)).map(([top, bottom, left, right]) => [[0, 0], [top, bottom], [left, right], [0, 0]] as ConvCase['pad']),
-    ),
-    seed: fc.integer({ min: 0, max: 1000 }),
-  })
-  .filter((convCase) => {
-    const { outHeight, outWidth } = geometry(convCase);
-    return outHeight > 0 && outWidth > 0;
-  });
 
 /** `Conv2DBackpropInput` through tfjs's op (the kernel tfjs calls for conv2d's input gradient), on the current backend. */
 async function inputGradient(convCase: ConvCase, dy: Float32Array, filter: Float32Array): Promise<Float32Array> {

@@ -2,6 +2,7 @@
  * Convolution gradients written out from their definition, for the wasm kernels' tests: no
  * tfjs helper (the kernels use tfjs's own padding arithmetic, so the oracle does its own).
  */
+import fc from 'fast-check';
 
 /** A channels-last convolution's geometry, as the tests draw it. */
 export interface ConvCase {
@@ -91,3 +92,27 @@ export function tfjsSizesPadding({ pad, kernelHeight, kernelWidth, strideHeight,
 export function seededValues(count: number, seed: number): Float32Array {
   return Float32Array.from({ length: count }, (_, index) => Math.sin(seed * 7.1 + index * 1.37));
 }
+
+/** Random convolutions: batch, sizes, channels, kernel, strides and every padding form tfjs takes, with a positive output. */
+export const convCases: fc.Arbitrary<ConvCase & { seed: number }> = fc
+  .record({
+    batch: fc.integer({ min: 1, max: 3 }),
+    height: fc.integer({ min: 5, max: 11 }),
+    width: fc.integer({ min: 5, max: 11 }),
+    inChannels: fc.integer({ min: 1, max: 4 }),
+    outChannels: fc.integer({ min: 1, max: 4 }),
+    kernelHeight: fc.integer({ min: 1, max: 5 }),
+    kernelWidth: fc.integer({ min: 1, max: 5 }),
+    strideHeight: fc.integer({ min: 1, max: 3 }),
+    strideWidth: fc.integer({ min: 1, max: 3 }),
+    pad: fc.oneof(
+      fc.constantFrom('valid' as const, 'same' as const),
+      fc.integer({ min: 0, max: 2 }),
+      fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)).map(([top, bottom, left, right]) => [[0, 0], [top, bottom], [left, right], [0, 0]] as ConvCase['pad']),
+    ),
+    seed: fc.integer({ min: 0, max: 1000 }),
+  })
+  .filter((convCase) => {
+    const { outHeight, outWidth } = geometry(convCase);
+    return outHeight > 0 && outWidth > 0;
+  });
