@@ -7,13 +7,7 @@
  * training is such a product.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { release, runWasmKernel } from './wasm-kernel-calls.ts';
-
-/** The wasm backend's own BatchMatMul, kept when it is replaced. */
-let stockKernel: tf.KernelConfig | undefined;
-
-/** The config registered in its place. */
-let replacement: tf.KernelConfig | undefined;
+import { release, replaceWasmKernel, runWasmKernel, stockWasmKernel } from './wasm-kernel-calls.ts';
 
 /** The attributes tfjs passes a `BatchMatMul` kernel. */
 interface BatchMatMulAttributes {
@@ -33,23 +27,11 @@ interface BatchMatMulAttributes {
  * ```
  */
 export function registerWasmBatchMatMulKernel(): void {
-  const current = tf.getKernel(tf.BatchMatMul, 'wasm');
-  // By the config object, not its function: a profiler may wrap the function in place.
-  if (current === undefined || current === replacement) return;
-  stockKernel = current;
-  tf.unregisterKernel(tf.BatchMatMul, 'wasm');
-  replacement = {
-    kernelName: tf.BatchMatMul,
-    backendName: 'wasm',
-    kernelFunc: untransposedBatchMatMul,
-    // The stock kernel's setup binds its wasm function; a backend set up later still needs it.
-    ...(current.setupFunc === undefined ? {} : { setupFunc: current.setupFunc }),
-  };
-  tf.registerKernel(replacement);
+  replaceWasmKernel(tf.BatchMatMul, untransposedBatchMatMul);
 }
 
 function untransposedBatchMatMul(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
-  const stock = stockKernel!;
+  const stock = stockWasmKernel(tf.BatchMatMul);
   const { inputs, backend, attrs } = args;
   const { a, b } = inputs as unknown as { a: tf.TensorInfo; b: tf.TensorInfo };
   const { transposeA, transposeB } = attrs as unknown as BatchMatMulAttributes;

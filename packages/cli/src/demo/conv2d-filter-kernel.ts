@@ -11,14 +11,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { WhittleError } from '@whittle/core';
-import { asShape, release, runWasmKernel, wasmHeapBackend } from './wasm-kernel-calls.ts';
+import { asShape, convolutionGradientInfo, release, runWasmKernel, wasmHeapBackend, type ConvolutionGradientAttributes } from './wasm-kernel-calls.ts';
 
 /** The attributes tfjs passes a `Conv2DBackpropFilter` kernel. */
-interface FilterGradientAttributes {
-  readonly strides: number | [number, number];
-  readonly pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  readonly dataFormat?: 'NHWC' | 'NCHW';
-  readonly dimRoundingMode?: 'floor' | 'round' | 'ceil';
+interface FilterGradientAttributes extends ConvolutionGradientAttributes {
   readonly filterShape: [number, number, number, number];
 }
 
@@ -42,16 +38,15 @@ export function registerWasmConv2DFilterKernel(): void {
 
 function im2colFilterGradient({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { x, dy } = inputs as unknown as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as FilterGradientAttributes;
+  const attributes = attrs as unknown as FilterGradientAttributes;
+  const { dataFormat, filterShape } = attributes;
   if (dataFormat === 'NCHW') {
     throw new WhittleError('backend-unavailable', 'Conv2DBackpropFilter on wasm supports channels-last (NHWC) only, got NCHW; train this model on the cpu backend', {
       field: 'dataFormat',
     });
   }
   const heap = wasmHeapBackend(backend, tf.Conv2DBackpropFilter);
-  // The output size is dy's own: tfjs's computeConv2DInfo sizes a numeric pad's output width with
-  // the height's stride, so only its padding is taken.
-  const info = { ...tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode), outHeight: dy.shape[1]!, outWidth: dy.shape[2]! };
+  const info = convolutionGradientInfo(x.shape, filterShape, dy.shape, attributes);
   const { batchSize, outHeight, outWidth, outChannels, inChannels, filterHeight, filterWidth } = info;
   const positions = batchSize * outHeight * outWidth;
   const tapValues = filterHeight * filterWidth * inChannels;

@@ -7,20 +7,19 @@
  * tenth of the time.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { asShape, release, runWasmKernel, wasmHeapBackend } from './wasm-kernel-calls.ts';
-
-/** The wasm backend's own kernel, kept for channels-first calls, which the col2im pass does not cover. */
-let stockKernel: tf.KernelConfig | undefined;
-
-/** The config registered in its place. */
-let replacement: tf.KernelConfig | undefined;
+import {
+  asShape,
+  convolutionGradientInfo,
+  release,
+  replaceWasmKernel,
+  runWasmKernel,
+  stockWasmKernel,
+  wasmHeapBackend,
+  type ConvolutionGradientAttributes,
+} from './wasm-kernel-calls.ts';
 
 /** The attributes tfjs passes a `Conv2DBackpropInput` kernel. */
-interface InputGradientAttributes {
-  readonly strides: number | [number, number];
-  readonly pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  readonly dataFormat?: 'NHWC' | 'NCHW';
-  readonly dimRoundingMode?: 'floor' | 'round' | 'ceil';
+interface InputGradientAttributes extends ConvolutionGradientAttributes {
   readonly inputShape: [number, number, number, number];
 }
 
@@ -36,29 +35,18 @@ interface InputGradientAttributes {
  * ```
  */
 export function registerWasmConv2DInputKernel(): void {
-  const current = tf.getKernel(tf.Conv2DBackpropInput, 'wasm');
-  // By the config object, not its function: a profiler may wrap the function in place.
-  if (current === undefined || current === replacement) return;
-  stockKernel = current;
-  tf.unregisterKernel(tf.Conv2DBackpropInput, 'wasm');
-  replacement = {
-    kernelName: tf.Conv2DBackpropInput,
-    backendName: 'wasm',
-    kernelFunc: im2colInputGradient,
-    ...(current.setupFunc === undefined ? {} : { setupFunc: current.setupFunc }),
-  };
-  tf.registerKernel(replacement);
+  replaceWasmKernel(tf.Conv2DBackpropInput, im2colInputGradient);
 }
 
 function im2colInputGradient(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { inputs, backend, attrs } = args;
   const { dy, filter } = inputs as unknown as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as InputGradientAttributes;
-  if (dataFormat === 'NCHW') return stockKernel!.kernelFunc(args) as tf.TensorInfo;
+  const attributes = attrs as unknown as InputGradientAttributes;
+  const { dataFormat, inputShape } = attributes;
+  // Channels-first calls go to the backend's own kernel, which the col2im pass does not cover.
+  if (dataFormat === 'NCHW') return stockWasmKernel(tf.Conv2DBackpropInput).kernelFunc(args) as tf.TensorInfo;
   const heap = wasmHeapBackend(backend, tf.Conv2DBackpropInput);
-  // The output size is dy's own: tfjs's computeConv2DInfo sizes a numeric pad's output width with
-  // the height's stride, so only its padding is taken.
-  const info = { ...tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode), outHeight: dy.shape[1]!, outWidth: dy.shape[2]! };
+  const info = convolutionGradientInfo(inputShape, filter.shape, dy.shape, attributes);
   const { batchSize, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
   const positions = batchSize * outHeight * outWidth;
   const tapValues = filterHeight * filterWidth * inChannels;

@@ -6,10 +6,7 @@
  * on 2 cores, this pass a few.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { wasmHeapBackend } from './wasm-kernel-calls.ts';
-
-/** The config registered in place of the wasm backend's own. */
-let replacement: tf.KernelConfig | undefined;
+import { replaceWasmKernel, wasmHeapBackend } from './wasm-kernel-calls.ts';
 
 /** The attributes tfjs passes a `MaxPoolGrad` kernel. */
 interface MaxPoolGradientAttributes {
@@ -30,17 +27,7 @@ interface MaxPoolGradientAttributes {
  * ```
  */
 export function registerWasmMaxPoolGradKernel(): void {
-  const current = tf.getKernel(tf.MaxPoolGrad, 'wasm');
-  // By the config object, not its function: a profiler may wrap the function in place.
-  if (current === undefined || current === replacement) return;
-  tf.unregisterKernel(tf.MaxPoolGrad, 'wasm');
-  replacement = {
-    kernelName: tf.MaxPoolGrad,
-    backendName: 'wasm',
-    kernelFunc: firstMaximumPoolGradient,
-    ...(current.setupFunc === undefined ? {} : { setupFunc: current.setupFunc }),
-  };
-  tf.registerKernel(replacement);
+  replaceWasmKernel(tf.MaxPoolGrad, firstMaximumPoolGradient);
 }
 
 function firstMaximumPoolGradient({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
