@@ -63,9 +63,10 @@ export async function searchDeepCompression(run: SearchedDeepCompressionRun): Pr
   const data = { batches: digitBatches(selection), metric: 'accuracy' as const };
   const candidates = { sparsities: settings.sparsities, bits: settings.bits, methods: ['kmeans' as const], alone: false, then };
   let sensitivity: Sensitivity | undefined;
-  // The search sizes params alone, with CSR storage; the row's files add model.json and store
-  // relative indices. So each choice is stored as the row stores it, without retraining, and
-  // the search's budget moved by what the files differ from the target, a few times.
+  // The search sizes params alone, each pruned one in its smallest layout; the row's files add
+  // model.json and always store relative indices. So each choice is stored as the row stores it,
+  // without retraining, and the search's budget moved by what the files differ from the target,
+  // a few times.
   const target = Math.floor(budgetBytes * (1 - settings.margin));
   let maxBytes = target - 2 * (baselineBytes - modelByteLength(baseline));
   let best: { readonly layers: LayerSettings; readonly bytes: number } | undefined;
@@ -132,7 +133,7 @@ export function layerSettings(result: Pick<SearchResult, 'choices'>): LayerSetti
   return layers;
 }
 
-/** A step of the search's recipe as the row stores it: a pruning's CSR indices as relative indices over the flattened tensor. */
+/** A step of the search's recipe as the row stores it: a pruning's indices as relative indices over the flattened tensor, whatever layout the search sized. */
 function asStored(step: RecipeStep): RecipeStep {
   if (step.kind !== 'prune.magnitude' || typeof step.storage !== 'object' || step.storage === null) return step;
   return { ...step, storage: { ...(step.storage as Record<string, unknown>), layout: 'relative' } };
