@@ -129,9 +129,12 @@ describe('search over two-step and structured candidates', () => {
             met++;
           },
         ),
-        { numRuns: 16 },
+        // About four in ten draws are reachable (param budgets rarely are: only structured widths
+        // remove params), so 16 runs met fewer than 3 about once in a hundred; 40 runs make that
+        // about one in a million.
+        { numRuns: 40 },
       );
-      // Most budgets are reachable with these spaces, or the property says little.
+      // Enough budgets are reachable with these spaces, or the property says little.
       expect(met).toBeGreaterThanOrEqual(3);
     },
     600_000,
