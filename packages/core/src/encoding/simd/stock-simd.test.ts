@@ -41,7 +41,9 @@ describe('stock uint8 / uint16 on the SIMD path', () => {
         fc.integer({ min: 1, max: 5000 }),
         minAndScale,
         fc.nat(),
-        (quantized, size, { min, scale }, seed) => {
+        (quantized, size, range, seed) => {
+          // A manifest carries min and scale as JSON, which has no -0: both decoders see what a file holds.
+          const { min, scale } = JSON.parse(JSON.stringify(range)) as { min: number; scale: number };
           const bits = quantized === 'uint8' ? 8 : 16;
           const bytes = Uint8Array.from({ length: (size * bits) / 8 }, (_, index) => (Math.imul(seed + index, 2654435761) >>> 13) & 0xff);
           const encoding = affineEncoding({
@@ -54,7 +56,7 @@ describe('stock uint8 / uint16 on the SIMD path', () => {
           expect(Array.from(new Uint32Array(values.buffer))).toEqual(Array.from(tfjsDecode(bytes, size, quantized, min, scale)));
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 150, examples: [['uint8', 1, { min: -0, scale: -0 }, 0]] },
     );
   });
 
