@@ -8,8 +8,10 @@ export const MAX_PARETO_ROWS = 40;
 
 /**
  * What `whittle search` prints as text: the target and whether it is met, the chosen setting of
- * each layer, the recipe as JSON, the original, predicted and measured figures side by side, and
- * the Pareto front of the candidates evaluated (bytes against loss), smallest first.
+ * each layer, the recipe as JSON, the original, predicted and measured figures side by side
+ * (metric, output error and, for class scores, the KL divergence from the original's outputs),
+ * and the Pareto front of the candidates evaluated (bytes against the search's loss, named),
+ * smallest first.
  *
  * @example
  * ```ts
@@ -23,7 +25,7 @@ export function formatSearchReport(result: SearchResult, written: { readonly rec
     result.choices.map(({ param, setting }) => [param, setting?.label ?? 'keep']),
   );
   const figures = formatTable(
-    [{ header: '' }, { header: 'bytes', align: 'right' }, { header: 'params', align: 'right' }, { header: result.metric ?? 'metric', align: 'right' }, { header: 'output error', align: 'right' }, { header: 'latency ms', align: 'right' }],
+    [{ header: '' }, { header: 'bytes', align: 'right' }, { header: 'params', align: 'right' }, { header: result.metric ?? 'metric', align: 'right' }, { header: 'output error', align: 'right' }, { header: 'divergence', align: 'right' }, { header: 'latency ms', align: 'right' }],
     [
       ['original', ...figureCells(result.original)],
       ['predicted', ...figureCells(result.predicted)],
@@ -32,7 +34,7 @@ export function formatSearchReport(result: SearchResult, written: { readonly rec
   );
   const front = result.candidates.filter(({ pareto }) => pareto).sort((left, right) => left.bytes - right.bytes || left.loss - right.loss);
   const pareto = formatTable(
-    [{ header: 'candidate' }, { header: 'bytes', align: 'right' }, { header: result.metric ?? 'metric', align: 'right' }, { header: 'loss', align: 'right' }],
+    [{ header: 'candidate' }, { header: 'bytes', align: 'right' }, { header: result.metric ?? 'metric', align: 'right' }, { header: `loss (${result.loss})`, align: 'right' }],
     front.slice(0, MAX_PARETO_ROWS).map((candidate) => paretoCells(candidate)),
   );
   return [
@@ -57,6 +59,7 @@ function figureCells(figures: SearchFigures): string[] {
     formatCount(figures.params),
     figures.metric === undefined ? '-' : formatFixed(figures.metric, 4),
     figures.outputError === undefined ? '-' : figures.outputError.toExponential(2),
+    figures.divergence === undefined ? '-' : figures.divergence.toExponential(2),
     figures.latencyMs === undefined ? '-' : formatFixed(figures.latencyMs, 3),
   ];
 }
