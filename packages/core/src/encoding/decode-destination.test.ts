@@ -9,6 +9,7 @@ import { encodingParamCount } from './byte-length.ts';
 import { codebookEncoding } from './codebook.ts';
 import { decode, decodeToFloat32 } from './decode.ts';
 import { denseEncoding } from './dense.ts';
+import { sparseFromDense } from './sparse-from-dense.ts';
 import type { Encoding } from './types.ts';
 
 function expectDestinationError(run: () => unknown, pattern: RegExp): void {
@@ -44,6 +45,25 @@ describe('decoding into a caller’s Float32Array', () => {
         expect(again.data).toBe(destination);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  test('every sparse layout writes the dense tensor it came from into a dirty array, zeros included', () => {
+    const layouts = fc.oneof(
+      fc.constant({ kind: 'bitmask' } as const),
+      fc.constantFrom(1, 2, 5).map((indexBits) => ({ kind: 'csr', indexBits }) as const),
+      fc.constantFrom(1, 3, 5, 8).map((indexBits) => ({ kind: 'relative', indexBits }) as const),
+    );
+    const entry = fc.oneof(fc.constant(0), fc.constant(0), fc.constant(0), fc.float({ noNaN: true, noDefaultInfinity: true }));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 40 }), fc.infiniteStream(entry), layouts, (rows, columns, stream, layout) => {
+        const data = Float32Array.from(stream.take(rows * columns));
+        const encoding = sparseFromDense({ dtype: 'float32', shape: [rows, columns], data }, layout);
+        const destination = new Float32Array(rows * columns).fill(Number.NaN);
+        expect(decode(encoding, destination).data).toBe(destination);
+        expect(tensorBits({ dtype: 'float32', shape: [rows, columns], data: destination })).toEqual(tensorBits({ dtype: 'float32', shape: [rows, columns], data }));
+      }),
+      { numRuns: 200 },
     );
   });
 
@@ -83,6 +103,17 @@ describe('decoding into a caller’s Float32Array', () => {
       const before = Array.from(codes);
       expectDestinationError(() => decode(encoding, new Float32Array(buffer, 0, size)), /destination overlaps/);
       expect(Array.from(codes)).toEqual(before);
+    }
+    // A sparse tensor's float32 values and its layout are read while the dense tensor is written.
+    const values = new Float32Array(buffer, 0, 4);
+    const sparse: Encoding = {
+      kind: 'sparse', shape: [8], layout: { kind: 'bitmask', mask: new Uint8Array(buffer, 32, 1).fill(0b1111) },
+      values: denseEncoding({ dtype: 'float32', shape: [4], data: values }),
+    };
+    for (const offset of [0, 24]) {
+      const before = Array.from(new Uint8Array(buffer, 0, 40));
+      expectDestinationError(() => decode(sparse, new Float32Array(buffer, offset, 8)), /destination overlaps the encoding's values or layout/);
+      expect(Array.from(new Uint8Array(buffer, 0, 40))).toEqual(before);
     }
     // Other bytes of the same buffer are fine.
     const disjoint = new Float32Array(buffer, 64, 16);

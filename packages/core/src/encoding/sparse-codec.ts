@@ -5,6 +5,7 @@
 import { toFloat32 } from '../tensor/host-tensor.ts';
 import { describeValue } from '../tensor/shape.ts';
 import { fieldText, fieldsOf } from './describe-fields.ts';
+import { checkNoOverlap } from './decode-destination.ts';
 import type { EncodingCodec, PartsReader, PartsWriter } from './encoding-codec.ts';
 import { child, fail, readRecord, readShape } from './field-checks.ts';
 import type { SparseLayoutMetadata, SparseMetadata } from './metadata.ts';
@@ -16,9 +17,11 @@ export const sparseCodec: EncodingCodec<SparseEncoding, SparseMetadata> = {
   kind: 'sparse',
   shape: (encoding) => encoding.shape,
   byteLength: (encoding, nested) => layoutByteLength(encoding.layout) + nested.byteLength(encoding.values),
-  decode(encoding, nested) {
+  decode(encoding, nested, destination) {
     const values = toFloat32(nested.decode(encoding.values)).data;
-    return { dtype: 'float32', shape: [...encoding.shape], data: scatterSparse(encoding.shape, encoding.layout, values) };
+    // Dense float32 values decode to their own bytes: the scatter must not write over them or the layout.
+    if (destination !== undefined) checkNoOverlap(destination, [values, ...layoutBuffers(encoding.layout)], "the encoding's values or layout");
+    return { dtype: 'float32', shape: [...encoding.shape], data: scatterSparse(encoding.shape, encoding.layout, values, destination) };
   },
   validate(record, location, nested) {
     const { shape, size } = readShape(record.shape, child(location, 'shape'));
@@ -51,6 +54,19 @@ function layoutByteLength(layout: SparseLayout): number {
       return layout.gaps.byteLength;
     case 'nm':
       return layout.positions.byteLength;
+  }
+}
+
+function layoutBuffers(layout: SparseLayout): ArrayBufferView[] {
+  switch (layout.kind) {
+    case 'bitmask':
+      return [layout.mask];
+    case 'csr':
+      return [layout.gaps, layout.rowPointers];
+    case 'relative':
+      return [layout.gaps];
+    case 'nm':
+      return [layout.positions];
   }
 }
 

@@ -177,16 +177,18 @@ function readNm(
 }
 
 /**
- * Scatters decoded entry values into a dense float32 tensor (internal; use `decode`).
+ * Scatters decoded entry values into a dense float32 tensor (internal; use `decode`). With
+ * `destination` (of the element count, sharing no bytes with `values`), it is zeroed and written
+ * in place of a new array.
  *
  * @example
  * ```ts
  * scatterSparse([4], { kind: 'bitmask', mask: new Uint8Array([0b1001]) }, new Float32Array([1, 4])); // [1, 0, 0, 4]
  * ```
  */
-export function scatterSparse(shape: readonly number[], layout: SparseLayout, values: Float32Array): Float32Array {
+export function scatterSparse(shape: readonly number[], layout: SparseLayout, values: Float32Array, destination?: Float32Array): Float32Array {
   const size = shape.reduce((product, dimension) => product * dimension, 1);
-  const dense = new Float32Array(size);
+  const dense = destination === undefined ? new Float32Array(size) : destination.fill(0);
   if (layout.kind === 'bitmask') {
     let entry = 0;
     for (let byte = 0; byte < layout.mask.length; byte++) {
