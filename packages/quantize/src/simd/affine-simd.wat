@@ -568,9 +568,13 @@
     (local $slot i32) (local $lowKey i32) (local $highKey i32) (local $low f64) (local $high f64) (local $raw f64) (local $scale f64)
     (local $spacing f64) (local $precision i64) (local $minimumExponent i64) (local $exponent i64) (local $largest f64) (local $zeroPoint i32)
     (local $lowKeys v128) (local $highKeys v128) (local $lowValues v128) (local $widths v128) (local $raw2 v128) (local $scales v128) (local $zeros v128)
+    (local $biased v128) (local $spacings v128) (local $quotients v128) (local $halves v128) (local $floorBiased v128) (local $spacingBias v128) (local $inverseBias v128)
     (local.set $precision (select (i64.const 11) (i64.const 24) (local.get $float16)))
     (local.set $minimumExponent (select (i64.const -14) (i64.const -126) (local.get $float16)))
     (local.set $largest (select (f64.const 65504) (f64.const 0x1.fffffep+127) (local.get $float16)))
+    (local.set $floorBiased (i64x2.splat (i64.add (local.get $minimumExponent) (i64.const 1023))))
+    (local.set $spacingBias (i64x2.splat (i64.sub (local.get $precision) (i64.const 1))))
+    (local.set $inverseBias (i64x2.splat (i64.add (i64.const 2045) (local.get $precision))))
     ;; Two slots at a time, as in chooseScales; the scalar loop below finishes (and finds a failing slot exactly).
     (block $pairsDone
       (loop $pairLoop
@@ -590,9 +594,30 @@
           (f64x2.splat (f64.const 1))
           (f64x2.gt (local.get $widths) (f64x2.splat (f64.const 0)))))
         (local.set $raw2 (f64x2.max (local.get $raw2) (f64x2.splat (f64.const 0x1p-1022))))
-        (local.set $scales (call $roundScales (local.get $raw2) (local.get $precision) (i64.add (local.get $minimumExponent) (i64.const 1023)) (i32.const 0)))
+        ;; Round to the grid as described above chooseScales (inline: a call per pair cost a third of the loop).
+        (local.set $biased (i64x2.shr_u (local.get $raw2) (i32.const 52)))
+        (local.set $biased (v128.bitselect (local.get $floorBiased) (local.get $biased) (i64x2.lt_s (local.get $biased) (local.get $floorBiased))))
+        (local.set $spacings (i64x2.shl (i64x2.sub (local.get $biased) (local.get $spacingBias)) (i32.const 52)))
+        (local.set $quotients (f64x2.mul (local.get $raw2) (i64x2.shl (i64x2.sub (local.get $inverseBias) (local.get $biased)) (i32.const 52))))
+        (local.set $scales (f64x2.mul
+          (v128.bitselect (f64x2.nearest (local.get $quotients)) (f64x2.ceil (local.get $quotients)) (v128.const i64x2 0 0))
+          (local.get $spacings)))
+        (local.set $scales (v128.bitselect (local.get $spacings) (local.get $scales) (f64x2.eq (local.get $scales) (f64x2.splat (f64.const 0)))))
         (br_if $pairsDone (v128.any_true (f64x2.gt (local.get $scales) (f64x2.splat (local.get $largest)))))
-        (call $storeScales (local.get $scales) (local.get $float16) (local.get $inverse) (local.get $stored) (local.get $slot))
+        (v128.store (i32.add (local.get $inverse) (i32.shl (local.get $slot) (i32.const 3)))
+          (f64x2.div (f64x2.splat (f64.const 1)) (local.get $scales)))
+        (if (local.get $float16)
+          (then
+            ;; Times 2^-112 (see above), a float32 whose bits >> 13 are the half bits.
+            (local.set $halves (f32x4.demote_f64x2_zero (f64x2.mul (local.get $scales) (f64x2.splat (f64.const 0x1p-112)))))
+            (local.set $halves (v128.or
+              (v128.and (i32x4.shr_u (local.get $halves) (i32.const 13)) (i32x4.splat (i32.const 0x7fff)))
+              (v128.and (i32x4.shr_u (local.get $halves) (i32.const 16)) (i32x4.splat (i32.const 0x8000)))))
+            (v128.store32_lane 0 (i32.add (local.get $stored) (i32.shl (local.get $slot) (i32.const 1)))
+              (i8x16.shuffle 0 1 4 5 0 1 4 5 0 1 4 5 0 1 4 5 (local.get $halves) (local.get $halves))))
+          (else
+            (v128.store64_lane 0 (i32.add (local.get $stored) (i32.shl (local.get $slot) (i32.const 2)))
+              (f32x4.demote_f64x2_zero (local.get $scales)))))
         (local.set $zeros (i32x4.min_s (i32x4.splat (local.get $qmax)) (i32x4.max_s (i32x4.splat (local.get $qmin))
           (i32x4.sub (i32x4.splat (local.get $qmin)) (i32x4.trunc_sat_f64x2_s_zero (f64x2.nearest (f64x2.div (local.get $lowValues) (local.get $scales))))))))
         (v128.store16_lane 0 (i32.add (local.get $zeroPoints) (local.get $slot))
@@ -652,6 +677,7 @@
     (local $slot i32) (local $key i32) (local $magnitude f64) (local $raw f64) (local $scale f64) (local $spacing f64)
     (local $precision i64) (local $minimumExponent i64) (local $exponent i64) (local $largest f64)
     (local $keys2 v128) (local $magnitudes v128) (local $raw2 v128) (local $scales v128) (local $numerator f64) (local $denominator f64)
+    (local $biased v128) (local $spacings v128) (local $quotients v128) (local $halves v128) (local $floorBiased v128) (local $spacingBias v128) (local $inverseBias v128) (local $nearestMask v128)
     (local.set $precision (select (i64.const 11) (i64.const 24) (local.get $float16)))
     (local.set $minimumExponent (select (i64.const -14) (i64.const -126) (local.get $float16)))
     (local.set $largest (select (f64.const 65504) (f64.const 0x1.fffffep+127) (local.get $float16)))
@@ -659,6 +685,10 @@
     ;; non-finite value or a scale beyond the dtype stops here, and the scalar loop below finds
     ;; exactly which slot fails. raw = magnitude · numerator / denominator: 2 / (qmax − qmin) on
     ;; the absmax grid, 1 / −qmin on the signed-extreme grid (the · 2 is exact, as in JS).
+    (local.set $floorBiased (i64x2.splat (i64.add (local.get $minimumExponent) (i64.const 1023))))
+    (local.set $spacingBias (i64x2.splat (i64.sub (local.get $precision) (i64.const 1))))
+    (local.set $inverseBias (i64x2.splat (i64.add (i64.const 2045) (local.get $precision))))
+    (local.set $nearestMask (i8x16.splat (i32.sub (i32.const 0) (local.get $signedExtreme))))
     (local.set $numerator (select (f64.const 1) (f64.const 2) (local.get $signedExtreme)))
     (local.set $denominator (f64.convert_i32_s (select
       (i32.sub (i32.const 0) (local.get $qmin)) (i32.sub (local.get $qmax) (local.get $qmin)) (local.get $signedExtreme))))
@@ -671,8 +701,15 @@
         (local.set $raw2 (f64x2.div (f64x2.mul (local.get $magnitudes) (f64x2.splat (local.get $numerator))) (f64x2.splat (local.get $denominator))))
         (local.set $raw2 (v128.bitselect (local.get $raw2) (f64x2.splat (f64.const 1)) (f64x2.gt (local.get $magnitudes) (f64x2.splat (f64.const 0)))))
         (local.set $raw2 (f64x2.max (local.get $raw2) (f64x2.splat (f64.const 0x1p-1022))))
-        (local.set $scales (call $roundScales (local.get $raw2) (local.get $precision)
-          (i64.add (local.get $minimumExponent) (i64.const 1023)) (local.get $signedExtreme)))
+        ;; Round to the grid as described above chooseScales (inline: a call per pair cost a third of the loop).
+        (local.set $biased (i64x2.shr_u (local.get $raw2) (i32.const 52)))
+        (local.set $biased (v128.bitselect (local.get $floorBiased) (local.get $biased) (i64x2.lt_s (local.get $biased) (local.get $floorBiased))))
+        (local.set $spacings (i64x2.shl (i64x2.sub (local.get $biased) (local.get $spacingBias)) (i32.const 52)))
+        (local.set $quotients (f64x2.mul (local.get $raw2) (i64x2.shl (i64x2.sub (local.get $inverseBias) (local.get $biased)) (i32.const 52))))
+        (local.set $scales (f64x2.mul
+          (v128.bitselect (f64x2.nearest (local.get $quotients)) (f64x2.ceil (local.get $quotients)) (local.get $nearestMask))
+          (local.get $spacings)))
+        (local.set $scales (v128.bitselect (local.get $spacings) (local.get $scales) (f64x2.eq (local.get $scales) (f64x2.splat (f64.const 0)))))
         (br_if $pairsDone (v128.any_true (f64x2.gt (local.get $scales) (f64x2.splat (local.get $largest)))))
         ;; Negative on the signed-extreme grid when the extreme is positive (key bit 0) and not 0.
         (local.set $scales (v128.xor (local.get $scales)
@@ -680,7 +717,20 @@
             (v128.and (i64x2.shl (i64x2.extend_low_i32x4_u (local.get $keys2)) (i32.const 63))
               (f64x2.gt (local.get $magnitudes) (f64x2.splat (f64.const 0))))
             (i8x16.splat (i32.sub (i32.const 0) (local.get $signedExtreme))))))
-        (call $storeScales (local.get $scales) (local.get $float16) (local.get $inverse) (local.get $stored) (local.get $slot))
+        (v128.store (i32.add (local.get $inverse) (i32.shl (local.get $slot) (i32.const 3)))
+          (f64x2.div (f64x2.splat (f64.const 1)) (local.get $scales)))
+        (if (local.get $float16)
+          (then
+            ;; Times 2^-112 (see above), a float32 whose bits >> 13 are the half bits.
+            (local.set $halves (f32x4.demote_f64x2_zero (f64x2.mul (local.get $scales) (f64x2.splat (f64.const 0x1p-112)))))
+            (local.set $halves (v128.or
+              (v128.and (i32x4.shr_u (local.get $halves) (i32.const 13)) (i32x4.splat (i32.const 0x7fff)))
+              (v128.and (i32x4.shr_u (local.get $halves) (i32.const 16)) (i32x4.splat (i32.const 0x8000)))))
+            (v128.store32_lane 0 (i32.add (local.get $stored) (i32.shl (local.get $slot) (i32.const 1)))
+              (i8x16.shuffle 0 1 4 5 0 1 4 5 0 1 4 5 0 1 4 5 (local.get $halves) (local.get $halves))))
+          (else
+            (v128.store64_lane 0 (i32.add (local.get $stored) (i32.shl (local.get $slot) (i32.const 2)))
+              (f32x4.demote_f64x2_zero (local.get $scales)))))
         (i32.store (i32.add (local.get $offsets) (i32.shl (local.get $slot) (i32.const 1))) (i32.const 0))
         (local.set $slot (i32.add (local.get $slot) (i32.const 2)))
         (br $pairLoop)))
@@ -727,45 +777,13 @@
         (br $slotLoop)))
     (local.get $slot))
 
-  ;; Two raw scales (f64x2, each at least 2^-1022) rounded to the stored dtype's grid, as the
-  ;; scalar loops of chooseScales / chooseRanges round one: the spacing 2^(exponent − precision + 1)
-  ;; and its inverse are built from bits, so raw · inverse spacing is exact (a power of two, no
-  ;; overflow or underflow) and equals raw / spacing; then ceil (`nearest` 0: up) or nearest, never 0.
-  (func $roundScales (param $raw v128) (param $precision i64) (param $minimumBiased i64) (param $nearest i32) (result v128)
-    (local $biased v128) (local $spacing v128) (local $quotient v128) (local $scale v128) (local $floor v128)
-    (local.set $biased (i64x2.shr_u (local.get $raw) (i32.const 52)))
-    (local.set $floor (i64x2.splat (local.get $minimumBiased)))
-    (local.set $biased (v128.bitselect (local.get $floor) (local.get $biased) (i64x2.lt_s (local.get $biased) (local.get $floor))))
-    (local.set $spacing (i64x2.shl
-      (i64x2.sub (local.get $biased) (i64x2.splat (i64.sub (local.get $precision) (i64.const 1)))) (i32.const 52)))
-    (local.set $quotient (f64x2.mul (local.get $raw) (i64x2.shl
-      (i64x2.sub (i64x2.splat (i64.add (i64.const 2045) (local.get $precision))) (local.get $biased)) (i32.const 52))))
-    (local.set $scale (f64x2.mul
-      (v128.bitselect (f64x2.nearest (local.get $quotient)) (f64x2.ceil (local.get $quotient)) (i8x16.splat (i32.sub (i32.const 0) (local.get $nearest))))
-      (local.get $spacing)))
-    (v128.bitselect (local.get $spacing) (local.get $scale) (f64x2.eq (local.get $scale) (f64x2.splat (f64.const 0)))))
-
-  ;; Writes two slots' scales (f64x2, on their dtype's grid) from `slot` on: 1 / scale at
-  ;; `inverse`, the stored scale (float16 bits or float32, converted as storeScale converts one) at
-  ;; `stored`.
-  (func $storeScales (param $scale v128) (param $float16 i32) (param $inverse i32) (param $stored i32) (param $slot i32)
-    (local $bits v128) (local $half v128)
-    (v128.store (i32.add (local.get $inverse) (i32.shl (local.get $slot) (i32.const 3)))
-      (f64x2.div (f64x2.splat (f64.const 1)) (local.get $scale)))
-    (if (local.get $float16)
-      (then
-        ;; The scale is on the float16 grid: times 2^-112 (rebiasing the exponent from 15 to 127),
-        ;; it is a float32 whose bits >> 13 are its half bits, subnormal halves included (they
-        ;; become float32 subnormals, multiples of 2^-136); exact, so no rounding is involved.
-        (local.set $bits (f32x4.demote_f64x2_zero (f64x2.mul (local.get $scale) (f64x2.splat (f64.const 0x1p-112)))))
-        (local.set $half (v128.or
-          (v128.and (i32x4.shr_u (local.get $bits) (i32.const 13)) (i32x4.splat (i32.const 0x7fff)))
-          (v128.and (i32x4.shr_u (local.get $bits) (i32.const 16)) (i32x4.splat (i32.const 0x8000)))))
-        (v128.store32_lane 0 (i32.add (local.get $stored) (i32.shl (local.get $slot) (i32.const 1)))
-          (i8x16.shuffle 0 1 4 5 0 1 4 5 0 1 4 5 0 1 4 5 (local.get $half) (local.get $half))))
-      (else
-        (v128.store64_lane 0 (i32.add (local.get $stored) (i32.shl (local.get $slot) (i32.const 2)))
-          (f32x4.demote_f64x2_zero (local.get $scale))))))
+  ;; The pair loops of chooseScales / chooseRanges round two raw scales (each at least 2^-1022)
+  ;; to the stored dtype's grid as the scalar loops round one: the spacing
+  ;; 2^(exponent − precision + 1) and its inverse are built from bits, so raw · inverse spacing is
+  ;; exact (a power of two, no overflow or underflow) and equals raw / spacing; then ceil (or
+  ;; nearest on the signed-extreme grid), never 0. They store float16 scales by rebiasing: a scale
+  ;; on the float16 grid times 2^-112 is a float32 whose bits >> 13 are its half bits, subnormal
+  ;; halves included (they become float32 subnormals, multiples of 2^-136); all exact.
 
   ;; Stores slot `slot`'s scale (on its dtype's grid already) at `stored`: float16 bits or float32.
   (func $storeScale (param $scale f64) (param $float16 i32) (param $stored i32) (param $slot i32)
