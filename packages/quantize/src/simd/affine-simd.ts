@@ -70,6 +70,20 @@ interface AffineSimdExports {
     stored: number,
     offsets: number,
   ): number;
+  blockKeys(values: number, groups: number, groupSize: number, keys: number): void;
+  blockRanges(values: number, groups: number, groupSize: number, lows: number, highs: number): void;
+  blockCodes(
+    values: number,
+    groups: number,
+    groupSize: number,
+    inverse: number,
+    codes: number,
+    qmin: number,
+    qmax: number,
+    mask: number,
+    offsets: number,
+    bias: number,
+  ): void;
   columnRanges(values: number, rows: number, columns: number, lows: number, highs: number): void;
   runRange(values: number, count: number, lowSlot: number, highSlot: number): void;
   groupRanges(values: number, rows: number, columns: number, groupRows: number, lows: number, highs: number): void;
@@ -439,15 +453,25 @@ function contiguousGroups(
   const chunk = layOutChunk(kernel, source, chunkRows * groupCount, chunkRows * length);
   if (chunk === undefined) return undefined;
   const stream: CodeStream = { byteOffset: 0, state: 0 };
+  const bias = biasOf(spec);
+  // Groups of whole 16-value blocks that never end short: walked back to back, no call per group.
+  const blocks = groupSize % 16 === 0 && length % groupSize === 0;
   for (let row = 0; row < rows; row += chunkRows) {
     const count = Math.min(chunkRows, rows - row);
     const start = row * length;
     const groups = count * groupCount;
     const at = load(chunk, source, start, start + count * length);
-    if (spec.symmetric) exports.runGroupKeys(at, groups, length, groupSize, chunk.keysAddress);
+    if (blocks) {
+      if (spec.symmetric) exports.blockKeys(at, groups, groupSize, chunk.keysAddress);
+      else exports.blockRanges(at, groups, groupSize, chunk.lowKeysAddress, chunk.keysAddress);
+    } else if (spec.symmetric) exports.runGroupKeys(at, groups, length, groupSize, chunk.keysAddress);
     else exports.runGroupRanges(at, groups, length, groupSize, chunk.lowKeysAddress, chunk.keysAddress);
     if (!chooseScales(kernel, chunk, groups, row * groupCount, spec, output)) return undefined;
-    exports.runGroupCodes(at, groups, length, groupSize, chunk.inverseAddress, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask, chunk.offsetsAddress, biasOf(spec));
+    if (blocks) {
+      exports.blockCodes(at, groups, groupSize, chunk.inverseAddress, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask, chunk.offsetsAddress, bias);
+    } else {
+      exports.runGroupCodes(at, groups, length, groupSize, chunk.inverseAddress, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask, chunk.offsetsAddress, bias);
+    }
     streamCodes(kernel, chunk, count * length, spec.bits, output.codes, stream);
   }
   finishCodes(output.codes, stream);

@@ -370,6 +370,134 @@
         (if (i32.ge_u (local.get $position) (local.get $length)) (then (local.set $position (i32.const 0))))
         (local.set $group (i32.add (local.get $group) (i32.const 1)))
         (br $groupLoop))))
+  ;; Whole groups back to back (`groupSize` a multiple of 16 dividing the row length, so no group
+  ;; is cut short): the runGroup* walks without a call per group, which cost as much as the work
+  ;; on groups of 32. The same keys, ranges and codes as those walks give.
+
+  ;; Extreme keys of `groups` groups of `groupSize` contiguous float32 at `values`, one per group at `maxima`.
+  (func (export "blockKeys") (param $values i32) (param $groups i32) (param $groupSize i32) (param $maxima i32)
+    (local $end i32) (local $groupEnd i32) (local $raw v128) (local $accumulator0 v128) (local $accumulator1 v128)
+    (local.set $end (i32.add (local.get $maxima) (i32.shl (local.get $groups) (i32.const 2))))
+    (block $done
+      (loop $groupLoop
+        (br_if $done (i32.ge_u (local.get $maxima) (local.get $end)))
+        (local.set $groupEnd (i32.add (local.get $values) (i32.shl (local.get $groupSize) (i32.const 2))))
+        (local.set $accumulator0 (v128.const i32x4 0 0 0 0))
+        (local.set $accumulator1 (v128.const i32x4 0 0 0 0))
+        (loop $vectorLoop
+          (local.set $accumulator0 (i32x4.max_u (local.get $accumulator0)
+            (v128.or (i32x4.shl (local.tee $raw (v128.load (local.get $values))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
+          (local.set $accumulator1 (i32x4.max_u (local.get $accumulator1)
+            (v128.or (i32x4.shl (local.tee $raw (v128.load offset=16 (local.get $values))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
+          (local.set $values (i32.add (local.get $values) (i32.const 32)))
+          (br_if $vectorLoop (i32.lt_u (local.get $values) (local.get $groupEnd))))
+        (local.set $accumulator0 (i32x4.max_u (local.get $accumulator0) (local.get $accumulator1)))
+        (local.set $accumulator0 (i32x4.max_u (local.get $accumulator0)
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $accumulator0) (local.get $accumulator0))))
+        (local.set $accumulator0 (i32x4.max_u (local.get $accumulator0)
+          (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $accumulator0) (local.get $accumulator0))))
+        (v128.store32_lane 0 (local.get $maxima) (local.get $accumulator0))
+        (local.set $maxima (i32.add (local.get $maxima) (i32.const 4)))
+        (br $groupLoop))))
+
+  ;; Range keys of those groups, one pair per group at `lows` / `highs`.
+  (func (export "blockRanges") (param $values i32) (param $groups i32) (param $groupSize i32) (param $lows i32) (param $highs i32)
+    (local $end i32) (local $groupEnd i32) (local $raw v128) (local $key v128)
+    (local $low0 v128) (local $low1 v128) (local $high0 v128) (local $high1 v128)
+    (local.set $end (i32.add (local.get $lows) (i32.shl (local.get $groups) (i32.const 2))))
+    (block $done
+      (loop $groupLoop
+        (br_if $done (i32.ge_u (local.get $lows) (local.get $end)))
+        (local.set $groupEnd (i32.add (local.get $values) (i32.shl (local.get $groupSize) (i32.const 2))))
+        (local.set $low0 (v128.const i32x4 0 0 0 0))
+        (local.set $low1 (v128.const i32x4 0 0 0 0))
+        (local.set $high0 (v128.const i32x4 0 0 0 0))
+        (local.set $high1 (v128.const i32x4 0 0 0 0))
+        (loop $vectorLoop
+          (local.set $key (v128.xor (local.tee $raw (v128.load (local.get $values))) (i32x4.shr_u (i32x4.shr_s (local.get $raw) (i32.const 31)) (i32.const 1))))
+          (local.set $low0 (i32x4.min_s (local.get $low0) (local.get $key)))
+          (local.set $high0 (i32x4.max_s (local.get $high0) (local.get $key)))
+          (local.set $key (v128.xor (local.tee $raw (v128.load offset=16 (local.get $values))) (i32x4.shr_u (i32x4.shr_s (local.get $raw) (i32.const 31)) (i32.const 1))))
+          (local.set $low1 (i32x4.min_s (local.get $low1) (local.get $key)))
+          (local.set $high1 (i32x4.max_s (local.get $high1) (local.get $key)))
+          (local.set $values (i32.add (local.get $values) (i32.const 32)))
+          (br_if $vectorLoop (i32.lt_u (local.get $values) (local.get $groupEnd))))
+        (local.set $low0 (i32x4.min_s (local.get $low0) (local.get $low1)))
+        (local.set $low0 (i32x4.min_s (local.get $low0)
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $low0) (local.get $low0))))
+        (local.set $low0 (i32x4.min_s (local.get $low0)
+          (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $low0) (local.get $low0))))
+        (local.set $high0 (i32x4.max_s (local.get $high0) (local.get $high1)))
+        (local.set $high0 (i32x4.max_s (local.get $high0)
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $high0) (local.get $high0))))
+        (local.set $high0 (i32x4.max_s (local.get $high0)
+          (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $high0) (local.get $high0))))
+        (v128.store32_lane 0 (local.get $lows) (local.get $low0))
+        (v128.store32_lane 0 (local.get $highs) (local.get $high0))
+        (local.set $lows (i32.add (local.get $lows) (i32.const 4)))
+        (local.set $highs (i32.add (local.get $highs) (i32.const 4)))
+        (br $groupLoop))))
+
+  ;; Codes of those groups, one float64 inverse scale and one offset per group at `inverse` / `offsets` (see codeRun).
+  (func (export "blockCodes") (param $values i32) (param $groups i32) (param $groupSize i32)
+    (param $inverse i32) (param $codes i32) (param $qmin i32) (param $qmax i32) (param $mask i32) (param $offsets i32) (param $bias i32)
+    (local $end i32) (local $groupEnd i32) (local $source i32) (local $target i32)
+    (local $low v128) (local $high v128) (local $maskVector v128) (local $inverseVector v128) (local $magic v128)
+    (local $biasVector v128) (local $offsetVector v128) (local $in0 v128) (local $in1 v128) (local $in2 v128) (local $in3 v128)
+    (local.set $magic (v128.const f64x2 6755399441055744 6755399441055744))
+    (local.set $low (i8x16.splat (i32.sub (local.get $qmin) (local.get $bias))))
+    (local.set $high (i8x16.splat (i32.sub (local.get $qmax) (local.get $bias))))
+    (local.set $biasVector (i8x16.splat (local.get $bias)))
+    (local.set $maskVector (i8x16.splat (local.get $mask)))
+    (local.set $source (local.get $values))
+    (local.set $target (local.get $codes))
+    (local.set $end (i32.add (local.get $inverse) (i32.shl (local.get $groups) (i32.const 3))))
+    (block $done
+      (loop $groupLoop
+        (br_if $done (i32.ge_u (local.get $inverse) (local.get $end)))
+        (local.set $inverseVector (v128.load64_splat (local.get $inverse)))
+        (local.set $offsetVector (i16x8.splat (i32.load16_s (local.get $offsets))))
+        (local.set $groupEnd (i32.add (local.get $source) (i32.shl (local.get $groupSize) (i32.const 2))))
+        (loop $vectorLoop
+          (local.set $in0 (v128.load offset=0 (local.get $source)))
+          (local.set $in1 (v128.load offset=16 (local.get $source)))
+          (local.set $in2 (v128.load offset=32 (local.get $source)))
+          (local.set $in3 (v128.load offset=48 (local.get $source)))
+          (v128.store (local.get $target)
+            (v128.and
+              (v128.xor
+                (i8x16.min_s
+                  (i8x16.max_s
+                    (i8x16.narrow_i16x8_s
+                      (i16x8.add
+                        (i16x8.narrow_i32x4_s
+                          (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                            (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in0)) (local.get $inverseVector)) (local.get $magic))
+                            (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in0) (local.get $in0))) (local.get $inverseVector)) (local.get $magic)))
+                          (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                            (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in1)) (local.get $inverseVector)) (local.get $magic))
+                            (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in1) (local.get $in1))) (local.get $inverseVector)) (local.get $magic))))
+                        (local.get $offsetVector))
+                      (i16x8.add
+                        (i16x8.narrow_i32x4_s
+                          (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                            (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in2)) (local.get $inverseVector)) (local.get $magic))
+                            (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in2) (local.get $in2))) (local.get $inverseVector)) (local.get $magic)))
+                          (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                            (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in3)) (local.get $inverseVector)) (local.get $magic))
+                            (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in3) (local.get $in3))) (local.get $inverseVector)) (local.get $magic))))
+                        (local.get $offsetVector)))
+                    (local.get $low))
+                  (local.get $high))
+                (local.get $biasVector))
+              (local.get $maskVector)))
+          (local.set $source (i32.add (local.get $source) (i32.const 64)))
+          (local.set $target (i32.add (local.get $target) (i32.const 16)))
+          (br_if $vectorLoop (i32.lt_u (local.get $source) (local.get $groupEnd))))
+        (local.set $inverse (i32.add (local.get $inverse) (i32.const 8)))
+        (local.set $offsets (i32.add (local.get $offsets) (i32.const 2)))
+        (br $groupLoop))))
+
   ;; Asymmetric codes need each slot's signed range, not its largest magnitude. Ranges are taken as
   ;; ordered integer keys: key(x) = bits(x) ^ ((bits(x) >> 31) >>> 1) (arithmetic, then logical
   ;; shift), compared signed, orders exactly as the floats do (−0 just below +0), and is its own
