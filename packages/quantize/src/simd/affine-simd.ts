@@ -234,8 +234,9 @@ function biasOf(spec: CodeSpec): number {
  * The SIMD counterpart of the per-position JS kernel with its results stored: fills
  * `output.codes` (packed) and `output.scales` (stored dtype) with exactly the bytes the JS path
  * stores (and `output.zeroPoints` for asymmetric codes). Returns true when done; undefined when it
- * does not handle the case (no kernel, 16-bit codes, symmetric 1-bit codes, too few columns or too short runs) or when a value is not
- * finite or a scale does not fit its dtype: the caller then runs the JS path, which reports it.
+ * does not handle the case (no kernel, 16-bit codes, symmetric 1-bit codes, too few columns or too
+ * short runs) or when a value is not finite or a scale does not fit its dtype: the caller then
+ * runs the JS path, which reports it.
  *
  * @example
  * ```ts
