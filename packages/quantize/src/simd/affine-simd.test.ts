@@ -261,6 +261,9 @@ describe('SIMD dispatch', () => {
       quantizeByPositionSimd(values, layout, { ...spec, symmetric: false, qmin: 0, qmax: 255 }, { ...parts(80), zeroPoints: new Uint16Array(80) }, kernel),
     ).toBeUndefined();
     expect(quantizeByPositionSimd(values, layout, { ...spec, symmetric: false, qmin: 0, qmax: 255 }, { ...parts(80), zeroPoints: new Uint8Array(80) }, kernel)).toBe(true);
+    // Zero points inside the module's memory: its scratch could overlap them, and growing it would detach them.
+    const inModule = new Uint8Array(kernel.exports.memory.buffer, 0, 80);
+    expect(quantizeByPositionSimd(values, layout, { ...spec, symmetric: false, qmin: 0, qmax: 255 }, { ...parts(80), zeroPoints: inModule }, kernel)).toBeUndefined();
     expect(quantizeByPositionSimd(values, layout, specOf(16, false, 'float32', 'absmax'), parts(80), kernel)).toBeUndefined();
     expect(quantizeByPositionSimd(values, affineLayout([640, 8], { kind: 'axis', axis: 1 }), spec, parts(8), kernel)).toBeUndefined();
     expect(quantizeByGroupSimd(values, affineLayout([640, 8], { kind: 'group', axis: 0, size: 32 }), spec, parts(160), kernel)).toBeUndefined();

@@ -210,7 +210,7 @@ export function kernelInput(count: number, kernel: AffineSimdKernel | null): Flo
  */
 function residentAddress(kernel: AffineSimdKernel, values: Float32Array, output: AffineParts): number | undefined {
   const buffer = kernel.exports.memory.buffer;
-  if (output.codes.buffer === buffer || output.scales.buffer === buffer) return undefined;
+  if (output.codes.buffer === buffer || output.scales.buffer === buffer || output.zeroPoints?.buffer === buffer) return undefined;
   if (values.buffer !== buffer) return -1;
   const inside = values.byteOffset >= DATA_START && values.byteOffset + values.byteLength <= DATA_START + kernel.input.bytes;
   return inside ? values.byteOffset : undefined;
