@@ -13,8 +13,9 @@
 ;;   signed-extreme grid its sign too. Key 0 (the start) reads as an extreme of 0.
 ;; - Codes are computed in float64 lanes (f64x2), as JS does: float32 -> float64 is exact, then
 ;;   one float64 multiply by the float64 inverse scale, the same single rounding as JS.
-;; - |x * inverse| <= (qmax - qmin + 1) / 2 <= 128 for the inverse of a scale chosen from these
-;;   values, so the integer below is exact (another inverse could wrap codes: callers must not).
+;; - |x * inverse| <= (qmax - qmin + 1) / 2 <= 128 for the inverse of a symmetric scale chosen
+;;   from these values (<= qmax − qmin <= 255 for an asymmetric one), so the integer below is exact
+;;   (another inverse could wrap codes: callers must not).
 ;; - The 16-code blocks gather the low words of 8 f64x2 with shuffles and narrow them with
 ;;   saturation (exact: the codes fit), then clamp bytes with i8x16 min / max.
 ;; - Adding 1.5 * 2^52 rounds half to even and leaves the integer in the low 32 bits of the
@@ -23,11 +24,14 @@
 ;; - Zero points are added to the rounded integer, as JS adds them (so ties break the same way),
 ;;   in int16 lanes between the two narrows: |rounded| <= 256 for asymmetric codes too (values lie
 ;;   within the range the scale covers, |x * inverse| <= qmax − qmin <= 255) and zero point − bias
-;;   lies in [−128, 127], so the sum is exact there, and the saturating narrow to bytes then clamps only
-;;   values that lie outside [qmin − bias, qmax − bias] anyway.
-;; - Per group is per channel on smaller blocks: the group functions below only walk the groups
-;;   and call the per-channel functions, so the rules above carry over unchanged (each group's
-;;   inverse is that group's own, so |x * inverse| <= 128 still holds).
+;;   lies in [−128, 127], so the sum is exact there, and the saturating narrow to bytes then
+;;   clamps only values that lie outside [qmin − bias, qmax − bias] anyway; codes are clamped to
+;;   that range as signed bytes and the bias comes back by an xor (0 for signed codes, 128 for
+;;   unsigned ones).
+;; - Per group is per channel on smaller blocks: the group functions below walk the groups and
+;;   call the per-channel functions, or (blockKeys / blockRanges / blockCodes, for whole groups
+;;   back to back) repeat their loops inline, so the rules above carry over unchanged (each
+;;   group's inverse is that group's own, so the bounds on |x * inverse| still hold).
 (module
   (memory (export "memory") 1)
 
