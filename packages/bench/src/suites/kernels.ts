@@ -22,6 +22,7 @@ export const KERNEL_CASES: readonly { readonly name: string; readonly child: str
   { name: 'quantize-int8-channel', child: 'quantize-int8-channel' },
   { name: 'quantize-int4-group32', child: 'quantize-int4-group32' },
   { name: 'quantize-int4-group32-after-int8', child: 'quantize-int4-group32', after: ['quantize-int8-channel'] },
+  { name: 'quantize-int4-group32-asymmetric', child: 'quantize-int4-group32-asymmetric' },
   { name: 'dequantize-int8-channel', child: 'dequantize-int8-channel' },
   { name: 'dequantize-int4-group32', child: 'dequantize-int4-group32' },
   { name: 'dequantize-uint8-stock', child: 'dequantize-uint8-stock' },

@@ -43,7 +43,7 @@ const scratchArrays = new WeakMap<AffineScratch, AffineScratchArrays>();
 /**
  * Working memory for `quantizeAffine` calls to share (pass it as `destination.scratch`): a
  * model-level loop reuses one for every tensor, so a call that falls back to the JS kernels
- * (asymmetric codes, 16-bit codes, small tensors, no WebAssembly SIMD) allocates nothing either.
+ * (16-bit codes, small tensors, no WebAssembly SIMD) allocates nothing either.
  *
  * @example
  * ```ts

@@ -18,14 +18,15 @@ describe('quantizing input filled in place in the kernel memory', () => {
         fc.integer({ min: 16, max: 200 }),
         fc.constantFrom(2, 3, 4, 8),
         fc.constantFrom('axis-0', 'axis-1', 'group-0', 'group-1'),
+        fc.boolean(),
         fc.nat(),
-        (rows, columns, bits, kind, seed) => {
+        (rows, columns, bits, kind, symmetric, seed) => {
           const granularity: Granularity = kind.startsWith('axis')
             ? { kind: 'axis', axis: Number(kind.slice(-1)) }
             : { kind: 'group', axis: Number(kind.slice(-1)), size: 32 };
           const random = seededRandom(seed);
           const values = Float32Array.from({ length: rows * columns }, () => random() - 0.5);
-          const options = { bits, granularity };
+          const options = { bits, symmetric, granularity };
           const expected = bytesOf(quantizeAffine(hostTensor('float32', [rows, columns], values), options));
           const input = affineKernelInput(values.length)!;
           expect(input.buffer).toBe(defaultAffineSimd()!.exports.memory.buffer);

@@ -17,9 +17,9 @@ const kernels: [string, AffineSimdKernel | undefined][] = [
 
 type Layout = { readonly shape: number[]; readonly granularity: { kind: 'axis'; axis: number } | { kind: 'group'; axis: number; size: number } | { kind: 'tensor' } };
 
-function specOf(bits: number, narrowRange: boolean, scaleDType: 'float32' | 'float16', grid: ScaleGrid): CodeSpec {
-  const { qmin, qmax } = quantizationRange(bits, true, narrowRange);
-  return { bits, symmetric: true, grid, qmin, qmax, mask: 2 ** bits - 1, scaleDType };
+function specOf(bits: number, narrowRange: boolean, scaleDType: 'float32' | 'float16', grid: ScaleGrid, symmetric = true): CodeSpec {
+  const { qmin, qmax } = quantizationRange(bits, symmetric, narrowRange);
+  return { bits, symmetric, grid: symmetric ? grid : 'absmax', qmin, qmax, mask: 2 ** bits - 1, scaleDType };
 }
 
 /** The JS kernels' results stored as an encoding keeps them, packed by core's checked packBits; undefined when they fail. */
@@ -33,10 +33,12 @@ function reference(values: Float32Array, { shape, granularity }: Layout, spec: C
   } catch {
     return undefined;
   }
-  const signed = Array.from(codes, (code) => (code > spec.mask >>> 1 ? code - spec.mask - 1 : code));
+  // Signed codes are two's complement in `bits`: core's packBits checks them in their signed range.
+  const checked = spec.symmetric ? Array.from(codes, (code) => (code > spec.mask >>> 1 ? code - spec.mask - 1 : code)) : Array.from(codes);
   return {
-    codes: Array.from(packBits(signed, spec.bits, true)),
+    codes: Array.from(packBits(checked, spec.bits, spec.symmetric)),
     scales: Array.from(params.scales, (scale) => (spec.scaleDType === 'float16' ? float32ToFloat16Bits(scale) : Math.fround(scale))),
+    zeroPoints: spec.symmetric ? [] : Array.from(params.zeroPoints),
   };
 }
 
@@ -47,18 +49,21 @@ function simd(values: Float32Array, { shape, granularity }: Layout, spec: CodeSp
   const parts: AffineParts = {
     codes: new Uint8Array(codeBytes).fill(0xa5),
     scales: spec.scaleDType === 'float16' ? new Uint16Array(layout.slotCount).fill(0x7bff) : new Float32Array(layout.slotCount).fill(12345),
+    ...(spec.symmetric ? {} : { zeroPoints: new Uint8Array(layout.slotCount).fill(0xa5) }),
   };
   const run = granularity.kind === 'group' ? quantizeByGroupSimd : quantizeByPositionSimd;
   if (run(values, layout, spec, parts, kernel) === undefined) return undefined;
-  return { codes: Array.from(parts.codes), scales: Array.from(parts.scales) };
+  return { codes: Array.from(parts.codes), scales: Array.from(parts.scales), zeroPoints: Array.from(parts.zeroPoints ?? []) };
 }
 
 /**
  * Values with ties of either grid's step (k + 0.5 steps: round half to even must break them as
  * JS does), zeros of both signs, ±the extreme (the signed-extreme grid's tie), subnormals, and
  * outliers up to float32's largest (float16 scales overflow on those: the kernel must decline).
+ * `shape` then makes ranges one-sided (every value shifted by ±the magnitude: asymmetric zero
+ * points at either end), constant (every value the same: constant rows and groups), or all zero.
  */
-function valuesOf(count: number, seed: number, magnitude: number, spec: CodeSpec, outliers: readonly number[]): Float32Array {
+function valuesOf(count: number, seed: number, magnitude: number, spec: CodeSpec, outliers: readonly number[], shape: ValueShape = 'mixed'): Float32Array {
   let state = seed >>> 0 || 1;
   const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
   const absmaxStep = (2 * magnitude) / (spec.qmax - spec.qmin);
@@ -75,30 +80,45 @@ function valuesOf(count: number, seed: number, magnitude: number, spec: CodeSpec
     else if (kind < 0.9) values[index] = random() < 0.5 ? 1e-45 * Math.ceil(random() * 1e6) : -1e-40;
     else values[index] = random() < 0.5 ? magnitude : -magnitude;
   }
+  if (shape === 'positive' || shape === 'negative') {
+    const shift = shape === 'positive' ? magnitude : -magnitude;
+    for (let index = 0; index < count; index++) values[index] = values[index]! + shift;
+  }
+  if (shape === 'constant') values.fill(values[0]!);
+  if (shape === 'zero') values.fill(random() < 0.5 ? 0 : -0);
   for (const outlier of outliers) values[Math.floor(random() * count)] = outlier;
   return values;
 }
 
+const VALUE_SHAPES = ['mixed', 'positive', 'negative', 'constant', 'zero'] as const;
+type ValueShape = (typeof VALUE_SHAPES)[number];
+
 const caseArbitrary = fc
   .record({
-    bits: fc.integer({ min: 2, max: 8 }),
+    symmetric: fc.boolean(),
+    bits: fc.integer({ min: 1, max: 8 }),
     narrowRange: fc.boolean(),
+    shape: fc.constantFrom(...VALUE_SHAPES),
     scaleDType: fc.constantFrom('float32' as const, 'float16' as const),
     grid: fc.constantFrom('absmax' as const, 'signed-extreme' as const),
     magnitudeExponent: fc.integer({ min: -40, max: 6 }),
     outliers: fc.array(fc.constantFrom(3e38, -3.4028234663852886e38, 1e30, -7e4, 5e4, 1e-38), { maxLength: 2 }),
     groupSize: fc.constantFrom(16, 17, 31, 32, 33, 64, 100),
     groups: fc.integer({ min: 1, max: 3 }),
-    partial: fc.nat({ max: 40 }),
+    // Rows of whole groups half the time: the back-to-back group walk.
+    partial: fc.oneof(fc.constant(0), fc.nat({ max: 40 })),
     columns: fc.integer({ min: 16, max: 70 }),
     outer: fc.integer({ min: 1, max: 2 }),
     seed: fc.nat(),
   })
   .map((parameters) => {
-    const spec = specOf(parameters.bits, parameters.narrowRange, parameters.scaleDType, parameters.grid);
+    // Symmetric codes need 2 bits; 1-bit unsigned codes have no narrow range.
+    const bits = parameters.symmetric ? Math.max(2, parameters.bits) : parameters.bits;
+    const narrowRange = parameters.narrowRange && bits > 1;
+    const spec = specOf(bits, narrowRange, parameters.scaleDType, parameters.grid, parameters.symmetric);
     const length = parameters.groups * parameters.groupSize + (parameters.partial % parameters.groupSize);
     const magnitude = Math.fround(10 ** parameters.magnitudeExponent);
-    const values = valuesOf(parameters.outer * length * parameters.columns, parameters.seed, magnitude, spec, parameters.outliers);
+    const values = valuesOf(parameters.outer * length * parameters.columns, parameters.seed, magnitude, spec, parameters.outliers, parameters.shape);
     return { ...parameters, spec, length, values };
   });
 
@@ -110,6 +130,7 @@ function expectSame(values: Float32Array, layout: Layout, spec: CodeSpec, kernel
   else {
     expect(actual).toBeDefined();
     expect(actual!.scales).toEqual(expected.scales);
+    expect(actual!.zeroPoints).toEqual(expected.zeroPoints);
     expect(actual!.codes).toEqual(expected.codes);
   }
 }
@@ -120,14 +141,14 @@ describe.each(kernels)('WebAssembly SIMD affine kernel (%s)', (_label, kernel) =
     expect(kernel).toBeDefined();
   });
 
-  it('per group, both Dense layouts: the same scales and packed codes as the JS path, on both grids', () => {
+  it('per group, both Dense layouts: the same scales, zero points and packed codes as the JS path, symmetric on both grids and asymmetric', () => {
     fc.assert(
       fc.property(caseArbitrary, ({ outer, length, columns, groupSize, spec, values }) => {
         // [in, out] by in (groups of rows, strided), and the same values as rows of `length` (contiguous).
         expectSame(values, { shape: [outer, length, columns], granularity: { kind: 'group', axis: 1, size: groupSize } }, spec, kernel!);
         expectSame(values, { shape: [outer * columns, length], granularity: { kind: 'group', axis: 1, size: groupSize } }, spec, kernel!);
       }),
-      { numRuns: 150 },
+      { numRuns: 200 },
     );
   });
 
@@ -192,6 +213,40 @@ describe('WebAssembly SIMD rounding', () => {
   });
 });
 
+describe('WebAssembly SIMD asymmetric codes', () => {
+  it('maps a known range to its scale, zero point and codes (plain arithmetic as the oracle)', () => {
+    // One group of 32: low −1, high 2, 4 bits. scale = 3 / 15 = 0.2, rounded up to a float32;
+    // zero point = 0 − round(−1 / scale) = 5; codes = round(value / scale) + 5, clamped to 0..15.
+    const group = [-1, 2, 0, -0, 0.1, 0.3, -0.5, 1.9, 1e-45, -1e-45, ...new Array(22).fill(1)];
+    const values = Float32Array.from(group);
+    const layout: Layout = { shape: [1, 32], granularity: { kind: 'group', axis: 1, size: 32 } };
+    const result = simd(values, layout, specOf(4, false, 'float32', 'absmax', false), createAffineSimd()!);
+    const scale = Math.fround(0.2);
+    expect(scale).toBeGreaterThanOrEqual(0.2);
+    expect(result!.scales).toEqual([scale]);
+    expect(result!.zeroPoints).toEqual([5]);
+    const codes = Array.from({ length: 32 }, (_, index) => (result!.codes[index >> 1]! >> ((index & 1) * 4)) & 15);
+    // Round half to even (0.1 / 0.2 is a tie that goes to 0), on value · (1 / scale) as the spec computes it.
+    const halfEven = (x: number) => (Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : Math.round(x));
+    const expected = group.map((value) => Math.min(15, Math.max(0, halfEven(Math.fround(value) * (1 / scale)) + 5)));
+    expect(codes).toEqual(expected);
+    expect(codes.slice(0, 5)).toEqual([0, 15, 5, 5, 5]);
+  });
+
+  it('gives constant and all-zero groups scale 1 or their own width, and a zero point at the end of the range', () => {
+    const layout: Layout = { shape: [3, 16], granularity: { kind: 'group', axis: 1, size: 16 } };
+    // Rows: all +0 / −0 (scale 1, zero point 0), all 3 (range [0, 3]: zero point 0, codes 255),
+    // all −3 (range [−3, 0]: zero point 255, codes 0).
+    const values = Float32Array.from({ length: 48 }, (_, index) => (index < 16 ? (index % 2 === 0 ? 0 : -0) : index < 32 ? 3 : -3));
+    const result = simd(values, layout, specOf(8, false, 'float32', 'absmax', false), createAffineSimd()!);
+    // 3 / 255 rounded up to a float32: Math.fround rounds to nearest, which is above it here.
+    expect(Math.fround(3 / 255)).toBeGreaterThanOrEqual(3 / 255);
+    expect(result!.scales).toEqual([1, Math.fround(3 / 255), Math.fround(3 / 255)]);
+    expect(result!.zeroPoints).toEqual([0, 0, 255]);
+    expect(result!.codes).toEqual([...new Array(16).fill(0), ...new Array(16).fill(255), ...new Array(16).fill(0)]);
+  });
+});
+
 describe('SIMD dispatch', () => {
   const values = Float32Array.from({ length: 64 * 80 }, (_, index) => Math.sin(index) * (index % 7));
   const spec = specOf(8, false, 'float32', 'absmax');
@@ -200,7 +255,15 @@ describe('SIMD dispatch', () => {
   it('declines what it does not cover, so the JS path runs', () => {
     const layout = affineLayout([64, 80], { kind: 'axis', axis: 1 });
     const kernel = createAffineSimd()!;
+    // Asymmetric codes with nowhere for their zero points to go (or 16-bit ones).
     expect(quantizeByPositionSimd(values, layout, { ...spec, symmetric: false, qmin: 0, qmax: 255 }, parts(80), kernel)).toBeUndefined();
+    expect(
+      quantizeByPositionSimd(values, layout, { ...spec, symmetric: false, qmin: 0, qmax: 255 }, { ...parts(80), zeroPoints: new Uint16Array(80) }, kernel),
+    ).toBeUndefined();
+    expect(quantizeByPositionSimd(values, layout, { ...spec, symmetric: false, qmin: 0, qmax: 255 }, { ...parts(80), zeroPoints: new Uint8Array(80) }, kernel)).toBe(true);
+    // Zero points inside the module's memory: its scratch could overlap them, and growing it would detach them.
+    const inModule = new Uint8Array(kernel.exports.memory.buffer, 0, 80);
+    expect(quantizeByPositionSimd(values, layout, { ...spec, symmetric: false, qmin: 0, qmax: 255 }, { ...parts(80), zeroPoints: inModule }, kernel)).toBeUndefined();
     expect(quantizeByPositionSimd(values, layout, specOf(16, false, 'float32', 'absmax'), parts(80), kernel)).toBeUndefined();
     expect(quantizeByPositionSimd(values, affineLayout([640, 8], { kind: 'axis', axis: 1 }), spec, parts(8), kernel)).toBeUndefined();
     expect(quantizeByGroupSimd(values, affineLayout([640, 8], { kind: 'group', axis: 0, size: 32 }), spec, parts(160), kernel)).toBeUndefined();

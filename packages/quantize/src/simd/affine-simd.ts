@@ -1,8 +1,9 @@
 /**
- * A WebAssembly SIMD version of the hottest affine paths: symmetric, int2–8, per position along
- * an axis (one scale per position) and per group, on either scale grid. The JS kernels in
- * ../primitives/affine-kernels.ts are the spec: extremes, scales (chosen in float64 in the module,
- * exactly as `affineScale` / `signedExtremeScale` choose them), codes and packed bytes are
+ * A WebAssembly SIMD version of the hottest affine paths: symmetric int2–8 codes on either scale
+ * grid and asymmetric int1–8 codes with zero points, per position along an axis (one scale per
+ * position, or per tensor) and per group. The JS kernels in ../primitives/affine-kernels.ts are
+ * the spec: extremes and ranges, scales and zero points (chosen in float64 in the module, exactly
+ * as `affineScale` / `signedExtremeScale` / `affineZeroPoint` choose them), codes and packed bytes are
  * bit-identical (see the exactness notes in affine-simd.wat). Values are copied into the module's
  * memory a cache-sized chunk at a time, coded and packed there, and only the packed codes and
  * stored scales come back, straight into the caller's output. The module is tiny and compiled
@@ -26,8 +27,10 @@ interface AffineSimdExports {
     qmin: number,
     qmax: number,
     mask: number,
+    offsets: number,
+    bias: number,
   ): void;
-  codeRun(values: number, count: number, inverse: number, codes: number, qmin: number, qmax: number, mask: number): void;
+  codeRun(values: number, count: number, inverse: number, codes: number, qmin: number, qmax: number, mask: number, offset: number, bias: number): void;
   groupKeys(values: number, rows: number, columns: number, groupRows: number, keys: number): void;
   groupCodes(
     values: number,
@@ -39,6 +42,8 @@ interface AffineSimdExports {
     qmin: number,
     qmax: number,
     mask: number,
+    offsets: number,
+    bias: number,
   ): void;
   runGroupKeys(values: number, groups: number, length: number, groupSize: number, keys: number): void;
   runGroupCodes(
@@ -51,6 +56,8 @@ interface AffineSimdExports {
     qmin: number,
     qmax: number,
     mask: number,
+    offsets: number,
+    bias: number,
   ): void;
   chooseScales(
     keys: number,
@@ -61,6 +68,37 @@ interface AffineSimdExports {
     float16: number,
     inverse: number,
     stored: number,
+    offsets: number,
+  ): number;
+  blockKeys(values: number, groups: number, groupSize: number, keys: number): void;
+  blockRanges(values: number, groups: number, groupSize: number, lows: number, highs: number): void;
+  blockCodes(
+    values: number,
+    groups: number,
+    groupSize: number,
+    inverse: number,
+    codes: number,
+    qmin: number,
+    qmax: number,
+    mask: number,
+    offsets: number,
+    bias: number,
+  ): void;
+  columnRanges(values: number, rows: number, columns: number, lows: number, highs: number): void;
+  runRange(values: number, count: number, lowSlot: number, highSlot: number): void;
+  groupRanges(values: number, rows: number, columns: number, groupRows: number, lows: number, highs: number): void;
+  runGroupRanges(values: number, groups: number, length: number, groupSize: number, lows: number, highs: number): void;
+  chooseRanges(
+    lows: number,
+    highs: number,
+    count: number,
+    qmin: number,
+    qmax: number,
+    float16: number,
+    inverse: number,
+    stored: number,
+    offsets: number,
+    zeroPoints: number,
   ): number;
   packCodes(codes: number, count: number, bits: number, out: number, state: number): number;
 }
@@ -172,23 +210,33 @@ export function kernelInput(count: number, kernel: AffineSimdKernel | null): Flo
  */
 function residentAddress(kernel: AffineSimdKernel, values: Float32Array, output: AffineParts): number | undefined {
   const buffer = kernel.exports.memory.buffer;
-  if (output.codes.buffer === buffer || output.scales.buffer === buffer) return undefined;
+  if (output.codes.buffer === buffer || output.scales.buffer === buffer || output.zeroPoints?.buffer === buffer) return undefined;
   if (values.buffer !== buffer) return -1;
   const inside = values.byteOffset >= DATA_START && values.byteOffset + values.byteLength <= DATA_START + kernel.input.bytes;
   return inside ? values.byteOffset : undefined;
 }
 
-/** Whether the kernel covers a spec at all: symmetric 2–8-bit codes. */
-function covers(kernel: AffineSimdKernel | null, spec: CodeSpec): kernel is AffineSimdKernel {
-  return kernel !== null && spec.symmetric && spec.bits >= 2 && spec.bits <= 8;
+/**
+ * Whether the kernel covers a spec at all: symmetric 2–8-bit codes, and asymmetric 1–8-bit codes
+ * whose zero points go to bytes.
+ */
+function covers(kernel: AffineSimdKernel | null, spec: CodeSpec, output: AffineParts): kernel is AffineSimdKernel {
+  if (kernel === null || spec.bits > 8) return false;
+  return spec.symmetric ? spec.bits >= 2 : output.zeroPoints instanceof Uint8Array;
+}
+
+/** Codes are clamped as signed bytes in the module: unsigned ones shifted down by this bias (see the .wat). */
+function biasOf(spec: CodeSpec): number {
+  return spec.symmetric ? 0 : 128;
 }
 
 /**
  * The SIMD counterpart of the per-position JS kernel with its results stored: fills
  * `output.codes` (packed) and `output.scales` (stored dtype) with exactly the bytes the JS path
- * stores. Returns true when done; undefined when it does not handle the case (no kernel,
- * asymmetric, 16-bit or 1-bit codes, too few columns or too short runs) or when a value is not
- * finite or a scale does not fit its dtype: the caller then runs the JS path, which reports it.
+ * stores (and `output.zeroPoints` for asymmetric codes). Returns true when done; undefined when it
+ * does not handle the case (no kernel, 16-bit codes, symmetric 1-bit codes, too few columns or too
+ * short runs) or when a value is not finite or a scale does not fit its dtype: the caller then
+ * runs the JS path, which reports it.
  *
  * @example
  * ```ts
@@ -202,7 +250,7 @@ export function quantizeByPositionSimd(
   output: AffineParts,
   kernel: AffineSimdKernel | null = defaultAffineSimd(),
 ): true | undefined {
-  if (!covers(kernel, spec)) return undefined;
+  if (!covers(kernel, spec, output)) return undefined;
   const resident = residentAddress(kernel, values, output);
   if (resident === undefined) return undefined;
   const source = { values, resident };
@@ -231,7 +279,7 @@ export function quantizeByGroupSimd(
   output: AffineParts,
   kernel: AffineSimdKernel | null = defaultAffineSimd(),
 ): true | undefined {
-  if (!covers(kernel, spec)) return undefined;
+  if (!covers(kernel, spec, output)) return undefined;
   const resident = residentAddress(kernel, values, output);
   if (resident === undefined) return undefined;
   const source = { values, resident };
@@ -271,20 +319,39 @@ function finishCodes(output: Uint8Array, stream: CodeStream): void {
   if (stream.state >>> 8 > 0) output[stream.byteOffset] = stream.state & 0xff;
 }
 
-/** Chooses `count` slots' scales from the keys in the chunk and copies the stored ones to `scales` at `slotBase`; false on a failing slot. */
-function chooseScales(kernel: AffineSimdKernel, chunk: ChunkLayout, count: number, slotBase: number, spec: CodeSpec, scales: AffineParts['scales']): boolean {
+/**
+ * Chooses `count` slots' scales (and zero points) from the keys in the chunk and copies the
+ * stored ones to the output at `slotBase`; false on a failing slot.
+ */
+function chooseScales(kernel: AffineSimdKernel, chunk: ChunkLayout, count: number, slotBase: number, spec: CodeSpec, output: AffineParts): boolean {
+  const { scales, zeroPoints } = output;
   const float16 = scales instanceof Uint16Array;
-  const done = kernel.exports.chooseScales(
-    chunk.keysAddress,
-    count,
-    spec.qmin,
-    spec.qmax,
-    spec.grid === 'signed-extreme' ? 1 : 0,
-    float16 ? 1 : 0,
-    chunk.inverseAddress,
-    chunk.storedAddress,
-  );
+  const done = spec.symmetric
+    ? kernel.exports.chooseScales(
+        chunk.keysAddress,
+        count,
+        spec.qmin,
+        spec.qmax,
+        spec.grid === 'signed-extreme' ? 1 : 0,
+        float16 ? 1 : 0,
+        chunk.inverseAddress,
+        chunk.storedAddress,
+        chunk.offsetsAddress,
+      )
+    : kernel.exports.chooseRanges(
+        chunk.lowKeysAddress,
+        chunk.keysAddress,
+        count,
+        spec.qmin,
+        spec.qmax,
+        float16 ? 1 : 0,
+        chunk.inverseAddress,
+        chunk.storedAddress,
+        chunk.offsetsAddress,
+        chunk.zeroPointsAddress,
+      );
   if (done < count) return false;
+  if (!spec.symmetric) zeroPoints!.set(chunk.zeroPoints.subarray(0, count), slotBase);
   if (float16) scales.set(chunk.storedHalves.subarray(0, count), slotBase);
   else scales.set(chunk.storedFloats.subarray(0, count), slotBase);
   return true;
@@ -297,24 +364,26 @@ function acrossRows(kernel: AffineSimdKernel, source: Source, rows: number, colu
   const chunk = layOutChunk(kernel, source, columns, chunkRows * columns);
   if (chunk === undefined) return undefined;
   chunk.keys.fill(0);
+  chunk.lowKeys.fill(0);
+  const keysOf = (at: number, count: number): void =>
+    spec.symmetric ? exports.columnKeys(at, count, columns, chunk.keysAddress) : exports.columnRanges(at, count, columns, chunk.lowKeysAddress, chunk.keysAddress);
   if (source.resident >= 0) {
     // In place, one row per call: the keys walk rows in memory order, which the prefetcher follows
     // (a chunk's column walk, down rows 4 KiB apart, it does not).
-    for (let row = 0, at = source.resident; row < rows; row++, at += columns * 4) exports.columnKeys(at, 1, columns, chunk.keysAddress);
+    for (let row = 0, at = source.resident; row < rows; row++, at += columns * 4) keysOf(at, 1);
   } else {
     for (let row = 0; row < rows; row += chunkRows) {
       const count = Math.min(chunkRows, rows - row);
-      const at = load(chunk, source, row * columns, (row + count) * columns);
-      exports.columnKeys(at, count, columns, chunk.keysAddress);
+      keysOf(load(chunk, source, row * columns, (row + count) * columns), count);
     }
   }
-  if (!chooseScales(kernel, chunk, columns, 0, spec, output.scales)) return undefined;
+  if (!chooseScales(kernel, chunk, columns, 0, spec, output)) return undefined;
   const stream: CodeStream = { byteOffset: 0, state: 0 };
   for (let row = 0; row < rows; row += chunkRows) {
     const count = Math.min(chunkRows, rows - row);
     const start = row * columns;
     const at = load(chunk, source, start, start + count * columns);
-    exports.codesAcrossRows(at, count, columns, chunk.inverseAddress, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask);
+    exports.codesAcrossRows(at, count, columns, chunk.inverseAddress, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask, chunk.offsetsAddress, biasOf(spec));
     streamCodes(kernel, chunk, count * columns, spec.bits, output.codes, stream);
   }
   finishCodes(output.codes, stream);
@@ -332,26 +401,29 @@ function alongRuns(kernel: AffineSimdKernel, source: Source, outer: number, leng
   if (chunk === undefined) return undefined;
   const keys = chunk.keys;
   keys.fill(0);
+  chunk.lowKeys.fill(0);
   for (let outerIndex = 0, start = 0; outerIndex < outer; outerIndex++) {
     for (let position = 0; position < length; position++) {
       for (const end = start + inner; start < end; ) {
         const count = Math.min(elements, end - start);
         const at = load(chunk, source, start, start + count);
-        // Keys compare unsigned (see the .wat).
-        keys[position] = Math.max(keys[position]! >>> 0, exports.runKey(at, count) >>> 0);
+        // Keys compare unsigned (see the .wat); range keys merge in the module.
+        if (spec.symmetric) keys[position] = Math.max(keys[position]! >>> 0, exports.runKey(at, count) >>> 0);
+        else exports.runRange(at, count, chunk.lowKeysAddress + position * 4, chunk.keysAddress + position * 4);
         start += count;
       }
     }
   }
-  if (!chooseScales(kernel, chunk, length, 0, spec, output.scales)) return undefined;
-  const inverse = chunk.inverse;
+  if (!chooseScales(kernel, chunk, length, 0, spec, output)) return undefined;
+  const { inverse, offsets } = chunk;
+  const bias = biasOf(spec);
   const stream: CodeStream = { byteOffset: 0, state: 0 };
   for (let outerIndex = 0, start = 0; outerIndex < outer; outerIndex++) {
     for (let position = 0; position < length; position++) {
       for (const end = start + inner; start < end; ) {
         const count = Math.min(elements, end - start);
         const at = load(chunk, source, start, start + count);
-        exports.codeRun(at, count, inverse[position]!, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask);
+        exports.codeRun(at, count, inverse[position]!, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask, offsets[position]!, bias);
         streamCodes(kernel, chunk, count, spec.bits, output.codes, stream);
         start += count;
       }
@@ -382,14 +454,25 @@ function contiguousGroups(
   const chunk = layOutChunk(kernel, source, chunkRows * groupCount, chunkRows * length);
   if (chunk === undefined) return undefined;
   const stream: CodeStream = { byteOffset: 0, state: 0 };
+  const bias = biasOf(spec);
+  // Groups of whole 16-value blocks that never end short: walked back to back, no call per group.
+  const blocks = groupSize % 16 === 0 && length % groupSize === 0;
   for (let row = 0; row < rows; row += chunkRows) {
     const count = Math.min(chunkRows, rows - row);
     const start = row * length;
     const groups = count * groupCount;
     const at = load(chunk, source, start, start + count * length);
-    exports.runGroupKeys(at, groups, length, groupSize, chunk.keysAddress);
-    if (!chooseScales(kernel, chunk, groups, row * groupCount, spec, output.scales)) return undefined;
-    exports.runGroupCodes(at, groups, length, groupSize, chunk.inverseAddress, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask);
+    if (blocks) {
+      if (spec.symmetric) exports.blockKeys(at, groups, groupSize, chunk.keysAddress);
+      else exports.blockRanges(at, groups, groupSize, chunk.lowKeysAddress, chunk.keysAddress);
+    } else if (spec.symmetric) exports.runGroupKeys(at, groups, length, groupSize, chunk.keysAddress);
+    else exports.runGroupRanges(at, groups, length, groupSize, chunk.lowKeysAddress, chunk.keysAddress);
+    if (!chooseScales(kernel, chunk, groups, row * groupCount, spec, output)) return undefined;
+    if (blocks) {
+      exports.blockCodes(at, groups, groupSize, chunk.inverseAddress, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask, chunk.offsetsAddress, bias);
+    } else {
+      exports.runGroupCodes(at, groups, length, groupSize, chunk.inverseAddress, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask, chunk.offsetsAddress, bias);
+    }
     streamCodes(kernel, chunk, count * length, spec.bits, output.codes, stream);
   }
   finishCodes(output.codes, stream);
@@ -430,9 +513,13 @@ function stridedGroups(
       const start = (outerIndex * length + firstRow) * inner;
       const at = load(chunk, copied, start, start + rows * inner);
       chunk.keys.fill(0, 0, groups * inner);
-      exports.groupKeys(at, rows, inner, groupSize, chunk.keysAddress);
-      if (!chooseScales(kernel, chunk, groups * inner, (outerIndex * groupCount + firstGroup) * inner, spec, output.scales)) return undefined;
-      exports.groupCodes(at, rows, inner, groupSize, chunk.inverseAddress, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask);
+      if (spec.symmetric) exports.groupKeys(at, rows, inner, groupSize, chunk.keysAddress);
+      else {
+        chunk.lowKeys.fill(0, 0, groups * inner);
+        exports.groupRanges(at, rows, inner, groupSize, chunk.lowKeysAddress, chunk.keysAddress);
+      }
+      if (!chooseScales(kernel, chunk, groups * inner, (outerIndex * groupCount + firstGroup) * inner, spec, output)) return undefined;
+      exports.groupCodes(at, rows, inner, groupSize, chunk.inverseAddress, chunk.codesAddress, spec.qmin, spec.qmax, spec.mask, chunk.offsetsAddress, biasOf(spec));
       streamCodes(kernel, chunk, rows * inner, spec.bits, output.codes, stream);
     }
   }
@@ -442,14 +529,24 @@ function stridedGroups(
 
 /** Where one chunk's data sits in the module's memory, and typed views of it. */
 interface ChunkLayout {
+  /** Each slot's extreme key, or (asymmetric) its high range key. */
   readonly keysAddress: number;
+  /** Asymmetric: each slot's low range key. */
+  readonly lowKeysAddress: number;
+  /** Each slot's zero point − bias, int16 (0 for symmetric codes). */
+  readonly offsetsAddress: number;
+  /** Asymmetric: each slot's zero point, a byte. */
+  readonly zeroPointsAddress: number;
   readonly inverseAddress: number;
   readonly storedAddress: number;
   readonly valuesAddress: number;
   readonly codesAddress: number;
   readonly packedAddress: number;
-  /** Each slot's extreme key (see the .wat). */
+  /** Each slot's extreme key or high range key (see the .wat). */
   readonly keys: Int32Array;
+  readonly lowKeys: Int32Array;
+  readonly offsets: Int16Array;
+  readonly zeroPoints: Uint8Array;
   /** 1 / scale per slot, float64. */
   readonly inverse: Float64Array;
   /** Stored scales: float16 bits or float32, whichever the call asked for. */
@@ -474,7 +571,7 @@ function load(chunk: ChunkLayout, source: Source, start: number, end: number): n
 }
 
 /**
- * Lays out `slots` scale slots (keys, inverse scales, stored scales) and a chunk of `elements`
+ * Lays out `slots` scale slots (keys, offsets, zero points, inverse scales, stored scales) and a chunk of `elements`
  * values, codes and packed codes in the module's memory after the input region, growing it first
  * (only when a larger size than any before is asked for) so the views stay attached. Undefined
  * when the values sit in the input region and the chunk does not fit without growing: growing
@@ -483,7 +580,10 @@ function load(chunk: ChunkLayout, source: Source, start: number, end: number): n
 function layOutChunk(kernel: AffineSimdKernel, source: Source, slots: number, elements: number): ChunkLayout | undefined {
   const memory = kernel.exports.memory;
   const keysAddress = align(DATA_START + kernel.input.bytes);
-  const inverseAddress = align(keysAddress + slots * 4);
+  const lowKeysAddress = align(keysAddress + slots * 4);
+  const offsetsAddress = align(lowKeysAddress + slots * 4);
+  const zeroPointsAddress = align(offsetsAddress + slots * 2);
+  const inverseAddress = align(zeroPointsAddress + slots);
   const storedAddress = align(inverseAddress + slots * 8);
   const valuesAddress = align(storedAddress + slots * 4);
   const codesAddress = align(valuesAddress + elements * 4);
@@ -494,12 +594,18 @@ function layOutChunk(kernel: AffineSimdKernel, source: Source, slots: number, el
   const buffer = memory.buffer;
   return {
     keysAddress,
+    lowKeysAddress,
+    offsetsAddress,
+    zeroPointsAddress,
     inverseAddress,
     storedAddress,
     valuesAddress,
     codesAddress,
     packedAddress,
     keys: new Int32Array(buffer, keysAddress, slots),
+    lowKeys: new Int32Array(buffer, lowKeysAddress, slots),
+    offsets: new Int16Array(buffer, offsetsAddress, slots),
+    zeroPoints: new Uint8Array(buffer, zeroPointsAddress, slots),
     inverse: new Float64Array(buffer, inverseAddress, slots),
     storedHalves: new Uint16Array(buffer, storedAddress, slots),
     storedFloats: new Float32Array(buffer, storedAddress, slots),

@@ -1,5 +1,6 @@
-;; Hand-written WebAssembly SIMD kernels for int2–8 symmetric per-channel and per-group quantization:
-;; extremes, scales (both grids, float32 or float16), codes and bit packing.
+;; Hand-written WebAssembly SIMD kernels for int2–8 symmetric and int1–8 asymmetric per-channel and
+;; per-group quantization: extremes or ranges, scales (both grids, float32 or float16), zero points,
+;; codes and bit packing.
 ;; Source of the bytes in affine-simd-module.ts; regenerate with
 ;; `npm run build:simd -w @whittle/quantize` (the `wabt` assembler, a dev dependency).
 ;;
@@ -12,16 +13,25 @@
 ;;   signed-extreme grid its sign too. Key 0 (the start) reads as an extreme of 0.
 ;; - Codes are computed in float64 lanes (f64x2), as JS does: float32 -> float64 is exact, then
 ;;   one float64 multiply by the float64 inverse scale, the same single rounding as JS.
-;; - |x * inverse| <= (qmax - qmin + 1) / 2 <= 128 for the inverse of a scale chosen from these
-;;   values, so the integer below is exact (another inverse could wrap codes: callers must not).
+;; - |x * inverse| <= (qmax - qmin + 1) / 2 <= 128 for the inverse of a symmetric scale chosen
+;;   from these values (<= qmax − qmin <= 255 for an asymmetric one), so the integer below is exact
+;;   (another inverse could wrap codes: callers must not).
 ;; - The 16-code blocks gather the low words of 8 f64x2 with shuffles and narrow them with
 ;;   saturation (exact: the codes fit), then clamp bytes with i8x16 min / max.
 ;; - Adding 1.5 * 2^52 rounds half to even and leaves the integer in the low 32 bits of the
 ;;   double, exactly the ROUNDING_MAGIC trick of the JS path; clamping the rounded integer is what
 ;;   JS does too (saturating narrows, then i8x16 min / max).
-;; - Per group is per channel on smaller blocks: the group functions below only walk the groups
-;;   and call the per-channel functions, so the rules above carry over unchanged (each group's
-;;   inverse is that group's own, so |x * inverse| <= 128 still holds).
+;; - Zero points are added to the rounded integer, as JS adds them (so ties break the same way),
+;;   in int16 lanes between the two narrows: |rounded| <= 256 for asymmetric codes too (values lie
+;;   within the range the scale covers, |x * inverse| <= qmax − qmin <= 255) and zero point − bias
+;;   lies in [−128, 127], so the sum is exact there, and the saturating narrow to bytes then
+;;   clamps only values that lie outside [qmin − bias, qmax − bias] anyway; codes are clamped to
+;;   that range as signed bytes and the bias comes back by an xor (0 for signed codes, 128 for
+;;   unsigned ones).
+;; - Per group is per channel on smaller blocks: the group functions below walk the groups and
+;;   call the per-channel functions, or (blockKeys / blockRanges / blockCodes, for whole groups
+;;   back to back) repeat their loops inline, so the rules above carry over unchanged (each
+;;   group's inverse is that group's own, so the bounds on |x * inverse| still hold).
 (module
   (memory (export "memory") 1)
 
@@ -127,24 +137,31 @@
         (br $tailLoop)))
     (local.get $best))
 
-  ;; One code, scalar: the tails.
-  (func $code1 (param $value f32) (param $inverse f64) (param $qmin f64) (param $qmax f64) (param $mask i32) (result i32)
-    (local $scaled f64)
+  ;; One code, scalar: the tails. round(value · inverse) + zeroPoint, clamped, masked, as the JS
+  ;; path computes it; the product is clamped first only so the truncation cannot trap (codes from
+  ;; a scale chosen from these values never come near those bounds).
+  (func $code1 (param $value f32) (param $inverse f64) (param $zeroPoint i32) (param $qmin i32) (param $qmax i32) (param $mask i32) (result i32)
+    (local $scaled f64) (local $code i32)
     (local.set $scaled (f64.mul (f64.promote_f32 (local.get $value)) (local.get $inverse)))
-    (local.set $scaled (select (local.get $qmin) (local.get $scaled) (f64.lt (local.get $scaled) (local.get $qmin))))
-    (local.set $scaled (select (local.get $qmax) (local.get $scaled) (f64.lt (local.get $qmax) (local.get $scaled))))
-    (i32.and (i32.trunc_f64_s (f64.nearest (local.get $scaled))) (local.get $mask)))
+    (local.set $scaled (f64.min (f64.max (local.get $scaled) (f64.const -32768)) (f64.const 32767)))
+    (local.set $code (i32.add (i32.trunc_f64_s (f64.nearest (local.get $scaled))) (local.get $zeroPoint)))
+    (if (i32.lt_s (local.get $code) (local.get $qmin)) (then (local.set $code (local.get $qmin))))
+    (if (i32.gt_s (local.get $code) (local.get $qmax)) (then (local.set $code (local.get $qmax))))
+    (i32.and (local.get $code) (local.get $mask)))
 
-  ;; Codes of a row-major [rows, columns] float32 block at `values`, one float64 inverse scale per
-  ;; column at `inverse`, one byte per code at `codes`.
+  ;; Codes of a row-major [rows, columns] float32 block at `values`, one float64 inverse scale and
+  ;; one int16 offset (zero point − bias) per column at `inverse` / `offsets`, one byte per code at
+  ;; `codes`. `bias` is 0 for signed codes and 128 for unsigned ones: codes are clamped as signed
+  ;; bytes in [qmin − bias, qmax − bias], then the bias comes back by an xor (exact on 8 bits).
   (func $codesAcrossRows (export "codesAcrossRows") (param $values i32) (param $rows i32) (param $columns i32) (param $inverse i32)
-    (param $codes i32) (param $qmin i32) (param $qmax i32) (param $mask i32)
+    (param $codes i32) (param $qmin i32) (param $qmax i32) (param $mask i32) (param $offsets i32) (param $bias i32)
     (local $row i32) (local $column i32) (local $vectorEnd i32) (local $source i32) (local $target i32)
-    (local $inverseAt i32) (local $low v128) (local $high v128) (local $maskVector v128) (local $magic v128)
-    (local $in0 v128) (local $in1 v128) (local $in2 v128) (local $in3 v128)
+    (local $inverseAt i32) (local $offsetAt i32) (local $low v128) (local $high v128) (local $maskVector v128) (local $magic v128)
+    (local $biasVector v128) (local $in0 v128) (local $in1 v128) (local $in2 v128) (local $in3 v128)
     (local.set $magic (v128.const f64x2 6755399441055744 6755399441055744))
-    (local.set $low (i8x16.splat (local.get $qmin)))
-    (local.set $high (i8x16.splat (local.get $qmax)))
+    (local.set $low (i8x16.splat (i32.sub (local.get $qmin) (local.get $bias))))
+    (local.set $high (i8x16.splat (i32.sub (local.get $qmax) (local.get $bias))))
+    (local.set $biasVector (i8x16.splat (local.get $bias)))
     (local.set $maskVector (i8x16.splat (local.get $mask)))
     (local.set $vectorEnd (i32.and (local.get $columns) (i32.const -16)))
     (local.set $source (local.get $values))
@@ -159,31 +176,38 @@
             ;; 16 codes: the same block as in codeRun, written out twice because V8 does not inline
             ;; wasm calls here (a call per block cost about 30% of this loop).
             (local.set $inverseAt (i32.add (local.get $inverse) (i32.shl (local.get $column) (i32.const 3))))
+            (local.set $offsetAt (i32.add (local.get $offsets) (i32.shl (local.get $column) (i32.const 1))))
             (local.set $in0 (v128.load offset=0 (local.get $source)))
             (local.set $in1 (v128.load offset=16 (local.get $source)))
             (local.set $in2 (v128.load offset=32 (local.get $source)))
             (local.set $in3 (v128.load offset=48 (local.get $source)))
             (v128.store (local.get $target)
               (v128.and
-                (i8x16.min_s
-                  (i8x16.max_s
-                    (i8x16.narrow_i16x8_s
-                      (i16x8.narrow_i32x4_s
-                        (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-                          (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in0)) (v128.load offset=0 (local.get $inverseAt))) (local.get $magic))
-                          (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in0) (local.get $in0))) (v128.load offset=16 (local.get $inverseAt))) (local.get $magic)))
-                        (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-                          (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in1)) (v128.load offset=32 (local.get $inverseAt))) (local.get $magic))
-                          (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in1) (local.get $in1))) (v128.load offset=48 (local.get $inverseAt))) (local.get $magic))))
-                      (i16x8.narrow_i32x4_s
-                        (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-                          (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in2)) (v128.load offset=64 (local.get $inverseAt))) (local.get $magic))
-                          (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in2) (local.get $in2))) (v128.load offset=80 (local.get $inverseAt))) (local.get $magic)))
-                        (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-                          (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in3)) (v128.load offset=96 (local.get $inverseAt))) (local.get $magic))
-                          (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in3) (local.get $in3))) (v128.load offset=112 (local.get $inverseAt))) (local.get $magic)))))
-                    (local.get $low))
-                  (local.get $high))
+                (v128.xor
+                  (i8x16.min_s
+                    (i8x16.max_s
+                      (i8x16.narrow_i16x8_s
+                        (i16x8.add
+                          (i16x8.narrow_i32x4_s
+                            (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                              (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in0)) (v128.load offset=0 (local.get $inverseAt))) (local.get $magic))
+                              (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in0) (local.get $in0))) (v128.load offset=16 (local.get $inverseAt))) (local.get $magic)))
+                            (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                              (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in1)) (v128.load offset=32 (local.get $inverseAt))) (local.get $magic))
+                              (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in1) (local.get $in1))) (v128.load offset=48 (local.get $inverseAt))) (local.get $magic))))
+                          (v128.load offset=0 (local.get $offsetAt)))
+                        (i16x8.add
+                          (i16x8.narrow_i32x4_s
+                            (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                              (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in2)) (v128.load offset=64 (local.get $inverseAt))) (local.get $magic))
+                              (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in2) (local.get $in2))) (v128.load offset=80 (local.get $inverseAt))) (local.get $magic)))
+                            (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                              (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in3)) (v128.load offset=96 (local.get $inverseAt))) (local.get $magic))
+                              (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in3) (local.get $in3))) (v128.load offset=112 (local.get $inverseAt))) (local.get $magic))))
+                          (v128.load offset=16 (local.get $offsetAt))))
+                      (local.get $low))
+                    (local.get $high))
+                  (local.get $biasVector))
                 (local.get $maskVector)))
             (local.set $source (i32.add (local.get $source) (i32.const 64)))
             (local.set $target (i32.add (local.get $target) (i32.const 16)))
@@ -195,7 +219,8 @@
             (i32.store8 (local.get $target)
               (call $code1 (f32.load (local.get $source))
                 (f64.load (i32.add (local.get $inverse) (i32.shl (local.get $column) (i32.const 3))))
-                (f64.convert_i32_s (local.get $qmin)) (f64.convert_i32_s (local.get $qmax)) (local.get $mask)))
+                (i32.add (i32.load16_s (i32.add (local.get $offsets) (i32.shl (local.get $column) (i32.const 1)))) (local.get $bias))
+                (local.get $qmin) (local.get $qmax) (local.get $mask)))
             (local.set $source (i32.add (local.get $source) (i32.const 4)))
             (local.set $target (i32.add (local.get $target) (i32.const 1)))
             (local.set $column (i32.add (local.get $column) (i32.const 1)))
@@ -203,16 +228,19 @@
         (local.set $row (i32.add (local.get $row) (i32.const 1)))
         (br $rowLoop))))
 
-  ;; Codes of `count` contiguous float32 at `values` sharing one inverse scale (a run of the
-  ;; channel-first layout, or of a whole tensor).
+  ;; Codes of `count` contiguous float32 at `values` sharing one inverse scale and one offset
+  ;; (zero point − bias; see codesAcrossRows): a run of the channel-first layout, or of a whole
+  ;; tensor, or a group.
   (func $codeRun (export "codeRun") (param $values i32) (param $count i32) (param $inverse f64)
-    (param $codes i32) (param $qmin i32) (param $qmax i32) (param $mask i32)
+    (param $codes i32) (param $qmin i32) (param $qmax i32) (param $mask i32) (param $offset i32) (param $bias i32)
     (local $end i32) (local $vectorEnd i32) (local $source i32) (local $target i32)
     (local $low v128) (local $high v128) (local $maskVector v128) (local $inverseVector v128) (local $magic v128)
-    (local $in0 v128) (local $in1 v128) (local $in2 v128) (local $in3 v128)
+    (local $biasVector v128) (local $offsetVector v128) (local $in0 v128) (local $in1 v128) (local $in2 v128) (local $in3 v128)
     (local.set $magic (v128.const f64x2 6755399441055744 6755399441055744))
-    (local.set $low (i8x16.splat (local.get $qmin)))
-    (local.set $high (i8x16.splat (local.get $qmax)))
+    (local.set $low (i8x16.splat (i32.sub (local.get $qmin) (local.get $bias))))
+    (local.set $high (i8x16.splat (i32.sub (local.get $qmax) (local.get $bias))))
+    (local.set $biasVector (i8x16.splat (local.get $bias)))
+    (local.set $offsetVector (i16x8.splat (local.get $offset)))
     (local.set $maskVector (i8x16.splat (local.get $mask)))
     (local.set $inverseVector (f64x2.splat (local.get $inverse)))
     (local.set $source (local.get $values))
@@ -228,25 +256,31 @@
         (local.set $in3 (v128.load offset=48 (local.get $source)))
         (v128.store (local.get $target)
           (v128.and
-            (i8x16.min_s
-              (i8x16.max_s
-                (i8x16.narrow_i16x8_s
-                  (i16x8.narrow_i32x4_s
-                    (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-                      (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in0)) (local.get $inverseVector)) (local.get $magic))
-                      (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in0) (local.get $in0))) (local.get $inverseVector)) (local.get $magic)))
-                    (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-                      (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in1)) (local.get $inverseVector)) (local.get $magic))
-                      (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in1) (local.get $in1))) (local.get $inverseVector)) (local.get $magic))))
-                  (i16x8.narrow_i32x4_s
-                    (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-                      (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in2)) (local.get $inverseVector)) (local.get $magic))
-                      (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in2) (local.get $in2))) (local.get $inverseVector)) (local.get $magic)))
-                    (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-                      (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in3)) (local.get $inverseVector)) (local.get $magic))
-                      (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in3) (local.get $in3))) (local.get $inverseVector)) (local.get $magic)))))
-                (local.get $low))
-              (local.get $high))
+            (v128.xor
+              (i8x16.min_s
+                (i8x16.max_s
+                  (i8x16.narrow_i16x8_s
+                    (i16x8.add
+                      (i16x8.narrow_i32x4_s
+                        (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                          (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in0)) (local.get $inverseVector)) (local.get $magic))
+                          (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in0) (local.get $in0))) (local.get $inverseVector)) (local.get $magic)))
+                        (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                          (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in1)) (local.get $inverseVector)) (local.get $magic))
+                          (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in1) (local.get $in1))) (local.get $inverseVector)) (local.get $magic))))
+                      (local.get $offsetVector))
+                    (i16x8.add
+                      (i16x8.narrow_i32x4_s
+                        (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                          (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in2)) (local.get $inverseVector)) (local.get $magic))
+                          (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in2) (local.get $in2))) (local.get $inverseVector)) (local.get $magic)))
+                        (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                          (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in3)) (local.get $inverseVector)) (local.get $magic))
+                          (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in3) (local.get $in3))) (local.get $inverseVector)) (local.get $magic))))
+                      (local.get $offsetVector)))
+                  (local.get $low))
+                (local.get $high))
+              (local.get $biasVector))
             (local.get $maskVector)))
         (local.set $source (i32.add (local.get $source) (i32.const 64)))
         (local.set $target (i32.add (local.get $target) (i32.const 16)))
@@ -256,7 +290,7 @@
         (br_if $tailDone (i32.ge_u (local.get $source) (local.get $end)))
         (i32.store8 (local.get $target)
           (call $code1 (f32.load (local.get $source)) (local.get $inverse)
-            (f64.convert_i32_s (local.get $qmin)) (f64.convert_i32_s (local.get $qmax)) (local.get $mask)))
+            (i32.add (local.get $offset) (local.get $bias)) (local.get $qmin) (local.get $qmax) (local.get $mask)))
         (local.set $source (i32.add (local.get $source) (i32.const 4)))
         (local.set $target (i32.add (local.get $target) (i32.const 1)))
         (br $tailLoop))))
@@ -281,10 +315,10 @@
         (local.set $row (i32.add (local.get $row) (local.get $groupRows)))
         (br $groupLoop))))
 
-  ;; Codes of the same block, one float64 inverse scale per group and column at `inverse` (laid
-  ;; out as `groupKeys` lays out the keys), one byte per code at `codes`.
+  ;; Codes of the same block, one float64 inverse scale and one offset per group and column at
+  ;; `inverse` / `offsets` (laid out as `groupKeys` lays out the keys), one byte per code at `codes`.
   (func (export "groupCodes") (param $values i32) (param $rows i32) (param $columns i32) (param $groupRows i32)
-    (param $inverse i32) (param $codes i32) (param $qmin i32) (param $qmax i32) (param $mask i32)
+    (param $inverse i32) (param $codes i32) (param $qmin i32) (param $qmax i32) (param $mask i32) (param $offsets i32) (param $bias i32)
     (local $row i32) (local $groupElements i32)
     (local.set $groupElements (i32.mul (local.get $groupRows) (local.get $columns)))
     (block $done
@@ -293,7 +327,9 @@
         (call $codesAcrossRows (local.get $values)
           (select (local.get $groupRows) (i32.sub (local.get $rows) (local.get $row))
             (i32.le_u (i32.add (local.get $row) (local.get $groupRows)) (local.get $rows)))
-          (local.get $columns) (local.get $inverse) (local.get $codes) (local.get $qmin) (local.get $qmax) (local.get $mask))
+          (local.get $columns) (local.get $inverse) (local.get $codes) (local.get $qmin) (local.get $qmax) (local.get $mask)
+          (local.get $offsets) (local.get $bias))
+        (local.set $offsets (i32.add (local.get $offsets) (i32.shl (local.get $columns) (i32.const 1))))
         (local.set $values (i32.add (local.get $values) (i32.shl (local.get $groupElements) (i32.const 2))))
         (local.set $codes (i32.add (local.get $codes) (local.get $groupElements)))
         (local.set $inverse (i32.add (local.get $inverse) (i32.shl (local.get $columns) (i32.const 3))))
@@ -318,9 +354,9 @@
         (local.set $group (i32.add (local.get $group) (i32.const 1)))
         (br $groupLoop))))
 
-  ;; Codes of those groups, one float64 inverse scale per group at `inverse`.
+  ;; Codes of those groups, one float64 inverse scale and one offset per group at `inverse` / `offsets`.
   (func (export "runGroupCodes") (param $values i32) (param $groups i32) (param $length i32) (param $groupSize i32)
-    (param $inverse i32) (param $codes i32) (param $qmin i32) (param $qmax i32) (param $mask i32)
+    (param $inverse i32) (param $codes i32) (param $qmin i32) (param $qmax i32) (param $mask i32) (param $offsets i32) (param $bias i32)
     (local $group i32) (local $position i32) (local $count i32)
     (block $done
       (loop $groupLoop
@@ -328,7 +364,9 @@
         (local.set $count (i32.sub (local.get $length) (local.get $position)))
         (if (i32.gt_u (local.get $count) (local.get $groupSize)) (then (local.set $count (local.get $groupSize))))
         (call $codeRun (local.get $values) (local.get $count) (f64.load (local.get $inverse))
-          (local.get $codes) (local.get $qmin) (local.get $qmax) (local.get $mask))
+          (local.get $codes) (local.get $qmin) (local.get $qmax) (local.get $mask)
+          (i32.load16_s (local.get $offsets)) (local.get $bias))
+        (local.set $offsets (i32.add (local.get $offsets) (i32.const 2)))
         (local.set $values (i32.add (local.get $values) (i32.shl (local.get $count) (i32.const 2))))
         (local.set $codes (i32.add (local.get $codes) (local.get $count)))
         (local.set $inverse (i32.add (local.get $inverse) (i32.const 8)))
@@ -336,7 +374,428 @@
         (if (i32.ge_u (local.get $position) (local.get $length)) (then (local.set $position (i32.const 0))))
         (local.set $group (i32.add (local.get $group) (i32.const 1)))
         (br $groupLoop))))
-;; Scales of `count` slots from their extreme keys at `keys`, exactly as the JS path chooses
+  ;; Whole groups back to back (`groupSize` a multiple of 16 dividing the row length, so no group
+  ;; is cut short): the runGroup* walks without a call per group, which cost as much as the work
+  ;; on groups of 32. The same keys, ranges and codes as those walks give.
+
+  ;; Extreme keys of `groups` groups of `groupSize` contiguous float32 at `values`, one per group at `maxima`.
+  (func (export "blockKeys") (param $values i32) (param $groups i32) (param $groupSize i32) (param $maxima i32)
+    (local $end i32) (local $groupEnd i32) (local $raw v128) (local $accumulator0 v128) (local $accumulator1 v128)
+    (local.set $end (i32.add (local.get $maxima) (i32.shl (local.get $groups) (i32.const 2))))
+    (block $done
+      (loop $groupLoop
+        (br_if $done (i32.ge_u (local.get $maxima) (local.get $end)))
+        (local.set $groupEnd (i32.add (local.get $values) (i32.shl (local.get $groupSize) (i32.const 2))))
+        (local.set $accumulator0 (v128.const i32x4 0 0 0 0))
+        (local.set $accumulator1 (v128.const i32x4 0 0 0 0))
+        (loop $vectorLoop
+          (local.set $accumulator0 (i32x4.max_u (local.get $accumulator0)
+            (v128.or (i32x4.shl (local.tee $raw (v128.load (local.get $values))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
+          (local.set $accumulator1 (i32x4.max_u (local.get $accumulator1)
+            (v128.or (i32x4.shl (local.tee $raw (v128.load offset=16 (local.get $values))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
+          (local.set $values (i32.add (local.get $values) (i32.const 32)))
+          (br_if $vectorLoop (i32.lt_u (local.get $values) (local.get $groupEnd))))
+        (local.set $accumulator0 (i32x4.max_u (local.get $accumulator0) (local.get $accumulator1)))
+        (local.set $accumulator0 (i32x4.max_u (local.get $accumulator0)
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $accumulator0) (local.get $accumulator0))))
+        (local.set $accumulator0 (i32x4.max_u (local.get $accumulator0)
+          (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $accumulator0) (local.get $accumulator0))))
+        (v128.store32_lane 0 (local.get $maxima) (local.get $accumulator0))
+        (local.set $maxima (i32.add (local.get $maxima) (i32.const 4)))
+        (br $groupLoop))))
+
+  ;; Range keys of those groups, one pair per group at `lows` / `highs`.
+  (func (export "blockRanges") (param $values i32) (param $groups i32) (param $groupSize i32) (param $lows i32) (param $highs i32)
+    (local $end i32) (local $groupEnd i32) (local $raw v128) (local $key v128)
+    (local $low0 v128) (local $low1 v128) (local $high0 v128) (local $high1 v128)
+    (local.set $end (i32.add (local.get $lows) (i32.shl (local.get $groups) (i32.const 2))))
+    (block $done
+      (loop $groupLoop
+        (br_if $done (i32.ge_u (local.get $lows) (local.get $end)))
+        (local.set $groupEnd (i32.add (local.get $values) (i32.shl (local.get $groupSize) (i32.const 2))))
+        (local.set $low0 (v128.const i32x4 0 0 0 0))
+        (local.set $low1 (v128.const i32x4 0 0 0 0))
+        (local.set $high0 (v128.const i32x4 0 0 0 0))
+        (local.set $high1 (v128.const i32x4 0 0 0 0))
+        (loop $vectorLoop
+          (local.set $key (v128.xor (local.tee $raw (v128.load (local.get $values))) (i32x4.shr_u (i32x4.shr_s (local.get $raw) (i32.const 31)) (i32.const 1))))
+          (local.set $low0 (i32x4.min_s (local.get $low0) (local.get $key)))
+          (local.set $high0 (i32x4.max_s (local.get $high0) (local.get $key)))
+          (local.set $key (v128.xor (local.tee $raw (v128.load offset=16 (local.get $values))) (i32x4.shr_u (i32x4.shr_s (local.get $raw) (i32.const 31)) (i32.const 1))))
+          (local.set $low1 (i32x4.min_s (local.get $low1) (local.get $key)))
+          (local.set $high1 (i32x4.max_s (local.get $high1) (local.get $key)))
+          (local.set $values (i32.add (local.get $values) (i32.const 32)))
+          (br_if $vectorLoop (i32.lt_u (local.get $values) (local.get $groupEnd))))
+        (local.set $low0 (i32x4.min_s (local.get $low0) (local.get $low1)))
+        (local.set $low0 (i32x4.min_s (local.get $low0)
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $low0) (local.get $low0))))
+        (local.set $low0 (i32x4.min_s (local.get $low0)
+          (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $low0) (local.get $low0))))
+        (local.set $high0 (i32x4.max_s (local.get $high0) (local.get $high1)))
+        (local.set $high0 (i32x4.max_s (local.get $high0)
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $high0) (local.get $high0))))
+        (local.set $high0 (i32x4.max_s (local.get $high0)
+          (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $high0) (local.get $high0))))
+        (v128.store32_lane 0 (local.get $lows) (local.get $low0))
+        (v128.store32_lane 0 (local.get $highs) (local.get $high0))
+        (local.set $lows (i32.add (local.get $lows) (i32.const 4)))
+        (local.set $highs (i32.add (local.get $highs) (i32.const 4)))
+        (br $groupLoop))))
+
+  ;; Codes of those groups, one float64 inverse scale and one offset per group at `inverse` / `offsets` (see codeRun).
+  (func (export "blockCodes") (param $values i32) (param $groups i32) (param $groupSize i32)
+    (param $inverse i32) (param $codes i32) (param $qmin i32) (param $qmax i32) (param $mask i32) (param $offsets i32) (param $bias i32)
+    (local $end i32) (local $groupEnd i32) (local $source i32) (local $target i32)
+    (local $low v128) (local $high v128) (local $maskVector v128) (local $inverseVector v128) (local $magic v128)
+    (local $biasVector v128) (local $offsetVector v128) (local $in0 v128) (local $in1 v128) (local $in2 v128) (local $in3 v128)
+    (local.set $magic (v128.const f64x2 6755399441055744 6755399441055744))
+    (local.set $low (i8x16.splat (i32.sub (local.get $qmin) (local.get $bias))))
+    (local.set $high (i8x16.splat (i32.sub (local.get $qmax) (local.get $bias))))
+    (local.set $biasVector (i8x16.splat (local.get $bias)))
+    (local.set $maskVector (i8x16.splat (local.get $mask)))
+    (local.set $source (local.get $values))
+    (local.set $target (local.get $codes))
+    (local.set $end (i32.add (local.get $inverse) (i32.shl (local.get $groups) (i32.const 3))))
+    (block $done
+      (loop $groupLoop
+        (br_if $done (i32.ge_u (local.get $inverse) (local.get $end)))
+        (local.set $inverseVector (v128.load64_splat (local.get $inverse)))
+        (local.set $offsetVector (i16x8.splat (i32.load16_s (local.get $offsets))))
+        (local.set $groupEnd (i32.add (local.get $source) (i32.shl (local.get $groupSize) (i32.const 2))))
+        (loop $vectorLoop
+          (local.set $in0 (v128.load offset=0 (local.get $source)))
+          (local.set $in1 (v128.load offset=16 (local.get $source)))
+          (local.set $in2 (v128.load offset=32 (local.get $source)))
+          (local.set $in3 (v128.load offset=48 (local.get $source)))
+          (v128.store (local.get $target)
+            (v128.and
+              (v128.xor
+                (i8x16.min_s
+                  (i8x16.max_s
+                    (i8x16.narrow_i16x8_s
+                      (i16x8.add
+                        (i16x8.narrow_i32x4_s
+                          (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                            (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in0)) (local.get $inverseVector)) (local.get $magic))
+                            (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in0) (local.get $in0))) (local.get $inverseVector)) (local.get $magic)))
+                          (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                            (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in1)) (local.get $inverseVector)) (local.get $magic))
+                            (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in1) (local.get $in1))) (local.get $inverseVector)) (local.get $magic))))
+                        (local.get $offsetVector))
+                      (i16x8.add
+                        (i16x8.narrow_i32x4_s
+                          (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                            (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in2)) (local.get $inverseVector)) (local.get $magic))
+                            (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in2) (local.get $in2))) (local.get $inverseVector)) (local.get $magic)))
+                          (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                            (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in3)) (local.get $inverseVector)) (local.get $magic))
+                            (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in3) (local.get $in3))) (local.get $inverseVector)) (local.get $magic))))
+                        (local.get $offsetVector)))
+                    (local.get $low))
+                  (local.get $high))
+                (local.get $biasVector))
+              (local.get $maskVector)))
+          (local.set $source (i32.add (local.get $source) (i32.const 64)))
+          (local.set $target (i32.add (local.get $target) (i32.const 16)))
+          (br_if $vectorLoop (i32.lt_u (local.get $source) (local.get $groupEnd))))
+        (local.set $inverse (i32.add (local.get $inverse) (i32.const 8)))
+        (local.set $offsets (i32.add (local.get $offsets) (i32.const 2)))
+        (br $groupLoop))))
+
+  ;; Asymmetric codes need each slot's signed range, not its largest magnitude. Ranges are taken as
+  ;; ordered integer keys: key(x) = bits(x) ^ ((bits(x) >> 31) >>> 1) (arithmetic, then logical
+  ;; shift), compared signed, orders exactly as the floats do (−0 just below +0), and is its own
+  ;; inverse. NaN keys lie beyond the infinities' on their sign's side (a positive NaN above +∞, a
+  ;; negative one below −∞), so a min / max pass carries every NaN and infinity to the range's
+  ;; ends, where chooseRanges sees them. Keys start at 0 (+0): the JS path's ranges start at
+  ;; [0, 0] too (they include 0).
+
+  ;; Per column range keys of a row-major [rows, columns] float32 block at `values`, merged into
+  ;; the keys at `lows` / `highs` (one per column; the caller zeroes them first). The walk of
+  ;; columnKeys: 16 columns at a time with the keys in registers, then 4, then single columns.
+  (func $columnRanges (export "columnRanges") (param $values i32) (param $rows i32) (param $columns i32) (param $lows i32) (param $highs i32)
+    (local $rowBytes i32) (local $column i32) (local $row i32) (local $pointer i32) (local $lowSlot i32) (local $highSlot i32)
+    (local $raw v128) (local $key v128) (local $word i32) (local $scalar i32)
+    (local $low0 v128) (local $low1 v128) (local $low2 v128) (local $low3 v128)
+    (local $high0 v128) (local $high1 v128) (local $high2 v128) (local $high3 v128)
+    (local.set $rowBytes (i32.shl (local.get $columns) (i32.const 2)))
+    (block $blocksDone
+      (loop $blockLoop
+        (br_if $blocksDone (i32.gt_u (i32.add (local.get $column) (i32.const 16)) (local.get $columns)))
+        (local.set $lowSlot (i32.add (local.get $lows) (i32.shl (local.get $column) (i32.const 2))))
+        (local.set $highSlot (i32.add (local.get $highs) (i32.shl (local.get $column) (i32.const 2))))
+        (local.set $low0 (v128.load offset=0 (local.get $lowSlot)))
+        (local.set $high0 (v128.load offset=0 (local.get $highSlot)))
+        (local.set $low1 (v128.load offset=16 (local.get $lowSlot)))
+        (local.set $high1 (v128.load offset=16 (local.get $highSlot)))
+        (local.set $low2 (v128.load offset=32 (local.get $lowSlot)))
+        (local.set $high2 (v128.load offset=32 (local.get $highSlot)))
+        (local.set $low3 (v128.load offset=48 (local.get $lowSlot)))
+        (local.set $high3 (v128.load offset=48 (local.get $highSlot)))
+        (local.set $pointer (i32.add (local.get $values) (i32.shl (local.get $column) (i32.const 2))))
+        (local.set $row (i32.const 0))
+        (block $rowsDone
+          (loop $rowLoop
+            (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
+            (local.set $key (v128.xor (local.tee $raw (v128.load offset=0 (local.get $pointer))) (i32x4.shr_u (i32x4.shr_s (local.get $raw) (i32.const 31)) (i32.const 1))))
+            (local.set $low0 (i32x4.min_s (local.get $low0) (local.get $key)))
+            (local.set $high0 (i32x4.max_s (local.get $high0) (local.get $key)))
+            (local.set $key (v128.xor (local.tee $raw (v128.load offset=16 (local.get $pointer))) (i32x4.shr_u (i32x4.shr_s (local.get $raw) (i32.const 31)) (i32.const 1))))
+            (local.set $low1 (i32x4.min_s (local.get $low1) (local.get $key)))
+            (local.set $high1 (i32x4.max_s (local.get $high1) (local.get $key)))
+            (local.set $key (v128.xor (local.tee $raw (v128.load offset=32 (local.get $pointer))) (i32x4.shr_u (i32x4.shr_s (local.get $raw) (i32.const 31)) (i32.const 1))))
+            (local.set $low2 (i32x4.min_s (local.get $low2) (local.get $key)))
+            (local.set $high2 (i32x4.max_s (local.get $high2) (local.get $key)))
+            (local.set $key (v128.xor (local.tee $raw (v128.load offset=48 (local.get $pointer))) (i32x4.shr_u (i32x4.shr_s (local.get $raw) (i32.const 31)) (i32.const 1))))
+            (local.set $low3 (i32x4.min_s (local.get $low3) (local.get $key)))
+            (local.set $high3 (i32x4.max_s (local.get $high3) (local.get $key)))
+            (local.set $pointer (i32.add (local.get $pointer) (local.get $rowBytes)))
+            (local.set $row (i32.add (local.get $row) (i32.const 1)))
+            (br $rowLoop)))
+        (v128.store offset=0 (local.get $lowSlot) (local.get $low0))
+        (v128.store offset=0 (local.get $highSlot) (local.get $high0))
+        (v128.store offset=16 (local.get $lowSlot) (local.get $low1))
+        (v128.store offset=16 (local.get $highSlot) (local.get $high1))
+        (v128.store offset=32 (local.get $lowSlot) (local.get $low2))
+        (v128.store offset=32 (local.get $highSlot) (local.get $high2))
+        (v128.store offset=48 (local.get $lowSlot) (local.get $low3))
+        (v128.store offset=48 (local.get $highSlot) (local.get $high3))
+        (local.set $column (i32.add (local.get $column) (i32.const 16)))
+        (br $blockLoop)))
+    (block $quadsDone
+      (loop $quadLoop
+        (br_if $quadsDone (i32.gt_u (i32.add (local.get $column) (i32.const 4)) (local.get $columns)))
+        (local.set $lowSlot (i32.add (local.get $lows) (i32.shl (local.get $column) (i32.const 2))))
+        (local.set $highSlot (i32.add (local.get $highs) (i32.shl (local.get $column) (i32.const 2))))
+        (local.set $low0 (v128.load (local.get $lowSlot)))
+        (local.set $high0 (v128.load (local.get $highSlot)))
+        (local.set $pointer (i32.add (local.get $values) (i32.shl (local.get $column) (i32.const 2))))
+        (local.set $row (i32.const 0))
+        (block $rowsDone
+          (loop $rowLoop
+            (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
+            (local.set $key (v128.xor (local.tee $raw (v128.load (local.get $pointer))) (i32x4.shr_u (i32x4.shr_s (local.get $raw) (i32.const 31)) (i32.const 1))))
+            (local.set $low0 (i32x4.min_s (local.get $low0) (local.get $key)))
+            (local.set $high0 (i32x4.max_s (local.get $high0) (local.get $key)))
+            (local.set $pointer (i32.add (local.get $pointer) (local.get $rowBytes)))
+            (local.set $row (i32.add (local.get $row) (i32.const 1)))
+            (br $rowLoop)))
+        (v128.store (local.get $lowSlot) (local.get $low0))
+        (v128.store (local.get $highSlot) (local.get $high0))
+        (local.set $column (i32.add (local.get $column) (i32.const 4)))
+        (br $quadLoop)))
+    (block $singlesDone
+      (loop $singleLoop
+        (br_if $singlesDone (i32.ge_u (local.get $column) (local.get $columns)))
+        (local.set $lowSlot (i32.add (local.get $lows) (i32.shl (local.get $column) (i32.const 2))))
+        (local.set $highSlot (i32.add (local.get $highs) (i32.shl (local.get $column) (i32.const 2))))
+        (local.set $pointer (i32.add (local.get $values) (i32.shl (local.get $column) (i32.const 2))))
+        (local.set $row (i32.const 0))
+        (block $rowsDone
+          (loop $rowLoop
+            (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
+            (local.set $scalar (i32.xor (local.tee $word (i32.load (local.get $pointer)))
+              (i32.shr_u (i32.shr_s (local.get $word) (i32.const 31)) (i32.const 1))))
+            (if (i32.lt_s (local.get $scalar) (i32.load (local.get $lowSlot))) (then (i32.store (local.get $lowSlot) (local.get $scalar))))
+            (if (i32.gt_s (local.get $scalar) (i32.load (local.get $highSlot))) (then (i32.store (local.get $highSlot) (local.get $scalar))))
+            (local.set $pointer (i32.add (local.get $pointer) (local.get $rowBytes)))
+            (local.set $row (i32.add (local.get $row) (i32.const 1)))
+            (br $rowLoop)))
+        (local.set $column (i32.add (local.get $column) (i32.const 1)))
+        (br $singleLoop))))
+
+  ;; Range keys of `count` contiguous float32 at `values`, merged into the keys at `lowSlot` /
+  ;; `highSlot`.
+  (func $runRange (export "runRange") (param $values i32) (param $count i32) (param $lowSlot i32) (param $highSlot i32)
+    (local $end i32) (local $vectorEnd i32) (local $pointer i32) (local $raw v128) (local $key v128) (local $word i32)
+    (local $low0 v128) (local $low1 v128) (local $high0 v128) (local $high1 v128) (local $low i32) (local $high i32) (local $scalar i32)
+    (local.set $pointer (local.get $values))
+    (local.set $end (i32.add (local.get $values) (i32.shl (local.get $count) (i32.const 2))))
+    (local.set $vectorEnd (i32.add (local.get $values) (i32.shl (i32.and (local.get $count) (i32.const -8)) (i32.const 2))))
+    (block $vectorsDone
+      (loop $vectorLoop
+        (br_if $vectorsDone (i32.ge_u (local.get $pointer) (local.get $vectorEnd)))
+        (local.set $key (v128.xor (local.tee $raw (v128.load (local.get $pointer))) (i32x4.shr_u (i32x4.shr_s (local.get $raw) (i32.const 31)) (i32.const 1))))
+        (local.set $low0 (i32x4.min_s (local.get $low0) (local.get $key)))
+        (local.set $high0 (i32x4.max_s (local.get $high0) (local.get $key)))
+        (local.set $key (v128.xor (local.tee $raw (v128.load offset=16 (local.get $pointer))) (i32x4.shr_u (i32x4.shr_s (local.get $raw) (i32.const 31)) (i32.const 1))))
+        (local.set $low1 (i32x4.min_s (local.get $low1) (local.get $key)))
+        (local.set $high1 (i32x4.max_s (local.get $high1) (local.get $key)))
+        (local.set $pointer (i32.add (local.get $pointer) (i32.const 32)))
+        (br $vectorLoop)))
+    (local.set $low0 (i32x4.min_s (local.get $low0) (local.get $low1)))
+    (local.set $low0 (i32x4.min_s (local.get $low0)
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $low0) (local.get $low0))))
+    (local.set $low0 (i32x4.min_s (local.get $low0)
+      (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $low0) (local.get $low0))))
+    (local.set $high0 (i32x4.max_s (local.get $high0) (local.get $high1)))
+    (local.set $high0 (i32x4.max_s (local.get $high0)
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $high0) (local.get $high0))))
+    (local.set $high0 (i32x4.max_s (local.get $high0)
+      (i8x16.shuffle 4 5 6 7 0 1 2 3 12 13 14 15 8 9 10 11 (local.get $high0) (local.get $high0))))
+    (local.set $low (i32x4.extract_lane 0 (local.get $low0)))
+    (local.set $high (i32x4.extract_lane 0 (local.get $high0)))
+    (block $tailDone
+      (loop $tailLoop
+        (br_if $tailDone (i32.ge_u (local.get $pointer) (local.get $end)))
+        (local.set $scalar (i32.xor (local.tee $word (i32.load (local.get $pointer)))
+          (i32.shr_u (i32.shr_s (local.get $word) (i32.const 31)) (i32.const 1))))
+        (if (i32.lt_s (local.get $scalar) (local.get $low)) (then (local.set $low (local.get $scalar))))
+        (if (i32.gt_s (local.get $scalar) (local.get $high)) (then (local.set $high (local.get $scalar))))
+        (local.set $pointer (i32.add (local.get $pointer) (i32.const 4)))
+        (br $tailLoop)))
+    (if (i32.lt_s (local.get $low) (i32.load (local.get $lowSlot))) (then (i32.store (local.get $lowSlot) (local.get $low))))
+    (if (i32.gt_s (local.get $high) (i32.load (local.get $highSlot))) (then (i32.store (local.get $highSlot) (local.get $high)))))
+
+  ;; Per-group range keys of a row-major [rows, columns] block whose groups are `groupRows`
+  ;; consecutive rows (the groupKeys walk): one pair per group and column at `lows` / `highs`
+  ;; (zeroed by the caller).
+  (func (export "groupRanges") (param $values i32) (param $rows i32) (param $columns i32) (param $groupRows i32) (param $lows i32) (param $highs i32)
+    (local $row i32) (local $blockBytes i32) (local $keyBytes i32)
+    (local.set $blockBytes (i32.shl (i32.mul (local.get $groupRows) (local.get $columns)) (i32.const 2)))
+    (local.set $keyBytes (i32.shl (local.get $columns) (i32.const 2)))
+    (block $done
+      (loop $groupLoop
+        (br_if $done (i32.ge_u (local.get $row) (local.get $rows)))
+        (call $columnRanges (local.get $values)
+          (select (local.get $groupRows) (i32.sub (local.get $rows) (local.get $row))
+            (i32.le_u (i32.add (local.get $row) (local.get $groupRows)) (local.get $rows)))
+          (local.get $columns) (local.get $lows) (local.get $highs))
+        (local.set $values (i32.add (local.get $values) (local.get $blockBytes)))
+        (local.set $lows (i32.add (local.get $lows) (local.get $keyBytes)))
+        (local.set $highs (i32.add (local.get $highs) (local.get $keyBytes)))
+        (local.set $row (i32.add (local.get $row) (local.get $groupRows)))
+        (br $groupLoop))))
+
+  ;; Range keys of `groups` contiguous groups of rows of `length` values (the runGroupKeys walk):
+  ;; one pair per group at `lows` / `highs`.
+  (func (export "runGroupRanges") (param $values i32) (param $groups i32) (param $length i32) (param $groupSize i32) (param $lows i32) (param $highs i32)
+    (local $group i32) (local $position i32) (local $count i32)
+    (block $done
+      (loop $groupLoop
+        (br_if $done (i32.ge_u (local.get $group) (local.get $groups)))
+        (local.set $count (i32.sub (local.get $length) (local.get $position)))
+        (if (i32.gt_u (local.get $count) (local.get $groupSize)) (then (local.set $count (local.get $groupSize))))
+        (i32.store (local.get $lows) (i32.const 0))
+        (i32.store (local.get $highs) (i32.const 0))
+        (call $runRange (local.get $values) (local.get $count) (local.get $lows) (local.get $highs))
+        (local.set $values (i32.add (local.get $values) (i32.shl (local.get $count) (i32.const 2))))
+        (local.set $lows (i32.add (local.get $lows) (i32.const 4)))
+        (local.set $highs (i32.add (local.get $highs) (i32.const 4)))
+        (local.set $position (i32.add (local.get $position) (local.get $count)))
+        (if (i32.ge_u (local.get $position) (local.get $length)) (then (local.set $position (i32.const 0))))
+        (local.set $group (i32.add (local.get $group) (i32.const 1)))
+        (br $groupLoop))))
+
+  ;; Scales and zero points of `count` slots from their range keys, exactly as the JS path chooses
+  ;; them (`affineScale` with `representableScale`, then `affineZeroPoint`), all in float64:
+  ;; scale = (high − low) / (qmax − qmin) (1 for an all-zero range), at least 2^-1022, rounded up
+  ;; to the stored dtype's grid; zero point = qmin − round(low / scale), clamped to [qmin, qmax]
+  ;; (|low / scale| <= qmax − qmin, so the rounding is exact and the truncation safe). Writes
+  ;; 1 / scale at `inverse`, the stored scale at `stored`, the zero point as a byte at `zeroPoints`
+  ;; and as an offset (zero point − 128, int16) at `offsets`. Returns the slots done, as
+  ;; chooseScales does (a NaN or an infinity in the range, or a scale beyond the dtype, stops it).
+  (func $chooseRanges (export "chooseRanges") (param $lows i32) (param $highs i32) (param $count i32) (param $qmin i32) (param $qmax i32)
+    (param $float16 i32) (param $inverse i32) (param $stored i32) (param $offsets i32) (param $zeroPoints i32) (result i32)
+    (local $slot i32) (local $lowKey i32) (local $highKey i32) (local $low f64) (local $high f64) (local $raw f64) (local $scale f64)
+    (local $spacing f64) (local $precision i64) (local $minimumExponent i64) (local $exponent i64) (local $largest f64) (local $zeroPoint i32)
+    (local $lowKeys v128) (local $highKeys v128) (local $lowValues v128) (local $widths v128) (local $raw2 v128) (local $scales v128) (local $zeros v128)
+    (local $biased v128) (local $spacings v128) (local $quotients v128) (local $halves v128) (local $floorBiased v128) (local $spacingBias v128) (local $inverseBias v128)
+    (local.set $precision (select (i64.const 11) (i64.const 24) (local.get $float16)))
+    (local.set $minimumExponent (select (i64.const -14) (i64.const -126) (local.get $float16)))
+    (local.set $largest (select (f64.const 65504) (f64.const 0x1.fffffep+127) (local.get $float16)))
+    (local.set $floorBiased (i64x2.splat (i64.add (local.get $minimumExponent) (i64.const 1023))))
+    (local.set $spacingBias (i64x2.splat (i64.sub (local.get $precision) (i64.const 1))))
+    (local.set $inverseBias (i64x2.splat (i64.add (i64.const 2045) (local.get $precision))))
+    ;; Two slots at a time, as in chooseScales; the scalar loop below finishes (and finds a failing slot exactly).
+    (block $pairsDone
+      (loop $pairLoop
+        (br_if $pairsDone (i32.gt_u (i32.add (local.get $slot) (i32.const 2)) (local.get $count)))
+        (local.set $lowKeys (v128.load64_zero (i32.add (local.get $lows) (i32.shl (local.get $slot) (i32.const 2)))))
+        (local.set $highKeys (v128.load64_zero (i32.add (local.get $highs) (i32.shl (local.get $slot) (i32.const 2)))))
+        (br_if $pairsDone (v128.any_true (v128.or
+          (i32x4.gt_s (local.get $highKeys) (i32x4.splat (i32.const 0x7f7fffff)))
+          (i32x4.lt_s (local.get $lowKeys) (i32x4.splat (i32.const 0x80800000))))))
+        (local.set $lowValues (f64x2.promote_low_f32x4 (v128.xor (local.get $lowKeys)
+          (i32x4.shr_u (i32x4.shr_s (local.get $lowKeys) (i32.const 31)) (i32.const 1)))))
+        (local.set $widths (f64x2.sub
+          (f64x2.promote_low_f32x4 (v128.xor (local.get $highKeys) (i32x4.shr_u (i32x4.shr_s (local.get $highKeys) (i32.const 31)) (i32.const 1))))
+          (local.get $lowValues)))
+        (local.set $raw2 (v128.bitselect
+          (f64x2.div (local.get $widths) (f64x2.splat (f64.convert_i32_s (i32.sub (local.get $qmax) (local.get $qmin)))))
+          (f64x2.splat (f64.const 1))
+          (f64x2.gt (local.get $widths) (f64x2.splat (f64.const 0)))))
+        (local.set $raw2 (f64x2.max (local.get $raw2) (f64x2.splat (f64.const 0x1p-1022))))
+        ;; Round to the grid as described above chooseScales (inline: a call per pair cost a third of the loop).
+        (local.set $biased (i64x2.shr_u (local.get $raw2) (i32.const 52)))
+        (local.set $biased (v128.bitselect (local.get $floorBiased) (local.get $biased) (i64x2.lt_s (local.get $biased) (local.get $floorBiased))))
+        (local.set $spacings (i64x2.shl (i64x2.sub (local.get $biased) (local.get $spacingBias)) (i32.const 52)))
+        (local.set $quotients (f64x2.mul (local.get $raw2) (i64x2.shl (i64x2.sub (local.get $inverseBias) (local.get $biased)) (i32.const 52))))
+        (local.set $scales (f64x2.mul
+          (v128.bitselect (f64x2.nearest (local.get $quotients)) (f64x2.ceil (local.get $quotients)) (v128.const i64x2 0 0))
+          (local.get $spacings)))
+        (local.set $scales (v128.bitselect (local.get $spacings) (local.get $scales) (f64x2.eq (local.get $scales) (f64x2.splat (f64.const 0)))))
+        (br_if $pairsDone (v128.any_true (f64x2.gt (local.get $scales) (f64x2.splat (local.get $largest)))))
+        (v128.store (i32.add (local.get $inverse) (i32.shl (local.get $slot) (i32.const 3)))
+          (f64x2.div (f64x2.splat (f64.const 1)) (local.get $scales)))
+        (if (local.get $float16)
+          (then
+            ;; Times 2^-112 (see above), a float32 whose bits >> 13 are the half bits.
+            (local.set $halves (f32x4.demote_f64x2_zero (f64x2.mul (local.get $scales) (f64x2.splat (f64.const 0x1p-112)))))
+            (local.set $halves (v128.or
+              (v128.and (i32x4.shr_u (local.get $halves) (i32.const 13)) (i32x4.splat (i32.const 0x7fff)))
+              (v128.and (i32x4.shr_u (local.get $halves) (i32.const 16)) (i32x4.splat (i32.const 0x8000)))))
+            (v128.store32_lane 0 (i32.add (local.get $stored) (i32.shl (local.get $slot) (i32.const 1)))
+              (i8x16.shuffle 0 1 4 5 0 1 4 5 0 1 4 5 0 1 4 5 (local.get $halves) (local.get $halves))))
+          (else
+            (v128.store64_lane 0 (i32.add (local.get $stored) (i32.shl (local.get $slot) (i32.const 2)))
+              (f32x4.demote_f64x2_zero (local.get $scales)))))
+        (local.set $zeros (i32x4.min_s (i32x4.splat (local.get $qmax)) (i32x4.max_s (i32x4.splat (local.get $qmin))
+          (i32x4.sub (i32x4.splat (local.get $qmin)) (i32x4.trunc_sat_f64x2_s_zero (f64x2.nearest (f64x2.div (local.get $lowValues) (local.get $scales))))))))
+        (v128.store16_lane 0 (i32.add (local.get $zeroPoints) (local.get $slot))
+          (i8x16.shuffle 0 4 0 4 0 4 0 4 0 4 0 4 0 4 0 4 (local.get $zeros) (local.get $zeros)))
+        (local.set $zeros (i32x4.sub (local.get $zeros) (i32x4.splat (i32.const 128))))
+        (v128.store32_lane 0 (i32.add (local.get $offsets) (i32.shl (local.get $slot) (i32.const 1)))
+          (i8x16.shuffle 0 1 4 5 0 1 4 5 0 1 4 5 0 1 4 5 (local.get $zeros) (local.get $zeros)))
+        (local.set $slot (i32.add (local.get $slot) (i32.const 2)))
+        (br $pairLoop)))
+    (block $done
+      (loop $slotLoop
+        (br_if $done (i32.ge_u (local.get $slot) (local.get $count)))
+        (local.set $lowKey (i32.load (i32.add (local.get $lows) (i32.shl (local.get $slot) (i32.const 2)))))
+        (local.set $highKey (i32.load (i32.add (local.get $highs) (i32.shl (local.get $slot) (i32.const 2)))))
+        ;; Beyond ±largest float32: an infinity or a NaN.
+        (br_if $done (i32.gt_s (local.get $highKey) (i32.const 0x7f7fffff)))
+        (br_if $done (i32.lt_s (local.get $lowKey) (i32.const 0x80800000)))
+        (local.set $low (f64.promote_f32 (f32.reinterpret_i32 (i32.xor (local.get $lowKey)
+          (i32.shr_u (i32.shr_s (local.get $lowKey) (i32.const 31)) (i32.const 1))))))
+        (local.set $high (f64.promote_f32 (f32.reinterpret_i32 (i32.xor (local.get $highKey)
+          (i32.shr_u (i32.shr_s (local.get $highKey) (i32.const 31)) (i32.const 1))))))
+        (local.set $raw (select
+          (f64.div (f64.sub (local.get $high) (local.get $low)) (f64.convert_i32_s (i32.sub (local.get $qmax) (local.get $qmin))))
+          (f64.const 1)
+          (f64.gt (f64.sub (local.get $high) (local.get $low)) (f64.const 0))))
+        (local.set $raw (f64.max (local.get $raw) (f64.const 0x1p-1022)))
+        ;; Round up to the dtype's grid, as chooseScales does on the absmax grid.
+        (local.set $exponent (i64.sub (i64.and (i64.shr_u (i64.reinterpret_f64 (local.get $raw)) (i64.const 52)) (i64.const 0x7ff)) (i64.const 1023)))
+        (if (i64.lt_s (local.get $exponent) (local.get $minimumExponent)) (then (local.set $exponent (local.get $minimumExponent))))
+        (local.set $spacing (f64.reinterpret_i64 (i64.shl
+          (i64.add (i64.sub (local.get $exponent) (local.get $precision)) (i64.const 1024)) (i64.const 52))))
+        (local.set $scale (f64.mul (f64.ceil (f64.div (local.get $raw) (local.get $spacing))) (local.get $spacing)))
+        (br_if $done (f64.gt (local.get $scale) (local.get $largest)))
+        (f64.store (i32.add (local.get $inverse) (i32.shl (local.get $slot) (i32.const 3))) (f64.div (f64.const 1) (local.get $scale)))
+        (call $storeScale (local.get $scale) (local.get $float16) (local.get $stored) (local.get $slot))
+        (local.set $zeroPoint (i32.sub (local.get $qmin)
+          (i32.trunc_f64_s (f64.nearest (f64.div (local.get $low) (local.get $scale))))))
+        (if (i32.lt_s (local.get $zeroPoint) (local.get $qmin)) (then (local.set $zeroPoint (local.get $qmin))))
+        (if (i32.gt_s (local.get $zeroPoint) (local.get $qmax)) (then (local.set $zeroPoint (local.get $qmax))))
+        (i32.store8 (i32.add (local.get $zeroPoints) (local.get $slot)) (local.get $zeroPoint))
+        (i32.store16 (i32.add (local.get $offsets) (i32.shl (local.get $slot) (i32.const 1))) (i32.sub (local.get $zeroPoint) (i32.const 128)))
+        (local.set $slot (i32.add (local.get $slot) (i32.const 1)))
+        (br $slotLoop)))
+    (local.get $slot))
+
+  ;; Scales of `count` slots from their extreme keys at `keys`, exactly as the JS path chooses
   ;; them in float64 (`affineScale` / `signedExtremeScale` and `representableScale`): the raw
   ;; scale (2·|x|max / (qmax − qmin) on the absmax grid; |extreme| / −qmin on the signed-extreme
   ;; grid, negated when the extreme is positive), at least 2^-1022, rounded to the stored
@@ -346,13 +805,67 @@
   ;; infinity or whose scale does not fit the dtype (the caller then takes the JS path, which
   ;; reports it).
   (func $chooseScales (export "chooseScales") (param $keys i32) (param $count i32) (param $qmin i32) (param $qmax i32)
-    (param $signedExtreme i32) (param $float16 i32) (param $inverse i32) (param $stored i32) (result i32)
+    (param $signedExtreme i32) (param $float16 i32) (param $inverse i32) (param $stored i32) (param $offsets i32) (result i32)
     (local $slot i32) (local $key i32) (local $magnitude f64) (local $raw f64) (local $scale f64) (local $spacing f64)
-    (local $precision i64) (local $minimumExponent i64) (local $exponent i64) (local $largest f64) (local $absolute f64)
-    (local $bits i64) (local $half i32)
+    (local $precision i64) (local $minimumExponent i64) (local $exponent i64) (local $largest f64)
+    (local $keys2 v128) (local $magnitudes v128) (local $raw2 v128) (local $scales v128) (local $numerator f64) (local $denominator f64)
+    (local $biased v128) (local $spacings v128) (local $quotients v128) (local $halves v128) (local $floorBiased v128) (local $spacingBias v128) (local $inverseBias v128) (local $nearestMask v128)
     (local.set $precision (select (i64.const 11) (i64.const 24) (local.get $float16)))
     (local.set $minimumExponent (select (i64.const -14) (i64.const -126) (local.get $float16)))
     (local.set $largest (select (f64.const 65504) (f64.const 0x1.fffffep+127) (local.get $float16)))
+    ;; Two slots at a time (the divisions dominate, and f64x2 halves them); a pair with a
+    ;; non-finite value or a scale beyond the dtype stops here, and the scalar loop below finds
+    ;; exactly which slot fails. raw = magnitude · numerator / denominator: 2 / (qmax − qmin) on
+    ;; the absmax grid, 1 / −qmin on the signed-extreme grid (the · 2 is exact, as in JS).
+    (local.set $floorBiased (i64x2.splat (i64.add (local.get $minimumExponent) (i64.const 1023))))
+    (local.set $spacingBias (i64x2.splat (i64.sub (local.get $precision) (i64.const 1))))
+    (local.set $inverseBias (i64x2.splat (i64.add (i64.const 2045) (local.get $precision))))
+    (local.set $nearestMask (i8x16.splat (i32.sub (i32.const 0) (local.get $signedExtreme))))
+    (local.set $numerator (select (f64.const 1) (f64.const 2) (local.get $signedExtreme)))
+    (local.set $denominator (f64.convert_i32_s (select
+      (i32.sub (i32.const 0) (local.get $qmin)) (i32.sub (local.get $qmax) (local.get $qmin)) (local.get $signedExtreme))))
+    (block $pairsDone
+      (loop $pairLoop
+        (br_if $pairsDone (i32.gt_u (i32.add (local.get $slot) (i32.const 2)) (local.get $count)))
+        (local.set $keys2 (v128.load64_zero (i32.add (local.get $keys) (i32.shl (local.get $slot) (i32.const 2)))))
+        (br_if $pairsDone (v128.any_true (i32x4.ge_u (i32x4.shr_u (local.get $keys2) (i32.const 1)) (i32x4.splat (i32.const 0x7f800000)))))
+        (local.set $magnitudes (f64x2.promote_low_f32x4 (i32x4.shr_u (local.get $keys2) (i32.const 1))))
+        (local.set $raw2 (f64x2.div (f64x2.mul (local.get $magnitudes) (f64x2.splat (local.get $numerator))) (f64x2.splat (local.get $denominator))))
+        (local.set $raw2 (v128.bitselect (local.get $raw2) (f64x2.splat (f64.const 1)) (f64x2.gt (local.get $magnitudes) (f64x2.splat (f64.const 0)))))
+        (local.set $raw2 (f64x2.max (local.get $raw2) (f64x2.splat (f64.const 0x1p-1022))))
+        ;; Round to the grid as described above chooseScales (inline: a call per pair cost a third of the loop).
+        (local.set $biased (i64x2.shr_u (local.get $raw2) (i32.const 52)))
+        (local.set $biased (v128.bitselect (local.get $floorBiased) (local.get $biased) (i64x2.lt_s (local.get $biased) (local.get $floorBiased))))
+        (local.set $spacings (i64x2.shl (i64x2.sub (local.get $biased) (local.get $spacingBias)) (i32.const 52)))
+        (local.set $quotients (f64x2.mul (local.get $raw2) (i64x2.shl (i64x2.sub (local.get $inverseBias) (local.get $biased)) (i32.const 52))))
+        (local.set $scales (f64x2.mul
+          (v128.bitselect (f64x2.nearest (local.get $quotients)) (f64x2.ceil (local.get $quotients)) (local.get $nearestMask))
+          (local.get $spacings)))
+        (local.set $scales (v128.bitselect (local.get $spacings) (local.get $scales) (f64x2.eq (local.get $scales) (f64x2.splat (f64.const 0)))))
+        (br_if $pairsDone (v128.any_true (f64x2.gt (local.get $scales) (f64x2.splat (local.get $largest)))))
+        ;; Negative on the signed-extreme grid when the extreme is positive (key bit 0) and not 0.
+        (local.set $scales (v128.xor (local.get $scales)
+          (v128.and
+            (v128.and (i64x2.shl (i64x2.extend_low_i32x4_u (local.get $keys2)) (i32.const 63))
+              (f64x2.gt (local.get $magnitudes) (f64x2.splat (f64.const 0))))
+            (i8x16.splat (i32.sub (i32.const 0) (local.get $signedExtreme))))))
+        (v128.store (i32.add (local.get $inverse) (i32.shl (local.get $slot) (i32.const 3)))
+          (f64x2.div (f64x2.splat (f64.const 1)) (local.get $scales)))
+        (if (local.get $float16)
+          (then
+            ;; Times 2^-112 (see above), a float32 whose bits >> 13 are the half bits.
+            (local.set $halves (f32x4.demote_f64x2_zero (f64x2.mul (local.get $scales) (f64x2.splat (f64.const 0x1p-112)))))
+            (local.set $halves (v128.or
+              (v128.and (i32x4.shr_u (local.get $halves) (i32.const 13)) (i32x4.splat (i32.const 0x7fff)))
+              (v128.and (i32x4.shr_u (local.get $halves) (i32.const 16)) (i32x4.splat (i32.const 0x8000)))))
+            (v128.store32_lane 0 (i32.add (local.get $stored) (i32.shl (local.get $slot) (i32.const 1)))
+              (i8x16.shuffle 0 1 4 5 0 1 4 5 0 1 4 5 0 1 4 5 (local.get $halves) (local.get $halves))))
+          (else
+            (v128.store64_lane 0 (i32.add (local.get $stored) (i32.shl (local.get $slot) (i32.const 2)))
+              (f32x4.demote_f64x2_zero (local.get $scales)))))
+        (i32.store (i32.add (local.get $offsets) (i32.shl (local.get $slot) (i32.const 1))) (i32.const 0))
+        (local.set $slot (i32.add (local.get $slot) (i32.const 2)))
+        (br $pairLoop)))
     (block $done
       (loop $slotLoop
         (br_if $done (i32.ge_u (local.get $slot) (local.get $count)))
@@ -390,25 +903,39 @@
               (i32.and (i32.and (local.get $key) (i32.const 1)) (f64.gt (local.get $magnitude) (f64.const 0))))
           (then (local.set $scale (f64.neg (local.get $scale)))))
         (f64.store (i32.add (local.get $inverse) (i32.shl (local.get $slot) (i32.const 3))) (f64.div (f64.const 1) (local.get $scale)))
-        (if (local.get $float16)
-          (then
-            ;; The scale is on the float16 grid, so its half bits are exact: subnormal halves are
-            ;; multiples of 2^-24; normal ones keep the double's exponent and top 10 mantissa bits.
-            (local.set $absolute (f64.abs (local.get $scale)))
-            (if (f64.lt (local.get $absolute) (f64.const 0x1p-14))
-              (then (local.set $half (i32.trunc_f64_u (f64.mul (local.get $absolute) (f64.const 0x1p24)))))
-              (else
-                (local.set $bits (i64.reinterpret_f64 (local.get $absolute)))
-                (local.set $half (i32.wrap_i64 (i64.or
-                  (i64.shl (i64.sub (i64.shr_u (local.get $bits) (i64.const 52)) (i64.const 1008)) (i64.const 10))
-                  (i64.and (i64.shr_u (local.get $bits) (i64.const 42)) (i64.const 0x3ff)))))))
-            (i32.store16 (i32.add (local.get $stored) (i32.shl (local.get $slot) (i32.const 1)))
-              (i32.or (local.get $half) (select (i32.const 0x8000) (i32.const 0) (f64.lt (local.get $scale) (f64.const 0))))))
-          (else
-            (f32.store (i32.add (local.get $stored) (i32.shl (local.get $slot) (i32.const 2))) (f32.demote_f64 (local.get $scale)))))
+        (call $storeScale (local.get $scale) (local.get $float16) (local.get $stored) (local.get $slot))
+        (i32.store16 (i32.add (local.get $offsets) (i32.shl (local.get $slot) (i32.const 1))) (i32.const 0))
         (local.set $slot (i32.add (local.get $slot) (i32.const 1)))
         (br $slotLoop)))
     (local.get $slot))
+
+  ;; The pair loops of chooseScales / chooseRanges round two raw scales (each at least 2^-1022)
+  ;; to the stored dtype's grid as the scalar loops round one: the spacing
+  ;; 2^(exponent − precision + 1) and its inverse are built from bits, so raw · inverse spacing is
+  ;; exact (a power of two, no overflow or underflow) and equals raw / spacing; then ceil (or
+  ;; nearest on the signed-extreme grid), never 0. They store float16 scales by rebiasing: a scale
+  ;; on the float16 grid times 2^-112 is a float32 whose bits >> 13 are its half bits, subnormal
+  ;; halves included (they become float32 subnormals, multiples of 2^-136); all exact.
+
+  ;; Stores slot `slot`'s scale (on its dtype's grid already) at `stored`: float16 bits or float32.
+  (func $storeScale (param $scale f64) (param $float16 i32) (param $stored i32) (param $slot i32)
+    (local $absolute f64) (local $bits i64) (local $half i32)
+    (if (local.get $float16)
+      (then
+        ;; The scale is on the float16 grid, so its half bits are exact: subnormal halves are
+        ;; multiples of 2^-24; normal ones keep the double's exponent and top 10 mantissa bits.
+        (local.set $absolute (f64.abs (local.get $scale)))
+        (if (f64.lt (local.get $absolute) (f64.const 0x1p-14))
+          (then (local.set $half (i32.trunc_f64_u (f64.mul (local.get $absolute) (f64.const 0x1p24)))))
+          (else
+            (local.set $bits (i64.reinterpret_f64 (local.get $absolute)))
+            (local.set $half (i32.wrap_i64 (i64.or
+              (i64.shl (i64.sub (i64.shr_u (local.get $bits) (i64.const 52)) (i64.const 1008)) (i64.const 10))
+              (i64.and (i64.shr_u (local.get $bits) (i64.const 42)) (i64.const 0x3ff)))))))
+        (i32.store16 (i32.add (local.get $stored) (i32.shl (local.get $slot) (i32.const 1)))
+          (i32.or (local.get $half) (select (i32.const 0x8000) (i32.const 0) (f64.lt (local.get $scale) (f64.const 0))))))
+      (else
+        (f32.store (i32.add (local.get $stored) (i32.shl (local.get $slot) (i32.const 2))) (f32.demote_f64 (local.get $scale))))))
 
   ;; Packs `count` codes (one byte each, masked to `bits`, 1–8) at `codes` LSB-first into `out`,
   ;; continuing a stream whose unwritten low bits are `state` & 0xff and their count `state` >> 8

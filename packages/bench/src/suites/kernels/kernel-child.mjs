@@ -47,6 +47,7 @@ function laplaceWeights(count, seed, spread) {
 
 const INT8_CHANNEL = { bits: 8, granularity: { kind: 'axis', axis: 1 } };
 const INT4_GROUP32 = { bits: 4, granularity: { kind: 'group', axis: 0, size: 32 } };
+const INT4_GROUP32_ASYMMETRIC = { bits: 4, symmetric: false, granularity: { kind: 'group', axis: 0, size: 32 } };
 
 function quantizeTasks(quantize, kernel, options) {
   const destination = quantize.quantizeAffineDestination(kernel.shape, options);
@@ -80,6 +81,7 @@ const CASES = {
   // Into the caller's reused buffers (what a pipeline does), and into fresh outputs.
   'quantize-int8-channel': ({ kernel }, { quantize }) => quantizeTasks(quantize, kernel, INT8_CHANNEL),
   'quantize-int4-group32': ({ kernel }, { quantize }) => quantizeTasks(quantize, kernel, INT4_GROUP32),
+  'quantize-int4-group32-asymmetric': ({ kernel }, { quantize }) => quantizeTasks(quantize, kernel, INT4_GROUP32_ASYMMETRIC),
   'dequantize-int8-channel': ({ kernel }, { quantize, core }) => decodeTasks(core, quantize.quantizeAffine(kernel, INT8_CHANNEL)),
   'dequantize-int4-group32': ({ kernel }, { quantize, core }) => decodeTasks(core, quantize.quantizeAffine(kernel, INT4_GROUP32)),
   // Stock uint8 (tfjs-converter's format): whittle's decoder against tfjs's own weight loader
