@@ -95,9 +95,9 @@ export const DEMO_CONFIG: DemoConfig = {
       batchSize: 100,
       learningRate: 1e-3,
       deepCompression: {
-        sparsities: { conv1: 0.34, conv2: 0.88, ip1: 0.965, ip2: 0.85 },
+        sparsities: { conv1: 0.34, conv2: 0.8, ip1: 0.97, ip2: 0.5 },
         epochs: 5,
-        learningRate: 5e-4,
+        learningRate: 1e-3,
         weightBits: 5,
         indexBits: 5,
         centroidEpochs: 1,
