@@ -22,6 +22,7 @@ import {
   selectParams,
   type CalibrationSource,
   type Encoding,
+  type HostTensor,
   type LayerInputsMap,
   type Model,
   type Param,
@@ -31,13 +32,16 @@ import {
 } from '@whittle/core';
 import { producers, readModelGraph, topologicalOrder, type ModelGraph } from '@whittle/core/graph';
 import type { BatchData } from '@whittle/core/runner';
+import type * as tf from '@tensorflow/tfjs-core';
+import { GPTQ_DEFAULTS } from '../gptq/gptq-options.ts';
 import type { Hessian } from '../gptq/hessian.ts';
 import type { StockRange } from '../primitives/uint8-range.ts';
 import { quantizeTfjsStockCalibrated } from './calibrated-stock-rounding.ts';
 import { kernelGeometries, type KernelGeometry } from './kernel-geometry.ts';
 import { createKernelHessians, type KernelHessians } from './kernel-hessians.ts';
 import { meanOutputShift } from './bias-correction.ts';
-import { kernelBiases } from './kernel-biases.ts';
+import { isConstant, kernelBiases } from './kernel-biases.ts';
+import { createPairedMoments, leastSquaresKernel, quantizedHessians, type PairedMoments, type PairedMomentsResult } from './paired-moments.ts';
 import { createLayerInputMeans, type LayerInputMeans } from './layer-input-means.ts';
 import { denseMatrices, depthwiseMatrices, type KernelMatrices } from './kernel-matrices.ts';
 
@@ -102,7 +106,7 @@ export async function calibratedUint8Encodings(
     const hessiansOf = mappedHessians(calibration, geometries, context);
     for (const param of selected) {
       const hessians = await hessiansOf(param);
-      if (hessians !== undefined) result.kernels.set(param.name, calibrateKernel(param, geometries.get(param.name)!, settings.range, hessians, context).encoding);
+      if (hessians !== undefined) result.kernels.set(param.name, calibrateKernel(param.name, decode(param.value), geometries.get(param.name)!, settings.range, hessians, context).encoding);
     }
     return result;
   }
@@ -115,11 +119,9 @@ export async function calibratedUint8Encodings(
   const capture = (source: Model, params: readonly Param[], hessians: boolean): Promise<Map<string, Captured>> =>
     captureLayerInputs(captureCalibrationInputs, source, params, geometries, calibration, context, { hessians, means: biasOf.size > 0 });
   // The float model's input means are what a corrected layer's mean output is measured against.
-  const floatPass = settings.sequential === true && biasOf.size === 0 ? new Map<string, Captured>() : await capture(model, selected, settings.sequential !== true);
   const inSelection = new Set(inStep.map((param) => param.name));
-  const correct = (param: Param, decoded: Float32Array, quantizedMeans: Float64Array | undefined): Param | undefined => {
+  const correct = (param: Param, decoded: Float32Array, floatMeans: Float64Array | undefined, quantizedMeans: Float64Array | undefined): Param | undefined => {
     const biasName = biasOf.get(param.name);
-    const floatMeans = floatPass.get(param.name)?.means;
     const bias = biasName === undefined ? undefined : model.params.get(biasName);
     if (bias === undefined || floatMeans === undefined || quantizedMeans === undefined || bias.value.kind !== 'dense') return undefined;
     const geometry = geometries.get(param.name)!;
@@ -138,12 +140,13 @@ export async function calibratedUint8Encodings(
     return { ...bias, value: encoding };
   };
   if (settings.sequential !== true) {
+    const floatPass = await capture(model, selected, true);
     for (const param of selected) {
       const captured = floatPass.get(param.name);
       if (captured?.hessians === undefined) continue;
-      const encoding = calibrateKernel(param, geometries.get(param.name)!, settings.range, captured.hessians, context).encoding;
+      const encoding = calibrateKernel(param.name, decode(param.value), geometries.get(param.name)!, settings.range, captured.hessians, context).encoding;
       result.kernels.set(param.name, encoding);
-      correct(param, toFloat32(decode(encoding)).data, captured.means);
+      correct(param, toFloat32(decode(encoding)).data, captured.means, captured.means);
     }
     return result;
   }
@@ -162,32 +165,36 @@ export async function calibratedUint8Encodings(
   }
   for (const group of independentGroups(graph, selected)) {
     context.signal?.throwIfAborted();
-    const captured = await capture(replaceParams(model, updates), group, true);
+    const paired = await capturePairedInputs(captureCalibrationInputs, model, replaceParams(model, updates), group, geometries, calibration, context);
     for (const param of group) {
-      const layer = captured.get(param.name);
-      if (layer?.hessians === undefined) {
+      const moments = paired.get(param.name);
+      if (moments === undefined) {
         const encoding = decodedNearest(param);
         if (encoding !== undefined) updates.set(param.name, encoding);
         continue;
       }
-      const encoding = calibrateKernel(param, geometries.get(param.name)!, settings.range, layer.hessians, context).encoding;
+      const geometry = geometries.get(param.name)!;
+      const matrices = matricesOf(geometry, param.shape);
+      // Aim at the float layer's outputs on the float inputs, not at outputs earlier layers moved.
+      const target = leastSquaresKernel(toFloat32(decode(param.value)), matrices, moments, GPTQ_DEFAULTS.damp);
+      const encoding = calibrateKernel(param.name, target, geometry, settings.range, quantizedHessians(moments), context).encoding;
       result.kernels.set(param.name, encoding);
       const decoded = toFloat32(decode(encoding));
       updates.set(param.name, denseEncoding(decoded));
-      const bias = correct(param, decoded.data, layer.means);
+      const bias = biasOf.has(param.name) ? correct(param, decoded.data, moments.floatMeans, moments.quantizedMeans) : undefined;
       if (bias !== undefined) updates.set(bias.name, inSelection.has(bias.name) ? (decodedNearest(bias) ?? bias.value) : bias.value);
     }
   }
   return result;
 }
 
-function calibrateKernel(param: Param, geometry: KernelGeometry, range: StockRange, hessians: Hessian[], context: StepContext) {
+function calibrateKernel(name: string, tensor: HostTensor, geometry: KernelGeometry, range: StockRange, hessians: Hessian[], context: StepContext) {
   context.signal?.throwIfAborted();
   try {
-    return quantizeTfjsStockCalibrated(decode(param.value), range, matricesOf(geometry, param.shape), hessians);
+    return quantizeTfjsStockCalibrated(tensor, range, matricesOf(geometry, tensor.shape), hessians);
   } catch (error) {
     if (!isWhittleError(error) || error.step !== undefined) throw error;
-    throw new WhittleError(error.code, `${param.name}: ${error.detail}`, { field: calibrationField(param), step: context.step }, { cause: error });
+    throw new WhittleError(error.code, `${name}: ${error.detail}`, { field: calibrationField({ name }), step: context.step }, { cause: error });
   }
 }
 
@@ -273,13 +280,66 @@ async function captureLayerInputs(
 }
 
 /**
+ * Paired moments of `params`' layer inputs: `float` run on the calibration batches with every
+ * layer input kept on the host, then `quantized` run on the same batches, each of its inputs
+ * paired with the float one of the same batch. Two runs, whatever the number of params.
+ */
+async function capturePairedInputs(
+  captureCalibrationInputs: CaptureInputs,
+  float: Model,
+  quantized: Model,
+  params: readonly Param[],
+  geometries: ReadonlyMap<string, KernelGeometry>,
+  data: BatchData,
+  context: StepContext,
+): Promise<Map<string, PairedMomentsResult>> {
+  const kept = new Map<string, (HostTensor<'float32'> | undefined)[]>(params.map((param) => [param.name, []]));
+  // A layer whose activations do not have the shape its kernel implies (a grouped convolution)
+  // is not one calibrated rounding understands: it rounds to nearest.
+  const skipped = new Set<string>();
+  const understood = (name: string, inputs: tf.Tensor): boolean => {
+    if (skipped.has(name)) return false;
+    const geometry = geometries.get(name)!;
+    if (geometry.kind === 'dense' || (inputs.rank === 4 && inputs.shape[3] === float.params.get(name)!.shape[2])) return true;
+    skipped.add(name);
+    context.note?.(`${name}: its layer's inputs are [${inputs.shape.join(', ')}], not what its kernel reads; rounded to nearest`);
+    return false;
+  };
+  await captureCalibrationInputs(float, [...kept.keys()], data, context, async (name, inputs) => {
+    if (!understood(name, inputs)) return;
+    kept.get(name)!.push({ dtype: 'float32', shape: [...inputs.shape], data: Float32Array.from(await inputs.data()) });
+  });
+  const moments = new Map<string, PairedMoments>();
+  const seen = new Map<string, number>();
+  for (const param of params) {
+    const geometry = geometries.get(param.name)!;
+    moments.set(param.name, createPairedMoments(geometry, param.shape, matricesOf(geometry, param.shape)));
+  }
+  await captureCalibrationInputs(quantized, [...kept.keys()], data, context, async (name, inputs) => {
+    if (!understood(name, inputs)) return;
+    const batch = seen.get(name) ?? 0;
+    seen.set(name, batch + 1);
+    const floatInputs = kept.get(name)![batch];
+    if (floatInputs === undefined) throw new WhittleError('invalid-argument', 'the quantized model read more calibration batches than the float one', { field: 'calibration' });
+    kept.get(name)![batch] = undefined;
+    await moments.get(name)!.add(floatInputs, inputs);
+  });
+  const results = new Map<string, PairedMomentsResult>();
+  for (const param of params) if (!skipped.has(param.name)) results.set(param.name, moments.get(param.name)!.result());
+  return results;
+}
+
+/**
  * `kernels` in the graph's order, cut into runs of kernels none of which feeds another: each run
  * is captured in one pass of the partly quantized model, so the number of passes is the depth
  * of the kernel graph, not the number of kernels.
  */
 function independentGroups(graph: ModelGraph, kernels: readonly Param[]): Param[][] {
   const nodeOf = new Map<string, string>();
-  for (const node of graph.nodes) for (const binding of node.params) if (!nodeOf.has(binding.param)) nodeOf.set(binding.param, node.name);
+  for (const node of graph.nodes) {
+    if (isConstant(node)) continue;
+    for (const binding of node.params) if (!nodeOf.has(binding.param)) nodeOf.set(binding.param, node.name);
+  }
   const kernelsAt = new Map<string, Param[]>();
   for (const param of kernels) {
     const node = nodeOf.get(param.name)!;

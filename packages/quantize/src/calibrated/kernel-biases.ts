@@ -28,9 +28,11 @@ export function kernelBiases(
   const found = new Map<string, string>();
   const readers = new Map<string, number>();
   for (const node of graph.nodes) {
+    if (isConstant(node)) continue;
     for (const binding of node.params) readers.set(binding.param, (readers.get(binding.param) ?? 0) + 1);
   }
   for (const node of graph.nodes) {
+    if (isConstant(node)) continue;
     const kernel = node.params.find((binding) => wanted.has(binding.param) && binding.slot !== 'bias');
     if (kernel === undefined) continue;
     const bias = ownBias(node) ?? followingBias(graph, node);
@@ -40,6 +42,11 @@ export function kernelBiases(
     found.set(kernel.param, bias);
   }
   return found;
+}
+
+/** A GraphDef Const node holding a param: the param's store, not one of its readers. */
+export function isConstant(node: GraphNode): boolean {
+  return node.op === 'Const';
 }
 
 function ownBias(node: GraphNode): string | undefined {
