@@ -163,9 +163,13 @@ export async function calibratedUint8Encodings(
     const encoding = decodedNearest(param);
     if (encoding !== undefined) updates.set(param.name, encoding);
   }
+  const floatInputs = await keptFloatInputs(captureCalibrationInputs, model, selected, geometries, calibration, context);
   for (const group of independentGroups(graph, selected)) {
     context.signal?.throwIfAborted();
-    const paired = await capturePairedInputs(captureCalibrationInputs, model, replaceParams(model, updates), group, geometries, calibration, context);
+    // Where every float layer input fitted in memory, one float run served them all; otherwise
+    // the float model runs again for each group.
+    const kept = floatInputs ?? (await keptFloatInputs(captureCalibrationInputs, model, group, geometries, calibration, context, Number.POSITIVE_INFINITY))!;
+    const paired = await capturePairedInputs(captureCalibrationInputs, kept, replaceParams(model, updates), group, geometries, calibration, context);
     for (const param of group) {
       const moments = paired.get(param.name);
       if (moments === undefined) {
@@ -279,53 +283,84 @@ async function captureLayerInputs(
   return captured;
 }
 
+/** Float layer inputs kept on the host beyond this many bytes are captured again per group instead. */
+const KEPT_INPUT_BYTES = 512 * 1024 * 1024;
+
+/** Each param's float layer inputs, batch by batch, on the host; an entry is undefined once used, or for a layer not understood. */
+type KeptInputs = Map<string, (HostTensor<'float32'> | undefined)[] | undefined>;
+
 /**
- * Paired moments of `params`' layer inputs: `float` run on the calibration batches with every
- * layer input kept on the host, then `quantized` run on the same batches, each of its inputs
- * paired with the float one of the same batch. Two runs, whatever the number of params.
+ * The float model's inputs to `params`' layers on every calibration batch, from one run of
+ * `float`, kept on the host; undefined where they would take more than `budget` bytes. A layer
+ * whose activations do not have the shape its kernel implies (a grouped convolution) is not one
+ * calibrated rounding understands: it is noted, kept as undefined, and rounds to nearest.
+ */
+async function keptFloatInputs(
+  captureCalibrationInputs: CaptureInputs,
+  float: Model,
+  params: readonly Param[],
+  geometries: ReadonlyMap<string, KernelGeometry>,
+  data: BatchData,
+  context: StepContext,
+  budget = KEPT_INPUT_BYTES,
+): Promise<KeptInputs | undefined> {
+  const kept: KeptInputs = new Map(params.map((param) => [param.name, []]));
+  let bytes = 0;
+  const overBudget = new WhittleError('invalid-argument', 'over budget');
+  try {
+    await captureCalibrationInputs(float, params.map((param) => param.name), data, context, async (name, inputs) => {
+      const batches = kept.get(name);
+      if (batches === undefined) return;
+      const geometry = geometries.get(name)!;
+      if (geometry.kind !== 'dense' && (inputs.rank !== 4 || inputs.shape[3] !== float.params.get(name)!.shape[2])) {
+        kept.set(name, undefined);
+        context.note?.(`${name}: its layer's inputs are [${inputs.shape.join(', ')}], not what its kernel reads; rounded to nearest`);
+        return;
+      }
+      bytes += 4 * inputs.size;
+      if (bytes > budget) throw overBudget;
+      batches.push({ dtype: 'float32', shape: [...inputs.shape], data: Float32Array.from(await inputs.data()) });
+    });
+  } catch (error) {
+    if (error === overBudget || (error as { cause?: unknown }).cause === overBudget) return undefined;
+    throw error;
+  }
+  return kept;
+}
+
+/**
+ * Paired moments of `params`' layer inputs: `quantized` run on the calibration batches, each of
+ * its layer inputs paired with the float one `kept` holds for the same batch (which it then
+ * drops). One run, whatever the number of params.
  */
 async function capturePairedInputs(
   captureCalibrationInputs: CaptureInputs,
-  float: Model,
+  kept: KeptInputs,
   quantized: Model,
   params: readonly Param[],
   geometries: ReadonlyMap<string, KernelGeometry>,
   data: BatchData,
   context: StepContext,
 ): Promise<Map<string, PairedMomentsResult>> {
-  const kept = new Map<string, (HostTensor<'float32'> | undefined)[]>(params.map((param) => [param.name, []]));
-  // A layer whose activations do not have the shape its kernel implies (a grouped convolution)
-  // is not one calibrated rounding understands: it rounds to nearest.
-  const skipped = new Set<string>();
-  const understood = (name: string, inputs: tf.Tensor): boolean => {
-    if (skipped.has(name)) return false;
-    const geometry = geometries.get(name)!;
-    if (geometry.kind === 'dense' || (inputs.rank === 4 && inputs.shape[3] === float.params.get(name)!.shape[2])) return true;
-    skipped.add(name);
-    context.note?.(`${name}: its layer's inputs are [${inputs.shape.join(', ')}], not what its kernel reads; rounded to nearest`);
-    return false;
-  };
-  await captureCalibrationInputs(float, [...kept.keys()], data, context, async (name, inputs) => {
-    if (!understood(name, inputs)) return;
-    kept.get(name)!.push({ dtype: 'float32', shape: [...inputs.shape], data: Float32Array.from(await inputs.data()) });
-  });
+  const understood = params.filter((param) => kept.get(param.name) !== undefined);
   const moments = new Map<string, PairedMoments>();
   const seen = new Map<string, number>();
-  for (const param of params) {
+  for (const param of understood) {
     const geometry = geometries.get(param.name)!;
     moments.set(param.name, createPairedMoments(geometry, param.shape, matricesOf(geometry, param.shape)));
   }
-  await captureCalibrationInputs(quantized, [...kept.keys()], data, context, async (name, inputs) => {
-    if (!understood(name, inputs)) return;
+  const results = new Map<string, PairedMomentsResult>();
+  if (understood.length === 0) return results;
+  await captureCalibrationInputs(quantized, understood.map((param) => param.name), data, context, async (name, inputs) => {
     const batch = seen.get(name) ?? 0;
     seen.set(name, batch + 1);
-    const floatInputs = kept.get(name)![batch];
+    const batches = kept.get(name)!;
+    const floatInputs = batches[batch];
     if (floatInputs === undefined) throw new WhittleError('invalid-argument', 'the quantized model read more calibration batches than the float one', { field: 'calibration' });
-    kept.get(name)![batch] = undefined;
+    batches[batch] = undefined;
     await moments.get(name)!.add(floatInputs, inputs);
   });
-  const results = new Map<string, PairedMomentsResult>();
-  for (const param of params) if (!skipped.has(param.name)) results.set(param.name, moments.get(param.name)!.result());
+  for (const param of understood) results.set(param.name, moments.get(param.name)!.result());
   return results;
 }
 
