@@ -2,7 +2,7 @@ import { useBackend, type BackendName } from '@whittle/core';
 import type { ResultRow } from '../result-row.ts';
 import type { Suite, SuiteOptions, SuiteResult } from '../suite.ts';
 import * as tf from '@tensorflow/tfjs-core';
-import { GRAPH_MODEL_NAMES, graphCalibrationBatches, graphModelDirectory, readGraphModels, runGraphModel } from './stock-uint8/graph-models.ts';
+import { DENSE_HEADS, GRAPH_MODEL_NAMES, graphCalibrationBatches, graphModelDirectory, readGraphModels, runGraphModel } from './stock-uint8/graph-models.ts';
 import { demoMnistClassifier, stockLayersLogits } from './stock-uint8/mnist-classifier.ts';
 import { relativeOutputError } from './stock-uint8/output-error.ts';
 import { stockArtifactsOf } from './stock-uint8/stock-artifacts.ts';
@@ -84,14 +84,19 @@ async function runStockUint8Suite(options: SuiteOptions = {}): Promise<SuiteResu
     progress(`${name}: float reference`);
     const reference = await runGraphModel(artifacts, GRAPH_RUNS, EVALUATION_SEED);
     const calibration = await graphCalibrationBatches(artifacts, GRAPH_CALIBRATION_RUNS, CALIBRATION_SEED);
+    const heads = DENSE_HEADS[name];
+    const headReference = heads === undefined ? undefined : await runGraphModel(artifacts, GRAPH_RUNS, EVALUATION_SEED, heads);
     const errors = new Map<string, number>();
+    const headErrors = new Map<string, number>();
     for (const variant of variants) {
       progress(`${name} with ${variant.name}`);
-      const quantized = await stockUint8(model, variant, calibration);
-      errors.set(variant.name, relativeOutputError(reference, await runGraphModel(stockArtifactsOf(quantized), GRAPH_RUNS, EVALUATION_SEED)));
+      const quantized = stockArtifactsOf(await stockUint8(model, variant, calibration));
+      errors.set(variant.name, relativeOutputError(reference, await runGraphModel(quantized, GRAPH_RUNS, EVALUATION_SEED)));
+      if (headReference !== undefined) headErrors.set(variant.name, relativeOutputError(headReference, await runGraphModel(quantized, GRAPH_RUNS, EVALUATION_SEED, heads)));
     }
     tf.dispose(calibration.map((batch) => batch.inputs));
     rows.push(...errorRows(name, `${GRAPH_RUNS} inputs`, errors, variants));
+    if (headReference !== undefined) rows.push(...errorRows(name, `${GRAPH_RUNS} inputs`, headErrors, variants, 'heads before ArgMax, error'));
   }
   return { rows, backends: [backend], notes };
 }
@@ -114,13 +119,13 @@ async function mnistRows(options: SuiteOptions, variants: readonly Uint8Variant[
 }
 
 /** One row per variant other than the converter's, each with the converter's error as its peer. */
-function errorRows(name: string, size: string, errors: ReadonlyMap<string, number>, variants: readonly Uint8Variant[]): ResultRow[] {
+function errorRows(name: string, size: string, errors: ReadonlyMap<string, number>, variants: readonly Uint8Variant[], metric = 'output error'): ResultRow[] {
   return variants.slice(1).map((variant) => ({
     suite: SUITE,
     case: name,
     backend: 'js',
     size,
-    metric: `output error, ${variant.name}`,
+    metric: `${metric}, ${variant.name}`,
     value: 100 * errors.get(variant.name)!,
     unit: '%',
     peer: { name: 'minmax (tfjs-converter)', value: 100 * errors.get('minmax')! },
