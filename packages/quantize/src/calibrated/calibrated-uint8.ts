@@ -52,11 +52,22 @@ export interface CalibratedUint8Settings extends ParamFilter {
    * Calibrate each kernel on the inputs its layer gets with every earlier kernel already
    * quantized (and the other selected params rounded to nearest), one model run per group of
    * kernels that do not feed each other; otherwise on the float model's inputs, in one run.
+   * Absent: {@link DEFAULT_CALIBRATED_SEQUENTIAL} with model input batches, off with layer inputs by name.
    */
   readonly sequential?: boolean;
-  /** Fold each kernel's mean output shift on the calibration inputs into the float bias its layer adds. */
+  /**
+   * Fold each kernel's mean output shift on the calibration inputs into the float bias its layer
+   * adds. Absent: {@link DEFAULT_CALIBRATED_BIAS_CORRECTION} with model input batches, off with
+   * layer inputs by name.
+   */
   readonly biasCorrection?: boolean;
 }
+
+/** Whether calibrated rounding is sequential when the step does not say and the calibration is model input batches. */
+export const DEFAULT_CALIBRATED_SEQUENTIAL = true;
+
+/** Whether calibrated rounding corrects biases when the step does not say and the calibration is model input batches. */
+export const DEFAULT_CALIBRATED_BIAS_CORRECTION = true;
 
 /** Calibrated kernels and the biases corrected for them, by param name. */
 export interface CalibratedUint8Result {
@@ -97,10 +108,14 @@ export async function calibratedUint8Encodings(
   const result: CalibratedUint8Result = { kernels: new Map(), biases: new Map() };
   if (selected.length === 0) return result;
   const calibration = requireCalibration<CalibrationSource>(context, 'calibrated uint8 rounding');
-  const runsModel = settings.sequential === true || settings.biasCorrection === true;
-  if (!isModelInputs(calibration)) {
+  const modelInputs = isModelInputs(calibration);
+  // Both run the model: defaults where it can run, off where each layer's inputs are given instead.
+  const sequential = settings.sequential ?? (modelInputs && DEFAULT_CALIBRATED_SEQUENTIAL);
+  const biasCorrection = settings.biasCorrection ?? (modelInputs && DEFAULT_CALIBRATED_BIAS_CORRECTION);
+  const runsModel = sequential || biasCorrection;
+  if (!modelInputs) {
     if (runsModel) {
-      const field = settings.sequential === true ? 'sequential' : 'biasCorrection';
+      const field = sequential ? 'sequential' : 'biasCorrection';
       throw new WhittleError('invalid-argument', `${field} runs the model, so the calibration resource must be batches of model inputs`, { field, step: context.step });
     }
     const hessiansOf = mappedHessians(calibration, geometries, context);
@@ -112,7 +127,7 @@ export async function calibratedUint8Encodings(
   }
   const graph = readModelGraph(model);
   const biasOf =
-    settings.biasCorrection === true
+    biasCorrection
       ? kernelBiases(graph, selected.map((param) => param.name), (name) => model.params.get(name)?.shape, (name) => outputChannels(geometries.get(name)!, model.params.get(name)!.shape))
       : new Map<string, string>();
   const { captureCalibrationInputs } = await loadCalibrationRunner(context);
@@ -139,7 +154,7 @@ export async function calibratedUint8Encodings(
     result.biases.set(bias.name, encoding);
     return { ...bias, value: encoding };
   };
-  if (settings.sequential !== true) {
+  if (!sequential) {
     const floatPass = await capture(model, selected, true);
     for (const param of selected) {
       const captured = floatPass.get(param.name);

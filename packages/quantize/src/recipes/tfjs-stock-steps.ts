@@ -60,7 +60,8 @@ export interface Uint8Step extends RecipeStep, ParamFilter {
    * With `rounding: 'calibrated'` and model input batches: calibrate each kernel on the inputs
    * its layer gets from the partly quantized model (every earlier kernel already quantized, the
    * other selected params rounded to nearest), GPTQ's sequential mode, rather than from the float
-   * model. One model run per group of kernels that do not feed each other. Absent means false.
+   * model. Two model runs per level of the kernel graph. Absent means true where the calibration
+   * is model input batches, false where it is each layer's inputs by param name.
    */
   readonly sequential?: boolean;
   /**
@@ -68,7 +69,8 @@ export interface Uint8Step extends RecipeStep, ParamFilter {
    * output shift on the calibration inputs (E[Ŵx̂] − E[Wx], x̂ the quantized model's layer inputs,
    * x the float model's) from the float bias its layer adds (a Keras layer's bias, a fused op's,
    * or a following BiasAdd's); a selected bias is rounded to nearest after correction. Layers
-   * without such a bias are left as they are. Absent means false.
+   * without such a bias are left as they are. Absent means true where the calibration is model
+   * input batches, false where it is each layer's inputs by param name.
    */
   readonly biasCorrection?: boolean;
 }
