@@ -34,6 +34,10 @@ test('stock-uint8 --quick: the demo classifier with every variant, and a note wh
     'mnist-mlp with calibrated',
     'mnist-mlp with kernels+calibrated',
     'mnist-mlp with equalize+calibrated',
+    'mnist-mlp with calibrated+bias',
+    'mnist-mlp with sequential',
+    'mnist-mlp with sequential+bias',
+    'mnist-mlp with kernels+sequential+bias',
   ]);
   expect(notes!.at(-1)).toMatch(/^graph models: none found in \/nonexistent\/graph-models/);
 }, 300_000);

@@ -2,11 +2,11 @@ import { useBackend, type BackendName } from '@whittle/core';
 import type { ResultRow } from '../result-row.ts';
 import type { Suite, SuiteOptions, SuiteResult } from '../suite.ts';
 import * as tf from '@tensorflow/tfjs-core';
-import { GRAPH_MODEL_NAMES, graphCalibrationBatches, graphModelDirectory, readGraphModels, runGraphModel } from './stock-uint8/graph-models.ts';
+import { DENSE_HEADS, GRAPH_MODEL_NAMES, graphCalibrationBatches, graphModelDirectory, readGraphModels, runGraphModel } from './stock-uint8/graph-models.ts';
 import { demoMnistClassifier, stockLayersLogits } from './stock-uint8/mnist-classifier.ts';
 import { relativeOutputError } from './stock-uint8/output-error.ts';
 import { stockArtifactsOf } from './stock-uint8/stock-artifacts.ts';
-import { MEASURED_VARIANTS, stockUint8 } from './stock-uint8/stock-uint8-variants.ts';
+import { MEASURED_VARIANTS, stockUint8, type Uint8Variant } from './stock-uint8/stock-uint8-variants.ts';
 
 const SUITE = 'stock-uint8';
 const DEFAULT_BACKEND: BackendName = 'wasm';
@@ -19,6 +19,17 @@ const EVALUATION_SEED = 1;
 const CALIBRATION_SEED = 2;
 /** The smallest two graph models: enough for a smoke run. */
 const QUICK_GRAPH_MODELS = ['blazeface-front', 'iris'];
+
+/**
+ * A comma-separated list from an environment variable, or undefined where it is unset: the
+ * suite's `WHITTLE_STOCK_UINT8_MODELS` (cases: `mnist-mlp` and graph model names) and
+ * `WHITTLE_STOCK_UINT8_VARIANTS` (variant names; the converter's `minmax`, every row's peer,
+ * always runs) narrow a run to what is being looked at.
+ */
+function listFromEnvironment(name: string): Set<string> | undefined {
+  const text = process.env[name];
+  return text === undefined || text.trim() === '' ? undefined : new Set(text.split(',').map((entry) => entry.trim()));
+}
 
 /**
  * The `stock-uint8` suite: how far stock tfjs uint8 (`quantize.uint8`, every float param, one
@@ -58,47 +69,63 @@ async function runStockUint8Suite(options: SuiteOptions = {}): Promise<SuiteResu
     'error: RMS(quantized output − float output) / RMS(float output) per model output, over every input, the worst output; value is the row’s variant, peer the converter’s minmax range; all loaded by stock tfjs from the bytes whittle writes',
   ];
 
+  const onlyModels = listFromEnvironment('WHITTLE_STOCK_UINT8_MODELS');
+  const onlyVariants = listFromEnvironment('WHITTLE_STOCK_UINT8_VARIANTS');
+  const variants = MEASURED_VARIANTS.filter((variant, index) => index === 0 || onlyVariants === undefined || onlyVariants.has(variant.name));
+  if (onlyModels !== undefined) notes.push(`models narrowed by WHITTLE_STOCK_UINT8_MODELS to ${[...onlyModels].join(', ')}`);
+  if (onlyVariants !== undefined) notes.push(`variants narrowed by WHITTLE_STOCK_UINT8_VARIANTS to ${variants.map((variant) => variant.name).join(', ')}`);
+  if (onlyModels === undefined || onlyModels.has('mnist-mlp')) rows.push(...(await mnistRows(options, variants, progress)));
+
+  const directory = graphModelDirectory();
+  const names = (options.quick === true ? QUICK_GRAPH_MODELS : GRAPH_MODEL_NAMES).filter((name) => onlyModels === undefined || onlyModels.has(name));
+  const models = await readGraphModels(directory, names);
+  if (models.length === 0 && names.length > 0) notes.push(`graph models: none found in ${directory} (node packages/bench/scripts/fetch-graph-models.mjs fetches them)`);
+  for (const { name, model, artifacts } of models) {
+    progress(`${name}: float reference`);
+    const reference = await runGraphModel(artifacts, GRAPH_RUNS, EVALUATION_SEED);
+    const calibration = await graphCalibrationBatches(artifacts, GRAPH_CALIBRATION_RUNS, CALIBRATION_SEED);
+    const heads = DENSE_HEADS[name];
+    const headReference = heads === undefined ? undefined : await runGraphModel(artifacts, GRAPH_RUNS, EVALUATION_SEED, heads);
+    const errors = new Map<string, number>();
+    const headErrors = new Map<string, number>();
+    for (const variant of variants) {
+      progress(`${name} with ${variant.name}`);
+      const quantized = stockArtifactsOf(await stockUint8(model, variant, calibration));
+      errors.set(variant.name, relativeOutputError(reference, await runGraphModel(quantized, GRAPH_RUNS, EVALUATION_SEED)));
+      if (headReference !== undefined) headErrors.set(variant.name, relativeOutputError(headReference, await runGraphModel(quantized, GRAPH_RUNS, EVALUATION_SEED, heads)));
+    }
+    tf.dispose(calibration.map((batch) => batch.inputs));
+    rows.push(...errorRows(name, `${GRAPH_RUNS} inputs`, errors, variants));
+    if (headReference !== undefined) rows.push(...errorRows(name, `${GRAPH_RUNS} inputs`, headErrors, variants, 'heads before ArgMax, error'));
+  }
+  return { rows, backends: [backend], notes };
+}
+
+/** The demo MNIST classifier's rows: trained in the run, calibrated on training digits, evaluated on test digits. */
+async function mnistRows(options: SuiteOptions, variants: readonly Uint8Variant[], progress: (message: string) => void): Promise<ResultRow[]> {
   progress('train the demo MNIST classifier');
   const classifier = await demoMnistClassifier();
   const count = options.quick === true ? 500 : classifier.testCount;
   const mnistReference = await stockLayersLogits(classifier.model, classifier.testImages, count);
   const mnistErrors = new Map<string, number>();
   const mnistCalibration = tf.tensor2d(classifier.calibrationImages, [classifier.calibrationCount, classifier.calibrationImages.length / classifier.calibrationCount]);
-  for (const variant of MEASURED_VARIANTS) {
+  for (const variant of variants) {
     progress(`mnist-mlp with ${variant.name}`);
     const quantized = await stockUint8(classifier.model, variant, [{ inputs: mnistCalibration }]);
     mnistErrors.set(variant.name, relativeOutputError(mnistReference, await stockLayersLogits(quantized, classifier.testImages, count)));
   }
   mnistCalibration.dispose();
-  rows.push(...errorRows('mnist-mlp', `${count} digits`, mnistErrors));
-
-  const directory = graphModelDirectory();
-  const models = await readGraphModels(directory, options.quick === true ? QUICK_GRAPH_MODELS : GRAPH_MODEL_NAMES);
-  if (models.length === 0) notes.push(`graph models: none found in ${directory} (node packages/bench/scripts/fetch-graph-models.mjs fetches them)`);
-  for (const { name, model, artifacts } of models) {
-    progress(`${name}: float reference`);
-    const reference = await runGraphModel(artifacts, GRAPH_RUNS, EVALUATION_SEED);
-    const calibration = await graphCalibrationBatches(artifacts, GRAPH_CALIBRATION_RUNS, CALIBRATION_SEED);
-    const errors = new Map<string, number>();
-    for (const variant of MEASURED_VARIANTS) {
-      progress(`${name} with ${variant.name}`);
-      const quantized = await stockUint8(model, variant, calibration);
-      errors.set(variant.name, relativeOutputError(reference, await runGraphModel(stockArtifactsOf(quantized), GRAPH_RUNS, EVALUATION_SEED)));
-    }
-    tf.dispose(calibration.map((batch) => batch.inputs));
-    rows.push(...errorRows(name, `${GRAPH_RUNS} inputs`, errors));
-  }
-  return { rows, backends: [backend], notes };
+  return errorRows('mnist-mlp', `${count} digits`, mnistErrors, variants);
 }
 
 /** One row per variant other than the converter's, each with the converter's error as its peer. */
-function errorRows(name: string, size: string, errors: ReadonlyMap<string, number>): ResultRow[] {
-  return MEASURED_VARIANTS.slice(1).map((variant) => ({
+function errorRows(name: string, size: string, errors: ReadonlyMap<string, number>, variants: readonly Uint8Variant[], metric = 'output error'): ResultRow[] {
+  return variants.slice(1).map((variant) => ({
     suite: SUITE,
     case: name,
     backend: 'js',
     size,
-    metric: `output error, ${variant.name}`,
+    metric: `${metric}, ${variant.name}`,
     value: 100 * errors.get(variant.name)!,
     unit: '%',
     peer: { name: 'minmax (tfjs-converter)', value: 100 * errors.get('minmax')! },

@@ -85,7 +85,8 @@ export function createKernelHessians(geometry: KernelGeometry, shape: readonly n
   };
 }
 
-async function hostActivations(activations: CalibrationBatch, channels: number): Promise<HostTensor<'float32'>> {
+/** A convolution's input batch on the host, checked: NHWC with `channels` channels, every value finite. */
+export async function hostActivations(activations: CalibrationBatch, channels: number): Promise<HostTensor<'float32'>> {
   const host: HostTensor<'float32'> =
     activations instanceof tf.Tensor
       ? { dtype: 'float32', shape: [...activations.shape], data: Float32Array.from(await activations.data()) }

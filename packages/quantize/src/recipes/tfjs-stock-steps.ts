@@ -12,6 +12,7 @@ import {
   mapParams,
   readBoolean,
   readFilter,
+  replaceParams,
   readEnum,
   rejectUnknownFields,
   type ParamFilter,
@@ -55,6 +56,23 @@ export interface Uint8Step extends RecipeStep, ParamFilter {
    * Codes, `min` and `scale` stay stock. Absent means {@link DEFAULT_UINT8_ROUNDING}.
    */
   readonly rounding?: StockRounding;
+  /**
+   * With `rounding: 'calibrated'` and model input batches: calibrate each kernel on the inputs
+   * its layer gets from the partly quantized model (every earlier kernel already quantized, the
+   * other selected params rounded to nearest), GPTQ's sequential mode, rather than from the float
+   * model. Two model runs per level of the kernel graph. Absent means true where the calibration
+   * is model input batches, false where it is each layer's inputs by param name.
+   */
+  readonly sequential?: boolean;
+  /**
+   * With `rounding: 'calibrated'` and model input batches: subtract each calibrated kernel's mean
+   * output shift on the calibration inputs (E[Ŵx̂] − E[Wx], x̂ the quantized model's layer inputs,
+   * x the float model's) from the float bias its layer adds (a Keras layer's bias, a fused op's,
+   * or a following BiasAdd's); a selected bias is rounded to nearest after correction. Layers
+   * without such a bias are left as they are. Absent means true where the calibration is model
+   * input batches, false where it is each layer's inputs by param name.
+   */
+  readonly biasCorrection?: boolean;
 }
 
 /** How a `quantize.uint8` step rounds when it does not say. */
@@ -74,6 +92,10 @@ export interface Uint8Options extends ParamFilter {
   readonly equalize?: boolean;
   /** `nearest` (the converter's), `balanced` or `calibrated`; see {@link Uint8Step.rounding}. */
   readonly rounding?: StockRounding;
+  /** Sequential calibration; see {@link Uint8Step.sequential}. */
+  readonly sequential?: boolean;
+  /** Bias correction after calibrated rounding; see {@link Uint8Step.biasCorrection}. */
+  readonly biasCorrection?: boolean;
 }
 
 /** A `quantize.uint16` step. */
@@ -97,13 +119,15 @@ export interface Uint16Step extends RecipeStep, ParamFilter {
  * ```
  */
 export function uint8(options: Uint8Options = {}): Uint8Step {
-  const { range, equalize, rounding, ...filter } = options;
+  const { range, equalize, rounding, sequential, biasCorrection, ...filter } = options;
   return {
     kind: 'quantize.uint8',
     ...copyFilter(filter),
     ...(range === undefined ? {} : { range }),
     ...(equalize === undefined ? {} : { equalize }),
     ...(rounding === undefined ? {} : { rounding }),
+    ...(sequential === undefined ? {} : { sequential }),
+    ...(biasCorrection === undefined ? {} : { biasCorrection }),
   };
 }
 
@@ -123,12 +147,20 @@ export function uint16(filter: ParamFilter = {}): Uint16Step {
 export const uint8Handler: RecipeHandler<Uint8Step> = {
   ...stockHandler<Uint8Step>('quantize.uint8', 'uint8'),
   validate(step, context) {
-    rejectUnknownFields(step, ['range', 'equalize', 'rounding', ...FILTER_FIELDS], context);
+    rejectUnknownFields(step, ['range', 'equalize', 'rounding', 'sequential', 'biasCorrection', ...FILTER_FIELDS], context);
     // Absent fields stay absent, so a validated step reads as it was written.
     const range = step.range === undefined ? {} : { range: readEnum<StockRange>(step, 'range', STOCK_RANGES, {}, context) };
     const equalize = step.equalize === undefined ? {} : { equalize: readBoolean(step, 'equalize', {}, context) };
     const rounding = step.rounding === undefined ? {} : { rounding: readEnum<StockRounding>(step, 'rounding', STOCK_ROUNDINGS, {}, context) };
-    return { kind: 'quantize.uint8', ...range, ...equalize, ...rounding, ...readFilter(step, context) };
+    const sequential = step.sequential === undefined ? {} : { sequential: readBoolean(step, 'sequential', {}, context) };
+    const biasCorrection = step.biasCorrection === undefined ? {} : { biasCorrection: readBoolean(step, 'biasCorrection', {}, context) };
+    for (const field of ['sequential', 'biasCorrection'] as const) {
+      // Both act on calibrated codes; on any other rounding they would silently do nothing.
+      if (step[field] === true && step.rounding !== 'calibrated') {
+        throw new WhittleError('invalid-argument', `${field} needs rounding: 'calibrated'`, { field, step: context.step });
+      }
+    }
+    return { kind: 'quantize.uint8', ...range, ...equalize, ...rounding, ...sequential, ...biasCorrection, ...readFilter(step, context) };
   },
   needs: (config) => (config.rounding === 'calibrated' ? [calibrationNeed()] : []),
   // Equalization rescales pairs of params together, and calibration runs the whole model, so
@@ -143,9 +175,12 @@ export const uint8Handler: RecipeHandler<Uint8Step> = {
     }
     if (config.rounding !== 'calibrated') return mapParams(model, config, WEIGHT_ROLES, context, (param) => encodeUint8Param(param, config));
     const range = config.range ?? DEFAULT_UINT8_RANGE;
-    const calibrated = await calibratedUint8Encodings(model, { ...config, range }, WEIGHT_ROLES, context);
     const nearest: Uint8Step = { ...config, rounding: 'nearest' };
-    return mapParams(model, config, WEIGHT_ROLES, context, (param) => calibrated.get(param.name) ?? encodeUint8Param(param, nearest));
+    const encodeNearest = (param: Param): Encoding | undefined => encodeUint8Param(param, nearest);
+    const { kernels, biases } = await calibratedUint8Encodings(model, { ...config, range }, WEIGHT_ROLES, context, encodeNearest);
+    // Corrected biases replace the float ones first, so a selected bias is rounded after correction.
+    if (biases.size > 0) model = replaceParams(model, biases);
+    return mapParams(model, config, WEIGHT_ROLES, context, (param) => kernels.get(param.name) ?? encodeNearest(param));
   },
 };
 

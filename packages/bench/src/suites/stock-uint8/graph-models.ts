@@ -12,6 +12,21 @@ import { seededRandom } from '../../seeded-random.ts';
  * dependency; `node packages/bench/scripts/fetch-graph-models.mjs` unpacks it). Small ones, so a
  * run takes minutes.
  */
+/**
+ * Dense maps some models compute before picking from them, by model: movenet's keypoint
+ * heatmaps, centre map, regressions and offsets, which it reduces by `ArgMax` and gathers by
+ * `GatherNd`. A small change in a heatmap can move a picked keypoint a whole cell, so its outputs
+ * alone measure the quantized layers coarsely; the heads say how far the layers moved.
+ */
+export const DENSE_HEADS: Readonly<Record<string, readonly string[]>> = {
+  'movenet-lightning': [
+    'StatefulPartitionedCall/Sigmoid',
+    'StatefulPartitionedCall/Sigmoid_1',
+    'StatefulPartitionedCall/kpt_regress_0/conv2d_6/BiasAdd',
+    'StatefulPartitionedCall/kpt_offset_0/conv2d_7/BiasAdd',
+  ],
+};
+
 export const GRAPH_MODEL_NAMES = [
   'blazeface-back',
   'blazeface-front',
@@ -83,13 +98,14 @@ export async function readGraphModels(directory: string, names: readonly string[
  * image-like inputs (smooth gradients and blobs in [0, 1], the input's shape with a batch of 1)
  * and returns each output of the model as float32, the runs laid end to end, so an output's
  * scale is measured over every run (a detector's single score varies little within one run).
+ * `nodes` names other nodes to return instead (a model's dense heads before an `ArgMax`).
  *
  * @example
  * ```ts
  * const outputs = await runGraphModel(artifacts, 4, 1); // one array per model output
  * ```
  */
-export async function runGraphModel(artifacts: tf.io.ModelArtifacts, count: number, seed: number): Promise<Float32Array[]> {
+export async function runGraphModel(artifacts: tf.io.ModelArtifacts, count: number, seed: number, nodes?: readonly string[]): Promise<Float32Array[]> {
   const { loadGraphModel } = await import('@tensorflow/tfjs-converter');
   const graph = await loadGraphModel(tf.io.fromMemory(artifacts));
   try {
@@ -97,7 +113,7 @@ export async function runGraphModel(artifacts: tf.io.ModelArtifacts, count: numb
     const random = seededRandom(seed);
     for (let run = 0; run < count; run++) {
       const inputs = seededInputs(graph, random);
-      const result = graph.execute(inputs.length === 1 ? inputs[0]! : inputs);
+      const result = graph.execute(inputs.length === 1 ? inputs[0]! : inputs, nodes === undefined ? undefined : [...nodes]);
       const outputs: Float32Array[] = [];
       for (const tensor of Array.isArray(result) ? result : [result]) outputs.push(Float32Array.from(await tensor.data()));
       runs.push(outputs);

@@ -1,10 +1,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { useBackend, type AffineEncoding } from '@whittle/core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { seededRandom } from '../../seeded-random.ts';
-import { imageLike, readGraphModels, runGraphModel } from './graph-models.ts';
+import { graphCalibrationBatches, imageLike, readGraphModels, runGraphModel } from './graph-models.ts';
 import { stockArtifactsOf } from './stock-artifacts.ts';
 import { stockUint8 } from './stock-uint8-variants.ts';
 
@@ -116,3 +117,40 @@ test.each([
   expect(encoding.scales.data[0]).toBe((artifacts.weightSpecs![0]!.quantization as { scale: number }).scale);
 });
 
+
+test('sequential calibration with bias correction: stock tf.loadGraphModel runs the codes and the corrected float bias, and the BiasAdd layer’s mean is the float one’s', async () => {
+  const [files] = await readGraphModels(directory, ['tiny']);
+  const calibration = await graphCalibrationBatches(files!.artifacts, 8, 2);
+  const quantized = await stockUint8(files!.model, { range: 'minmax', equalize: false, rounding: 'calibrated', sequential: true, biasCorrection: true, kernelsOnly: true }, calibration);
+  const artifacts = stockArtifactsOf(quantized);
+  // Kernels as stock uint8, the bias kept float32 beside them.
+  expect(artifacts.weightSpecs!.map((spec) => [spec.name, spec.quantization?.dtype ?? spec.dtype])).toEqual([
+    ['w', 'uint8'],
+    ['b', 'float32'],
+    ['v', 'uint8'],
+  ]);
+  const bytes = new Uint8Array(artifacts.weightData as ArrayBuffer);
+  const w = Array.from(bytes.subarray(0, 128), (code) => Math.fround(code * artifacts.weightSpecs![0]!.quantization!.scale! + artifacts.weightSpecs![0]!.quantization!.min!));
+  const b = new Float32Array(bytes.slice(128, 128 + 64).buffer);
+  const v = Array.from(bytes.subarray(192, 256), (code) => Math.fround(code * artifacts.weightSpecs![2]!.quantization!.scale! + artifacts.weightSpecs![2]!.quantization!.min!));
+  expect(Array.from(b)).not.toEqual(Array.from(weights.subarray(128, 144)));
+  const x = imageLike([1, 8], seededRandom(7));
+  const stock = (await runGraphModel(artifacts, 1, 7))[0]!;
+  const expected = forward(x, w, b, v);
+  for (let index = 0; index < 4; index++) expect(stock[index]).toBeCloseTo(expected[index]!, 4);
+  // Plain maths over the calibration inputs: mean of x·ŵ + b̂ equals mean of x·w + b per unit.
+  const inputs = await Promise.all(calibration.map(async (batch) => Float32Array.from(await (batch.inputs as tf.Tensor).data())));
+  for (let unit = 0; unit < 16; unit++) {
+    let [floatSum, quantizedSum] = [0, 0];
+    for (const row of inputs) {
+      floatSum += weights[128 + unit]!;
+      quantizedSum += b[unit]!;
+      for (let input = 0; input < 8; input++) {
+        floatSum += row[input]! * weights[input * 16 + unit]!;
+        quantizedSum += row[input]! * w[input * 16 + unit]!;
+      }
+    }
+    expect(Math.abs(quantizedSum - floatSum) / inputs.length).toBeLessThan(1e-5);
+  }
+  tf.dispose(calibration.map((batch) => batch.inputs));
+});

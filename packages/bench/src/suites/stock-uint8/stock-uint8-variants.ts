@@ -14,6 +14,10 @@ export interface Uint8Variant {
   readonly equalize: boolean;
   readonly rounding?: StockRounding;
   readonly kernelsOnly?: boolean;
+  /** Calibrated rounding on the partly quantized model's activations (`sequential: true`). */
+  readonly sequential?: boolean;
+  /** Calibrated kernels' mean output shifts folded into their float biases (`biasCorrection: true`). */
+  readonly biasCorrection?: boolean;
 }
 
 /** Calibration inputs for `rounding: 'calibrated'`: batches of model inputs, as `compress` takes them. */
@@ -32,9 +36,13 @@ export const MEASURED_VARIANTS: readonly Uint8Variant[] = [
   { name: 'kernels+balanced', range: 'minmax', equalize: false, rounding: 'balanced', kernelsOnly: true },
   { name: 'kernels+mse+balanced', range: 'mse', equalize: false, rounding: 'balanced', kernelsOnly: true },
   { name: 'kernels+equalize+balanced', range: 'minmax', equalize: true, rounding: 'balanced', kernelsOnly: true },
-  { name: 'calibrated', range: 'minmax', equalize: false, rounding: 'calibrated' },
-  { name: 'kernels+calibrated', range: 'minmax', equalize: false, rounding: 'calibrated', kernelsOnly: true },
-  { name: 'equalize+calibrated', range: 'minmax', equalize: true, rounding: 'calibrated' },
+  { name: 'calibrated', range: 'minmax', equalize: false, rounding: 'calibrated', sequential: false, biasCorrection: false },
+  { name: 'kernels+calibrated', range: 'minmax', equalize: false, rounding: 'calibrated', sequential: false, biasCorrection: false, kernelsOnly: true },
+  { name: 'equalize+calibrated', range: 'minmax', equalize: true, rounding: 'calibrated', sequential: false, biasCorrection: false },
+  { name: 'calibrated+bias', range: 'minmax', equalize: false, rounding: 'calibrated', sequential: false, biasCorrection: true },
+  { name: 'sequential', range: 'minmax', equalize: false, rounding: 'calibrated', sequential: true, biasCorrection: false },
+  { name: 'sequential+bias', range: 'minmax', equalize: false, rounding: 'calibrated', sequential: true, biasCorrection: true },
+  { name: 'kernels+sequential+bias', range: 'minmax', equalize: false, rounding: 'calibrated', sequential: true, biasCorrection: true, kernelsOnly: true },
 ];
 
 /**
@@ -51,8 +59,15 @@ export const MEASURED_VARIANTS: readonly Uint8Variant[] = [
  * ```
  */
 export async function stockUint8(model: Model, variant: Omit<Uint8Variant, 'name'>, calibration?: CalibrationBatches): Promise<Model> {
-  const { range, equalize, rounding, kernelsOnly = false } = variant;
-  const step = uint8({ range, equalize, ...(rounding === undefined ? {} : { rounding }), roles: [...(kernelsOnly ? WEIGHT_ROLES : PARAM_ROLES)] });
+  const { range, equalize, rounding, kernelsOnly = false, sequential, biasCorrection } = variant;
+  const step = uint8({
+    range,
+    equalize,
+    ...(rounding === undefined ? {} : { rounding }),
+    ...(sequential === undefined ? {} : { sequential }),
+    ...(biasCorrection === undefined ? {} : { biasCorrection }),
+    roles: [...(kernelsOnly ? WEIGHT_ROLES : PARAM_ROLES)],
+  });
   const resources = rounding === 'calibrated' && calibration !== undefined ? { calibration: calibration as never } : {};
   return (await compress(model, [step], { registry, resources })).model;
 }
