@@ -59,9 +59,12 @@ export function verbStep(verb: VerbDefinition, options: VerbCommandOptions): Ver
     return { step, method: undefined };
   }
   const method = methodOf(verb, options.method);
-  const step = buildStep(verb, method, given);
+  const built = buildStep(verb, method, given);
+  const withData = options.data !== undefined || options.calibration !== undefined;
+  const step = withData && method.withData !== undefined ? method.withData(built) : built;
   checkResourceFlags(options, method.resourceFlags ?? [], `--method ${method.name}`);
   checkOneStep(verb, method.name, step);
+  if (withData && !needsData(step)) checkResourceFlags(options, [], `--method ${method.name} as given`);
   return { step, method: method.name };
 }
 
@@ -213,6 +216,13 @@ function checkResourceFlags(options: VerbCommandOptions, taken: readonly string[
       throw new WhittleError('invalid-argument', `does not apply to ${what}, which needs no data`, { field: flag });
     }
   }
+}
+
+/** Whether the registered handler of a (valid) step asks for a resource: data a flag would be given for. */
+function needsData(step: RecipeStep): boolean {
+  const handler = defaultRegistry.get(step.kind);
+  if (handler?.needs === undefined) return false;
+  return handler.needs(handler.validate(step, { step: 1 })).length > 0;
 }
 
 /** An error of the one step, from the recipe written inline or from the step's resources. */

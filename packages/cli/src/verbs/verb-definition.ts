@@ -58,6 +58,11 @@ export interface VerbMethod {
    * alone means `granularity.kind` `group`. Returns a new step.
    */
   readonly complete?: (step: RecipeStep) => RecipeStep;
+  /**
+   * Completes a step built from flags when `--data` or `--calibration` is given: fields whose
+   * default differs once there is data to measure with. Returns a new step.
+   */
+  readonly withData?: (step: RecipeStep) => RecipeStep;
 }
 
 /** The filter flags every method takes, and the step fields they set. */
