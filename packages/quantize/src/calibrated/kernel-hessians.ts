@@ -86,14 +86,39 @@ export function createKernelHessians(geometry: KernelGeometry, shape: readonly n
 }
 
 /** A convolution's input batch on the host, checked: NHWC with `channels` channels, every value finite. */
-export async function hostActivations(activations: CalibrationBatch, channels: number): Promise<HostTensor<'float32'>> {
+export function hostActivations(activations: CalibrationBatch, channels: number): Promise<HostTensor<'float32'>> {
+  return checkedHost(activations, (shape) =>
+    shape.length !== 4 || shape[3] !== channels ? `a convolution's inputs are [batch, height, width, ${channels}], got [${shape.join(', ')}]` : undefined,
+  );
+}
+
+/**
+ * The rows a kernel of `shape` multiplies in one calibration batch, checked: a Dense or MatMul
+ * layer's input vectors (`[..., in]`, flattened), or a convolution's im2col patches (see
+ * {@link im2colPatches}), `kh·kw·in` values each.
+ *
+ * @example
+ * ```ts
+ * const rows = await kernelInputRows(inputs, { kind: 'dense', outputsFirst: false }, [64, 32]); // 64 values per row
+ * ```
+ */
+export async function kernelInputRows(activations: CalibrationBatch, geometry: KernelGeometry, shape: readonly number[]): Promise<Float32Array> {
+  if (geometry.kind !== 'dense') return im2colPatches(await hostActivations(activations, shape[2]!), geometry).data;
+  const width = geometry.outputsFirst ? shape[1]! : shape[0]!;
+  const host = await checkedHost(activations, (given) =>
+    given.length === 0 || given.at(-1) !== width ? `a Dense layer's inputs end in ${width} features, got [${given.join(', ')}]` : undefined,
+  );
+  return host.data;
+}
+
+/** A calibration batch on the host as float32: `shapeError` says what is wrong with its shape, if anything; every value must be finite. */
+async function checkedHost(activations: CalibrationBatch, shapeError: (shape: readonly number[]) => string | undefined): Promise<HostTensor<'float32'>> {
   const host: HostTensor<'float32'> =
     activations instanceof tf.Tensor
       ? { dtype: 'float32', shape: [...activations.shape], data: Float32Array.from(await activations.data()) }
       : toFloat32(activations);
-  if (host.shape.length !== 4 || host.shape[3] !== channels) {
-    throw new WhittleError('invalid-argument', `a convolution's inputs are [batch, height, width, ${channels}], got [${host.shape.join(', ')}]`, { field: 'calibration' });
-  }
+  const problem = shapeError(host.shape);
+  if (problem !== undefined) throw new WhittleError('invalid-argument', problem, { field: 'calibration' });
   for (let index = 0; index < host.data.length; index++) {
     if (!Number.isFinite(host.data[index]!)) throw new WhittleError('invalid-argument', 'a calibration batch holds NaN or infinite values', { field: 'calibration' });
   }

@@ -4,10 +4,9 @@
  * Hessians use, zeros over the padding). With the kernel, these give the layer's mean output, so
  * the shift rounding causes in it can be folded into the layer's bias.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { WhittleError, toFloat32, type CalibrationBatch, type HostTensor } from '@whittle/core';
+import { WhittleError, type CalibrationBatch } from '@whittle/core';
 import type { KernelGeometry } from './kernel-geometry.ts';
-import { hostActivations, im2colPatches } from './kernel-hessians.ts';
+import { kernelInputRows } from './kernel-hessians.ts';
 
 /** Streams a layer's input activations into the mean of the rows its kernel multiplies. */
 export interface LayerInputMeans {
@@ -40,31 +39,12 @@ export function createLayerInputMeans(geometry: KernelGeometry, shape: readonly 
   };
   return {
     async add(activations) {
-      if (geometry.kind !== 'dense') {
-        const patches = im2colPatches(await hostActivations(activations, shape[2]!), geometry);
-        addRows(patches.data, patches.shape[0]!);
-        return;
-      }
-      const host = await hostRows(activations, width);
-      addRows(host.data, host.data.length / width);
+      const data = await kernelInputRows(activations, geometry, shape);
+      addRows(data, data.length / width);
     },
     result() {
       if (rows === 0) throw new WhittleError('invalid-argument', 'the calibration data holds no samples', { field: 'calibration' });
       return Float64Array.from(sums, (sum) => sum / rows);
     },
   };
-}
-
-async function hostRows(activations: CalibrationBatch, width: number): Promise<HostTensor<'float32'>> {
-  const host: HostTensor<'float32'> =
-    activations instanceof tf.Tensor
-      ? { dtype: 'float32', shape: [...activations.shape], data: Float32Array.from(await activations.data()) }
-      : toFloat32(activations);
-  if (host.shape.length === 0 || host.shape.at(-1) !== width) {
-    throw new WhittleError('invalid-argument', `a Dense layer's inputs end in ${width} features, got [${host.shape.join(', ')}]`, { field: 'calibration' });
-  }
-  for (let index = 0; index < host.data.length; index++) {
-    if (!Number.isFinite(host.data[index]!)) throw new WhittleError('invalid-argument', 'a calibration batch holds NaN or infinite values', { field: 'calibration' });
-  }
-  return host;
 }

@@ -6,12 +6,11 @@
  * little, so rounding can aim at the float outputs rather than at outputs that earlier layers
  * have already moved.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { WhittleError, toFloat32, type CalibrationBatch, type HostTensor } from '@whittle/core';
+import { WhittleError, type CalibrationBatch, type HostTensor } from '@whittle/core';
 import { inverseUpperCholesky } from '../gptq/cholesky.ts';
 import type { Hessian } from '../gptq/hessian.ts';
 import type { KernelGeometry } from './kernel-geometry.ts';
-import { hostActivations, im2colPatches } from './kernel-hessians.ts';
+import { kernelInputRows } from './kernel-hessians.ts';
 import type { KernelMatrices } from './kernel-matrices.ts';
 
 /** Sums over paired rows: per matrix X̂ᵀX̂ and X̂ᵀX, and the mean rows of X̂ and X. */
@@ -55,8 +54,7 @@ export function createPairedMoments(geometry: KernelGeometry, shape: readonly nu
   const floatSums = new Float64Array(width);
   const quantizedSums = new Float64Array(width);
   let samples = 0;
-  const rowsOf = async (activations: CalibrationBatch): Promise<Float32Array> =>
-    geometry.kind === 'dense' ? (await denseRows(activations, width)).data : im2colPatches(await hostActivations(activations, shape[2]!), geometry).data;
+  const rowsOf = (activations: CalibrationBatch): Promise<Float32Array> => kernelInputRows(activations, geometry, shape);
   const a = new Float64Array(inputs);
   const b = new Float64Array(inputs);
   return {
@@ -174,18 +172,4 @@ export function leastSquaresKernel(kernel: HostTensor<'float32'>, matrices: Kern
     }
   }
   return { dtype: 'float32', shape: [...kernel.shape], data: target };
-}
-
-async function denseRows(activations: CalibrationBatch, width: number): Promise<HostTensor<'float32'>> {
-  const host: HostTensor<'float32'> =
-    activations instanceof tf.Tensor
-      ? { dtype: 'float32', shape: [...activations.shape], data: Float32Array.from(await activations.data()) }
-      : toFloat32(activations);
-  if (host.shape.length === 0 || host.shape.at(-1) !== width) {
-    throw new WhittleError('invalid-argument', `a Dense layer's inputs end in ${width} features, got [${host.shape.join(', ')}]`, { field: 'calibration' });
-  }
-  for (let index = 0; index < host.data.length; index++) {
-    if (!Number.isFinite(host.data[index]!)) throw new WhittleError('invalid-argument', 'a calibration batch holds NaN or infinite values', { field: 'calibration' });
-  }
-  return host;
 }
