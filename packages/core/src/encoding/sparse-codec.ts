@@ -45,16 +45,7 @@ export const sparseCodec: EncodingCodec<SparseEncoding, SparseMetadata> = {
 };
 
 function layoutByteLength(layout: SparseLayout): number {
-  switch (layout.kind) {
-    case 'bitmask':
-      return layout.mask.byteLength;
-    case 'csr':
-      return layout.gaps.byteLength + layout.rowPointers.byteLength;
-    case 'relative':
-      return layout.gaps.byteLength;
-    case 'nm':
-      return layout.positions.byteLength;
-  }
+  return layoutBuffers(layout).reduce((total, buffer) => total + buffer.byteLength, 0);
 }
 
 function layoutBuffers(layout: SparseLayout): ArrayBufferView[] {
