@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { QUICK_DEMO_CONFIG, type DemoConfig } from '../demo/demo-config.ts';
 import { DEEP_COMPRESSION_PAPER, type DemoResult } from '../demo/demo-result.ts';
 import { formatDemoResult } from '../format/demo-report.ts';
+import { loadStockLayersModel } from '../stock-layers-model.test-support.ts';
 import { recordingIo } from '../test-io.ts';
 import { runDemo } from './demo.ts';
 
@@ -85,16 +86,6 @@ test('every row is saved under --out with the report beside them, and its bytes 
   }
 });
 
-/** Stock tfjs-layers loading the files as they are on disk (no whittle code in between). */
-async function loadStock(directory: string): Promise<tfl.LayersModel> {
-  const modelJson = JSON.parse(await readFile(join(directory, 'model.json'), 'utf8')) as tf.io.ModelJSON;
-  const specs = modelJson.weightsManifest.flatMap((group) => group.weights);
-  const shards = await Promise.all(modelJson.weightsManifest.flatMap((group) => group.paths).map((path) => readFile(join(directory, path))));
-  const joined = Buffer.concat(shards);
-  const weightData = joined.buffer.slice(joined.byteOffset, joined.byteOffset + joined.byteLength);
-  return tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: specs, weightData }));
-}
-
 async function accuracyOf(model: tfl.LayersModel, digits: Digits): Promise<number> {
   const images = tf.tensor2d(digits.images, [digits.count, 784]);
   const predicted = tf.tidy(() => tf.argMax(model.predict(images) as tf.Tensor, 1));
@@ -108,7 +99,7 @@ async function accuracyOf(model: tfl.LayersModel, digits: Digits): Promise<numbe
 test('the stock rows load in stock tfjs from disk, with the accuracy the demo reports', async () => {
   for (const name of STOCK_ROWS) {
     const row = result.models[0]!.rows.find((candidate) => candidate.name === name)!;
-    const model = await loadStock(join(out, 'lenet-300-100', name));
+    const model = await loadStockLayersModel(join(out, 'lenet-300-100', name));
     try {
       expect(model.countParams(), name).toBe(row.params);
       // Stock tfjs decodes as whittle's runner does: at most one digit may round the other way.

@@ -6,6 +6,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { loadMnistDigits, splitDigits } from '@whittle/bench';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { MNIST_CALIBRATION } from '../resources/mnist-calibration.ts';
+import { loadStockLayersModel } from '../stock-layers-model.test-support.ts';
 import { runRecorded } from '../test-io.ts';
 import { EXAMPLE_MLP, temporaryDirectory } from '../verbs/verb-runs.test-support.ts';
 
@@ -19,16 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await directory.remove();
 });
-
-/** Stock tfjs-layers loading the files as they are on disk (no whittle code in between). */
-async function loadStock(modelDirectory: string): Promise<tfl.LayersModel> {
-  const modelJson = JSON.parse(await readFile(join(modelDirectory, 'model.json'), 'utf8')) as tf.io.ModelJSON;
-  const specs = modelJson.weightsManifest.flatMap((group) => group.weights);
-  const shards = await Promise.all(modelJson.weightsManifest.flatMap((group) => group.paths).map((path) => readFile(join(modelDirectory, path))));
-  const joined = Buffer.concat(shards);
-  const weightData = joined.buffer.slice(joined.byteOffset, joined.byteOffset + joined.byteLength);
-  return tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: specs, weightData }));
-}
 
 /** RMS(y − y₀) / RMS(y₀) over every output of `images`. */
 function outputError(model: tfl.LayersModel, reference: tfl.LayersModel, images: tf.Tensor2D): number {
@@ -58,7 +49,7 @@ test("--method uint8 with --data calibrates the codes: stock tfjs loads the resu
   // Held out from the same seeded split that picks `--data mnist`'s calibration digits.
   const { test: held } = splitDigits(await loadMnistDigits(), { train: MNIST_CALIBRATION.digits, test: 1000, seed: MNIST_CALIBRATION.seed });
   const images = tf.tensor2d(held.images, [held.count, 784]);
-  const [float, byData, byNearest] = await Promise.all([loadStock(EXAMPLE_MLP), loadStock(calibrated), loadStock(nearest)]);
+  const [float, byData, byNearest] = await Promise.all([loadStockLayersModel(EXAMPLE_MLP), loadStockLayersModel(calibrated), loadStockLayersModel(nearest)]);
   const calibratedError = outputError(byData, float, images);
   const nearestError = outputError(byNearest, float, images);
   images.dispose();
