@@ -78,7 +78,7 @@ export function quantizeByPositionJs(
   const zeroPoints = new Int32Array(length);
   for (let position = 0; position < length; position++) {
     setSlot(minima[position]!, maxima[position]!, position, spec, params);
-    inverse[position] = 1 / params.scales[position]!;
+    inverse[position] = inverseScale(params.scales[position]!);
     zeroPoints[position] = params.zeroPoints[position]!;
   }
   if (inner === 1) codesAcrossRows(values, outer, length, inverse, zeroPoints, spec, codes);
@@ -129,7 +129,7 @@ function contiguousGroups(values: Float32Array, layout: AffineLayout, spec: Code
       const high = magnitudes ? magnitude : runMaximum(values, start, end);
       if (!(high - low <= Number.MAX_VALUE)) return false;
       setSlot(low, high, slot, spec, params);
-      codeRun(values, start, end, 1 / scales[slot]!, zeroPoints[slot]!, spec, codes);
+      codeRun(values, start, end, inverseScale(scales[slot]!), zeroPoints[slot]!, spec, codes);
     }
   }
   return true;
@@ -154,7 +154,7 @@ function stridedGroups(values: Float32Array, layout: AffineLayout, spec: CodeSpe
       if (!rangesFinite(minima, maxima, inner)) return false;
       for (let column = 0; column < inner; column++) {
         setSlot(minima[column]!, maxima[column]!, slot + column, spec, params);
-        inverse[column] = 1 / params.scales[slot + column]!;
+        inverse[column] = inverseScale(params.scales[slot + column]!);
         zeroPoints[column] = params.zeroPoints[slot + column]!;
       }
       codesAcrossRows(values.subarray(start, start + rows * inner), rows, inner, inverse, zeroPoints, spec, codes.subarray(start, start + rows * inner));
@@ -164,10 +164,23 @@ function stridedGroups(values: Float32Array, layout: AffineLayout, spec: CodeSpe
 }
 
 /**
- * Codes of a row-major [rows, columns] block with one scale per column: round(value / scale) +
- * zeroPoint, clamped. Adding and subtracting ROUNDING_MAGIC rounds half to even in the FPU
- * (branch-free); the zero point is added after rounding, so ties break as `quantizeValue` breaks
- * them; clamping on int32 is cheaper than on doubles.
+ * 1 / scale as the codes use it: rounded to float32, so a code is round(float32(value · inverse))
+ * + zeroPoint, the float32 product that SIMD lanes compute four at a time (ggml and PyTorch
+ * quantize with the same product). A scale so small that its inverse is beyond float32 (below
+ * about 2^-128, only for tensors of subnormal values) keeps the float64 inverse.
+ */
+function inverseScale(scale: number): number {
+  const inverse = Math.fround(1 / scale);
+  return Math.abs(inverse) === Infinity ? 1 / scale : inverse;
+}
+
+/**
+ * Codes of a row-major [rows, columns] block with one scale per column: round(value ·
+ * inverse) + zeroPoint, clamped, the product rounded to float32 (see {@link inverseScale}): the
+ * float64 product of two float32 values is exact, so Math.fround gives the float32 product bit
+ * for bit. Adding and subtracting ROUNDING_MAGIC rounds half to even in the FPU (branch-free); the
+ * zero point is added after rounding, so ties break as `quantizeValue` breaks them; clamping on
+ * int32 is cheaper than on doubles.
  */
 function codesAcrossRows(
   values: Float32Array,
@@ -181,7 +194,7 @@ function codesAcrossRows(
   const { qmin, qmax, mask } = spec;
   for (let row = 0, index = 0; row < rows; row++) {
     for (let column = 0; column < columns; column++, index++) {
-      let code = ((values[index]! * inverse[column]! + ROUNDING_MAGIC - ROUNDING_MAGIC) | 0) + zeroPoints[column]!;
+      let code = ((Math.fround(values[index]! * inverse[column]!) + ROUNDING_MAGIC - ROUNDING_MAGIC) | 0) + zeroPoints[column]!;
       code = code < qmin ? qmin : code > qmax ? qmax : code;
       codes[index] = code & mask;
     }
@@ -200,7 +213,7 @@ function codeRun(
 ): void {
   const { qmin, qmax, mask } = spec;
   for (let index = start; index < end; index++) {
-    let code = ((values[index]! * scaleInverse + ROUNDING_MAGIC - ROUNDING_MAGIC) | 0) + zeroPoint;
+    let code = ((Math.fround(values[index]! * scaleInverse) + ROUNDING_MAGIC - ROUNDING_MAGIC) | 0) + zeroPoint;
     code = code < qmin ? qmin : code > qmax ? qmax : code;
     codes[index] = code & mask;
   }

@@ -139,6 +139,13 @@ describe('quantizeAffine', () => {
           if (Math.abs(Math.abs(exact - Math.trunc(exact)) - 0.5) > 1e-5) {
             expect(code).toBe(Math.min(qmax, Math.max(qmin, Math.round(exact))) + 0);
           }
+          // Exactly: the float32 product of the value and the float32 inverse scale, ties to even
+          // (a scale below about 2^-128, whose inverse float32 cannot hold, keeps the float64 one).
+          const inverse = Number.isFinite(Math.fround(1 / scale)) ? Math.fround(1 / scale) : 1 / scale;
+          const product = Math.fround(value * inverse);
+          const below = Math.floor(product);
+          const rounded = product - below === 0.5 ? (below % 2 === 0 ? below : below + 1) : Math.round(product);
+          expect(code).toBe(Math.min(qmax, Math.max(qmin, rounded)) + 0);
           if (value === 0) expect(code).toBe(0);
         });
       }),

@@ -75,9 +75,11 @@ interface AffinePlan {
  * Quantizes a float tensor: for each scale's slice, the range (widened to include 0) picks a
  * scale and zero point as {@link chooseQParams} does (or, on the signed-extreme grid, the value
  * of largest magnitude picks the scale, see {@link QuantizeAffineOptions.grid}), with the scale
- * rounded up to its stored dtype, and each value becomes round(value / scale) + zeroPoint, half to
- * even, clamped. On the absmax grid every value then decodes to within scale / 2 of itself, and 0
- * decodes to exactly 0 on both.
+ * rounded up to its stored dtype, and each value becomes round(value · inverse) + zeroPoint, half
+ * to even, clamped, where inverse is 1 / scale rounded to float32 and the product is the float32
+ * product (what SIMD lanes and GPUs compute, as ggml and PyTorch quantize; the same bytes on every
+ * path). On the absmax grid every value then decodes to within scale / 2 of itself (and a
+ * float32 rounding of the product), and 0 decodes to exactly 0 on both.
  *
  * `destination` (optional) holds buffers the caller owns for the packed codes, scales and zero
  * points, and scratch to reuse (see {@link QuantizeAffineDestination}): the bytes written are

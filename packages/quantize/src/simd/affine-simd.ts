@@ -547,8 +547,8 @@ interface ChunkLayout {
   readonly lowKeys: Int32Array;
   readonly offsets: Int16Array;
   readonly zeroPoints: Uint8Array;
-  /** 1 / scale per slot, float64. */
-  readonly inverse: Float64Array;
+  /** 1 / scale per slot, rounded to float32. */
+  readonly inverse: Float32Array;
   /** Stored scales: float16 bits or float32, whichever the call asked for. */
   readonly storedHalves: Uint16Array;
   readonly storedFloats: Float32Array;
@@ -584,7 +584,7 @@ function layOutChunk(kernel: AffineSimdKernel, source: Source, slots: number, el
   const offsetsAddress = align(lowKeysAddress + slots * 4);
   const zeroPointsAddress = align(offsetsAddress + slots * 2);
   const inverseAddress = align(zeroPointsAddress + slots);
-  const storedAddress = align(inverseAddress + slots * 8);
+  const storedAddress = align(inverseAddress + slots * 4);
   const valuesAddress = align(storedAddress + slots * 4);
   const codesAddress = align(valuesAddress + elements * 4);
   const packedAddress = align(codesAddress + elements);
@@ -606,7 +606,7 @@ function layOutChunk(kernel: AffineSimdKernel, source: Source, slots: number, el
     lowKeys: new Int32Array(buffer, lowKeysAddress, slots),
     offsets: new Int16Array(buffer, offsetsAddress, slots),
     zeroPoints: new Uint8Array(buffer, zeroPointsAddress, slots),
-    inverse: new Float64Array(buffer, inverseAddress, slots),
+    inverse: new Float32Array(buffer, inverseAddress, slots),
     storedHalves: new Uint16Array(buffer, storedAddress, slots),
     storedFloats: new Float32Array(buffer, storedAddress, slots),
     values: new Float32Array(buffer, valuesAddress, elements),

@@ -11,16 +11,21 @@
 ;;   largest magnitude, carries non-finite values through, and keeps the sign of the value of
 ;;   largest magnitude (ties between +a and -a to +a): the absmax grid reads key >>> 1, the
 ;;   signed-extreme grid its sign too. Key 0 (the start) reads as an extreme of 0.
-;; - Codes are computed in float64 lanes (f64x2), as JS does: float32 -> float64 is exact, then
-;;   one float64 multiply by the float64 inverse scale, the same single rounding as JS.
-;; - |x * inverse| <= (qmax - qmin + 1) / 2 <= 128 for the inverse of a symmetric scale chosen
-;;   from these values (<= qmax − qmin <= 255 for an asymmetric one), so the integer below is exact
-;;   (another inverse could wrap codes: callers must not).
-;; - The 16-code blocks gather the low words of 8 f64x2 with shuffles and narrow them with
-;;   saturation (exact: the codes fit), then clamp bytes with i8x16 min / max.
-;; - Adding 1.5 * 2^52 rounds half to even and leaves the integer in the low 32 bits of the
-;;   double, exactly the ROUNDING_MAGIC trick of the JS path; clamping the rounded integer is what
-;;   JS does too (saturating narrows, then i8x16 min / max).
+;; - Codes are computed in float32 lanes (f32x4), as JS specifies them: the inverse scale is
+;;   1 / scale divided in float64 and rounded to float32 (Math.fround), and one float32 multiply
+;;   by it is the JS path's Math.fround(value * inverse) bit for bit (the float64 product of two
+;;   float32 is exact, so rounding it once to float32 is the float32 product). chooseScales /
+;;   chooseRanges decline a slot whose inverse is beyond float32 (a scale below about 2^-128):
+;;   the JS path codes those with the float64 inverse.
+;; - |x * inverse| <= (qmax - qmin + 1) / 2 <= 128 (a hair more, from the inverse's rounding) for
+;;   the inverse of a symmetric scale chosen from these values (<= qmax − qmin <= 255 for an
+;;   asymmetric one), so the integer below is exact (another inverse could wrap codes: callers
+;;   must not).
+;; - Adding 1.5 * 2^23 rounds a float32 below 2^22 half to even and leaves the integer in the
+;;   low mantissa bits: subtracting the constant's bits as int32 gives it, the float32 twin of the
+;;   ROUNDING_MAGIC trick of the JS path (which rounds the same float32 value in float64: the same
+;;   integer). The 16-code blocks narrow the int32 with saturation (exact: the codes fit), then
+;;   clamp bytes with i8x16 min / max, which is what JS's clamp of the rounded integer does.
 ;; - Zero points are added to the rounded integer, as JS adds them (so ties break the same way),
 ;;   in int16 lanes between the two narrows: |rounded| <= 256 for asymmetric codes too (values lie
 ;;   within the range the scale covers, |x * inverse| <= qmax − qmin <= 255) and zero point − bias
@@ -140,16 +145,16 @@
   ;; One code, scalar: the tails. round(value · inverse) + zeroPoint, clamped, masked, as the JS
   ;; path computes it; the product is clamped first only so the truncation cannot trap (codes from
   ;; a scale chosen from these values never come near those bounds).
-  (func $code1 (param $value f32) (param $inverse f64) (param $zeroPoint i32) (param $qmin i32) (param $qmax i32) (param $mask i32) (result i32)
-    (local $scaled f64) (local $code i32)
-    (local.set $scaled (f64.mul (f64.promote_f32 (local.get $value)) (local.get $inverse)))
-    (local.set $scaled (f64.min (f64.max (local.get $scaled) (f64.const -32768)) (f64.const 32767)))
-    (local.set $code (i32.add (i32.trunc_f64_s (f64.nearest (local.get $scaled))) (local.get $zeroPoint)))
+  (func $code1 (param $value f32) (param $inverse f32) (param $zeroPoint i32) (param $qmin i32) (param $qmax i32) (param $mask i32) (result i32)
+    (local $scaled f32) (local $code i32)
+    (local.set $scaled (f32.mul (local.get $value) (local.get $inverse)))
+    (local.set $scaled (f32.min (f32.max (local.get $scaled) (f32.const -32768)) (f32.const 32767)))
+    (local.set $code (i32.add (i32.trunc_f32_s (f32.nearest (local.get $scaled))) (local.get $zeroPoint)))
     (if (i32.lt_s (local.get $code) (local.get $qmin)) (then (local.set $code (local.get $qmin))))
     (if (i32.gt_s (local.get $code) (local.get $qmax)) (then (local.set $code (local.get $qmax))))
     (i32.and (local.get $code) (local.get $mask)))
 
-  ;; Codes of a row-major [rows, columns] float32 block at `values`, one float64 inverse scale and
+  ;; Codes of a row-major [rows, columns] float32 block at `values`, one float32 inverse scale and
   ;; one int16 offset (zero point − bias) per column at `inverse` / `offsets`, one byte per code at
   ;; `codes`. `bias` is 0 for signed codes and 128 for unsigned ones: codes are clamped as signed
   ;; bytes in [qmin − bias, qmax − bias], then the bias comes back by an xor (exact on 8 bits).
@@ -158,7 +163,7 @@
     (local $row i32) (local $column i32) (local $vectorEnd i32) (local $source i32) (local $target i32)
     (local $inverseAt i32) (local $offsetAt i32) (local $low v128) (local $high v128) (local $maskVector v128) (local $magic v128)
     (local $biasVector v128) (local $in0 v128) (local $in1 v128) (local $in2 v128) (local $in3 v128)
-    (local.set $magic (v128.const f64x2 6755399441055744 6755399441055744))
+    (local.set $magic (v128.const f32x4 12582912 12582912 12582912 12582912))
     (local.set $low (i8x16.splat (i32.sub (local.get $qmin) (local.get $bias))))
     (local.set $high (i8x16.splat (i32.sub (local.get $qmax) (local.get $bias))))
     (local.set $biasVector (i8x16.splat (local.get $bias)))
@@ -175,7 +180,7 @@
             (br_if $vectorsDone (i32.ge_u (local.get $column) (local.get $vectorEnd)))
             ;; 16 codes: the same block as in codeRun, written out twice because V8 does not inline
             ;; wasm calls here (a call per block cost about 30% of this loop).
-            (local.set $inverseAt (i32.add (local.get $inverse) (i32.shl (local.get $column) (i32.const 3))))
+            (local.set $inverseAt (i32.add (local.get $inverse) (i32.shl (local.get $column) (i32.const 2))))
             (local.set $offsetAt (i32.add (local.get $offsets) (i32.shl (local.get $column) (i32.const 1))))
             (local.set $in0 (v128.load offset=0 (local.get $source)))
             (local.set $in1 (v128.load offset=16 (local.get $source)))
@@ -189,21 +194,13 @@
                       (i8x16.narrow_i16x8_s
                         (i16x8.add
                           (i16x8.narrow_i32x4_s
-                            (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-                              (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in0)) (v128.load offset=0 (local.get $inverseAt))) (local.get $magic))
-                              (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in0) (local.get $in0))) (v128.load offset=16 (local.get $inverseAt))) (local.get $magic)))
-                            (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-                              (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in1)) (v128.load offset=32 (local.get $inverseAt))) (local.get $magic))
-                              (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in1) (local.get $in1))) (v128.load offset=48 (local.get $inverseAt))) (local.get $magic))))
+                            (i32x4.sub (f32x4.add (f32x4.mul (local.get $in0) (v128.load offset=0 (local.get $inverseAt))) (local.get $magic)) (local.get $magic))
+                            (i32x4.sub (f32x4.add (f32x4.mul (local.get $in1) (v128.load offset=16 (local.get $inverseAt))) (local.get $magic)) (local.get $magic)))
                           (v128.load offset=0 (local.get $offsetAt)))
                         (i16x8.add
                           (i16x8.narrow_i32x4_s
-                            (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-                              (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in2)) (v128.load offset=64 (local.get $inverseAt))) (local.get $magic))
-                              (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in2) (local.get $in2))) (v128.load offset=80 (local.get $inverseAt))) (local.get $magic)))
-                            (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-                              (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in3)) (v128.load offset=96 (local.get $inverseAt))) (local.get $magic))
-                              (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in3) (local.get $in3))) (v128.load offset=112 (local.get $inverseAt))) (local.get $magic))))
+                            (i32x4.sub (f32x4.add (f32x4.mul (local.get $in2) (v128.load offset=32 (local.get $inverseAt))) (local.get $magic)) (local.get $magic))
+                            (i32x4.sub (f32x4.add (f32x4.mul (local.get $in3) (v128.load offset=48 (local.get $inverseAt))) (local.get $magic)) (local.get $magic)))
                           (v128.load offset=16 (local.get $offsetAt))))
                       (local.get $low))
                     (local.get $high))
@@ -218,7 +215,7 @@
             (br_if $tailDone (i32.ge_u (local.get $column) (local.get $columns)))
             (i32.store8 (local.get $target)
               (call $code1 (f32.load (local.get $source))
-                (f64.load (i32.add (local.get $inverse) (i32.shl (local.get $column) (i32.const 3))))
+                (f32.load (i32.add (local.get $inverse) (i32.shl (local.get $column) (i32.const 2))))
                 (i32.add (i32.load16_s (i32.add (local.get $offsets) (i32.shl (local.get $column) (i32.const 1)))) (local.get $bias))
                 (local.get $qmin) (local.get $qmax) (local.get $mask)))
             (local.set $source (i32.add (local.get $source) (i32.const 4)))
@@ -231,18 +228,18 @@
   ;; Codes of `count` contiguous float32 at `values` sharing one inverse scale and one offset
   ;; (zero point − bias; see codesAcrossRows): a run of the channel-first layout, or of a whole
   ;; tensor, or a group.
-  (func $codeRun (export "codeRun") (param $values i32) (param $count i32) (param $inverse f64)
+  (func $codeRun (export "codeRun") (param $values i32) (param $count i32) (param $inverse f32)
     (param $codes i32) (param $qmin i32) (param $qmax i32) (param $mask i32) (param $offset i32) (param $bias i32)
     (local $end i32) (local $vectorEnd i32) (local $source i32) (local $target i32)
     (local $low v128) (local $high v128) (local $maskVector v128) (local $inverseVector v128) (local $magic v128)
     (local $biasVector v128) (local $offsetVector v128) (local $in0 v128) (local $in1 v128) (local $in2 v128) (local $in3 v128)
-    (local.set $magic (v128.const f64x2 6755399441055744 6755399441055744))
+    (local.set $magic (v128.const f32x4 12582912 12582912 12582912 12582912))
     (local.set $low (i8x16.splat (i32.sub (local.get $qmin) (local.get $bias))))
     (local.set $high (i8x16.splat (i32.sub (local.get $qmax) (local.get $bias))))
     (local.set $biasVector (i8x16.splat (local.get $bias)))
     (local.set $offsetVector (i16x8.splat (local.get $offset)))
     (local.set $maskVector (i8x16.splat (local.get $mask)))
-    (local.set $inverseVector (f64x2.splat (local.get $inverse)))
+    (local.set $inverseVector (f32x4.splat (local.get $inverse)))
     (local.set $source (local.get $values))
     (local.set $target (local.get $codes))
     (local.set $end (i32.add (local.get $values) (i32.shl (local.get $count) (i32.const 2))))
@@ -262,21 +259,13 @@
                   (i8x16.narrow_i16x8_s
                     (i16x8.add
                       (i16x8.narrow_i32x4_s
-                        (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-                          (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in0)) (local.get $inverseVector)) (local.get $magic))
-                          (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in0) (local.get $in0))) (local.get $inverseVector)) (local.get $magic)))
-                        (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-                          (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in1)) (local.get $inverseVector)) (local.get $magic))
-                          (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in1) (local.get $in1))) (local.get $inverseVector)) (local.get $magic))))
+                        (i32x4.sub (f32x4.add (f32x4.mul (local.get $in0) (local.get $inverseVector)) (local.get $magic)) (local.get $magic))
+                        (i32x4.sub (f32x4.add (f32x4.mul (local.get $in1) (local.get $inverseVector)) (local.get $magic)) (local.get $magic)))
                       (local.get $offsetVector))
                     (i16x8.add
                       (i16x8.narrow_i32x4_s
-                        (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-                          (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in2)) (local.get $inverseVector)) (local.get $magic))
-                          (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in2) (local.get $in2))) (local.get $inverseVector)) (local.get $magic)))
-                        (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-                          (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in3)) (local.get $inverseVector)) (local.get $magic))
-                          (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in3) (local.get $in3))) (local.get $inverseVector)) (local.get $magic))))
+                        (i32x4.sub (f32x4.add (f32x4.mul (local.get $in2) (local.get $inverseVector)) (local.get $magic)) (local.get $magic))
+                        (i32x4.sub (f32x4.add (f32x4.mul (local.get $in3) (local.get $inverseVector)) (local.get $magic)) (local.get $magic)))
                       (local.get $offsetVector)))
                   (local.get $low))
                 (local.get $high))
@@ -315,7 +304,7 @@
         (local.set $row (i32.add (local.get $row) (local.get $groupRows)))
         (br $groupLoop))))
 
-  ;; Codes of the same block, one float64 inverse scale and one offset per group and column at
+  ;; Codes of the same block, one float32 inverse scale and one offset per group and column at
   ;; `inverse` / `offsets` (laid out as `groupKeys` lays out the keys), one byte per code at `codes`.
   (func (export "groupCodes") (param $values i32) (param $rows i32) (param $columns i32) (param $groupRows i32)
     (param $inverse i32) (param $codes i32) (param $qmin i32) (param $qmax i32) (param $mask i32) (param $offsets i32) (param $bias i32)
@@ -332,7 +321,7 @@
         (local.set $offsets (i32.add (local.get $offsets) (i32.shl (local.get $columns) (i32.const 1))))
         (local.set $values (i32.add (local.get $values) (i32.shl (local.get $groupElements) (i32.const 2))))
         (local.set $codes (i32.add (local.get $codes) (local.get $groupElements)))
-        (local.set $inverse (i32.add (local.get $inverse) (i32.shl (local.get $columns) (i32.const 3))))
+        (local.set $inverse (i32.add (local.get $inverse) (i32.shl (local.get $columns) (i32.const 2))))
         (local.set $row (i32.add (local.get $row) (local.get $groupRows)))
         (br $groupLoop))))
 
@@ -354,7 +343,7 @@
         (local.set $group (i32.add (local.get $group) (i32.const 1)))
         (br $groupLoop))))
 
-  ;; Codes of those groups, one float64 inverse scale and one offset per group at `inverse` / `offsets`.
+  ;; Codes of those groups, one float32 inverse scale and one offset per group at `inverse` / `offsets`.
   (func (export "runGroupCodes") (param $values i32) (param $groups i32) (param $length i32) (param $groupSize i32)
     (param $inverse i32) (param $codes i32) (param $qmin i32) (param $qmax i32) (param $mask i32) (param $offsets i32) (param $bias i32)
     (local $group i32) (local $position i32) (local $count i32)
@@ -363,13 +352,13 @@
         (br_if $done (i32.ge_u (local.get $group) (local.get $groups)))
         (local.set $count (i32.sub (local.get $length) (local.get $position)))
         (if (i32.gt_u (local.get $count) (local.get $groupSize)) (then (local.set $count (local.get $groupSize))))
-        (call $codeRun (local.get $values) (local.get $count) (f64.load (local.get $inverse))
+        (call $codeRun (local.get $values) (local.get $count) (f32.load (local.get $inverse))
           (local.get $codes) (local.get $qmin) (local.get $qmax) (local.get $mask)
           (i32.load16_s (local.get $offsets)) (local.get $bias))
         (local.set $offsets (i32.add (local.get $offsets) (i32.const 2)))
         (local.set $values (i32.add (local.get $values) (i32.shl (local.get $count) (i32.const 2))))
         (local.set $codes (i32.add (local.get $codes) (local.get $count)))
-        (local.set $inverse (i32.add (local.get $inverse) (i32.const 8)))
+        (local.set $inverse (i32.add (local.get $inverse) (i32.const 4)))
         (local.set $position (i32.add (local.get $position) (local.get $count)))
         (if (i32.ge_u (local.get $position) (local.get $length)) (then (local.set $position (i32.const 0))))
         (local.set $group (i32.add (local.get $group) (i32.const 1)))
@@ -442,24 +431,24 @@
         (local.set $highs (i32.add (local.get $highs) (i32.const 4)))
         (br $groupLoop))))
 
-  ;; Codes of those groups, one float64 inverse scale and one offset per group at `inverse` / `offsets` (see codeRun).
+  ;; Codes of those groups, one float32 inverse scale and one offset per group at `inverse` / `offsets` (see codeRun).
   (func (export "blockCodes") (param $values i32) (param $groups i32) (param $groupSize i32)
     (param $inverse i32) (param $codes i32) (param $qmin i32) (param $qmax i32) (param $mask i32) (param $offsets i32) (param $bias i32)
     (local $end i32) (local $groupEnd i32) (local $source i32) (local $target i32)
     (local $low v128) (local $high v128) (local $maskVector v128) (local $inverseVector v128) (local $magic v128)
     (local $biasVector v128) (local $offsetVector v128) (local $in0 v128) (local $in1 v128) (local $in2 v128) (local $in3 v128)
-    (local.set $magic (v128.const f64x2 6755399441055744 6755399441055744))
+    (local.set $magic (v128.const f32x4 12582912 12582912 12582912 12582912))
     (local.set $low (i8x16.splat (i32.sub (local.get $qmin) (local.get $bias))))
     (local.set $high (i8x16.splat (i32.sub (local.get $qmax) (local.get $bias))))
     (local.set $biasVector (i8x16.splat (local.get $bias)))
     (local.set $maskVector (i8x16.splat (local.get $mask)))
     (local.set $source (local.get $values))
     (local.set $target (local.get $codes))
-    (local.set $end (i32.add (local.get $inverse) (i32.shl (local.get $groups) (i32.const 3))))
+    (local.set $end (i32.add (local.get $inverse) (i32.shl (local.get $groups) (i32.const 2))))
     (block $done
       (loop $groupLoop
         (br_if $done (i32.ge_u (local.get $inverse) (local.get $end)))
-        (local.set $inverseVector (v128.load64_splat (local.get $inverse)))
+        (local.set $inverseVector (v128.load32_splat (local.get $inverse)))
         (local.set $offsetVector (i16x8.splat (i32.load16_s (local.get $offsets))))
         (local.set $groupEnd (i32.add (local.get $source) (i32.shl (local.get $groupSize) (i32.const 2))))
         (loop $vectorLoop
@@ -475,21 +464,13 @@
                     (i8x16.narrow_i16x8_s
                       (i16x8.add
                         (i16x8.narrow_i32x4_s
-                          (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-                            (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in0)) (local.get $inverseVector)) (local.get $magic))
-                            (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in0) (local.get $in0))) (local.get $inverseVector)) (local.get $magic)))
-                          (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-                            (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in1)) (local.get $inverseVector)) (local.get $magic))
-                            (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in1) (local.get $in1))) (local.get $inverseVector)) (local.get $magic))))
+                          (i32x4.sub (f32x4.add (f32x4.mul (local.get $in0) (local.get $inverseVector)) (local.get $magic)) (local.get $magic))
+                          (i32x4.sub (f32x4.add (f32x4.mul (local.get $in1) (local.get $inverseVector)) (local.get $magic)) (local.get $magic)))
                         (local.get $offsetVector))
                       (i16x8.add
                         (i16x8.narrow_i32x4_s
-                          (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-                            (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in2)) (local.get $inverseVector)) (local.get $magic))
-                            (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in2) (local.get $in2))) (local.get $inverseVector)) (local.get $magic)))
-                          (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-                            (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $in3)) (local.get $inverseVector)) (local.get $magic))
-                            (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $in3) (local.get $in3))) (local.get $inverseVector)) (local.get $magic))))
+                          (i32x4.sub (f32x4.add (f32x4.mul (local.get $in2) (local.get $inverseVector)) (local.get $magic)) (local.get $magic))
+                          (i32x4.sub (f32x4.add (f32x4.mul (local.get $in3) (local.get $inverseVector)) (local.get $magic)) (local.get $magic)))
                         (local.get $offsetVector)))
                     (local.get $low))
                   (local.get $high))
@@ -498,7 +479,7 @@
           (local.set $source (i32.add (local.get $source) (i32.const 64)))
           (local.set $target (i32.add (local.get $target) (i32.const 16)))
           (br_if $vectorLoop (i32.lt_u (local.get $source) (local.get $groupEnd))))
-        (local.set $inverse (i32.add (local.get $inverse) (i32.const 8)))
+        (local.set $inverse (i32.add (local.get $inverse) (i32.const 4)))
         (local.set $offsets (i32.add (local.get $offsets) (i32.const 2)))
         (br $groupLoop))))
 
@@ -692,7 +673,7 @@
   ;; scale = (high − low) / (qmax − qmin) (1 for an all-zero range), at least 2^-1022, rounded up
   ;; to the stored dtype's grid; zero point = qmin − round(low / scale), clamped to [qmin, qmax]
   ;; (|low / scale| <= qmax − qmin, so the rounding is exact and the truncation safe). Writes
-  ;; 1 / scale at `inverse`, the stored scale at `stored`, the zero point as a byte at `zeroPoints`
+  ;; 1 / scale (rounded to float32) at `inverse`, the stored scale at `stored`, the zero point as a byte at `zeroPoints`
   ;; and as an offset (zero point − 128, int16) at `offsets`. Returns the slots done, as
   ;; chooseScales does (a NaN or an infinity in the range, or a scale beyond the dtype, stops it).
   (func $chooseRanges (export "chooseRanges") (param $lows i32) (param $highs i32) (param $count i32) (param $qmin i32) (param $qmax i32)
@@ -700,7 +681,7 @@
     (local $slot i32) (local $lowKey i32) (local $highKey i32) (local $low f64) (local $high f64) (local $raw f64) (local $scale f64)
     (local $spacing f64) (local $precision i64) (local $minimumExponent i64) (local $exponent i64) (local $largest f64) (local $zeroPoint i32)
     (local $lowKeys v128) (local $highKeys v128) (local $lowValues v128) (local $widths v128) (local $raw2 v128) (local $scales v128) (local $zeros v128)
-    (local $biased v128) (local $spacings v128) (local $quotients v128) (local $halves v128) (local $floorBiased v128) (local $spacingBias v128) (local $inverseBias v128)
+    (local $inverses v128) (local $inverse32 f32) (local $biased v128) (local $spacings v128) (local $quotients v128) (local $halves v128) (local $floorBiased v128) (local $spacingBias v128) (local $inverseBias v128)
     (local.set $precision (select (i64.const 11) (i64.const 24) (local.get $float16)))
     (local.set $minimumExponent (select (i64.const -14) (i64.const -126) (local.get $float16)))
     (local.set $largest (select (f64.const 65504) (f64.const 0x1.fffffep+127) (local.get $float16)))
@@ -736,8 +717,11 @@
           (local.get $spacings)))
         (local.set $scales (v128.bitselect (local.get $spacings) (local.get $scales) (f64x2.eq (local.get $scales) (f64x2.splat (f64.const 0)))))
         (br_if $pairsDone (v128.any_true (f64x2.gt (local.get $scales) (f64x2.splat (local.get $largest)))))
-        (v128.store (i32.add (local.get $inverse) (i32.shl (local.get $slot) (i32.const 3)))
-          (f64x2.div (f64x2.splat (f64.const 1)) (local.get $scales)))
+        ;; 1 / scale rounded to float32 (as Math.fround rounds it); a scale so small that its inverse
+        ;; is beyond float32 stops the pair (the JS path codes with the float64 inverse there).
+        (local.set $inverses (f32x4.demote_f64x2_zero (f64x2.div (f64x2.splat (f64.const 1)) (local.get $scales))))
+        (br_if $pairsDone (v128.any_true (f32x4.eq (f32x4.abs (local.get $inverses)) (v128.const f32x4 inf inf inf inf))))
+        (v128.store64_lane 0 (i32.add (local.get $inverse) (i32.shl (local.get $slot) (i32.const 2))) (local.get $inverses))
         (if (local.get $float16)
           (then
             ;; Times 2^-112 (see above), a float32 whose bits >> 13 are the half bits.
@@ -783,7 +767,9 @@
           (i64.add (i64.sub (local.get $exponent) (local.get $precision)) (i64.const 1024)) (i64.const 52))))
         (local.set $scale (f64.mul (f64.ceil (f64.div (local.get $raw) (local.get $spacing))) (local.get $spacing)))
         (br_if $done (f64.gt (local.get $scale) (local.get $largest)))
-        (f64.store (i32.add (local.get $inverse) (i32.shl (local.get $slot) (i32.const 3))) (f64.div (f64.const 1) (local.get $scale)))
+        (local.set $inverse32 (f32.demote_f64 (f64.div (f64.const 1) (local.get $scale))))
+        (br_if $done (f32.eq (f32.abs (local.get $inverse32)) (f32.const inf)))
+        (f32.store (i32.add (local.get $inverse) (i32.shl (local.get $slot) (i32.const 2))) (local.get $inverse32))
         (call $storeScale (local.get $scale) (local.get $float16) (local.get $stored) (local.get $slot))
         (local.set $zeroPoint (i32.sub (local.get $qmin)
           (i32.trunc_f64_s (f64.nearest (f64.div (local.get $low) (local.get $scale))))))
@@ -800,16 +786,16 @@
   ;; scale (2·|x|max / (qmax − qmin) on the absmax grid; |extreme| / −qmin on the signed-extreme
   ;; grid, negated when the extreme is positive), at least 2^-1022, rounded to the stored
   ;; dtype's grid (float16: 11 significant bits, spacing fixed below 2^-14; float32: 24, below
-  ;; 2^-126): up on the absmax grid, to the nearest (never 0) on the signed-extreme grid. Writes 1 / scale (float64) at `inverse` and the stored scale (float16 bits or
+  ;; 2^-126): up on the absmax grid, to the nearest (never 0) on the signed-extreme grid. Writes 1 / scale (rounded to float32) at `inverse` and the stored scale (float16 bits or
   ;; float32) at `stored`. Returns the slots done: `count`, or the first slot that saw a NaN or an
-  ;; infinity or whose scale does not fit the dtype (the caller then takes the JS path, which
-  ;; reports it).
+  ;; infinity or whose scale does not fit the dtype or whose inverse does not fit float32 (the
+  ;; caller then takes the JS path, which reports it or codes it).
   (func $chooseScales (export "chooseScales") (param $keys i32) (param $count i32) (param $qmin i32) (param $qmax i32)
     (param $signedExtreme i32) (param $float16 i32) (param $inverse i32) (param $stored i32) (param $offsets i32) (result i32)
     (local $slot i32) (local $key i32) (local $magnitude f64) (local $raw f64) (local $scale f64) (local $spacing f64)
     (local $precision i64) (local $minimumExponent i64) (local $exponent i64) (local $largest f64)
     (local $keys2 v128) (local $magnitudes v128) (local $raw2 v128) (local $scales v128) (local $numerator f64) (local $denominator f64)
-    (local $biased v128) (local $spacings v128) (local $quotients v128) (local $halves v128) (local $floorBiased v128) (local $spacingBias v128) (local $inverseBias v128) (local $nearestMask v128)
+    (local $inverses v128) (local $inverse32 f32) (local $biased v128) (local $spacings v128) (local $quotients v128) (local $halves v128) (local $floorBiased v128) (local $spacingBias v128) (local $inverseBias v128) (local $nearestMask v128)
     (local.set $precision (select (i64.const 11) (i64.const 24) (local.get $float16)))
     (local.set $minimumExponent (select (i64.const -14) (i64.const -126) (local.get $float16)))
     (local.set $largest (select (f64.const 65504) (f64.const 0x1.fffffep+127) (local.get $float16)))
@@ -849,8 +835,11 @@
             (v128.and (i64x2.shl (i64x2.extend_low_i32x4_u (local.get $keys2)) (i32.const 63))
               (f64x2.gt (local.get $magnitudes) (f64x2.splat (f64.const 0))))
             (i8x16.splat (i32.sub (i32.const 0) (local.get $signedExtreme))))))
-        (v128.store (i32.add (local.get $inverse) (i32.shl (local.get $slot) (i32.const 3)))
-          (f64x2.div (f64x2.splat (f64.const 1)) (local.get $scales)))
+        ;; 1 / scale rounded to float32 (as Math.fround rounds it); a scale so small that its inverse
+        ;; is beyond float32 stops the pair (the JS path codes with the float64 inverse there).
+        (local.set $inverses (f32x4.demote_f64x2_zero (f64x2.div (f64x2.splat (f64.const 1)) (local.get $scales))))
+        (br_if $pairsDone (v128.any_true (f32x4.eq (f32x4.abs (local.get $inverses)) (v128.const f32x4 inf inf inf inf))))
+        (v128.store64_lane 0 (i32.add (local.get $inverse) (i32.shl (local.get $slot) (i32.const 2))) (local.get $inverses))
         (if (local.get $float16)
           (then
             ;; Times 2^-112 (see above), a float32 whose bits >> 13 are the half bits.
@@ -902,7 +891,9 @@
         (if (i32.and (local.get $signedExtreme)
               (i32.and (i32.and (local.get $key) (i32.const 1)) (f64.gt (local.get $magnitude) (f64.const 0))))
           (then (local.set $scale (f64.neg (local.get $scale)))))
-        (f64.store (i32.add (local.get $inverse) (i32.shl (local.get $slot) (i32.const 3))) (f64.div (f64.const 1) (local.get $scale)))
+        (local.set $inverse32 (f32.demote_f64 (f64.div (f64.const 1) (local.get $scale))))
+        (br_if $done (f32.eq (f32.abs (local.get $inverse32)) (f32.const inf)))
+        (f32.store (i32.add (local.get $inverse) (i32.shl (local.get $slot) (i32.const 2))) (local.get $inverse32))
         (call $storeScale (local.get $scale) (local.get $float16) (local.get $stored) (local.get $slot))
         (i32.store16 (i32.add (local.get $offsets) (i32.shl (local.get $slot) (i32.const 1))) (i32.const 0))
         (local.set $slot (i32.add (local.get $slot) (i32.const 1)))

@@ -126,25 +126,18 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
 
 /**
  * Codes: one thread per 32-bit word of packed codes, LSB first (core's bit packing), each code
- * round(value / scale) + zeroPoint, ties to even, clamped to [qmin, qmax] and masked to `bits`.
- *
- * The quotient is value · (1 / scale) in float32 (WGSL has no float64), which cannot tell on
- * which side of a half step a value within float32 rounding of it lies; and every slot has such
- * a value, since its largest one sits just inside the range's last half step (scales round up).
- * There the side is decided exactly: with m = 2·floor(t) + 1 (at most 10 bits) and the scale
- * split into two halves of at most 12 significant bits, m · high and m · low are exact, and
- * 2·value − m · high is exact too (the two are within a factor of two), so comparing it with
- * m · low compares 2·value with m · scale without rounding. The halves are of the scale's
- * magnitude: a negative scale (the signed-extreme grid's, when the extreme is positive) gives the
- * same quotient as its magnitude applied to the negated value, so that value is compared.
+ * round(value · inverse) + zeroPoint, ties to even, clamped to [qmin, qmax] and masked to `bits`:
+ * the host kernels' codes bit for bit. Their inverse is 1 / scale rounded to float32 and their
+ * product the float32 product, which WGSL's multiplication is (correctly rounded), and WGSL's
+ * round breaks ties to even as they do. GPUs may flush subnormals: a subnormal value times an
+ * inverse of at most 2^100 is below a quarter and codes as 0 either way, and the products near
+ * a code are normal.
  */
 export function quantizeShader(grouped: boolean, bits: number): string {
   return /* wgsl */ `${WINDOW_STRUCT}
 struct SlotCoding {
   inverse: f32,
   zeroPoint: i32,
-  scaleHigh: f32,
-  scaleLow: f32,
 }
 @group(0) @binding(1) var<storage, read> values: array<f32>;
 @group(0) @binding(2) var<storage, read> coding: array<SlotCoding>;
@@ -152,24 +145,7 @@ struct SlotCoding {
 const BITS: u32 = ${bits}u;
 const PER_WORD: u32 = ${32 / bits}u;
 const MASK: u32 = ${2 ** bits - 1}u;
-// The float32 product is within 2^-23 · |t| of value / scale; this margin leaves room to spare.
-const NEAR_HALF: f32 = 9.5367431640625e-7;
 ${slotFunction(grouped)}
-
-fn roundedQuotient(value: f32, slot: SlotCoding) -> f32 {
-  let t = value * slot.inverse;
-  let below = floor(t);
-  if (abs(t - below - 0.5) > NEAR_HALF * max(1.0, abs(t))) { return round(t); }
-  let doubledHalf = 2.0 * below + 1.0;
-  // scaleHigh + scaleLow is the scale's magnitude; a negative scale divides the negated value.
-  let magnitudeValue = select(value, -value, slot.inverse < 0.0);
-  let difference = 2.0 * magnitudeValue - doubledHalf * slot.scaleHigh;
-  let rest = doubledHalf * slot.scaleLow;
-  if (difference > rest) { return below + 1.0; }
-  if (difference < rest) { return below; }
-  // An exact tie: to even.
-  return select(below + 1.0, below, floor(below * 0.5) == below * 0.5);
-}
 
 @compute @workgroup_size(${WORKGROUP_SIZE})
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
@@ -181,7 +157,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     let local = first + j;
     if (local >= bounds.count) { break; }
     let slot = coding[slotOf(bounds.base + local) - bounds.slotLow];
-    let code = clamp(i32(roundedQuotient(values[local], slot)) + slot.zeroPoint, bounds.qmin, bounds.qmax);
+    let code = clamp(i32(round(values[local] * slot.inverse)) + slot.zeroPoint, bounds.qmin, bounds.qmax);
     packed |= (bitcast<u32>(code) & MASK) << (j * BITS);
   }
   codes[word] = packed;

@@ -112,8 +112,15 @@ describe.skipIf(!backend.ready)(`dequantizeOnGpu on ${backend.ready ? backend.ad
     const weights = await dequantizeOnGpu(encoding);
     const product = tf.matMul(tf.ones([1, 3]), weights);
     const expected = decode(encoding).data as Float32Array;
-    const sums = [0, 1, 2, 3].map((column) => Math.fround(Math.fround(expected[column]! + expected[4 + column]!) + expected[8 + column]!));
-    expect(Array.from(await product.data())).toEqual(sums);
+    // The column sums in float64; the GPU sums three float32 terms in float32, in an order (and with
+    // fused multiply-adds) of its own: within two roundings of the magnitudes summed.
+    const columns = [0, 1, 2, 3].map((column) => [expected[column]!, expected[4 + column]!, expected[8 + column]!]);
+    const actual = Array.from(await product.data());
+    columns.forEach((terms, column) => {
+      const sum = terms.reduce((total, term) => total + term, 0);
+      const magnitude = terms.reduce((total, term) => total + Math.abs(term), 0);
+      expect(Math.abs(actual[column]! - sum)).toBeLessThanOrEqual(2 * 2 ** -24 * magnitude);
+    });
     tf.dispose([weights, product]);
   });
 

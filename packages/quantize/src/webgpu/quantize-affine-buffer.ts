@@ -31,17 +31,14 @@ export const GPU_CODE_BITS: readonly number[] = [1, 2, 4, 8];
 const RANGE_SPAN = 256;
 
 /**
- * Scales the kernels handle: their inverses, and the products of the exact half-step check, stay
- * normal float32 numbers (GPUs may flush subnormals to zero, and must not overflow).
+ * Scales the kernels handle: their float32 inverses stay normal numbers (GPUs may flush
+ * subnormals to zero), and a subnormal value times one codes as 0.
  */
 const SMALLEST_SCALE = 2 ** -100;
 const LARGEST_SCALE = 2 ** 100;
 
-/** Bytes per slot of the code kernel's table: inverse, zero point, scale's high and low halves. */
-const CODING_BYTES = 16;
-
-/** Clears a float32's low 12 significand bits, leaving at most 12 significant bits. */
-const HIGH_HALF_MASK = 0xfffff000;
+/** Bytes per slot of the code kernel's table: inverse, zero point. */
+const CODING_BYTES = 8;
 
 /** Tuning for tests and measurements. */
 export interface GpuKernelTuning {
@@ -52,7 +49,7 @@ export interface GpuKernelTuning {
 /**
  * Quantizes the first `size(shape)` float32 values of `input` as `quantizeAffine` would, with
  * the same checks of `options`. Resolves to undefined, having changed nothing, when a scale is
- * below 2^-100 or above 2^100 (where the float32 maths of the exact half-step check could leave
+ * below 2^-100 or above 2^100 (where the float32 inverse or its products could leave
  * the normal range): the caller then quantizes on the host. An empty tensor must not come here.
  *
  * @example
@@ -256,14 +253,9 @@ function chooseSlots(ranges: RangeEntries, layout: AffineLayout, plan: QuantizeP
     scales[slot] = scale;
     zeroPoints[slot] = plan.symmetric ? 0 : affineZeroPoint(low, scale, plan.qmin, plan.qmax);
     const at = slot * fieldsPerSlot;
+    // 1 / scale rounded to float32, as the host kernels round it.
     codingFloats[at] = 1 / scale;
     codingWords[at + 1] = zeroPoints[slot]!;
-    // The stored scale is a float32 (or float16) already, so its halves are exact. They split its
-    // magnitude: the kernel compares the value times the inverse's sign (a negative scale, from
-    // the signed-extreme grid, is the positive one applied to the negated value).
-    codingFloats[at + 2] = magnitude;
-    codingWords[at + 2] = codingWords[at + 2]! & HIGH_HALF_MASK;
-    codingFloats[at + 3] = magnitude - codingFloats[at + 2]!;
   }
   return { scales, zeroPoints, coding };
 }

@@ -9,9 +9,9 @@ import { tensorBuffer, webGpuDevice } from './tfjs-webgpu-device.ts';
 
 /**
  * Quantizes a float32 tfjs tensor on the GPU of tfjs's WebGPU backend: the same encoding
- * `quantizeAffine` makes from the same values (identical scales and zero points; codes equal
- * except that a value within float32 rounding of a half step may take the neighbouring code,
- * since WGSL has no float64). The tensor is read where it lies; only per-slot ranges and the
+ * `quantizeAffine` makes from the same values, byte for byte (codes are the float32 product of
+ * each value and its slot's float32 inverse scale, rounded half to even, on either side). The
+ * tensor is read where it lies; only per-slot ranges and the
  * packed codes come back to the host. 1-, 2-, 4- and 8-bit codes; other widths, and the rare
  * ranges too narrow or too wide for float32 maths, are quantized on the host instead. Throws
  * as `quantizeAffine` does for bad options and non-finite values, and `backend-unavailable`
