@@ -13,7 +13,8 @@ import { runRecorded } from '../test-io.ts';
 // kmeans4 file was recorded again when k-means began from the least-squared-error clustering
 // (its centroid values changed; its size and listings did not), and the int4-g32 file when
 // symmetric 4-bit groups took the signed-extreme grid by default (its scales and codes changed;
-// its size and listings did not).
+// its size and listings did not); the int8 and recipe files when affine codes became the float32
+// product of value and float32 inverse scale (codes of near-ties changed; sizes and listings did not).
 const FIXTURE = fileURLToPath(new URL('./fixtures/many-tensors/', import.meta.url));
 const INPUT = join(FIXTURE, 'mixed.safetensors');
 

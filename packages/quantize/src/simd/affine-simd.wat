@@ -795,6 +795,7 @@
     (local $slot i32) (local $key i32) (local $magnitude f64) (local $raw f64) (local $scale f64) (local $spacing f64)
     (local $precision i64) (local $minimumExponent i64) (local $exponent i64) (local $largest f64)
     (local $keys2 v128) (local $magnitudes v128) (local $raw2 v128) (local $scales v128) (local $numerator f64) (local $denominator f64)
+    (local $step v128) (local $keys4 v128) (local $magnitudes4 v128) (local $positive4 v128) (local $scales4 v128) (local $biased4 v128) (local $spacings4 v128)
     (local $inverses v128) (local $inverse32 f32) (local $biased v128) (local $spacings v128) (local $quotients v128) (local $halves v128) (local $floorBiased v128) (local $spacingBias v128) (local $inverseBias v128) (local $nearestMask v128)
     (local.set $precision (select (i64.const 11) (i64.const 24) (local.get $float16)))
     (local.set $minimumExponent (select (i64.const -14) (i64.const -126) (local.get $float16)))
@@ -810,6 +811,58 @@
     (local.set $numerator (select (f64.const 1) (f64.const 2) (local.get $signedExtreme)))
     (local.set $denominator (f64.convert_i32_s (select
       (i32.sub (i32.const 0) (local.get $qmin)) (i32.sub (local.get $qmax) (local.get $qmin)) (local.get $signedExtreme))))
+    ;; Four slots at a time in float32 lanes on the signed-extreme grid with −qmin a power of two
+    ;; (not narrowed), where float32 is exact: raw = magnitude / −qmin is a power-of-two scaling (exact, or rounded to the nearest
+    ;; subnormal exactly as the float64 path's rounding to the float32 grid rounds it), rounding
+    ;; to the float16 grid is a power-of-two scaling and a nearest, and 1 / scale divided in
+    ;; float32 is the float64 quotient rounded to float32 (division rounded twice through 53 bits
+    ;; is innocuous for float32 operands). A quad with a non-finite value, a scale beyond the dtype
+    ;; or an inverse beyond float32 stops here; the pair and scalar loops below go on from it.
+    (if (i32.and (local.get $signedExtreme)
+          (i32.eqz (i32.and (i32.sub (i32.const 0) (local.get $qmin)) (i32.sub (i32.const -1) (local.get $qmin)))))
+      (then
+        (local.set $step (f32x4.splat (f32.div (f32.const 1) (f32.convert_i32_s (i32.sub (i32.const 0) (local.get $qmin))))))
+        (block $quadsDone
+          (loop $quadLoop
+            (br_if $quadsDone (i32.gt_u (i32.add (local.get $slot) (i32.const 4)) (local.get $count)))
+            (local.set $keys4 (v128.load (i32.add (local.get $keys) (i32.shl (local.get $slot) (i32.const 2)))))
+            (local.set $magnitudes4 (i32x4.shr_u (local.get $keys4) (i32.const 1)))
+            (br_if $quadsDone (v128.any_true (i32x4.ge_u (local.get $magnitudes4) (i32x4.splat (i32.const 0x7f800000)))))
+            (local.set $positive4 (f32x4.gt (local.get $magnitudes4) (f32x4.splat (f32.const 0))))
+            (local.set $scales4 (v128.bitselect (f32x4.mul (local.get $magnitudes4) (local.get $step)) (f32x4.splat (f32.const 1)) (local.get $positive4)))
+            (if (local.get $float16)
+              (then
+                ;; The spacing 2^(exponent − 10), the exponent at least −14 (biased 113), and its inverse, from bits.
+                (local.set $biased4 (i32x4.max_s (i32x4.shr_u (local.get $scales4) (i32.const 23)) (i32x4.splat (i32.const 113))))
+                (local.set $spacings4 (i32x4.shl (i32x4.sub (local.get $biased4) (i32x4.splat (i32.const 10))) (i32.const 23)))
+                (local.set $scales4 (f32x4.mul
+                  (f32x4.nearest (f32x4.mul (local.get $scales4) (i32x4.shl (i32x4.sub (i32x4.splat (i32.const 264)) (local.get $biased4)) (i32.const 23))))
+                  (local.get $spacings4)))
+                (local.set $scales4 (v128.bitselect (local.get $spacings4) (local.get $scales4) (f32x4.eq (local.get $scales4) (f32x4.splat (f32.const 0)))))
+                (br_if $quadsDone (v128.any_true (f32x4.gt (local.get $scales4) (f32x4.splat (f32.const 65504))))))
+              (else
+                ;; On the float32 grid already; a raw scale that rounded to 0 becomes the smallest subnormal.
+                (local.set $scales4 (v128.bitselect (i32x4.splat (i32.const 1)) (local.get $scales4) (f32x4.eq (local.get $scales4) (f32x4.splat (f32.const 0)))))))
+            ;; Negative when the extreme is positive (key bit 0) and not 0.
+            (local.set $scales4 (v128.xor (local.get $scales4)
+              (v128.and (i32x4.shl (local.get $keys4) (i32.const 31)) (local.get $positive4))))
+            (local.set $inverses (f32x4.div (f32x4.splat (f32.const 1)) (local.get $scales4)))
+            (br_if $quadsDone (v128.any_true (f32x4.eq (f32x4.abs (local.get $inverses)) (v128.const f32x4 inf inf inf inf))))
+            (v128.store (i32.add (local.get $inverse) (i32.shl (local.get $slot) (i32.const 2))) (local.get $inverses))
+            (if (local.get $float16)
+              (then
+                ;; Times 2^-112 (see below), a float32 whose bits >> 13 are the half bits.
+                (local.set $halves (f32x4.mul (local.get $scales4) (f32x4.splat (f32.const 0x1p-112))))
+                (local.set $halves (v128.or
+                  (v128.and (i32x4.shr_u (local.get $halves) (i32.const 13)) (i32x4.splat (i32.const 0x7fff)))
+                  (v128.and (i32x4.shr_u (local.get $halves) (i32.const 16)) (i32x4.splat (i32.const 0x8000)))))
+                (v128.store64_lane 0 (i32.add (local.get $stored) (i32.shl (local.get $slot) (i32.const 1)))
+                  (i8x16.shuffle 0 1 4 5 8 9 12 13 0 1 4 5 8 9 12 13 (local.get $halves) (local.get $halves))))
+              (else
+                (v128.store (i32.add (local.get $stored) (i32.shl (local.get $slot) (i32.const 2))) (local.get $scales4))))
+            (i64.store (i32.add (local.get $offsets) (i32.shl (local.get $slot) (i32.const 1))) (i64.const 0))
+            (local.set $slot (i32.add (local.get $slot) (i32.const 4)))
+            (br $quadLoop)))))
     (block $pairsDone
       (loop $pairLoop
         (br_if $pairsDone (i32.gt_u (i32.add (local.get $slot) (i32.const 2)) (local.get $count)))
