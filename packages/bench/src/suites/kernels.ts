@@ -19,7 +19,10 @@ const BOUND_CASE = 'copy-into-reused-buffer';
 export const KERNEL_CASES: readonly { readonly name: string; readonly child: string; readonly after?: readonly string[] }[] = [
   { name: BOUND_CASE, child: BOUND_CASE },
   { name: 'copy-into-fresh-memory', child: 'copy-into-fresh-memory' },
+  { name: 'copy-by-chunks-into-reused-buffer', child: 'copy-by-chunks-into-reused-buffer' },
+  { name: 'read-twice-through-cache', child: 'read-twice-through-cache' },
   { name: 'quantize-int8-channel', child: 'quantize-int8-channel' },
+  { name: 'quantize-int8-channel-rows', child: 'quantize-int8-channel-rows' },
   { name: 'quantize-int4-group32', child: 'quantize-int4-group32' },
   { name: 'quantize-int4-group32-after-int8', child: 'quantize-int4-group32', after: ['quantize-int8-channel'] },
   { name: 'quantize-int4-group32-asymmetric', child: 'quantize-int4-group32-asymmetric' },
@@ -36,13 +39,19 @@ const BOUND_NOTE =
   `bound: ${BOUND_CASE}, Float32Array.prototype.set of the same weights into an array already written ` +
   '(memcpy: read and write every byte once, no page faults). It is a ceiling for any pass over the weights, ' +
   'not a floor a kernel can reach: a kernel also computes, and one that returns a new array pays for fresh ' +
-  'pages as copy-into-fresh-memory does.';
+  'pages as copy-into-fresh-memory does. copy-by-chunks-into-reused-buffer is the same copy 64 Ki floats at a time, as a ' +
+  'kernel writes its output chunk by chunk (one large copy may use non-temporal stores, chunks do not). read-twice-through-cache copies the weights twice, 64 Ki floats at a time, into one ' +
+  'cache-sized buffer and computes nothing: the least a kernel pays that must read every weight before coding any, as one ' +
+  'scale per column of an [in, out] kernel (quantize-int8-channel) must; its share of the bound is the most such a kernel can reach. ' +
+  'quantize-int8-channel-rows quantizes the same weights as a channel-first [out, in] kernel, one pass.';
 
 /**
  * The `kernels` suite: throughput (params/s) of whittle's quantize and dequantize kernels through
- * the public API on dense kernels of 1M, 16M and 64M weights (`quick`: 1M), against two copies of
+ * the public API on dense kernels of 1M, 16M and 64M weights (`quick`: 1M), against copies of
  * the same weights measured at the same size in the same run (into a reused buffer: the bound;
- * into fresh memory: what allocating costs), with tfjs's `io.decodeWeights` as the peer of stock
+ * into fresh memory: what allocating costs; by chunks: what a kernel writing its output chunk
+ * by chunk can reach; twice through a cache-sized buffer: the floor of a kernel that must read
+ * every weight twice), with tfjs's `io.decodeWeights` as the peer of stock
  * uint8 decoding; and 4-bit k-means on 1-D Gaussian and Laplacian weights against `ml-kmeans` and
  * `skmeans`, in time and in squared error over the optimal 1-D clustering's (simple-statistics'
  * `ckmeans`). Every case runs in a fresh Node process (no JIT state crosses cases); rows carry

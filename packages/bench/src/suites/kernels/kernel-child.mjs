@@ -46,6 +46,11 @@ function laplaceWeights(count, seed, spread) {
 }
 
 const INT8_CHANNEL = { bits: 8, granularity: { kind: 'axis', axis: 1 } };
+// The same weights read as a channel-first [out, in] kernel (ONNX and PyTorch lay out Linear
+// weights so): a scale per row, each channel's weights contiguous.
+const INT8_CHANNEL_ROWS = { bits: 8, granularity: { kind: 'axis', axis: 0 } };
+/** Floats per copy of the two-pass floor: the chunk the WebAssembly kernels copy weights in by. */
+const CHUNK_FLOATS = 65536;
 const INT4_GROUP32 = { bits: 4, granularity: { kind: 'group', axis: 0, size: 32 } };
 const INT4_GROUP32_ASYMMETRIC = { bits: 4, symmetric: false, granularity: { kind: 'group', axis: 0, size: 32 } };
 
@@ -78,8 +83,34 @@ const CASES = {
   },
   // The same copy into memory fresh from the allocator: what any call that allocates its output pays.
   'copy-into-fresh-memory': ({ kernel }) => ({ tasks: { whittle: () => new Float32Array(kernel.data) } }),
+  // The reused-buffer copy made 64 Ki floats at a time, as a kernel that computes its output a
+  // cache-sized chunk at a time writes it: one large copy may use the CPU's non-temporal stores
+  // (glibc's memcpy does past a size near the last-level cache's), which chunks never do.
+  'copy-by-chunks-into-reused-buffer': ({ kernel }) => {
+    const destination = new Float32Array(kernel.data.length);
+    const data = kernel.data;
+    const copyByChunks = () => {
+      for (let start = 0; start < data.length; start += CHUNK_FLOATS) destination.set(data.subarray(start, Math.min(start + CHUNK_FLOATS, data.length)), start);
+    };
+    return { tasks: { whittle: copyByChunks } };
+  },
+  // Two passes over the weights, each copying them a cache-sized chunk at a time into one buffer
+  // (as the WebAssembly kernels copy weights that live outside their memory), nothing computed:
+  // the least a kernel pays that must see every weight before coding any (one scale per column
+  // of an [in, out] kernel).
+  'read-twice-through-cache': ({ kernel }) => {
+    const chunk = new Float32Array(CHUNK_FLOATS);
+    const data = kernel.data;
+    const readTwice = () => {
+      for (let pass = 0; pass < 2; pass++) {
+        for (let start = 0; start < data.length; start += CHUNK_FLOATS) chunk.set(data.subarray(start, Math.min(start + CHUNK_FLOATS, data.length)));
+      }
+    };
+    return { tasks: { whittle: readTwice } };
+  },
   // Into the caller's reused buffers (what a pipeline does), and into fresh outputs.
   'quantize-int8-channel': ({ kernel }, { quantize }) => quantizeTasks(quantize, kernel, INT8_CHANNEL),
+  'quantize-int8-channel-rows': ({ kernel }, { quantize }) => quantizeTasks(quantize, kernel, INT8_CHANNEL_ROWS),
   'quantize-int4-group32': ({ kernel }, { quantize }) => quantizeTasks(quantize, kernel, INT4_GROUP32),
   'quantize-int4-group32-asymmetric': ({ kernel }, { quantize }) => quantizeTasks(quantize, kernel, INT4_GROUP32_ASYMMETRIC),
   'dequantize-int8-channel': ({ kernel }, { quantize, core }) => decodeTasks(core, quantize.quantizeAffine(kernel, INT8_CHANNEL)),
