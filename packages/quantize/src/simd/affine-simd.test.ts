@@ -253,6 +253,46 @@ describe('WebAssembly SIMD asymmetric codes', () => {
   });
 });
 
+describe('WebAssembly SIMD signed-extreme scales, four to a float32 lane', () => {
+  /** Groups of 16 whose extremes are `extremes` (the sign alternating), the other values a fraction of them. */
+  function groupsWithExtremes(extremes: readonly number[]): Float32Array {
+    const values = new Float32Array(extremes.length * 16);
+    extremes.forEach((extreme, group) => {
+      const signed = group % 2 === 0 ? extreme : -extreme;
+      for (let index = 0; index < 16; index++) values[group * 16 + index] = Math.fround(signed * ((index * 7) % 16) / 16);
+      values[group * 16 + ((group * 5) % 16)] = signed;
+    });
+    return values;
+  }
+
+  it('rounds float32 scales that fall subnormal as the float64 path does, ties to even included', () => {
+    // Extremes just above 2^-124 step by float32's spacing there (2^-147): extreme / 8 lands on
+    // every multiple of 2^-150, half the subnormal spacing, so half of them are ties. Their
+    // inverses (about 2^127) still fit float32, so the kernel codes them.
+    const extremes = Array.from({ length: 64 }, (_, index) => 2 ** -124 + index * 2 ** -147);
+    const values = groupsWithExtremes(extremes);
+    const layout: Layout = { shape: [extremes.length, 16], granularity: { kind: 'group', axis: 1, size: 16 } };
+    const spec = specOf(4, false, 'float32', 'signed-extreme');
+    expect(simd(values, layout, spec, createAffineSimd()!)).toBeDefined();
+    expectSame(values, layout, spec, createAffineSimd()!);
+  });
+
+  it('rounds float16 scales to the nearest half, ties to even, below and above the subnormal halves', () => {
+    // extreme / 8 on the half grid plus 0, a quarter, a half and three quarters of its spacing,
+    // around 2^-14 (where the spacing stops shrinking), 1 and 4096.
+    const extremes: number[] = [];
+    for (const base of [2 ** -16, 2 ** -14, 2 ** -13, 1, 4096]) {
+      const spacing = Math.max(base, 2 ** -14) * 2 ** -10;
+      for (let step = 0; step < 8; step++) for (const part of [0, 0.25, 0.5, 0.75]) extremes.push(Math.fround(8 * (base + (step + part) * spacing)));
+    }
+    const values = groupsWithExtremes(extremes);
+    const layout: Layout = { shape: [extremes.length, 16], granularity: { kind: 'group', axis: 1, size: 16 } };
+    const spec = specOf(4, false, 'float16', 'signed-extreme');
+    expect(simd(values, layout, spec, createAffineSimd()!)).toBeDefined();
+    expectSame(values, layout, spec, createAffineSimd()!);
+  });
+});
+
 describe('SIMD dispatch', () => {
   const values = Float32Array.from({ length: 64 * 80 }, (_, index) => Math.sin(index) * (index % 7));
   const spec = specOf(8, false, 'float32', 'absmax');
