@@ -1,5 +1,8 @@
 /**
- * Quantizing a single number: the reference the bulk quantizers agree with (ties aside).
+ * Quantizing a single number: round(value / scale), the exact quotient's nearest code. The bulk
+ * quantizers (`quantizeAffine`) round the float32 product value · float32(1 / scale) instead, as
+ * SIMD lanes and GPUs compute it, and agree with this everywhere but within float32 rounding of a
+ * half step.
  */
 import { WhittleError, describeValue } from '@whittle/core';
 import { roundHalfToEven } from './round-half-even.ts';
