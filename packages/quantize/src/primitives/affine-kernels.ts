@@ -168,8 +168,13 @@ function stridedGroups(values: Float32Array, layout: AffineLayout, spec: CodeSpe
  * + zeroPoint, the float32 product that SIMD lanes compute four at a time (ggml and PyTorch
  * quantize with the same product). A scale so small that its inverse is beyond float32 (below
  * about 2^-128, only for tensors of subnormal values) keeps the float64 inverse.
+ *
+ * @example
+ * ```ts
+ * inverseScale(0.1); // 10 (Math.fround(10))
+ * ```
  */
-function inverseScale(scale: number): number {
+export function inverseScale(scale: number): number {
   const inverse = Math.fround(1 / scale);
   return Math.abs(inverse) === Infinity ? 1 / scale : inverse;
 }

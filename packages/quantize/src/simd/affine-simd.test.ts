@@ -265,16 +265,21 @@ describe('WebAssembly SIMD signed-extreme scales, four to a float32 lane', () =>
     return values;
   }
 
+  /** Those groups, 4-bit codes on the signed-extreme grid: the kernel codes them (it does not decline) to the JS path's bytes. */
+  function expectKernelCodes(extremes: readonly number[], scaleDType: 'float32' | 'float16'): void {
+    const values = groupsWithExtremes(extremes);
+    const layout: Layout = { shape: [extremes.length, 16], granularity: { kind: 'group', axis: 1, size: 16 } };
+    const spec = specOf(4, false, scaleDType, 'signed-extreme');
+    const kernel = createAffineSimd()!;
+    expect(simd(values, layout, spec, kernel)).toBeDefined();
+    expectSame(values, layout, spec, kernel);
+  }
+
   it('rounds float32 scales that fall subnormal as the float64 path does, ties to even included', () => {
     // Extremes just above 2^-124 step by float32's spacing there (2^-147): extreme / 8 lands on
     // every multiple of 2^-150, half the subnormal spacing, so half of them are ties. Their
     // inverses (about 2^127) still fit float32, so the kernel codes them.
-    const extremes = Array.from({ length: 64 }, (_, index) => 2 ** -124 + index * 2 ** -147);
-    const values = groupsWithExtremes(extremes);
-    const layout: Layout = { shape: [extremes.length, 16], granularity: { kind: 'group', axis: 1, size: 16 } };
-    const spec = specOf(4, false, 'float32', 'signed-extreme');
-    expect(simd(values, layout, spec, createAffineSimd()!)).toBeDefined();
-    expectSame(values, layout, spec, createAffineSimd()!);
+    expectKernelCodes(Array.from({ length: 64 }, (_, index) => 2 ** -124 + index * 2 ** -147), 'float32');
   });
 
   it('rounds float16 scales to the nearest half, ties to even, below and above the subnormal halves', () => {
@@ -285,11 +290,7 @@ describe('WebAssembly SIMD signed-extreme scales, four to a float32 lane', () =>
       const spacing = Math.max(base, 2 ** -14) * 2 ** -10;
       for (let step = 0; step < 8; step++) for (const part of [0, 0.25, 0.5, 0.75]) extremes.push(Math.fround(8 * (base + (step + part) * spacing)));
     }
-    const values = groupsWithExtremes(extremes);
-    const layout: Layout = { shape: [extremes.length, 16], granularity: { kind: 'group', axis: 1, size: 16 } };
-    const spec = specOf(4, false, 'float16', 'signed-extreme');
-    expect(simd(values, layout, spec, createAffineSimd()!)).toBeDefined();
-    expectSame(values, layout, spec, createAffineSimd()!);
+    expectKernelCodes(extremes, 'float16');
   });
 });
 

@@ -17,7 +17,7 @@ import {
 import { affineLayout, type AffineLayout } from '../primitives/affine-layout.ts';
 import { affineScale, affineZeroPoint, signedExtremeScale } from '../primitives/choose-qparams.ts';
 import { quantizationRange } from '../primitives/quantization-range.ts';
-import type { ScaleGrid } from '../primitives/affine-kernels.ts';
+import { inverseScale, type ScaleGrid } from '../primitives/affine-kernels.ts';
 import { checkGrid, quantizeAffineByteLength, type QuantizeAffineOptions } from '../primitives/quantize-affine.ts';
 import { quantizeShader, rangeShader } from './affine-shaders.ts';
 import type { GpuBuffer, GpuDevice } from './gpu-interfaces.ts';
@@ -253,8 +253,8 @@ function chooseSlots(ranges: RangeEntries, layout: AffineLayout, plan: QuantizeP
     scales[slot] = scale;
     zeroPoints[slot] = plan.symmetric ? 0 : affineZeroPoint(low, scale, plan.qmin, plan.qmax);
     const at = slot * fieldsPerSlot;
-    // 1 / scale rounded to float32, as the host kernels round it.
-    codingFloats[at] = 1 / scale;
+    // The host kernels' inverse (float32 here, as every scale the kernel takes has one).
+    codingFloats[at] = inverseScale(scale);
     codingWords[at + 1] = zeroPoints[slot]!;
   }
   return { scales, zeroPoints, coding };
