@@ -82,7 +82,7 @@ async function runKernelsSuite(options: SuiteOptions = {}): Promise<SuiteResult>
   }
   const loadAtEnd = loadavg();
   const notes = [
-    `each case ran in a fresh Node process, in the order of the rows; ${plan.warmup} untimed and ${plan.runs} timed runs of each kernel case (k-means: ${plan.kmeansRuns} after 1), a full garbage collection before every run; value is the median, spread the slowest and fastest run`,
+    `each case ran in a fresh Node process, in the order of the rows; ${plan.warmup} untimed and ${plan.runs} timed runs of each kernel case (k-means: ${plan.kmeansRuns} after 1), a full garbage collection and one event-loop turn before every run (so that a previous run's freeing in the background is over); value is the median, spread the slowest and fastest run`,
     BOUND_NOTE,
     'k-means: every implementation clusters the same values into 16 clusters to convergence (ml-kmeans and skmeans from k-means++); sse / optimal is its squared error over that of the optimal 1-D clustering (ckmeans), 1 is optimal',
     `load average (1, 5, 15 min): ${formatLoad(loadAtStart)} at the start, ${formatLoad(loadAtEnd)} at the end`,

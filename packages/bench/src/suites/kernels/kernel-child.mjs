@@ -189,6 +189,18 @@ function inputs() {
 
 const collect = typeof globalThis.gc === 'function' ? globalThis.gc : () => {};
 
+/**
+ * Quiet before a timed run: a full collection, one turn of the event loop so that work the
+ * collection handed to background threads (freeing a fresh-output twin's 64 MiB, say) finishes,
+ * and a second collection. Without the turn, a run right after its fresh-output twin paid for
+ * that freeing on the other core: every other sample 1.5-2x slower.
+ */
+async function settle() {
+  collect();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  collect();
+}
+
 try {
   const libs = await libraries(spec.case === 'kmeans-4bit');
   await libs.core.useBackend('cpu');
@@ -200,7 +212,7 @@ try {
   for (const before of spec.before ?? []) {
     const { tasks } = CASES[before](prepared, libs);
     for (let run = 0; run < spec.warmup + spec.runs; run++) {
-      collect();
+      await settle();
       tasks.whittle();
     }
   }
@@ -210,7 +222,7 @@ try {
   for (let round = 0; round < spec.warmup + spec.runs; round++) {
     for (let turn = 0; turn < names.length; turn++) {
       const name = names[(round + turn) % names.length];
-      collect();
+      await settle();
       const start = performance.now();
       tasks[name]();
       const seconds = (performance.now() - start) / 1000;
