@@ -8,7 +8,8 @@ test('kernels --quick: every case in its own process, with its spread, bound, pe
   const progress: string[] = [];
   const { rows, notes } = await kernelsSuite.run({ quick: true, onProgress: (message) => progress.push(message) });
   const kernelRows = rows.filter((row) => row.size === '1024x1024');
-  expect(kernelRows.map((row) => row.case)).toEqual(KERNEL_CASES.map(({ name }) => name));
+  // One row per peer a case measured (its fresh-output twin, tfjs, the native block quantizer).
+  expect([...new Set(kernelRows.map((row) => row.case))]).toEqual(KERNEL_CASES.map(({ name }) => name));
   const bound = kernelRows[0]!;
   expect(bound.case).toBe('copy-into-reused-buffer');
   expect(bound.bound).toBe(bound.value);
@@ -19,6 +20,19 @@ test('kernels --quick: every case in its own process, with its spread, bound, pe
     expect(row.value).toBeLessThanOrEqual(row.spread!.max);
   }
   expect(kernelRows.find((row) => row.case === 'dequantize-uint8-stock')!.peer).toMatchObject({ name: 'tf.io.decodeWeights' });
+  const peersOf = (name: string) => kernelRows.filter((row) => row.case === name).map((row) => row.peer?.name);
+  expect(peersOf('quantize-int8-channel-rows')).toEqual(['whittle, fresh outputs']);
+  const native = notes!.find((note) => note.startsWith('native peers'));
+  if (native === undefined) {
+    // No C compiler: the note says so and the rows carry only the JS peers.
+    expect(notes!.join('\n')).toMatch(/^no native q4_0 \/ q8_0 peer: /m);
+    expect(peersOf('quantize-int4-group32')).toEqual(['whittle, fresh outputs']);
+  } else {
+    expect(native).toMatch(/built with \S+ -O3/);
+    expect(peersOf('quantize-int4-group32')).toEqual(['whittle, fresh outputs', 'q4_0 reference in C']);
+    expect(peersOf('quantize-int8-channel')).toEqual(['whittle, fresh outputs', 'q8_0 reference in C']);
+    for (const row of kernelRows.filter((candidate) => candidate.peer?.name.endsWith('reference in C'))) expect(row.peer!.value).toBeGreaterThan(0);
+  }
   expect(progress).toContain('quantize-int4-group32-after-int8 1024x1024 in a fresh process');
 
   const kmeansRows = rows.filter((row) => row.case.startsWith('kmeans-4bit'));

@@ -1,10 +1,13 @@
+import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { BackendName } from '@whittle/core';
 import { summarize } from '../measure.ts';
 import type { ResultRow } from '../result-row.ts';
 import type { Suite, SuiteOptions, SuiteResult } from '../suite.ts';
 import { runKernelChild, type KernelChildResult } from './kernels/kernel-child-process.ts';
 import { FULL_KERNEL_PLAN, QUICK_KERNEL_PLAN, type KernelPlan } from './kernels/kernel-sizes.ts';
+import { buildNativePeer, measureNativePeer, type BlockFormat, type NativePeer } from './kernels/native-peer.ts';
 
 const SUITE = 'kernels';
 
@@ -16,14 +19,20 @@ const BOUND_CASE = 'copy-into-reused-buffer';
  * `after` names cases whose work runs first in that process: the int4 row after int8 catches a
  * return of the deoptimisation that once left int4 8× slower for the rest of a process.
  */
-export const KERNEL_CASES: readonly { readonly name: string; readonly child: string; readonly after?: readonly string[] }[] = [
+export const KERNEL_CASES: readonly {
+  readonly name: string;
+  readonly child: string;
+  readonly after?: readonly string[];
+  /** The block format the native peer quantizes the same weights to, after the case's process has exited. */
+  readonly native?: BlockFormat;
+}[] = [
   { name: BOUND_CASE, child: BOUND_CASE },
   { name: 'copy-into-fresh-memory', child: 'copy-into-fresh-memory' },
   { name: 'copy-by-chunks-into-reused-buffer', child: 'copy-by-chunks-into-reused-buffer' },
   { name: 'read-twice-through-cache', child: 'read-twice-through-cache' },
-  { name: 'quantize-int8-channel', child: 'quantize-int8-channel' },
+  { name: 'quantize-int8-channel', child: 'quantize-int8-channel', native: 'q8_0' },
   { name: 'quantize-int8-channel-rows', child: 'quantize-int8-channel-rows' },
-  { name: 'quantize-int4-group32', child: 'quantize-int4-group32' },
+  { name: 'quantize-int4-group32', child: 'quantize-int4-group32', native: 'q4_0' },
   { name: 'quantize-int4-group32-after-int8', child: 'quantize-int4-group32', after: ['quantize-int8-channel'] },
   { name: 'quantize-int4-group32-asymmetric', child: 'quantize-int4-group32-asymmetric' },
   { name: 'dequantize-int8-channel', child: 'dequantize-int8-channel' },
@@ -76,7 +85,12 @@ async function runKernelsSuite(options: SuiteOptions = {}): Promise<SuiteResult>
   const progress = options.onProgress ?? (() => {});
   const loadAtStart = loadavg();
   const rows: ResultRow[] = [];
-  for (const side of plan.sides) rows.push(...(await kernelRows(side, plan, progress)));
+  const native = buildNativePeer();
+  try {
+    for (const side of plan.sides) rows.push(...(await kernelRows(side, plan, native, progress)));
+  } finally {
+    if (native.binary !== undefined) rmSync(dirname(native.binary), { recursive: true, force: true });
+  }
   for (const count of plan.kmeansCounts) {
     for (const distribution of KMEANS_DISTRIBUTIONS) rows.push(...(await kmeansRows(count, distribution, plan, progress)));
   }
@@ -84,29 +98,47 @@ async function runKernelsSuite(options: SuiteOptions = {}): Promise<SuiteResult>
   const notes = [
     `each case ran in a fresh Node process, in the order of the rows; ${plan.warmup} untimed and ${plan.runs} timed runs of each kernel case (k-means: ${plan.kmeansRuns} after 1), a full garbage collection and one event-loop turn before every run (so that a previous run's freeing in the background is over); value is the median, spread the slowest and fastest run`,
     BOUND_NOTE,
+    native.binary === undefined
+      ? native.reason
+      : `native peers (${NATIVE_PEERS.q4_0}, ${NATIVE_PEERS.q8_0}): the same weights quantized to llama.cpp's q4_0 and q8_0 blocks (32 consecutive weights, a float16 scale) by their reference definitions in plain C (block-quantize.c, built with ${native.compiler}), into one reused output; the program times each run itself, after the case's process has exited. Its blocks run along the rows, whittle's int4 groups along the input axis of the [in, out] kernel (strided); int8 is one scale per channel against q8_0's one per 32 weights`,
     'k-means: every implementation clusters the same values into 16 clusters to convergence (ml-kmeans and skmeans from k-means++); sse / optimal is its squared error over that of the optimal 1-D clustering (ckmeans), 1 is optimal',
     `load average (1, 5, 15 min): ${formatLoad(loadAtStart)} at the start, ${formatLoad(loadAtEnd)} at the end`,
   ];
   return { rows, backends: [], notes };
 }
 
-async function kernelRows(side: number, plan: KernelPlan, progress: (message: string) => void): Promise<ResultRow[]> {
+/** The native peers' names in the `peer` column. */
+const NATIVE_PEERS: Readonly<Record<BlockFormat, string>> = { q4_0: 'q4_0 reference in C', q8_0: 'q8_0 reference in C' };
+
+async function kernelRows(side: number, plan: KernelPlan, native: NativePeer, progress: (message: string) => void): Promise<ResultRow[]> {
   const count = side * side;
   const size = `${side}x${side}`;
   const rows: ResultRow[] = [];
   let bound: number | undefined;
   for (const kernelCase of KERNEL_CASES) {
     progress(`${kernelCase.name} ${size} in a fresh process`);
-    const result = await runKernelChild({
+    const format = native.binary === undefined ? undefined : kernelCase.native;
+    const weightsOut = format === undefined ? undefined : join(dirname(native.binary!), 'weights.f32');
+    let result = await runKernelChild({
       case: kernelCase.child,
       side,
       warmup: plan.warmup,
       runs: plan.runs,
       ...(kernelCase.after === undefined ? {} : { before: kernelCase.after }),
+      ...(weightsOut === undefined ? {} : { weightsOut }),
     });
-    const row = throughputRow(kernelCase.name, size, count, result);
-    if (kernelCase.name === BOUND_CASE) bound = row.value;
-    rows.push(bound === undefined ? row : { ...row, bound });
+    if (format !== undefined) {
+      progress(`${NATIVE_PEERS[format]} on the same ${size} weights`);
+      try {
+        const seconds = measureNativePeer(native.binary!, format, weightsOut!, plan.warmup, plan.runs);
+        result = { ...result, samples: { ...result.samples, [NATIVE_PEERS[format]]: seconds } };
+      } finally {
+        rmSync(weightsOut!, { force: true });
+      }
+    }
+    const caseRows = throughputRows(kernelCase.name, size, count, result);
+    if (kernelCase.name === BOUND_CASE) bound = caseRows[0]!.value;
+    rows.push(...caseRows.map((row) => (bound === undefined ? row : { ...row, bound })));
   }
   return rows;
 }
@@ -123,10 +155,7 @@ async function kmeansRows(
   const size = String(count);
   const { optimalSse, sse } = result.extra as { optimalSse: number; sse: Record<string, number> };
   const rows: ResultRow[] = [];
-  for (const peer of ['ml-kmeans', 'skmeans']) {
-    const speed = throughputRow(name, size, count, result);
-    rows.push({ ...speed, peer: { name: peer, value: count / summarize(result.samples[peer]!).median } });
-  }
+  rows.push(...throughputRows(name, size, count, result));
   for (const peer of ['ml-kmeans', 'skmeans']) {
     rows.push({
       suite: SUITE,
@@ -142,11 +171,20 @@ async function kmeansRows(
   return rows;
 }
 
-/** A throughput row of whittle's task: median params/s, the spread of the runs, and a peer's median where the case has one. */
+/**
+ * The throughput rows of whittle's task: median params/s and the spread of its runs, one row per
+ * peer the case measured (with that peer's median), or one row without a peer.
+ */
+function throughputRows(name: string, size: string, count: number, result: KernelChildResult): ResultRow[] {
+  const row = throughputRow(name, size, count, result);
+  const peers = Object.keys(result.samples).filter((task) => task !== 'whittle');
+  if (peers.length === 0) return [row];
+  return peers.map((peer) => ({ ...row, peer: { name: peer, value: count / summarize(result.samples[peer]!).median } }));
+}
+
+/** A throughput row of whittle's task: median params/s and the spread of the runs. */
 function throughputRow(name: string, size: string, count: number, result: KernelChildResult): ResultRow {
   const { median, min, max } = summarize(result.samples.whittle!);
-  const peers = Object.keys(result.samples).filter((task) => task !== 'whittle');
-  const peer = peers.length === 1 ? { peer: { name: peers[0]!, value: count / summarize(result.samples[peers[0]!]!).median } } : {};
   return {
     suite: SUITE,
     case: name,
@@ -156,7 +194,6 @@ function throughputRow(name: string, size: string, count: number, result: Kernel
     value: count / median,
     unit: 'params/s',
     spread: { min: count / max, max: count / min },
-    ...peer,
   };
 }
 

@@ -13,6 +13,8 @@ export interface KernelChildSpec {
   readonly runs: number;
   /** Cases whose work runs first in the same process, as many times as a timed case runs. */
   readonly before?: readonly string[];
+  /** Where to write the case's float32 weights (this machine's byte order) after its timed runs, for a peer in another process. */
+  readonly weightsOut?: string;
 }
 
 /** What the process measured: seconds per timed run of each task (whittle's, then peers'), and case extras. */

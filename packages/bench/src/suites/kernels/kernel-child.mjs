@@ -229,6 +229,13 @@ try {
       if (round >= spec.warmup) samples[name].push(seconds);
     }
   }
+  // The same weights for a peer outside this process (the native block quantizer), written
+  // after the timed runs so the writing disturbs none of them.
+  if (spec.weightsOut !== undefined) {
+    const { writeFileSync } = await import('node:fs');
+    const data = prepared.kernel.data;
+    writeFileSync(spec.weightsOut, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
   process.stdout.write(`\n${RESULT_MARKER}${JSON.stringify({ samples, extra: quality === undefined ? {} : quality() })}\n`);
 } catch (error) {
   process.stdout.write(`\n${RESULT_MARKER}${JSON.stringify({ error: String(error instanceof Error ? error.message : error) })}\n`);
