@@ -102,6 +102,8 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
   // Whole runs of 4-bit codes never wrap within a chunk when there is one scale per run and no
   // outer repetition; then the kernel splits the nibbles itself and the unpacking pass is skipped.
   const nibblesInKernel = equalRuns && bits === 4 && (walk as { wrap: number }).wrap * (walk as { runLength: number }).runLength >= size;
+  // Rows of an even number of 4-bit codes each start on a byte: the row walk splits the nibbles itself.
+  const nibblesInRows = walk.kind === 'rows' && !wide && bits === 4 && walk.rowLength % 2 === 0;
   for (let start = 0; start < size; start += chunk) {
     const count = Math.min(chunk, size - start);
     // Chunks start on a multiple of 16 elements, so on a byte for every width.
@@ -109,7 +111,7 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
     codesView.set(codes.subarray(firstByte, Math.ceil(((start + count) * bits) / 8)));
     if (bits === 16) exports.unpack16(codesAddress, unpackedAddress, count, signedFlag);
     else if (bits === 4) {
-      if (!nibblesInKernel) exports.unpack4(codesAddress, unpackedAddress, count, signedFlag);
+      if (!nibblesInKernel && !nibblesInRows) exports.unpack4(codesAddress, unpackedAddress, count, signedFlag);
     } else if (bits !== 8) exports.unpackBits(unpackTable(bits), codesAddress, unpackedAddress, count, bits, signedFlag);
     if (walk.kind === 'runs') {
       const { rowLength, runLength, wrap } = walk;
@@ -138,8 +140,8 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
       const position = row - outer * rowsPerOuter;
       const block = (outer * Math.ceil(rowsPerOuter / groupRows) + Math.floor(position / groupRows)) % wrap;
       exports.scaleRows(
-        scaledAddress, valuesAddress, count, column, rowLength, position, rowsPerOuter, groupRows, block, wrap,
-        wideFlag, scalesAddress, offsetsAddress, zeroPointsAddress, bytesFlag, flip,
+        nibblesInRows ? codesAddress : scaledAddress, valuesAddress, count, column, rowLength, position, rowsPerOuter, groupRows, block, wrap,
+        wideFlag, scalesAddress, offsetsAddress, zeroPointsAddress, bytesFlag, flip, nibblesInRows ? 2 - signedFlag : 0,
       );
     }
     destination.set(count === chunk ? valuesView : valuesView.subarray(0, count), start);

@@ -47,6 +47,7 @@ export interface DecodeSimdExports {
     zeroPoints: number,
     bytes: number,
     flip: number,
+    nibbles: number,
   ): void;
   scaleEqualRuns(
     codes: number,

@@ -102,7 +102,7 @@
             (v128.and (local.get $bytes) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15))
             (i8x16.shr_u (local.get $bytes) (i32.const 4))))
         (if (local.get $signed)
-          (then (local.set $codes (i8x16.shr_s (i8x16.shl (local.get $codes) (i32.const 4)) (i32.const 4)))))
+          (then (local.set $codes (i8x16.sub (v128.xor (local.get $codes) (v128.const i8x16 8 8 8 8 8 8 8 8 8 8 8 8 8 8 8 8)) (v128.const i8x16 8 8 8 8 8 8 8 8 8 8 8 8 8 8 8 8)))))
         (v128.store (local.get $target) (local.get $codes))
         (local.set $source (i32.add (local.get $source) (i32.const 8)))
         (local.set $target (i32.add (local.get $target) (i32.const 16)))
@@ -237,6 +237,32 @@
         (local.set $zeroPoints (i32.add (local.get $zeroPoints) (i32.const 64)))
         (br $step))))
 
+  ;; The same for packed 4-bit codes (low nibble first), 16 per step from 8 bytes: the nibbles are
+  ;; split as in scaleEqualRuns; signed ones sign-extended as (n xor 8) - 8 with `signBit` 8 (0: unsigned).
+  (func $vector32Nibbles (param $codes i32) (param $values i32) (param $count i32) (param $scales i32) (param $zeroPoints i32) (param $signBit v128)
+    (local $end i32) (local $bytes v128) (local $low v128) (local $high v128)
+    (local.set $end (i32.add (local.get $values) (i32.shl (local.get $count) (i32.const 2))))
+    (block $done
+      (loop $step
+        (br_if $done (i32.ge_u (local.get $values) (local.get $end)))
+        (local.set $bytes (v128.load64_zero (local.get $codes)))
+        (local.set $bytes
+          (i8x16.shuffle 0 16 1 17 2 18 3 19 4 20 5 21 6 22 7 23
+            (v128.and (local.get $bytes) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15))
+            (i8x16.shr_u (local.get $bytes) (i32.const 4))))
+        (local.set $bytes (i8x16.sub (v128.xor (local.get $bytes) (local.get $signBit)) (local.get $signBit)))
+        (local.set $low (i16x8.extend_low_i8x16_s (local.get $bytes)))
+        (local.set $high (i16x8.extend_high_i8x16_s (local.get $bytes)))
+        (v128.store offset=0 (local.get $values) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.sub (i32x4.extend_low_i16x8_s (local.get $low)) (v128.load offset=0 (local.get $zeroPoints)))) (v128.load offset=0 (local.get $scales))))
+        (v128.store offset=16 (local.get $values) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.sub (i32x4.extend_high_i16x8_s (local.get $low)) (v128.load offset=16 (local.get $zeroPoints)))) (v128.load offset=16 (local.get $scales))))
+        (v128.store offset=32 (local.get $values) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.sub (i32x4.extend_low_i16x8_s (local.get $high)) (v128.load offset=32 (local.get $zeroPoints)))) (v128.load offset=32 (local.get $scales))))
+        (v128.store offset=48 (local.get $values) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.sub (i32x4.extend_high_i16x8_s (local.get $high)) (v128.load offset=48 (local.get $zeroPoints)))) (v128.load offset=48 (local.get $scales))))
+        (local.set $codes (i32.add (local.get $codes) (i32.const 8)))
+        (local.set $values (i32.add (local.get $values) (i32.const 64)))
+        (local.set $scales (i32.add (local.get $scales) (i32.const 64)))
+        (local.set $zeroPoints (i32.add (local.get $zeroPoints) (i32.const 64)))
+        (br $step))))
+
   ;; (code - zeroPoints[i]) * scales[i] + offsets[i] in float64 lanes, demoted, 4 int32 codes per step.
   (func $vector64 (param $codes i32) (param $values i32) (param $count i32) (param $scales i32) (param $offsets i32) (param $zeroPoints i32)
     (local $end i32) (local $integers v128)
@@ -362,15 +388,20 @@
   ;; scales start at element `block * rowLength` of the scale arrays. The first element is
   ;; `column` into its row, which is row `position` of its outer block of `rowsPerOuter` rows;
   ;; the block index steps every `groupRows` rows and at every outer boundary, back to 0 at `wrap`.
-  ;; `wide`, `bytes` and `flip` as for scaleRuns.
+  ;; `wide`, `bytes` and `flip` as for scaleRuns. With `nibbles` 1 (signed) or 2 (unsigned) and
+  ;; float32 scales, the codes are packed 4-bit codes split here, so they need no unpacking pass:
+  ;; the host asks for it only where every row holds an even number of codes (each starts on a byte).
   (func (export "scaleRows")
     (param $codes i32) (param $values i32) (param $count i32)
     (param $column i32) (param $rowLength i32) (param $position i32) (param $rowsPerOuter i32) (param $groupRows i32)
     (param $block i32) (param $wrap i32)
     (param $wide i32) (param $scales i32) (param $offsets i32) (param $zeroPoints i32) (param $bytes i32) (param $flip i32)
-    (local $length i32) (local $first i32) (local $flipBytes v128) (local $codeShift i32)
+    (param $nibbles i32)
+    (local $length i32) (local $first i32) (local $flipBytes v128) (local $codeShift i32) (local $signBit v128)
     (local.set $flipBytes (i8x16.splat (local.get $flip)))
     (local.set $codeShift (select (i32.const 0) (i32.const 2) (local.get $bytes)))
+    ;; A signed nibble n is (n xor 8) - 8 as a byte; an unsigned one is n (xor and subtract 0).
+    (local.set $signBit (i8x16.splat (select (i32.const 8) (i32.const 0) (i32.eq (local.get $nibbles) (i32.const 1)))))
     (block $done
       (loop $row
         (br_if $done (i32.eqz (local.get $count)))
@@ -392,17 +423,28 @@
                   (i32.add (local.get $offsets) (i32.shl (local.get $first) (i32.const 3)))
                   (i32.add (local.get $zeroPoints) (i32.shl (local.get $first) (i32.const 2)))))))
           (else
-            (if (local.get $bytes)
+            (if (local.get $nibbles)
               (then
-                (call $vector32Bytes (local.get $codes) (local.get $values) (local.get $length)
+                (call $vector32Nibbles (local.get $codes) (local.get $values) (local.get $length)
                   (i32.add (local.get $scales) (i32.shl (local.get $first) (i32.const 2)))
                   (i32.add (local.get $zeroPoints) (i32.shl (local.get $first) (i32.const 2)))
-                  (local.get $flipBytes)))
+                  (local.get $signBit)))
               (else
-                (call $vector32 (local.get $codes) (local.get $values) (local.get $length)
-                  (i32.add (local.get $scales) (i32.shl (local.get $first) (i32.const 2)))
-                  (i32.add (local.get $zeroPoints) (i32.shl (local.get $first) (i32.const 2))))))))
-        (local.set $codes (i32.add (local.get $codes) (i32.shl (local.get $length) (local.get $codeShift))))
+                (if (local.get $bytes)
+                  (then
+                    (call $vector32Bytes (local.get $codes) (local.get $values) (local.get $length)
+                      (i32.add (local.get $scales) (i32.shl (local.get $first) (i32.const 2)))
+                      (i32.add (local.get $zeroPoints) (i32.shl (local.get $first) (i32.const 2)))
+                      (local.get $flipBytes)))
+                  (else
+                    (call $vector32 (local.get $codes) (local.get $values) (local.get $length)
+                      (i32.add (local.get $scales) (i32.shl (local.get $first) (i32.const 2)))
+                      (i32.add (local.get $zeroPoints) (i32.shl (local.get $first) (i32.const 2))))))))))
+        (local.set $codes
+          (select
+            (i32.add (local.get $codes) (i32.shr_u (local.get $length) (i32.const 1)))
+            (i32.add (local.get $codes) (i32.shl (local.get $length) (local.get $codeShift)))
+            (local.get $nibbles)))
         (local.set $values (i32.add (local.get $values) (i32.shl (local.get $length) (i32.const 2))))
         (local.set $count (i32.sub (local.get $count) (local.get $length)))
         (local.set $column (i32.add (local.get $column) (local.get $length)))
@@ -429,10 +471,11 @@
     (param $codes i32) (param $values i32) (param $count i32) (param $runLength i32)
     (param $scales i32) (param $zeroPoints i32) (param $flip i32) (param $nibbles i32)
     (local $end i32) (local $runEnd i32) (local $flipBytes v128) (local $scaleLanes v128) (local $zeroPointLanes v128)
-    (local $bytes v128) (local $low v128) (local $high v128) (local $signShift i32)
+    (local $bytes v128) (local $low v128) (local $high v128) (local $signBit v128)
     (local.set $flipBytes (i8x16.splat (local.get $flip)))
-    ;; Signed nibbles are sign-extended by a shift up and back; unsigned ones shift by 0.
-    (local.set $signShift (select (i32.const 4) (i32.const 0) (i32.eq (local.get $nibbles) (i32.const 1))))
+    ;; A signed nibble n is (n xor 8) - 8 as a byte (two cheap operations, where byte shifts are
+    ;; emulated on x86); an unsigned one is n (xor and subtract 0).
+    (local.set $signBit (i8x16.splat (select (i32.const 8) (i32.const 0) (i32.eq (local.get $nibbles) (i32.const 1)))))
     (local.set $end (i32.add (local.get $values) (i32.shl (local.get $count) (i32.const 2))))
     (block $done
       (loop $run
@@ -450,8 +493,7 @@
                   (i8x16.shuffle 0 16 1 17 2 18 3 19 4 20 5 21 6 22 7 23
                     (v128.and (local.get $bytes) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15))
                     (i8x16.shr_u (local.get $bytes) (i32.const 4))))
-                (local.set $bytes
-                  (i8x16.shr_s (i8x16.shl (local.get $bytes) (local.get $signShift)) (local.get $signShift)))
+                (local.set $bytes (i8x16.sub (v128.xor (local.get $bytes) (local.get $signBit)) (local.get $signBit)))
                 (local.set $codes (i32.add (local.get $codes) (i32.const 8))))
               (else
                 (local.set $bytes (v128.xor (v128.load (local.get $codes)) (local.get $flipBytes)))
