@@ -8,6 +8,7 @@ export * from './suites.ts';
 export * from './suites/backends.ts';
 export * from './suites/formats.ts';
 export * from './suites/kernels.ts';
+export type { BlockFormat } from './suites/kernels/native-peer.ts';
 export * from './suites/pruning.ts';
 export * from './suites/quantization.ts';
 export * from './suites/stock-uint8.ts';
