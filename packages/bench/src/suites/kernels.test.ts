@@ -1,3 +1,6 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { KERNEL_CASES, KMEANS_DISTRIBUTIONS, kernelsSuite } from './kernels.ts';
 import { runKernelChild } from './kernels/kernel-child-process.ts';
@@ -65,3 +68,26 @@ test('a failing case is an error with its reason', async () => {
     /no-such-case child process exited with status 1: unknown case "no-such-case"/,
   );
 });
+
+test('a native peer that fails to run leaves its rows without it, and a note says why', async () => {
+  // A "compiler" that builds a program which always fails, as one too large for the machine would.
+  const folder = mkdtempSync(join(tmpdir(), 'whittle-broken-cc-'));
+  const compiler = join(folder, 'cc');
+  writeFileSync(
+    compiler,
+    '#!/bin/sh\nwhile [ "$1" != "-o" ]; do shift; done\nprintf \'#!/bin/sh\\necho cannot run here >&2\\nexit 3\\n\' > "$2"\nchmod +x "$2"\n',
+  );
+  chmodSync(compiler, 0o755);
+  const saved = process.env.CC;
+  process.env.CC = compiler;
+  try {
+    const { rows, notes } = await kernelsSuite.run({ quick: true });
+    const int4 = rows.filter((row) => row.case === 'quantize-int4-group32');
+    expect(int4.map((row) => row.peer?.name)).toEqual(['whittle, fresh outputs']);
+    expect(notes!.join('\n')).toMatch(/^quantize-int4-group32 1024x1024: no q4_0 reference in C row: the native q4_0 peer failed: cannot run here$/m);
+  } finally {
+    if (saved === undefined) delete process.env.CC;
+    else process.env.CC = saved;
+    rmSync(folder, { recursive: true, force: true });
+  }
+}, 600_000);

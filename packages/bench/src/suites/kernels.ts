@@ -86,8 +86,9 @@ async function runKernelsSuite(options: SuiteOptions = {}): Promise<SuiteResult>
   const loadAtStart = loadavg();
   const rows: ResultRow[] = [];
   const native = buildNativePeer();
+  const peerFailures: string[] = [];
   try {
-    for (const side of plan.sides) rows.push(...(await kernelRows(side, plan, native, progress)));
+    for (const side of plan.sides) rows.push(...(await kernelRows(side, plan, native, peerFailures, progress)));
   } finally {
     if (native.binary !== undefined) rmSync(dirname(native.binary), { recursive: true, force: true });
   }
@@ -101,6 +102,7 @@ async function runKernelsSuite(options: SuiteOptions = {}): Promise<SuiteResult>
     native.binary === undefined
       ? native.reason
       : `native peers (${NATIVE_PEERS.q4_0}, ${NATIVE_PEERS.q8_0}): the same weights quantized to llama.cpp's q4_0 and q8_0 blocks (32 consecutive weights, a float16 scale) by their reference definitions in plain C (block-quantize.c, built with ${native.compiler}), into one reused output; the program times each run itself, after the case's process has exited. Its blocks run along the rows, whittle's int4 groups along the input axis of the [in, out] kernel (strided); int8 is one scale per channel against q8_0's one per 32 weights`,
+    ...peerFailures,
     'k-means: every implementation clusters the same values into 16 clusters to convergence (ml-kmeans and skmeans from k-means++); sse / optimal is its squared error over that of the optimal 1-D clustering (ckmeans), 1 is optimal',
     `load average (1, 5, 15 min): ${formatLoad(loadAtStart)} at the start, ${formatLoad(loadAtEnd)} at the end`,
   ];
@@ -110,7 +112,13 @@ async function runKernelsSuite(options: SuiteOptions = {}): Promise<SuiteResult>
 /** The native peers' names in the `peer` column. */
 const NATIVE_PEERS: Readonly<Record<BlockFormat, string>> = { q4_0: 'q4_0 reference in C', q8_0: 'q8_0 reference in C' };
 
-async function kernelRows(side: number, plan: KernelPlan, native: NativePeer, progress: (message: string) => void): Promise<ResultRow[]> {
+async function kernelRows(
+  side: number,
+  plan: KernelPlan,
+  native: NativePeer,
+  peerFailures: string[],
+  progress: (message: string) => void,
+): Promise<ResultRow[]> {
   const count = side * side;
   const size = `${side}x${side}`;
   const rows: ResultRow[] = [];
@@ -132,6 +140,9 @@ async function kernelRows(side: number, plan: KernelPlan, native: NativePeer, pr
       try {
         const seconds = measureNativePeer(native.binary!, format, weightsOut!, plan.warmup, plan.runs);
         result = { ...result, samples: { ...result.samples, [NATIVE_PEERS[format]]: seconds } };
+      } catch (error) {
+        // A peer that cannot run here (out of memory, say) leaves the row without it, and says why.
+        peerFailures.push(`${kernelCase.name} ${size}: no ${NATIVE_PEERS[format]} row: ${error instanceof Error ? error.message : String(error)}`);
       } finally {
         rmSync(weightsOut!, { force: true });
       }
