@@ -84,10 +84,13 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
   // point by 128 keeps code − zeroPoint exact and unchanged.
   const flip = bits === 8 && !signed ? 0x80 : 0;
   const zeroPointView = new Int32Array(buffer, zeroPointsAddress, scaleCount);
+  // Symmetric codes (every zero point 0 once lowered) are scaled without loading zero points.
+  let noZeroPoints = zeroPoints === undefined && flip === 0;
   if (zeroPoints === undefined) zeroPointView.fill(-flip);
   else {
     zeroPointView.set(zeroPoints);
     if (flip !== 0) for (let index = 0; index < scaleCount; index++) zeroPointView[index] = zeroPointView[index]! - flip;
+    noZeroPoints = zeroPointView.every((zeroPoint) => zeroPoint === 0);
   }
   const codesView = new Uint8Array(buffer, codesAddress, codeBytes);
   const valuesView = new Float32Array(buffer, valuesAddress, chunk);
@@ -141,7 +144,7 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
       const block = (outer * Math.ceil(rowsPerOuter / groupRows) + Math.floor(position / groupRows)) % wrap;
       exports.scaleRows(
         nibblesInRows ? codesAddress : scaledAddress, valuesAddress, count, column, rowLength, position, rowsPerOuter, groupRows, block, wrap,
-        wideFlag, scalesAddress, offsetsAddress, zeroPointsAddress, bytesFlag, flip, nibblesInRows ? 2 - signedFlag : 0,
+        wideFlag, scalesAddress, offsetsAddress, zeroPointsAddress, bytesFlag, flip, nibblesInRows ? 2 - signedFlag : 0, noZeroPoints ? 1 : 0,
       );
     }
     destination.set(count === chunk ? valuesView : valuesView.subarray(0, count), start);

@@ -48,6 +48,7 @@ export interface DecodeSimdExports {
     bytes: number,
     flip: number,
     nibbles: number,
+    noZeroPoints: number,
   ): void;
   scaleEqualRuns(
     codes: number,

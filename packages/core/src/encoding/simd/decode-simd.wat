@@ -237,6 +237,51 @@
         (local.set $zeroPoints (i32.add (local.get $zeroPoints) (i32.const 64)))
         (br $step))))
 
+  ;; codes[i] * scales[i] for byte codes (int8 after xor with `flip`) whose zero points are all 0
+  ;; (symmetric codes: no zero-point loads or subtractions), 16 per step.
+  (func $vector32BytesScaled (param $codes i32) (param $values i32) (param $count i32) (param $scales i32) (param $flip v128)
+    (local $end i32) (local $bytes v128) (local $low v128) (local $high v128)
+    (local.set $end (i32.add (local.get $values) (i32.shl (local.get $count) (i32.const 2))))
+    (block $done
+      (loop $step
+        (br_if $done (i32.ge_u (local.get $values) (local.get $end)))
+        (local.set $bytes (v128.xor (v128.load (local.get $codes)) (local.get $flip)))
+        (local.set $low (i16x8.extend_low_i8x16_s (local.get $bytes)))
+        (local.set $high (i16x8.extend_high_i8x16_s (local.get $bytes)))
+        (v128.store offset=0 (local.get $values) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $low))) (v128.load offset=0 (local.get $scales))))
+        (v128.store offset=16 (local.get $values) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $low))) (v128.load offset=16 (local.get $scales))))
+        (v128.store offset=32 (local.get $values) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $high))) (v128.load offset=32 (local.get $scales))))
+        (v128.store offset=48 (local.get $values) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $high))) (v128.load offset=48 (local.get $scales))))
+        (local.set $codes (i32.add (local.get $codes) (i32.const 16)))
+        (local.set $values (i32.add (local.get $values) (i32.const 64)))
+        (local.set $scales (i32.add (local.get $scales) (i32.const 64)))
+        (br $step))))
+
+  ;; The same for packed signed 4-bit codes with zero points all 0 (symmetric int4), 16 per step from 8 bytes.
+  (func $vector32NibblesScaled (param $codes i32) (param $values i32) (param $count i32) (param $scales i32)
+    (local $end i32) (local $bytes v128) (local $low v128) (local $high v128)
+    (local.set $end (i32.add (local.get $values) (i32.shl (local.get $count) (i32.const 2))))
+    (block $done
+      (loop $step
+        (br_if $done (i32.ge_u (local.get $values) (local.get $end)))
+        (local.set $bytes (v128.load64_zero (local.get $codes)))
+        (local.set $bytes
+          (i8x16.shuffle 0 16 1 17 2 18 3 19 4 20 5 21 6 22 7 23
+            (v128.and (local.get $bytes) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15))
+            (i8x16.shr_u (local.get $bytes) (i32.const 4))))
+        (local.set $bytes
+          (i8x16.sub (v128.xor (local.get $bytes) (v128.const i8x16 8 8 8 8 8 8 8 8 8 8 8 8 8 8 8 8)) (v128.const i8x16 8 8 8 8 8 8 8 8 8 8 8 8 8 8 8 8)))
+        (local.set $low (i16x8.extend_low_i8x16_s (local.get $bytes)))
+        (local.set $high (i16x8.extend_high_i8x16_s (local.get $bytes)))
+        (v128.store offset=0 (local.get $values) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $low))) (v128.load offset=0 (local.get $scales))))
+        (v128.store offset=16 (local.get $values) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $low))) (v128.load offset=16 (local.get $scales))))
+        (v128.store offset=32 (local.get $values) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_low_i16x8_s (local.get $high))) (v128.load offset=32 (local.get $scales))))
+        (v128.store offset=48 (local.get $values) (f32x4.mul (f32x4.convert_i32x4_s (i32x4.extend_high_i16x8_s (local.get $high))) (v128.load offset=48 (local.get $scales))))
+        (local.set $codes (i32.add (local.get $codes) (i32.const 8)))
+        (local.set $values (i32.add (local.get $values) (i32.const 64)))
+        (local.set $scales (i32.add (local.get $scales) (i32.const 64)))
+        (br $step))))
+
   ;; The same for packed 4-bit codes (low nibble first), 16 per step from 8 bytes: the nibbles are
   ;; split as in scaleEqualRuns; signed ones sign-extended as (n xor 8) - 8 with `signBit` 8 (0: unsigned).
   (func $vector32Nibbles (param $codes i32) (param $values i32) (param $count i32) (param $scales i32) (param $zeroPoints i32) (param $signBit v128)
@@ -391,12 +436,14 @@
   ;; `wide`, `bytes` and `flip` as for scaleRuns. With `nibbles` 1 (signed) or 2 (unsigned) and
   ;; float32 scales, the codes are packed 4-bit codes split here, so they need no unpacking pass:
   ;; the host asks for it only where every row holds an even number of codes (each starts on a byte).
+  ;; `noZeroPoints` 1 says every zero point (after any lowering by 128) is 0: float32 byte and
+  ;; signed nibble codes are then scaled without loading them.
   (func (export "scaleRows")
     (param $codes i32) (param $values i32) (param $count i32)
     (param $column i32) (param $rowLength i32) (param $position i32) (param $rowsPerOuter i32) (param $groupRows i32)
     (param $block i32) (param $wrap i32)
     (param $wide i32) (param $scales i32) (param $offsets i32) (param $zeroPoints i32) (param $bytes i32) (param $flip i32)
-    (param $nibbles i32)
+    (param $nibbles i32) (param $noZeroPoints i32)
     (local $length i32) (local $first i32) (local $flipBytes v128) (local $codeShift i32) (local $signBit v128)
     (local.set $flipBytes (i8x16.splat (local.get $flip)))
     (local.set $codeShift (select (i32.const 0) (i32.const 2) (local.get $bytes)))
@@ -425,17 +472,28 @@
           (else
             (if (local.get $nibbles)
               (then
-                (call $vector32Nibbles (local.get $codes) (local.get $values) (local.get $length)
-                  (i32.add (local.get $scales) (i32.shl (local.get $first) (i32.const 2)))
-                  (i32.add (local.get $zeroPoints) (i32.shl (local.get $first) (i32.const 2)))
-                  (local.get $signBit)))
+                (if (i32.and (local.get $noZeroPoints) (i32.eq (local.get $nibbles) (i32.const 1)))
+                  (then
+                    (call $vector32NibblesScaled (local.get $codes) (local.get $values) (local.get $length)
+                      (i32.add (local.get $scales) (i32.shl (local.get $first) (i32.const 2)))))
+                  (else
+                    (call $vector32Nibbles (local.get $codes) (local.get $values) (local.get $length)
+                      (i32.add (local.get $scales) (i32.shl (local.get $first) (i32.const 2)))
+                      (i32.add (local.get $zeroPoints) (i32.shl (local.get $first) (i32.const 2)))
+                      (local.get $signBit)))))
               (else
                 (if (local.get $bytes)
                   (then
-                    (call $vector32Bytes (local.get $codes) (local.get $values) (local.get $length)
-                      (i32.add (local.get $scales) (i32.shl (local.get $first) (i32.const 2)))
-                      (i32.add (local.get $zeroPoints) (i32.shl (local.get $first) (i32.const 2)))
-                      (local.get $flipBytes)))
+                    (if (local.get $noZeroPoints)
+                      (then
+                        (call $vector32BytesScaled (local.get $codes) (local.get $values) (local.get $length)
+                          (i32.add (local.get $scales) (i32.shl (local.get $first) (i32.const 2)))
+                          (local.get $flipBytes)))
+                      (else
+                        (call $vector32Bytes (local.get $codes) (local.get $values) (local.get $length)
+                          (i32.add (local.get $scales) (i32.shl (local.get $first) (i32.const 2)))
+                          (i32.add (local.get $zeroPoints) (i32.shl (local.get $first) (i32.const 2)))
+                          (local.get $flipBytes)))))
                   (else
                     (call $vector32 (local.get $codes) (local.get $values) (local.get $length)
                       (i32.add (local.get $scales) (i32.shl (local.get $first) (i32.const 2)))
