@@ -84,14 +84,13 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
   // point by 128 keeps code − zeroPoint exact and unchanged.
   const flip = bits === 8 && !signed ? 0x80 : 0;
   const zeroPointView = new Int32Array(buffer, zeroPointsAddress, scaleCount);
-  // Symmetric codes (every zero point 0 once lowered) are scaled without loading zero points.
-  let noZeroPoints = zeroPoints === undefined && flip === 0;
   if (zeroPoints === undefined) zeroPointView.fill(-flip);
   else {
     zeroPointView.set(zeroPoints);
     if (flip !== 0) for (let index = 0; index < scaleCount; index++) zeroPointView[index] = zeroPointView[index]! - flip;
-    noZeroPoints = zeroPointView.every((zeroPoint) => zeroPoint === 0);
   }
+  // Symmetric codes (every zero point 0 once lowered) are scaled without loading zero points.
+  const noZeroPoints = zeroPointView.every((zeroPoint) => zeroPoint === 0);
   const codesView = new Uint8Array(buffer, codesAddress, codeBytes);
   const valuesView = new Float32Array(buffer, valuesAddress, chunk);
   const codes = encoding.codes;
