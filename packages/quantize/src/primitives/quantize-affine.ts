@@ -127,15 +127,7 @@ export function quantizeAffine(tensor: HostTensor, options: QuantizeAffineOption
       : parts.zeroPoints instanceof Uint16Array
         ? { dtype: 'uint16' as const, shape: parametersShape, data: parts.zeroPoints }
         : { dtype: 'uint8' as const, shape: parametersShape, data: parts.zeroPoints };
-  return affineEncoding({
-    shape,
-    bits: spec.bits,
-    signed: spec.symmetric,
-    granularity,
-    codes: parts.codes,
-    scales,
-    ...(zeroPoints === undefined ? {} : { zeroPoints }),
-  });
+  return affineEncoding({ shape, bits: spec.bits, signed: spec.symmetric, granularity, codes: parts.codes, scales, zeroPoints });
 }
 
 /**
@@ -174,7 +166,7 @@ function planAffine(tensorShape: readonly number[], options: QuantizeAffineOptio
     codeBytes: packedByteLength(elements, bits),
     slots: layout.slotCount,
     scaleDType,
-    ...(symmetric ? {} : { zeroPointDType: zeroPointDType(bits) }),
+    zeroPointDType: symmetric ? undefined : zeroPointDType(bits),
   };
   return { shape, granularity, layout, spec, size };
 }
