@@ -16,8 +16,12 @@ test('kernels --quick: every case in its own process, with its spread, bound, pe
   const bound = kernelRows[0]!;
   expect(bound.case).toBe('copy-into-reused-buffer');
   expect(bound.bound).toBe(bound.value);
+  // Rows run back to back are against the copy run back to back.
+  const backToBackBound = kernelRows.find((row) => row.case === 'copy-into-reused-buffer-back-to-back')!;
+  expect(backToBackBound.bound).toBe(backToBackBound.value);
   for (const row of kernelRows) {
-    expect(row).toMatchObject({ suite: 'kernels', backend: 'js', metric: 'throughput', unit: 'params/s', bound: bound.value });
+    const expected = row.case.endsWith('-back-to-back') ? backToBackBound.value : bound.value;
+    expect(row).toMatchObject({ suite: 'kernels', backend: 'js', metric: 'throughput', unit: 'params/s', bound: expected });
     expect(row.spread!.min).toBeGreaterThan(0);
     expect(row.spread!.min).toBeLessThanOrEqual(row.value);
     expect(row.value).toBeLessThanOrEqual(row.spread!.max);
@@ -30,7 +34,9 @@ test('kernels --quick: every case in its own process, with its spread, bound, pe
     // No C compiler: the note says so and the rows carry only the JS peers.
     expect(notes!.join('\n')).toMatch(/^no native q4_0 \/ q8_0 peer: /m);
     expect(peersOf('quantize-int4-group32')).toEqual(['whittle, fresh outputs']);
+    expect(peersOf('quantize-int4-group32-back-to-back')).toEqual([undefined]);
   } else {
+    expect(peersOf('quantize-int4-group32-back-to-back')).toEqual(['q4_0 reference in C']);
     expect(native).toMatch(/built with \S+ -O3/);
     expect(peersOf('quantize-int4-group32')).toEqual(['whittle, fresh outputs', 'q4_0 reference in C']);
     expect(peersOf('quantize-int8-channel')).toEqual(['whittle, fresh outputs', 'q8_0 reference in C']);
@@ -53,6 +59,8 @@ test('kernels --quick: every case in its own process, with its spread, bound, pe
     expect(row.peer!.value).toBeGreaterThan(1 - 1e-9);
   }
   expect(notes!.join('\n')).toMatch(/fresh Node process/);
+  // Warm-up by weights: 64 untimed runs at 1M, as many weights as one run at 64M.
+  expect(notes!.join('\n')).toMatch(/untimed ones of as many weights as one run at 8192x8192 \(64 at 1024x1024;/);
   expect(notes!.join('\n')).toMatch(/^bound: copy-into-reused-buffer.+not a floor/m);
   expect(notes!.join('\n')).toMatch(/^load average \(1, 5, 15 min\): [\d.]+, [\d.]+, [\d.]+ at the start, [\d.]+, [\d.]+, [\d.]+ at the end$/m);
 }, 600_000);
@@ -61,6 +69,12 @@ test('a case that runs after another does that work first in the same process', 
   const result = await runKernelChild({ case: 'quantize-int4-group32', side: 64, warmup: 0, runs: 2, before: ['quantize-int8-channel'] });
   expect(Object.keys(result.samples)).toEqual(['whittle', 'whittle, fresh outputs']);
   expect(result.samples.whittle).toHaveLength(2);
+});
+
+test('a case run back to back times whittle alone', async () => {
+  const result = await runKernelChild({ case: 'quantize-int4-group32', side: 64, warmup: 1, runs: 3, backToBack: true });
+  expect(Object.keys(result.samples)).toEqual(['whittle']);
+  expect(result.samples.whittle).toHaveLength(3);
 });
 
 test('a failing case is an error with its reason', async () => {

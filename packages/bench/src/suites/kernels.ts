@@ -13,6 +13,8 @@ const SUITE = 'kernels';
 
 /** The bound every kernel row of a size is measured against. */
 const BOUND_CASE = 'copy-into-reused-buffer';
+/** The same copy run back to back: the bound of the rows run so. */
+const BACK_TO_BACK_BOUND_CASE = 'copy-into-reused-buffer-back-to-back';
 
 /**
  * The dense-kernel cases, in the order they run at each size; every one in a fresh process.
@@ -25,6 +27,8 @@ export const KERNEL_CASES: readonly {
   readonly after?: readonly string[];
   /** The block format the native peer quantizes the same weights to, after the case's process has exited. */
   readonly native?: BlockFormat;
+  /** Runs back to back (see {@link KernelChildSpec.backToBack}), against the bound measured so. */
+  readonly backToBack?: true;
 }[] = [
   { name: BOUND_CASE, child: BOUND_CASE },
   { name: 'copy-into-fresh-memory', child: 'copy-into-fresh-memory' },
@@ -35,6 +39,10 @@ export const KERNEL_CASES: readonly {
   { name: 'quantize-int4-group32', child: 'quantize-int4-group32', native: 'q4_0' },
   { name: 'quantize-int4-group32-after-int8', child: 'quantize-int4-group32', after: ['quantize-int8-channel'] },
   { name: 'quantize-int4-group32-asymmetric', child: 'quantize-int4-group32-asymmetric' },
+  // The bound and int4 measured as the native peer measures itself: runs back to back, the
+  // weights left in cache by the run before where they fit.
+  { name: BACK_TO_BACK_BOUND_CASE, child: BOUND_CASE, backToBack: true },
+  { name: 'quantize-int4-group32-back-to-back', child: 'quantize-int4-group32', native: 'q4_0', backToBack: true },
   { name: 'dequantize-int8-channel', child: 'dequantize-int8-channel' },
   { name: 'dequantize-int4-group32', child: 'dequantize-int4-group32' },
   { name: 'dequantize-uint8-stock', child: 'dequantize-uint8-stock' },
@@ -97,7 +105,8 @@ async function runKernelsSuite(options: SuiteOptions = {}): Promise<SuiteResult>
   }
   const loadAtEnd = loadavg();
   const notes = [
-    `each case ran in a fresh Node process, in the order of the rows; ${plan.warmup} untimed and ${plan.runs} timed runs of each kernel case (k-means: ${plan.kmeansRuns} after 1), a full garbage collection and one event-loop turn before every run (so that a previous run's freeing in the background is over); value is the median, spread the slowest and fastest run`,
+    `each case ran in a fresh Node process, in the order of the rows; ${plan.runs} timed runs of each kernel case after untimed ones of as many weights as one run at 8192x8192 (${plan.sides.map((side) => `${warmupRuns(plan, side * side)} at ${side}x${side}`).join(', ')}; the native peers the same) (k-means: ${plan.kmeansRuns} after 1), a full garbage collection and one event-loop turn before every run (so that a previous run's freeing in the background is over); value is the median, spread the slowest and fastest run`,
+    `…-back-to-back rows: whittle's task alone (no fresh-output twin), its runs one after another with one collection before the first, as the native peer runs; where the weights fit in the last-level cache, each run finds them there. Their bound is ${BACK_TO_BACK_BOUND_CASE}, the reused-buffer copy run the same way`,
     BOUND_NOTE,
     native.binary === undefined
       ? native.reason
@@ -107,6 +116,20 @@ async function runKernelsSuite(options: SuiteOptions = {}): Promise<SuiteResult>
     `load average (1, 5, 15 min): ${formatLoad(loadAtStart)} at the start, ${formatLoad(loadAtEnd)} at the end`,
   ];
   return { rows, backends: [], notes };
+}
+
+/**
+ * Weights each task works through, untimed, before its timed runs: as many as one run at the
+ * largest size. A kernel's JS and WebAssembly code reach their optimised tiers after so many
+ * calls and loop turns, and one run at 1M weights makes a sixty-fourth of the calls of one at
+ * 64M: with a single untimed run, the first timed runs at 1M were still 1.3–2× slower than the
+ * later ones.
+ */
+const WARMUP_WEIGHTS = 8192 * 8192;
+
+/** Untimed runs at a size: the plan's, or more where one run is smaller than {@link WARMUP_WEIGHTS}. */
+function warmupRuns(plan: KernelPlan, count: number): number {
+  return Math.max(plan.warmup, Math.ceil(WARMUP_WEIGHTS / count));
 }
 
 /** The native peers' names in the `peer` column. */
@@ -121,8 +144,10 @@ async function kernelRows(
 ): Promise<ResultRow[]> {
   const count = side * side;
   const size = `${side}x${side}`;
+  const warmup = warmupRuns(plan, count);
   const rows: ResultRow[] = [];
   let bound: number | undefined;
+  let backToBackBound: number | undefined;
   for (const kernelCase of KERNEL_CASES) {
     progress(`${kernelCase.name} ${size} in a fresh process`);
     const format = native.binary === undefined ? undefined : kernelCase.native;
@@ -130,15 +155,16 @@ async function kernelRows(
     let result = await runKernelChild({
       case: kernelCase.child,
       side,
-      warmup: plan.warmup,
+      warmup,
       runs: plan.runs,
       ...(kernelCase.after === undefined ? {} : { before: kernelCase.after }),
       ...(weightsOut === undefined ? {} : { weightsOut }),
+      ...(kernelCase.backToBack === true ? { backToBack: true } : {}),
     });
     if (format !== undefined) {
       progress(`${NATIVE_PEERS[format]} on the same ${size} weights`);
       try {
-        const seconds = measureNativePeer(native.binary!, format, weightsOut!, plan.warmup, plan.runs);
+        const seconds = measureNativePeer(native.binary!, format, weightsOut!, warmup, plan.runs);
         result = { ...result, samples: { ...result.samples, [NATIVE_PEERS[format]]: seconds } };
       } catch (error) {
         // A peer that cannot run here (out of memory, say) leaves the row without it, and says why.
@@ -149,7 +175,9 @@ async function kernelRows(
     }
     const caseRows = throughputRows(kernelCase.name, size, count, result);
     if (kernelCase.name === BOUND_CASE) bound = caseRows[0]!.value;
-    rows.push(...caseRows.map((row) => (bound === undefined ? row : { ...row, bound })));
+    if (kernelCase.name === BACK_TO_BACK_BOUND_CASE) backToBackBound = caseRows[0]!.value;
+    const rowBound = kernelCase.backToBack === true ? backToBackBound : bound;
+    rows.push(...caseRows.map((row) => (rowBound === undefined ? row : { ...row, bound: rowBound })));
   }
   return rows;
 }

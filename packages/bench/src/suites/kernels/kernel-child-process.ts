@@ -13,6 +13,11 @@ export interface KernelChildSpec {
   readonly runs: number;
   /** Cases whose work runs first in the same process, as many times as a timed case runs. */
   readonly before?: readonly string[];
+  /**
+   * Whittle's task alone, run after run with no collection between (one before the first), as the
+   * native peer times itself; otherwise every task, each run after a full collection.
+   */
+  readonly backToBack?: boolean;
   /** Where to write the case's float32 weights (this machine's byte order) after its timed runs, for a peer in another process. */
   readonly weightsOut?: string;
 }
@@ -28,7 +33,7 @@ const CHILD_SCRIPT = new URL('./kernel-child.mjs', import.meta.url);
 
 /**
  * Runs one kernels case in a fresh Node process (`--expose-gc`, so every run starts after a full
- * collection) and returns its timings. Node only. Throws, with the child's reason, when the case
+ * collection, unless the spec runs back to back) and returns its timings. Node only. Throws, with the child's reason, when the case
  * fails or the process dies.
  *
  * @example

@@ -217,12 +217,16 @@ try {
     }
   }
   const { tasks, quality } = make(prepared, libs);
-  const names = Object.keys(tasks);
+  // Back to back (as the native peer times itself): whittle's task alone, which allocates
+  // nothing, one run after another with the same weights and buffers, one collection before
+  // the first. Otherwise every task, rotated, each run after a collection.
+  const names = spec.backToBack === true ? ['whittle'] : Object.keys(tasks);
   const samples = Object.fromEntries(names.map((name) => [name, []]));
+  if (spec.backToBack === true) await settle();
   for (let round = 0; round < spec.warmup + spec.runs; round++) {
     for (let turn = 0; turn < names.length; turn++) {
       const name = names[(round + turn) % names.length];
-      await settle();
+      if (spec.backToBack !== true) await settle();
       const start = performance.now();
       tasks[name]();
       const seconds = (performance.now() - start) / 1000;
