@@ -816,7 +816,10 @@
     (if (i32.and (local.get $signedExtreme)
           (i32.eqz (i32.and (i32.sub (i32.const 0) (local.get $qmin)) (i32.sub (i32.const -1) (local.get $qmin)))))
       (then
-        (local.set $step (f32x4.splat (f32.div (f32.const 1) (f32.convert_i32_s (i32.sub (i32.const 0) (local.get $qmin))))))
+        ;; 1 / −qmin, a power of two, from its bits: exponent 127 − log2(−qmin) (V8 evaluates a
+        ;; loop-invariant division again in every turn of the loop below; bit operations are cheap).
+        (local.set $step (i32x4.splat (i32.shl
+          (i32.sub (i32.const 127) (i32.ctz (i32.sub (i32.const 0) (local.get $qmin)))) (i32.const 23))))
         (block $quadsDone
           (loop $quadLoop
             (br_if $quadsDone (i32.gt_u (i32.add (local.get $slot) (i32.const 4)) (local.get $count)))
