@@ -10,7 +10,10 @@
 ;;   infinity have |x| bits >= 0x7f800000, above every finite value, so one i32x4.max_u finds the
 ;;   largest magnitude, carries non-finite values through, and keeps the sign of the value of
 ;;   largest magnitude (ties between +a and -a to +a): the absmax grid reads key >>> 1, the
-;;   signed-extreme grid its sign too. Key 0 (the start) reads as an extreme of 0.
+;;   signed-extreme grid its sign too. Key 0 (the start) reads as an extreme of 0. On the absmax
+;;   grid the key-taking walks are given `magnitude` 1 and take bits(x) << 1 alone (|x| bits << 1,
+;;   low bit 0): the same key >>> 1, the same order of magnitudes and the same non-finite test,
+;;   without the sign the absmax grid never reads, at about twice the speed.
 ;; - Codes are computed in float32 lanes (f32x4), as JS specifies them: the inverse scale is
 ;;   1 / scale divided in float64 and rounded to float32 (Math.fround), and one float32 multiply
 ;;   by it is the JS path's Math.fround(value * inverse) bit for bit (the float64 product of two
@@ -44,7 +47,7 @@
   ;; the keys at `maxima` (one per column; the caller zeroes them first). Walks the rows in order,
   ;; 16 columns at a time, merging into the maxima in memory; then down the last columns 4 at a
   ;; time, then one at a time.
-  (func $columnKeys (export "columnKeys") (param $values i32) (param $rows i32) (param $columns i32) (param $maxima i32)
+  (func $columnKeys (export "columnKeys") (param $values i32) (param $rows i32) (param $columns i32) (param $maxima i32) (param $magnitude i32)
     (local $rowBytes i32) (local $column i32) (local $row i32) (local $pointer i32) (local $slot i32) (local $rowEnd i32)
     (local $raw v128) (local $word i32) (local $bits i32) (local $maximum0 v128)
     (local.set $rowBytes (i32.shl (local.get $columns) (i32.const 2)))
@@ -53,23 +56,43 @@
     ;; than walking each block down the rows.
     (local.set $column (i32.and (local.get $columns) (i32.const -16)))
     (local.set $rowEnd (i32.add (local.get $maxima) (i32.shl (local.get $column) (i32.const 2))))
-    (block $rowsDone
-      (loop $rowLoop
-        (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
-        (local.set $pointer (i32.add (local.get $values) (i32.mul (local.get $row) (local.get $rowBytes))))
-        (local.set $slot (local.get $maxima))
-        (block $blocksDone
-          (loop $blockLoop
-            (br_if $blocksDone (i32.ge_u (local.get $slot) (local.get $rowEnd)))
-            (v128.store offset=0 (local.get $slot) (i32x4.max_u (v128.load offset=0 (local.get $slot)) (v128.or (i32x4.shl (local.tee $raw (v128.load offset=0 (local.get $pointer))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
-            (v128.store offset=16 (local.get $slot) (i32x4.max_u (v128.load offset=16 (local.get $slot)) (v128.or (i32x4.shl (local.tee $raw (v128.load offset=16 (local.get $pointer))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
-            (v128.store offset=32 (local.get $slot) (i32x4.max_u (v128.load offset=32 (local.get $slot)) (v128.or (i32x4.shl (local.tee $raw (v128.load offset=32 (local.get $pointer))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
-            (v128.store offset=48 (local.get $slot) (i32x4.max_u (v128.load offset=48 (local.get $slot)) (v128.or (i32x4.shl (local.tee $raw (v128.load offset=48 (local.get $pointer))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
-            (local.set $slot (i32.add (local.get $slot) (i32.const 64)))
-            (local.set $pointer (i32.add (local.get $pointer) (i32.const 64)))
-            (br $blockLoop)))
-        (local.set $row (i32.add (local.get $row) (i32.const 1)))
-        (br $rowLoop)))
+    (if (local.get $magnitude)
+      (then
+        (block $rowsDone
+          (loop $rowLoop
+            (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
+            (local.set $pointer (i32.add (local.get $values) (i32.mul (local.get $row) (local.get $rowBytes))))
+            (local.set $slot (local.get $maxima))
+            (block $blocksDone
+              (loop $blockLoop
+                (br_if $blocksDone (i32.ge_u (local.get $slot) (local.get $rowEnd)))
+                (v128.store offset=0 (local.get $slot) (i32x4.max_u (v128.load offset=0 (local.get $slot)) (i32x4.shl (v128.load offset=0 (local.get $pointer)) (i32.const 1))))
+                (v128.store offset=16 (local.get $slot) (i32x4.max_u (v128.load offset=16 (local.get $slot)) (i32x4.shl (v128.load offset=16 (local.get $pointer)) (i32.const 1))))
+                (v128.store offset=32 (local.get $slot) (i32x4.max_u (v128.load offset=32 (local.get $slot)) (i32x4.shl (v128.load offset=32 (local.get $pointer)) (i32.const 1))))
+                (v128.store offset=48 (local.get $slot) (i32x4.max_u (v128.load offset=48 (local.get $slot)) (i32x4.shl (v128.load offset=48 (local.get $pointer)) (i32.const 1))))
+                (local.set $slot (i32.add (local.get $slot) (i32.const 64)))
+                (local.set $pointer (i32.add (local.get $pointer) (i32.const 64)))
+                (br $blockLoop)))
+            (local.set $row (i32.add (local.get $row) (i32.const 1)))
+            (br $rowLoop))))
+      (else
+        (block $rowsDone
+          (loop $rowLoop
+            (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
+            (local.set $pointer (i32.add (local.get $values) (i32.mul (local.get $row) (local.get $rowBytes))))
+            (local.set $slot (local.get $maxima))
+            (block $blocksDone
+              (loop $blockLoop
+                (br_if $blocksDone (i32.ge_u (local.get $slot) (local.get $rowEnd)))
+                (v128.store offset=0 (local.get $slot) (i32x4.max_u (v128.load offset=0 (local.get $slot)) (v128.or (i32x4.shl (local.tee $raw (v128.load offset=0 (local.get $pointer))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
+                (v128.store offset=16 (local.get $slot) (i32x4.max_u (v128.load offset=16 (local.get $slot)) (v128.or (i32x4.shl (local.tee $raw (v128.load offset=16 (local.get $pointer))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
+                (v128.store offset=32 (local.get $slot) (i32x4.max_u (v128.load offset=32 (local.get $slot)) (v128.or (i32x4.shl (local.tee $raw (v128.load offset=32 (local.get $pointer))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
+                (v128.store offset=48 (local.get $slot) (i32x4.max_u (v128.load offset=48 (local.get $slot)) (v128.or (i32x4.shl (local.tee $raw (v128.load offset=48 (local.get $pointer))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
+                (local.set $slot (i32.add (local.get $slot) (i32.const 64)))
+                (local.set $pointer (i32.add (local.get $pointer) (i32.const 64)))
+                (br $blockLoop)))
+            (local.set $row (i32.add (local.get $row) (i32.const 1)))
+            (br $rowLoop)))))
     (block $quadsDone
       (loop $quadLoop
         (br_if $quadsDone (i32.gt_u (i32.add (local.get $column) (i32.const 4)) (local.get $columns)))
@@ -77,13 +100,23 @@
         (local.set $maximum0 (v128.load (local.get $slot)))
         (local.set $pointer (i32.add (local.get $values) (i32.shl (local.get $column) (i32.const 2))))
         (local.set $row (i32.const 0))
-        (block $rowsDone
-          (loop $rowLoop
-            (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
-            (local.set $maximum0 (i32x4.max_u (local.get $maximum0) (v128.or (i32x4.shl (local.tee $raw (v128.load (local.get $pointer))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
-            (local.set $pointer (i32.add (local.get $pointer) (local.get $rowBytes)))
-            (local.set $row (i32.add (local.get $row) (i32.const 1)))
-            (br $rowLoop)))
+        (if (local.get $magnitude)
+          (then
+            (block $rowsDone
+              (loop $rowLoop
+                (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
+                (local.set $maximum0 (i32x4.max_u (local.get $maximum0) (i32x4.shl (v128.load (local.get $pointer)) (i32.const 1))))
+                (local.set $pointer (i32.add (local.get $pointer) (local.get $rowBytes)))
+                (local.set $row (i32.add (local.get $row) (i32.const 1)))
+                (br $rowLoop))))
+          (else
+            (block $rowsDone
+              (loop $rowLoop
+                (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
+                (local.set $maximum0 (i32x4.max_u (local.get $maximum0) (v128.or (i32x4.shl (local.tee $raw (v128.load (local.get $pointer))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
+                (local.set $pointer (i32.add (local.get $pointer) (local.get $rowBytes)))
+                (local.set $row (i32.add (local.get $row) (i32.const 1)))
+                (br $rowLoop)))))
         (v128.store (local.get $slot) (local.get $maximum0))
         (local.set $column (i32.add (local.get $column) (i32.const 4)))
         (br $quadLoop)))
@@ -96,7 +129,7 @@
         (block $rowsDone
           (loop $rowLoop
             (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
-            (local.set $bits (i32.or (i32.shl (local.tee $word (i32.load (local.get $pointer))) (i32.const 1)) (i32.shr_u (i32.xor (local.get $word) (i32.const -1)) (i32.const 31))))
+            (local.set $bits (i32.or (i32.shl (local.tee $word (i32.load (local.get $pointer))) (i32.const 1)) (select (i32.const 0) (i32.shr_u (i32.xor (local.get $word) (i32.const -1)) (i32.const 31)) (local.get $magnitude))))
             (if (i32.gt_u (local.get $bits) (i32.load (local.get $slot)))
               (then (i32.store (local.get $slot) (local.get $bits))))
             (local.set $pointer (i32.add (local.get $pointer) (local.get $rowBytes)))
@@ -107,21 +140,33 @@
 
   ;; Extreme key of `count` contiguous float32 at `values` (a run of the channel-first layout);
   ;; key >>> 1 >= 0x7f800000 means a NaN or an infinity was seen.
-  (func $runKey (export "runKey") (param $values i32) (param $count i32) (result i32)
+  (func $runKey (export "runKey") (param $values i32) (param $count i32) (param $magnitude i32) (result i32)
     (local $end i32) (local $vectorEnd i32) (local $pointer i32) (local $raw v128) (local $word i32)
     (local $accumulator0 v128) (local $accumulator1 v128) (local $best i32) (local $bits i32)
     (local.set $pointer (local.get $values))
     (local.set $end (i32.add (local.get $values) (i32.shl (local.get $count) (i32.const 2))))
     (local.set $vectorEnd (i32.add (local.get $values) (i32.shl (i32.and (local.get $count) (i32.const -8)) (i32.const 2))))
-    (block $vectorsDone
-      (loop $vectorLoop
-        (br_if $vectorsDone (i32.ge_u (local.get $pointer) (local.get $vectorEnd)))
-        (local.set $accumulator0 (i32x4.max_u (local.get $accumulator0)
-          (v128.or (i32x4.shl (local.tee $raw (v128.load (local.get $pointer))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
-        (local.set $accumulator1 (i32x4.max_u (local.get $accumulator1)
-          (v128.or (i32x4.shl (local.tee $raw (v128.load offset=16 (local.get $pointer))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
-        (local.set $pointer (i32.add (local.get $pointer) (i32.const 32)))
-        (br $vectorLoop)))
+    (if (local.get $magnitude)
+      (then
+        (block $vectorsDone
+          (loop $vectorLoop
+            (br_if $vectorsDone (i32.ge_u (local.get $pointer) (local.get $vectorEnd)))
+            (local.set $accumulator0 (i32x4.max_u (local.get $accumulator0)
+              (i32x4.shl (v128.load (local.get $pointer)) (i32.const 1))))
+            (local.set $accumulator1 (i32x4.max_u (local.get $accumulator1)
+              (i32x4.shl (v128.load offset=16 (local.get $pointer)) (i32.const 1))))
+            (local.set $pointer (i32.add (local.get $pointer) (i32.const 32)))
+            (br $vectorLoop))))
+      (else
+        (block $vectorsDone
+          (loop $vectorLoop
+            (br_if $vectorsDone (i32.ge_u (local.get $pointer) (local.get $vectorEnd)))
+            (local.set $accumulator0 (i32x4.max_u (local.get $accumulator0)
+              (v128.or (i32x4.shl (local.tee $raw (v128.load (local.get $pointer))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
+            (local.set $accumulator1 (i32x4.max_u (local.get $accumulator1)
+              (v128.or (i32x4.shl (local.tee $raw (v128.load offset=16 (local.get $pointer))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
+            (local.set $pointer (i32.add (local.get $pointer) (i32.const 32)))
+            (br $vectorLoop)))))
     (local.set $accumulator0 (i32x4.max_u (local.get $accumulator0) (local.get $accumulator1)))
     (local.set $accumulator0 (i32x4.max_u (local.get $accumulator0)
       (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $accumulator0) (local.get $accumulator0))))
@@ -131,7 +176,7 @@
     (block $tailDone
       (loop $tailLoop
         (br_if $tailDone (i32.ge_u (local.get $pointer) (local.get $end)))
-        (local.set $bits (i32.or (i32.shl (local.tee $word (i32.load (local.get $pointer))) (i32.const 1)) (i32.shr_u (i32.xor (local.get $word) (i32.const -1)) (i32.const 31))))
+        (local.set $bits (i32.or (i32.shl (local.tee $word (i32.load (local.get $pointer))) (i32.const 1)) (select (i32.const 0) (i32.shr_u (i32.xor (local.get $word) (i32.const -1)) (i32.const 31)) (local.get $magnitude))))
         (if (i32.gt_u (local.get $bits) (local.get $best)) (then (local.set $best (local.get $bits))))
         (local.set $pointer (i32.add (local.get $pointer) (i32.const 4)))
         (br $tailLoop)))
@@ -283,7 +328,7 @@
   ;; consecutive rows (the last may be shorter): one key per group and column, stored
   ;; group after group at `maxima` (zeroed by the caller). A call per group: V8 does not inline
   ;; it, but a group is at least 16 columns × the group's rows, so the call is noise.
-  (func (export "groupKeys") (param $values i32) (param $rows i32) (param $columns i32) (param $groupRows i32) (param $maxima i32)
+  (func (export "groupKeys") (param $values i32) (param $rows i32) (param $columns i32) (param $groupRows i32) (param $maxima i32) (param $magnitude i32)
     (local $row i32) (local $blockBytes i32) (local $maximaBytes i32)
     (local.set $blockBytes (i32.shl (i32.mul (local.get $groupRows) (local.get $columns)) (i32.const 2)))
     (local.set $maximaBytes (i32.shl (local.get $columns) (i32.const 2)))
@@ -293,7 +338,7 @@
         (call $columnKeys (local.get $values)
           (select (local.get $groupRows) (i32.sub (local.get $rows) (local.get $row))
             (i32.le_u (i32.add (local.get $row) (local.get $groupRows)) (local.get $rows)))
-          (local.get $columns) (local.get $maxima))
+          (local.get $columns) (local.get $maxima) (local.get $magnitude))
         (local.set $values (i32.add (local.get $values) (local.get $blockBytes)))
         (local.set $maxima (i32.add (local.get $maxima) (local.get $maximaBytes)))
         (local.set $row (i32.add (local.get $row) (local.get $groupRows)))
@@ -323,14 +368,14 @@
   ;; Extreme keys of `groups` contiguous groups of rows of `length` values (groups of `groupSize`,
   ;; the last of each row shorter when `groupSize` does not divide `length`), starting at a row's
   ;; start: one key per group at `maxima` (the channel-first layout, [out, in] by in).
-  (func (export "runGroupKeys") (param $values i32) (param $groups i32) (param $length i32) (param $groupSize i32) (param $maxima i32)
+  (func (export "runGroupKeys") (param $values i32) (param $groups i32) (param $length i32) (param $groupSize i32) (param $maxima i32) (param $magnitude i32)
     (local $group i32) (local $position i32) (local $count i32)
     (block $done
       (loop $groupLoop
         (br_if $done (i32.ge_u (local.get $group) (local.get $groups)))
         (local.set $count (i32.sub (local.get $length) (local.get $position)))
         (if (i32.gt_u (local.get $count) (local.get $groupSize)) (then (local.set $count (local.get $groupSize))))
-        (i32.store (local.get $maxima) (call $runKey (local.get $values) (local.get $count)))
+        (i32.store (local.get $maxima) (call $runKey (local.get $values) (local.get $count) (local.get $magnitude)))
         (local.set $values (i32.add (local.get $values) (i32.shl (local.get $count) (i32.const 2))))
         (local.set $maxima (i32.add (local.get $maxima) (i32.const 4)))
         (local.set $position (i32.add (local.get $position) (local.get $count)))
@@ -363,7 +408,7 @@
   ;; on groups of 32. The same keys, ranges and codes as those walks give.
 
   ;; Extreme keys of `groups` groups of `groupSize` contiguous float32 at `values`, one per group at `maxima`.
-  (func (export "blockKeys") (param $values i32) (param $groups i32) (param $groupSize i32) (param $maxima i32)
+  (func (export "blockKeys") (param $values i32) (param $groups i32) (param $groupSize i32) (param $maxima i32) (param $magnitude i32)
     (local $end i32) (local $groupEnd i32) (local $raw v128) (local $accumulator0 v128) (local $accumulator1 v128)
     (local.set $end (i32.add (local.get $maxima) (i32.shl (local.get $groups) (i32.const 2))))
     (block $done
@@ -372,13 +417,23 @@
         (local.set $groupEnd (i32.add (local.get $values) (i32.shl (local.get $groupSize) (i32.const 2))))
         (local.set $accumulator0 (v128.const i32x4 0 0 0 0))
         (local.set $accumulator1 (v128.const i32x4 0 0 0 0))
-        (loop $vectorLoop
-          (local.set $accumulator0 (i32x4.max_u (local.get $accumulator0)
-            (v128.or (i32x4.shl (local.tee $raw (v128.load (local.get $values))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
-          (local.set $accumulator1 (i32x4.max_u (local.get $accumulator1)
-            (v128.or (i32x4.shl (local.tee $raw (v128.load offset=16 (local.get $values))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
-          (local.set $values (i32.add (local.get $values) (i32.const 32)))
-          (br_if $vectorLoop (i32.lt_u (local.get $values) (local.get $groupEnd))))
+        (if (local.get $magnitude)
+          (then
+            (loop $vectorLoop
+              (local.set $accumulator0 (i32x4.max_u (local.get $accumulator0)
+                (i32x4.shl (v128.load (local.get $values)) (i32.const 1))))
+              (local.set $accumulator1 (i32x4.max_u (local.get $accumulator1)
+                (i32x4.shl (v128.load offset=16 (local.get $values)) (i32.const 1))))
+              (local.set $values (i32.add (local.get $values) (i32.const 32)))
+              (br_if $vectorLoop (i32.lt_u (local.get $values) (local.get $groupEnd)))))
+          (else
+            (loop $vectorLoop
+              (local.set $accumulator0 (i32x4.max_u (local.get $accumulator0)
+                (v128.or (i32x4.shl (local.tee $raw (v128.load (local.get $values))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
+              (local.set $accumulator1 (i32x4.max_u (local.get $accumulator1)
+                (v128.or (i32x4.shl (local.tee $raw (v128.load offset=16 (local.get $values))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
+              (local.set $values (i32.add (local.get $values) (i32.const 32)))
+              (br_if $vectorLoop (i32.lt_u (local.get $values) (local.get $groupEnd))))))
         (local.set $accumulator0 (i32x4.max_u (local.get $accumulator0) (local.get $accumulator1)))
         (local.set $accumulator0 (i32x4.max_u (local.get $accumulator0)
           (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $accumulator0) (local.get $accumulator0))))
