@@ -11,9 +11,10 @@
 ;;   largest magnitude, carries non-finite values through, and keeps the sign of the value of
 ;;   largest magnitude (ties between +a and -a to +a): the absmax grid reads key >>> 1, the
 ;;   signed-extreme grid its sign too. Key 0 (the start) reads as an extreme of 0. On the absmax
-;;   grid the key-taking walks are given `magnitude` 1 and take bits(x) << 1 alone (|x| bits << 1,
-;;   low bit 0): the same key >>> 1, the same order of magnitudes and the same non-finite test,
-;;   without the sign the absmax grid never reads, at about twice the speed.
+;;   grid the key-taking walks are given `magnitude` 1, and their vector loops then take bits(x) << 1
+;;   alone (|x| bits << 1, low bit 0), at about twice the speed; their short tails keep the signed
+;;   key. A slot may so hold either form: both give the same key >>> 1, order magnitudes the same
+;;   way and pass the same non-finite test, and the absmax grid never reads the low bit.
 ;; - Codes are computed in float32 lanes (f32x4), as JS specifies them: the inverse scale is
 ;;   1 / scale divided in float64 and rounded to float32 (Math.fround), and one float32 multiply
 ;;   by it is the JS path's Math.fround(value * inverse) bit for bit (the float64 product of two
@@ -100,23 +101,13 @@
         (local.set $maximum0 (v128.load (local.get $slot)))
         (local.set $pointer (i32.add (local.get $values) (i32.shl (local.get $column) (i32.const 2))))
         (local.set $row (i32.const 0))
-        (if (local.get $magnitude)
-          (then
-            (block $rowsDone
-              (loop $rowLoop
-                (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
-                (local.set $maximum0 (i32x4.max_u (local.get $maximum0) (i32x4.shl (v128.load (local.get $pointer)) (i32.const 1))))
-                (local.set $pointer (i32.add (local.get $pointer) (local.get $rowBytes)))
-                (local.set $row (i32.add (local.get $row) (i32.const 1)))
-                (br $rowLoop))))
-          (else
-            (block $rowsDone
-              (loop $rowLoop
-                (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
-                (local.set $maximum0 (i32x4.max_u (local.get $maximum0) (v128.or (i32x4.shl (local.tee $raw (v128.load (local.get $pointer))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
-                (local.set $pointer (i32.add (local.get $pointer) (local.get $rowBytes)))
-                (local.set $row (i32.add (local.get $row) (i32.const 1)))
-                (br $rowLoop)))))
+        (block $rowsDone
+          (loop $rowLoop
+            (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
+            (local.set $maximum0 (i32x4.max_u (local.get $maximum0) (v128.or (i32x4.shl (local.tee $raw (v128.load (local.get $pointer))) (i32.const 1)) (i32x4.shr_u (v128.not (local.get $raw)) (i32.const 31)))))
+            (local.set $pointer (i32.add (local.get $pointer) (local.get $rowBytes)))
+            (local.set $row (i32.add (local.get $row) (i32.const 1)))
+            (br $rowLoop)))
         (v128.store (local.get $slot) (local.get $maximum0))
         (local.set $column (i32.add (local.get $column) (i32.const 4)))
         (br $quadLoop)))
@@ -129,7 +120,7 @@
         (block $rowsDone
           (loop $rowLoop
             (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
-            (local.set $bits (i32.or (i32.shl (local.tee $word (i32.load (local.get $pointer))) (i32.const 1)) (select (i32.const 0) (i32.shr_u (i32.xor (local.get $word) (i32.const -1)) (i32.const 31)) (local.get $magnitude))))
+            (local.set $bits (i32.or (i32.shl (local.tee $word (i32.load (local.get $pointer))) (i32.const 1)) (i32.shr_u (i32.xor (local.get $word) (i32.const -1)) (i32.const 31))))
             (if (i32.gt_u (local.get $bits) (i32.load (local.get $slot)))
               (then (i32.store (local.get $slot) (local.get $bits))))
             (local.set $pointer (i32.add (local.get $pointer) (local.get $rowBytes)))
@@ -176,7 +167,7 @@
     (block $tailDone
       (loop $tailLoop
         (br_if $tailDone (i32.ge_u (local.get $pointer) (local.get $end)))
-        (local.set $bits (i32.or (i32.shl (local.tee $word (i32.load (local.get $pointer))) (i32.const 1)) (select (i32.const 0) (i32.shr_u (i32.xor (local.get $word) (i32.const -1)) (i32.const 31)) (local.get $magnitude))))
+        (local.set $bits (i32.or (i32.shl (local.tee $word (i32.load (local.get $pointer))) (i32.const 1)) (i32.shr_u (i32.xor (local.get $word) (i32.const -1)) (i32.const 31))))
         (if (i32.gt_u (local.get $bits) (local.get $best)) (then (local.set $best (local.get $bits))))
         (local.set $pointer (i32.add (local.get $pointer) (i32.const 4)))
         (br $tailLoop)))
