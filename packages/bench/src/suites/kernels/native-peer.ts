@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +43,7 @@ export function buildNativePeer(): NativePeer {
     const args = [...flags, '-o', binary, SOURCE, '-lm'];
     const result = spawnSync(compiler, args, { encoding: 'utf8' });
     if (result.status === 0) return { binary, compiler: `${compiler} ${flags.join(' ')}` };
-    last = result.error?.message ?? (result.stderr.trim().split('\n').pop() || `exit status ${result.status}`);
+    last = failureReason(result);
   }
   return { reason: `no native q4_0 / q8_0 peer: ${compiler} could not build ${SOURCE} (${last})` };
 }
@@ -63,11 +63,16 @@ export function measureNativePeer(binary: string, format: BlockFormat, weightsFi
   const args = [format, weightsFile, String(warmup), String(runs), ...(blocksOut === undefined ? [] : [blocksOut])];
   const result = spawnSync(binary, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (result.status !== 0) {
-    throw new Error(`the native ${format} peer failed: ${result.error?.message ?? result.stderr.trim().split('\n').pop() ?? `exit status ${result.status}`}`);
+    throw new Error(`the native ${format} peer failed: ${failureReason(result)}`);
   }
   const seconds = (JSON.parse(result.stdout) as { seconds?: unknown }).seconds;
   if (!Array.isArray(seconds) || seconds.length !== runs || !seconds.every((value) => typeof value === 'number' && value > 0)) {
     throw new Error(`the native ${format} peer printed no timings: ${result.stdout.trim().slice(0, 200)}`);
   }
   return seconds as number[];
+}
+
+/** Why a process failed: the error starting it, else the last line it wrote to stderr, else its exit status. */
+function failureReason(result: SpawnSyncReturns<string>): string {
+  return result.error?.message ?? ((result.stderr ?? '').trim().split('\n').pop() || `exit status ${result.status}`);
 }
