@@ -19,7 +19,7 @@ export { codeRange, isValidBits, packBits, packMaskedCodes, packMaskedCodesInto,
 export { byteLength, encodingParamCount, encodingShape } from './encoding/byte-length.ts';
 export { codebookByteLength } from './encoding/codebook-codec.ts';
 export { bitsForCount, codebookEncoding, codebookFromIndices } from './encoding/codebook.ts';
-export { decode, decodeToFloat32 } from './encoding/decode.ts';
+export { decode, decodeKernelOutput, decodeToFloat32 } from './encoding/decode.ts';
 export { denseByteLength } from './encoding/dense-codec.ts';
 export { castDense, denseEncoding } from './encoding/dense.ts';
 export { ENCODING_KINDS } from './encoding/encoding-codecs.ts';

@@ -15,7 +15,7 @@ export { sparseEncoding } from './sparse.ts';
 export { MAX_NM_M, nmPositionBits } from './sparse-layout.ts';
 export { sparseFromDense, type SparseLayoutRequest } from './sparse-from-dense.ts';
 export { lowRankEncoding } from './low-rank.ts';
-export { decode, decodeToFloat32 } from './decode.ts';
+export { decode, decodeKernelOutput, decodeToFloat32 } from './decode.ts';
 export { byteLength, encodingShape, encodingParamCount } from './byte-length.ts';
 export { validateEncoding } from './validate.ts';
 export { MAX_ENCODING_DEPTH } from './field-checks.ts';

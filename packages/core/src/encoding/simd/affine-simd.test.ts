@@ -8,7 +8,7 @@ import { unpackBits } from '../bit-pack.ts';
 import { scalesShape } from '../granularity.ts';
 import type { AffineEncoding, Granularity } from '../types.ts';
 import { decodeAffineSimd } from './affine-simd.ts';
-import { createDecodeSimd } from './decode-kernel.ts';
+import { createDecodeSimd, kernelOutput } from './decode-kernel.ts';
 
 // Tiny chunks and no minimum, so small tensors cross many chunk boundaries on the SIMD path.
 const kernel = createDecodeSimd({ chunkElements: 64, minimumElements: 0 })!;
@@ -177,5 +177,24 @@ describe('affine SIMD decoding', () => {
       const simd = decodeAffine(encoding, new Float32Array(rows * columns), defaultKernel);
       expect(sameValues(simd, referenceDecode(encoding))).toBe(true);
     }
+  });
+
+  test('in place in the output region: the same values, nothing around the destination touched', () => {
+    const sentinel = 7.25;
+    fc.assert(
+      fc.property(affineArbitrary, fc.nat(40), fc.nat(40), (encoding, before, after) => {
+        const size = encoding.shape.reduce((product, dimension) => product * dimension, 1);
+        const region = kernelOutput(before + size + after, kernel)!;
+        region.fill(sentinel);
+        const destination = region.subarray(before, before + size);
+        const large = Array.from(encoding.zeroPoints?.data ?? []).some((zeroPoint) => Math.abs(zeroPoint) > 2 ** 23 - 128);
+        expect(decodeAffineSimd(kernel, encoding, destination)).toBe(!large && size > 0);
+        if (large || size === 0) return;
+        expect(sameValues(destination, referenceDecode(encoding))).toBe(true);
+        for (let index = 0; index < before; index++) expect(region[index]).toBe(sentinel);
+        for (let index = before + size; index < region.length; index++) expect(region[index]).toBe(sentinel);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

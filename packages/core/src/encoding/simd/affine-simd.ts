@@ -7,7 +7,7 @@
 import type { HostTensor } from '../../tensor/host-tensor.ts';
 import type { AffineEncoding } from '../types.ts';
 import { float16ArrayToFloat32 } from '../../tensor/half.ts';
-import { layOutRegions, unpackTable, type DecodeSimdKernel } from './decode-kernel.ts';
+import { layOutRegions, residentOutput, unpackTable, type DecodeSimdKernel } from './decode-kernel.ts';
 
 /** Zero points up to this magnitude (less the 128 unsigned bytes lower them by) keep code − zeroPoint exact in float32 lanes. */
 const LARGEST_ZERO_POINT = 2 ** 23 - 128;
@@ -20,9 +20,12 @@ type Walk =
   | { readonly kind: 'rows'; readonly rowLength: number; readonly rowsPerOuter: number; readonly groupRows: number; readonly wrap: number };
 
 /**
- * Decodes `encoding` into `destination` (its element count long) with the SIMD kernels. Returns
- * false, having written nothing, where they do not apply (then the JS decoder runs): a zero point
- * beyond ±(2^23 − 128), a layout too large for 32-bit counters, a tensor below the kernel's minimum.
+ * Decodes `encoding` into `destination` (its element count long) with the SIMD kernels, in place
+ * where `destination` lives in the kernel's output region (see `kernelOutput`). Returns false,
+ * having written nothing, where they do not apply (then the JS decoder runs): a zero point beyond
+ * ±(2^23 − 128), a layout too large for 32-bit counters, a tensor below the kernel's minimum, a
+ * destination in the module's memory outside the output region, or one in it when memory would
+ * have to grow.
  *
  * @example
  * ```ts
@@ -32,6 +35,8 @@ type Walk =
 export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncoding, destination: Float32Array): boolean {
   const size = destination.length;
   if (size < kernel.minimumElements || size === 0) return false;
+  const resident = residentOutput(kernel, destination);
+  if (resident === undefined) return false;
   const walk = walkOf(encoding.shape, encoding.granularity, size);
   if (walk === undefined) return false;
   const zeroPoints = encoding.zeroPoints?.data;
@@ -62,7 +67,7 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
     codeBytes,
     unpackedBytes,
     chunk * 4,
-  ]);
+  ], inputsAndOutput(encoding, destination));
   if (regions === undefined) return false;
   const [halfAddress, scalesAddress, offsetsAddress, zeroPointsAddress, codesAddress, unpackedAddress, valuesAddress] =
     regions as [number, number, number, number, number, number, number];
@@ -110,6 +115,11 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
   const nibblesInRows = walk.kind === 'rows' && !wide && bits === 4 && walk.rowLength % 2 === 0;
   for (let start = 0; start < size; start += chunk) {
     const count = Math.min(chunk, size - start);
+    // In the caller's array in place when it lives in the output region and at least 16 of its
+    // elements follow this chunk: a kernel may write up to 15 elements past its count, which the
+    // next chunk then rewrites. The last chunks go through the values region and are copied out.
+    const inPlace = resident >= 0 && start + count + 16 <= size;
+    const target = inPlace ? resident + start * 4 : valuesAddress;
     // Chunks start on a multiple of 16 elements, so on a byte for every width.
     const firstByte = (start * bits) / 8;
     codesView.set(codes.subarray(firstByte, Math.ceil(((start + count) * bits) / 8)));
@@ -127,12 +137,12 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
       if (equalRuns && scaleIndex + count / runLength <= wrap) {
         const scaleOffset = scaleIndex * 4;
         exports.scaleEqualRuns(
-          nibblesInKernel ? codesAddress : scaledAddress, valuesAddress, count, runLength,
+          nibblesInKernel ? codesAddress : scaledAddress, target, count, runLength,
           scalesAddress + scaleOffset, zeroPointsAddress + scaleOffset, flip, nibblesInKernel ? 2 - signedFlag : 0,
         );
       } else {
         exports.scaleRuns(
-          scaledAddress, valuesAddress, count, column, rowLength, runLength, scaleIndex, wrap,
+          scaledAddress, target, count, column, rowLength, runLength, scaleIndex, wrap,
           wideFlag, scalesAddress, offsetsAddress, zeroPointsAddress, bytesFlag, flip,
         );
       }
@@ -144,13 +154,21 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
       const position = row - outer * rowsPerOuter;
       const block = (outer * Math.ceil(rowsPerOuter / groupRows) + Math.floor(position / groupRows)) % wrap;
       exports.scaleRows(
-        nibblesInRows ? codesAddress : scaledAddress, valuesAddress, count, column, rowLength, position, rowsPerOuter, groupRows, block, wrap,
+        nibblesInRows ? codesAddress : scaledAddress, target, count, column, rowLength, position, rowsPerOuter, groupRows, block, wrap,
         wideFlag, scalesAddress, offsetsAddress, zeroPointsAddress, bytesFlag, flip, nibblesInRows ? 2 - signedFlag : 0, noZeroPoints ? 1 : 0,
       );
     }
-    destination.set(count === chunk ? valuesView : valuesView.subarray(0, count), start);
+    if (!inPlace) destination.set(count === chunk ? valuesView : valuesView.subarray(0, count), start);
   }
   return true;
+}
+
+/** The arrays a decode reads and writes, which growing the module's memory must not detach. */
+function inputsAndOutput(encoding: AffineEncoding, destination: Float32Array): ArrayBufferView[] {
+  const arrays: ArrayBufferView[] = [destination, encoding.codes, encoding.scales.data];
+  if (encoding.zeroPoints !== undefined) arrays.push(encoding.zeroPoints.data);
+  if (encoding.offsets !== undefined) arrays.push(encoding.offsets.data);
+  return arrays;
 }
 
 /** Whether every value is 0: a plain loop, no callback per element. */

@@ -6,7 +6,7 @@ import { codebookFromIndices } from '../codebook.ts';
 import { decodeCodebook, decodeCodebookJs } from '../codebook-codec.ts';
 import type { CodebookEncoding } from '../types.ts';
 import { decodeCodebookSimd } from './codebook-simd.ts';
-import { createDecodeSimd } from './decode-kernel.ts';
+import { createDecodeSimd, kernelOutput } from './decode-kernel.ts';
 
 const kernel = createDecodeSimd({ chunkElements: 48, minimumElements: 0 })!;
 
@@ -52,6 +52,25 @@ describe('codebook SIMD decoding', () => {
         expect(decodeCodebookSimd(kernel, encoding, centroids, new Float32Array(size))).toBe(size > 0);
         expect(bitsOf(decodeCodebook(encoding, new Float32Array(size), kernel))).toEqual(expected);
         expect(bitsOf(decodeCodebookJs(encoding, centroids, new Float32Array(size)))).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('in place in the output region: the same bits, nothing around the destination touched', () => {
+    fc.assert(
+      fc.property(codebookArbitrary, fc.nat(40), fc.nat(40), (encoding, before, after) => {
+        const size = encoding.shape[0]!;
+        const centroids = toFloat32(encoding.centroids).data;
+        const centroidBits = bitsOf(centroids);
+        const region = kernelOutput(before + size + after, kernel)!;
+        region.fill(7.25);
+        const destination = region.subarray(before, before + size);
+        expect(decodeCodebookSimd(kernel, encoding, centroids, destination)).toBe(size > 0);
+        if (size === 0) return;
+        expect(bitsOf(destination)).toEqual(Array.from(unpackBits(encoding.indices, size, encoding.bits, false), (index) => centroidBits[index]!));
+        expect(Array.from(region.subarray(0, before)).every((value) => value === 7.25)).toBe(true);
+        expect(Array.from(region.subarray(before + size)).every((value) => value === 7.25)).toBe(true);
       }),
       { numRuns: 300 },
     );

@@ -5,7 +5,7 @@
  * bit for bit the JS decoder's.
  */
 import type { CodebookEncoding } from '../types.ts';
-import { layOutRegions, unpackTable, type DecodeSimdKernel } from './decode-kernel.ts';
+import { layOutRegions, residentOutput, unpackTable, type DecodeSimdKernel } from './decode-kernel.ts';
 
 /**
  * Decodes `encoding` into `destination` (its element count long) with the SIMD kernels, given
@@ -24,6 +24,8 @@ export function decodeCodebookSimd(
 ): boolean {
   const size = destination.length;
   if (size < kernel.minimumElements || size === 0) return false;
+  const resident = residentOutput(kernel, destination);
+  if (resident === undefined) return false;
   const { bits } = encoding;
   const chunk = kernel.chunkElements;
   const codeBytes = Math.ceil((chunk * bits) / 8);
@@ -31,7 +33,7 @@ export function decodeCodebookSimd(
   const unpackedBytes = bits === 8 ? 0 : bits === 16 ? chunk * 4 : chunk;
   const small = centroids.length <= 16 && bits !== 16;
   const tableBytes = small ? 64 : 2 ** bits * 4;
-  const regions = layOutRegions(kernel, [tableBytes, codeBytes, unpackedBytes, chunk * 4]);
+  const regions = layOutRegions(kernel, [tableBytes, codeBytes, unpackedBytes, chunk * 4], [destination, encoding.indices, centroids]);
   if (regions === undefined) return false;
   const [tableAddress, codesAddress, unpackedAddress, valuesAddress] = regions as [number, number, number, number];
   const { exports } = kernel;
@@ -54,15 +56,19 @@ export function decodeCodebookSimd(
   const indices = encoding.indices;
   for (let start = 0; start < size; start += chunk) {
     const count = Math.min(chunk, size - start);
+    // In place where at least 16 elements follow, as the affine decoder (a kernel may run up to
+    // 15 elements past its count).
+    const inPlace = resident >= 0 && start + count + 16 <= size;
+    const target = inPlace ? resident + start * 4 : valuesAddress;
     codesView.set(indices.subarray((start * bits) / 8, Math.ceil(((start + count) * bits) / 8)));
     if (bits === 16) exports.unpack16(codesAddress, unpackedAddress, count, 0);
     else if (bits === 4) exports.unpack4(codesAddress, unpackedAddress, count, 0);
     else if (bits !== 8) exports.unpackBits(unpackTable(bits), codesAddress, unpackedAddress, count, bits, 0);
     const indicesAddress = bits === 8 ? codesAddress : unpackedAddress;
-    if (bits === 16) exports.lookup(indicesAddress, valuesAddress, count, tableAddress);
-    else if (small) exports.lookup16(indicesAddress, valuesAddress, count, tableAddress);
-    else exports.lookupBytes(indicesAddress, valuesAddress, count, tableAddress);
-    destination.set(count === chunk ? valuesView : valuesView.subarray(0, count), start);
+    if (bits === 16) exports.lookup(indicesAddress, target, count, tableAddress);
+    else if (small) exports.lookup16(indicesAddress, target, count, tableAddress);
+    else exports.lookupBytes(indicesAddress, target, count, tableAddress);
+    if (!inPlace) destination.set(count === chunk ? valuesView : valuesView.subarray(0, count), start);
   }
   return true;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { bfloat16ArrayToFloat32Js, float16ArrayToFloat32Js, float16BitsToFloat32 } from '../../tensor/half.ts';
-import { createDecodeSimd } from './decode-kernel.ts';
+import { createDecodeSimd, kernelOutput } from './decode-kernel.ts';
 import { widenHalvesSimd } from './half-simd.ts';
 
 const kernel = createDecodeSimd({ chunkElements: 1008, minimumElements: 0 })!;
@@ -35,6 +35,22 @@ describe('16-bit float SIMD widening', () => {
       expect(backing[0]).toBe(42);
       expect(backing[length + 1]).toBe(42);
       expect(bitsOf(new Float32Array(destination))).toEqual(bitsOf(float16ArrayToFloat32Js(source, new Float32Array(length))));
+    }
+  });
+
+  test('in place in the output region: the same bits, nothing around the destination touched', () => {
+    for (const length of [1, 15, 16, 17, 1007, 1008, 1009, 1023, 1024, 1025, 3000]) {
+      for (const format of ['float16', 'bfloat16'] as const) {
+        const source = everyPattern.subarray(5, 5 + length);
+        const region = kernelOutput(length + 2, kernel)!;
+        region.fill(42);
+        const destination = region.subarray(1, length + 1);
+        expect(widenHalvesSimd(kernel, format, source, destination)).toBe(true);
+        expect(region[0]).toBe(42);
+        expect(region[length + 1]).toBe(42);
+        const expected = format === 'float16' ? float16ArrayToFloat32Js(source, new Float32Array(length)) : bfloat16ArrayToFloat32Js(source, new Float32Array(length));
+        expect(bitsOf(new Float32Array(destination))).toEqual(bitsOf(expected));
+      }
     }
   });
 });

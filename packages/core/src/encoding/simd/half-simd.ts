@@ -2,7 +2,7 @@
  * float16 and bfloat16 widening through the SIMD kernels, a cache-sized chunk at a time. Exact,
  * NaN sign and payload included, as the JS table in ../../tensor/half.ts is.
  */
-import { layOutRegions, type DecodeSimdKernel } from './decode-kernel.ts';
+import { layOutRegions, residentOutput, type DecodeSimdKernel } from './decode-kernel.ts';
 
 /**
  * Widens 16-bit float patterns (`float16` or `bfloat16`) into `destination` (as long as `bits`)
@@ -21,8 +21,10 @@ export function widenHalvesSimd(
 ): boolean {
   const size = bits.length;
   if (size < kernel.minimumElements || size !== destination.length) return false;
+  const resident = residentOutput(kernel, destination);
+  if (resident === undefined) return false;
   const chunk = kernel.chunkElements;
-  const regions = layOutRegions(kernel, [chunk * 2, chunk * 4]);
+  const regions = layOutRegions(kernel, [chunk * 2, chunk * 4], [destination, bits]);
   if (regions === undefined) return false;
   const [sourceAddress, valuesAddress] = regions as [number, number];
   const { exports } = kernel;
@@ -31,9 +33,13 @@ export function widenHalvesSimd(
   const widen = format === 'float16' ? exports.halfToFloat : exports.bfloatToFloat;
   for (let start = 0; start < size; start += chunk) {
     const count = Math.min(chunk, size - start);
+    // In place where at least 16 elements follow, as the affine decoder (a kernel may run up to
+    // 15 elements past its count).
+    const inPlace = resident >= 0 && start + count + 16 <= size;
+    const target = inPlace ? resident + start * 4 : valuesAddress;
     sourceView.set(bits.subarray(start, start + count));
-    widen(sourceAddress, valuesAddress, count);
-    destination.set(count === chunk ? valuesView : valuesView.subarray(0, count), start);
+    widen(sourceAddress, target, count);
+    if (!inPlace) destination.set(count === chunk ? valuesView : valuesView.subarray(0, count), start);
   }
   return true;
 }
