@@ -29,6 +29,10 @@ test('kernels --quick: every case in its own process, with its spread, bound, pe
   expect(kernelRows.find((row) => row.case === 'dequantize-uint8-stock')!.peer).toMatchObject({ name: 'tf.io.decodeWeights' });
   const peersOf = (name: string) => kernelRows.filter((row) => row.case === name).map((row) => row.peer?.name);
   expect(peersOf('quantize-int8-channel-rows')).toEqual(['whittle, fresh outputs']);
+  for (const name of ['dequantize-int8-channel-in-place', 'dequantize-int4-group32-in-place', 'dequantize-uint8-stock-in-place']) {
+    expect(peersOf(name)).toEqual(['whittle, reused array']);
+  }
+  expect(notes!.join('\n')).toMatch(/^…-in-place rows: .+decodeKernelOutput/m);
   const native = notes!.find((note) => note.startsWith('native peers'));
   if (native === undefined) {
     // No C compiler: the note says so and the rows carry only the JS peers.

@@ -64,6 +64,22 @@ function quantizeTasks(quantize, kernel, options) {
   };
 }
 
+/**
+ * Decoding into the decode kernels' output region (`decodeKernelOutput`), which they fill in
+ * place, against the same decode into a reused plain array, in the same process.
+ */
+function decodeInPlaceTasks(core, encoding) {
+  const count = encoding.shape.reduce((product, side) => product * side, 1);
+  const plain = new Float32Array(count);
+  if (core.decodeKernelOutput(count) === undefined) throw new Error('no WebAssembly SIMD here: no output region to decode into');
+  return {
+    tasks: {
+      whittle: () => core.decodeToFloat32(encoding, core.decodeKernelOutput(count)),
+      'whittle, reused array': () => core.decodeToFloat32(encoding, plain),
+    },
+  };
+}
+
 function decodeTasks(core, encoding) {
   const destination = new Float32Array(encoding.shape.reduce((product, side) => product * side, 1));
   return {
@@ -131,6 +147,10 @@ const CASES = {
       },
     };
   },
+  // The three decodes into the kernels' output region, each against itself into a plain array.
+  'dequantize-int8-channel-in-place': ({ kernel }, { quantize, core }) => decodeInPlaceTasks(core, quantize.quantizeAffine(kernel, INT8_CHANNEL)),
+  'dequantize-int4-group32-in-place': ({ kernel }, { quantize, core }) => decodeInPlaceTasks(core, quantize.quantizeAffine(kernel, INT4_GROUP32)),
+  'dequantize-uint8-stock-in-place': ({ kernel }, { quantize, core }) => decodeInPlaceTasks(core, quantize.quantizeTfjsStock(kernel, 'uint8')),
   // 4-bit k-means on 1-D weights: whittle's kmeansQuantize (from the optimal clustering, then
   // Lloyd) against ml-kmeans and skmeans (k-means++), each to convergence; the quality of each
   // is its squared error over that of the optimal 1-D clustering (simple-statistics' ckmeans).
