@@ -98,6 +98,12 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
   // Without zero points that is known from the flip alone: a group layout has a scale per group
   // and column (half a million at 4096x4096 in groups of 32), too many to scan on every call.
   const noZeroPoints = zeroPoints === undefined ? flip === 0 : allZero(zeroPointView);
+  // One float64 scale and offset over byte codes (stock uint8, per tensor): float32 lanes where
+  // a check of every code shows they give the float64 definition's bits.
+  const split =
+    bits === 8 && encoding.granularity.kind === 'tensor' && offsetValues !== undefined && size >= kernel.minimumElements * 16
+      ? splitScale(scaleValues![0]!, offsetValues[0]!, signed)
+      : undefined;
   const codesView = new Uint8Array(buffer, codesAddress, codeBytes);
   const valuesView = new Float32Array(buffer, valuesAddress, chunk);
   const codes = encoding.codes;
@@ -127,7 +133,9 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
     else if (bits === 4) {
       if (!nibblesInKernel && !nibblesInRows) exports.unpack4(codesAddress, unpackedAddress, count, signedFlag);
     } else if (bits !== 8) exports.unpackBits(unpackTable(bits), codesAddress, unpackedAddress, count, bits, signedFlag);
-    if (walk.kind === 'runs') {
+    if (split !== undefined) {
+      exports.scaleSplitBytes(codesAddress, target, count, split.high, split.low, split.zeroPoint - flip, flip);
+    } else if (walk.kind === 'runs') {
       const { rowLength, runLength, wrap } = walk;
       const row = Math.floor(start / rowLength);
       const column = start - row * rowLength;
@@ -161,6 +169,44 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
     if (!inPlace) destination.set(count === chunk ? valuesView : valuesView.subarray(0, count), start);
   }
   return true;
+}
+
+/** A float64 scale as a float32 pair (see {@link splitScale}), and the zero point it is applied from. */
+interface SplitScale {
+  readonly high: number;
+  readonly low: number;
+  readonly zeroPoint: number;
+}
+
+/**
+ * Float32 parameters that decode every byte code to the float64 definition's bits, or undefined.
+ * With z the integer nearest −offset / scale and d = code − z, `high` is the scale rounded to
+ * so few bits that d · high is exact in float32 and `low` = float32(scale − high); the kernel
+ * computes float32(float32(d · high) + float32(d · low)). That is d · scale (= code · scale +
+ * offset when the offset is −z · scale, as a range nudged to put zero on a code has it) to
+ * about 2^−38 before its one rounding: the same float32 on all but a few ranges in a hundred.
+ * Which is the case is not left to chance: all 256 codes are computed both ways, as the
+ * decoders compute them, and any difference (−0 against +0 included) declines the path.
+ */
+export function splitScale(scale: number, offset: number, signed: boolean): SplitScale | undefined {
+  if (!Number.isFinite(scale) || !Number.isFinite(offset) || scale === 0) return undefined;
+  const zeroPoint = Math.round(-offset / scale);
+  const first = signed ? -128 : 0;
+  const widest = Math.max(Math.abs(first - zeroPoint), Math.abs(first + 255 - zeroPoint));
+  if (!(widest < 2 ** 16)) return undefined;
+  // d · high is exact when their significant bits add up to at most 24.
+  const highBits = 24 - Math.ceil(Math.log2(widest + 1));
+  const exponent = Math.floor(Math.log2(Math.abs(scale)));
+  const step = 2 ** (exponent - highBits + 1);
+  const high = Math.fround(Math.round(scale / step) * step);
+  const low = Math.fround(scale - high);
+  if (!Number.isFinite(high) || high === 0 || Math.fround(scale) === 0) return undefined;
+  for (let code = first; code < first + 256; code++) {
+    const steps = code - zeroPoint;
+    const kernel = Math.fround(Math.fround(steps * high) + Math.fround(steps * low));
+    if (!Object.is(kernel, Math.fround(code * scale + offset))) return undefined;
+  }
+  return { high, low, zeroPoint };
 }
 
 /** The arrays a decode reads and writes, which growing the module's memory must not detach. */

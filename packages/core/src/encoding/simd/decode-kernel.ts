@@ -62,6 +62,7 @@ export interface DecodeSimdExports {
     flip: number,
     nibbles: number,
   ): void;
+  scaleSplitBytes(codes: number, values: number, count: number, high: number, low: number, zeroPoint: number, flip: number): void;
   lookup16(codes: number, values: number, count: number, planes: number): void;
   lookupBytes(codes: number, values: number, count: number, table: number): void;
   lookup(codes: number, values: number, count: number, table: number): void;

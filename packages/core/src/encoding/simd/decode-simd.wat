@@ -22,6 +22,8 @@
 ;;   same operations, in the same order, as the spec's float64 arithmetic and Float32Array store
 ;;   (float64 scales, and the offset form). The zero-point form runs here as
 ;;   (code - zeroPoint) * scale + (-0): adding -0 changes no value, -0 included.
+;; - Split float32 lanes (`scaleSplitBytes`), for one float64 scale and offset over byte codes:
+;;   exact by the host's check of all 256 codes against the float64 definition, made per tensor.
 ;; - Scaling kernels may run up to 15 elements past the end of a run: the next run rewrites them,
 ;;   and the host pads every region by 128 bytes, so nothing outside the chunk is touched.
 ;; - The codebook lookup copies centroid bits; half widening is exact (a power-of-two multiply
@@ -567,6 +569,40 @@
         (local.set $scales (i32.add (local.get $scales) (i32.const 4)))
         (local.set $zeroPoints (i32.add (local.get $zeroPoints) (i32.const 4)))
         (br $run))))
+
+;; One float64 scale and offset over a whole tensor of byte codes, in float32 lanes: `count`
+  ;; codes (int8 after xor with `flip`) to (code - zeroPoint) * high + (code - zeroPoint) * low,
+  ;; each product and the sum rounded to float32. The host takes this path only after checking,
+  ;; for every one of the 256 codes, that it gives the float64 definition's bits
+  ;; (code * scale + offset, one rounding to float32): `high` is the scale cut to so few bits
+  ;; that its product with code - zeroPoint is exact, `low` the rest, and zeroPoint the integer
+  ;; nearest -offset / scale (see affine-simd.ts). 16 codes per step.
+  (func (export "scaleSplitBytes")
+    (param $codes i32) (param $values i32) (param $count i32) (param $high f32) (param $low f32) (param $zeroPoint i32) (param $flip i32)
+    (local $end i32) (local $highs v128) (local $lows v128) (local $zeroPoints v128) (local $flipBytes v128)
+    (local $bytes v128) (local $lowHalf v128) (local $highHalf v128) (local $steps v128)
+    (local.set $highs (f32x4.splat (local.get $high)))
+    (local.set $lows (f32x4.splat (local.get $low)))
+    (local.set $zeroPoints (i32x4.splat (local.get $zeroPoint)))
+    (local.set $flipBytes (i8x16.splat (local.get $flip)))
+    (local.set $end (i32.add (local.get $values) (i32.shl (local.get $count) (i32.const 2))))
+    (block $done
+      (loop $step
+        (br_if $done (i32.ge_u (local.get $values) (local.get $end)))
+        (local.set $bytes (v128.xor (v128.load (local.get $codes)) (local.get $flipBytes)))
+        (local.set $lowHalf (i16x8.extend_low_i8x16_s (local.get $bytes)))
+        (local.set $highHalf (i16x8.extend_high_i8x16_s (local.get $bytes)))
+        (local.set $steps (f32x4.convert_i32x4_s (i32x4.sub (i32x4.extend_low_i16x8_s (local.get $lowHalf)) (local.get $zeroPoints))))
+        (v128.store offset=0 (local.get $values) (f32x4.add (f32x4.mul (local.get $steps) (local.get $highs)) (f32x4.mul (local.get $steps) (local.get $lows))))
+        (local.set $steps (f32x4.convert_i32x4_s (i32x4.sub (i32x4.extend_high_i16x8_s (local.get $lowHalf)) (local.get $zeroPoints))))
+        (v128.store offset=16 (local.get $values) (f32x4.add (f32x4.mul (local.get $steps) (local.get $highs)) (f32x4.mul (local.get $steps) (local.get $lows))))
+        (local.set $steps (f32x4.convert_i32x4_s (i32x4.sub (i32x4.extend_low_i16x8_s (local.get $highHalf)) (local.get $zeroPoints))))
+        (v128.store offset=32 (local.get $values) (f32x4.add (f32x4.mul (local.get $steps) (local.get $highs)) (f32x4.mul (local.get $steps) (local.get $lows))))
+        (local.set $steps (f32x4.convert_i32x4_s (i32x4.sub (i32x4.extend_high_i16x8_s (local.get $highHalf)) (local.get $zeroPoints))))
+        (v128.store offset=48 (local.get $values) (f32x4.add (f32x4.mul (local.get $steps) (local.get $highs)) (f32x4.mul (local.get $steps) (local.get $lows))))
+        (local.set $codes (i32.add (local.get $codes) (i32.const 16)))
+        (local.set $values (i32.add (local.get $values) (i32.const 64)))
+        (br $step))))
 
   ;; ---- codebooks ----
 
