@@ -184,7 +184,7 @@ interface SplitScale {
  * so few bits that d · high is exact in float32 and `low` = float32(scale − high); the kernel
  * computes float32(float32(d · high) + float32(d · low)). That is d · scale (= code · scale +
  * offset when the offset is −z · scale, as a range nudged to put zero on a code has it) to
- * about 2^−38 before its one rounding: the same float32 on all but a few ranges in a hundred.
+ * about 2^−38 before its one rounding: the same float32 for all but about 3 in 10,000 nudged ranges.
  * Which is the case is not left to chance: all 256 codes are computed both ways, as the
  * decoders compute them, and any difference (−0 against +0 included) declines the path.
  */
