@@ -32,7 +32,8 @@ test('kernels --quick: every case in its own process, with its spread, bound, pe
   for (const name of ['dequantize-int8-channel-in-place', 'dequantize-int4-group32-in-place', 'dequantize-uint8-stock-in-place']) {
     expect(peersOf(name)).toEqual(['whittle, reused array']);
   }
-  expect(notes!.join('\n')).toMatch(/^…-in-place rows: .+decodeKernelOutput/m);
+  for (const name of ['quantize-int8-channel-in-place', 'quantize-int8-channel-rows-in-place']) expect(peersOf(name)).toEqual(['whittle, plain array']);
+  expect(notes!.join('\n')).toMatch(/^…-in-place rows: .+affineKernelInput.+decodeKernelOutput/m);
   const native = notes!.find((note) => note.startsWith('native peers'));
   if (native === undefined) {
     // No C compiler: the note says so and the rows carry only the JS peers.

@@ -46,6 +46,8 @@ export const KERNEL_CASES: readonly {
   { name: 'dequantize-int8-channel', child: 'dequantize-int8-channel' },
   { name: 'dequantize-int4-group32', child: 'dequantize-int4-group32' },
   { name: 'dequantize-uint8-stock', child: 'dequantize-uint8-stock' },
+  { name: 'quantize-int8-channel-in-place', child: 'quantize-int8-channel-in-place' },
+  { name: 'quantize-int8-channel-rows-in-place', child: 'quantize-int8-channel-rows-in-place' },
   { name: 'dequantize-int8-channel-in-place', child: 'dequantize-int8-channel-in-place' },
   { name: 'dequantize-int4-group32-in-place', child: 'dequantize-int4-group32-in-place' },
   { name: 'dequantize-uint8-stock-in-place', child: 'dequantize-uint8-stock-in-place' },
@@ -109,7 +111,7 @@ async function runKernelsSuite(options: SuiteOptions = {}): Promise<SuiteResult>
   const loadAtEnd = loadavg();
   const notes = [
     `each case ran in a fresh Node process, in the order of the rows; ${plan.runs} timed runs of each kernel case after untimed ones of as many weights as one run at 8192x8192 (${plan.sides.map((side) => `${warmupRuns(plan, side * side)} at ${side}x${side}`).join(', ')}; the native peers the same) (k-means: ${plan.kmeansRuns} after 1), a full garbage collection and one event-loop turn before every run (so that a previous run's freeing in the background is over); value is the median, spread the slowest and fastest run`,
-    "…-in-place rows: the same decodes into an array from decodeKernelOutput, inside the WebAssembly decode kernels' memory, which they fill chunk by chunk where the values belong; their peer is the same decode into a reused plain array (the kernels then write each chunk into their scratch and copy it out), in the same process",
+    "…-in-place rows: quantize-…-in-place quantizes weights held in an array from affineKernelInput, inside the WebAssembly quantize kernel's memory, which it reads where they are; dequantize-…-in-place decodes into an array from decodeKernelOutput, inside the decode kernels' memory, which they fill chunk by chunk where the values belong. The peer of each is the same call on a plain array (the kernels then copy each chunk in, or out of, their memory), in the same process",
     `…-back-to-back rows: whittle's task alone (no fresh-output twin), its runs one after another with one collection before the first, as the native peer runs; where the weights fit in the last-level cache, each run finds them there. Their bound is ${BACK_TO_BACK_BOUND_CASE}, the reused-buffer copy run the same way`,
     BOUND_NOTE,
     native.binary === undefined

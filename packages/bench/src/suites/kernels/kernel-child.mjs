@@ -65,6 +65,25 @@ function quantizeTasks(quantize, kernel, options) {
 }
 
 /**
+ * Quantizing weights that live in the quantize kernel's memory (`affineKernelInput`), which it
+ * reads where they are, against the same weights in a plain array, into one reused destination.
+ */
+function quantizeInPlaceTasks(quantize, kernel, options) {
+  const count = kernel.data.length;
+  const destination = quantize.quantizeAffineDestination(kernel.shape, options);
+  const input = quantize.affineKernelInput(count);
+  if (input === undefined) throw new Error('no WebAssembly SIMD here: no input region to quantize from');
+  input.set(kernel.data);
+  return {
+    tasks: {
+      // Asked for again before each run, as the view would be stale had memory grown.
+      whittle: () => quantize.quantizeAffine({ ...kernel, data: quantize.affineKernelInput(count) }, options, destination),
+      'whittle, plain array': () => quantize.quantizeAffine(kernel, options, destination),
+    },
+  };
+}
+
+/**
  * Decoding into the decode kernels' output region (`decodeKernelOutput`), which they fill in
  * place, against the same decode into a reused plain array, in the same process.
  */
@@ -147,6 +166,9 @@ const CASES = {
       },
     };
   },
+  // The per-channel quantizations from weights in the kernel's input region.
+  'quantize-int8-channel-in-place': ({ kernel }, { quantize }) => quantizeInPlaceTasks(quantize, kernel, INT8_CHANNEL),
+  'quantize-int8-channel-rows-in-place': ({ kernel }, { quantize }) => quantizeInPlaceTasks(quantize, kernel, INT8_CHANNEL_ROWS),
   // The three decodes into the kernels' output region, each against itself into a plain array.
   'dequantize-int8-channel-in-place': ({ kernel }, { quantize, core }) => decodeInPlaceTasks(core, quantize.quantizeAffine(kernel, INT8_CHANNEL)),
   'dequantize-int4-group32-in-place': ({ kernel }, { quantize, core }) => decodeInPlaceTasks(core, quantize.quantizeAffine(kernel, INT4_GROUP32)),
