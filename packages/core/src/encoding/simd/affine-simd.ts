@@ -99,7 +99,8 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
   // and column (half a million at 4096x4096 in groups of 32), too many to scan on every call.
   const noZeroPoints = zeroPoints === undefined ? flip === 0 : allZero(zeroPointView);
   // One float64 scale and offset over byte codes (stock uint8, per tensor): float32 lanes where
-  // a check of every code shows they give the float64 definition's bits.
+  // a check of every code shows they give the float64 definition's bits. (The check of 256 codes
+  // costs about what decoding a few thousand does, so small tensors skip it.)
   const split =
     bits === 8 && encoding.granularity.kind === 'tensor' && offsetValues !== undefined && size >= kernel.minimumElements * 16
       ? splitScale(scaleValues![0]!, offsetValues[0]!, signed)
@@ -184,8 +185,8 @@ interface SplitScale {
  * so few bits that d · high is exact in float32 and `low` = float32(scale − high); the kernel
  * computes float32(float32(d · high) + float32(d · low)). That is d · scale (= code · scale +
  * offset when the offset is −z · scale, as a range nudged to put zero on a code has it) to
- * about 2^−38 before its one rounding: the same float32 for all but about 3 in 10,000 nudged ranges.
- * Which is the case is not left to chance: all 256 codes are computed both ways, as the
+ * about 2^−38 before its one rounding: the same float32 for all but about 3 in 10,000 nudged
+ * ranges. Which is the case is not left to chance: all 256 codes are computed both ways, as the
  * decoders compute them, and any difference (−0 against +0 included) declines the path.
  */
 export function splitScale(scale: number, offset: number, signed: boolean): SplitScale | undefined {

@@ -188,14 +188,14 @@ export function layOutRegions(kernel: DecodeSimdKernel, sizes: readonly number[]
 
 /**
  * A Float32Array of `count` floats inside the decode kernels' memory, or undefined where
- * WebAssembly SIMD is missing or the engine refuses the memory. Decode into it (or into a subarray of it) and the kernels write
- * each chunk where it belongs instead of into their scratch and then out to the caller's array:
- * one pass over the output instead of two. Memory grows in power-of-two size classes of the
- * largest count asked for, with scratch after the region, so a loop over tensors of similar sizes
- * grows it a few times, not per call. The view stays valid until memory grows (a later call with
- * a larger count, or a decode elsewhere that needs more scratch than is free): ask for it again
- * before each decode (cheap: same place, same bytes). A decode into it that would need memory to
- * grow runs in JS instead, into the same view.
+ * WebAssembly SIMD is missing or the engine refuses the memory. Decode into it (or into a
+ * subarray of it) and the kernels write each chunk where it belongs instead of into their scratch
+ * and then out to the caller's array: one pass over the output instead of two. Memory grows in
+ * power-of-two size classes of the largest count asked for, with scratch after the region, so a
+ * loop over tensors of similar sizes grows it a few times, not per call. The view stays valid
+ * until memory grows (a later call with a larger count, or a decode elsewhere that needs more
+ * scratch than is free): ask for it again before each decode (cheap: same place, same bytes). A
+ * decode into it that would need memory to grow runs in JS instead, into the same view.
  *
  * @example
  * ```ts
