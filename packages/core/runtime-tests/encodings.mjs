@@ -5,6 +5,7 @@ import {
   castDense,
   codebookFromIndices,
   decode,
+  decodeKernelOutput,
   encodingParts,
   hostTensor,
   isWhittleError,
@@ -65,6 +66,23 @@ test('every encoding kind decodes, and byteLength equals its serialised bytes', 
     const assembled = assembleEncoding(JSON.parse(JSON.stringify(parts.metadata)), buffers);
     assertClose(Array.from(decode(assembled).data), Array.from(decoded.data), 0, `${encoding.kind} reassembled`);
   }
+});
+
+test('decoding into the kernels’ output region gives the values of a plain array', () => {
+  // Large enough for the WebAssembly kernels (they leave small tensors to JS), in several chunks.
+  const size = 40000;
+  const affine = affineFromCodes({
+    shape: [200, 200],
+    bits: 8,
+    signed: true,
+    granularity: { kind: 'axis', axis: 1 },
+    codes: Array.from({ length: size }, (_, index) => ((index * 37) % 255) - 127),
+    scales: hostTensor('float32', [200], Float32Array.from({ length: 200 }, (_, index) => 0.01 + index / 1000)),
+  });
+  const region = decodeKernelOutput(size);
+  assert(region !== undefined, 'an output region where the runtime has WebAssembly SIMD');
+  assert(decode(affine, region).data === region, 'decodes into the region');
+  assertClose(Array.from(region), Array.from(decode(affine, new Float32Array(size)).data), 0, 'in place vs a plain array');
 });
 
 test('sparse layouts are lossless', () => {
