@@ -7,7 +7,7 @@
 import type { HostTensor } from '../../tensor/host-tensor.ts';
 import type { AffineEncoding } from '../types.ts';
 import { float16ArrayToFloat32 } from '../../tensor/half.ts';
-import { layOutRegions, residentOutput, unpackTable, type DecodeSimdKernel } from './decode-kernel.ts';
+import { chunkTarget, layOutRegions, residentOutput, unpackTable, type DecodeSimdKernel } from './decode-kernel.ts';
 
 /** Zero points up to this magnitude (less the 128 unsigned bytes lower them by) keep code − zeroPoint exact in float32 lanes. */
 const LARGEST_ZERO_POINT = 2 ** 23 - 128;
@@ -122,11 +122,7 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
   const nibblesInRows = walk.kind === 'rows' && !wide && bits === 4 && walk.rowLength % 2 === 0;
   for (let start = 0; start < size; start += chunk) {
     const count = Math.min(chunk, size - start);
-    // In the caller's array in place when it lives in the output region and at least 16 of its
-    // elements follow this chunk: a kernel may write up to 15 elements past its count, which the
-    // next chunk then rewrites. The last chunks go through the values region and are copied out.
-    const inPlace = resident >= 0 && start + count + 16 <= size;
-    const target = inPlace ? resident + start * 4 : valuesAddress;
+    const target = chunkTarget(resident, start, count, size, valuesAddress);
     // Chunks start on a multiple of 16 elements, so on a byte for every width.
     const firstByte = (start * bits) / 8;
     codesView.set(codes.subarray(firstByte, Math.ceil(((start + count) * bits) / 8)));
@@ -167,7 +163,7 @@ export function decodeAffineSimd(kernel: DecodeSimdKernel, encoding: AffineEncod
         wideFlag, scalesAddress, offsetsAddress, zeroPointsAddress, bytesFlag, flip, nibblesInRows ? 2 - signedFlag : 0, noZeroPoints ? 1 : 0,
       );
     }
-    if (!inPlace) destination.set(count === chunk ? valuesView : valuesView.subarray(0, count), start);
+    if (target === valuesAddress) destination.set(count === chunk ? valuesView : valuesView.subarray(0, count), start);
   }
   return true;
 }

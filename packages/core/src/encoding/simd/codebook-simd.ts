@@ -5,7 +5,7 @@
  * bit for bit the JS decoder's.
  */
 import type { CodebookEncoding } from '../types.ts';
-import { layOutRegions, residentOutput, unpackTable, type DecodeSimdKernel } from './decode-kernel.ts';
+import { chunkTarget, layOutRegions, residentOutput, unpackTable, type DecodeSimdKernel } from './decode-kernel.ts';
 
 /**
  * Decodes `encoding` into `destination` (its element count long) with the SIMD kernels, given
@@ -56,10 +56,7 @@ export function decodeCodebookSimd(
   const indices = encoding.indices;
   for (let start = 0; start < size; start += chunk) {
     const count = Math.min(chunk, size - start);
-    // In place where at least 16 elements follow, as the affine decoder (a kernel may run up to
-    // 15 elements past its count).
-    const inPlace = resident >= 0 && start + count + 16 <= size;
-    const target = inPlace ? resident + start * 4 : valuesAddress;
+    const target = chunkTarget(resident, start, count, size, valuesAddress);
     codesView.set(indices.subarray((start * bits) / 8, Math.ceil(((start + count) * bits) / 8)));
     if (bits === 16) exports.unpack16(codesAddress, unpackedAddress, count, 0);
     else if (bits === 4) exports.unpack4(codesAddress, unpackedAddress, count, 0);
@@ -68,7 +65,7 @@ export function decodeCodebookSimd(
     if (bits === 16) exports.lookup(indicesAddress, target, count, tableAddress);
     else if (small) exports.lookup16(indicesAddress, target, count, tableAddress);
     else exports.lookupBytes(indicesAddress, target, count, tableAddress);
-    if (!inPlace) destination.set(count === chunk ? valuesView : valuesView.subarray(0, count), start);
+    if (target === valuesAddress) destination.set(count === chunk ? valuesView : valuesView.subarray(0, count), start);
   }
   return true;
 }

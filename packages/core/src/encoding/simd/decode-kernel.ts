@@ -264,6 +264,23 @@ export function residentOutput(kernel: DecodeSimdKernel, destination: Float32Arr
 }
 
 /**
+ * Where a decoder's kernel writes the chunk of `count` values starting at element `start` of a
+ * `size`-element destination: in place (its byte address) when the destination lives in the
+ * output region (`resident`, from {@link residentOutput}) and at least 16 of its elements
+ * follow the chunk, since a kernel may write up to 15 elements past its count and only the next
+ * chunk rewrites them; otherwise `valuesAddress`, the scratch the caller then copies out.
+ *
+ * @example
+ * ```ts
+ * const target = chunkTarget(resident, start, count, size, valuesAddress);
+ * if (target === valuesAddress) destination.set(valuesView.subarray(0, count), start);
+ * ```
+ */
+export function chunkTarget(resident: number, start: number, count: number, size: number, valuesAddress: number): number {
+  return resident >= 0 && start + count + 16 <= size ? resident + start * 4 : valuesAddress;
+}
+
+/**
  * The swizzle and multiplier of each lane for codes `bits` wide: lane c (of 8) gathers bytes
  * floor(c·bits / 8) and the next into its low 16 bits, and the multiplier 2^(32 − shift − bits)
  * puts the code's top bit at bit 31, so one right shift by 32 − bits finishes the unpacking.

@@ -2,7 +2,7 @@
  * float16 and bfloat16 widening through the SIMD kernels, a cache-sized chunk at a time. Exact,
  * NaN sign and payload included, as the JS table in ../../tensor/half.ts is.
  */
-import { layOutRegions, residentOutput, type DecodeSimdKernel } from './decode-kernel.ts';
+import { chunkTarget, layOutRegions, residentOutput, type DecodeSimdKernel } from './decode-kernel.ts';
 
 /**
  * Widens 16-bit float patterns (`float16` or `bfloat16`) into `destination` (as long as `bits`)
@@ -33,13 +33,10 @@ export function widenHalvesSimd(
   const widen = format === 'float16' ? exports.halfToFloat : exports.bfloatToFloat;
   for (let start = 0; start < size; start += chunk) {
     const count = Math.min(chunk, size - start);
-    // In place where at least 16 elements follow, as the affine decoder (a kernel may run up to
-    // 15 elements past its count).
-    const inPlace = resident >= 0 && start + count + 16 <= size;
-    const target = inPlace ? resident + start * 4 : valuesAddress;
+    const target = chunkTarget(resident, start, count, size, valuesAddress);
     sourceView.set(bits.subarray(start, start + count));
     widen(sourceAddress, target, count);
-    if (!inPlace) destination.set(count === chunk ? valuesView : valuesView.subarray(0, count), start);
+    if (target === valuesAddress) destination.set(count === chunk ? valuesView : valuesView.subarray(0, count), start);
   }
   return true;
 }
